@@ -1,0 +1,37 @@
+# Rampart — top-level entry points. Each target first installs missing
+# Debian packages (scripts/deps.sh), then builds what is stale.
+BUILD ?= build
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang
+JOBS ?= 2
+
+.PHONY: all deps build test up down bench fuzz format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+up: build
+	@scripts/up.sh $(BUILD)
+
+down:
+	@scripts/down.sh $(BUILD)
+
+bench: build
+	@bench/run.sh $(BUILD)
+
+fuzz: build
+	@scripts/fuzz.sh $(BUILD)
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,438 @@
+#!/usr/bin/env bash
+# run.sh BUILD — side-by-side benchmark of Rampart against plain nginx and
+# nginx + ModSecurity 3 / OWASP CRS (`make bench`). Details: docs/BENCHMARKS.md.
+#
+# On loopback, each with its own nginx prefix under BUILD/bench-run:
+#   upstream     nginx, 1 worker: `return 200` for /, POST → 200, /big a 64 KB page
+#   nginx        plain proxy to the upstream — the limit
+#   rampart      the same + ngx_http_rampart_module, policies/default.policy, block mode
+#   modsecurity  the same + ModSecurity 3 + CRS 3.3 (Debian), PL1, anomaly blocking
+# Every front: 1 worker, keepalive to the upstream, access_log off.
+# Workloads (wrk -t1 -c16, Lua scripts in bench/): get, post, big; BENCH_ROUNDS
+# interleaved rounds of BENCH_SECONDS each, median reported. Before measuring,
+# every target must answer 200 to every workload and the WAFs must block an
+# obvious attack with 403, or the run stops. Then the engine micro-benchmark
+# (BUILD/engine_bench) and, unless BENCH_QUICK=1, a memory check: VmRSS of the
+# Rampart worker before and after 1,000,000 `get` requests.
+# Results: a table on stdout and BUILD/bench.json. Everything started here is
+# stopped on exit, success or not.
+#
+# Environment: BENCH_SECONDS (5), BENCH_ROUNDS (3), BENCH_QUICK=1,
+#   BENCH_TARGETS ("nginx rampart modsecurity"; a subset for trying things out),
+#   BENCH_CONNECTIONS (16), BENCH_MEM_REQUESTS (1000000).
+set -euo pipefail
+
+[ $# -ge 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$1"
+BUILD=$(cd "$1" && pwd)
+BENCH=$REPO/bench
+WORK=$BUILD/bench-run
+MODULE=$BUILD/nginx/ngx_http_rampart_module.so
+POLICY=$REPO/policies/default.policy
+MODSEC_MODULE=/usr/lib/nginx/modules/ngx_http_modsecurity_module.so
+NGINX=${NGINX:-/usr/sbin/nginx}
+
+SECONDS_PER_RUN=${BENCH_SECONDS:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
+QUICK=${BENCH_QUICK:-0}
+CONNS=${BENCH_CONNECTIONS:-16}
+MEM_REQUESTS=${BENCH_MEM_REQUESTS:-1000000}
+read -r -a TARGETS <<<"${BENCH_TARGETS:-nginx rampart modsecurity}"
+WORKLOADS=(get post big)
+export BENCH_POST_JSON=$BENCH/post.json
+
+die() { echo "bench: error: $*" >&2; exit 1; }
+say() { echo "bench: $*"; }
+has_target() { local t; for t in "${TARGETS[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
+
+# --- preflight ------------------------------------------------------------
+for t in "${TARGETS[@]}"; do
+  case $t in nginx|rampart|modsecurity) ;; *) die "unknown target '$t' in BENCH_TARGETS" ;; esac
+done
+has_target nginx || die "BENCH_TARGETS must include nginx (the reference for the ratios)"
+command -v wrk >/dev/null || die "wrk not found; run scripts/deps.sh"
+command -v curl >/dev/null || die "curl not found"
+[ -x "$NGINX" ] || die "nginx not found at $NGINX"
+if has_target rampart; then
+  [ -f "$MODULE" ] || die "$MODULE is missing — build first (make build)"
+  [ -f "$POLICY" ] || die "$POLICY is missing"
+  [ -x "$BUILD/engine_bench" ] || die "$BUILD/engine_bench is missing — build first (make build)"
+fi
+if has_target modsecurity; then
+  [ -f "$MODSEC_MODULE" ] || die "$MODSEC_MODULE missing (package libnginx-mod-http-modsecurity)"
+  [ -d /usr/share/modsecurity-crs/rules ] || die "CRS missing (package modsecurity-crs)"
+  [ -f /etc/nginx/modsecurity.conf ] || die "/etc/nginx/modsecurity.conf (ModSecurity's recommended config) missing"
+fi
+
+# --- processes: started here, stopped on any exit --------------------------
+PIDFILES=()
+cleanup() {
+  local rc=$? f pid
+  trap - EXIT INT TERM
+  for f in "${PIDFILES[@]}"; do
+    [ -s "$f" ] || continue
+    pid=$(tr -dc '0-9' <"$f")
+    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
+  done
+  for f in "${PIDFILES[@]}"; do
+    pid=$( [ -s "$f" ] && tr -dc '0-9' <"$f" || true)
+    [ -n "$pid" ] || continue
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  [ ${#PIDFILES[@]} -gt 0 ] && say "stopped all bench nginx instances"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A previous run that was killed hard may have left its instances behind.
+for f in "$WORK"/*/nginx.pid; do
+  [ -s "$f" ] || continue
+  pid=$(tr -dc '0-9' <"$f")
+  if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$WORK/"; then
+    say "stopping a leftover instance from a previous run (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    sleep 0.5
+  fi
+done
+rm -rf "$WORK"
+mkdir -p "$WORK"
+
+# Free loopback ports, away from make up's 8080/8081/9000.
+free_ports() {  # COUNT
+  python3 - "$1" <<'EOF'
+import socket, sys
+want, found, port = int(sys.argv[1]), [], 18100
+while len(found) < want and port < 19000:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port)); found.append(port)
+    except OSError:
+        pass
+    s.close(); port += 1
+print(" ".join(map(str, found)))
+EOF
+}
+read -r UP_PORT P_nginx P_rampart P_modsecurity <<<"$(free_ports 4)"
+[ -n "${P_modsecurity:-}" ] || die "could not find 4 free ports in 18100-18999"
+port_of() { local v="P_$1"; echo "${!v}"; }
+
+# nginx settings common to every instance: own prefix, pid, logs, temp paths.
+common_main() {  # PREFIX
+  cat <<EOF
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+$([ "$(id -u)" -eq 0 ] && echo "user nobody nogroup;")
+events { worker_connections 4096; }
+EOF
+}
+common_http() {  # PREFIX
+  cat <<EOF
+    access_log off;
+    keepalive_requests 100000;
+    keepalive_timeout 60s;
+    client_body_temp_path $1/tmp/client_body;
+    proxy_temp_path $1/tmp/proxy;
+    fastcgi_temp_path $1/tmp/fastcgi;
+    uwsgi_temp_path $1/tmp/uwsgi;
+    scgi_temp_path $1/tmp/scgi;
+    server_tokens off;
+EOF
+}
+
+start_nginx() {  # NAME — config already in $WORK/NAME/nginx.conf
+  local name=$1 dir=$WORK/$1 out
+  if ! out=$("$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" 2>&1); then
+    echo "$out" >&2
+    tail -n 20 "$dir/error.log" >&2 2>/dev/null || true
+    die "$name: nginx failed to start (config $dir/nginx.conf)"
+  fi
+  PIDFILES+=("$dir/nginx.pid")
+  for _ in $(seq 100); do [ -s "$dir/nginx.pid" ] && return 0; sleep 0.1; done
+  die "$name: no pid file after 10 s"
+}
+
+wait_200() {  # NAME URL
+  local code
+  for _ in $(seq 150); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$2" || true)
+    [ "$code" = 200 ] && return 0
+    sleep 0.2
+  done
+  tail -n 20 "$WORK/$1/error.log" >&2 2>/dev/null || true
+  die "$1 does not answer 200 at $2 (last: ${code:-none})"
+}
+
+# --- upstream ---------------------------------------------------------------
+mkdir -p "$WORK/upstream/html" "$WORK/upstream/tmp"
+python3 - "$WORK/upstream/html/big.html" <<'EOF'
+import sys
+# A 64 KiB HTML page of ordinary portal text (Chinese and English), exactly 65536 bytes.
+head = '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>办事指南</title></head><body>\n'
+para = ('<p>市民可通过一网通办平台在线办理社保查询、公积金提取、居住证办理等业务，'
+        'Citizens can apply online for social insurance, housing fund and residence permits.</p>\n')
+tail = '</body></html>\n'
+body = head
+while len((body + para + tail).encode()) <= 65536:
+    body += para
+pad = 65536 - len((body + tail).encode())
+body += "<!--" + "-" * max(pad - 7, 0) + "-->" if pad >= 7 else " " * pad
+data = (body + tail).encode()
+assert len(data) == 65536, len(data)
+open(sys.argv[1], "wb").write(data)
+EOF
+{
+  common_main "$WORK/upstream"
+  echo "http {"
+  common_http "$WORK/upstream"
+  cat <<EOF
+    server {
+        listen 127.0.0.1:$UP_PORT backlog=4096;
+        location = /big {
+            default_type text/html;
+            alias $WORK/upstream/html/big.html;
+        }
+        location / {
+            # any method, body discarded: GET and POST both get a small 200
+            default_type text/html;
+            return 200 "<!doctype html><html><body><p>ok</p></body></html>\n";
+        }
+    }
+}
+EOF
+} >"$WORK/upstream/nginx.conf"
+chmod -R a+rX "$WORK/upstream/html"
+
+# --- fronts -----------------------------------------------------------------
+write_front() {  # NAME MAIN_EXTRA HTTP_EXTRA
+  local name=$1 dir=$WORK/$1
+  mkdir -p "$dir/tmp"
+  {
+    [ -n "$2" ] && echo "$2"
+    common_main "$dir"
+    echo "http {"
+    common_http "$dir"
+    [ -n "$3" ] && echo "$3"
+    cat <<EOF
+    upstream backend {
+        server 127.0.0.1:$UP_PORT;
+        keepalive 32;
+        keepalive_requests 100000;
+    }
+    server {
+        listen 127.0.0.1:$(port_of "$name") backlog=4096;
+        location / {
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+EOF
+  } >"$dir/nginx.conf"
+}
+
+write_front nginx "" ""
+
+if has_target rampart; then
+  touch "$WORK/rampart-events.jsonl"
+  [ "$(id -u)" -eq 0 ] && chown nobody:nogroup "$WORK/rampart-events.jsonl"
+  write_front rampart "load_module $MODULE;" "    rampart on;
+    rampart_policy $POLICY;
+    rampart_mode block;
+    rampart_app bench;
+    rampart_event_sink file:$WORK/rampart-events.jsonl;"
+fi
+
+if has_target modsecurity; then
+  # Debian's recommended ModSecurity config and CRS setup, copied into the
+  # bench prefix and adjusted there (never edited in /etc): engine On, audit
+  # log and temp dirs inside the prefix, no status engine (it phones home).
+  ms=$WORK/modsecurity
+  mkdir -p "$ms/ms-tmp" "$ms/ms-data"
+  sed -e 's/^SecRuleEngine .*/SecRuleEngine On/' \
+      -e "s|^SecAuditLog .*|SecAuditLog $ms/modsec_audit.log|" \
+      -e "s|^SecTmpDir .*|SecTmpDir $ms/ms-tmp/|" \
+      -e "s|^SecDataDir .*|SecDataDir $ms/ms-data/|" \
+      -e 's/^SecStatusEngine .*/SecStatusEngine Off/' \
+      /etc/nginx/modsecurity.conf >"$ms/modsecurity.conf"
+  cp /etc/nginx/unicode.mapping "$ms/unicode.mapping"
+  cp /etc/modsecurity/crs/crs-setup.conf "$ms/crs-setup.conf"
+  cp /etc/modsecurity/crs/REQUEST-900-EXCLUSION-RULES-BEFORE-CRS.conf \
+     /etc/modsecurity/crs/RESPONSE-999-EXCLUSION-RULES-AFTER-CRS.conf "$ms/"
+  # CRS defaults: paranoia level 1, anomaly scoring, inbound threshold 5 → 403.
+  # One exclusion, the tuning any Chinese-language site needs: 941310 ("US-ASCII
+  # Malformed Encoding XSS") reads the UTF-8 bytes 0xBC…0xBE as '<'…'>' and so
+  # fires on ordinary Chinese text (e.g. "，" is EF BC 8C, "律" is E5 BE 8B):
+  # without it the post workload is rejected outright (docs/BENCHMARKS.md).
+  cat >"$ms/main.conf" <<EOF
+Include $ms/modsecurity.conf
+Include $ms/crs-setup.conf
+Include $ms/REQUEST-900-EXCLUSION-RULES-BEFORE-CRS.conf
+Include /usr/share/modsecurity-crs/rules/*.conf
+Include $ms/RESPONSE-999-EXCLUSION-RULES-AFTER-CRS.conf
+SecRuleRemoveById 941310
+EOF
+  touch "$ms/modsec_audit.log"
+  [ "$(id -u)" -eq 0 ] && chown -R nobody:nogroup "$ms/ms-tmp" "$ms/ms-data" "$ms/modsec_audit.log"
+  grep -q '^SecRuleEngine On' "$ms/modsecurity.conf" || die "could not switch SecRuleEngine On"
+  write_front modsecurity "load_module $MODSEC_MODULE;" "    modsecurity on;
+    modsecurity_rules_file $ms/main.conf;"
+fi
+
+say "starting upstream on 127.0.0.1:$UP_PORT and fronts: $(for t in "${TARGETS[@]}"; do printf '%s=%s ' "$t" "$(port_of "$t")"; done)"
+start_nginx upstream
+wait_200 upstream "http://127.0.0.1:$UP_PORT/"
+for t in "${TARGETS[@]}"; do
+  start_nginx "$t"
+  wait_200 "$t" "http://127.0.0.1:$(port_of "$t")/"
+done
+
+# --- wrk helpers ----------------------------------------------------------
+url_of() {  # TARGET WORKLOAD
+  local base="http://127.0.0.1:$(port_of "$1")"
+  case $2 in big) echo "$base/big" ;; *) echo "$base/" ;; esac
+}
+
+# run_wrk TARGET WORKLOAD SECONDS CONNECTIONS — wrk's output on stdout
+run_wrk() {
+  wrk -t1 -c"$4" -d"$3s" --timeout 5s -s "$BENCH/$2.lua" "$(url_of "$1" "$2")"
+}
+rps_of() { awk '/^Requests\/sec:/ {print $2}' <<<"$1"; }
+requests_of() { awk '/requests in/ {print $1}' <<<"$1"; }
+errors_of() {  # non-2xx/3xx + socket errors
+  awk '/Non-2xx or 3xx responses:/ {n += $5}
+       /Socket errors:/ {gsub(",", ""); n += $4 + $6 + $8 + $10}
+       END {print n + 0}' <<<"$1"
+}
+
+# --- pre-checks: the comparison is meaningless without them ------------------
+say "pre-checks: every target answers 200 to every workload; WAFs block attacks"
+for t in "${TARGETS[@]}"; do
+  for w in "${WORKLOADS[@]}"; do
+    out=$(run_wrk "$t" "$w" 1 1) || die "wrk failed against $t/$w: $out"
+    n=$(requests_of "$out"); e=$(errors_of "$out")
+    if [ "${n:-0}" -eq 0 ] || [ "$e" -ne 0 ]; then
+      echo "$out" >&2
+      tail -n 5 "$WORK/$t/error.log" >&2 || true
+      die "$t does not answer the $w workload with 200 ($e errors in ${n:-0} requests) — a WAF that rejects legitimate traffic cannot be compared"
+    fi
+  done
+  code=$(curl -s -o /dev/null -w '%{http_code}' "$(url_of "$t" big)")
+  size=$(curl -s "$(url_of "$t" big)" | wc -c)
+  [ "$code" = 200 ] && [ "$size" -eq 65536 ] || die "$t/big: status $code, $size bytes (want 200, 65536)"
+done
+attacks=(
+  "/search?q=1%27%20OR%20%271%27%3D%271"                      # ' OR '1'='1
+  "/search?q=1%20UNION%20SELECT%20username%2Cpassword%20FROM%20users--"
+  "/search?q=%3Cscript%3Ealert(document.cookie)%3C%2Fscript%3E"  # <script>
+)
+for t in rampart modsecurity; do
+  has_target "$t" || continue
+  for a in "${attacks[@]}"; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(port_of "$t")$a")
+    [ "$code" = 403 ] || die "$t answered $code, not 403, to the attack $a — is it really blocking?"
+  done
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_nginx${attacks[0]}")
+[ "$code" = 200 ] || die "plain nginx answered $code to ${attacks[0]} (want 200: it must not filter)"
+say "pre-checks passed"
+
+# --- measurement: interleaved rounds ------------------------------------------
+declare -A RESULTS=()   # "target/workload" → "rps rps rps"
+log=$WORK/wrk.log
+: >"$log"
+say "warm-up"
+for t in "${TARGETS[@]}"; do for w in "${WORKLOADS[@]}"; do run_wrk "$t" "$w" 1 "$CONNS" >/dev/null; done; done
+for ((r = 1; r <= ROUNDS; r++)); do
+  # rotate the target order each round so no target always runs first
+  order=("${TARGETS[@]:$(( (r - 1) % ${#TARGETS[@]} ))}" "${TARGETS[@]:0:$(( (r - 1) % ${#TARGETS[@]} ))}")
+  for w in "${WORKLOADS[@]}"; do
+    for t in "${order[@]}"; do
+      out=$(run_wrk "$t" "$w" "$SECONDS_PER_RUN" "$CONNS")
+      printf '== round %d %s/%s\n%s\n' "$r" "$t" "$w" "$out" >>"$log"
+      rps=$(rps_of "$out"); e=$(errors_of "$out")
+      [ "$e" -eq 0 ] || say "warning: $t/$w round $r had $e errors (see $log)"
+      RESULTS["$t/$w"]+="$rps "
+      printf 'bench: round %d/%d  %-12s %-5s %10.0f req/s\n' "$r" "$ROUNDS" "$t" "$w" "$rps"
+    done
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+declare -A MED=()
+for k in "${!RESULTS[@]}"; do MED[$k]=$(median <<<"${RESULTS[$k]}"); done
+
+# --- engine micro-benchmark -----------------------------------------------
+ENGINE_TPS=""
+if [ -x "$BUILD/engine_bench" ]; then
+  say "engine micro-benchmark ($BUILD/engine_bench)"
+  out=$("$BUILD/engine_bench" "$POLICY") || die "engine_bench failed: $out"
+  echo "$out" | sed 's/^/  /'
+  ENGINE_TPS=$(awk '$1 == "engine/tps" {print $2}' <<<"$out")
+  [ -n "$ENGINE_TPS" ] || die "engine_bench printed no 'engine/tps N' line"
+else
+  say "no $BUILD/engine_bench — engine micro-benchmark skipped"
+fi
+
+# --- memory check -----------------------------------------------------------
+RSS_BEFORE="" RSS_AFTER=""
+if has_target rampart && [ "$QUICK" != 1 ]; then
+  master=$(tr -dc '0-9' <"$WORK/rampart/nginx.pid")
+  worker=$(ps -o pid= --ppid "$master" | xargs echo)
+  [ -n "$worker" ] && [ "$(wc -w <<<"$worker")" -eq 1 ] || die "cannot find the single rampart worker (got '$worker')"
+  rss() { awk '/^VmRSS:/ {print $2}' "/proc/$worker/status"; }
+  RSS_BEFORE=$(rss)
+  rate=${MED[rampart/get]%.*}
+  [ "${rate:-0}" -gt 0 ] || rate=1000
+  say "memory check: $MEM_REQUESTS get requests through rampart (worker pid $worker, VmRSS $RSS_BEFORE kB; ~$((MEM_REQUESTS / rate)) s)"
+  done_req=0
+  while [ "$done_req" -lt "$MEM_REQUESTS" ]; do
+    secs=$(( (MEM_REQUESTS - done_req) * 105 / 100 / rate + 1 ))
+    out=$(run_wrk rampart get "$secs" "$CONNS")
+    n=$(requests_of "$out"); e=$(errors_of "$out")
+    [ "$e" -eq 0 ] || say "warning: memory run had $e errors"
+    [ "${n:-0}" -gt 0 ] || die "memory run made no requests: $out"
+    done_req=$((done_req + n))
+  done
+  [ "$(ps -o pid= --ppid "$master" | xargs echo)" = "$worker" ] || die "the rampart worker changed during the memory run (crash?) — see $WORK/rampart/error.log"
+  RSS_AFTER=$(rss)
+  say "memory check: $done_req requests, VmRSS $RSS_BEFORE kB → $RSS_AFTER kB ($((RSS_AFTER - RSS_BEFORE)) kB)"
+fi
+
+# --- report -------------------------------------------------------------------
+echo
+printf 'Median req/s, wrk -t1 -c%s, %s rounds × %ss, loopback (%s)\n' "$CONNS" "$ROUNDS" "$SECONDS_PER_RUN" "$(date -u +%Y-%m-%dT%H:%MZ)"
+printf '%-10s' workload
+for t in "${TARGETS[@]}"; do printf ' %12s' "$t"; done
+for t in "${TARGETS[@]}"; do [ "$t" = nginx ] || printf ' %14s' "$t/nginx"; done
+echo
+for w in "${WORKLOADS[@]}"; do
+  printf '%-10s' "$w"
+  for t in "${TARGETS[@]}"; do printf ' %12.0f' "${MED[$t/$w]}"; done
+  for t in "${TARGETS[@]}"; do
+    [ "$t" = nginx ] || printf ' %13.1f%%' "$(awk -v a="${MED[$t/$w]}" -v b="${MED[nginx/$w]}" 'BEGIN {print 100 * a / b}')"
+  done
+  echo
+done
+[ -n "$ENGINE_TPS" ] && echo "engine/tps $ENGINE_TPS (one thread, full transaction API)"
+[ -n "$RSS_AFTER" ] && echo "rampart worker VmRSS: $RSS_BEFORE kB before, $RSS_AFTER kB after $MEM_REQUESTS requests"
+
+{
+  echo "{"
+  sep=""
+  for t in "${TARGETS[@]}"; do
+    for w in "${WORKLOADS[@]}"; do
+      printf '%s  "%s/%s": %.0f' "$sep" "$t" "$w" "${MED[$t/$w]}"; sep=$',\n'
+    done
+  done
+  [ -n "$ENGINE_TPS" ] && printf '%s  "engine/tps": %.0f' "$sep" "$ENGINE_TPS"
+  [ -n "$RSS_AFTER" ] && printf '%s  "rampart/rss_before_kb": %d,\n  "rampart/rss_after_kb": %d' "$sep" "$RSS_BEFORE" "$RSS_AFTER"
+  printf '\n}\n'
+} >"$BUILD/bench.json"
+python3 -m json.tool "$BUILD/bench.json" >/dev/null || die "wrote invalid JSON to $BUILD/bench.json"
+say "wrote $BUILD/bench.json (raw wrk output: $log)"

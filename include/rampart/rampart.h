@@ -1,0 +1,18 @@
+/*
+ * rampart.h — librampart's public API in one include.
+ *
+ * librampart is Rampart's inspection engine: a plain C library with no
+ * dependency on nginx. A host (the nginx module, the CLI, tests) loads a
+ * policy, then runs one transaction per HTTP exchange through it.
+ */
+#ifndef RAMPART_H
+#define RAMPART_H
+
+#include "rampart/detect.h"
+#include "rampart/policy.h"
+#include "rampart/status.h"
+#include "rampart/transaction.h"
+
+#define RAMPART_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# deps.sh — install the Debian packages Rampart needs, only those missing.
+# The one place that knows the project's system dependencies: make up, make
+# test, make bench and make fuzz all call it first.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential clang libclang-rt-14-dev cmake pkg-config make
+  # engine and tools
+  libxml2-dev libpcre2-dev libvectorscan-dev libssl-dev libjansson-dev
+  # tests
+  libcmocka-dev python3 curl sqlmap sqlite3
+  # the gateway: Debian's nginx and its module build tree
+  nginx nginx-dev
+  # bench: load generator and the peer WAF
+  wrk libnginx-mod-http-modsecurity modsecurity-crs
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+# Debian starts services on install; Rampart runs its own nginx instances on
+# loopback and must not leave the system nginx listening on port 80.
+created_policy=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  created_policy=1
+fi
+cleanup() { [ $created_policy -eq 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d; }
+trap cleanup EXIT
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# up.sh BUILD — start the local Rampart demo stack on loopback (`make up`).
+#
+#   demo app   python3 demo/app.py            127.0.0.1:8081  (intentionally vulnerable)
+#   gateway    nginx + ngx_http_rampart_module 127.0.0.1:8080 → demo app
+#   rampartd   (control plane, 127.0.0.1:9000 — added by a later issue, see below)
+#
+# Everything lives under BUILD/run: the gateway's own nginx prefix (config,
+# logs, temp paths), the demo's data dir, the event log and one pid file per
+# process. Never touches /etc/nginx or the system nginx service. Running it
+# again restarts the stack cleanly (scripts/down.sh first). Stop with `make down`.
+#
+# Environment:
+#   RP_GATEWAY_PORT, RP_DEMO_PORT   ports (default 8080, 8081)
+#   RP_MODE=block|detect            rampart_mode of the gateway (default block)
+#   RP_UP_PLAIN=1                   gateway without the Rampart module (a plain
+#                                   proxy; for trying the scripts before the module builds)
+set -euo pipefail
+
+[ $# -ge 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$1"
+BUILD=$(cd "$1" && pwd)
+RUN=$BUILD/run
+GW=$RUN/gateway
+DEMO_DATA=$RUN/demo-data
+EVENTS=$RUN/events.jsonl
+MODULE=$BUILD/nginx/ngx_http_rampart_module.so
+POLICY=$REPO/policies/default.policy
+GATEWAY_PORT=${RP_GATEWAY_PORT:-8080}
+DEMO_PORT=${RP_DEMO_PORT:-8081}
+MODE=${RP_MODE:-block}
+PLAIN=${RP_UP_PLAIN:-0}
+NGINX=${NGINX:-/usr/sbin/nginx}
+WAIT_SECONDS=15
+
+die() { echo "up: error: $*" >&2; exit 1; }
+say() { echo "up: $*"; }
+
+# --- preflight ------------------------------------------------------------
+command -v "$NGINX" >/dev/null || die "nginx not found ($NGINX); run scripts/deps.sh"
+command -v python3 >/dev/null || die "python3 not found"
+command -v curl >/dev/null || die "curl not found"
+if [ "$PLAIN" != 1 ]; then
+  [ -f "$MODULE" ] || die "$MODULE is missing — build it first: make build"
+  [ -f "$POLICY" ] || die "$POLICY is missing"
+fi
+case $MODE in block|detect) ;; *) die "RP_MODE must be block or detect, not '$MODE'" ;; esac
+
+# A second `make up` restarts: stop whatever the previous one left running.
+if compgen -G "$RUN/*.pid" >/dev/null; then
+  say "stopping the previous stack first"
+  "$REPO/scripts/down.sh" "$BUILD"
+fi
+
+# Both ports must be free now; anything still listening is not ours.
+port_free() {
+  python3 - "$1" <<'EOF'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as nginx does
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+EOF
+}
+for port in "$GATEWAY_PORT" "$DEMO_PORT"; do
+  if ! port_free "$port"; then
+    who=$(ss -ltnpH "sport = :$port" 2>/dev/null | head -3 || true)
+    die "port 127.0.0.1:$port is already in use by something else:${who:+
+$who}
+stop it, or choose other ports with RP_GATEWAY_PORT / RP_DEMO_PORT"
+  fi
+done
+
+mkdir -p "$RUN" "$GW/logs" "$GW/tmp" "$DEMO_DATA"
+
+# Started processes are stopped again if a later step fails.
+started=0
+on_exit() {
+  local rc=$?
+  if [ $rc -ne 0 ] && [ $started -eq 1 ]; then
+    echo "up: failed — stopping what was started" >&2
+    "$REPO/scripts/down.sh" "$BUILD" >&2 || true
+  fi
+}
+trap on_exit EXIT
+
+log_tail() {  # FILE — the last lines of a log, for error messages
+  echo "---- last lines of $1 ----" >&2
+  tail -n 25 "$1" >&2 2>/dev/null || echo "(no log)" >&2
+  echo "----" >&2
+}
+
+# wait_http NAME URL LOG — poll until URL answers 200, bounded.
+wait_http() {
+  local name=$1 url=$2 log=$3 deadline=$((SECONDS + WAIT_SECONDS)) code
+  while :; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)
+    [ "$code" = 200 ] && return 0
+    if [ $SECONDS -ge $deadline ]; then
+      log_tail "$log"
+      die "$name did not answer 200 at $url within ${WAIT_SECONDS}s (last status: ${code:-none})"
+    fi
+    sleep 0.2
+  done
+}
+
+# --- demo app ----------------------------------------------------------------
+say "starting demo app on 127.0.0.1:$DEMO_PORT"
+started=1
+nohup python3 "$REPO/demo/app.py" --port "$DEMO_PORT" --data "$DEMO_DATA" \
+  >>"$RUN/demo.log" 2>&1 </dev/null &
+echo $! >"$RUN/demo.pid"
+wait_http "demo app" "http://127.0.0.1:$DEMO_PORT/healthz" "$RUN/demo.log"
+
+# --- rampartd (control plane) -------------------------------------------------
+# Added by a later issue: start rampartd on 127.0.0.1:9000 here, write
+# $RUN/rampartd.pid, wait_http on its health URL, and point the gateway's
+# rampart_event_sink at it (unix:$RUN/rampartd-events.sock). scripts/down.sh
+# already stops a process recorded in $RUN/rampartd.pid.
+
+# --- gateway: nginx + ngx_http_rampart_module ---------------------------------
+user_line=""
+touch "$EVENTS"
+if [ "$(id -u)" -eq 0 ]; then
+  # nginx started as root runs its workers as nobody: they must be able to
+  # append to the event log whichever side opens it.
+  user_line="user nobody nogroup;"
+  chown nobody:nogroup "$EVENTS"
+fi
+if [ "$PLAIN" = 1 ]; then
+  module_line="# RP_UP_PLAIN=1: plain proxy, Rampart module not loaded"
+  rampart_http="    # RP_UP_PLAIN=1: no rampart directives"
+  status_body="return 200 '{\"plain\":true}\\n';"
+else
+  module_line="load_module $MODULE;"
+  rampart_http="    rampart on;
+    rampart_policy $POLICY;
+    rampart_mode $MODE;
+    rampart_app demo;
+    rampart_event_sink file:$EVENTS;"
+  status_body="rampart_status;"
+fi
+
+cat >"$GW/nginx.conf" <<EOF
+# Generated by scripts/up.sh on every \`make up\` — edit the script, not this file.
+$module_line
+$user_line
+worker_processes 2;
+pid $RUN/gateway.pid;
+error_log $GW/logs/error.log notice;
+
+events { worker_connections 1024; }
+
+http {
+    default_type application/octet-stream;
+    access_log $GW/logs/access.log;
+    client_body_temp_path $GW/tmp/client_body;
+    proxy_temp_path $GW/tmp/proxy;
+    fastcgi_temp_path $GW/tmp/fastcgi;
+    uwsgi_temp_path $GW/tmp/uwsgi;
+    scgi_temp_path $GW/tmp/scgi;
+    client_max_body_size 20m;
+    server_tokens off;
+
+$rampart_http
+
+    upstream demo_app {
+        server 127.0.0.1:$DEMO_PORT;
+        keepalive 16;
+    }
+
+    server {
+        listen 127.0.0.1:$GATEWAY_PORT;
+        server_name localhost;
+
+        location = /rampart/status {
+            $status_body
+            allow 127.0.0.1;
+            deny all;
+        }
+
+        location / {
+            proxy_pass http://demo_app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$host;
+            proxy_set_header X-Real-IP \$remote_addr;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Request-ID \$request_id;
+        }
+    }
+}
+EOF
+
+ngx=("$NGINX" -p "$GW" -c "$GW/nginx.conf" -e "$GW/logs/error.log")
+if ! out=$("${ngx[@]}" -t 2>&1); then
+  echo "$out" >&2
+  die "the gateway configuration $GW/nginx.conf does not load (see above)"
+fi
+what="nginx + rampart, mode $MODE"
+[ "$PLAIN" = 1 ] && what="plain nginx proxy, no Rampart module"
+say "starting gateway ($what) on 127.0.0.1:$GATEWAY_PORT"
+if ! out=$("${ngx[@]}" 2>&1); then
+  echo "$out" >&2
+  log_tail "$GW/logs/error.log"
+  die "nginx failed to start"
+fi
+for _ in $(seq 50); do [ -s "$RUN/gateway.pid" ] && break; sleep 0.1; done
+[ -s "$RUN/gateway.pid" ] || { log_tail "$GW/logs/error.log"; die "nginx wrote no pid file"; }
+wait_http "gateway" "http://127.0.0.1:$GATEWAY_PORT/healthz" "$GW/logs/error.log"
+wait_http "gateway status" "http://127.0.0.1:$GATEWAY_PORT/rampart/status" "$GW/logs/error.log"
+
+trap - EXIT
+cat <<EOF
+
+Rampart demo stack is up:
+  gateway (Rampart)      http://127.0.0.1:$GATEWAY_PORT/
+  demo app (direct)      http://127.0.0.1:$DEMO_PORT/      — unprotected, for comparison
+  status (JSON counters) http://127.0.0.1:$GATEWAY_PORT/rampart/status
+  event log              $EVENTS
+  logs                   $GW/logs/  $RUN/demo.log
+Try:  curl -s "http://127.0.0.1:$GATEWAY_PORT/search?q=1%27%20OR%20%271%27%3D%271" -o /dev/null -w '%{http_code}\n'
+Stop: make down
+EOF

@@ -1,0 +1,211 @@
+/*
+ * arena.c — per-transaction bump allocator.
+ *
+ * A chain of blocks; allocation bumps a pointer in the newest block and
+ * starts a new block when it does not fit. Oversized requests get a block
+ * of their own sized to fit, linked behind the current one so the current
+ * block keeps serving small allocations. Freeing the arena frees the chain.
+ */
+#include "arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_DEFAULT_BLOCK 8192
+#define ARENA_ALIGN 16
+
+typedef struct block {
+    struct block *next;
+    size_t size; /* usable bytes after the header */
+    size_t used;
+    /* data follows, aligned */
+} block_t;
+
+struct rp_arena {
+    block_t *head; /* current block: allocations bump here */
+    size_t block_size;
+    size_t max_bytes;
+    size_t total; /* bytes of block storage held */
+    size_t used;  /* bytes handed out */
+    block_t *first; /* kept across resets */
+};
+
+#define BLOCK_HDR (((sizeof(block_t) + ARENA_ALIGN - 1) / ARENA_ALIGN) * ARENA_ALIGN)
+
+static char *block_data(block_t *b)
+{
+    return (char *)b + BLOCK_HDR;
+}
+
+static block_t *block_new(rp_arena_t *a, size_t size)
+{
+    if (a->max_bytes && a->total + size > a->max_bytes)
+        return NULL;
+    block_t *b = malloc(BLOCK_HDR + size);
+    if (!b)
+        return NULL;
+    b->next = NULL;
+    b->size = size;
+    b->used = 0;
+    a->total += size;
+    return b;
+}
+
+rp_arena_t *rp_arena_new(size_t block_size, size_t max_bytes)
+{
+    rp_arena_t *a = calloc(1, sizeof(*a));
+    if (!a)
+        return NULL;
+    a->block_size = block_size ? block_size : ARENA_DEFAULT_BLOCK;
+    a->max_bytes = max_bytes;
+    a->head = block_new(a, a->block_size);
+    if (!a->head) {
+        free(a);
+        return NULL;
+    }
+    a->first = a->head;
+    return a;
+}
+
+void rp_arena_free(rp_arena_t *a)
+{
+    if (!a)
+        return;
+    block_t *b = a->head;
+    while (b) {
+        block_t *next = b->next;
+        free(b);
+        b = next;
+    }
+    free(a);
+}
+
+void rp_arena_reset(rp_arena_t *a)
+{
+    block_t *b = a->head, *keep = a->first;
+    while (b) {
+        block_t *next = b->next;
+        if (b != keep)
+            free(b);
+        b = next;
+    }
+    keep->used = 0;
+    keep->next = NULL;
+    a->head = keep;
+    a->total = keep->size;
+    a->used = 0;
+}
+
+void *rp_arena_alloc(rp_arena_t *a, size_t size)
+{
+    size_t need = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (need < size)
+        return NULL; /* overflow */
+    if (need == 0)
+        need = ARENA_ALIGN;
+    block_t *h = a->head;
+    if (h->size - h->used >= need) {
+        void *p = block_data(h) + h->used;
+        h->used += need;
+        a->used += need;
+        return p;
+    }
+    if (need > a->block_size / 4) {
+        /* Big: its own block, placed behind the head so the head's free
+         * space keeps serving small requests. */
+        block_t *b = block_new(a, need);
+        if (!b)
+            return NULL;
+        b->used = need;
+        b->next = h->next;
+        h->next = b;
+        a->used += need;
+        return block_data(b);
+    }
+    block_t *b = block_new(a, a->block_size);
+    if (!b)
+        return NULL;
+    b->next = h;
+    a->head = b;
+    b->used = need;
+    a->used += need;
+    return block_data(b);
+}
+
+void *rp_arena_calloc(rp_arena_t *a, size_t size)
+{
+    void *p = rp_arena_alloc(a, size);
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
+
+char *rp_arena_strndup(rp_arena_t *a, const char *s, size_t len)
+{
+    if (len == SIZE_MAX)
+        return NULL;
+    char *p = rp_arena_alloc(a, len + 1);
+    if (!p)
+        return NULL;
+    if (len)
+        memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+size_t rp_arena_used(const rp_arena_t *a)
+{
+    return a->used;
+}
+
+void rp_abuf_init(rp_abuf_t *b, rp_arena_t *a)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->arena = a;
+}
+
+static int abuf_reserve(rp_abuf_t *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1) {
+        if (cap > SIZE_MAX / 2)
+            return -1;
+        cap *= 2;
+    }
+    char *p = rp_arena_alloc(b->arena, cap);
+    if (!p)
+        return -1;
+    if (b->len)
+        memcpy(p, b->data, b->len);
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+int rp_abuf_append(rp_abuf_t *b, const char *s, size_t len)
+{
+    if (abuf_reserve(b, len) != 0)
+        return -1;
+    if (len)
+        memcpy(b->data + b->len, s, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int rp_abuf_putc(rp_abuf_t *b, char c)
+{
+    return rp_abuf_append(b, &c, 1);
+}
+
+void rp_abuf_clear(rp_abuf_t *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}

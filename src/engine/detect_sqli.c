@@ -1,0 +1,615 @@
+/*
+ * detect_sqli.c — Rampart's SQL-injection detector.
+ *
+ * An injected value only matters where it leaves the literal the application
+ * put it in. So the detector asks, for each way the value could have been
+ * embedded — bare in a numeric position, inside '...', inside "...", inside
+ * `...` — "does the SQL that follows the break-out look like an attack?".
+ *
+ * Pipeline, per context:
+ *   1. sqli_lexer.c classifies tokens (the class letters are the
+ *      fingerprint alphabet: s 1 w k E U f & o ( ) , ; c v).
+ *   2. fold: comments become whitespace (a trailing one is kept as 'c',
+ *      since truncating the rest of the query is what "admin'--" does);
+ *      NOT and unary + - ~ ! disappear; ORDER BY / GROUP BY and
+ *      UNION ALL / DISTINCT merge into one token.
+ *   3. match: at each anchor, injection shapes are tried over the folded
+ *      tokens. Anchors are where SQL can resume after the break-out: the
+ *      context closure (or, bare, the first value), and — so that a payload
+ *      deep in a long value is still seen — every later string literal,
+ *      every UNION, and every ';' after a value.
+ *
+ * The shapes are written from the SQL grammar rather than as a list of
+ * fingerprints: "a logical operator followed by a comparison or a call",
+ * "UNION followed by a SELECT whose list is SQL", "';' followed by a
+ * statement that is plausible SQL (DROP TABLE x, EXEC name, WAITFOR DELAY
+ * '..')", "an arithmetic operator followed by a sub-select or an attack-only
+ * function", ORDER BY n / HAVING a=b / PROCEDURE ANALYSE / INTO OUTFILE
+ * after the break-out, a comment right after the closing quote, and a value
+ * that is itself a sub-select or an attack-only call. Requiring the shape to
+ * start exactly at the break-out (the first quote, the first number) is what
+ * keeps English from matching: "it's 1 or 2 days" resumes SQL with a bare
+ * word ("s"), not with "or".
+ *
+ * Decisions: a bare comparison ("1=1", "3-1=2") is not an injection on its
+ * own; a value made only of letters, digits, spaces and bytes >= 0x80 is
+ * rejected by a byte-table pre-check without lexing, unless it contains the
+ * word UNION (the one letters-only shape: "union select ...").
+ *
+ * Memory is bounded: folded tokens go through a fixed window; anchors are
+ * evaluated when at least WINDOW/2 tokens of look-ahead are available, then
+ * the window slides. No allocation, no mutable globals, linear time.
+ */
+#include "rampart/detect.h"
+#include "sqli_lexer.h"
+
+#include <string.h>
+
+#define WINDOW 64
+#define HALF   (WINDOW / 2)
+
+typedef enum {
+    ANCHOR_BARE,  /* first token, value assumed to be in a numeric position */
+    ANCHOR_QUOTE, /* first token is the closure of the application's quote */
+    ANCHOR_MID,   /* a later string literal: a break-out deeper in the value */
+} anchor_mode_t;
+
+typedef struct {
+    const sqli_token_t *t;
+    size_t n;
+} toks_t;
+
+static bool at(const toks_t *v, size_t i, char type)
+{
+    return i < v->n && v->t[i].type == type;
+}
+
+static bool at_kw(const toks_t *v, size_t i, char type, uint8_t kw)
+{
+    return at(v, i, type) && v->t[i].kw == kw;
+}
+
+static bool at_end(const toks_t *v, size_t i)
+{
+    return i >= v->n;
+}
+
+static size_t skip(const toks_t *v, size_t i, char type)
+{
+    while (at(v, i, type))
+        i++;
+    return i;
+}
+
+/* Index after the ')' matching the '(' at i; v->n if unbalanced (the rest
+ * of the query is assumed to close it). */
+static size_t skip_group(const toks_t *v, size_t i)
+{
+    size_t depth = 0;
+    for (; i < v->n; i++) {
+        if (v->t[i].type == '(') {
+            depth++;
+        } else if (v->t[i].type == ')') {
+            if (--depth == 0)
+                return i + 1;
+        }
+    }
+    return v->n;
+}
+
+static bool is_simple_value(char c)
+{
+    return c == SQLI_T_NUMBER || c == SQLI_T_STRING || c == SQLI_T_VAR || c == SQLI_T_WORD;
+}
+
+/* Index after the operand starting at i, or 0 if none starts there. */
+static size_t operand_end(const toks_t *v, size_t i)
+{
+    if (i >= v->n)
+        return 0;
+    char c = v->t[i].type;
+    if (is_simple_value(c))
+        return i + 1;
+    if (c == '(')
+        return skip_group(v, i);
+    if (c == SQLI_T_FUNC)
+        return at(v, i + 1, '(') ? skip_group(v, i + 1) : i + 1;
+    return 0;
+}
+
+/* f(...) whose first argument reads as SQL: "sleep(5)", "version()",
+ * "extractvalue(1,concat(...))" yes; "sleep (a lot)", "sleep(8 hours)" no. */
+static bool call_plausible(const toks_t *v, size_t i)
+{
+    if (!at(v, i, SQLI_T_FUNC) || !at(v, i + 1, '('))
+        return false;
+    size_t a = i + 2;
+    if (at_end(v, a))
+        return true;
+    char c = v->t[a].type;
+    if (c == ')' || c == '(' || c == SQLI_T_FUNC || c == SQLI_T_VERB)
+        return true;
+    if (!is_simple_value(c))
+        return false;
+    if (at_end(v, a + 1))
+        return true;
+    c = v->t[a + 1].type;
+    return c == ',' || c == ')' || c == SQLI_T_OP || c == SQLI_T_LOGIC;
+}
+
+/* What may follow an item of a select list. */
+static bool select_item_follow(const toks_t *v, size_t i)
+{
+    if (at_end(v, i))
+        return true;
+    const sqli_token_t *t = &v->t[i];
+    switch (t->type) {
+    case ',':
+    case ')':
+    case ';':
+    case SQLI_T_COMMENT:
+    case SQLI_T_UNION:
+    case SQLI_T_LOGIC:
+    case SQLI_T_OP:
+        return true;
+    case SQLI_T_KEYWORD:
+        return t->kw == SQLI_KW_FROM || t->kw == SQLI_KW_INTO || t->kw == SQLI_KW_WHERE ||
+               t->kw == SQLI_KW_LIMIT || t->kw == SQLI_KW_ORDER;
+    default:
+        return false;
+    }
+}
+
+/* SELECT at i followed by a list that reads as SQL: "select 1,2",
+ * "select * from", "select(0)from", "select name from users";
+ * not "select the best option". */
+static bool select_plausible(const toks_t *v, size_t i)
+{
+    size_t j = i + 1;
+    while (at_kw(v, j, SQLI_T_KEYWORD, SQLI_KW_MODIFIER))
+        j++;
+    if (at_end(v, j))
+        return false;
+    const sqli_token_t *t = &v->t[j];
+    if ((t->type == SQLI_T_OP && t->kw == '*') ||
+        (t->type == SQLI_T_KEYWORD && t->kw == SQLI_KW_CASE))
+        return true;
+    if (t->type == SQLI_T_FUNC)
+        return call_plausible(v, j) || select_item_follow(v, operand_end(v, j));
+    size_t e = operand_end(v, j);
+    return e && select_item_follow(v, e);
+}
+
+/* A statement verb at i whose continuation is SQL, not English. */
+static bool stmt_plausible(const toks_t *v, size_t i)
+{
+    if (i >= v->n)
+        return false;
+    const sqli_token_t *t = &v->t[i];
+    if (t->type == SQLI_T_KEYWORD && t->kw == SQLI_KW_SET)
+        return at(v, i + 1, SQLI_T_VAR);
+    if (t->type != SQLI_T_VERB)
+        return false;
+    switch (t->kw) {
+    case SQLI_KW_SELECT:
+        return select_plausible(v, i);
+    case SQLI_KW_INSERT:
+        return at_kw(v, i + 1, SQLI_T_KEYWORD, SQLI_KW_INTO);
+    case SQLI_KW_UPDATE:
+        return at(v, i + 1, SQLI_T_WORD) && at_kw(v, i + 2, SQLI_T_KEYWORD, SQLI_KW_SET);
+    case SQLI_KW_DELETE:
+        return at_kw(v, i + 1, SQLI_T_KEYWORD, SQLI_KW_FROM) && at(v, i + 2, SQLI_T_WORD);
+    case SQLI_KW_DDL:
+        /* "drop table users" then the end of the statement */
+        return (at_kw(v, i + 1, SQLI_T_KEYWORD, SQLI_KW_OBJECT) ||
+                at_kw(v, i + 1, SQLI_T_KEYWORD, SQLI_KW_PROCEDURE)) &&
+               at(v, i + 2, SQLI_T_WORD) &&
+               (at_end(v, i + 3) || at(v, i + 3, SQLI_T_COMMENT) || at(v, i + 3, ';') ||
+                at(v, i + 3, '('));
+    case SQLI_KW_TRUNCATE:
+        return at_kw(v, i + 1, SQLI_T_KEYWORD, SQLI_KW_OBJECT) || at(v, i + 1, SQLI_T_WORD);
+    case SQLI_KW_EXEC:
+        return at(v, i + 1, SQLI_T_WORD) || at(v, i + 1, SQLI_T_FUNC) ||
+               at(v, i + 1, SQLI_T_VAR) || at(v, i + 1, '(');
+    case SQLI_KW_DECLARE:
+        return at(v, i + 1, SQLI_T_VAR);
+    case SQLI_KW_WAITFOR:
+        return at_kw(v, i + 1, SQLI_T_KEYWORD, SQLI_KW_DELAY) && at(v, i + 2, SQLI_T_STRING);
+    case SQLI_KW_SHUTDOWN:
+        return at_end(v, i + 1) || at(v, i + 1, SQLI_T_COMMENT) || at(v, i + 1, ';');
+    case SQLI_KW_CALL:
+        return at(v, i + 1, SQLI_T_FUNC);
+    default:
+        return false;
+    }
+}
+
+/* A sub-select "(select ...)" or an attack-only call at i (parens skipped). */
+static size_t subquery_or_danger(const toks_t *v, size_t i)
+{
+    size_t j = skip(v, i, '(');
+    if (j > i && at_kw(v, j, SQLI_T_VERB, SQLI_KW_SELECT) && select_plausible(v, j))
+        return j + 2;
+    if (at(v, j, SQLI_T_FUNC) && (v->t[j].flags & SQLI_TF_DANGER) && call_plausible(v, j))
+        return j + 3;
+    return 0;
+}
+
+static size_t match_union(const toks_t *v, size_t i, bool allow_bare)
+{
+    size_t j = skip(v, i + 1, '(');
+    if (!at_kw(v, j, SQLI_T_VERB, SQLI_KW_SELECT))
+        return 0;
+    if (select_plausible(v, j))
+        return j + 2;
+    /* "/ *!union* / / *!select* /" with nothing after: only right at the
+     * start, where the obfuscation itself is the signal. */
+    if (allow_bare && (at_end(v, j + 1) || at(v, j + 1, SQLI_T_COMMENT)))
+        return j + 1;
+    return 0;
+}
+
+/* A call f(...) ending before e whose arguments hold a sub-select:
+ * "exp(~(select * from ...))", "ascii(substring((select ...)))". */
+static bool call_has_select(const toks_t *v, size_t f, size_t e)
+{
+    for (size_t i = f + 1; i < e && i < v->n; i++)
+        if (at_kw(v, i, SQLI_T_VERB, SQLI_KW_SELECT) && select_plausible(v, i))
+            return true;
+    return false;
+}
+
+/* After AND / OR / XOR / && / ||: what turns a break-out into a condition. */
+static size_t match_logic(const toks_t *v, size_t i, anchor_mode_t mode, unsigned depth)
+{
+    if (depth > 4)
+        return 0;
+    size_t k = skip(v, i, '(');
+    if (at(v, k, SQLI_T_VERB))
+        return stmt_plausible(v, k) ? k + 2 : 0;
+    if (at(v, k, SQLI_T_FUNC) && (v->t[k].flags & SQLI_TF_DANGER) && call_plausible(v, k))
+        return k + 3;
+    size_t m = operand_end(v, k);
+    if (!m)
+        return 0;
+    if (at(v, k, SQLI_T_FUNC) && call_has_select(v, k, m))
+        return m;
+    if (m >= v->n && at(v, k, SQLI_T_FUNC))
+        return 0;
+    m = skip(v, m, ')');
+    if (at(v, m, SQLI_T_OP)) {
+        /* "or 1=1", "and 'a'='a", "and 1=(select count(*) ...)" */
+        size_t r = m + 1;
+        if (at(v, r, SQLI_T_OP) && at(v, r + 1, '('))
+            r++; /* "=LIKE(", "= -(" */
+        if (at(v, r, SQLI_T_VERB) || operand_end(v, r))
+            return r + 1 <= v->n ? r + 1 : v->n;
+        return 0;
+    }
+    if (at(v, m, SQLI_T_LOGIC))
+        return match_logic(v, m + 1, mode, depth + 1);
+    if (at(v, m, SQLI_T_UNION))
+        return match_union(v, m, false);
+    /* "' or 1--", "' or true;": a constant truth and a truncation. */
+    char c = v->t[k].type;
+    if ((at(v, m, SQLI_T_COMMENT) || at(v, m, ';')) &&
+        (c == SQLI_T_NUMBER || c == SQLI_T_VAR || (c == SQLI_T_FUNC && call_plausible(v, k))))
+        return m + 1;
+    return 0;
+}
+
+/* After the break-out, a clause keyword: ORDER BY 3, HAVING 1=1,
+ * PROCEDURE ANALYSE(), INTO OUTFILE, LIMIT 1 --. */
+static size_t match_clause(const toks_t *v, size_t i)
+{
+    if (i >= v->n)
+        return 0;
+    const sqli_token_t *t = &v->t[i];
+    size_t j = i + 1;
+    switch (t->kw) {
+    case SQLI_KW_ORDER: {
+        size_t e = operand_end(v, j);
+        if (!e)
+            return 0;
+        while (at(v, e, ',') && operand_end(v, e + 1))
+            e = operand_end(v, e + 1);
+        bool tail = at_end(v, e) || at(v, e, SQLI_T_COMMENT) || at(v, e, ';') ||
+                    at(v, e, SQLI_T_LOGIC) || at(v, e, SQLI_T_KEYWORD);
+        if (at(v, e, SQLI_T_KEYWORD) && match_clause(v, e))
+            return match_clause(v, e); /* "group by x having 1=1" */
+        /* "order by 3" needs a number or a truncation to be SQL. */
+        return tail && (at(v, j, SQLI_T_NUMBER) || at(v, e, SQLI_T_COMMENT)) ? e : 0;
+    }
+    case SQLI_KW_WHERE: {
+        size_t e = operand_end(v, j);
+        return e && at(v, e, SQLI_T_OP) && operand_end(v, e + 1) ? e + 2 : 0;
+    }
+    case SQLI_KW_LIMIT:
+        if (!at(v, j, SQLI_T_NUMBER))
+            return 0;
+        j = at(v, j + 1, ',') && at(v, j + 2, SQLI_T_NUMBER) ? j + 3 : j + 1;
+        return at(v, j, SQLI_T_COMMENT) || at(v, j, ';') ? j + 1 : 0;
+    case SQLI_KW_PROCEDURE:
+        return at_kw(v, j, SQLI_T_KEYWORD, SQLI_KW_ANALYSE) ? j + 1 : 0;
+    case SQLI_KW_INTO:
+        return at_kw(v, j, SQLI_T_KEYWORD, SQLI_KW_OUTFILE) ? j + 1 : 0;
+    default:
+        return 0;
+    }
+}
+
+/* Try every shape at anchor a. Returns the index after the matched region,
+ * or 0. */
+static size_t match_at(const toks_t *v, size_t a, anchor_mode_t mode)
+{
+    size_t i = a;
+    bool empty_prefix = false;
+    if (mode == ANCHOR_BARE) {
+        /* The value is itself an attack expression: "(select ... sleep())",
+         * "extractvalue(1,concat(0x7e,version()))". */
+        size_t r = subquery_or_danger(v, a);
+        if (r)
+            return r < v->n ? r : v->n;
+        char c = v->t[a].type;
+        if (c == SQLI_T_NUMBER || c == SQLI_T_VAR || c == SQLI_T_STRING) {
+            i = a + 1;
+        } else if (c == ')' || c == ';' || c == SQLI_T_UNION) {
+            empty_prefix = true;
+        } else {
+            return 0;
+        }
+    } else {
+        i = a + 1;
+    }
+    size_t j = skip(v, i, ')');
+    if (at_end(v, j))
+        return 0;
+    const sqli_token_t *t = &v->t[j];
+    switch (t->type) {
+    case SQLI_T_LOGIC:
+        return empty_prefix ? 0 : match_logic(v, j + 1, mode, 0);
+    case SQLI_T_UNION:
+        return match_union(v, j, mode != ANCHOR_MID && empty_prefix && j == a);
+    case ';':
+        if (stmt_plausible(v, j + 1))
+            return j + 2;
+        /* "admin';--" */
+        return mode == ANCHOR_QUOTE && at(v, j + 1, SQLI_T_COMMENT) ? j + 2 : 0;
+    case SQLI_T_OP:
+        /* "1'||(select pg_sleep(5))||'", "1 rlike (select ...)", "1-sleep(5)" */
+        return empty_prefix ? 0 : subquery_or_danger(v, j + 1) ? j + 2 : 0;
+    case SQLI_T_VERB:
+        /* MSSQL runs "' waitfor delay '0:0:5'" without a ';'. */
+        return !empty_prefix && stmt_plausible(v, j) ? j + 2 : 0;
+    case SQLI_T_KEYWORD:
+        return mode == ANCHOR_MID || empty_prefix ? 0 : match_clause(v, j);
+    case SQLI_T_COMMENT:
+        /* "admin'--", "admin' #", "admin')--" */
+        return mode == ANCHOR_QUOTE ? j + 1 : 0;
+    default:
+        return 0;
+    }
+}
+
+/* ---- folding window ---------------------------------------------------- */
+
+typedef struct {
+    sqli_token_t t[WINDOW];
+    size_t n;
+    size_t base;      /* stream index of t[0] */
+    size_t next_eval; /* first window index whose anchors are not yet tried */
+    bool comment_pending;
+    size_t comment_pos, comment_end;
+    char ctx;
+    /* result */
+    bool hit;
+    size_t hit_from, hit_to; /* byte range of the match */
+    sqli_token_t hit_tok[RP_FINGERPRINT_MAX];
+    size_t hit_ntok;
+} scan_t;
+
+static bool value_end(char c)
+{
+    return is_simple_value(c) || c == ')';
+}
+
+static void record_hit(scan_t *sc, const toks_t *v, size_t a, size_t end)
+{
+    if (end > v->n)
+        end = v->n;
+    if (end <= a)
+        end = a + 1;
+    sc->hit = true;
+    sc->hit_ntok = 0;
+    for (size_t k = a; k < end && sc->hit_ntok < RP_FINGERPRINT_MAX - 1; k++)
+        sc->hit_tok[sc->hit_ntok++] = v->t[k];
+    sc->hit_from = v->t[a].pos;
+    sc->hit_to = v->t[end - 1].pos + v->t[end - 1].len;
+}
+
+/* Try the anchors in [next_eval, upto). */
+static bool evaluate(scan_t *sc, size_t upto)
+{
+    toks_t v = {sc->t, sc->n};
+    for (size_t a = sc->next_eval; a < upto; a++) {
+        const sqli_token_t *t = &sc->t[a];
+        size_t end = 0;
+        if (sc->base == 0 && a == 0) {
+            end = match_at(&v, 0, sc->ctx ? ANCHOR_QUOTE : ANCHOR_BARE);
+        } else if (t->type == SQLI_T_STRING) {
+            end = match_at(&v, a, ANCHOR_MID);
+        } else if (t->type == SQLI_T_UNION) {
+            end = match_union(&v, a, false);
+        } else if (t->type == ';' && a > 0 && value_end(sc->t[a - 1].type)) {
+            end = stmt_plausible(&v, a + 1) ? a + 2 : 0;
+        }
+        if (end) {
+            record_hit(sc, &v, a, end);
+            return true;
+        }
+    }
+    sc->next_eval = upto;
+    return false;
+}
+
+static void append(scan_t *sc, const sqli_token_t *tok)
+{
+    sqli_token_t *prev = sc->n ? &sc->t[sc->n - 1] : NULL;
+    /* ORDER BY, GROUP BY: one clause token. */
+    if (prev && tok->type == SQLI_T_KEYWORD && tok->kw == SQLI_KW_BY &&
+        prev->type == SQLI_T_KEYWORD && prev->kw == SQLI_KW_ORDER) {
+        prev->len = tok->pos + tok->len - prev->pos;
+        return;
+    }
+    /* UNION ALL / UNION DISTINCT */
+    if (prev && prev->type == SQLI_T_UNION && tok->type == SQLI_T_KEYWORD &&
+        tok->kw == SQLI_KW_MODIFIER) {
+        prev->len = tok->pos + tok->len - prev->pos;
+        return;
+    }
+    /* PostgreSQL "value::type" is the value. */
+    if (prev && prev->type == SQLI_T_OP && prev->kw == ':' && prev->len == 2 &&
+        (tok->type == SQLI_T_WORD || tok->type == SQLI_T_KEYWORD) && sc->n >= 2 &&
+        value_end(sc->t[sc->n - 2].type)) {
+        sc->n--;
+        return;
+    }
+    /* A unary + - ~ before an operand: drop it ("-1", "~(select"). It is
+     * unary when nothing that ends a value precedes it. */
+    if (prev && prev->type == SQLI_T_OP && (prev->flags & SQLI_TF_UNARY) &&
+        (is_simple_value(tok->type) || tok->type == '(' || tok->type == SQLI_T_FUNC) &&
+        (sc->n < 2 || !value_end(sc->t[sc->n - 2].type))) {
+        sqli_token_t keep = *tok;
+        keep.len = tok->pos + tok->len - prev->pos;
+        keep.pos = prev->pos;
+        *prev = keep;
+        return;
+    }
+    sc->t[sc->n++] = *tok;
+}
+
+/* Feed one lexer token through the fold. Returns true on a match. */
+static bool push(scan_t *sc, const sqli_token_t *tok)
+{
+    if (tok->type == SQLI_T_COMMENT) {
+        sc->comment_pending = true;
+        sc->comment_pos = tok->pos;
+        sc->comment_end = tok->pos + tok->len;
+        return false;
+    }
+    if (tok->kw == SQLI_KW_NOT && (tok->type == SQLI_T_OP))
+        return false; /* NOT / ! never changes the shape of an injection */
+    sc->comment_pending = false;
+    append(sc, tok);
+    if (sc->n < WINDOW)
+        return false;
+    /* Full: try the first half with at least HALF tokens of look-ahead, then
+     * slide. */
+    if (evaluate(sc, HALF))
+        return true;
+    memmove(sc->t, sc->t + HALF, HALF * sizeof(sc->t[0]));
+    sc->n = HALF;
+    sc->base += HALF;
+    sc->next_eval = 0;
+    return false;
+}
+
+static bool finish(scan_t *sc)
+{
+    if (sc->comment_pending && sc->n > 0) {
+        sqli_token_t c = {sc->comment_pos, sc->comment_end - sc->comment_pos, SQLI_T_COMMENT,
+                          SQLI_KW_NONE, 0};
+        if (sc->n == WINDOW) {
+            if (evaluate(sc, HALF))
+                return true;
+            memmove(sc->t, sc->t + HALF, HALF * sizeof(sc->t[0]));
+            sc->n = HALF;
+            sc->base += HALF;
+            sc->next_eval = 0;
+        }
+        sc->t[sc->n++] = c;
+    }
+    return evaluate(sc, sc->n);
+}
+
+static bool scan_context(const char *input, size_t len, char ctx, scan_t *sc)
+{
+    sqli_lexer_t lx;
+    sqli_token_t tok;
+    sqli_lexer_init(&lx, input, len, ctx);
+    sc->n = 0;
+    sc->base = 0;
+    sc->next_eval = 0;
+    sc->comment_pending = false;
+    sc->ctx = ctx;
+    sc->hit = false;
+    while (sqli_lexer_next(&lx, &tok)) {
+        if (push(sc, &tok))
+            return true;
+    }
+    return finish(sc);
+}
+
+/* ---- pre-check --------------------------------------------------------- */
+
+/* Bytes that SQL needs to leave a literal or build an expression. A value
+ * without any of them is words and numbers only. */
+static const unsigned char sql_punct[256] = {
+    ['\''] = 1, ['"'] = 1, ['`'] = 1, [';'] = 1, ['('] = 1, [')'] = 1, ['#'] = 1, ['-'] = 1,
+    ['/'] = 1,  ['*'] = 1, ['='] = 1, ['<'] = 1, ['>'] = 1, ['!'] = 1, ['|'] = 1, ['&'] = 1,
+    ['@'] = 1,  [','] = 1, ['+'] = 1, ['%'] = 1, ['^'] = 1, ['~'] = 1, [':'] = 1, ['['] = 1,
+    ['$'] = 1,  ['\\'] = 1, ['.'] = 1,
+};
+
+static bool contains_union(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 5 <= len; i++) {
+        if ((s[i] | 0x20) == 'u' && (s[i + 1] | 0x20) == 'n' && (s[i + 2] | 0x20) == 'i' &&
+            (s[i + 3] | 0x20) == 'o' && (s[i + 4] | 0x20) == 'n')
+            return true;
+    }
+    return false;
+}
+
+static bool might_be_sqli(const char *input, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)input;
+    bool digit = false, alpha = false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = s[i];
+        if (sql_punct[c])
+            return true;
+        digit |= c >= '0' && c <= '9';
+        alpha |= (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+    }
+    /* Words and numbers only: "1 union select 2", "1 order by 3" need a
+     * digit and a letter; letters alone only matter with UNION. */
+    if (digit && alpha)
+        return true;
+    return alpha && contains_union(input, len);
+}
+
+bool rp_detect_sqli(const char *input, size_t len, rp_detect_result_t *out)
+{
+    static const char contexts[] = {0, '\'', '"', '`'};
+    if (!input || len == 0 || !might_be_sqli(input, len))
+        return false;
+    scan_t sc;
+    for (size_t k = 0; k < sizeof(contexts); k++) {
+        char ctx = contexts[k];
+        if (ctx && !memchr(input, ctx, len))
+            continue; /* nothing to break out of */
+        if (!scan_context(input, len, ctx, &sc))
+            continue;
+        if (out) {
+            size_t n = 0;
+            for (; n < sc.hit_ntok; n++)
+                out->fingerprint[n] = sc.hit_tok[n].type;
+            out->fingerprint[n] = '\0';
+            out->offset = sc.hit_from;
+            out->length = sc.hit_to - sc.hit_from;
+        }
+        return true;
+    }
+    return false;
+}

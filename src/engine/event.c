@@ -1,0 +1,202 @@
+/*
+ * event.c — the compact JSON event of a transaction.
+ *
+ * One line of JSON per decision, small enough for a datagram: the request's
+ * identity, the verdict and the evidence. Everything that came from the
+ * client is escaped (invalid UTF-8 becomes U+FFFD so the line is always
+ * valid JSON) and passed through the citizen-data mask; values of
+ * credential-like query arguments are blanked out of the URI.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "normalize.h"
+#include "tx_t.h"
+
+#define URI_MAX 512
+
+static void put(rp_abuf_t *b, const char *s)
+{
+    rp_abuf_append(b, s, strlen(s));
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return len;
+}
+
+static void put_json_string(rp_abuf_t *b, const char *s, size_t n)
+{
+    rp_abuf_putc(b, '"');
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = u[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            rp_abuf_append(b, esc, 2);
+            i++;
+        } else if (c < 0x20 || c == 0x7F) {
+            char esc[8];
+            snprintf(esc, sizeof(esc), "\\u%04x", c);
+            put(b, esc);
+            i++;
+        } else if (c < 0x80) {
+            rp_abuf_putc(b, (char)c);
+            i++;
+        } else {
+            size_t l = utf8_seq(u + i, n - i);
+            if (l == 0) {
+                put(b, "\\ufffd");
+                i++;
+            } else {
+                rp_abuf_append(b, s + i, l);
+                i += l;
+            }
+        }
+    }
+    rp_abuf_putc(b, '"');
+}
+
+static void put_field(rp_abuf_t *b, const char *key, const char *value, int first)
+{
+    if (!first)
+        rp_abuf_putc(b, ',');
+    put_json_string(b, key, strlen(key));
+    rp_abuf_putc(b, ':');
+    if (value)
+        put_json_string(b, value, strlen(value));
+    else
+        put(b, "null");
+}
+
+static void put_int(rp_abuf_t *b, const char *key, long long v)
+{
+    char num[32];
+    snprintf(num, sizeof(num), "%lld", v);
+    rp_abuf_putc(b, ',');
+    put_json_string(b, key, strlen(key));
+    rp_abuf_putc(b, ':');
+    put(b, num);
+}
+
+/* The URI for the event: cut to URI_MAX, credential values starred,
+ * citizen identifiers masked. */
+static char *event_uri(rp_tx_t *tx)
+{
+    const char *uri = tx->uri ? tx->uri : "";
+    size_t n = strlen(uri);
+    if (n > URI_MAX)
+        n = URI_MAX;
+    char *u = rp_arena_strndup(tx->arena, uri, n);
+    if (!u)
+        return NULL;
+    char *q = memchr(u, '?', n);
+    while (q && (size_t)(q - u) < n) {
+        char *name = q + 1;
+        char *end = name;
+        while ((size_t)(end - u) < n && *end != '&')
+            end++;
+        char *eq = memchr(name, '=', (size_t)(end - name));
+        if (eq && rp_secret_name(name, (size_t)(eq - name)))
+            memset(eq + 1, '*', (size_t)(end - eq - 1));
+        q = (size_t)(end - u) < n ? end : NULL;
+    }
+    rp_mask_sensitive(u, n);
+    return u;
+}
+
+static const char *action_name(const rp_tx_t *tx)
+{
+    const rp_verdict_t *v = &tx->verdict;
+    switch (v->action) {
+    case RP_ACTION_BLOCK:
+        return "block";
+    case RP_ACTION_REDIRECT:
+        return "redirect";
+    case RP_ACTION_CHALLENGE:
+        return "challenge";
+    case RP_ACTION_ALLOW:
+        break;
+    }
+    if (v->detect_only)
+        return "detect";
+    return tx->nmatches ? "log" : "allow";
+}
+
+const char *rp_event_build(rp_tx_t *tx, size_t *len)
+{
+    rp_abuf_t b;
+    rp_abuf_init(&b, tx->arena);
+    char when[40];
+    struct tm tm;
+    gmtime_r(&tx->started.tv_sec, &tm);
+    size_t w = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(when + w, sizeof(when) - w, ".%03ldZ", tx->started.tv_nsec / 1000000);
+
+    rp_abuf_putc(&b, '{');
+    put_field(&b, "time", when, 1);
+    put_field(&b, "request_id", rp_tx_request_id(tx), 0);
+    put_field(&b, "client", tx->client_addr, 0);
+    put_field(&b, "host", tx->host, 0);
+    put_field(&b, "method", tx->method, 0);
+    put_field(&b, "uri", event_uri(tx), 0);
+    put_field(&b, "app", tx->app, 0);
+    put_field(&b, "action", action_name(tx), 0);
+    put_int(&b, "status", tx->verdict.action == RP_ACTION_BLOCK ? tx->verdict.status
+                                                                  : tx->response_status);
+    put_field(&b, "category", tx->verdict.category, 0);
+    put_int(&b, "score", tx->verdict.score);
+    put(&b, ",\"matches\":[");
+    for (size_t i = 0; i < tx->nmatches; i++) {
+        const rp_match_t *m = &tx->matches[i];
+        if (i)
+            rp_abuf_putc(&b, ',');
+        rp_abuf_putc(&b, '{');
+        put_field(&b, "detector", m->detector, 1);
+        put_field(&b, "category", m->category, 0);
+        put_field(&b, "target", m->target, 0);
+        put_field(&b, "detail", m->detail, 0);
+        put_field(&b, "excerpt", m->excerpt, 0);
+        put_int(&b, "score", m->score);
+        rp_abuf_putc(&b, '}');
+    }
+    rp_abuf_putc(&b, ']');
+    if (tx->nmatches_dropped)
+        put_int(&b, "matches_dropped", (long long)tx->nmatches_dropped);
+    put_field(&b, "policy_version", tx->policy->version, 0);
+    put_field(&b, "mode",
+              tx->mode == RP_MODE_BLOCK ? "block" : tx->mode == RP_MODE_DETECT ? "detect" : "off",
+              0);
+    rp_abuf_putc(&b, '}');
+    if (!b.data)
+        return NULL;
+    *len = b.len;
+    return b.data;
+}

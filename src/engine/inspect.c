@@ -1,0 +1,207 @@
+/*
+ * inspect.c — what happens to each value the transaction finds.
+ *
+ * Every argument, cookie, header, path and body field comes through
+ * rp_inspect_value: its decoding anomalies are weighed by the policy, then
+ * the detectors run on it (and on its second decoding when it was double
+ * encoded, since some back ends decode twice). Matches carry a masked
+ * excerpt so events show evidence without leaking citizens' data or secrets.
+ */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "normalize.h"
+#include "rampart/detect.h"
+#include "tx_t.h"
+#include "urldecode.h"
+
+#define EXCERPT_MAX 96
+#define EXCERPT_CONTEXT 24
+
+const char *rp_source_name(rp_source_t src)
+{
+    switch (src) {
+    case RP_SRC_PATH:
+        return "path";
+    case RP_SRC_QUERY:
+        return "query";
+    case RP_SRC_COOKIE:
+        return "cookie";
+    case RP_SRC_HEADER:
+        return "header";
+    case RP_SRC_FORM:
+        return "form";
+    case RP_SRC_MULTIPART:
+        return "multipart";
+    case RP_SRC_FILENAME:
+        return "filename";
+    case RP_SRC_JSON:
+        return "json";
+    case RP_SRC_XML:
+        return "xml";
+    case RP_SRC_BODY:
+        return "body";
+    }
+    return "unknown";
+}
+
+const char *rp_target_name(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len)
+{
+    const char *s = rp_source_name(src);
+    size_t sl = strlen(s);
+    if (name_len > 128)
+        name_len = 128;
+    char *t = rp_arena_alloc(tx->arena, sl + 1 + name_len + 1);
+    if (!t)
+        return s;
+    memcpy(t, s, sl);
+    t[sl] = ':';
+    memcpy(t + sl + 1, name, name_len);
+    t[sl + 1 + name_len] = '\0';
+    return t;
+}
+
+void rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category,
+                     const char *target, const char *detail, const char *excerpt, int score,
+                     bool blocks, int status)
+{
+    if (blocks && !tx->blocking) {
+        tx->blocking = true;
+        tx->block_status = status ? status : tx->policy->block_status;
+    }
+    if (tx->nmatches == RP_MAX_MATCHES) {
+        tx->nmatches_dropped++;
+        return;
+    }
+    rp_match_t *m = &tx->matches[tx->nmatches++];
+    m->detector = detector;
+    m->category = category;
+    m->target = target;
+    m->detail = detail;
+    m->excerpt = excerpt;
+    m->score = score;
+}
+
+/* A short, masked copy of value around [off, off+len), cut on UTF-8
+ * character boundaries so the event stays valid text. */
+static const char *make_excerpt(rp_tx_t *tx, const char *name, size_t name_len,
+                                const char *value, size_t value_len, size_t off, size_t len)
+{
+    if (rp_secret_name(name, name_len))
+        return "[redacted]";
+    size_t start = off > EXCERPT_CONTEXT ? off - EXCERPT_CONTEXT : 0;
+    size_t end = off + len + EXCERPT_CONTEXT;
+    if (end > value_len || end < off)
+        end = value_len;
+    if (end - start > EXCERPT_MAX)
+        end = start + EXCERPT_MAX;
+    while (start > 0 && start < value_len && ((unsigned char)value[start] & 0xC0) == 0x80)
+        start--;
+    while (end < value_len && end > start && ((unsigned char)value[end] & 0xC0) == 0x80)
+        end--;
+    char *e = rp_arena_strndup(tx->arena, value + start, end - start);
+    if (!e)
+        return "";
+    rp_mask_sensitive(e, end - start);
+    return e;
+}
+
+static const struct {
+    unsigned flag;
+    rp_anomaly_t anomaly;
+} anomaly_flags[] = {
+    {RP_ARG_BAD_ENCODING, RP_ANOM_BAD_ENCODING},
+    {RP_ARG_DOUBLE_ENCODED, RP_ANOM_DOUBLE_ENCODING},
+    {RP_ARG_UNICODE_ENCODED, RP_ANOM_UNICODE_ENCODING},
+    {RP_ARG_INVALID_UTF8, RP_ANOM_INVALID_UTF8},
+    {RP_ARG_OVERLONG_UTF8, RP_ANOM_OVERLONG_UTF8},
+    {RP_ARG_NUL, RP_ANOM_NUL},
+    {RP_FIELD_ENTITY_DECL, RP_ANOM_XML_ENTITY},
+    {RP_FIELD_BAD_ESCAPE, RP_ANOM_BAD_ENCODING},
+};
+
+#define ANOMALY_FLAGS                                                                         \
+    (RP_ARG_BAD_ENCODING | RP_ARG_DOUBLE_ENCODED | RP_ARG_UNICODE_ENCODED | RP_ARG_INVALID_UTF8 | \
+     RP_ARG_OVERLONG_UTF8 | RP_ARG_NUL | RP_FIELD_ENTITY_DECL | RP_FIELD_BAD_ESCAPE)
+
+static void weigh_anomalies(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
+                            const char *value, size_t value_len, unsigned flags)
+{
+    for (size_t i = 0; i < sizeof(anomaly_flags) / sizeof(anomaly_flags[0]); i++) {
+        if (!(flags & anomaly_flags[i].flag))
+            continue;
+        rp_anomaly_t an = anomaly_flags[i].anomaly;
+        rp_anomaly_action_t act = tx->policy->anomaly[an];
+        if (act == RP_ANOMALY_IGNORE)
+            continue;
+        /* One match per kind of anomaly and transaction is evidence enough. */
+        bool seen = false;
+        for (size_t m = 0; m < tx->nmatches; m++)
+            if (tx->matches[m].detail == rp_anomaly_names[an])
+                seen = true;
+        if (seen)
+            continue;
+        rp_tx_add_match(tx, "protocol", "protocol", rp_target_name(tx, src, name, name_len),
+                        rp_anomaly_names[an],
+                        make_excerpt(tx, name, name_len, value, value_len, 0, value_len),
+                        act == RP_ANOMALY_BLOCK ? 5 : 0, act == RP_ANOMALY_BLOCK, 0);
+    }
+}
+
+static void run_detectors(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
+                          const char *value, size_t value_len)
+{
+    const rp_policy_t *p = tx->policy;
+    rp_detect_result_t r;
+    if (p->detect_sqli && rp_detect_sqli(value, value_len, &r)) {
+        rp_tx_add_match(tx, "sqli", "sqli", rp_target_name(tx, src, name, name_len),
+                        rp_arena_strndup(tx->arena, r.fingerprint, strlen(r.fingerprint)),
+                        make_excerpt(tx, name, name_len, value, value_len, r.offset, r.length), 5,
+                        true, 0);
+    }
+    if (p->detect_xss && rp_detect_xss(value, value_len, &r)) {
+        rp_tx_add_match(tx, "xss", "xss", rp_target_name(tx, src, name, name_len),
+                        rp_arena_strndup(tx->arena, r.fingerprint, strlen(r.fingerprint)),
+                        make_excerpt(tx, name, name_len, value, value_len, r.offset, r.length), 5,
+                        true, 0);
+    }
+}
+
+static bool must_stop(const rp_tx_t *tx)
+{
+    return tx->blocking && tx->mode == RP_MODE_BLOCK;
+}
+
+rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
+                             const char *value, size_t value_len, unsigned flags)
+{
+    const rp_policy_t *p = tx->policy;
+    if (must_stop(tx))
+        return RP_BLOCK;
+    if (++tx->nargs > p->limits.args) {
+        if (tx->nargs == p->limits.args + 1)
+            rp_tx_add_match(tx, "limit", "limit", "args", "too many arguments", "", 5, true, 0);
+        return must_stop(tx) ? RP_BLOCK : RP_OK;
+    }
+    if (flags & ANOMALY_FLAGS)
+        weigh_anomalies(tx, src, name, name_len, value, value_len, flags);
+    if (value_len > p->limits.field_size)
+        value_len = p->limits.field_size;
+
+    run_detectors(tx, src, name, name_len, value, value_len);
+    /* Argument names are attacker-controlled too (?1'or'1'='1=x). */
+    if (name_len > 0 && (src == RP_SRC_QUERY || src == RP_SRC_FORM || src == RP_SRC_MULTIPART ||
+                         src == RP_SRC_COOKIE))
+        run_detectors(tx, src, name, name_len, name, name_len);
+    /* A back end that decodes twice sees the second decoding. */
+    if ((flags & RP_ARG_DOUBLE_ENCODED) && !must_stop(tx)) {
+        char *twice = rp_arena_alloc(tx->arena, value_len + 1);
+        if (twice) {
+            unsigned f2 = 0;
+            size_t n = rp_url_decode(twice, value, value_len, 0, &f2);
+            run_detectors(tx, src, name, name_len, twice, n);
+        }
+    }
+    return must_stop(tx) ? RP_BLOCK : RP_OK;
+}

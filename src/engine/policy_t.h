@@ -1,0 +1,67 @@
+/*
+ * policy_t.h — the compiled policy's layout, shared by the engine's files.
+ * Immutable after rp_policy_load returns; only the reference count moves.
+ */
+#ifndef RAMPART_POLICY_T_H
+#define RAMPART_POLICY_T_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rampart/policy.h"
+
+/* What to do when a normalisation anomaly is seen. */
+typedef enum { RP_ANOMALY_IGNORE = 0, RP_ANOMALY_LOG, RP_ANOMALY_BLOCK } rp_anomaly_action_t;
+
+typedef enum {
+    RP_ANOM_BAD_ENCODING = 0,
+    RP_ANOM_DOUBLE_ENCODING,
+    RP_ANOM_UNICODE_ENCODING,
+    RP_ANOM_INVALID_UTF8,
+    RP_ANOM_OVERLONG_UTF8,
+    RP_ANOM_NUL,
+    RP_ANOM_PATH_TRAVERSAL,
+    RP_ANOM_BODY_MALFORMED,
+    RP_ANOM_XML_ENTITY,
+    RP_ANOM_COUNT
+} rp_anomaly_t;
+
+typedef enum { RP_EVENTS_MATCHED = 0, RP_EVENTS_ALL, RP_EVENTS_OFF } rp_events_t;
+
+typedef enum { RP_BODY_LIMIT_REJECT = 0, RP_BODY_LIMIT_PASS } rp_body_limit_action_t;
+
+#define RP_MAX_SKIP_HEADERS 64
+
+typedef struct {
+    size_t headers;        /* request header count */
+    size_t header_size;    /* one header: name + value */
+    size_t uri_size;       /* raw request target */
+    size_t args;           /* inspected values in one request */
+    size_t body;           /* request body bytes */
+    size_t json_depth;
+    size_t xml_depth;
+    size_t multipart_parts;
+    size_t field_size; /* longest value inspected; longer ones are cut */
+} rp_limits_t;
+
+struct rp_policy {
+    atomic_int refs;
+    char version[128];
+    rp_mode_t mode;
+    int block_status;
+    bool detect_sqli;
+    bool detect_xss;
+    rp_events_t events;
+    rp_body_limit_action_t body_limit_action;
+    rp_limits_t limits;
+    rp_anomaly_action_t anomaly[RP_ANOM_COUNT];
+    /* Request headers never inspected (lower-case). */
+    size_t nskip_headers;
+    char skip_headers[RP_MAX_SKIP_HEADERS][48];
+};
+
+/* Names used in policy files and events, indexed by rp_anomaly_t. */
+extern const char *const rp_anomaly_names[RP_ANOM_COUNT];
+
+#endif

@@ -1,0 +1,533 @@
+/*
+ * transaction.c — the life cycle of one HTTP exchange through the engine.
+ *
+ * The host feeds the request as it arrives (line, headers, body chunks);
+ * values are inspected as soon as they are complete, so a verdict can come
+ * before the body ends and nothing needs buffering beyond the value at
+ * hand. The response side is a pass-through today: later protections
+ * (masking, field decryption) rewrite there, and say so by not declining
+ * in rp_tx_response_headers_done.
+ *
+ * A blocked transaction stays blocked: later calls return RP_BLOCK again
+ * and do no work.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "body_xml.h"
+#include "normalize.h"
+#include "tx_t.h"
+#include "urldecode.h"
+
+/* Arena headroom beyond the body limit, for names, paths and events. */
+#define TX_ARENA_SLACK (8u * 1024 * 1024)
+
+static bool blocked(const rp_tx_t *tx)
+{
+    return tx->blocking && tx->mode == RP_MODE_BLOCK;
+}
+
+static rp_status_t verdict_status(const rp_tx_t *tx)
+{
+    return blocked(tx) ? RP_BLOCK : RP_OK;
+}
+
+rp_tx_t *rp_tx_new(rp_policy_t *policy)
+{
+    size_t cap = policy->limits.body;
+    cap = cap > (SIZE_MAX - TX_ARENA_SLACK) / 2 ? SIZE_MAX : cap * 2 + TX_ARENA_SLACK;
+    rp_arena_t *a = rp_arena_new(8192, cap);
+    if (!a)
+        return NULL;
+    rp_tx_t *tx = rp_arena_calloc(a, sizeof(*tx));
+    if (!tx) {
+        rp_arena_free(a);
+        return NULL;
+    }
+    tx->arena = a;
+    tx->policy = rp_policy_ref(policy);
+    tx->mode = policy->mode;
+    tx->content_length = -1;
+    tx->client_addr[0] = '\0';
+    clock_gettime(CLOCK_REALTIME, &tx->started);
+    return tx;
+}
+
+void rp_tx_free(rp_tx_t *tx)
+{
+    if (!tx)
+        return;
+    if (tx->body && tx->body_kind == BODY_XML)
+        rp_body_xml_abort(tx->body);
+    rp_policy_unref(tx->policy);
+    rp_arena_free(tx->arena);
+}
+
+void rp_tx_set_request_id(rp_tx_t *tx, const char *id, size_t len)
+{
+    if (len > 128)
+        len = 128;
+    tx->request_id = rp_arena_strndup(tx->arena, id, len);
+}
+
+void rp_tx_set_app(rp_tx_t *tx, const char *app, size_t len)
+{
+    if (len > 128)
+        len = 128;
+    tx->app = rp_arena_strndup(tx->arena, app, len);
+}
+
+void rp_tx_set_mode(rp_tx_t *tx, rp_mode_t mode)
+{
+    tx->mode = mode;
+}
+
+const char *rp_tx_request_id(const rp_tx_t *tx)
+{
+    if (!tx->request_id) {
+        /* Generated lazily: hosts usually bring their own. */
+        unsigned char raw[16];
+        arc4random_buf(raw, sizeof(raw));
+        char *id = rp_arena_alloc(tx->arena, 33);
+        if (!id)
+            return "";
+        for (int i = 0; i < 16; i++)
+            snprintf(id + 2 * i, 3, "%02x", raw[i]);
+        ((rp_tx_t *)tx)->request_id = id;
+    }
+    return tx->request_id;
+}
+
+rp_status_t rp_tx_connection(rp_tx_t *tx, const char *client_addr, uint16_t client_port,
+                             const char *server_addr, uint16_t server_port)
+{
+    (void)server_addr;
+    (void)server_port;
+    snprintf(tx->client_addr, sizeof(tx->client_addr), "%s", client_addr ? client_addr : "");
+    tx->client_port = client_port;
+    return RP_OK;
+}
+
+static void limit_match(rp_tx_t *tx, const char *what, int status)
+{
+    rp_tx_add_match(tx, "limit", "limit", what, "limit exceeded", "", 5, true, status);
+}
+
+rp_status_t rp_tx_request_line(rp_tx_t *tx, const char *method, size_t method_len,
+                               const char *uri, size_t uri_len, const char *protocol,
+                               size_t protocol_len)
+{
+    tx->state = TX_REQUEST_LINE;
+    tx->method = rp_arena_strndup(tx->arena, method, method_len > 32 ? 32 : method_len);
+    tx->protocol = rp_arena_strndup(tx->arena, protocol, protocol_len > 16 ? 16 : protocol_len);
+    if (uri_len > tx->policy->limits.uri_size) {
+        limit_match(tx, "uri_size", 414);
+        uri_len = tx->policy->limits.uri_size;
+    }
+    tx->uri = rp_arena_strndup(tx->arena, uri, uri_len);
+    if (!tx->method || !tx->protocol || !tx->uri)
+        return RP_NOMEM;
+    return verdict_status(tx);
+}
+
+static bool header_is(const char *name, size_t len, const char *lower)
+{
+    return strlen(lower) == len && strncasecmp(name, lower, len) == 0;
+}
+
+static bool header_skipped(const rp_policy_t *p, const char *name, size_t len)
+{
+    for (size_t i = 0; i < p->nskip_headers; i++)
+        if (header_is(name, len, p->skip_headers[i]))
+            return true;
+    /* Fetch metadata and client hints: browser-generated, fixed grammar. */
+    return len > 4 && strncasecmp(name, "sec-", 4) == 0;
+}
+
+static rp_status_t inspect_field(void *ctx, rp_source_t src, const char *name, size_t name_len,
+                                 const char *value, size_t value_len, unsigned flags)
+{
+    return rp_inspect_value(ctx, src, name, name_len, value, value_len, flags);
+}
+
+rp_status_t rp_tx_request_header(rp_tx_t *tx, const char *name, size_t name_len,
+                                 const char *value, size_t value_len)
+{
+    const rp_policy_t *p = tx->policy;
+    tx->state = TX_HEADERS;
+    if (blocked(tx) || tx->mode == RP_MODE_OFF)
+        return verdict_status(tx);
+    if (++tx->nheaders > p->limits.headers) {
+        if (tx->nheaders == p->limits.headers + 1)
+            limit_match(tx, "headers", 431);
+        return verdict_status(tx);
+    }
+    if (name_len + value_len > p->limits.header_size) {
+        limit_match(tx, rp_target_name(tx, RP_SRC_HEADER, name, name_len), 431);
+        return verdict_status(tx);
+    }
+    if (header_is(name, name_len, "host")) {
+        tx->host = rp_arena_strndup(tx->arena, value, value_len > 255 ? 255 : value_len);
+    } else if (header_is(name, name_len, "content-type")) {
+        tx->content_type = rp_arena_strndup(tx->arena, value, value_len);
+    } else if (header_is(name, name_len, "content-length")) {
+        char *end;
+        char buf[24];
+        size_t n = value_len < sizeof(buf) - 1 ? value_len : sizeof(buf) - 1;
+        memcpy(buf, value, n);
+        buf[n] = '\0';
+        long long v = strtoll(buf, &end, 10);
+        tx->content_length = (*end == '\0' && v >= 0) ? v : -1;
+    } else if (header_is(name, name_len, "transfer-encoding")) {
+        tx->chunked = value_len > 0;
+    } else if (header_is(name, name_len, "cookie")) {
+        rp_status_t rc = rp_cookies_split(tx->arena, value, value_len, inspect_field, tx);
+        if (rc == RP_NOMEM)
+            return rc;
+        return verdict_status(tx);
+    } else if (header_is(name, name_len, "user-agent")) {
+        tx->user_agent = rp_arena_strndup(tx->arena, value, value_len > 256 ? 256 : value_len);
+    }
+    if (header_skipped(p, name, name_len))
+        return RP_OK;
+    unsigned flags = rp_utf8_check(value, value_len);
+    if (memchr(value, '\0', value_len))
+        flags |= RP_ARG_NUL;
+    return rp_inspect_value(tx, RP_SRC_HEADER, name, name_len, value, value_len, flags);
+}
+
+/* Query arguments go through the form processor: same grammar, same
+ * decoding, so query and body can never be decoded differently. */
+static rp_status_t query_field(void *ctx, rp_source_t src, const char *name, size_t name_len,
+                               const char *value, size_t value_len, unsigned flags)
+{
+    (void)src;
+    return rp_inspect_value(ctx, RP_SRC_QUERY, name, name_len, value, value_len, flags);
+}
+
+static rp_body_limits_t body_limits(const rp_policy_t *p, size_t depth, size_t fields)
+{
+    return (rp_body_limits_t){
+        .max_depth = depth,
+        .max_fields = fields,
+        .max_field_size = p->limits.field_size,
+        .max_name_size = 4096,
+    };
+}
+
+static rp_status_t inspect_path_and_query(rp_tx_t *tx)
+{
+    const char *uri = tx->uri;
+    size_t len = strlen(uri);
+    const char *q = memchr(uri, '?', len);
+    size_t path_len = q ? (size_t)(q - uri) : len;
+    char *path = rp_arena_alloc(tx->arena, path_len + 2);
+    if (!path)
+        return RP_NOMEM;
+    unsigned flags = 0;
+    bool above_root = false;
+    size_t n = rp_path_normalize(path, uri, path_len, &flags, &above_root);
+    tx->path = path;
+    if (above_root && tx->policy->anomaly[RP_ANOM_PATH_TRAVERSAL] != RP_ANOMALY_IGNORE) {
+        bool blocks = tx->policy->anomaly[RP_ANOM_PATH_TRAVERSAL] == RP_ANOMALY_BLOCK;
+        rp_tx_add_match(tx, "protocol", "protocol", "path",
+                        rp_anomaly_names[RP_ANOM_PATH_TRAVERSAL], "", blocks ? 5 : 0, blocks, 0);
+    }
+    flags |= rp_utf8_check(path, n);
+    rp_status_t rc = rp_inspect_value(tx, RP_SRC_PATH, "", 0, path, n, flags);
+    if (rc != RP_OK || !q)
+        return rc;
+    rp_body_limits_t lim = body_limits(tx->policy, 1, tx->policy->limits.args);
+    rp_body_proc_t *form = rp_body_form_new(tx->arena, &lim, query_field, tx);
+    if (!form)
+        return RP_NOMEM;
+    rc = form->feed(form, q + 1, len - path_len - 1);
+    if (rc == RP_OK)
+        rc = form->finish(form);
+    if (rc == RP_LIMIT)
+        limit_match(tx, "args", 0);
+    return rc == RP_NOMEM ? rc : verdict_status(tx);
+}
+
+static bool media_type_is(const char *ct, const char *type)
+{
+    size_t n = strlen(type);
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    return strncasecmp(ct, type, n) == 0 &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
+}
+
+/* "+json"/"+xml" structured syntax suffixes (RFC 6839). */
+static bool media_suffix_is(const char *ct, const char *suffix)
+{
+    size_t end = strcspn(ct, "; \t");
+    size_t n = strlen(suffix);
+    return end >= n && strncasecmp(ct + end - n, suffix, n) == 0;
+}
+
+static void choose_body_kind(rp_tx_t *tx)
+{
+    const char *ct = tx->content_type;
+    if (!ct || !*ct || media_type_is(ct, "text/plain")) {
+        /* No declared grammar: many frameworks parse JSON or forms
+         * regardless, so an undeclared body is guessed, not skipped. */
+        tx->body_sniff = true;
+        return;
+    }
+    if (media_type_is(ct, "application/x-www-form-urlencoded"))
+        tx->body_kind = BODY_FORM;
+    else if (media_type_is(ct, "multipart/form-data"))
+        tx->body_kind = BODY_MULTIPART;
+    else if (media_type_is(ct, "application/json") || media_suffix_is(ct, "+json"))
+        tx->body_kind = BODY_JSON;
+    else if (media_type_is(ct, "application/xml") || media_type_is(ct, "text/xml") ||
+             media_suffix_is(ct, "+xml"))
+        tx->body_kind = BODY_XML;
+}
+
+rp_status_t rp_tx_request_headers_done(rp_tx_t *tx)
+{
+    if (tx->mode == RP_MODE_OFF)
+        return RP_DECLINED;
+    if (!tx->uri)
+        return RP_ERROR;
+    rp_status_t rc = inspect_path_and_query(tx);
+    if (rc == RP_NOMEM)
+        return rc;
+    if (blocked(tx))
+        return RP_BLOCK;
+    tx->state = TX_BODY;
+    bool has_body = tx->content_length > 0 || tx->chunked;
+    if (!has_body)
+        return RP_DECLINED;
+    choose_body_kind(tx);
+    if (tx->body_kind == BODY_NONE && !tx->body_sniff)
+        return RP_DECLINED;
+    return RP_OK;
+}
+
+static rp_status_t start_body(rp_tx_t *tx)
+{
+    const rp_policy_t *p = tx->policy;
+    rp_body_limits_t lim;
+    switch (tx->body_kind) {
+    case BODY_FORM:
+        lim = body_limits(p, 1, p->limits.args);
+        tx->body = rp_body_form_new(tx->arena, &lim, inspect_field, tx);
+        break;
+    case BODY_MULTIPART: {
+        const char *b;
+        size_t blen;
+        const char *ct = tx->content_type ? tx->content_type : "";
+        if (rp_multipart_boundary(ct, strlen(ct), &b, &blen) != RP_OK) {
+            tx->body_failed = true;
+            return RP_ERROR;
+        }
+        lim = body_limits(p, 1, p->limits.multipart_parts);
+        tx->body = rp_body_multipart_new(tx->arena, &lim, b, blen, inspect_field, tx);
+        break;
+    }
+    case BODY_JSON:
+        lim = body_limits(p, p->limits.json_depth, p->limits.args);
+        tx->body = rp_body_json_new(tx->arena, &lim, inspect_field, tx);
+        break;
+    case BODY_XML:
+        lim = body_limits(p, p->limits.xml_depth, p->limits.args);
+        tx->body = rp_body_xml_new(tx->arena, &lim, inspect_field, tx);
+        break;
+    case BODY_NONE:
+        return RP_DECLINED;
+    }
+    return tx->body ? RP_OK : RP_NOMEM;
+}
+
+/* Pick a processor for an undeclared body from its first visible byte. */
+static void sniff_body(rp_tx_t *tx, const char *data, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+        i++;
+    if (i == len)
+        return; /* still only blanks: decide on a later chunk */
+    tx->body_sniff = false;
+    if (data[i] == '{' || data[i] == '[')
+        tx->body_kind = BODY_JSON;
+    else if (data[i] == '<')
+        tx->body_kind = BODY_XML;
+    else
+        tx->body_kind = BODY_FORM;
+    tx->body_sniffed = true;
+}
+
+/* What a processor's failure means depends on whether the client declared
+ * the grammar: a declared grammar that does not parse is an evasion risk
+ * (parser differential); a guessed one that does not parse is just not
+ * that grammar. */
+static rp_status_t body_result(rp_tx_t *tx, rp_status_t rc)
+{
+    if (rc == RP_OK || rc == RP_BLOCK)
+        return verdict_status(tx);
+    if (rc == RP_NOMEM) {
+        limit_match(tx, "memory", 413);
+        tx->body_failed = true;
+        return verdict_status(tx);
+    }
+    tx->body_failed = true;
+    if (tx->body_sniffed)
+        return verdict_status(tx);
+    const char *reason = tx->body && tx->body->reason ? tx->body->reason : "unparseable body";
+    if (rc == RP_LIMIT) {
+        rp_tx_add_match(tx, "limit", "limit", "body", reason, "", 5, true, 0);
+    } else {
+        rp_anomaly_action_t act = tx->policy->anomaly[RP_ANOM_BODY_MALFORMED];
+        if (act != RP_ANOMALY_IGNORE)
+            rp_tx_add_match(tx, "protocol", "protocol", "body",
+                            rp_anomaly_names[RP_ANOM_BODY_MALFORMED], reason,
+                            act == RP_ANOMALY_BLOCK ? 5 : 0, act == RP_ANOMALY_BLOCK, 0);
+    }
+    return verdict_status(tx);
+}
+
+rp_status_t rp_tx_request_body(rp_tx_t *tx, const void *data, size_t len)
+{
+    if (blocked(tx))
+        return RP_BLOCK;
+    if (tx->mode == RP_MODE_OFF || tx->body_failed || tx->body_truncated || len == 0)
+        return RP_OK;
+    tx->state = TX_BODY;
+    const rp_policy_t *p = tx->policy;
+    if (tx->body_bytes + len > p->limits.body || tx->body_bytes + len < tx->body_bytes) {
+        if (p->body_limit_action == RP_BODY_LIMIT_REJECT) {
+            limit_match(tx, "body", 413);
+            tx->body_failed = true;
+            return verdict_status(tx);
+        }
+        /* pass: inspect what fits, let the rest through uninspected. */
+        len = p->limits.body - tx->body_bytes;
+        tx->body_truncated = true;
+        rp_tx_add_match(tx, "limit", "limit", "body", "body inspected in part", "", 0, false, 0);
+    }
+    tx->body_bytes += len;
+    if (tx->body_sniff) {
+        sniff_body(tx, data, len);
+        if (tx->body_sniff)
+            return RP_OK;
+    }
+    if (!tx->body) {
+        rp_status_t rc = start_body(tx);
+        if (rc == RP_DECLINED)
+            return RP_OK;
+        if (rc != RP_OK)
+            return body_result(tx, rc);
+    }
+    return body_result(tx, tx->body->feed(tx->body, data, len));
+}
+
+static void build_verdict(rp_tx_t *tx)
+{
+    rp_verdict_t *v = &tx->verdict;
+    v->matches = tx->matches;
+    v->nmatches = tx->nmatches;
+    v->score = 0;
+    v->category = NULL;
+    for (size_t i = 0; i < tx->nmatches; i++) {
+        v->score += tx->matches[i].score;
+        if (!v->category && tx->matches[i].score > 0)
+            v->category = tx->matches[i].category;
+    }
+    if (blocked(tx)) {
+        v->action = RP_ACTION_BLOCK;
+        v->status = tx->block_status;
+        v->detect_only = false;
+    } else {
+        v->action = RP_ACTION_ALLOW;
+        v->status = 0;
+        v->detect_only = tx->blocking;
+    }
+}
+
+rp_status_t rp_tx_request_end(rp_tx_t *tx)
+{
+    if (tx->mode != RP_MODE_OFF && !blocked(tx) && tx->body && !tx->body_failed &&
+        !tx->body_truncated) {
+        body_result(tx, tx->body->finish(tx->body));
+    } else if (tx->body_sniff && tx->body_bytes == 0) {
+        tx->body_sniff = false;
+    }
+    if (tx->state < TX_REQUEST_DONE)
+        tx->state = TX_REQUEST_DONE;
+    build_verdict(tx);
+    return verdict_status(tx);
+}
+
+const rp_verdict_t *rp_tx_verdict(const rp_tx_t *tx)
+{
+    build_verdict((rp_tx_t *)tx);
+    return &tx->verdict;
+}
+
+rp_status_t rp_tx_response_status(rp_tx_t *tx, int status)
+{
+    tx->state = TX_RESPONSE_HEADERS;
+    tx->response_status = status;
+    return RP_OK;
+}
+
+rp_status_t rp_tx_response_header(rp_tx_t *tx, const char *name, size_t name_len,
+                                  const char *value, size_t value_len)
+{
+    (void)tx;
+    (void)name;
+    (void)name_len;
+    (void)value;
+    (void)value_len;
+    return RP_OK;
+}
+
+rp_status_t rp_tx_response_headers_done(rp_tx_t *tx)
+{
+    /* No response-side protection rewrites bodies yet (masking and field
+     * decryption plug in here): let the host skip the body filter. */
+    tx->state = TX_RESPONSE_BODY;
+    return RP_DECLINED;
+}
+
+rp_status_t rp_tx_response_body(rp_tx_t *tx, const void *in, size_t in_len, const void **out,
+                                size_t *out_len)
+{
+    (void)tx;
+    *out = in;
+    *out_len = in_len;
+    return RP_OK;
+}
+
+rp_status_t rp_tx_response_end(rp_tx_t *tx, const void **out, size_t *out_len)
+{
+    tx->state = TX_DONE;
+    *out = NULL;
+    *out_len = 0;
+    return RP_OK;
+}
+
+void rp_tx_log_always(rp_tx_t *tx)
+{
+    tx->log_always = true;
+}
+
+const char *rp_tx_event(rp_tx_t *tx, size_t *len)
+{
+    if (!tx->log_always && tx->policy->events == RP_EVENTS_OFF)
+        return NULL;
+    if (!tx->log_always && tx->policy->events == RP_EVENTS_MATCHED && tx->nmatches == 0)
+        return NULL;
+    if (!tx->event) {
+        build_verdict(tx);
+        tx->event = rp_event_build(tx, &tx->event_len);
+    }
+    if (len)
+        *len = tx->event_len;
+    return tx->event;
+}

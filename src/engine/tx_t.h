@@ -1,0 +1,97 @@
+/*
+ * tx_t.h — the transaction's layout, shared by transaction.c (the request
+ * and response life cycle), inspect.c (running detectors on values) and
+ * event.c (the JSON event).
+ */
+#ifndef RAMPART_TX_T_H
+#define RAMPART_TX_T_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "arena.h"
+#include "body.h"
+#include "policy_t.h"
+#include "rampart/transaction.h"
+
+#define RP_MAX_MATCHES 16
+
+typedef enum {
+    TX_NEW = 0,
+    TX_REQUEST_LINE,
+    TX_HEADERS,
+    TX_BODY,
+    TX_REQUEST_DONE,
+    TX_RESPONSE_HEADERS,
+    TX_RESPONSE_BODY,
+    TX_DONE
+} tx_state_t;
+
+typedef enum { BODY_NONE = 0, BODY_FORM, BODY_MULTIPART, BODY_JSON, BODY_XML } body_kind_t;
+
+struct rp_tx {
+    rp_arena_t *arena;
+    rp_policy_t *policy;
+    rp_mode_t mode;
+    tx_state_t state;
+    struct timespec started;
+
+    const char *request_id;
+    const char *app;
+    char client_addr[64];
+    uint16_t client_port;
+
+    const char *method;
+    const char *uri; /* raw request target */
+    const char *protocol;
+    const char *path; /* normalised */
+    const char *host;
+    const char *user_agent;
+    const char *content_type;
+    long long content_length; /* -1 when absent */
+    bool chunked;
+
+    size_t nheaders;
+    size_t nargs;
+
+    body_kind_t body_kind;
+    bool body_sniff;   /* content type unknown: guess from the first bytes */
+    bool body_sniffed; /* the processor was guessed, not declared */
+    rp_body_proc_t *body;
+    size_t body_bytes;
+    bool body_failed;    /* processor stopped (error/limit already recorded) */
+    bool body_truncated; /* over the limit with body_limit_action pass */
+
+    int response_status;
+
+    /* Matches and the verdict built from them. */
+    rp_match_t matches[RP_MAX_MATCHES];
+    size_t nmatches;
+    size_t nmatches_dropped;
+    bool blocking; /* a match that blocks in block mode */
+    int block_status;
+    rp_verdict_t verdict;
+
+    const char *event;
+    size_t event_len;
+    bool log_always;
+};
+
+/* inspect.c: run the policy's detectors and anomaly checks on one value.
+ * Returns RP_BLOCK when the transaction must stop now (block mode). */
+rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
+                             const char *value, size_t value_len, unsigned flags);
+/* Record a match (category/detector/detail are static strings). blocks says
+ * whether it decides a block in block mode; status 0 uses block_status. */
+void rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category,
+                     const char *target, const char *detail, const char *excerpt, int score,
+                     bool blocks, int status);
+/* "query:q" style target names, arena-allocated. */
+const char *rp_target_name(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len);
+const char *rp_source_name(rp_source_t src);
+
+/* event.c */
+const char *rp_event_build(rp_tx_t *tx, size_t *len);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * urldecode.c — percent-decoding (RFC 3986 §2.1, plus the HTML form '+'
+ * and the non-standard IIS %uXXXX) and a strict UTF-8 validator.
+ *
+ * One left-to-right pass, no allocation, output never longer than input,
+ * so callers size dst as len + 1 and may decode in place. Anything that is
+ * not a well-formed escape is copied through unchanged and flagged: a WAF
+ * must not invent bytes the application would not see, but it should know
+ * that someone tried.
+ */
+#include "urldecode.h"
+
+#include <stdint.h>
+
+#include "rampart/transaction.h"
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Value of the %uXXXX escape at s (len bytes available), or -1. */
+static long u_escape(const unsigned char *s, size_t len)
+{
+    if (len < 6 || s[0] != '%' || (s[1] != 'u' && s[1] != 'U'))
+        return -1;
+    long v = 0;
+    for (int i = 2; i < 6; i++) {
+        int h = hexval(s[i]);
+        if (h < 0)
+            return -1;
+        v = (v << 4) | h;
+    }
+    return v;
+}
+
+/* A %uXXXX another decoding pass would turn into a character: lone
+ * surrogates are left out, since rp_url_decode() itself keeps those as
+ * literal text and they are not a sign of double encoding. */
+static int is_decodable_u(const unsigned char *s, size_t len)
+{
+    long u = u_escape(s, len);
+    if (u < 0)
+        return 0;
+    if (u >= 0xD800 && u <= 0xDBFF) {
+        long lo = len >= 6 ? u_escape(s + 6, len - 6) : -1;
+        return lo >= 0xDC00 && lo <= 0xDFFF;
+    }
+    return u < 0xDC00 || u > 0xDFFF;
+}
+
+static size_t put_utf8(char *dst, uint32_t cp)
+{
+    unsigned char *d = (unsigned char *)dst;
+    if (cp < 0x80) {
+        d[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        d[0] = (unsigned char)(0xC0 | (cp >> 6));
+        d[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        d[0] = (unsigned char)(0xE0 | (cp >> 12));
+        d[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        d[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    d[0] = (unsigned char)(0xF0 | (cp >> 18));
+    d[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    d[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    d[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+size_t rp_url_decode(char *dst, const char *src, size_t len, int plus_as_space, unsigned *flags)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    unsigned f = 0;
+    size_t i = 0, o = 0;
+
+    /* Invariant o <= i: every write lands at or before the byte being
+     * read, which is what makes in-place decoding safe. */
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c == '+' && plus_as_space) {
+            dst[o++] = ' ';
+            i++;
+            continue;
+        }
+        if (c != '%') {
+            dst[o++] = (char)c;
+            i++;
+            continue;
+        }
+        if (i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+            dst[o++] = (char)((hexval(s[i + 1]) << 4) | hexval(s[i + 2]));
+            i += 3;
+            continue;
+        }
+        long u = u_escape(s + i, len - i);
+        if (u < 0) {
+            f |= RP_ARG_BAD_ENCODING;
+            dst[o++] = '%';
+            i++;
+            continue;
+        }
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            long lo = u_escape(s + i + 6, len - i - 6);
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                uint32_t cp = 0x10000 + (((uint32_t)u - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
+                o += put_utf8(dst + o, cp);
+                i += 12;
+                f |= RP_ARG_UNICODE_ENCODED;
+                continue;
+            }
+        }
+        if (u >= 0xD800 && u <= 0xDFFF) {
+            /* A lone surrogate has no UTF-8 form: keep the escape text. */
+            f |= RP_ARG_BAD_ENCODING;
+            for (int k = 0; k < 6; k++)
+                dst[o++] = (char)s[i++];
+            continue;
+        }
+        o += put_utf8(dst + o, (uint32_t)u);
+        i += 6;
+        f |= RP_ARG_UNICODE_ENCODED;
+    }
+    dst[o] = '\0';
+    f |= rp_url_decoded_flags(dst, o);
+    *flags |= f;
+    return o;
+}
+
+unsigned rp_url_decoded_flags(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned f = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] == '\0') {
+            f |= RP_ARG_NUL;
+        } else if (p[i] == '%') {
+            if (i + 2 < len && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0)
+                f |= RP_ARG_DOUBLE_ENCODED;
+            else if (is_decodable_u(p + i, len - i))
+                f |= RP_ARG_DOUBLE_ENCODED;
+        }
+    }
+    return f | rp_utf8_check(s, len);
+}
+
+/* Length of the sequence a lead byte announces, 0 for a byte that cannot
+ * lead. C0/C1 are accepted here so the overlong test below can name them. */
+static int seq_len(unsigned char c)
+{
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC0 && c <= 0xDF)
+        return 2;
+    if (c >= 0xE0 && c <= 0xEF)
+        return 3;
+    if (c >= 0xF0 && c <= 0xF4)
+        return 4;
+    return 0;
+}
+
+unsigned rp_utf8_check(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned f = 0;
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        int n = seq_len(c);
+        if (n == 0 || i + (size_t)n > len) {
+            f |= RP_ARG_INVALID_UTF8;
+            i++;
+            continue;
+        }
+        int k;
+        for (k = 1; k < n; k++)
+            if ((p[i + k] & 0xC0) != 0x80)
+                break;
+        if (k < n) {
+            /* Resume at the byte that broke the sequence: it may lead the
+             * next one. */
+            f |= RP_ARG_INVALID_UTF8;
+            i += (size_t)k;
+            continue;
+        }
+        uint32_t cp;
+        if (n == 2)
+            cp = ((uint32_t)(c & 0x1F) << 6) | (p[i + 1] & 0x3F);
+        else if (n == 3)
+            cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(p[i + 1] & 0x3F) << 6) |
+                 (p[i + 2] & 0x3F);
+        else
+            cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(p[i + 1] & 0x3F) << 12) |
+                 ((uint32_t)(p[i + 2] & 0x3F) << 6) | (p[i + 3] & 0x3F);
+        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000))
+            f |= RP_ARG_OVERLONG_UTF8;
+        else if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            f |= RP_ARG_INVALID_UTF8;
+        i += (size_t)n;
+    }
+    return f;
+}

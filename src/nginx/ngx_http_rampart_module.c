@@ -1,0 +1,1782 @@
+/*
+ * ngx_http_rampart_module.c — nginx glue for librampart.
+ *
+ * The module has no security logic of its own: it walks each main request
+ * through an rp_tx_t and does what the verdict says.
+ *
+ *   rewrite phase   connection, request line, headers → verdict; when a body
+ *                   follows, buffered mode reads it here (resuming the phase
+ *                   from the read callback), streaming mode lets the content
+ *                   handler read it.
+ *   request body    every body buffer passes through the engine before
+ *   filter          nginx's save filter spools it to disk, so a large upload
+ *                   streams through the engine in chunks; in streaming mode a
+ *                   block verdict returns an error there, aborting the
+ *                   upstream request.
+ *   header/body     response status, headers, body chunks; skipped entirely
+ *   filters         when the engine declines the response.
+ *   log phase       the transaction's JSON event goes to the sink without
+ *                   blocking (non-blocking datagram, or one O_APPEND write).
+ *
+ * The handler sits in NGX_HTTP_REWRITE_PHASE ahead of the rewrite module's
+ * own handler, so `return`/`rewrite` inside a protected location cannot skip
+ * inspection (docs/NGINX.md). The transaction is freed by a pool cleanup,
+ * which also lets us find the context again after an internal redirect has
+ * wiped r->ctx: a request is inspected once, whatever its internal path.
+ *
+ * Policies are loaded at configuration time (nginx -t reports file:line),
+ * once per distinct path; a reload builds new ones in the new cycle and old
+ * workers finish on the old. Counters live in a small shared-memory zone,
+ * updated with atomic adds.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "rampart/rampart.h"
+
+
+#define NGX_HTTP_RAMPART_MODE_POLICY  100   /* rampart_mode not set */
+
+#define NGX_HTTP_RAMPART_BODY_BUFFERED   0
+#define NGX_HTTP_RAMPART_BODY_STREAMING  1
+
+#define NGX_HTTP_RAMPART_SINK_OFF   0
+#define NGX_HTTP_RAMPART_SINK_UNIX  1
+#define NGX_HTTP_RAMPART_SINK_FILE  2
+
+
+typedef struct {
+    ngx_atomic_t                 inspected;
+    ngx_atomic_t                 blocked;
+    ngx_atomic_t                 detected;
+    ngx_atomic_t                 events_sent;
+    ngx_atomic_t                 events_dropped;
+    ngx_atomic_t                 body_streamed;
+} ngx_http_rampart_counters_t;
+
+
+typedef struct {
+    ngx_str_t                    path;
+    rp_policy_t                 *policy;
+} ngx_http_rampart_policy_entry_t;
+
+
+typedef struct {
+    ngx_array_t                  policies;  /* ngx_http_rampart_policy_entry_t */
+    rp_policy_t                 *default_policy;
+    ngx_shm_zone_t              *shm_zone;
+    ngx_int_t                    request_id_index;
+    ngx_flag_t                   enabled;   /* "rampart on" seen somewhere */
+
+    ngx_uint_t                   sink_type;
+    ngx_str_t                    sink_path;
+    struct sockaddr_un           sink_addr;
+    socklen_t                    sink_addrlen;
+    ngx_fd_t                     sink_fd;   /* per worker: init_process */
+} ngx_http_rampart_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                   enable;
+    rp_policy_t                 *policy;
+    ngx_uint_t                   mode;
+    ngx_str_t                    app;
+    ngx_uint_t                   body;
+} ngx_http_rampart_loc_conf_t;
+
+
+typedef struct {
+    rp_tx_t                     *tx;
+    ngx_str_t                    request_id;
+    ngx_int_t                    status;         /* the phase's answer */
+
+    unsigned                     status_pending:1;
+    unsigned                     reading_body:1;
+    unsigned                     feed_body:1;
+    unsigned                     streaming:1;
+    unsigned                     request_ended:1;
+    unsigned                     answered:1;     /* we refused: filters pass */
+    unsigned                     response_started:1;
+    unsigned                     response_inspect:1;
+    unsigned                     response_ended:1;
+    unsigned                     logged:1;
+} ngx_http_rampart_ctx_t;
+
+
+static ngx_int_t ngx_http_rampart_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_rampart_inspect_request(ngx_http_request_t *r,
+    ngx_http_rampart_ctx_t *ctx, ngx_http_rampart_loc_conf_t *lcf);
+static void ngx_http_rampart_body_ready(ngx_http_request_t *r);
+static ngx_int_t ngx_http_rampart_decide(ngx_http_request_t *r,
+    ngx_http_rampart_ctx_t *ctx);
+static ngx_int_t ngx_http_rampart_request_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_int_t ngx_http_rampart_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_rampart_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_int_t ngx_http_rampart_log_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_rampart_status_handler(ngx_http_request_t *r);
+
+static void ngx_http_rampart_cleanup(void *data);
+static void ngx_http_rampart_policy_cleanup(void *data);
+static ngx_int_t ngx_http_rampart_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+
+static char *ngx_http_rampart_enable(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_rampart_policy(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_rampart_event_sink(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_rampart_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+static void *ngx_http_rampart_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_rampart_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_rampart_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_rampart_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_rampart_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_rampart_init_process(ngx_cycle_t *cycle);
+static void ngx_http_rampart_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_enum_t  ngx_http_rampart_modes[] = {
+    { ngx_string("block"), RP_MODE_BLOCK },
+    { ngx_string("detect"), RP_MODE_DETECT },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_rampart_body_modes[] = {
+    { ngx_string("buffered"), NGX_HTTP_RAMPART_BODY_BUFFERED },
+    { ngx_string("streaming"), NGX_HTTP_RAMPART_BODY_STREAMING },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_command_t  ngx_http_rampart_commands[] = {
+
+    { ngx_string("rampart"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_http_rampart_enable,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_rampart_loc_conf_t, enable),
+      NULL },
+
+    { ngx_string("rampart_policy"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_rampart_policy,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("rampart_mode"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_rampart_loc_conf_t, mode),
+      &ngx_http_rampart_modes },
+
+    { ngx_string("rampart_app"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_rampart_loc_conf_t, app),
+      NULL },
+
+    { ngx_string("rampart_request_body"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_rampart_loc_conf_t, body),
+      &ngx_http_rampart_body_modes },
+
+    { ngx_string("rampart_event_sink"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_rampart_event_sink,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("rampart_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_rampart_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_rampart_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_rampart_init,                 /* postconfiguration */
+
+    ngx_http_rampart_create_main_conf,     /* create main configuration */
+    ngx_http_rampart_init_main_conf,       /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_rampart_create_loc_conf,      /* create location configuration */
+    ngx_http_rampart_merge_loc_conf        /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_rampart_module = {
+    NGX_MODULE_V1,
+    &ngx_http_rampart_module_ctx,          /* module context */
+    ngx_http_rampart_commands,             /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_rampart_init_process,         /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_rampart_exit_process,         /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_request_body_filter_pt   ngx_http_next_request_body_filter;
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+static ngx_str_t  ngx_http_rampart_zone_name = ngx_string("rampart_counters");
+static ngx_str_t  ngx_http_rampart_request_id_var = ngx_string("request_id");
+
+
+/* ------------------------------------------------------------------------
+ * context and counters
+ */
+
+/*
+ * r->ctx is wiped by internal redirects (error_page, try_files, named
+ * locations) and by other modules' filter finalization; the pool cleanup
+ * that owns the transaction still points at our context, so look there.
+ */
+static ngx_http_rampart_ctx_t *
+ngx_http_rampart_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t      *cln;
+    ngx_http_rampart_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_rampart_module);
+
+    if (ctx != NULL || !(r->internal || r->filter_finalize)) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_rampart_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_rampart_module);
+            return ctx;
+        }
+    }
+
+    return NULL;
+}
+
+
+static ngx_http_rampart_counters_t *
+ngx_http_rampart_counters(ngx_http_request_t *r)
+{
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
+
+    return mcf->shm_zone->data;
+}
+
+
+#define ngx_http_rampart_count(r, field)                                      \
+    (void) ngx_atomic_fetch_add(&ngx_http_rampart_counters(r)->field, 1)
+
+
+static void
+ngx_http_rampart_cleanup(void *data)
+{
+    ngx_http_rampart_ctx_t  *ctx = data;
+
+    if (ctx->tx != NULL) {
+        rp_tx_free(ctx->tx);
+        ctx->tx = NULL;
+    }
+}
+
+
+static ngx_uint_t
+ngx_http_rampart_refuses(const rp_verdict_t *v)
+{
+    return v != NULL && v->action != RP_ACTION_ALLOW && !v->detect_only;
+}
+
+
+/* ------------------------------------------------------------------------
+ * rewrite phase: the request verdict
+ */
+
+static ngx_int_t
+ngx_http_rampart_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                     rc;
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_rampart_ctx_t       *ctx;
+    ngx_http_rampart_loc_conf_t  *lcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_rampart_module);
+
+    if (!lcf->enable || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_rampart_get_ctx(r);
+
+    if (ctx != NULL) {
+        /* re-entry: after the body was read, after `rewrite ... last`, or
+         * after an internal redirect; the request was inspected already */
+
+        if (ctx->status_pending) {
+            ctx->status_pending = 0;
+            return ctx->status;
+        }
+
+        if (ctx->reading_body) {
+            return NGX_DONE;
+        }
+
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_rampart_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->tx = rp_tx_new(lcf->policy);
+    if (ctx->tx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_http_rampart_cleanup;
+    cln->data = ctx;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_rampart_module);
+
+    ngx_http_rampart_count(r, inspected);
+
+    rc = ngx_http_rampart_inspect_request(r, ctx, lcf);
+
+    if (rc != NGX_AGAIN) {
+        return rc;
+    }
+
+    /* buffered mode: read the whole body, then resume this phase */
+
+    ctx->reading_body = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_rampart_body_ready);
+
+    if (rc == NGX_ERROR || rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    ngx_http_finalize_request(r, NGX_DONE);
+
+    return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_http_rampart_request_id(ngx_http_request_t *r,
+    ngx_http_rampart_ctx_t *ctx)
+{
+    ngx_uint_t                     i, n;
+    ngx_list_t                     headers;
+    ngx_list_part_t               *part;
+    ngx_table_elt_t               *h, *first, *e;
+    ngx_http_variable_value_t     *vv;
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    static u_char  lowcase[] = "x-request-id";
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
+
+    vv = ngx_http_get_indexed_variable(r, mcf->request_id_index);
+    if (vv == NULL || vv->not_found || vv->len == 0) {
+        return NGX_ERROR;
+    }
+
+    ctx->request_id.data = vv->data;
+    ctx->request_id.len = vv->len;
+
+    rp_tx_set_request_id(ctx->tx, (const char *) vv->data, vv->len);
+
+    /* the upstream sees our id, never one the client made up */
+
+    first = NULL;
+    n = 0;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof(lowcase) - 1
+            && ngx_strncasecmp(h[i].key.data, lowcase, sizeof(lowcase) - 1)
+               == 0)
+        {
+            if (first == NULL) {
+                first = &h[i];
+            }
+
+            n++;
+        }
+    }
+
+    if (n == 0) {
+        first = ngx_list_push(&r->headers_in.headers);
+        if (first == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_str_set(&first->key, "X-Request-Id");
+        first->lowcase_key = lowcase;
+        first->hash = ngx_hash_key(lowcase, sizeof(lowcase) - 1);
+    }
+
+    first->value = ctx->request_id;
+
+    if (n <= 1) {
+        return NGX_OK;
+    }
+
+    /* several client copies: rebuild the list without the extra ones (an
+     * ngx_list_t cannot drop an element) */
+
+    if (ngx_list_init(&headers, r->pool, 20, sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (&h[i] != first
+            && h[i].key.len == sizeof(lowcase) - 1
+            && ngx_strncasecmp(h[i].key.data, lowcase, sizeof(lowcase) - 1)
+               == 0)
+        {
+            continue;
+        }
+
+        e = ngx_list_push(&headers);
+        if (e == NULL) {
+            return NGX_ERROR;
+        }
+
+        *e = h[i];
+    }
+
+    r->headers_in.headers = headers;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Feeds connection, request line and headers. Returns the phase's answer
+ * (NGX_DECLINED to go on, a status to refuse) or NGX_AGAIN when the body
+ * must be read in this phase first.
+ */
+static ngx_int_t
+ngx_http_rampart_inspect_request(ngx_http_request_t *r,
+    ngx_http_rampart_ctx_t *ctx, ngx_http_rampart_loc_conf_t *lcf)
+{
+    u_char             client[NGX_SOCKADDR_STRLEN + 1];
+    u_char             server[NGX_SOCKADDR_STRLEN + 1];
+    size_t             n;
+    rp_tx_t           *tx;
+    ngx_str_t          s;
+    ngx_uint_t         i, has_body;
+    rp_status_t        rc;
+    ngx_list_part_t   *part;
+    ngx_table_elt_t   *h;
+    ngx_connection_t  *c;
+
+    tx = ctx->tx;
+    c = r->connection;
+
+    if (lcf->mode != NGX_HTTP_RAMPART_MODE_POLICY) {
+        rp_tx_set_mode(tx, (rp_mode_t) lcf->mode);
+    }
+
+    if (lcf->app.len) {
+        rp_tx_set_app(tx, (const char *) lcf->app.data, lcf->app.len);
+    }
+
+    if (ngx_http_rampart_request_id(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    n = ngx_min(c->addr_text.len, NGX_SOCKADDR_STRLEN);
+    ngx_memcpy(client, c->addr_text.data, n);
+    client[n] = '\0';
+
+    s.data = server;
+    s.len = NGX_SOCKADDR_STRLEN;
+
+    if (ngx_connection_local_sockaddr(c, &s, 0) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    server[s.len] = '\0';
+
+    rc = rp_tx_connection(tx, (const char *) client, ngx_inet_get_port(c->sockaddr),
+                          (const char *) server,
+                          ngx_inet_get_port(c->local_sockaddr));
+    if (rc == RP_NOMEM) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = rp_tx_request_line(tx, (const char *) r->method_name.data,
+                            r->method_name.len,
+                            (const char *) r->unparsed_uri.data,
+                            r->unparsed_uri.len,
+                            r->http_protocol.data
+                                ? (const char *) r->http_protocol.data : "",
+                            r->http_protocol.len);
+    if (rc == RP_NOMEM) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        /* the id we just put in is ours, not the client's: skip it */
+        if (h[i].value.data == ctx->request_id.data) {
+            continue;
+        }
+
+        rc = rp_tx_request_header(tx, (const char *) h[i].key.data,
+                                  h[i].key.len,
+                                  (const char *) h[i].value.data,
+                                  h[i].value.len);
+        if (rc == RP_NOMEM) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    rc = rp_tx_request_headers_done(tx);
+
+    if (rc == RP_NOMEM) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_rampart_refuses(rp_tx_verdict(tx))) {
+        ctx->request_ended = 1;
+        return ngx_http_rampart_decide(r, ctx);
+    }
+
+    has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
+
+    if (has_body && rc != RP_DECLINED) {
+        ctx->feed_body = 1;
+
+        if (lcf->body == NGX_HTTP_RAMPART_BODY_BUFFERED) {
+            return NGX_AGAIN;
+        }
+
+        /* streaming: the request body filter feeds the engine as the
+         * content handler (proxy_request_buffering off) reads the body */
+
+        ctx->streaming = 1;
+        ngx_http_rampart_count(r, body_streamed);
+
+        return NGX_DECLINED;
+    }
+
+    rc = rp_tx_request_end(tx);
+    ctx->request_ended = 1;
+
+    if (rc == RP_NOMEM) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_rampart_decide(r, ctx);
+}
+
+
+static void
+ngx_http_rampart_body_ready(ngx_http_request_t *r)
+{
+    rp_status_t              rc;
+    ngx_http_rampart_ctx_t  *ctx;
+
+    ctx = ngx_http_rampart_get_ctx(r);
+
+    ctx->reading_body = 0;
+    ctx->status = NGX_DECLINED;
+
+    if (!ctx->request_ended) {
+        rc = rp_tx_request_end(ctx->tx);
+        ctx->request_ended = 1;
+
+        if (rc == RP_NOMEM) {
+            ctx->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (ctx->status == NGX_DECLINED) {
+        ctx->status = ngx_http_rampart_decide(r, ctx);
+    }
+
+    ctx->status_pending = 1;
+
+    r->write_event_handler = ngx_http_core_run_phases;
+    ngx_http_core_run_phases(r);
+}
+
+
+/* The answer for the verdict: NGX_DECLINED to let the request go on. */
+static ngx_int_t
+ngx_http_rampart_decide(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx)
+{
+    size_t               len;
+    ngx_table_elt_t     *h;
+    const rp_verdict_t  *v;
+
+    v = rp_tx_verdict(ctx->tx);
+
+    if (!ngx_http_rampart_refuses(v)) {
+        return NGX_DECLINED;
+    }
+
+    ctx->answered = 1;
+    ctx->feed_body = 0;
+    ngx_http_rampart_count(r, blocked);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "rampart: request %V refused: %s",
+                  &ctx->request_id, v->category ? v->category : "policy");
+
+    /* tell the client which request to quote when it asks why */
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "X-Request-Id");
+    h->value = ctx->request_id;
+
+    if (v->action == RP_ACTION_REDIRECT && v->location != NULL) {
+        len = ngx_strlen(v->location);
+
+        ngx_http_clear_location(r);
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->value.data = ngx_pnalloc(r->pool, len);
+        if (h->value.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_memcpy(h->value.data, v->location, len);
+        h->value.len = len;
+        h->hash = 1;
+        ngx_str_set(&h->key, "Location");
+
+        r->headers_out.location = h;
+
+        return NGX_HTTP_MOVED_TEMPORARILY;
+    }
+
+    if (v->status >= NGX_HTTP_BAD_REQUEST && v->status <= 599) {
+        return v->status;
+    }
+
+    return NGX_HTTP_FORBIDDEN;
+}
+
+
+/* ------------------------------------------------------------------------
+ * request body filter: every body buffer, before it is spooled or sent
+ */
+
+static ngx_int_t
+ngx_http_rampart_request_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    size_t                   size;
+    ngx_buf_t               *b;
+    rp_status_t              rc;
+    ngx_chain_t             *cl;
+    ngx_http_rampart_ctx_t  *ctx;
+
+    ctx = (r == r->main) ? ngx_http_rampart_get_ctx(r) : NULL;
+
+    if (ctx == NULL || !ctx->feed_body || ctx->request_ended) {
+        return ngx_http_next_request_body_filter(r, in);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+        size = ngx_buf_in_memory(b) ? (size_t) (b->last - b->pos) : 0;
+
+        if (size == 0 && ngx_buf_size(b) > 0) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "rampart: request body buffer not in memory");
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (size) {
+            rc = rp_tx_request_body(ctx->tx, b->pos, size);
+
+            if (rc == RP_NOMEM) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            if (ngx_http_rampart_refuses(rp_tx_verdict(ctx->tx))) {
+                ctx->request_ended = 1;
+                break;
+            }
+        }
+
+        if (b->last_buf) {
+            rc = rp_tx_request_end(ctx->tx);
+            ctx->request_ended = 1;
+
+            if (rc == RP_NOMEM) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            break;
+        }
+    }
+
+    if (ctx->streaming && ngx_http_rampart_refuses(rp_tx_verdict(ctx->tx))) {
+        /* abort the upstream request; what was already sent is gone */
+        return ngx_http_rampart_decide(r, ctx);
+    }
+
+    /* buffered: the verdict is given in ngx_http_rampart_body_ready */
+
+    return ngx_http_next_request_body_filter(r, in);
+}
+
+
+/* ------------------------------------------------------------------------
+ * response filters
+ */
+
+static rp_status_t
+ngx_http_rampart_response_headers(ngx_http_request_t *r, rp_tx_t *tx)
+{
+    u_char            len[NGX_OFF_T_LEN];
+    ngx_uint_t        i;
+    rp_status_t       rc;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    rc = rp_tx_response_status(tx, (int) r->headers_out.status);
+    if (rc != RP_OK) {
+        return rc;
+    }
+
+    /* Content-Type and Content-Length live outside the header list */
+
+    if (r->headers_out.content_type.len) {
+        rc = rp_tx_response_header(tx, "Content-Type", sizeof("Content-Type") - 1,
+                                   (const char *) r->headers_out.content_type.data,
+                                   r->headers_out.content_type.len);
+        if (rc != RP_OK) {
+            return rc;
+        }
+    }
+
+    if (r->headers_out.content_length_n >= 0) {
+        rc = rp_tx_response_header(tx, "Content-Length",
+                                   sizeof("Content-Length") - 1, (const char *) len,
+                                   ngx_sprintf(len, "%O",
+                                               r->headers_out.content_length_n)
+                                   - len);
+        if (rc != RP_OK) {
+            return rc;
+        }
+    }
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0) {
+            continue;
+        }
+
+        if (h[i].key.len == sizeof("Content-Length") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Content-Length",
+                               sizeof("Content-Length") - 1) == 0)
+        {
+            continue;
+        }
+
+        rc = rp_tx_response_header(tx, (const char *) h[i].key.data,
+                                   h[i].key.len,
+                                   (const char *) h[i].value.data,
+                                   h[i].value.len);
+        if (rc != RP_OK) {
+            return rc;
+        }
+    }
+
+    return rp_tx_response_headers_done(tx);
+}
+
+
+static ngx_int_t
+ngx_http_rampart_header_filter(ngx_http_request_t *r)
+{
+    rp_status_t              rc;
+    ngx_http_rampart_ctx_t  *ctx;
+
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_rampart_get_ctx(r);
+
+    if (ctx == NULL || ctx->answered || ctx->response_started) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx->response_started = 1;
+
+    if (!ctx->request_ended) {
+        /* answered before the body was read (streaming mode, or a content
+         * handler that discards the body): keep inspecting the body if it
+         * still comes, and leave the response alone */
+        return ngx_http_next_header_filter(r);
+    }
+
+    rc = ngx_http_rampart_response_headers(r, ctx->tx);
+
+    if (rc == RP_DECLINED) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (rc == RP_NOMEM) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_rampart_refuses(rp_tx_verdict(ctx->tx))) {
+        ctx->answered = 1;
+        ngx_http_rampart_count(r, blocked);
+
+        return ngx_http_filter_finalize_request(r, &ngx_http_rampart_module,
+                                                NGX_HTTP_FORBIDDEN);
+    }
+
+    ctx->response_inspect = 1;
+
+    /* the engine may rewrite the body (masking): its length is unknown */
+    ngx_http_clear_content_length(r);
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_weak_etag(r);
+
+    r->filter_need_in_memory = 1;
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static ngx_int_t
+ngx_http_rampart_append(ngx_http_request_t *r, ngx_chain_t ***ll,
+    ngx_buf_t *b)
+{
+    ngx_chain_t  *cl;
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+    **ll = cl;
+    *ll = &cl->next;
+
+    return NGX_OK;
+}
+
+
+static ngx_buf_t *
+ngx_http_rampart_memory_buf(ngx_http_request_t *r, const void *p, size_t len)
+{
+    ngx_buf_t  *b;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->memory = 1;
+    b->pos = (u_char *) p;
+    b->last = (u_char *) p + len;
+
+    return b;
+}
+
+
+static ngx_int_t
+ngx_http_rampart_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    size_t                   size, len, end_len;
+    ngx_buf_t               *b, *nb, *eb;
+    ngx_uint_t               changed, replaced;
+    const void              *p, *end;
+    rp_status_t              rc;
+    ngx_chain_t             *cl, *c2, *out, **ll;
+    ngx_http_rampart_ctx_t  *ctx;
+
+    if (in == NULL || r != r->main) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_rampart_module);
+
+    if (ctx == NULL || !ctx->response_inspect || ctx->response_ended) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    /* Pass the input chain untouched until the engine changes something;
+     * from then on build a new chain. */
+
+    out = NULL;
+    ll = &out;
+    changed = 0;
+
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+        nb = b;
+        replaced = 0;
+        end_len = 0;
+        end = NULL;
+
+        size = ngx_buf_in_memory(b) ? (size_t) (b->last - b->pos) : 0;
+
+        if (size == 0 && ngx_buf_size(b) > 0) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "rampart: response body buffer not in memory");
+            return NGX_ERROR;
+        }
+
+        if (size) {
+            rc = rp_tx_response_body(ctx->tx, b->pos, size, &p, &len);
+
+            if (rc == RP_NOMEM) {
+                return NGX_ERROR;
+            }
+
+            if (ngx_http_rampart_refuses(rp_tx_verdict(ctx->tx))) {
+                /* the header is gone already: all we can do is cut */
+                ctx->answered = 1;
+                ngx_http_rampart_count(r, blocked);
+                return NGX_ERROR;
+            }
+
+            if (p != b->pos || len != size) {
+                replaced = 1;
+            }
+        }
+
+        if (b->last_buf) {
+            rc = rp_tx_response_end(ctx->tx, &end, &end_len);
+            ctx->response_ended = 1;
+
+            if (rc == RP_NOMEM) {
+                return NGX_ERROR;
+            }
+        }
+
+        if (!changed && !replaced && end_len == 0) {
+            continue;
+        }
+
+        if (!changed) {
+            for (c2 = in; c2 != cl; c2 = c2->next) {
+                if (ngx_http_rampart_append(r, &ll, c2->buf) != NGX_OK) {
+                    return NGX_ERROR;
+                }
+            }
+
+            changed = 1;
+        }
+
+        if (replaced) {
+            nb = ngx_http_rampart_memory_buf(r, p, len);
+            if (nb == NULL) {
+                return NGX_ERROR;
+            }
+
+            nb->flush = b->flush;
+            nb->last_buf = b->last_buf;
+            nb->last_in_chain = b->last_in_chain;
+
+            /* the original bytes are consumed: let their owner reuse them */
+            b->pos = b->last;
+        }
+
+        if (end_len) {
+            eb = ngx_http_rampart_memory_buf(r, end, end_len);
+            if (eb == NULL) {
+                return NGX_ERROR;
+            }
+
+            eb->last_buf = 1;
+            eb->last_in_chain = 1;
+            eb->flush = nb->flush;
+
+            nb->last_buf = 0;
+            nb->last_in_chain = 0;
+
+            if (ngx_buf_size(nb) > 0 || nb->flush) {
+                if (ngx_http_rampart_append(r, &ll, nb) != NGX_OK) {
+                    return NGX_ERROR;
+                }
+            }
+
+            nb = eb;
+
+        } else if (replaced && len == 0 && !ngx_buf_special(nb)) {
+            continue;
+        }
+
+        if (ngx_http_rampart_append(r, &ll, nb) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return ngx_http_next_body_filter(r, changed ? out : in);
+}
+
+
+/* ------------------------------------------------------------------------
+ * log phase: the event
+ */
+
+static void
+ngx_http_rampart_send_event(ngx_http_request_t *r,
+    ngx_http_rampart_main_conf_t *mcf, const char *ev, size_t len)
+{
+    u_char     *line;
+    ssize_t     n;
+    ngx_err_t   err;
+
+    if (mcf->sink_fd == NGX_INVALID_FILE) {
+        ngx_http_rampart_count(r, events_dropped);
+        return;
+    }
+
+    if (mcf->sink_type == NGX_HTTP_RAMPART_SINK_UNIX) {
+        n = sendto(mcf->sink_fd, ev, len, MSG_DONTWAIT|MSG_NOSIGNAL,
+                   (struct sockaddr *) &mcf->sink_addr, mcf->sink_addrlen);
+
+        if (n == (ssize_t) len) {
+            ngx_http_rampart_count(r, events_sent);
+            return;
+        }
+
+        err = ngx_socket_errno;
+        ngx_http_rampart_count(r, events_dropped);
+
+        /* reader slow, gone or not started: expected, counted, quiet */
+        if (err == NGX_EAGAIN || err == ENOBUFS || err == ECONNREFUSED
+            || err == ENOENT)
+        {
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, err,
+                           "rampart: event dropped, %uz bytes", len);
+            return;
+        }
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, err,
+                      "rampart: sendto(\"%V\") failed, event dropped",
+                      &mcf->sink_path);
+        return;
+    }
+
+    /* file: one write of the line and its newline, so that O_APPEND keeps
+     * lines of concurrent workers whole */
+
+    line = ngx_pnalloc(r->pool, len + 1);
+    if (line == NULL) {
+        ngx_http_rampart_count(r, events_dropped);
+        return;
+    }
+
+    ngx_memcpy(line, ev, len);
+    line[len] = '\n';
+
+    n = write(mcf->sink_fd, line, len + 1);
+
+    if (n == (ssize_t) len + 1) {
+        ngx_http_rampart_count(r, events_sent);
+        return;
+    }
+
+    ngx_http_rampart_count(r, events_dropped);
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, ngx_errno,
+                  "rampart: write(\"%V\") failed, event dropped",
+                  &mcf->sink_path);
+}
+
+
+static ngx_int_t
+ngx_http_rampart_log_handler(ngx_http_request_t *r)
+{
+    size_t                         len;
+    const char                    *ev;
+    const void                    *p;
+    const rp_verdict_t            *v;
+    ngx_http_rampart_ctx_t        *ctx;
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    if (r != r->main) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_rampart_get_ctx(r);
+
+    if (ctx == NULL || ctx->tx == NULL || ctx->logged) {
+        return NGX_OK;
+    }
+
+    ctx->logged = 1;
+
+    /* close what an abort or an early answer left open */
+
+    if (!ctx->request_ended) {
+        (void) rp_tx_request_end(ctx->tx);
+        ctx->request_ended = 1;
+    }
+
+    if (ctx->response_inspect && !ctx->response_ended) {
+        (void) rp_tx_response_end(ctx->tx, &p, &len);
+        ctx->response_ended = 1;
+    }
+
+    v = rp_tx_verdict(ctx->tx);
+
+    if (v != NULL && v->detect_only) {
+        ngx_http_rampart_count(r, detected);
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
+
+    if (mcf->sink_type == NGX_HTTP_RAMPART_SINK_OFF) {
+        return NGX_OK;
+    }
+
+    ev = rp_tx_event(ctx->tx, &len);
+
+    if (ev != NULL && len > 0) {
+        ngx_http_rampart_send_event(r, mcf, ev, len);
+    }
+
+    return NGX_OK;
+}
+
+
+/* ------------------------------------------------------------------------
+ * rampart_status
+ */
+
+static ngx_int_t
+ngx_http_rampart_status_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                     rc;
+    ngx_buf_t                    *b;
+    ngx_chain_t                   out;
+    ngx_http_rampart_counters_t  *c;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    c = ngx_http_rampart_counters(r);
+
+    b = ngx_create_temp_buf(r->pool, 6 * (NGX_ATOMIC_T_LEN + 24) + 8);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_sprintf(b->last,
+                          "{\"inspected\":%uA,\"blocked\":%uA,"
+                          "\"detected\":%uA,\"events_sent\":%uA,"
+                          "\"events_dropped\":%uA,\"body_streamed\":%uA}\n",
+                          c->inspected, c->blocked, c->detected,
+                          c->events_sent, c->events_dropped,
+                          c->body_streamed);
+    b->last_buf = (r == r->main);
+    b->last_in_chain = 1;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* ------------------------------------------------------------------------
+ * configuration
+ */
+
+static char *
+ngx_http_rampart_enable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_rampart_loc_conf_t *lcf = conf;
+
+    char                          *rv;
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    rv = ngx_conf_set_flag_slot(cf, cmd, conf);
+
+    if (rv == NGX_CONF_OK && lcf->enable) {
+        mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_rampart_module);
+        mcf->enabled = 1;
+    }
+
+    return rv;
+}
+
+
+static void
+ngx_http_rampart_policy_cleanup(void *data)
+{
+    rp_policy_t  **pp = data;
+
+    if (*pp != NULL) {
+        rp_policy_unref(*pp);
+        *pp = NULL;
+    }
+}
+
+
+/* One loaded policy per distinct path, owned by the configuration's pool:
+ * a failed reload frees the new ones and keeps the old running. */
+static rp_policy_t *
+ngx_http_rampart_load_policy(ngx_conf_t *cf,
+    ngx_http_rampart_main_conf_t *mcf, ngx_str_t *path)
+{
+    ngx_uint_t                        i;
+    rp_error_t                        err;
+    ngx_pool_cleanup_t               *cln;
+    ngx_http_rampart_policy_entry_t  *e;
+
+    e = mcf->policies.elts;
+
+    for (i = 0; i < mcf->policies.nelts; i++) {
+        if (e[i].path.len == path->len
+            && ngx_strncmp(e[i].path.data, path->data, path->len) == 0)
+        {
+            return e[i].policy;
+        }
+    }
+
+    e = ngx_array_push(&mcf->policies);
+    if (e == NULL) {
+        return NULL;
+    }
+
+    e->path = *path;
+    e->policy = NULL;
+
+    /* e may move when the array grows: the cleanup owns its own slot */
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(rp_policy_t *));
+    if (cln == NULL) {
+        mcf->policies.nelts--;
+        return NULL;
+    }
+
+    *(rp_policy_t **) cln->data = NULL;
+    cln->handler = ngx_http_rampart_policy_cleanup;
+
+    ngx_memzero(&err, sizeof(rp_error_t));
+
+    e->policy = rp_policy_load((const char *) path->data, &err);
+
+    if (e->policy == NULL) {
+        mcf->policies.nelts--;
+
+        if (err.line) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "rampart_policy: %s:%ui: %s",
+                               err.file[0] ? err.file : (char *) path->data,
+                               (ngx_uint_t) err.line, err.reason);
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "rampart_policy: %s: %s",
+                               err.file[0] ? err.file : (char *) path->data,
+                               err.reason[0] ? err.reason : "cannot load");
+        }
+
+        return NULL;
+    }
+
+    *(rp_policy_t **) cln->data = e->policy;
+
+    return e->policy;
+}
+
+
+static char *
+ngx_http_rampart_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_rampart_loc_conf_t *lcf = conf;
+
+    ngx_str_t                     *value, name, path;
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    if (lcf->policy != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    name = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* the engine wants a NUL-terminated path */
+    path.data = ngx_pnalloc(cf->pool, name.len + 1);
+    if (path.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memcpy(path.data, name.data, name.len);
+    path.data[name.len] = '\0';
+    path.len = name.len;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_rampart_module);
+
+    lcf->policy = ngx_http_rampart_load_policy(cf, mcf, &path);
+    if (lcf->policy == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_rampart_event_sink(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_rampart_main_conf_t *mcf = conf;
+
+    ngx_str_t  *value, path;
+
+    if (mcf->sink_type != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 3 && ngx_strncmp(value[1].data, "off", 3) == 0) {
+        mcf->sink_type = NGX_HTTP_RAMPART_SINK_OFF;
+        return NGX_CONF_OK;
+    }
+
+    if (value[1].len > 5 && ngx_strncmp(value[1].data, "unix:", 5) == 0) {
+        mcf->sink_type = NGX_HTTP_RAMPART_SINK_UNIX;
+        path.data = value[1].data + 5;
+        path.len = value[1].len - 5;
+
+    } else if (value[1].len > 5 && ngx_strncmp(value[1].data, "file:", 5) == 0) {
+        mcf->sink_type = NGX_HTTP_RAMPART_SINK_FILE;
+        path.data = value[1].data + 5;
+        path.len = value[1].len - 5;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid event sink \"%V\": expected "
+                           "\"unix:/path\", \"file:/path\" or \"off\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &path, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->sink_path.data = ngx_pnalloc(cf->pool, path.len + 1);
+    if (mcf->sink_path.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memcpy(mcf->sink_path.data, path.data, path.len);
+    mcf->sink_path.data[path.len] = '\0';
+    mcf->sink_path.len = path.len;
+
+    if (mcf->sink_type == NGX_HTTP_RAMPART_SINK_UNIX) {
+        if (path.len >= sizeof(mcf->sink_addr.sun_path)) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "event sink socket path \"%V\" is too long",
+                               &path);
+            return NGX_CONF_ERROR;
+        }
+
+        mcf->sink_addr.sun_family = AF_UNIX;
+        ngx_memcpy(mcf->sink_addr.sun_path, path.data, path.len);
+        mcf->sink_addrlen = offsetof(struct sockaddr_un, sun_path) + path.len
+                            + 1;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_rampart_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_rampart_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_rampart_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    mcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_rampart_main_conf_t));
+    if (mcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&mcf->policies, cf->pool, 4,
+                       sizeof(ngx_http_rampart_policy_entry_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    mcf->sink_type = NGX_CONF_UNSET_UINT;
+    mcf->sink_fd = NGX_INVALID_FILE;
+    mcf->request_id_index = NGX_ERROR;
+
+    return mcf;
+}
+
+
+static char *
+ngx_http_rampart_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_rampart_main_conf_t *mcf = conf;
+
+    if (mcf->sink_type == NGX_CONF_UNSET_UINT) {
+        mcf->sink_type = NGX_HTTP_RAMPART_SINK_OFF;
+    }
+
+    mcf->shm_zone = ngx_shared_memory_add(cf, &ngx_http_rampart_zone_name,
+                                          8 * ngx_pagesize,
+                                          &ngx_http_rampart_module);
+    if (mcf->shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->shm_zone->init = ngx_http_rampart_init_zone;
+
+    return NGX_CONF_OK;
+}
+
+
+/* The counters survive reloads: a zone of the same name, size and tag is
+ * handed over with the old data. */
+static ngx_int_t
+ngx_http_rampart_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t              *shpool;
+    ngx_http_rampart_counters_t  *c;
+
+    if (data) {
+        shm_zone->data = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    c = ngx_slab_calloc(shpool, sizeof(ngx_http_rampart_counters_t));
+    if (c == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = c;
+    shm_zone->data = c;
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_rampart_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_rampart_loc_conf_t  *lcf;
+
+    lcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_rampart_loc_conf_t));
+    if (lcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     lcf->policy = NULL;
+     *     lcf->app = { 0, NULL };
+     */
+
+    lcf->enable = NGX_CONF_UNSET;
+    lcf->mode = NGX_CONF_UNSET_UINT;
+    lcf->body = NGX_CONF_UNSET_UINT;
+
+    return lcf;
+}
+
+
+static char *
+ngx_http_rampart_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_rampart_loc_conf_t *prev = parent;
+    ngx_http_rampart_loc_conf_t *conf = child;
+
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_uint_value(conf->mode, prev->mode,
+                              NGX_HTTP_RAMPART_MODE_POLICY);
+    ngx_conf_merge_str_value(conf->app, prev->app, "");
+    ngx_conf_merge_uint_value(conf->body, prev->body,
+                              NGX_HTTP_RAMPART_BODY_BUFFERED);
+
+    if (conf->policy == NULL) {
+        conf->policy = prev->policy;
+    }
+
+    if (conf->enable && conf->policy == NULL) {
+        mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_rampart_module);
+
+        if (mcf->default_policy == NULL) {
+            cln = ngx_pool_cleanup_add(cf->pool, sizeof(rp_policy_t *));
+            if (cln == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            *(rp_policy_t **) cln->data = NULL;
+            cln->handler = ngx_http_rampart_policy_cleanup;
+
+            mcf->default_policy = rp_policy_default();
+            if (mcf->default_policy == NULL) {
+                return "cannot build the default rampart policy";
+            }
+
+            *(rp_policy_t **) cln->data = mcf->default_policy;
+        }
+
+        conf->policy = mcf->default_policy;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_rampart_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt           *h;
+    ngx_http_core_main_conf_t     *cmcf;
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_rampart_module);
+
+    if (!mcf->enabled) {
+        /* "rampart on" nowhere: not a single hook, zero work per request */
+        return NGX_OK;
+    }
+
+    mcf->request_id_index = ngx_http_get_variable_index(cf,
+                                             &ngx_http_rampart_request_id_var);
+    if (mcf->request_id_index == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /*
+     * Handlers of a phase run in reverse order of registration, and this
+     * (dynamic, filter-ordered) module's postconfiguration runs after
+     * ngx_http_rewrite_module's: pushed last, the handler runs first, before
+     * any location-level return/rewrite.
+     */
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_rampart_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_rampart_log_handler;
+
+    ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
+    ngx_http_top_request_body_filter = ngx_http_rampart_request_body_filter;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_rampart_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_rampart_body_filter;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_rampart_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_rampart_module);
+
+    if (mcf == NULL || mcf->sink_type == NGX_HTTP_RAMPART_SINK_OFF) {
+        return NGX_OK;
+    }
+
+    if (mcf->sink_type == NGX_HTTP_RAMPART_SINK_UNIX) {
+        mcf->sink_fd = socket(AF_UNIX, SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC, 0);
+
+        if (mcf->sink_fd == -1) {
+            mcf->sink_fd = NGX_INVALID_FILE;
+            ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_socket_errno,
+                          "rampart: socket() for event sink failed, "
+                          "events will be dropped");
+        }
+
+        return NGX_OK;
+    }
+
+    mcf->sink_fd = open((const char *) mcf->sink_path.data,
+                        O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC, 0644);
+
+    if (mcf->sink_fd == -1) {
+        mcf->sink_fd = NGX_INVALID_FILE;
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                      "rampart: open(\"%V\") for event sink failed, "
+                      "events will be dropped", &mcf->sink_path);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_rampart_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_rampart_module);
+
+    if (mcf != NULL && mcf->sink_fd != NGX_INVALID_FILE) {
+        (void) close(mcf->sink_fd);
+        mcf->sink_fd = NGX_INVALID_FILE;
+    }
+}

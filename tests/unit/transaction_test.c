@@ -1,0 +1,393 @@
+/*
+ * transaction_test.c — whole requests through the engine: verdicts, where
+ * attacks hide (query, form, JSON, multipart, XML, cookie, header, path),
+ * limits, detect mode, streaming invariance and the event's content.
+ */
+#include "test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rampart/http.h"
+#include "rampart/rampart.h"
+
+static rp_policy_t *policy_from(const char *text)
+{
+    rp_error_t err;
+    rp_policy_t *p = rp_policy_load_string(text, strlen(text), "test.policy", &err);
+    if (!p)
+        fail_msg("policy: %s:%u: %s", err.file, err.line, err.reason);
+    return p;
+}
+
+typedef struct {
+    rp_status_t status;
+    rp_verdict_t verdict;
+    char event[8192];
+} result_t;
+
+/* Run a raw request; body_chunk > 0 feeds the body in pieces of that size. */
+static void run_ex(rp_policy_t *p, const char *raw, size_t body_chunk, rp_mode_t mode, int set_mode,
+                   result_t *r)
+{
+    rp_http_request_t req;
+    size_t len = strlen(raw);
+    char *buf = malloc(len + 1);
+    rp_error_t err = {0};
+    rp_status_t prc = rp_http_parse_request(raw, len, &req, buf, len, &err);
+    if (prc != RP_OK)
+        fail_msg("parse: %s (%d)", err.reason, prc);
+    rp_tx_t *tx = rp_tx_new(p);
+    assert_non_null(tx);
+    if (set_mode)
+        rp_tx_set_mode(tx, mode);
+    rp_tx_set_request_id(tx, STR_AND_LEN("req-1"));
+    rp_tx_set_app(tx, STR_AND_LEN("demo"));
+    rp_tx_connection(tx, "192.0.2.7", 5555, "127.0.0.1", 8080);
+    if (body_chunk == 0) {
+        r->status = rp_tx_run_request(tx, &req);
+    } else {
+        rp_tx_request_line(tx, req.method, req.method_len, req.uri, req.uri_len, req.protocol,
+                           req.protocol_len);
+        for (size_t i = 0; i < req.nheaders; i++)
+            rp_tx_request_header(tx, req.headers[i].name, req.headers[i].name_len,
+                                 req.headers[i].value, req.headers[i].value_len);
+        rp_tx_request_headers_done(tx);
+        for (size_t off = 0; off < req.body_len; off += body_chunk) {
+            size_t n = req.body_len - off < body_chunk ? req.body_len - off : body_chunk;
+            rp_tx_request_body(tx, req.body + off, n);
+        }
+        r->status = rp_tx_request_end(tx);
+    }
+    r->verdict = *rp_tx_verdict(tx);
+    size_t elen = 0;
+    const char *ev = rp_tx_event(tx, &elen);
+    snprintf(r->event, sizeof(r->event), "%.*s", (int)elen, ev ? ev : "");
+    r->verdict.matches = NULL; /* owned by tx */
+    rp_tx_free(tx);
+    free(buf);
+}
+
+static void run(rp_policy_t *p, const char *raw, result_t *r)
+{
+    run_ex(p, raw, 0, RP_MODE_BLOCK, 0, r);
+}
+
+#define GET(target) "GET " target " HTTP/1.1\r\nHost: gov.example\r\nUser-Agent: t\r\n\r\n"
+#define POST(ct, body)                                                                            \
+    "POST /submit HTTP/1.1\r\nHost: gov.example\r\nContent-Type: " ct "\r\nContent-Length: %zu" \
+    "\r\n\r\n" body
+
+static char *post(const char *ct, const char *body)
+{
+    size_t n = strlen(ct) + strlen(body) + 200;
+    char *s = malloc(n);
+    snprintf(s, n,
+             "POST /submit HTTP/1.1\r\nHost: gov.example\r\nContent-Type: %s\r\n"
+             "Content-Length: %zu\r\n\r\n%s",
+             ct, strlen(body), body);
+    return s;
+}
+
+static void expect_block(rp_policy_t *p, const char *raw, int status, const char *category,
+                         const char *target)
+{
+    result_t r;
+    run(p, raw, &r);
+    if (r.status != RP_BLOCK)
+        fail_msg("not blocked: %s\nevent: %s", raw, r.event);
+    assert_int_equal(r.verdict.action, RP_ACTION_BLOCK);
+    assert_int_equal(r.verdict.status, status);
+    if (category && !strstr(r.event, category))
+        fail_msg("event lacks category %s: %s", category, r.event);
+    if (target && !strstr(r.event, target))
+        fail_msg("event lacks target %s: %s", target, r.event);
+}
+
+static void expect_allow(rp_policy_t *p, const char *raw)
+{
+    result_t r;
+    run(p, raw, &r);
+    if (r.status != RP_OK || r.verdict.action != RP_ACTION_ALLOW || r.verdict.detect_only)
+        fail_msg("not allowed: %s\nevent: %s", raw, r.event);
+}
+
+static void test_benign_passes_without_event(void **state)
+{
+    (void)state;
+    rp_policy_t *p = policy_from("");
+    result_t r;
+    run(p, GET("/search?q=%E7%A4%BE%E4%BF%9D%E6%9F%A5%E8%AF%A2&page=2"), &r);
+    assert_int_equal(r.status, RP_OK);
+    assert_int_equal(r.verdict.nmatches, 0);
+    assert_string_equal(r.event, ""); /* events matched: nothing to say */
+    char *b = post("application/json",
+                   "{\"applicant\":{\"name\":\"张三\",\"idNumber\":\"11010519491231002X\"},"
+                   "\"comment\":\"我们的“服务”，很好！请尽快办理。\"}");
+    expect_allow(p, b);
+    free(b);
+    rp_policy_unref(p);
+}
+
+static void test_attacks_everywhere(void **state)
+{
+    (void)state;
+    rp_policy_t *p = policy_from("");
+    expect_block(p, GET("/search?q=1%27%20or%20%271%27%3D%271"), 403, "\"sqli\"", "query:q");
+    expect_block(p, GET("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E"), 403, "\"xss\"",
+                 "query:q");
+    char *b = post("application/x-www-form-urlencoded",
+                   "name=a&q=1+union+select+password+from+users--");
+    expect_block(p, b, 403, "sqli", "form:q");
+    free(b);
+    b = post("application/json", "{\"applicant\":{\"bio\":\"<img src=x onerror=alert(1)>\"}}");
+    expect_block(p, b, 403, "xss", "json:applicant.bio");
+    free(b);
+    b = post("multipart/form-data; boundary=XyZ",
+             "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n"
+             "<script>alert(document.cookie)</script>\r\n--XyZ--\r\n");
+    expect_block(p, b, 403, "xss", "multipart:note");
+    free(b);
+    b = post("application/xml", "<a><b>1' or '1'='1</b></a>");
+    expect_block(p, b, 403, "sqli", "xml:a.b");
+    free(b);
+    expect_block(p,
+                 "GET / HTTP/1.1\r\nHost: x\r\nCookie: pref=1%27%20union%20select%201,2,3--"
+                 "\r\n\r\n",
+                 403, "sqli", "cookie:pref");
+    expect_block(p,
+                 "GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 1' or '1'='1\r\n\r\n", 403,
+                 "sqli", "header:X-Forwarded-For");
+    expect_block(p, GET("/a/%3Cscript%3Ealert(1)%3C/script%3E"), 403, "xss", "path:");
+    rp_policy_unref(p);
+}
+
+static void test_detect_mode(void **state)
+{
+    (void)state;
+    rp_policy_t *p = policy_from("mode detect\n");
+    result_t r;
+    run(p, GET("/s?q=1%27%20or%20%271%27%3D%271"), &r);
+    assert_int_equal(r.status, RP_OK);
+    assert_int_equal(r.verdict.action, RP_ACTION_ALLOW);
+    assert_true(r.verdict.detect_only);
+    assert_non_null(strstr(r.event, "\"action\":\"detect\""));
+    rp_policy_unref(p);
+    /* and the host may override the policy's mode */
+    p = policy_from("mode block\n");
+    run_ex(p, GET("/s?q=1%27%20or%20%271%27%3D%271"), 0, RP_MODE_DETECT, 1, &r);
+    assert_int_equal(r.status, RP_OK);
+    assert_true(r.verdict.detect_only);
+    run_ex(p, GET("/s?q=1%27%20or%20%271%27%3D%271"), 0, RP_MODE_OFF, 1, &r);
+    assert_int_equal(r.status, RP_OK);
+    assert_false(r.verdict.detect_only);
+    rp_policy_unref(p);
+}
+
+static void test_limits(void **state)
+{
+    (void)state;
+    rp_policy_t *p = policy_from("limit headers 3\nlimit body 100\nlimit json_depth 4\n"
+                                 "limit uri_size 64\n");
+    expect_block(p, "GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 431, "limit",
+                 NULL);
+    char body[300];
+    memset(body, 'a', sizeof(body) - 1);
+    body[sizeof(body) - 1] = '\0';
+    memcpy(body, "a=", 2);
+    char *b = post("application/x-www-form-urlencoded", body);
+    expect_block(p, b, 413, "limit", NULL);
+    free(b);
+    b = post("application/json", "[[[[[[1]]]]]]");
+    expect_block(p, b, 403, "limit", NULL);
+    free(b);
+    expect_block(p,
+                 GET("/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                     "aaaaaaaaaaa"),
+                 414, "limit", NULL);
+    rp_policy_unref(p);
+    p = policy_from("limit body 100\nbody_limit_action pass\n");
+    b = post("application/x-www-form-urlencoded", body);
+    expect_allow(p, b);
+    free(b);
+    rp_policy_unref(p);
+}
+
+static void test_anomalies(void **state)
+{
+    (void)state;
+    rp_policy_t *p = policy_from("");
+    expect_block(p, GET("/a?x=abc%00def"), 403, "nul_byte", "query:x");
+    expect_block(p, GET("/static/..%2f..%2f..%2fetc/passwd"), 403, "path_traversal", NULL);
+    expect_block(p, GET("/a?x=%C0%AF"), 403, "overlong_utf8", NULL);
+    char *b = post("multipart/form-data; boundary=XyZ",
+                   "--XyZ\r\nContent-Disposition: form-data; name=\"a\"; name=\"b\"\r\n\r\n"
+                   "v\r\n--XyZ--\r\n");
+    expect_block(p, b, 403, "body_malformed", NULL);
+    free(b);
+    b = post("application/json", "{\"a\":1,}");
+    expect_block(p, b, 403, "body_malformed", NULL);
+    free(b);
+    b = post("application/xml",
+             "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+             "<r>&x;</r>");
+    expect_block(p, b, 403, "xml_entity", NULL);
+    free(b);
+    /* invalid UTF-8 (a GBK query) is only logged by default */
+    result_t r;
+    run(p, GET("/s?q=%C9%E7%B1%A3"), &r);
+    assert_int_equal(r.status, RP_OK);
+    assert_non_null(strstr(r.event, "invalid_utf8"));
+    assert_non_null(strstr(r.event, "\"action\":\"log\""));
+    rp_policy_unref(p);
+}
+
+static void test_body_split_invariance(void **state)
+{
+    (void)state;
+    rp_policy_t *p = policy_from("");
+    const char *bodies[][2] = {
+        {"application/json", "{\"a\":{\"b\":[1,{\"c\":\"1' or '1'='1\"}]}}"},
+        {"application/x-www-form-urlencoded", "x=1&y=%3Cscript%3Ealert(1)%3C%2Fscript%3E"},
+        {"multipart/form-data; boundary=b0", "--b0\r\nContent-Disposition: form-data; "
+                                             "name=\"t\"\r\n\r\n1 union select 1,2--\r\n--b0--\r\n"},
+        {"", "{\"q\":\"<svg onload=alert(1)>\"}"},
+    };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        char *raw;
+        if (bodies[i][0][0]) {
+            raw = post(bodies[i][0], bodies[i][1]);
+        } else {
+            size_t n = strlen(bodies[i][1]) + 200;
+            raw = malloc(n);
+            snprintf(raw, n, "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n%s",
+                     strlen(bodies[i][1]), bodies[i][1]);
+        }
+        for (size_t chunk = 1; chunk <= 7; chunk++) {
+            result_t r;
+            run_ex(p, raw, chunk, RP_MODE_BLOCK, 0, &r);
+            if (r.status != RP_BLOCK)
+                fail_msg("body %zu split by %zu not blocked: %s", i, chunk, r.event);
+        }
+        free(raw);
+    }
+    rp_policy_unref(p);
+}
+
+static void test_event_content_and_masking(void **state)
+{
+    (void)state;
+    rp_policy_t *p = policy_from("version v9\n");
+    result_t r;
+    run(p,
+        GET("/s?id=11010519491231002X&q=1%27%20or%20%271%27%3D%271%20--%2013812345678&"
+            "password=1%27%20or%20%271%27%3D%271"),
+        &r);
+    assert_int_equal(r.status, RP_BLOCK);
+    const char *must[] = {"\"request_id\":\"req-1\"", "\"client\":\"192.0.2.7\"",
+                          "\"host\":\"gov.example\"", "\"method\":\"GET\"", "\"app\":\"demo\"",
+                          "\"action\":\"block\"", "\"status\":403", "\"policy_version\":\"v9\"",
+                          "\"category\":\"sqli\"", "110105********002X", "138****5678",
+                          "\"excerpt\":\"[redacted]\"", "password=*"};
+    for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++)
+        if (!strstr(r.event, must[i]))
+            fail_msg("event lacks %s: %s", must[i], r.event);
+    assert_null(strstr(r.event, "13812345678"));
+    assert_null(strstr(r.event, "11010519491231002X"));
+    rp_policy_unref(p);
+}
+
+static void test_events_all_and_off(void **state)
+{
+    (void)state;
+    rp_policy_t *p = policy_from("events all\n");
+    result_t r;
+    run(p, GET("/ok"), &r);
+    assert_non_null(strstr(r.event, "\"action\":\"allow\""));
+    rp_policy_unref(p);
+    p = policy_from("events off\n");
+    run(p, GET("/s?q=%3Cscript%3Ealert(1)%3C/script%3E"), &r);
+    assert_int_equal(r.status, RP_BLOCK);
+    assert_string_equal(r.event, "");
+    rp_policy_unref(p);
+}
+
+static void test_http_parser_rejects_smuggling(void **state)
+{
+    (void)state;
+    const char *bad[] = {
+        "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+        "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
+        "GET / HTTP/1.1\nHost: x\n\n",
+        "GET / HTTP/2.0\r\n\r\n",
+        "GET /a b HTTP/1.1\r\n\r\n",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rp_http_request_t req;
+        char buf[256];
+        rp_error_t err = {0};
+        rp_status_t rc = rp_http_parse_request(bad[i], strlen(bad[i]), &req, buf, sizeof(buf), &err);
+        if (rc != RP_ERROR)
+            fail_msg("case %zu accepted (%d)", i, rc);
+        assert_true(err.reason[0] != '\0');
+    }
+    rp_http_request_t req;
+    char buf[256];
+    const char *chunked =
+        "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n"
+        "2;ext=1\r\nde\r\n0\r\nTrailer: t\r\n\r\nNEXT";
+    assert_int_equal(rp_http_parse_request(chunked, strlen(chunked), &req, buf, sizeof(buf), NULL),
+                     RP_OK);
+    assert_int_equal(req.body_len, 5);
+    assert_memory_equal(req.body, "abcde", 5);
+    assert_string_equal(chunked + req.consumed, "NEXT");
+    const char *partial = "GET / HTTP/1.1\r\nHost: x\r\n";
+    assert_int_equal(rp_http_parse_request(partial, strlen(partial), &req, buf, sizeof(buf), NULL),
+                     RP_AGAIN);
+}
+
+static void test_response_pass_through(void **state)
+{
+    (void)state;
+    rp_policy_t *p = policy_from("");
+    rp_tx_t *tx = rp_tx_new(p);
+    rp_tx_request_line(tx, STR_AND_LEN("GET"), STR_AND_LEN("/"), STR_AND_LEN("HTTP/1.1"));
+    rp_tx_request_headers_done(tx);
+    rp_tx_request_end(tx);
+    assert_int_equal(rp_tx_response_status(tx, 200), RP_OK);
+    assert_int_equal(rp_tx_response_header(tx, STR_AND_LEN("Content-Type"),
+                                           STR_AND_LEN("text/html")),
+                     RP_OK);
+    assert_int_equal(rp_tx_response_headers_done(tx), RP_DECLINED);
+    const void *out;
+    size_t out_len;
+    assert_int_equal(rp_tx_response_body(tx, "hello", 5, &out, &out_len), RP_OK);
+    assert_int_equal(out_len, 5);
+    assert_memory_equal(out, "hello", 5);
+    assert_int_equal(rp_tx_response_end(tx, &out, &out_len), RP_OK);
+    assert_int_equal(out_len, 0);
+    assert_int_equal(strlen(rp_tx_request_id(tx)), 32); /* generated */
+    rp_tx_free(tx);
+    rp_policy_unref(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_benign_passes_without_event),
+        cmocka_unit_test(test_attacks_everywhere),
+        cmocka_unit_test(test_detect_mode),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_anomalies),
+        cmocka_unit_test(test_body_split_invariance),
+        cmocka_unit_test(test_event_content_and_masking),
+        cmocka_unit_test(test_events_all_and_off),
+        cmocka_unit_test(test_http_parser_rejects_smuggling),
+        cmocka_unit_test(test_response_pass_through),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
