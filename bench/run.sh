@@ -73,10 +73,11 @@ cleanup() {
   for f in "${PIDFILES[@]}"; do
     [ -s "$f" ] || continue
     pid=$(tr -dc '0-9' <"$f")
-    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
+    if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi
   done
   for f in "${PIDFILES[@]}"; do
-    pid=$( [ -s "$f" ] && tr -dc '0-9' <"$f" || true)
+    pid=""
+    [ -s "$f" ] && pid=$(tr -dc '0-9' <"$f")
     [ -n "$pid" ] || continue
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
@@ -116,6 +117,7 @@ while len(found) < want and port < 19000:
 print(" ".join(map(str, found)))
 EOF
 }
+# shellcheck disable=SC2034  # P_rampart and P_modsecurity are read through port_of
 read -r UP_PORT P_nginx P_rampart P_modsecurity <<<"$(free_ports 4)"
 [ -n "${P_modsecurity:-}" ] || die "could not find 4 free ports in 18100-18999"
 port_of() { local v="P_$1"; echo "${!v}"; }
@@ -294,7 +296,8 @@ done
 
 # --- wrk helpers ----------------------------------------------------------
 url_of() {  # TARGET WORKLOAD
-  local base="http://127.0.0.1:$(port_of "$1")"
+  local base
+  base="http://127.0.0.1:$(port_of "$1")"
   case $2 in big) echo "$base/big" ;; *) echo "$base/" ;; esac
 }
 
@@ -324,7 +327,7 @@ for t in "${TARGETS[@]}"; do
   done
   code=$(curl -s -o /dev/null -w '%{http_code}' "$(url_of "$t" big)")
   size=$(curl -s "$(url_of "$t" big)" | wc -c)
-  [ "$code" = 200 ] && [ "$size" -eq 65536 ] || die "$t/big: status $code, $size bytes (want 200, 65536)"
+  { [ "$code" = 200 ] && [ "$size" -eq 65536 ]; } || die "$t/big: status $code, $size bytes (want 200, 65536)"
 done
 attacks=(
   "/search?q=1%27%20OR%20%271%27%3D%271"                      # ' OR '1'='1
@@ -372,7 +375,8 @@ ENGINE_TPS=""
 if [ -x "$BUILD/engine_bench" ]; then
   say "engine micro-benchmark ($BUILD/engine_bench)"
   out=$("$BUILD/engine_bench" "$POLICY") || die "engine_bench failed: $out"
-  echo "$out" | sed 's/^/  /'
+  # shellcheck disable=SC2001  # indent a multi-line block
+  sed 's/^/  /' <<<"$out"
   ENGINE_TPS=$(awk '$1 == "engine/tps" {print $2}' <<<"$out")
   [ -n "$ENGINE_TPS" ] || die "engine_bench printed no 'engine/tps N' line"
 else
@@ -384,7 +388,7 @@ RSS_BEFORE="" RSS_AFTER=""
 if has_target rampart && [ "$QUICK" != 1 ]; then
   master=$(tr -dc '0-9' <"$WORK/rampart/nginx.pid")
   worker=$(ps -o pid= --ppid "$master" | xargs echo)
-  [ -n "$worker" ] && [ "$(wc -w <<<"$worker")" -eq 1 ] || die "cannot find the single rampart worker (got '$worker')"
+  { [ -n "$worker" ] && [ "$(wc -w <<<"$worker")" -eq 1 ]; } || die "cannot find the single rampart worker (got '$worker')"
   rss() { awk '/^VmRSS:/ {print $2}' "/proc/$worker/status"; }
   RSS_BEFORE=$(rss)
   rate=${MED[rampart/get]%.*}

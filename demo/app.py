@@ -384,7 +384,8 @@ class Handler(BaseHTTPRequestHandler):
             # Also intentionally verbose: the database error goes to the client.
             return self.send(500, page("查询错误", "<div class='card'><h2>查询出错 Query error</h2>"
                                        "<pre>%s</pre><p>SQL: <code>%s</code></p></div>"
-                                       % (html.escape(str(e)), html.escape(sql))))
+                                       % (html.escape("%s.%s: %s" % (type(e).__module__, type(e).__name__, e)),
+                                          html.escape(sql))))
         trs = "".join("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>"
                       % tuple(html.escape(str(v)) for v in tuple(r)) for r in rows)
         # INTENTIONALLY VULNERABLE: q is reflected without escaping (XSS).

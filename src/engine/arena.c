@@ -13,7 +13,7 @@
 #include <string.h>
 
 #define ARENA_DEFAULT_BLOCK 8192
-#define ARENA_ALIGN 16
+#define ARENA_ALIGN         16
 
 typedef struct block {
     struct block *next;
@@ -26,8 +26,8 @@ struct rp_arena {
     block_t *head; /* current block: allocations bump here */
     size_t block_size;
     size_t max_bytes;
-    size_t total; /* bytes of block storage held */
-    size_t used;  /* bytes handed out */
+    size_t total;   /* bytes of block storage held */
+    size_t used;    /* bytes handed out */
     block_t *first; /* kept across resets */
 };
 

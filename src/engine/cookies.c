@@ -25,8 +25,7 @@ static size_t trim_right(const char *s, size_t start, size_t end)
     return end;
 }
 
-rp_status_t rp_cookies_split(rp_arena_t *a, const char *s, size_t len, rp_field_fn fn,
-                             void *ctx)
+rp_status_t rp_cookies_split(rp_arena_t *a, const char *s, size_t len, rp_field_fn fn, void *ctx)
 {
     size_t i = 0;
     while (i < len) {
@@ -50,8 +49,8 @@ rp_status_t rp_cookies_split(rp_arena_t *a, const char *s, size_t len, rp_field_
         char *val = rp_arena_alloc(a, vlen + 1);
         if (!name || !val)
             return RP_NOMEM;
-        size_t dn = rp_url_decode(name, s + start, trim_right(s, start, start + nlen) - start,
-                                  0, &flags);
+        size_t dn =
+            rp_url_decode(name, s + start, trim_right(s, start, start + nlen) - start, 0, &flags);
         size_t dv = rp_url_decode(val, v, vlen, 0, &flags);
         flags |= rp_utf8_check(name, dn) | rp_utf8_check(val, dv);
         rp_status_t rc = fn(ctx, RP_SRC_COOKIE, name, dn, val, dv, flags);

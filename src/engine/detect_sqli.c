@@ -26,7 +26,8 @@
  * '..')", "an arithmetic operator followed by a sub-select or an attack-only
  * function", ORDER BY n / HAVING a=b / PROCEDURE ANALYSE / INTO OUTFILE
  * after the break-out, a comment right after the closing quote, and a value
- * that is itself a sub-select or an attack-only call. Requiring the shape to
+ * that is itself a sub-select, an attack-only call or a complete statement
+ * (SELECT .. FROM name, INSERT INTO t (..), DROP TABLE t). Requiring the shape to
  * start exactly at the break-out (the first quote, the first number) is what
  * keeps English from matching: "it's 1 or 2 days" resumes SQL with a bare
  * word ("s"), not with "or".
@@ -102,6 +103,15 @@ static bool is_simple_value(char c)
     return c == SQLI_T_NUMBER || c == SQLI_T_STRING || c == SQLI_T_VAR || c == SQLI_T_WORD;
 }
 
+/* = < > <> != <=> LIKE IS IN ... (not arithmetic, not "-" in "a-b") */
+static bool is_comparison(const toks_t *v, size_t i)
+{
+    if (!at(v, i, SQLI_T_OP))
+        return false;
+    uint8_t k = v->t[i].kw;
+    return k == '=' || k == '<' || k == '>' || k == '!' || k == SQLI_KW_OTHER;
+}
+
 /* Index after the operand starting at i, or 0 if none starts there. */
 static size_t operand_end(const toks_t *v, size_t i)
 {
@@ -167,7 +177,7 @@ static bool select_plausible(const toks_t *v, size_t i)
 {
     size_t j = i + 1;
     while (at_kw(v, j, SQLI_T_KEYWORD, SQLI_KW_MODIFIER))
-        j++;
+        j += at(v, j + 1, SQLI_T_NUMBER) ? 2 : 1; /* ALL, DISTINCT, TOP 1 */
     if (at_end(v, j))
         return false;
     const sqli_token_t *t = &v->t[j];
@@ -209,8 +219,8 @@ static bool stmt_plausible(const toks_t *v, size_t i)
     case SQLI_KW_TRUNCATE:
         return at_kw(v, i + 1, SQLI_T_KEYWORD, SQLI_KW_OBJECT) || at(v, i + 1, SQLI_T_WORD);
     case SQLI_KW_EXEC:
-        return at(v, i + 1, SQLI_T_WORD) || at(v, i + 1, SQLI_T_FUNC) ||
-               at(v, i + 1, SQLI_T_VAR) || at(v, i + 1, '(');
+        return at(v, i + 1, SQLI_T_WORD) || at(v, i + 1, SQLI_T_FUNC) || at(v, i + 1, SQLI_T_VAR) ||
+               at(v, i + 1, '(');
     case SQLI_KW_DECLARE:
         return at(v, i + 1, SQLI_T_VAR);
     case SQLI_KW_WAITFOR:
@@ -221,6 +231,55 @@ static bool stmt_plausible(const toks_t *v, size_t i)
         return at(v, i + 1, SQLI_T_FUNC);
     default:
         return false;
+    }
+}
+
+/* A whole statement as the value ("select * from users where id=1"):
+ * stricter than after a break-out, since nothing else marks it as SQL. */
+static size_t bare_statement(const toks_t *v, size_t i)
+{
+    const sqli_token_t *t = &v->t[i];
+    if (t->type != SQLI_T_VERB)
+        return 0;
+    size_t j;
+    switch (t->kw) {
+    case SQLI_KW_SELECT:
+        if (!select_plausible(v, i))
+            return 0;
+        /* ... FROM name, then the end of the statement or a clause */
+        for (j = i + 1; j < v->n && j < i + 24; j++) {
+            if (at_kw(v, j, SQLI_T_KEYWORD, SQLI_KW_FROM)) {
+                if (!at(v, j + 1, SQLI_T_WORD))
+                    return 0;
+                size_t e = j + 2;
+                return at_end(v, e) || at(v, e, SQLI_T_COMMENT) || at(v, e, ';') || at(v, e, ',') ||
+                               at(v, e, ')') || at(v, e, SQLI_T_KEYWORD) || at(v, e, SQLI_T_UNION)
+                           ? j + 2
+                           : 0;
+            }
+        }
+        return 0;
+    case SQLI_KW_INSERT:
+        return at_kw(v, i + 1, SQLI_T_KEYWORD, SQLI_KW_INTO) && at(v, i + 2, SQLI_T_WORD) &&
+                       (at(v, i + 3, '(') || at(v, i + 3, SQLI_T_KEYWORD) ||
+                        at_kw(v, i + 3, SQLI_T_VERB, SQLI_KW_SELECT))
+                   ? i + 4
+                   : 0;
+    case SQLI_KW_UPDATE:
+        return stmt_plausible(v, i) && at(v, i + 3, SQLI_T_WORD) && at(v, i + 4, SQLI_T_OP) ? i + 5
+                                                                                            : 0;
+    case SQLI_KW_DELETE:
+        return stmt_plausible(v, i) &&
+                       (at_end(v, i + 3) || at(v, i + 3, SQLI_T_COMMENT) || at(v, i + 3, ';') ||
+                        at_kw(v, i + 3, SQLI_T_KEYWORD, SQLI_KW_WHERE))
+                   ? i + 3
+                   : 0;
+    case SQLI_KW_DDL:
+    case SQLI_KW_DECLARE:
+    case SQLI_KW_WAITFOR:
+        return stmt_plausible(v, i) ? i + 3 : 0;
+    default:
+        return 0;
     }
 }
 
@@ -348,12 +407,14 @@ static size_t match_at(const toks_t *v, size_t a, anchor_mode_t mode)
         /* The value is itself an attack expression: "(select ... sleep())",
          * "extractvalue(1,concat(0x7e,version()))". */
         size_t r = subquery_or_danger(v, a);
+        if (!r)
+            r = bare_statement(v, a);
         if (r)
             return r < v->n ? r : v->n;
         char c = v->t[a].type;
         if (c == SQLI_T_NUMBER || c == SQLI_T_VAR || c == SQLI_T_STRING) {
             i = a + 1;
-        } else if (c == ')' || c == ';' || c == SQLI_T_UNION) {
+        } else if (c == ')' || c == ';' || c == SQLI_T_UNION || c == SQLI_T_LOGIC) {
             empty_prefix = true;
         } else {
             return 0;
@@ -367,7 +428,13 @@ static size_t match_at(const toks_t *v, size_t a, anchor_mode_t mode)
     const sqli_token_t *t = &v->t[j];
     switch (t->type) {
     case SQLI_T_LOGIC:
-        return empty_prefix ? 0 : match_logic(v, j + 1, mode, 0);
+        /* "or 1=1--" with nothing before it: only the comparison form */
+        if (empty_prefix) {
+            size_t e = match_logic(v, j + 1, mode, 0);
+            bool literal = at(v, j + 1, SQLI_T_NUMBER) || at(v, j + 1, SQLI_T_STRING);
+            return e && literal && is_comparison(v, j + 2) ? e : 0;
+        }
+        return match_logic(v, j + 1, mode, 0);
     case SQLI_T_UNION:
         return match_union(v, j, mode != ANCHOR_MID && empty_prefix && j == a);
     case ';':
@@ -555,10 +622,10 @@ static bool scan_context(const char *input, size_t len, char ctx, scan_t *sc)
 /* Bytes that SQL needs to leave a literal or build an expression. A value
  * without any of them is words and numbers only. */
 static const unsigned char sql_punct[256] = {
-    ['\''] = 1, ['"'] = 1, ['`'] = 1, [';'] = 1, ['('] = 1, [')'] = 1, ['#'] = 1, ['-'] = 1,
-    ['/'] = 1,  ['*'] = 1, ['='] = 1, ['<'] = 1, ['>'] = 1, ['!'] = 1, ['|'] = 1, ['&'] = 1,
-    ['@'] = 1,  [','] = 1, ['+'] = 1, ['%'] = 1, ['^'] = 1, ['~'] = 1, [':'] = 1, ['['] = 1,
-    ['$'] = 1,  ['\\'] = 1, ['.'] = 1,
+    ['\''] = 1, ['"'] = 1, ['`'] = 1, [';'] = 1, ['('] = 1,  [')'] = 1, ['#'] = 1,
+    ['-'] = 1,  ['/'] = 1, ['*'] = 1, ['='] = 1, ['<'] = 1,  ['>'] = 1, ['!'] = 1,
+    ['|'] = 1,  ['&'] = 1, ['@'] = 1, [','] = 1, ['+'] = 1,  ['%'] = 1, ['^'] = 1,
+    ['~'] = 1,  [':'] = 1, ['['] = 1, ['$'] = 1, ['\\'] = 1, ['.'] = 1,
 };
 
 static bool contains_union(const char *s, size_t len)

@@ -20,16 +20,18 @@
  *
  * Three smaller checks cover the other places a value lands:
  *   - the value is itself a URL (an href the application fills in):
- *     "javascript:alert(1)" but not "JavaScript: the basics";
+ *     "javascript:alert(1)" but not "JavaScript: the basics", nor the
+ *     no-op "javascript:void(0)" old editors still emit;
  *   - the value is script, or breaks out of a JS string into script:
  *     calls of the classic sinks (alert, prompt, confirm, eval, setTimeout,
  *     setInterval...), document.cookie/domain/write, constructor('...')
- *     (the AngularJS/Vue sandbox escape), top['alert']...;
+ *     (the AngularJS/Vue sandbox escape), top['alert'], .innerHTML=,
+ *     tagged templates (.call`${alert}`), JSFuck;
  *   - the value is CSS: ":expression(", "url(javascript:", "-moz-binding:".
  *
- * If the text pass lost input to a comment, a lenient text pass runs again
- * without comments: "<!<script>" and "<scr<script>ipt>" are inert to a
- * browser but not to a filter that later strips the decoy.
+ * If the text pass lost input to a comment or saw '<' inside a tag name, a
+ * lenient text pass runs again without comments and with nested tags: "<!<script>" and
+ * "<scr<script>ipt>" are inert to a browser but not to a filter that later strips the decoy.
  *
  * Pure and fast: no allocation, no mutable globals, every pass linear. A
  * one-pass byte-class pre-check decides which passes can possibly match, so
@@ -45,8 +47,6 @@
 /* ---- results ------------------------------------------------------------ */
 
 typedef struct {
-    const char *input;
-    size_t len;
     const char *fp_prefix; /* "tag:", "attr:" ... */
     const char *fp_name;   /* points into input or a literal */
     size_t fp_name_len;
@@ -76,6 +76,9 @@ static void fill_result(const hit_t *h, rp_detect_result_t *out)
     }
     for (i = 0; i < h->fp_name_len && n < RP_FINGERPRINT_MAX - 1; i++) {
         unsigned char c = html_lower((unsigned char)h->fp_name[i]);
+        if (c == 0) {
+            continue; /* "<scr\0ipt>" reads as what it is meant to be */
+        }
         /* The fingerprint goes into logs: keep it printable ASCII. */
         out->fingerprint[n++] = (c > 0x20 && c < 0x7f) ? (char)c : '?';
     }
@@ -326,11 +329,34 @@ static bool looks_like_code(const char *p, const char *end)
     return false;
 }
 
+/* "javascript:void(0)" and "javascript:;" are how old pages spell "no link":
+ * they run nothing, and rich-text editors still produce them. Anything more
+ * ("void(0);alert(1)", references) is not a no-op. */
+static bool script_is_noop(const char *p, const char *end)
+{
+    static const char *const noops[] = {"void(0)", "void 0", "void(0);", "void 0;", ";", ""};
+    size_t k, len;
+
+    while (p < end && html_is_space((unsigned char)*p)) {
+        p++;
+    }
+    while (end > p && html_is_space((unsigned char)end[-1])) {
+        end--;
+    }
+    len = (size_t)(end - p);
+    for (k = 0; k < sizeof(noops) / sizeof(noops[0]); k++) {
+        if (strlen(noops[k]) == len && memcmp(p, noops[k], len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* ---- tags and attributes ------------------------------------------------ */
 
 static const char *const dangerous_tags[] = {
-    "script", "iframe", "frame",  "frameset", "object",      "embed", "applet",
-    "base",   "xml",    "import", "portal",   "fencedframe", NULL,
+    "script", "iframe", "frame",  "frameset", "object",      "embed",    "applet",
+    "base",   "xml",    "import", "portal",   "fencedframe", "vmlframe", NULL,
 };
 
 static const char *const url_attrs[] = {
@@ -589,8 +615,9 @@ static int on_attribute(void *ud, const char *s, const html_tag_t *tag, const ht
         return HTML_STOP;
     }
     if (in_list(name, a->name_len, url_attrs)) {
-        scm = url_scheme(v, a->value_len, true, NULL);
-        if (scm) {
+        const char *rest;
+        scm = url_scheme(v, a->value_len, true, &rest);
+        if (scm && (scm->data || !script_is_noop(rest, v + a->value_len))) {
             set_hit(sc->hit, scm->fp, "", 0, a->name_off, span);
             return HTML_STOP;
         }
@@ -703,9 +730,38 @@ static const char *const js_globals[] = {
     "window", "top", "self", "parent", "globalThis", "frames", "content", NULL,
 };
 
-static const char *const document_props[] = {
-    "cookie", "domain", "write", "writeln", "location", NULL,
-};
+static const char *const document_props[] = {"cookie", "domain", "location", NULL};
+
+/* Methods count only when called: "use document.write in ..." is prose. */
+static const char *const document_calls[] = {"write", "writeln", "createElement", NULL};
+
+static const char *const js_html_props[] = {"innerHTML", "outerHTML", NULL};
+
+/* Skips JS comments, and whitespace if asked, between the parts of a member
+ * access ("document /+ x +/ . cookie", with stars). Bounded, so that a long comment
+ * cannot be rescanned from every identifier before it. */
+static size_t skip_trivia(const char *s, size_t n, size_t j, bool spaces)
+{
+    size_t limit = j + 64 < n ? j + 64 : n;
+
+    while (j < limit) {
+        if (spaces && html_is_space((unsigned char)s[j])) {
+            j++;
+        } else if (j + 1 < n && s[j] == '/' && s[j + 1] == '*') {
+            size_t k = j + 2;
+            while (k + 1 < limit && !(s[k] == '*' && s[k + 1] == '/')) {
+                k++;
+            }
+            if (k + 1 >= limit) {
+                return j;
+            }
+            j = k + 2;
+        } else {
+            break;
+        }
+    }
+    return j;
+}
 
 /* After an identifier at j: a call, possibly through ")" ("(alert)(1)"),
  * "?." ("alert?.()"), or .call/.apply/.bind. */
@@ -716,6 +772,7 @@ static bool followed_by_call(const char *s, size_t n, size_t j)
     while (j < n && s[j] == ')') {
         j++;
     }
+    j = skip_trivia(s, n, j, false);
     if (j + 1 < n && s[j] == '?' && s[j + 1] == '.') {
         j += 2;
     }
@@ -737,27 +794,92 @@ static bool is_quote(unsigned char c)
     return c == '"' || c == '\'' || c == '`';
 }
 
-/* document.cookie, document?.cookie, document["cookie"] */
+/* document.cookie, document?.cookie, (document)["cookie"], with comments
+ * and spaces around the dot */
 static bool document_access(const char *s, size_t n, size_t j)
 {
     const char *const *p;
     size_t wl;
 
+    j = skip_trivia(s, n, j, true);
+    if (j < n && s[j] == ')') {
+        j = skip_trivia(s, n, j + 1, true);
+    }
     if (j < n && s[j] == '?') {
         j++;
     }
     if (j < n && s[j] == '.') {
+        j = skip_trivia(s, n, j + 1, true);
         for (p = document_props; *p; p++) {
-            if (word_at(s, n, j + 1, *p, &wl)) {
+            if (word_at(s, n, j, *p, &wl)) {
                 return true;
             }
         }
-    } else if (j + 1 < n && s[j] == '[' && is_quote((unsigned char)s[j + 1])) {
-        for (p = document_props; *p; p++) {
-            size_t pl = strlen(*p);
-            if (j + 2 + pl < n && memcmp(s + j + 2, *p, pl) == 0 && s[j + 2 + pl] == s[j + 1]) {
+        for (p = document_calls; *p; p++) {
+            if (word_at(s, n, j, *p, &wl) && followed_by_call(s, n, j + wl)) {
                 return true;
             }
+        }
+    } else if (j < n && s[j] == '[') {
+        j = skip_trivia(s, n, j + 1, true);
+        if (j >= n || !is_quote((unsigned char)s[j])) {
+            return false;
+        }
+        for (p = document_props; *p; p++) {
+            size_t pl = strlen(*p);
+            if (j + 1 + pl < n && memcmp(s + j + 1, *p, pl) == 0 && s[j + 1 + pl] == s[j]) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* top['al'+'ert'](1), self[ "alert" ], window["eval"] */
+static bool global_index(const char *s, size_t n, size_t j)
+{
+    j = skip_trivia(s, n, j, true);
+    if (j >= n || s[j] != '[') {
+        return false;
+    }
+    j = skip_trivia(s, n, j + 1, true);
+    return j < n && is_quote((unsigned char)s[j]);
+}
+
+/* x.innerHTML = ..., but not x.innerHTML == y */
+static bool html_assignment(const char *s, size_t n, size_t i, size_t j)
+{
+    if (i == 0 || s[i - 1] != '.') {
+        return false;
+    }
+    j = skip_trivia(s, n, j, true);
+    return j < n && s[j] == '=' && (j + 1 >= n || s[j + 1] != '=');
+}
+
+/* JSFuck and friends: code written with []()!+ only. A run of those
+ * characters that contains "![]" is not prose. */
+static bool jsfuck_run(const char *s, size_t n, hit_t *hit)
+{
+    size_t i, start = 0, run = 0;
+    bool bang = false;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '[' || c == ']' || c == '(' || c == ')' || c == '!' || c == '+') {
+            if (run == 0) {
+                start = i;
+                bang = false;
+            }
+            run++;
+            if (c == ']' && i >= 2 && s[i - 1] == '[' && s[i - 2] == '!') {
+                bang = true;
+            }
+            if (bang && run >= 10) {
+                set_hit(hit, "js:", "jsfuck", 6, start, run);
+                return true;
+            }
+        } else {
+            run = 0;
         }
     }
     return false;
@@ -803,8 +925,17 @@ static bool scan_script(const char *s, size_t n, hit_t *hit)
         case 'f':
         case 'p':
         case 's':
-            if (exact_word(s + i, j - i, js_sinks) && followed_by_call(s, n, j)) {
+            if (exact_word(s + i, j - i, js_sinks) &&
+                (followed_by_call(s, n, j) ||
+                 /* [].sort.call`${alert}1` */
+                 (i >= 2 && s[i - 2] == '$' && s[i - 1] == '{' && j < n && s[j] == '}'))) {
                 set_hit(hit, "js:", s + i, j - i, i, j - i);
+                return true;
+            }
+            if (i > 0 && s[i - 1] == '.' && j < n && s[j] == '`' &&
+                (word_at(s, n, i, "call", &wl) || word_at(s, n, i, "apply", &wl))) {
+                /* a tagged template calling through .call`...` */
+                set_hit(hit, "js:", s + i, j - i, i, j - i + 1);
                 return true;
             }
             if (exact_word(s + i, j - i, js_ctor) &&
@@ -833,10 +964,12 @@ static bool scan_script(const char *s, size_t n, hit_t *hit)
         default:
             break;
         }
-        /* top['al'+'ert'](1), window["eval"] */
-        if (j + 1 < n && s[j] == '[' && is_quote((unsigned char)s[j + 1]) &&
-            exact_word(s + i, j - i, js_globals)) {
-            set_hit(hit, "js:", s + i, j - i, i, j - i + 2);
+        if (exact_word(s + i, j - i, js_globals) && global_index(s, n, j)) {
+            set_hit(hit, "js:", s + i, j - i, i, j - i);
+            return true;
+        }
+        if (exact_word(s + i, j - i, js_html_props) && html_assignment(s, n, i, j)) {
+            set_hit(hit, "js:", s + i, j - i, i, j - i);
             return true;
         }
         i = j;
@@ -889,7 +1022,7 @@ static bool bare_url(const char *s, size_t n, hit_t *hit)
         if (rest >= s + n || (*rest != ',' && *rest != ';')) {
             return false;
         }
-    } else if (!looks_like_code(rest, s + n)) {
+    } else if (!looks_like_code(rest, s + n) || script_is_noop(rest, s + n)) {
         return false;
     }
     set_hit(hit, scm->fp, "", 0, 0, (size_t)(rest - s));
@@ -898,7 +1031,7 @@ static bool bare_url(const char *s, size_t n, hit_t *hit)
 
 bool rp_detect_xss(const char *input, size_t len, rp_detect_result_t *out)
 {
-    hit_t hit = {.input = input, .len = len};
+    hit_t hit = {0};
     unsigned m, seen = 0;
     bool found = false;
 
@@ -909,7 +1042,7 @@ bool rp_detect_xss(const char *input, size_t len, rp_detect_result_t *out)
 
     if (m & C_LT) {
         found = tokenize(input, len, HTML_START_DATA, 0, &hit, &seen);
-        if (!found && (seen & HTML_SEEN_COMMENT)) {
+        if (!found && (seen & (HTML_SEEN_COMMENT | HTML_SEEN_NESTED))) {
             found = tokenize(input, len, HTML_START_DATA, HTML_LENIENT, &hit, NULL);
         }
     }
@@ -929,6 +1062,9 @@ bool rp_detect_xss(const char *input, size_t len, rp_detect_result_t *out)
     }
     if (!found && (m & (C_CALL | C_MEMBER))) {
         found = scan_script(input, len, &hit);
+    }
+    if (!found && (m & C_MEMBER) && (m & C_CALL)) {
+        found = jsfuck_run(input, len, &hit);
     }
     if (!found && (m & C_CALL) && (m & C_COLON)) {
         const needle_t *nd = find_needle(input, len, NORM_CSS, css_bare);

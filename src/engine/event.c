@@ -169,8 +169,8 @@ const char *rp_event_build(rp_tx_t *tx, size_t *len)
     put_field(&b, "uri", event_uri(tx), 0);
     put_field(&b, "app", tx->app, 0);
     put_field(&b, "action", action_name(tx), 0);
-    put_int(&b, "status", tx->verdict.action == RP_ACTION_BLOCK ? tx->verdict.status
-                                                                  : tx->response_status);
+    put_int(&b, "status",
+            tx->verdict.action == RP_ACTION_BLOCK ? tx->verdict.status : tx->response_status);
     put_field(&b, "category", tx->verdict.category, 0);
     put_int(&b, "score", tx->verdict.score);
     put(&b, ",\"matches\":[");
@@ -192,7 +192,9 @@ const char *rp_event_build(rp_tx_t *tx, size_t *len)
         put_int(&b, "matches_dropped", (long long)tx->nmatches_dropped);
     put_field(&b, "policy_version", tx->policy->version, 0);
     put_field(&b, "mode",
-              tx->mode == RP_MODE_BLOCK ? "block" : tx->mode == RP_MODE_DETECT ? "detect" : "off",
+              tx->mode == RP_MODE_BLOCK    ? "block"
+              : tx->mode == RP_MODE_DETECT ? "detect"
+                                           : "off",
               0);
     rp_abuf_putc(&b, '}');
     if (!b.data)

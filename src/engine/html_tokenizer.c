@@ -393,11 +393,14 @@ bool html_tokenize(const char *s, size_t n, html_start_t start, unsigned flags,
                 t.tag.name_len = i - t.tag.name_off;
                 stop = emit_tag_name(&t);
                 st = S_BEFORE_ATTR_NAME; /* it handles '/' and '>' */
-            } else if (lenient && c == '<') {
+            } else if (c == '<' && lenient) {
                 lt = i; /* "<scr<script>": a filter removing the inner tag */
                 i++;
                 st = S_TAG_OPEN;
             } else {
+                if (c == '<') {
+                    found |= HTML_SEEN_NESTED;
+                }
                 i++;
             }
             break;

@@ -39,6 +39,7 @@ enum {
 /* Flags html_tokenize() reports back through *seen. */
 enum {
     HTML_SEEN_COMMENT = 1u << 0, /* some input was swallowed by a comment */
+    HTML_SEEN_NESTED = 1u << 1,  /* a tag name contained '<' ("<scr<script>") */
 };
 
 /* Callback verdicts. */

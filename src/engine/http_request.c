@@ -12,11 +12,11 @@
 
 #include "rampart/http.h"
 
-#define FAIL(msg)                                                                                 \
-    do {                                                                                          \
-        if (err)                                                                                  \
-            snprintf(err->reason, sizeof(err->reason), "%s", msg);                                \
-        return RP_ERROR;                                                                          \
+#define FAIL(msg)                                                                                  \
+    do {                                                                                           \
+        if (err)                                                                                   \
+            snprintf(err->reason, sizeof(err->reason), "%s", msg);                                 \
+        return RP_ERROR;                                                                           \
     } while (0)
 
 static int is_tchar(unsigned char c)
@@ -116,8 +116,8 @@ static rp_status_t parse_chunked(const char *d, size_t len, size_t i, rp_http_re
     return RP_OK;
 }
 
-rp_status_t rp_http_parse_request(const char *d, size_t len, rp_http_request_t *req,
-                                  char *body_buf, size_t body_cap, rp_error_t *err)
+rp_status_t rp_http_parse_request(const char *d, size_t len, rp_http_request_t *req, char *body_buf,
+                                  size_t body_cap, rp_error_t *err)
 {
     memset(req, 0, sizeof(*req));
     size_t i = 0;
@@ -201,8 +201,8 @@ rp_status_t rp_http_parse_request(const char *d, size_t len, rp_http_request_t *
         } else if (h->name_len == 17 && strncasecmp(h->name, "transfer-encoding", 17) == 0) {
             has_te = 1;
             /* chunked must be the final coding (RFC 9112 §6.3). */
-            chunked = h->value_len >= 7 &&
-                      strncasecmp(h->value + h->value_len - 7, "chunked", 7) == 0;
+            chunked =
+                h->value_len >= 7 && strncasecmp(h->value + h->value_len - 7, "chunked", 7) == 0;
             if (!chunked)
                 FAIL("unsupported transfer coding");
         }
@@ -225,8 +225,8 @@ rp_status_t rp_http_parse_request(const char *d, size_t len, rp_http_request_t *
 
 rp_status_t rp_tx_run_request(rp_tx_t *tx, const rp_http_request_t *req)
 {
-    rp_status_t rc = rp_tx_request_line(tx, req->method, req->method_len, req->uri,
-                                        req->uri_len, req->protocol, req->protocol_len);
+    rp_status_t rc = rp_tx_request_line(tx, req->method, req->method_len, req->uri, req->uri_len,
+                                        req->protocol, req->protocol_len);
     if (rc != RP_OK && rc != RP_BLOCK)
         return rc;
     for (size_t i = 0; i < req->nheaders; i++) {

@@ -16,7 +16,7 @@
 #include "tx_t.h"
 #include "urldecode.h"
 
-#define EXCERPT_MAX 96
+#define EXCERPT_MAX     96
 #define EXCERPT_CONTEXT 24
 
 const char *rp_source_name(rp_source_t src)
@@ -62,9 +62,8 @@ const char *rp_target_name(rp_tx_t *tx, rp_source_t src, const char *name, size_
     return t;
 }
 
-void rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category,
-                     const char *target, const char *detail, const char *excerpt, int score,
-                     bool blocks, int status)
+void rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category, const char *target,
+                     const char *detail, const char *excerpt, int score, bool blocks, int status)
 {
     if (blocks && !tx->blocking) {
         tx->blocking = true;
@@ -85,8 +84,8 @@ void rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category,
 
 /* A short, masked copy of value around [off, off+len), cut on UTF-8
  * character boundaries so the event stays valid text. */
-static const char *make_excerpt(rp_tx_t *tx, const char *name, size_t name_len,
-                                const char *value, size_t value_len, size_t off, size_t len)
+static const char *make_excerpt(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
+                                size_t value_len, size_t off, size_t len)
 {
     if (rp_secret_name(name, name_len))
         return "[redacted]";
@@ -121,8 +120,8 @@ static const struct {
     {RP_FIELD_BAD_ESCAPE, RP_ANOM_BAD_ENCODING},
 };
 
-#define ANOMALY_FLAGS                                                                         \
-    (RP_ARG_BAD_ENCODING | RP_ARG_DOUBLE_ENCODED | RP_ARG_UNICODE_ENCODED | RP_ARG_INVALID_UTF8 | \
+#define ANOMALY_FLAGS                                                                              \
+    (RP_ARG_BAD_ENCODING | RP_ARG_DOUBLE_ENCODED | RP_ARG_UNICODE_ENCODED | RP_ARG_INVALID_UTF8 |  \
      RP_ARG_OVERLONG_UTF8 | RP_ARG_NUL | RP_FIELD_ENTITY_DECL | RP_FIELD_BAD_ESCAPE)
 
 static void weigh_anomalies(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,

@@ -8,6 +8,7 @@
  * place, keeping just enough to correlate: ID 6+4, mobile 3+4, card 4 last.
  * Validation keeps ordinary numbers (order ids, timestamps) readable.
  */
+#include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
@@ -59,6 +60,13 @@ size_t rp_mask_sensitive(char *s, size_t len)
 {
     size_t masked = 0, i = 0;
     while (i < len) {
+        /* A percent-escape (%20) separates tokens in raw URIs; its hex
+         * digits must not glue onto the number that follows. */
+        if (s[i] == '%' && i + 2 < len && isxdigit((unsigned char)s[i + 1]) &&
+            isxdigit((unsigned char)s[i + 2])) {
+            i += 3;
+            continue;
+        }
         if (!is_digit(s[i])) {
             i++;
             continue;
@@ -93,8 +101,8 @@ size_t rp_mask_sensitive(char *s, size_t len)
 
 bool rp_secret_name(const char *name, size_t len)
 {
-    static const char *const words[] = {"pass", "pwd",  "secret", "token", "credential",
-                                        "sess", "sid",  "otp",    "auth",  "jwt"};
+    static const char *const words[] = {"pass", "pwd", "secret", "token", "credential",
+                                        "sess", "sid", "otp",    "auth",  "jwt"};
     for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
         size_t wl = strlen(words[w]);
         for (size_t i = 0; i + wl <= len; i++)

@@ -11,8 +11,7 @@
 #include "normalize.h"
 #include "urldecode.h"
 
-size_t rp_path_normalize(char *dst, const char *src, size_t len, unsigned *flags,
-                         bool *above_root)
+size_t rp_path_normalize(char *dst, const char *src, size_t len, unsigned *flags, bool *above_root)
 {
     /* Decode into dst first; resolution then works in place, the output
      * never being longer than the decoded input. */

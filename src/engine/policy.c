@@ -34,18 +34,39 @@ const char *const rp_anomaly_names[RP_ANOM_COUNT] = {
 /* Headers whose values are structural (negotiation, caching, framing) or
  * credentials that must never reach an event: not inspected by default. */
 static const char *const default_skip_headers[] = {
-    "host",          "accept",        "accept-encoding",   "accept-language",
-    "accept-charset", "connection",   "content-length",    "content-type",
-    "cache-control", "pragma",        "upgrade-insecure-requests",
-    "if-modified-since", "if-none-match", "if-match",      "if-unmodified-since",
-    "if-range",      "range",         "te",                "dnt",
-    "authorization", "proxy-authorization", "cookie",      "priority",
-    "keep-alive",    "upgrade",       "x-request-id",      "transfer-encoding",
-    "expect",        "content-encoding",
+    "host",
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "accept-charset",
+    "connection",
+    "content-length",
+    "content-type",
+    "cache-control",
+    "pragma",
+    "upgrade-insecure-requests",
+    "if-modified-since",
+    "if-none-match",
+    "if-match",
+    "if-unmodified-since",
+    "if-range",
+    "range",
+    "te",
+    "dnt",
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "priority",
+    "keep-alive",
+    "upgrade",
+    "x-request-id",
+    "transfer-encoding",
+    "expect",
+    "content-encoding",
 };
 
 #define MAX_WORDS 16
-#define MAX_LINE 4096
+#define MAX_LINE  4096
 
 typedef struct {
     const char *file;
@@ -68,10 +89,10 @@ static void set_error(rp_error_t *err, const char *file, unsigned line, const ch
     va_end(ap);
 }
 
-#define FAIL(ctx, ...)                                                                            \
-    do {                                                                                          \
-        set_error((ctx)->err, (ctx)->file, (ctx)->line, __VA_ARGS__);                             \
-        return -1;                                                                                \
+#define FAIL(ctx, ...)                                                                             \
+    do {                                                                                           \
+        set_error((ctx)->err, (ctx)->file, (ctx)->line, __VA_ARGS__);                              \
+        return -1;                                                                                 \
     } while (0)
 
 static void policy_defaults(rp_policy_t *p)
@@ -177,8 +198,9 @@ static int directive_limit(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
         *(size_t *)((char *)&p->limits + limits[i].off) = v;
         return 0;
     }
-    FAIL(c, "unknown limit \"%s\" (headers, header_size, uri_size, args, body, json_depth, "
-            "xml_depth, multipart_parts, field_size)",
+    FAIL(c,
+         "unknown limit \"%s\" (headers, header_size, uri_size, args, body, json_depth, "
+         "xml_depth, multipart_parts, field_size)",
          w[1]);
 }
 
@@ -333,8 +355,7 @@ static unsigned long long text_hash(const char *s, size_t len)
     return h;
 }
 
-rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *name,
-                                   rp_error_t *err)
+rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *name, rp_error_t *err)
 {
     rp_policy_t *p = calloc(1, sizeof(*p));
     if (!p) {

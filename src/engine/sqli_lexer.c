@@ -124,10 +124,10 @@ static const keyword_t keywords[] = {
  * argument: time delays, error-based extraction, out-of-band and file/OS
  * access. Sorted. */
 static const char *const danger_names[] = {
-    "benchmark",     "ctxsys",      "dbms_lock",    "dbms_pipe",   "dbms_xmlgen", "extractvalue",
-    "gtid_subset",   "lo_import",   "load_file",    "pg_read_file", "pg_sleep",   "randomblob",
-    "sleep",         "sp_executesql", "sp_oacreate", "sys_eval",    "sys_exec",    "updatexml",
-    "utl_http",      "utl_inaddr",  "xmltype",      "xp_cmdshell", "xp_dirtree",  "xp_regread",
+    "benchmark",   "ctxsys",        "dbms_lock",   "dbms_pipe",    "dbms_xmlgen", "extractvalue",
+    "gtid_subset", "lo_import",     "load_file",   "pg_read_file", "pg_sleep",    "randomblob",
+    "sleep",       "sp_executesql", "sp_oacreate", "sys_eval",     "sys_exec",    "updatexml",
+    "utl_http",    "utl_inaddr",    "xmltype",     "xp_cmdshell",  "xp_dirtree",  "xp_regread",
 };
 
 static bool is_space(unsigned char c)
@@ -523,6 +523,22 @@ static bool lex_punct(sqli_lexer_t *lx, sqli_token_t *tok, size_t i)
     return true;
 }
 
+/* Index just past the star-slash closing a block comment whose body starts
+ * at i, or len if it is never closed. */
+static size_t block_comment_end(const sqli_lexer_t *lx, size_t i)
+{
+    while (i < lx->len) {
+        const unsigned char *p = memchr(lx->s + i, '*', lx->len - i);
+        if (!p)
+            break;
+        size_t k = (size_t)(p - lx->s);
+        if (k + 1 < lx->len && lx->s[k + 1] == '/')
+            return k + 2;
+        i = k + 1;
+    }
+    return lx->len;
+}
+
 /* Comments, MySQL versioned-comment markers. Returns 1 if a comment token
  * was produced, 0 if markers were skipped as whitespace (caller loops), -1
  * if there is no comment here. */
@@ -550,9 +566,9 @@ static int lex_comment(sqli_lexer_t *lx, sqli_token_t *tok, size_t i)
             lx->pos = j;
             return 0;
         }
-        const unsigned char *p = avail >= 4 ? memmem(s + i + 2, avail - 2, "*/", 2) : NULL;
-        size_t end = p ? (size_t)(p - s) + 2 : lx->len;
-        emit(tok, SQLI_T_COMMENT, i, end, SQLI_KW_NONE, p ? 0 : SQLI_TF_OPEN);
+        size_t end = block_comment_end(lx, i + 2);
+        bool closed = end < lx->len || (end >= i + 4 && s[end - 2] == '*' && s[end - 1] == '/');
+        emit(tok, SQLI_T_COMMENT, i, end, SQLI_KW_NONE, closed ? 0 : SQLI_TF_OPEN);
         lx->pos = end;
         return 1;
     }

@@ -115,9 +115,8 @@ static void limit_match(rp_tx_t *tx, const char *what, int status)
     rp_tx_add_match(tx, "limit", "limit", what, "limit exceeded", "", 5, true, status);
 }
 
-rp_status_t rp_tx_request_line(rp_tx_t *tx, const char *method, size_t method_len,
-                               const char *uri, size_t uri_len, const char *protocol,
-                               size_t protocol_len)
+rp_status_t rp_tx_request_line(rp_tx_t *tx, const char *method, size_t method_len, const char *uri,
+                               size_t uri_len, const char *protocol, size_t protocol_len)
 {
     tx->state = TX_REQUEST_LINE;
     tx->method = rp_arena_strndup(tx->arena, method, method_len > 32 ? 32 : method_len);
@@ -152,8 +151,8 @@ static rp_status_t inspect_field(void *ctx, rp_source_t src, const char *name, s
     return rp_inspect_value(ctx, src, name, name_len, value, value_len, flags);
 }
 
-rp_status_t rp_tx_request_header(rp_tx_t *tx, const char *name, size_t name_len,
-                                 const char *value, size_t value_len)
+rp_status_t rp_tx_request_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
+                                 size_t value_len)
 {
     const rp_policy_t *p = tx->policy;
     tx->state = TX_HEADERS;
@@ -476,8 +475,8 @@ rp_status_t rp_tx_response_status(rp_tx_t *tx, int status)
     return RP_OK;
 }
 
-rp_status_t rp_tx_response_header(rp_tx_t *tx, const char *name, size_t name_len,
-                                  const char *value, size_t value_len)
+rp_status_t rp_tx_response_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
+                                  size_t value_len)
 {
     (void)tx;
     (void)name;

@@ -629,6 +629,16 @@ ngx_http_rampart_inspect_request(ngx_http_request_t *r,
 
     has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
 
+    if (has_body && rc != RP_DECLINED && (r->request_body || r->discard_body)) {
+        /* another module read (or threw away) the body before this phase:
+         * its buffers went past our filter's back */
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "rampart: request body %s before inspection, "
+                      "body not inspected",
+                      r->discard_body ? "discarded" : "read");
+        has_body = 0;
+    }
+
     if (has_body && rc != RP_DECLINED) {
         ctx->feed_body = 1;
 
@@ -982,7 +992,9 @@ ngx_http_rampart_memory_buf(ngx_http_request_t *r, const void *p, size_t len)
         return NULL;
     }
 
-    b->memory = 1;
+    /* an empty buffer must not claim memory, or it is neither data nor a
+     * special (flush/last) buffer and the writer complains */
+    b->memory = (len > 0);
     b->pos = (u_char *) p;
     b->last = (u_char *) p + len;
 
@@ -1102,7 +1114,7 @@ ngx_http_rampart_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             nb->last_buf = 0;
             nb->last_in_chain = 0;
 
-            if (ngx_buf_size(nb) > 0 || nb->flush) {
+            if (ngx_buf_size(nb) > 0 || ngx_buf_special(nb)) {
                 if (ngx_http_rampart_append(r, &ll, nb) != NGX_OK) {
                     return NGX_ERROR;
                 }
