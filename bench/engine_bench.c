@@ -146,7 +146,8 @@ static void run_one(rp_policy_t *policy, const request_t *r, unsigned seq, stats
     rp_tx_set_mode(tx, RP_MODE_BLOCK); /* as `rampart_mode block` in bench/run.sh */
     int blocked = 0;
     blocked |= request_step(
-        rp_tx_connection(tx, "192.0.2.44", (uint16_t)(40000 + seq % 20000), "127.0.0.1", 8080), s);
+        rp_tx_connection(tx, "192.0.2.44", 10, (uint16_t)(40000 + seq % 20000), "127.0.0.1", 9,
+                                   8080), s);
     blocked |= request_step(rp_tx_request_line(tx, "GET", 3, r->uri, strlen(r->uri), "HTTP/1.1", 8),
                             s);
     if (!blocked) {

@@ -10,7 +10,12 @@
  *
  * Any step may return RP_BLOCK: the verdict is then final (rp_tx_verdict)
  * and later request steps are no-ops that return RP_BLOCK again. In detect
- * mode the engine records what it would have blocked and returns RP_OK.
+ * mode the engine records what it would have blocked and returns RP_OK; the
+ * verdict then has action RP_ACTION_ALLOW and detect_only set.
+ *
+ * RP_NOMEM means the transaction could not allocate: the host should fail
+ * the request (500). RP_ERROR means the host called the steps out of order;
+ * the verdict stays valid. Hosts act on rp_tx_verdict(), never on strings.
  *
  * Every allocation of a transaction comes from its arena and is released by
  * rp_tx_free. Strings passed in are copied when the engine keeps them; the
@@ -92,8 +97,10 @@ void rp_tx_set_app(rp_tx_t *tx, const char *app, size_t len);
 void rp_tx_set_mode(rp_tx_t *tx, rp_mode_t mode);
 const char *rp_tx_request_id(const rp_tx_t *tx);
 
-rp_status_t rp_tx_connection(rp_tx_t *tx, const char *client_addr, uint16_t client_port,
-                             const char *server_addr, uint16_t server_port);
+/* Addresses are text (IPv4 dotted, IPv6, or "unix:"), not NUL-terminated. */
+rp_status_t rp_tx_connection(rp_tx_t *tx, const char *client_addr, size_t client_addr_len,
+                             uint16_t client_port, const char *server_addr,
+                             size_t server_addr_len, uint16_t server_port);
 /* uri is the raw request target as received (path and query). */
 rp_status_t rp_tx_request_line(rp_tx_t *tx, const char *method, size_t method_len,
                                const char *uri, size_t uri_len, const char *protocol,

@@ -145,7 +145,7 @@ static int cmd_inspect(int argc, char **argv)
         if (mode >= 0)
             rp_tx_set_mode(tx, (rp_mode_t)mode);
         rp_tx_log_always(tx);
-        rp_tx_connection(tx, "127.0.0.1", 0, "127.0.0.1", 0);
+        rp_tx_connection(tx, "127.0.0.1", 9, 0, "127.0.0.1", 9, 0);
         rc = rp_tx_run_request(tx, &req);
         if (rc == RP_BLOCK && status == 0)
             status = 1;

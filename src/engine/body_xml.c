@@ -41,7 +41,10 @@
  *
  * libxml2 globals: xmlInitParser() runs once (pthread_once); no global
  * setting is changed. Errors go to a structured handler on this parser's
- * SAX block, never to stderr. The context lives outside the arena: see
+ * SAX block, never to stderr; the few libxml2 raises without a context
+ * (encoding conversion, I/O) are caught by setting the calling thread's
+ * structured handler around each xmlParseChunk() call and restoring it
+ * right after. The context lives outside the arena: see
  * body_xml.h for the teardown rule.
  */
 #include "body_xml.h"
@@ -394,7 +397,18 @@ static rp_status_t xml_push(xmlp_t *x, const char *data, size_t len, int termina
     /* xmlParseChunk takes an int size. */
     do {
         int n = len > (1u << 30) ? 1 << 30 : (int)len;
-        xmlParseChunk(x->ctxt, data, n, terminate && (size_t)n == len);
+        /* Encoding and I/O errors are raised without the context, to the
+         * thread's generic handler (stderr by default): route them to ours
+         * for the duration of the call only, then put the thread's back. */
+        xmlStructuredErrorFunc saved_fn = xmlStructuredError;
+        void *saved_ctx = xmlStructuredErrorContext;
+        xmlSetStructuredErrorFunc(x, on_error);
+        /* Some failures (encoding conversion) only show in the return
+         * value: wellFormed is left untouched. */
+        if (xmlParseChunk(x->ctxt, data, n, terminate && (size_t)n == len) != 0 &&
+            x->ctxt->wellFormed)
+            x->ctxt->wellFormed = 0;
+        xmlSetStructuredErrorFunc(saved_ctx, saved_fn);
         rp_status_t st = xml_after_chunk(x);
         if (st != RP_OK) {
             xml_free_ctxt(x);
@@ -451,7 +465,9 @@ static rp_status_t xml_feed(rp_body_proc_t *p, const char *data, size_t len)
             return xstop(x, RP_LIMIT, "XML: markup too large");
         v = -1;
     }
-    if (v >= 0)
+    /* libxml2 guesses the encoding from the first four bytes: give it at
+     * least those in its first chunk, or the guess depends on the split. */
+    if (v >= 0 || x->prolog.len < 4)
         return RP_OK;
     x->streaming = 1;
     rp_status_t st = xml_push(x, x->prolog.data, x->prolog.len, 0);

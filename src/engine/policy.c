@@ -125,8 +125,10 @@ static void policy_defaults(rp_policy_t *p)
     p->anomaly[RP_ANOM_BODY_MALFORMED] = RP_ANOMALY_BLOCK;
     p->anomaly[RP_ANOM_XML_ENTITY] = RP_ANOMALY_BLOCK;
     p->nskip_headers = sizeof(default_skip_headers) / sizeof(default_skip_headers[0]);
-    for (size_t i = 0; i < p->nskip_headers; i++)
+    for (size_t i = 0; i < p->nskip_headers; i++) {
         snprintf(p->skip_headers[i], sizeof(p->skip_headers[i]), "%s", default_skip_headers[i]);
+        p->skip_header_len[i] = (unsigned char)strlen(p->skip_headers[i]);
+    }
 }
 
 /* "16k", "64m", "1g" or plain bytes. */
@@ -235,10 +237,12 @@ static int directive_skip_header(parse_ctx_t *c, rp_policy_t *p, char **w, int n
             FAIL(c, "too many skipped headers (at most %d)", RP_MAX_SKIP_HEADERS);
         if (strlen(w[i]) >= sizeof(p->skip_headers[0]))
             FAIL(c, "header name too long: \"%s\"", w[i]);
+        size_t len = strlen(w[i]);
+        p->skip_header_len[p->nskip_headers] = (unsigned char)len;
         char *dst = p->skip_headers[p->nskip_headers++];
-        for (size_t k = 0; w[i][k]; k++)
+        for (size_t k = 0; k < len; k++)
             dst[k] = (char)((w[i][k] >= 'A' && w[i][k] <= 'Z') ? w[i][k] + 32 : w[i][k]);
-        dst[strlen(w[i])] = '\0';
+        dst[len] = '\0';
     }
     return 0;
 }

@@ -59,6 +59,7 @@ struct rp_policy {
     /* Request headers never inspected (lower-case). */
     size_t nskip_headers;
     char skip_headers[RP_MAX_SKIP_HEADERS][48];
+    unsigned char skip_header_len[RP_MAX_SKIP_HEADERS];
 };
 
 /* Names used in policy files and events, indexed by rp_anomaly_t. */

@@ -100,12 +100,18 @@ const char *rp_tx_request_id(const rp_tx_t *tx)
     return tx->request_id;
 }
 
-rp_status_t rp_tx_connection(rp_tx_t *tx, const char *client_addr, uint16_t client_port,
-                             const char *server_addr, uint16_t server_port)
+rp_status_t rp_tx_connection(rp_tx_t *tx, const char *client_addr, size_t client_addr_len,
+                             uint16_t client_port, const char *server_addr,
+                             size_t server_addr_len, uint16_t server_port)
 {
     (void)server_addr;
+    (void)server_addr_len;
     (void)server_port;
-    snprintf(tx->client_addr, sizeof(tx->client_addr), "%s", client_addr ? client_addr : "");
+    if (client_addr_len >= sizeof(tx->client_addr))
+        client_addr_len = sizeof(tx->client_addr) - 1;
+    if (client_addr_len)
+        memcpy(tx->client_addr, client_addr, client_addr_len);
+    tx->client_addr[client_addr_len] = '\0';
     tx->client_port = client_port;
     return RP_OK;
 }
@@ -139,7 +145,7 @@ static bool header_is(const char *name, size_t len, const char *lower)
 static bool header_skipped(const rp_policy_t *p, const char *name, size_t len)
 {
     for (size_t i = 0; i < p->nskip_headers; i++)
-        if (header_is(name, len, p->skip_headers[i]))
+        if (p->skip_header_len[i] == len && strncasecmp(name, p->skip_headers[i], len) == 0)
             return true;
     /* Fetch metadata and client hints: browser-generated, fixed grammar. */
     return len > 4 && strncasecmp(name, "sec-", 4) == 0;

@@ -530,11 +530,7 @@ static ngx_int_t
 ngx_http_rampart_inspect_request(ngx_http_request_t *r,
     ngx_http_rampart_ctx_t *ctx, ngx_http_rampart_loc_conf_t *lcf)
 {
-    u_char             client[NGX_SOCKADDR_STRLEN + 1];
-    u_char             server[NGX_SOCKADDR_STRLEN + 1];
-    size_t             n;
     rp_tx_t           *tx;
-    ngx_str_t          s;
     ngx_uint_t         i, has_body;
     rp_status_t        rc;
     ngx_list_part_t   *part;
@@ -556,21 +552,10 @@ ngx_http_rampart_inspect_request(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    n = ngx_min(c->addr_text.len, NGX_SOCKADDR_STRLEN);
-    ngx_memcpy(client, c->addr_text.data, n);
-    client[n] = '\0';
-
-    s.data = server;
-    s.len = NGX_SOCKADDR_STRLEN;
-
-    if (ngx_connection_local_sockaddr(c, &s, 0) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    server[s.len] = '\0';
-
-    rc = rp_tx_connection(tx, (const char *) client, ngx_inet_get_port(c->sockaddr),
-                          (const char *) server,
+    /* The server address stays unresolved: on a wildcard listener that
+     * would cost a getsockname() per request, and no protection uses it. */
+    rc = rp_tx_connection(tx, (const char *) c->addr_text.data, c->addr_text.len,
+                          ngx_inet_get_port(c->sockaddr), NULL, 0,
                           ngx_inet_get_port(c->local_sockaddr));
     if (rc == RP_NOMEM) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

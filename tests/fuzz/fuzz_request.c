@@ -14,15 +14,18 @@ static rp_policy_t *policy;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static const char text[] = "limit body 1m\nevents all\n";
     if (!policy)
-        policy = rp_policy_load_string("limit body 1m\nevents all\n", 26, "fuzz", NULL);
+        policy = rp_policy_load_string(text, sizeof(text) - 1, "fuzz", NULL);
+    if (!policy)
+        abort();
     char *buf = malloc(size + 1);
     if (!buf)
         return 0;
     rp_http_request_t req;
     if (rp_http_parse_request((const char *)data, size, &req, buf, size, NULL) == RP_OK) {
         rp_tx_t *tx = rp_tx_new(policy);
-        rp_tx_connection(tx, "127.0.0.1", 1, "127.0.0.1", 2);
+        rp_tx_connection(tx, "127.0.0.1", 9, 1, "127.0.0.1", 9, 2);
         rp_tx_request_line(tx, req.method, req.method_len, req.uri, req.uri_len, req.protocol,
                            req.protocol_len);
         for (size_t i = 0; i < req.nheaders; i++)

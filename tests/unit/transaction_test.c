@@ -43,7 +43,7 @@ static void run_ex(rp_policy_t *p, const char *raw, size_t body_chunk, rp_mode_t
         rp_tx_set_mode(tx, mode);
     rp_tx_set_request_id(tx, STR_AND_LEN("req-1"));
     rp_tx_set_app(tx, STR_AND_LEN("demo"));
-    rp_tx_connection(tx, "192.0.2.7", 5555, "127.0.0.1", 8080);
+    rp_tx_connection(tx, STR_AND_LEN("192.0.2.7"), 5555, STR_AND_LEN("127.0.0.1"), 8080);
     if (body_chunk == 0) {
         r->status = rp_tx_run_request(tx, &req);
     } else {
