@@ -128,6 +128,11 @@ rp_status_t rp_tx_response_body(rp_tx_t *tx, const void *in, size_t in_len, cons
 rp_status_t rp_tx_response_end(rp_tx_t *tx, const void **out, size_t *out_len);
 
 const rp_verdict_t *rp_tx_verdict(const rp_tx_t *tx);
+
+/* The host refused the request itself before the engine saw it whole (a
+ * malformed request line or header, a header too large): record why, so
+ * the event says so. The verdict becomes a block with that status. */
+void rp_tx_host_refused(rp_tx_t *tx, int status, const char *reason, size_t reason_len);
 /* The compact JSON event for the transaction (one line, no trailing
  * newline), or NULL when the event policy says nothing is to be logged.
  * Valid until rp_tx_free. */

@@ -443,7 +443,7 @@ static void build_verdict(rp_tx_t *tx)
         if (!v->category && tx->matches[i].score > 0)
             v->category = tx->matches[i].category;
     }
-    if (blocked(tx)) {
+    if (blocked(tx) || tx->host_refused) {
         v->action = RP_ACTION_BLOCK;
         v->status = tx->block_status;
         v->detect_only = false;
@@ -466,6 +466,15 @@ rp_status_t rp_tx_request_end(rp_tx_t *tx)
         tx->state = TX_REQUEST_DONE;
     build_verdict(tx);
     return verdict_status(tx);
+}
+
+void rp_tx_host_refused(rp_tx_t *tx, int status, const char *reason, size_t reason_len)
+{
+    const char *r = rp_arena_strndup(tx->arena, reason, reason_len > 200 ? 200 : reason_len);
+    rp_tx_add_match(tx, "protocol", "protocol", "request", r ? r : "refused", "", 5, true,
+                    status);
+    tx->host_refused = true;
+    tx->block_status = status;
 }
 
 const rp_verdict_t *rp_tx_verdict(const rp_tx_t *tx)

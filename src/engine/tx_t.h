@@ -76,6 +76,7 @@ struct rp_tx {
     const char *event;
     size_t event_len;
     bool log_always;
+    bool host_refused;
 };
 
 /* inspect.c: run the policy's detectors and anomaly checks on one value.

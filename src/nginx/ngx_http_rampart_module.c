@@ -1190,6 +1190,85 @@ ngx_http_rampart_send_event(ngx_http_request_t *r,
 }
 
 
+/*
+ * Requests that nginx itself refused while reading the request line or
+ * headers never reached the rewrite phase; give them an event all the same,
+ * so a flood of malformed requests is as visible as any attack.
+ */
+static void
+ngx_http_rampart_log_refused(ngx_http_request_t *r,
+    ngx_http_rampart_main_conf_t *mcf)
+{
+    size_t                        len;
+    rp_tx_t                      *tx;
+    const char                   *reason, *ev;
+    ngx_http_variable_value_t    *vv;
+    ngx_http_rampart_loc_conf_t  *lcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_rampart_module);
+
+    if (lcf == NULL || !lcf->enable
+        || mcf->sink_type == NGX_HTTP_RAMPART_SINK_OFF)
+    {
+        return;
+    }
+
+    switch (r->headers_out.status) {
+    case NGX_HTTP_BAD_REQUEST:
+        reason = "malformed request refused by nginx";
+        break;
+    case NGX_HTTP_REQUEST_URI_TOO_LARGE:
+        reason = "request line too long, refused by nginx";
+        break;
+    case NGX_HTTP_REQUEST_HEADER_TOO_LARGE:
+        reason = "request header too large, refused by nginx";
+        break;
+    default:
+        return;
+    }
+
+    tx = rp_tx_new(lcf->policy);
+    if (tx == NULL) {
+        return;
+    }
+
+    vv = ngx_http_get_indexed_variable(r, mcf->request_id_index);
+    if (vv != NULL && !vv->not_found && vv->len) {
+        rp_tx_set_request_id(tx, (const char *) vv->data, vv->len);
+    }
+
+    if (lcf->app.len) {
+        rp_tx_set_app(tx, (const char *) lcf->app.data, lcf->app.len);
+    }
+
+    (void) rp_tx_connection(tx, (const char *) r->connection->addr_text.data,
+                            r->connection->addr_text.len,
+                            ngx_inet_get_port(r->connection->sockaddr),
+                            NULL, 0, 0);
+
+    if (r->request_line.len && r->method_name.len && r->unparsed_uri.len) {
+        (void) rp_tx_request_line(tx, (const char *) r->method_name.data,
+                                  r->method_name.len,
+                                  (const char *) r->unparsed_uri.data,
+                                  r->unparsed_uri.len,
+                                  (const char *) r->http_protocol.data,
+                                  r->http_protocol.data
+                                  ? r->http_protocol.len : 0);
+    }
+
+    rp_tx_host_refused(tx, (int) r->headers_out.status, reason,
+                       ngx_strlen(reason));
+
+    ev = rp_tx_event(tx, &len);
+
+    if (ev != NULL && len > 0) {
+        ngx_http_rampart_send_event(r, mcf, ev, len);
+    }
+
+    rp_tx_free(tx);
+}
+
+
 static ngx_int_t
 ngx_http_rampart_log_handler(ngx_http_request_t *r)
 {
@@ -1206,7 +1285,13 @@ ngx_http_rampart_log_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_rampart_get_ctx(r);
 
-    if (ctx == NULL || ctx->tx == NULL || ctx->logged) {
+    if (ctx == NULL) {
+        ngx_http_rampart_log_refused(r,
+                      ngx_http_get_module_main_conf(r, ngx_http_rampart_module));
+        return NGX_OK;
+    }
+
+    if (ctx->tx == NULL || ctx->logged) {
         return NGX_OK;
     }
 

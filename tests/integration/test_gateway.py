@@ -584,6 +584,17 @@ class Malformed(unittest.TestCase):
 
         self.assertEqual(GW.request("GET", "/still-ok").status, 200)
         self.assertEqual(set(GW.worker_pids()), workers, "a worker was replaced (crash?)")
+        # requests nginx refused before inspection still leave an event saying why
+        refused = [e for e in SINK.snapshot()
+                   if any("refused by nginx" in (m.get("detail") or "")
+                          for m in e.get("matches", []))]
+        reasons = {m["detail"] for e in refused for m in e["matches"]}
+        self.assertIn("malformed request refused by nginx", reasons, reasons)
+        # bad request line, huge header, NUL in a header, negative Content-Length, CL+TE
+        self.assertGreaterEqual(len(refused), 5, refused)
+        for e in refused:
+            self.assertEqual(e.get("action"), "block", e)
+            self.assertEqual(e.get("app"), "gateway-test", e)
         self.assertEqual(GW.crash_lines(), [], "crash lines in the error log")
 
 
