@@ -44,7 +44,8 @@ typedef enum {
     RP_SRC_FILENAME,   /* multipart file name */
     RP_SRC_JSON,       /* JSON body value (flattened name) */
     RP_SRC_XML,        /* XML body text or attribute */
-    RP_SRC_BODY        /* raw body of an unknown content type */
+    RP_SRC_BODY,       /* raw body of an unknown content type */
+    RP_SRC_FILE        /* multipart file content (a prefix, inspected when text) */
 } rp_source_t;
 
 /* Decoding anomalies found while normalising a value (bit set). */

@@ -22,7 +22,8 @@ enum {
     RP_FIELD_ENTITY_DECL = 1u << 1, /* XML: a DTD / entity declaration */
     RP_FIELD_BAD_ESCAPE = 1u << 2,  /* JSON: invalid \u escape or lone surrogate */
     RP_FIELD_TRUNCATED = 1u << 3,   /* value cut at max_field_size */
-    RP_FIELD_KEY_ONLY = 1u << 4     /* no value (e.g. form "a&b") */
+    RP_FIELD_KEY_ONLY = 1u << 4,    /* no value (e.g. form "a&b") */
+    RP_FIELD_CONTENT = 1u << 5      /* multipart: the first bytes of a file's content */
 };
 
 /* Called once per field. name and value are NUL-terminated and valid only
@@ -58,7 +59,11 @@ rp_body_proc_t *rp_body_form_new(rp_arena_t *a, const rp_body_limits_t *lim, rp_
 /* multipart/form-data (RFC 7578) with the boundary taken from the
  * Content-Type; strict: anything ambiguous is RP_ERROR. Text parts are
  * fields (RP_SRC_MULTIPART); for file parts the file name is reported as an
- * RP_SRC_FILENAME field with RP_FIELD_FILE, the content is not. */
+ * RP_SRC_FILENAME field with RP_FIELD_FILE when the part's headers end, and
+ * the first RP_FILE_SNIFF bytes of its content (at most max_field_size) as
+ * an RP_SRC_FILE field with RP_FIELD_FILE | RP_FIELD_CONTENT at its end; the
+ * rest of the content is only counted. */
+#define RP_FILE_SNIFF (64u * 1024)
 rp_body_proc_t *rp_body_multipart_new(rp_arena_t *a, const rp_body_limits_t *lim,
                                       const char *boundary, size_t boundary_len,
                                       rp_field_fn fn, void *ctx);

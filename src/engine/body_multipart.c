@@ -162,9 +162,12 @@ static size_t token_end(const char *s, size_t i, size_t n)
 
 static rp_status_t report(mp_t *p, rp_source_t src, const rp_abuf_t *val, unsigned flags)
 {
-    if (p->lim.max_fields && p->nfields >= p->lim.max_fields)
-        return mstop(p, RP_LIMIT, "multipart: too many parts");
-    p->nfields++;
+    /* A file part reports its name and its content: one part, one count. */
+    if (!(flags & RP_FIELD_CONTENT)) {
+        if (p->lim.max_fields && p->nfields >= p->lim.max_fields)
+            return mstop(p, RP_LIMIT, "multipart: too many parts");
+        p->nfields++;
+    }
     rp_status_t st =
         p->fn(p->ctx, src, p->name.data, p->name.len, val->data ? val->data : "", val->len, flags);
     if (st != RP_OK)
@@ -187,7 +190,17 @@ static rp_status_t value_put(mp_t *p, rp_abuf_t *b, const char *s, size_t n)
 static rp_status_t content(mp_t *p, const char *s, size_t n)
 {
     if (p->is_file) {
+        /* Keep a bounded prefix: enough to tell text from binary and to
+         * inspect text uploads, never the whole file. */
+        size_t cap = RP_FILE_SNIFF;
+        if (p->lim.max_field_size && p->lim.max_field_size < cap)
+            cap = p->lim.max_field_size;
         p->file_bytes += n;
+        size_t room = p->value.len < cap ? cap - p->value.len : 0;
+        if (n > room)
+            n = room;
+        if (n && rp_abuf_append(&p->value, s, n) != 0)
+            return mnomem(p);
         return RP_OK;
     }
     return value_put(p, &p->value, s, n);
@@ -379,7 +392,7 @@ static rp_status_t delimiter(mp_t *p)
     p->state = M_AFTER_B;
     if (!p->is_file)
         return report(p, RP_SRC_MULTIPART, &p->value, p->vflags);
-    return RP_OK;
+    return report(p, RP_SRC_FILE, &p->value, RP_FIELD_FILE | RP_FIELD_CONTENT);
 }
 
 /* Give back the held bytes as content: they were not a delimiter. */

@@ -656,10 +656,121 @@ static bool might_be_sqli(const char *input, size_t len)
     return alpha && contains_union(input, len);
 }
 
+/* Second, finer pre-check, derived from the shapes above rather than from
+ * byte classes. Every shape needs one of these tokens, and nothing else
+ * makes a match:
+ *   - a statement verb, UNION/INTERSECT/EXCEPT, AND/OR/XOR or a clause
+ *     keyword that match_clause / stmt_plausible accept (ORDER, GROUP,
+ *     WHERE, HAVING, LIMIT, PROCEDURE, INTO, SET);
+ *   - a call flagged SQLI_TF_DANGER;
+ *   - "&&" or "||" (the other spellings of LOGIC);
+ *   - or, in a quote context only, a comment after the closure ("admin'--",
+ *     "admin';#"), which needs a quote and '#', "--" or slash-star.
+ * Browser headers (User-Agent, Accept, Referer), cookies and most text have
+ * none of them, and this scan is far cheaper than lexing the value in up to
+ * four contexts. Over-approximating only costs time: such values are lexed.
+ *
+ * Words are found without the lexer. A keyword or dangerous-name token ends
+ * where a run of word bytes ends ('.' ends a run here: it splits dotted
+ * names into the segments the danger check looks at). It starts where the
+ * run starts, or inside the run only after a '$' (end of a $tag$ string, a
+ * lone '$') or right after a number or $1 variable that itself started at
+ * one of those places ("1union", "0x7eunion", "$1sleep("); anywhere else
+ * the lexer reads the whole run as one word. Candidates are classified by
+ * the lexer's own tables and number rule, so the two cannot drift apart. */
+
+/* The lexer's word bytes: letters, digits, '_', '$' and >= 0x80. */
+static bool is_word_byte(unsigned char c)
+{
+    return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '$' || c >= 0x80;
+}
+
+static bool is_letter(unsigned char c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+/* Longest keyword or dangerous name, in bytes (the lexer looks up words
+ * shorter than 16 bytes only). */
+#define TRIGGER_MAX 15
+
+/* Is the token that would start at k (ending at the end of its run) one
+ * that a shape needs? */
+static bool trigger_at(const char *input, size_t len, size_t k)
+{
+    const unsigned char *s = (const unsigned char *)input;
+    if (k >= len || !is_letter(s[k]))
+        return false; /* every keyword and dangerous name starts with one */
+    size_t e = k + 1;
+    while (e < len && e - k <= TRIGGER_MAX && is_word_byte(s[e]))
+        e++;
+    size_t n = e - k;
+    if (n < 2 || n > TRIGGER_MAX)
+        return false;
+    char type;
+    uint8_t kw;
+    if (sqli_danger_name(input + k, n))
+        return true;
+    if (!sqli_keyword(input + k, n, &type, &kw))
+        return false;
+    switch (type) {
+    case SQLI_T_VERB:
+    case SQLI_T_UNION:
+    case SQLI_T_LOGIC:
+        return true;
+    case SQLI_T_KEYWORD:
+        return kw == SQLI_KW_SET || kw == SQLI_KW_ORDER || kw == SQLI_KW_WHERE ||
+               kw == SQLI_KW_LIMIT || kw == SQLI_KW_PROCEDURE || kw == SQLI_KW_INTO;
+    default:
+        return false;
+    }
+}
+
+/* A token starts at t: check it, and what may follow a number there. */
+static bool trigger_from(const char *input, size_t len, size_t t)
+{
+    const unsigned char *s = (const unsigned char *)input;
+    if (s[t] >= '0' && s[t] <= '9') {
+        size_t d = t;
+        while (d < len && s[d] >= '0' && s[d] <= '9')
+            d++; /* where a $1 variable ends */
+        return trigger_at(input, len, d) || trigger_at(input, len, sqli_number_end(input, len, t));
+    }
+    return trigger_at(input, len, t);
+}
+
+static bool may_match(const char *input, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)input;
+    bool quote = false, comment = false;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (is_word_byte(c)) {
+            if (trigger_from(input, len, i))
+                return true;
+            for (i++; i < len && is_word_byte(s[i]); i++)
+                if (s[i - 1] == '$' && trigger_from(input, len, i))
+                    return true;
+            continue;
+        }
+        unsigned char d = i + 1 < len ? s[i + 1] : 0;
+        if ((c == '|' || c == '&') && d == c)
+            return true;
+        if (c == '\'' || c == '"' || c == '`')
+            quote = true;
+        else if (c == '#' || (c == '-' && d == '-') || (c == '/' && d == '*'))
+            comment = true;
+        i++;
+    }
+    return quote && comment;
+}
+
 bool rp_detect_sqli(const char *input, size_t len, rp_detect_result_t *out)
 {
     static const char contexts[] = {0, '\'', '"', '`'};
-    if (!input || len == 0 || !might_be_sqli(input, len))
+    if (!input || len == 0 || !might_be_sqli(input, len) || !may_match(input, len))
         return false;
     scan_t sc;
     for (size_t k = 0; k < sizeof(contexts); k++) {

@@ -8,6 +8,7 @@
  * excerpt so events show evidence without leaking citizens' data or secrets.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -42,6 +43,8 @@ const char *rp_source_name(rp_source_t src)
         return "xml";
     case RP_SRC_BODY:
         return "body";
+    case RP_SRC_FILE:
+        return "file";
     }
     return "unknown";
 }
@@ -172,6 +175,86 @@ static bool must_stop(const rp_tx_t *tx)
     return tx->blocking && tx->mode == RP_MODE_BLOCK;
 }
 
+static bool has_percent_escape(const char *s, size_t len)
+{
+    const char *p = s, *end = s + len;
+    while ((p = memchr(p, '%', (size_t)(end - p))) != NULL) {
+        if (end - p >= 3 && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]))
+            return true;
+        if (end - p >= 6 && (p[1] == 'u' || p[1] == 'U') && isxdigit((unsigned char)p[2]))
+            return true;
+        p++;
+    }
+    return false;
+}
+
+/* Decoded text is worth inspecting; decoded binary (images, random ids
+ * that happen to use the Base64 alphabet) is not. A few NUL bytes are
+ * tolerated: splitting a keyword with NUL ("scr\0ipt") is itself an
+ * evasion trick. */
+static bool looks_textual(const char *s, size_t len)
+{
+    size_t nul = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0 && ++nul <= 2)
+            continue;
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+            return false;
+    }
+    return rp_utf8_check(s, len) == 0;
+}
+
+#define MAX_DECODE_LAYERS 2
+
+/*
+ * Run the detectors on a value and on what it becomes when an application
+ * decodes it once more: percent-encoding left inside JSON or multipart
+ * values (or encoded twice), and Base64-wrapped parameters. Bounded to
+ * MAX_DECODE_LAYERS so cost stays linear.
+ */
+static void inspect_layers(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
+                           const char *value, size_t value_len, int depth)
+{
+    run_detectors(tx, src, name, name_len, value, value_len);
+    if (must_stop(tx) || depth == MAX_DECODE_LAYERS || value_len == 0)
+        return;
+    if (has_percent_escape(value, value_len)) {
+        char *d = rp_arena_alloc(tx->arena, value_len + 1);
+        if (d) {
+            unsigned f = 0;
+            size_t n = rp_url_decode(d, value, value_len, 0, &f);
+            if (n < value_len)
+                inspect_layers(tx, src, name, name_len, d, n, depth + 1);
+        }
+    }
+    if (must_stop(tx))
+        return;
+    if (src == RP_SRC_PATH) {
+        /* Path segments are decoded one by one: the '/' between them
+         * would misalign the Base64 quanta. */
+        size_t i = 0;
+        while (i < value_len && !must_stop(tx)) {
+            size_t j = i;
+            while (j < value_len && value[j] != '/')
+                j++;
+            if (j - i >= RP_BASE64_MIN && j - i < value_len)
+                inspect_layers(tx, src, name, name_len, value + i, j - i, depth + 1);
+            i = j + 1;
+        }
+        if (value_len < RP_BASE64_MIN || memchr(value, '/', value_len))
+            return;
+    }
+    if (rp_base64_plausible(value, value_len)) {
+        char *d = rp_arena_alloc(tx->arena, value_len / 4 * 3 + 4);
+        if (d) {
+            size_t n = rp_base64_decode(d, value, value_len);
+            if (n != SIZE_MAX && n > 0 && looks_textual(d, n))
+                inspect_layers(tx, src, name, name_len, d, n, depth + 1);
+        }
+    }
+}
+
 rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
                              const char *value, size_t value_len, unsigned flags)
 {
@@ -183,24 +266,20 @@ rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, siz
             rp_tx_add_match(tx, "limit", "limit", "args", "too many arguments", "", 5, true, 0);
         return must_stop(tx) ? RP_BLOCK : RP_OK;
     }
+    /* Uploaded files are inspected only when they are text (HTML, SVG,
+     * CSV, scripts): binary formats are not a grammar the detectors read. */
+    if (src == RP_SRC_FILE && !looks_textual(value, value_len))
+        return RP_OK;
     if (flags & ANOMALY_FLAGS)
         weigh_anomalies(tx, src, name, name_len, value, value_len, flags);
     if (value_len > p->limits.field_size)
         value_len = p->limits.field_size;
 
-    run_detectors(tx, src, name, name_len, value, value_len);
+    inspect_layers(tx, src, name, name_len, value, value_len, 0);
     /* Argument names are attacker-controlled too (?1'or'1'='1=x). */
-    if (name_len > 0 && (src == RP_SRC_QUERY || src == RP_SRC_FORM || src == RP_SRC_MULTIPART ||
-                         src == RP_SRC_COOKIE))
+    if (name_len > 0 && !must_stop(tx) &&
+        (src == RP_SRC_QUERY || src == RP_SRC_FORM || src == RP_SRC_MULTIPART ||
+         src == RP_SRC_COOKIE))
         run_detectors(tx, src, name, name_len, name, name_len);
-    /* A back end that decodes twice sees the second decoding. */
-    if ((flags & RP_ARG_DOUBLE_ENCODED) && !must_stop(tx)) {
-        char *twice = rp_arena_alloc(tx->arena, value_len + 1);
-        if (twice) {
-            unsigned f2 = 0;
-            size_t n = rp_url_decode(twice, value, value_len, 0, &f2);
-            run_detectors(tx, src, name, name_len, twice, n);
-        }
-    }
     return must_stop(tx) ? RP_BLOCK : RP_OK;
 }

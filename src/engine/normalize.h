@@ -34,4 +34,13 @@ size_t rp_mask_sensitive(char *s, size_t len);
  * token, session id...)? Such values are never copied into events. */
 bool rp_secret_name(const char *name, size_t len);
 
+/* Base64 (standard or URL-safe alphabet, optional padding). plausible()
+ * says whether a value is worth decoding: at least RP_BASE64_MIN bytes, only
+ * alphabet characters, both letter cases. decode() writes at most
+ * len * 3 / 4 + 1 bytes (NUL-terminated) and returns the length, or
+ * SIZE_MAX for a byte outside the alphabet. */
+#define RP_BASE64_MIN 12
+bool rp_base64_plausible(const char *s, size_t len);
+size_t rp_base64_decode(char *dst, const char *s, size_t len);
+
 #endif

@@ -170,6 +170,19 @@ static bool lower_copy(const unsigned char *s, size_t n, char *buf)
     return true;
 }
 
+/* Ordering of two NUL-terminated lower-case names. Written out rather than
+ * calling strcmp: the names are short and almost always differ in the first
+ * byte, so the library call's setup cost was most of the lookup (it was the
+ * top entry of the engine profile). */
+static int name_cmp(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
+
 static const keyword_t *keyword_find(const unsigned char *s, size_t n)
 {
     char buf[KW_MAX];
@@ -178,7 +191,7 @@ static const keyword_t *keyword_find(const unsigned char *s, size_t n)
     size_t lo = 0, hi = sizeof(keywords) / sizeof(keywords[0]);
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strcmp(buf, keywords[mid].name);
+        int c = name_cmp(buf, keywords[mid].name);
         if (c == 0)
             return &keywords[mid];
         if (c < 0)
@@ -197,7 +210,7 @@ static bool danger_find(const unsigned char *s, size_t n)
     size_t lo = 0, hi = sizeof(danger_names) / sizeof(danger_names[0]);
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strcmp(buf, danger_names[mid]);
+        int c = name_cmp(buf, danger_names[mid]);
         if (c == 0)
             return true;
         if (c < 0)
@@ -206,6 +219,21 @@ static bool danger_find(const unsigned char *s, size_t n)
             lo = mid + 1;
     }
     return false;
+}
+
+bool sqli_keyword(const char *s, size_t n, char *type, uint8_t *kw)
+{
+    const keyword_t *k = keyword_find((const unsigned char *)s, n);
+    if (!k)
+        return false;
+    *type = k->type;
+    *kw = k->kw;
+    return true;
+}
+
+bool sqli_danger_name(const char *s, size_t n)
+{
+    return danger_find((const unsigned char *)s, n);
 }
 
 /* A dotted name is dangerous if any segment is (dbms_pipe.receive_message,
@@ -329,7 +357,6 @@ static void lex_classify_word(sqli_lexer_t *lx, sqli_token_t *tok, size_t start,
 {
     const unsigned char *s = lx->s;
     size_t n = end - start;
-    uint8_t flags = word_is_danger(s + start, n) ? SQLI_TF_DANGER : 0;
 
     /* Function call: the word is followed by '(' (whitespace allowed, as
      * PostgreSQL, MSSQL and MySQL IGNORE_SPACE accept it). */
@@ -348,6 +375,9 @@ static void lex_classify_word(sqli_lexer_t *lx, sqli_token_t *tok, size_t start,
             return;
         }
     }
+    /* Only words and calls carry the danger flag, so keywords skip the
+     * (per-segment) lookup. */
+    uint8_t flags = word_is_danger(s + start, n) ? SQLI_TF_DANGER : 0;
     emit(tok, call ? SQLI_T_FUNC : SQLI_T_WORD, start, end, SQLI_KW_NONE, flags);
 }
 
@@ -387,37 +417,48 @@ static bool lex_word(sqli_lexer_t *lx, sqli_token_t *tok, size_t start)
     return true;
 }
 
-static bool lex_number(sqli_lexer_t *lx, sqli_token_t *tok, size_t start)
+/* End of the numeric literal starting at s[i] (a digit, or '.' before one). */
+static size_t number_end(const unsigned char *s, size_t len, size_t i)
 {
-    const unsigned char *s = lx->s;
-    size_t i = start;
-    if (s[i] == '0' && i + 1 < lx->len && (s[i + 1] | 0x20) == 'x') {
+    if (s[i] == '0' && i + 1 < len && (s[i + 1] | 0x20) == 'x') {
         i += 2;
-        while (i < lx->len && is_hex(s[i]))
+        while (i < len && is_hex(s[i]))
             i++;
-    } else if (s[i] == '0' && i + 1 < lx->len && (s[i + 1] | 0x20) == 'b') {
+    } else if (s[i] == '0' && i + 1 < len && (s[i + 1] | 0x20) == 'b') {
         i += 2;
-        while (i < lx->len && (s[i] == '0' || s[i] == '1'))
+        while (i < len && (s[i] == '0' || s[i] == '1'))
             i++;
     } else {
-        while (i < lx->len && is_digit(s[i]))
+        while (i < len && is_digit(s[i]))
             i++;
-        if (i < lx->len && s[i] == '.') {
+        if (i < len && s[i] == '.') {
             i++;
-            while (i < lx->len && is_digit(s[i]))
+            while (i < len && is_digit(s[i]))
                 i++;
         }
-        if (i < lx->len && (s[i] | 0x20) == 'e') {
+        if (i < len && (s[i] | 0x20) == 'e') {
             size_t j = i + 1;
-            if (j < lx->len && (s[j] == '+' || s[j] == '-'))
+            if (j < len && (s[j] == '+' || s[j] == '-'))
                 j++;
-            if (j < lx->len && is_digit(s[j])) {
+            if (j < len && is_digit(s[j])) {
                 i = j;
-                while (i < lx->len && is_digit(s[i]))
+                while (i < len && is_digit(s[i]))
                     i++;
             }
         }
     }
+    return i;
+}
+
+size_t sqli_number_end(const char *s, size_t len, size_t start)
+{
+    return number_end((const unsigned char *)s, len, start);
+}
+
+static bool lex_number(sqli_lexer_t *lx, sqli_token_t *tok, size_t start)
+{
+    const unsigned char *s = lx->s;
+    size_t i = number_end(s, lx->len, start);
     if (i < lx->len && is_word_char(s[i])) {
         /* "1union" is a number then a keyword to MySQL; "3B", "7pm",
          * "11010519491231002X" are single words to a human. */

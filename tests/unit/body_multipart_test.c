@@ -17,7 +17,9 @@
 
 #include "body.h"
 
-#define EXPECTED_SOURCE(flags)    (((flags)&RP_FIELD_FILE) ? RP_SRC_FILENAME : RP_SRC_MULTIPART)
+#define EXPECTED_SOURCE(flags)                                                                   \
+    (((flags)&RP_FIELD_CONTENT) ? RP_SRC_FILE                                                     \
+                                : ((flags)&RP_FIELD_FILE) ? RP_SRC_FILENAME : RP_SRC_MULTIPART)
 #define NEW_PROC(a, lim, fn, ctx) rp_body_multipart_new(a, lim, "XyZ", 3, fn, ctx)
 #define FREE_PROC(p)              ((void)(p))
 
@@ -67,6 +69,7 @@ static const struct {
     {RP_FIELD_BAD_ESCAPE, "BADESC"},
     {RP_FIELD_TRUNCATED, "TRUNC"},
     {RP_FIELD_KEY_ONLY, "KEY"},
+    {RP_FIELD_CONTENT, "CONTENT"},
     {RP_ARG_BAD_ENCODING, "BADENC"},
     {RP_ARG_DOUBLE_ENCODED, "DOUBLE"},
     {RP_ARG_UNICODE_ENCODED, "UNICODE"},
@@ -251,12 +254,13 @@ static const mp_case_t cases[] = {
     {B "content-disposition:form-data;name=\"a\"\r\nContent-Type: text/plain\r\n\r\nx" END, &deflim,
      RP_OK, "a=x\n", NULL},
     {B CD "name=\"f\"; filename=\"a.php\"\r\nContent-Type: image/png\r\n\r\n<?php ?>" END, &deflim,
-     RP_OK, "f=a.php [FILE]\n", NULL},
-    {B CD "name=\"f\"; filename=\"\"\r\n\r\n" END, &deflim, RP_OK, "f= [FILE]\n", NULL},
+     RP_OK, "f=a.php [FILE]\nf=<?php ?> [FILE+CONTENT]\n", NULL},
+    {B CD "name=\"f\"; filename=\"\"\r\n\r\n" END, &deflim, RP_OK, "f= [FILE]\nf= [FILE+CONTENT]\n",
+     NULL},
     {B CD "name=\"f\"; filename=\"C:\\dir\\x.txt\"\r\n\r\ndata" END, &deflim, RP_OK,
-     "f=C:\\x5cdir\\x5cx.txt [FILE]\n", NULL},
+     "f=C:\\x5cdir\\x5cx.txt [FILE]\nf=data [FILE+CONTENT]\n", NULL},
     {B CD "name=\"f\"; filename=\"../../etc/passwd\"\r\n\r\n" END, &deflim, RP_OK,
-     "f=../../etc/passwd [FILE]\n", NULL},
+     "f=../../etc/passwd [FILE]\nf= [FILE+CONTENT]\n", NULL},
     /* Content that resembles a delimiter but is not one. */
     {B CD "name=\"a\"\r\n\r\n--XyZ is not at a line start? it is: refused" END, &deflim, E, "a=\n",
      "multipart: unexpected data after boundary"},
@@ -343,7 +347,8 @@ static const mp_case_t cases[] = {
     /* Limits: 2 parts, values cut at 4, names up to 3. */
     {B CD "name=abc\r\n\r\n123456" END, &small, RP_OK, "abc=1234 [TRUNC]\n", NULL},
     {B CD "name=abcd\r\n\r\n1" END, &small, RP_LIMIT, "", "multipart: field name too long"},
-    {B CD "name=f; filename=\"abcdef\"\r\n\r\n1" END, &small, RP_OK, "f=abcd [FILE+TRUNC]\n", NULL},
+    {B CD "name=f; filename=\"abcdef\"\r\n\r\n1" END, &small, RP_OK,
+     "f=abcd [FILE+TRUNC]\nf=1 [FILE+CONTENT]\n", NULL},
     {B CD "name=a\r\n\r\n1\r\n" B CD "name=b\r\n\r\n2\r\n" B CD "name=c\r\n\r\n3" END, &small,
      RP_LIMIT, "a=1\nb=2\n", "multipart: too many parts"},
 };
@@ -379,7 +384,7 @@ static void test_header_limit(void **state)
     assert_string_equal(r.reason, "multipart: part headers too long");
 }
 
-static void test_file_content_not_buffered(void **state)
+static void test_file_content_bounded(void **state)
 {
     (void)state;
     rp_arena_t *a = rp_arena_new(0, 0);
@@ -397,8 +402,10 @@ static void test_file_content_not_buffered(void **state)
     assert_int_equal(p->feed(p, "\r\n", 2), RP_OK);
     assert_int_equal(p->feed(p, tail, strlen(tail)), RP_OK);
     assert_int_equal(p->finish(p), RP_OK);
-    assert_string_equal(s.log, "up=big.bin [FILE]\nt=v\n");
-    assert_true(rp_arena_used(a) < 32 * 1024);
+    /* The file's content is kept only up to the sniff window. */
+    assert_true(strncmp(s.log, "up=big.bin [FILE]\nup=\\x0d\\x0a-XyZ", 32) == 0);
+    assert_non_null(strstr(s.log, " [FILE+CONTENT]\nt=v\n"));
+    assert_true(rp_arena_used(a) < 4 * RP_FILE_SNIFF);
     rp_arena_free(a);
 }
 
@@ -500,7 +507,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_header_limit),
-        cmocka_unit_test(test_file_content_not_buffered),
+        cmocka_unit_test(test_file_content_bounded),
         cmocka_unit_test(test_invalid_boundary_processor),
         cmocka_unit_test(test_boundary),
         cmocka_unit_test(test_callback_stops),

@@ -162,6 +162,39 @@ static void test_attacks_everywhere(void **state)
     rp_policy_unref(p);
 }
 
+static void test_decoding_layers_and_uploads(void **state)
+{
+    (void)state;
+    rp_policy_t *p = policy_from("");
+    /* Base64-wrapped: "<img src=x onerror=alert(1)>" and with '+' turned space */
+    expect_block(p, GET("/s?d=PGltZyBzcmM9eCBvbmVycm9yPWFsZXJ0KDEpPg"), 403, "xss", "query:d");
+    expect_block(p, GET("/s?d=PGltZyBzcmM9eCBvbmVycm9yPWFsZXJ0KGRvY3VtZW50LmRvbWFpbik+L2FsbA"),
+                 403, "xss", "query:d");
+    /* Base64 path segment: "1 union select password from users--" */
+    expect_block(p, GET("/api/MSB1bmlvbiBzZWxlY3QgcGFzc3dvcmQgZnJvbSB1c2Vycy0t/x"), 403, "sqli",
+                 "path:");
+    /* percent-encoding left inside a JSON string */
+    char *b = post("application/json", "{\"q\":\"%3Cscript%3Ealert(1)%3C%2Fscript%3E\"}");
+    expect_block(p, b, 403, "xss", "json:q");
+    free(b);
+    /* a text upload carrying a payload is inspected ... */
+    b = post("multipart/form-data; boundary=XyZ",
+             "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+             "Content-Type: application/octet-stream\r\n\r\n<svg/onload=alert`1`>\r\n--XyZ--\r\n");
+    expect_block(p, b, 403, "xss", "file:file");
+    free(b);
+    /* ... a binary one is not (JPEG magic, then bytes that look like markup) */
+    b = post("multipart/form-data; boundary=XyZ",
+             "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n"
+             "Content-Type: image/jpeg\r\n\r\n\xff\xd8\xff\xe0\x01<script>alert(1)</script>"
+             "\r\n--XyZ--\r\n");
+    expect_allow(p, b);
+    free(b);
+    /* ordinary ids and words in the Base64 alphabet stay clean */
+    expect_allow(p, GET("/s?sid=65443B45A81E5564B6DF94BE152FA2D7&w=Authorization&n=GZ20267609138"));
+    rp_policy_unref(p);
+}
+
 static void test_detect_mode(void **state)
 {
     (void)state;
@@ -387,6 +420,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_benign_passes_without_event),
         cmocka_unit_test(test_attacks_everywhere),
+        cmocka_unit_test(test_decoding_layers_and_uploads),
         cmocka_unit_test(test_detect_mode),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_anomalies),
