@@ -80,9 +80,18 @@ def init_db(data_dir):
                        seed.SERVICES)
 
 
+# Cap the size of any string or blob SQLite builds. The injectable search lets
+# a client run e.g. UPPER(HEX(RANDOMBLOB(250000000))) (sqlmap's "heavy query"
+# time-based probe), which would otherwise take over 1 GB per request; with
+# the cap such a query fails fast with "string or blob too big".
+SQL_MAX_LENGTH = 16 << 20
+
+
 def db_connect():
     db = sqlite3.connect(DB_PATH, timeout=5)
     db.row_factory = sqlite3.Row
+    if hasattr(db, "setlimit"):  # Python 3.11+
+        db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQL_MAX_LENGTH)
     return db
 
 

@@ -26,8 +26,7 @@ typedef enum { RP_MODE_BLOCK = 0, RP_MODE_DETECT = 1, RP_MODE_OFF = 2 } rp_mode_
  * with file:line and the reason (err may be NULL). */
 rp_policy_t *rp_policy_load(const char *path, rp_error_t *err);
 /* The same from memory; name is used as the file name in errors. */
-rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *name,
-                                   rp_error_t *err);
+rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *name, rp_error_t *err);
 /* The built-in defaults (what an empty policy file gives). Never NULL
  * unless out of memory. */
 rp_policy_t *rp_policy_default(void);

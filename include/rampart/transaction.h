@@ -35,27 +35,27 @@ typedef struct rp_tx rp_tx_t;
 
 /* Where an inspected value came from. */
 typedef enum {
-    RP_SRC_PATH = 1,   /* the normalised request path */
-    RP_SRC_QUERY,      /* query-string argument */
-    RP_SRC_COOKIE,     /* cookie */
-    RP_SRC_HEADER,     /* request header */
-    RP_SRC_FORM,       /* urlencoded body field */
-    RP_SRC_MULTIPART,  /* multipart text field */
-    RP_SRC_FILENAME,   /* multipart file name */
-    RP_SRC_JSON,       /* JSON body value (flattened name) */
-    RP_SRC_XML,        /* XML body text or attribute */
-    RP_SRC_BODY,       /* raw body of an unknown content type */
-    RP_SRC_FILE        /* multipart file content (a prefix, inspected when text) */
+    RP_SRC_PATH = 1,  /* the normalised request path */
+    RP_SRC_QUERY,     /* query-string argument */
+    RP_SRC_COOKIE,    /* cookie */
+    RP_SRC_HEADER,    /* request header */
+    RP_SRC_FORM,      /* urlencoded body field */
+    RP_SRC_MULTIPART, /* multipart text field */
+    RP_SRC_FILENAME,  /* multipart file name */
+    RP_SRC_JSON,      /* JSON body value (flattened name) */
+    RP_SRC_XML,       /* XML body text or attribute */
+    RP_SRC_BODY,      /* raw body of an unknown content type */
+    RP_SRC_FILE       /* multipart file content (a prefix, inspected when text) */
 } rp_source_t;
 
 /* Decoding anomalies found while normalising a value (bit set). */
 enum {
-    RP_ARG_BAD_ENCODING = 1u << 8,    /* '%' not followed by two hex digits */
-    RP_ARG_DOUBLE_ENCODED = 1u << 9,  /* decoded value still holds %XX */
+    RP_ARG_BAD_ENCODING = 1u << 8,     /* '%' not followed by two hex digits */
+    RP_ARG_DOUBLE_ENCODED = 1u << 9,   /* decoded value still holds %XX */
     RP_ARG_UNICODE_ENCODED = 1u << 10, /* %uXXXX was used */
-    RP_ARG_INVALID_UTF8 = 1u << 11,   /* not valid UTF-8 after decoding */
-    RP_ARG_OVERLONG_UTF8 = 1u << 12,  /* overlong UTF-8 form (e.g. C0 AF) */
-    RP_ARG_NUL = 1u << 13             /* a NUL byte after decoding */
+    RP_ARG_INVALID_UTF8 = 1u << 11,    /* not valid UTF-8 after decoding */
+    RP_ARG_OVERLONG_UTF8 = 1u << 12,   /* overlong UTF-8 form (e.g. C0 AF) */
+    RP_ARG_NUL = 1u << 13              /* a NUL byte after decoding */
 };
 
 typedef enum {
@@ -100,14 +100,13 @@ const char *rp_tx_request_id(const rp_tx_t *tx);
 
 /* Addresses are text (IPv4 dotted, IPv6, or "unix:"), not NUL-terminated. */
 rp_status_t rp_tx_connection(rp_tx_t *tx, const char *client_addr, size_t client_addr_len,
-                             uint16_t client_port, const char *server_addr,
-                             size_t server_addr_len, uint16_t server_port);
+                             uint16_t client_port, const char *server_addr, size_t server_addr_len,
+                             uint16_t server_port);
 /* uri is the raw request target as received (path and query). */
-rp_status_t rp_tx_request_line(rp_tx_t *tx, const char *method, size_t method_len,
-                               const char *uri, size_t uri_len, const char *protocol,
-                               size_t protocol_len);
-rp_status_t rp_tx_request_header(rp_tx_t *tx, const char *name, size_t name_len,
-                                 const char *value, size_t value_len);
+rp_status_t rp_tx_request_line(rp_tx_t *tx, const char *method, size_t method_len, const char *uri,
+                               size_t uri_len, const char *protocol, size_t protocol_len);
+rp_status_t rp_tx_request_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
+                                 size_t value_len);
 /* Inspects path, query, cookies and headers. Returns RP_BLOCK, or RP_OK
  * when a body may follow, or RP_DECLINED when the policy needs no body. */
 rp_status_t rp_tx_request_headers_done(rp_tx_t *tx);
@@ -116,8 +115,8 @@ rp_status_t rp_tx_request_body(rp_tx_t *tx, const void *data, size_t len);
 rp_status_t rp_tx_request_end(rp_tx_t *tx);
 
 rp_status_t rp_tx_response_status(rp_tx_t *tx, int status);
-rp_status_t rp_tx_response_header(rp_tx_t *tx, const char *name, size_t name_len,
-                                  const char *value, size_t value_len);
+rp_status_t rp_tx_response_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
+                                  size_t value_len);
 /* RP_DECLINED: the response body need not pass through the engine (the
  * caller may then skip rp_tx_response_body and send it unchanged). */
 rp_status_t rp_tx_response_headers_done(rp_tx_t *tx);
@@ -125,7 +124,7 @@ rp_status_t rp_tx_response_headers_done(rp_tx_t *tx);
  * in its place: the input itself when unchanged, else arena memory valid
  * until rp_tx_free. */
 rp_status_t rp_tx_response_body(rp_tx_t *tx, const void *in, size_t in_len, const void **out,
-                                 size_t *out_len);
+                                size_t *out_len);
 rp_status_t rp_tx_response_end(rp_tx_t *tx, const void **out, size_t *out_len);
 
 const rp_verdict_t *rp_tx_verdict(const rp_tx_t *tx);

@@ -29,9 +29,8 @@ enum {
 /* Called once per field. name and value are NUL-terminated and valid only
  * during the call. Return RP_OK to continue; anything else aborts the
  * processor and is returned from feed/finish. */
-typedef rp_status_t (*rp_field_fn)(void *ctx, rp_source_t src, const char *name,
-                                   size_t name_len, const char *value, size_t value_len,
-                                   unsigned flags);
+typedef rp_status_t (*rp_field_fn)(void *ctx, rp_source_t src, const char *name, size_t name_len,
+                                   const char *value, size_t value_len, unsigned flags);
 
 typedef struct {
     size_t max_depth;      /* JSON/XML nesting */
@@ -65,8 +64,8 @@ rp_body_proc_t *rp_body_form_new(rp_arena_t *a, const rp_body_limits_t *lim, rp_
  * rest of the content is only counted. */
 #define RP_FILE_SNIFF (64u * 1024)
 rp_body_proc_t *rp_body_multipart_new(rp_arena_t *a, const rp_body_limits_t *lim,
-                                      const char *boundary, size_t boundary_len,
-                                      rp_field_fn fn, void *ctx);
+                                      const char *boundary, size_t boundary_len, rp_field_fn fn,
+                                      void *ctx);
 
 /* Streaming JSON (RFC 8259). Names are flattened with '.', array elements
  * by index: {"a":{"b":[1,{"c":"x"}]}} gives a.b.0=1 and a.b.1.c=x. A bare

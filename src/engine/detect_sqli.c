@@ -708,11 +708,12 @@ static bool trigger_at(const char *input, size_t len, size_t k)
     size_t n = e - k;
     if (n < 2 || n > TRIGGER_MAX)
         return false;
-    char type;
-    uint8_t kw;
-    if (sqli_danger_name(input + k, n))
+    char type = 0;
+    uint8_t kw = 0;
+    unsigned cls = sqli_name_class(input + k, n, &type, &kw);
+    if (cls & SQLI_NAME_DANGER)
         return true;
-    if (!sqli_keyword(input + k, n, &type, &kw))
+    if (!(cls & SQLI_NAME_KEYWORD))
         return false;
     switch (type) {
     case SQLI_T_VERB:

@@ -692,8 +692,13 @@ static bool tokenize(const char *s, size_t n, html_start_t start, unsigned flags
 /* JS names are case-sensitive: "Alert(" is not a call of alert. */
 static bool exact_word(const char *s, size_t n, const char *const *list)
 {
+    /* Called for every identifier of every value with '(' or '.': test the
+     * first byte before paying for strlen. */
+    if (n == 0) {
+        return false;
+    }
     for (; *list; list++) {
-        if (strlen(*list) == n && memcmp(s, *list, n) == 0) {
+        if ((*list)[0] == s[0] && strlen(*list) == n && memcmp(s, *list, n) == 0) {
             return true;
         }
     }
@@ -707,8 +712,13 @@ static bool is_ident_char(unsigned char c)
 
 static bool word_at(const char *s, size_t n, size_t i, const char *w, size_t *wl)
 {
-    size_t l = strlen(w);
+    size_t l;
 
+    /* Most calls fail on the first byte; only then is the length needed. */
+    if (i >= n || s[i] != w[0]) {
+        return false;
+    }
+    l = strlen(w);
     if (i + l > n || memcmp(s + i, w, l) != 0) {
         return false;
     }
@@ -863,6 +873,10 @@ static bool jsfuck_run(const char *s, size_t n, hit_t *hit)
     size_t i, start = 0, run = 0;
     bool bang = false;
 
+    /* Only a run containing "![]" counts: no '!' at all, no run to find. */
+    if (!memchr(s, '!', n)) {
+        return false;
+    }
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '[' || c == ']' || c == '(' || c == ')' || c == '!' || c == '+') {

@@ -16,13 +16,11 @@
  * bytes. RP_ARG_* decoding flags are OR-ed into *flags; *above_root is set
  * when ".." segments tried to climb above "/" (a traversal attempt).
  * Returns the normalised length; dst is NUL-terminated. */
-size_t rp_path_normalize(char *dst, const char *src, size_t len, unsigned *flags,
-                         bool *above_root);
+size_t rp_path_normalize(char *dst, const char *src, size_t len, unsigned *flags, bool *above_root);
 
 /* Split a Cookie header value ("a=1; b=2") into name/value pairs, values
  * percent-decoded (no '+' decoding), and report each to fn as RP_SRC_COOKIE. */
-rp_status_t rp_cookies_split(rp_arena_t *a, const char *s, size_t len, rp_field_fn fn,
-                             void *ctx);
+rp_status_t rp_cookies_split(rp_arena_t *a, const char *s, size_t len, rp_field_fn fn, void *ctx);
 
 /* Mask citizen identifiers in place (same length): 18-digit resident ID
  * numbers (GB 11643 check digit), 11-digit mainland mobile numbers and

@@ -34,11 +34,11 @@ typedef enum { RP_BODY_LIMIT_REJECT = 0, RP_BODY_LIMIT_PASS } rp_body_limit_acti
 #define RP_MAX_SKIP_HEADERS 64
 
 typedef struct {
-    size_t headers;        /* request header count */
-    size_t header_size;    /* one header: name + value */
-    size_t uri_size;       /* raw request target */
-    size_t args;           /* inspected values in one request */
-    size_t body;           /* request body bytes */
+    size_t headers;     /* request header count */
+    size_t header_size; /* one header: name + value */
+    size_t uri_size;    /* raw request target */
+    size_t args;        /* inspected values in one request */
+    size_t body;        /* request body bytes */
     size_t json_depth;
     size_t xml_depth;
     size_t multipart_parts;

@@ -183,11 +183,9 @@ static int name_cmp(const char *a, const char *b)
     return (unsigned char)*a - (unsigned char)*b;
 }
 
-static const keyword_t *keyword_find(const unsigned char *s, size_t n)
+/* Binary searches over already lower-cased, NUL-terminated names. */
+static const keyword_t *keyword_search(const char *buf)
 {
-    char buf[KW_MAX];
-    if (!lower_copy(s, n, buf))
-        return NULL;
     size_t lo = 0, hi = sizeof(keywords) / sizeof(keywords[0]);
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -202,11 +200,8 @@ static const keyword_t *keyword_find(const unsigned char *s, size_t n)
     return NULL;
 }
 
-static bool danger_find(const unsigned char *s, size_t n)
+static bool danger_search(const char *buf)
 {
-    char buf[KW_MAX];
-    if (!lower_copy(s, n, buf))
-        return false;
     size_t lo = 0, hi = sizeof(danger_names) / sizeof(danger_names[0]);
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
@@ -221,19 +216,31 @@ static bool danger_find(const unsigned char *s, size_t n)
     return false;
 }
 
-bool sqli_keyword(const char *s, size_t n, char *type, uint8_t *kw)
+static const keyword_t *keyword_find(const unsigned char *s, size_t n)
 {
-    const keyword_t *k = keyword_find((const unsigned char *)s, n);
-    if (!k)
-        return false;
-    *type = k->type;
-    *kw = k->kw;
-    return true;
+    char buf[KW_MAX];
+    return lower_copy(s, n, buf) ? keyword_search(buf) : NULL;
 }
 
-bool sqli_danger_name(const char *s, size_t n)
+static bool danger_find(const unsigned char *s, size_t n)
 {
-    return danger_find((const unsigned char *)s, n);
+    char buf[KW_MAX];
+    return lower_copy(s, n, buf) && danger_search(buf);
+}
+
+unsigned sqli_name_class(const char *s, size_t n, char *type, uint8_t *kw)
+{
+    char buf[KW_MAX];
+    if (!lower_copy((const unsigned char *)s, n, buf))
+        return 0;
+    unsigned r = danger_search(buf) ? SQLI_NAME_DANGER : 0;
+    const keyword_t *k = keyword_search(buf);
+    if (k) {
+        *type = k->type;
+        *kw = k->kw;
+        r |= SQLI_NAME_KEYWORD;
+    }
+    return r;
 }
 
 /* A dotted name is dangerous if any segment is (dbms_pipe.receive_message,

@@ -98,14 +98,14 @@ void sqli_lexer_init(sqli_lexer_t *lx, const char *s, size_t len, char ctx);
  * returned as tokens (the caller decides whether they are whitespace). */
 bool sqli_lexer_next(sqli_lexer_t *lx, sqli_token_t *tok);
 
-/* The lexer's classification of the bare word s[0..n) (any case): true and
- * its token class and enum sqli_kw if it is a keyword. Lets the detector's
- * pre-check ask about a word without lexing the whole value. */
-bool sqli_keyword(const char *s, size_t n, char *type, uint8_t *kw);
-
-/* Whether s[0..n) (one segment of a dotted name, any case) is a name only
- * attackers call: what sets SQLI_TF_DANGER on a word or call. */
-bool sqli_danger_name(const char *s, size_t n);
+/* The lexer's classification of the bare word s[0..n) (any case), so that
+ * the detector's pre-check can ask about a word without lexing the value:
+ * SQLI_NAME_KEYWORD (with its token class and enum sqli_kw in *type, *kw)
+ * and/or SQLI_NAME_DANGER (a name that sets SQLI_TF_DANGER when it is a
+ * segment of a word or call), or 0. */
+#define SQLI_NAME_KEYWORD 1u
+#define SQLI_NAME_DANGER  2u
+unsigned sqli_name_class(const char *s, size_t n, char *type, uint8_t *kw);
 
 /* Where the lexer ends the numeric literal starting at s[start] (a digit,
  * or '.' before one): a keyword may follow it without a space ("1union"). */

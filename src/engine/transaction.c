@@ -101,8 +101,8 @@ const char *rp_tx_request_id(const rp_tx_t *tx)
 }
 
 rp_status_t rp_tx_connection(rp_tx_t *tx, const char *client_addr, size_t client_addr_len,
-                             uint16_t client_port, const char *server_addr,
-                             size_t server_addr_len, uint16_t server_port)
+                             uint16_t client_port, const char *server_addr, size_t server_addr_len,
+                             uint16_t server_port)
 {
     (void)server_addr;
     (void)server_addr_len;
@@ -471,8 +471,7 @@ rp_status_t rp_tx_request_end(rp_tx_t *tx)
 void rp_tx_host_refused(rp_tx_t *tx, int status, const char *reason, size_t reason_len)
 {
     const char *r = rp_arena_strndup(tx->arena, reason, reason_len > 200 ? 200 : reason_len);
-    rp_tx_add_match(tx, "protocol", "protocol", "request", r ? r : "refused", "", 5, true,
-                    status);
+    rp_tx_add_match(tx, "protocol", "protocol", "request", r ? r : "refused", "", 5, true, status);
     tx->host_refused = true;
     tx->block_status = status;
 }

@@ -85,9 +85,8 @@ rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, siz
                              const char *value, size_t value_len, unsigned flags);
 /* Record a match (category/detector/detail are static strings). blocks says
  * whether it decides a block in block mode; status 0 uses block_status. */
-void rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category,
-                     const char *target, const char *detail, const char *excerpt, int score,
-                     bool blocks, int status);
+void rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category, const char *target,
+                     const char *detail, const char *excerpt, int score, bool blocks, int status);
 /* "query:q" style target names, arena-allocated. */
 const char *rp_target_name(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len);
 const char *rp_source_name(rp_source_t src);

@@ -17,9 +17,10 @@
 
 #include "body.h"
 
-#define EXPECTED_SOURCE(flags)                                                                   \
-    (((flags)&RP_FIELD_CONTENT) ? RP_SRC_FILE                                                     \
-                                : ((flags)&RP_FIELD_FILE) ? RP_SRC_FILENAME : RP_SRC_MULTIPART)
+#define EXPECTED_SOURCE(flags)                                                                     \
+    (((flags)&RP_FIELD_CONTENT) ? RP_SRC_FILE                                                      \
+     : ((flags)&RP_FIELD_FILE)  ? RP_SRC_FILENAME                                                  \
+                                : RP_SRC_MULTIPART)
 #define NEW_PROC(a, lim, fn, ctx) rp_body_multipart_new(a, lim, "XyZ", 3, fn, ctx)
 #define FREE_PROC(p)              ((void)(p))
 

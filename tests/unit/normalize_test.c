@@ -113,9 +113,9 @@ static void test_mask(void **state)
         {"id=11010519491231002X", "id=110105********002X"},
         {"tel 13812345678.", "tel 138****5678."},
         {"card 4111111111111111", "card ************1111"},
-        {"order 20240101123456", "order 20240101123456"}, /* not Luhn, 14 digits */
+        {"order 20240101123456", "order 20240101123456"},   /* not Luhn, 14 digits */
         {"id 110105194912310021", "id 110105194912310021"}, /* bad check digit */
-        {"abc13812345678", "abc13812345678"},             /* glued to letters */
+        {"abc13812345678", "abc13812345678"},               /* glued to letters */
         {"电话13812345678号", "电话138****5678号"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -123,8 +123,7 @@ static void test_mask(void **state)
         snprintf(buf, sizeof(buf), "%s", cases[i].in);
         rp_mask_sensitive(buf, strlen(buf));
         if (strcmp(buf, cases[i].out) != 0)
-            fail_msg("mask %zu: \"%s\" -> \"%s\", want \"%s\"", i, cases[i].in, buf,
-                     cases[i].out);
+            fail_msg("mask %zu: \"%s\" -> \"%s\", want \"%s\"", i, cases[i].in, buf, cases[i].out);
     }
 }
 
@@ -169,8 +168,8 @@ static void test_arena(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_path),    cmocka_unit_test(test_path_hostile),
-        cmocka_unit_test(test_cookies), cmocka_unit_test(test_mask),
+        cmocka_unit_test(test_path),         cmocka_unit_test(test_path_hostile),
+        cmocka_unit_test(test_cookies),      cmocka_unit_test(test_mask),
         cmocka_unit_test(test_secret_names), cmocka_unit_test(test_arena),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

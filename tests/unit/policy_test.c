@@ -146,7 +146,7 @@ static void test_slot_swap_keeps_old_alive(void **state)
     rp_policy_t *now = rp_policy_slot_get(s);
     assert_string_equal(rp_policy_version(now), "b");
     rp_policy_unref(now);
-    rp_policy_unref(held); /* frees a */
+    rp_policy_unref(held);  /* frees a */
     rp_policy_slot_free(s); /* frees b */
 }
 

@@ -74,8 +74,8 @@ static void run(rp_policy_t *p, const char *raw, result_t *r)
 }
 
 #define GET(target) "GET " target " HTTP/1.1\r\nHost: gov.example\r\nUser-Agent: t\r\n\r\n"
-#define POST(ct, body)                                                                            \
-    "POST /submit HTTP/1.1\r\nHost: gov.example\r\nContent-Type: " ct "\r\nContent-Length: %zu" \
+#define POST(ct, body)                                                                             \
+    "POST /submit HTTP/1.1\r\nHost: gov.example\r\nContent-Type: " ct "\r\nContent-Length: %zu"    \
     "\r\n\r\n" body
 
 static char *post(const char *ct, const char *body)
@@ -136,8 +136,8 @@ static void test_attacks_everywhere(void **state)
     expect_block(p, GET("/search?q=1%27%20or%20%271%27%3D%271"), 403, "\"sqli\"", "query:q");
     expect_block(p, GET("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E"), 403, "\"xss\"",
                  "query:q");
-    char *b = post("application/x-www-form-urlencoded",
-                   "name=a&q=1+union+select+password+from+users--");
+    char *b =
+        post("application/x-www-form-urlencoded", "name=a&q=1+union+select+password+from+users--");
     expect_block(p, b, 403, "sqli", "form:q");
     free(b);
     b = post("application/json", "{\"applicant\":{\"bio\":\"<img src=x onerror=alert(1)>\"}}");
@@ -155,8 +155,7 @@ static void test_attacks_everywhere(void **state)
                  "GET / HTTP/1.1\r\nHost: x\r\nCookie: pref=1%27%20union%20select%201,2,3--"
                  "\r\n\r\n",
                  403, "sqli", "cookie:pref");
-    expect_block(p,
-                 "GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 1' or '1'='1\r\n\r\n", 403,
+    expect_block(p, "GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 1' or '1'='1\r\n\r\n", 403,
                  "sqli", "header:X-Forwarded-For");
     expect_block(p, GET("/a/%3Cscript%3Ealert(1)%3C/script%3E"), 403, "xss", "path:");
     rp_policy_unref(p);
@@ -168,8 +167,8 @@ static void test_decoding_layers_and_uploads(void **state)
     rp_policy_t *p = policy_from("");
     /* Base64-wrapped: "<img src=x onerror=alert(1)>" and with '+' turned space */
     expect_block(p, GET("/s?d=PGltZyBzcmM9eCBvbmVycm9yPWFsZXJ0KDEpPg"), 403, "xss", "query:d");
-    expect_block(p, GET("/s?d=PGltZyBzcmM9eCBvbmVycm9yPWFsZXJ0KGRvY3VtZW50LmRvbWFpbik+L2FsbA"),
-                 403, "xss", "query:d");
+    expect_block(p, GET("/s?d=PGltZyBzcmM9eCBvbmVycm9yPWFsZXJ0KGRvY3VtZW50LmRvbWFpbik+L2FsbA"), 403,
+                 "xss", "query:d");
     /* Base64 path segment: "1 union select password from users--" */
     expect_block(p, GET("/api/MSB1bmlvbiBzZWxlY3QgcGFzc3dvcmQgZnJvbSB1c2Vycy0t/x"), 403, "sqli",
                  "path:");
@@ -282,8 +281,9 @@ static void test_body_split_invariance(void **state)
     const char *bodies[][2] = {
         {"application/json", "{\"a\":{\"b\":[1,{\"c\":\"1' or '1'='1\"}]}}"},
         {"application/x-www-form-urlencoded", "x=1&y=%3Cscript%3Ealert(1)%3C%2Fscript%3E"},
-        {"multipart/form-data; boundary=b0", "--b0\r\nContent-Disposition: form-data; "
-                                             "name=\"t\"\r\n\r\n1 union select 1,2--\r\n--b0--\r\n"},
+        {"multipart/form-data; boundary=b0",
+         "--b0\r\nContent-Disposition: form-data; "
+         "name=\"t\"\r\n\r\n1 union select 1,2--\r\n--b0--\r\n"},
         {"", "{\"q\":\"<svg onload=alert(1)>\"}"},
     };
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
@@ -317,10 +317,17 @@ static void test_event_content_and_masking(void **state)
             "password=1%27%20or%20%271%27%3D%271"),
         &r);
     assert_int_equal(r.status, RP_BLOCK);
-    const char *must[] = {"\"request_id\":\"req-1\"", "\"client\":\"192.0.2.7\"",
-                          "\"host\":\"gov.example\"", "\"method\":\"GET\"", "\"app\":\"demo\"",
-                          "\"action\":\"block\"", "\"status\":403", "\"policy_version\":\"v9\"",
-                          "\"category\":\"sqli\"", "110105********002X", "138****5678",
+    const char *must[] = {"\"request_id\":\"req-1\"",
+                          "\"client\":\"192.0.2.7\"",
+                          "\"host\":\"gov.example\"",
+                          "\"method\":\"GET\"",
+                          "\"app\":\"demo\"",
+                          "\"action\":\"block\"",
+                          "\"status\":403",
+                          "\"policy_version\":\"v9\"",
+                          "\"category\":\"sqli\"",
+                          "110105********002X",
+                          "138****5678",
                           "password=*"};
     for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++)
         if (!strstr(r.event, must[i]))
@@ -335,7 +342,6 @@ static void test_event_content_and_masking(void **state)
     assert_null(strstr(r.event, "or '1'"));
     rp_policy_unref(p);
 }
-
 
 static void test_events_all_and_off(void **state)
 {
@@ -370,7 +376,8 @@ static void test_http_parser_rejects_smuggling(void **state)
         rp_http_request_t req;
         char buf[256];
         rp_error_t err = {0};
-        rp_status_t rc = rp_http_parse_request(bad[i], strlen(bad[i]), &req, buf, sizeof(buf), &err);
+        rp_status_t rc =
+            rp_http_parse_request(bad[i], strlen(bad[i]), &req, buf, sizeof(buf), &err);
         if (rc != RP_ERROR)
             fail_msg("case %zu accepted (%d)", i, rc);
         assert_true(err.reason[0] != '\0');
@@ -399,9 +406,8 @@ static void test_response_pass_through(void **state)
     rp_tx_request_headers_done(tx);
     rp_tx_request_end(tx);
     assert_int_equal(rp_tx_response_status(tx, 200), RP_OK);
-    assert_int_equal(rp_tx_response_header(tx, STR_AND_LEN("Content-Type"),
-                                           STR_AND_LEN("text/html")),
-                     RP_OK);
+    assert_int_equal(
+        rp_tx_response_header(tx, STR_AND_LEN("Content-Type"), STR_AND_LEN("text/html")), RP_OK);
     assert_int_equal(rp_tx_response_headers_done(tx), RP_DECLINED);
     const void *out;
     size_t out_len;
