@@ -241,8 +241,6 @@ EOF
 write_front nginx "" ""
 
 if has_target rampart; then
-  touch "$WORK/rampart-events.jsonl"
-  [ "$(id -u)" -eq 0 ] && chown nobody:nogroup "$WORK/rampart-events.jsonl"
   write_front rampart "load_module $MODULE;" "    rampart on;
     rampart_policy $POLICY;
     rampart_mode block;

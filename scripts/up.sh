@@ -123,12 +123,10 @@ wait_http "demo app" "http://127.0.0.1:$DEMO_PORT/healthz" "$RUN/demo.log"
 
 # --- gateway: nginx + ngx_http_rampart_module ---------------------------------
 user_line=""
-touch "$EVENTS"
 if [ "$(id -u)" -eq 0 ]; then
-  # nginx started as root runs its workers as nobody: they must be able to
-  # append to the event log whichever side opens it.
+  # nginx started as root runs its workers as nobody (Debian has no group
+  # "nobody", nginx's default). The master opens the event log itself.
   user_line="user nobody nogroup;"
-  chown nobody:nogroup "$EVENTS"
 fi
 if [ "$PLAIN" = 1 ]; then
   module_line="# RP_UP_PLAIN=1: plain proxy, Rampart module not loaded"

@@ -77,7 +77,8 @@ typedef struct {
     ngx_str_t                    sink_path;
     struct sockaddr_un           sink_addr;
     socklen_t                    sink_addrlen;
-    ngx_fd_t                     sink_fd;   /* per worker: init_process */
+    ngx_fd_t                     sink_fd;   /* unix: per worker socket */
+    ngx_open_file_t             *sink_file; /* file: opened by the master */
 } ngx_http_rampart_main_conf_t;
 
 
@@ -1132,12 +1133,12 @@ ngx_http_rampart_send_event(ngx_http_request_t *r,
     ssize_t     n;
     ngx_err_t   err;
 
-    if (mcf->sink_fd == NGX_INVALID_FILE) {
-        ngx_http_rampart_count(r, events_dropped);
-        return;
-    }
-
     if (mcf->sink_type == NGX_HTTP_RAMPART_SINK_UNIX) {
+        if (mcf->sink_fd == NGX_INVALID_FILE) {
+            ngx_http_rampart_count(r, events_dropped);
+            return;
+        }
+
         n = sendto(mcf->sink_fd, ev, len, MSG_DONTWAIT|MSG_NOSIGNAL,
                    (struct sockaddr *) &mcf->sink_addr, mcf->sink_addrlen);
 
@@ -1176,7 +1177,7 @@ ngx_http_rampart_send_event(ngx_http_request_t *r,
     ngx_memcpy(line, ev, len);
     line[len] = '\n';
 
-    n = write(mcf->sink_fd, line, len + 1);
+    n = write(mcf->sink_file->fd, line, len + 1);
 
     if (n == (ssize_t) len + 1) {
         ngx_http_rampart_count(r, events_sent);
@@ -1576,6 +1577,15 @@ ngx_http_rampart_event_sink(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     mcf->sink_path.data[path.len] = '\0';
     mcf->sink_path.len = path.len;
 
+    if (mcf->sink_type == NGX_HTTP_RAMPART_SINK_FILE) {
+        /* Like access_log: the master opens it (so the workers' user
+         * needs no write access) and reopens it on USR1 for rotation. */
+        mcf->sink_file = ngx_conf_open_file(cf->cycle, &mcf->sink_path);
+        if (mcf->sink_file == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
     if (mcf->sink_type == NGX_HTTP_RAMPART_SINK_UNIX) {
         if (path.len >= sizeof(mcf->sink_addr.sun_path)) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -1834,16 +1844,6 @@ ngx_http_rampart_init_process(ngx_cycle_t *cycle)
         }
 
         return NGX_OK;
-    }
-
-    mcf->sink_fd = open((const char *) mcf->sink_path.data,
-                        O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC, 0644);
-
-    if (mcf->sink_fd == -1) {
-        mcf->sink_fd = NGX_INVALID_FILE;
-        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
-                      "rampart: open(\"%V\") for event sink failed, "
-                      "events will be dropped", &mcf->sink_path);
     }
 
     return NGX_OK;

@@ -226,10 +226,8 @@ def main():
                 raise Fail("%s is missing: %s" % (what, path))
         gw = os.path.join(work, "gateway")
         os.makedirs(os.path.join(gw, "tmp"))
-        events = os.path.join(work, "events.jsonl")
-        open(events, "a").close()
-        if os.geteuid() == 0:  # workers run as nobody and append events
-            shutil.chown(events, "nobody", "nogroup")
+        events = os.path.join(work, "events.jsonl")  # opened by nginx's master
+        if os.geteuid() == 0:  # workers run as nobody
             os.chmod(work, 0o755)
         gw_port = free_port()
         with open(os.path.join(gw, "nginx.conf"), "w") as f:
