@@ -72,12 +72,12 @@ cleanup() {
   trap - EXIT INT TERM
   for f in "${PIDFILES[@]}"; do
     [ -s "$f" ] || continue
-    pid=$(tr -dc '0-9' <"$f")
+    pid=$(tr -dc '0-9' <"$f" 2>/dev/null || true)
     if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi
   done
   for f in "${PIDFILES[@]}"; do
     pid=""
-    [ -s "$f" ] && pid=$(tr -dc '0-9' <"$f")
+    [ -s "$f" ] && pid=$(tr -dc '0-9' <"$f" 2>/dev/null || true)
     [ -n "$pid" ] || continue
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true

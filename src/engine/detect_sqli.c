@@ -44,6 +44,8 @@
 #include "rampart/detect.h"
 #include "sqli_lexer.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #define WINDOW 64
@@ -697,20 +699,9 @@ static bool is_letter(unsigned char c)
 
 /* Is the token that would start at k (ending at the end of its run) one
  * that a shape needs? */
-static bool trigger_at(const char *input, size_t len, size_t k)
+/* Does a classified name start a shape the matcher can fire on? */
+static bool trigger_class(unsigned cls, char type, uint8_t kw)
 {
-    const unsigned char *s = (const unsigned char *)input;
-    if (k >= len || !is_letter(s[k]))
-        return false; /* every keyword and dangerous name starts with one */
-    size_t e = k + 1;
-    while (e < len && e - k <= TRIGGER_MAX && is_word_byte(s[e]))
-        e++;
-    size_t n = e - k;
-    if (n < 2 || n > TRIGGER_MAX)
-        return false;
-    char type = 0;
-    uint8_t kw = 0;
-    unsigned cls = sqli_name_class(input + k, n, &type, &kw);
     if (cls & SQLI_NAME_DANGER)
         return true;
     if (!(cls & SQLI_NAME_KEYWORD))
@@ -726,6 +717,66 @@ static bool trigger_at(const char *input, size_t len, size_t k)
     default:
         return false;
     }
+}
+
+/*
+ * Words in ordinary values (User-Agent tokens, names, ids) are almost never
+ * triggers, yet classifying each one costs a lower-casing and two binary
+ * searches. A 4096-bit set of hashes of the trigger words, built once from
+ * the lexer's own tables with trigger_class itself, rejects nearly all of
+ * them first; a set bit only sends the word on to the exact check, so the
+ * filter can never change a verdict.
+ */
+#define TRIGGER_HASH_BITS 4096u
+static uint64_t trigger_hashes[TRIGGER_HASH_BITS / 64];
+static pthread_once_t trigger_hashes_once = PTHREAD_ONCE_INIT;
+
+static unsigned word_hash(const unsigned char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (s[i] | 0x20u)) * 16777619u;
+    return (h ^ (h >> 15)) & (TRIGGER_HASH_BITS - 1);
+}
+
+static void trigger_hash_add(const char *name, void *ctx)
+{
+    (void)ctx;
+    size_t n = strlen(name);
+    char type = 0;
+    uint8_t kw = 0;
+    unsigned cls = sqli_name_class(name, n, &type, &kw);
+    if (trigger_class(cls, type, kw)) {
+        unsigned h = word_hash((const unsigned char *)name, n);
+        trigger_hashes[h / 64] |= 1ull << (h % 64);
+    }
+}
+
+static void trigger_hashes_build(void)
+{
+    sqli_names_each(trigger_hash_add, NULL);
+}
+
+/* May the word at k be a trigger? Exact for names of trigger_class. */
+static bool trigger_at(const char *input, size_t len, size_t k)
+{
+    const unsigned char *s = (const unsigned char *)input;
+    if (k >= len || !is_letter(s[k]))
+        return false; /* every keyword and dangerous name starts with one */
+    size_t e = k + 1;
+    while (e < len && e - k <= TRIGGER_MAX && is_word_byte(s[e]))
+        e++;
+    size_t n = e - k;
+    if (n < 2 || n > TRIGGER_MAX)
+        return false;
+    pthread_once(&trigger_hashes_once, trigger_hashes_build);
+    unsigned h = word_hash(s + k, n);
+    if (!(trigger_hashes[h / 64] & (1ull << (h % 64))))
+        return false;
+    char type = 0;
+    uint8_t kw = 0;
+    unsigned cls = sqli_name_class(input + k, n, &type, &kw);
+    return trigger_class(cls, type, kw);
 }
 
 /* A token starts at t: check it, and what may follow a number there. */

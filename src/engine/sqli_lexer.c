@@ -28,6 +28,7 @@
  */
 #include "sqli_lexer.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define KW_MAX 16 /* longest keyword/danger name we look up, in bytes */
@@ -183,6 +184,50 @@ static int name_cmp(const char *a, const char *b)
     return (unsigned char)*a - (unsigned char)*b;
 }
 
+/*
+ * Most words the lexer meets (User-Agent tokens, Chinese-free prose, ids)
+ * are in neither table. A bit per (first letter, length) present in either
+ * table rejects them before any search. Built once from the tables
+ * themselves, so it can never disagree with them; read-only afterwards.
+ */
+static uint32_t name_shape[26];
+static pthread_once_t name_shape_once = PTHREAD_ONCE_INIT;
+
+static void name_shape_add(const char *name)
+{
+    size_t n = strlen(name);
+    unsigned char c = (unsigned char)name[0];
+    if (c >= 'a' && c <= 'z' && n < 32)
+        name_shape[c - 'a'] |= 1u << n;
+}
+
+static void name_shape_build(void)
+{
+    for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+        name_shape_add(keywords[i].name);
+    for (size_t i = 0; i < sizeof(danger_names) / sizeof(danger_names[0]); i++)
+        name_shape_add(danger_names[i]);
+}
+
+/* False only when no table entry can have this shape. Names that do not
+ * start with a letter, or are 32 bytes or longer, always go to the search. */
+static bool name_shape_possible(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0] | 0x20;
+    if (c < 'a' || c > 'z' || n >= 32)
+        return true;
+    pthread_once(&name_shape_once, name_shape_build);
+    return (name_shape[c - 'a'] >> n) & 1u;
+}
+
+void sqli_names_each(void (*fn)(const char *name, void *ctx), void *ctx)
+{
+    for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+        fn(keywords[i].name, ctx);
+    for (size_t i = 0; i < sizeof(danger_names) / sizeof(danger_names[0]); i++)
+        fn(danger_names[i], ctx);
+}
+
 /* Binary searches over already lower-cased, NUL-terminated names. */
 static const keyword_t *keyword_search(const char *buf)
 {
@@ -219,18 +264,24 @@ static bool danger_search(const char *buf)
 static const keyword_t *keyword_find(const unsigned char *s, size_t n)
 {
     char buf[KW_MAX];
+    if (n == 0 || !name_shape_possible(s, n))
+        return NULL;
     return lower_copy(s, n, buf) ? keyword_search(buf) : NULL;
 }
 
 static bool danger_find(const unsigned char *s, size_t n)
 {
     char buf[KW_MAX];
+    if (n == 0 || !name_shape_possible(s, n))
+        return false;
     return lower_copy(s, n, buf) && danger_search(buf);
 }
 
 unsigned sqli_name_class(const char *s, size_t n, char *type, uint8_t *kw)
 {
     char buf[KW_MAX];
+    if (n == 0 || !name_shape_possible((const unsigned char *)s, n))
+        return 0;
     if (!lower_copy((const unsigned char *)s, n, buf))
         return 0;
     unsigned r = danger_search(buf) ? SQLI_NAME_DANGER : 0;

@@ -107,6 +107,10 @@ bool sqli_lexer_next(sqli_lexer_t *lx, sqli_token_t *tok);
 #define SQLI_NAME_DANGER  2u
 unsigned sqli_name_class(const char *s, size_t n, char *type, uint8_t *kw);
 
+/* Call fn with every name in the keyword and dangerous-name tables (lower
+ * case), so callers can build filters that provably cover them. */
+void sqli_names_each(void (*fn)(const char *name, void *ctx), void *ctx);
+
 /* Where the lexer ends the numeric literal starting at s[start] (a digit,
  * or '.' before one): a keyword may follow it without a space ("1union"). */
 size_t sqli_number_end(const char *s, size_t len, size_t start);

@@ -32,6 +32,7 @@ CHINESE = "我们的“服务”，很好！"
 
 GATEWAY_HTTP = """
     rampart_event_sink unix:{prefix}/events.sock;
+    log_format rid '$request_id $status';
 
     upstream backend {
         server {upstream};
@@ -72,6 +73,11 @@ GATEWAY_HTTP = """
         location /stream/ {
             rampart_request_body streaming;
             proxy_request_buffering off;
+            proxy_pass http://backend;
+        }
+
+        location /rid/ {
+            access_log {prefix}/rid.log rid;
             proxy_pass http://backend;
         }
 
@@ -195,6 +201,20 @@ class Passthrough(unittest.TestCase):
         self.assertTrue(rid and rid != "client-made-up",
                         "client X-Request-Id reached the upstream: %r" % rid)
         self.assertRegex(rid, r"^[0-9a-f]{32}$")
+
+    def test_access_log_request_id_is_rampart_id(self):
+        r = GW.request("GET", "/rid/x?q=1", headers={"X-Request-Id": "client-made-up"})
+        self.assertEqual(r.status, 200)
+        rid = r.header("X-Echo-Request-Id")
+        self.assertRegex(rid or "", r"^[0-9a-f]{32}$")
+        deadline = time.time() + 5
+        logged = ""
+        while time.time() < deadline and rid not in logged:
+            time.sleep(0.05)
+            with open(GW.path("rid.log")) as f:
+                logged = f.read()
+        self.assertIn("%s 200" % rid, logged, "access log's $request_id differs from the "
+                      "id sent upstream: %r" % logged)
 
     def test_duplicate_request_ids_replaced(self):
         data = (b"GET /echo/rid2 HTTP/1.1\r\nHost: x\r\nX-Request-Id: one\r\n"
