@@ -30,7 +30,6 @@
  * RP_FIELD_TRUNCATED, and parsing goes on. A limit of 0 means no limit.
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "body.h"
@@ -219,10 +218,19 @@ static rp_status_t value_begin(json_t *j)
     frame_t *f = &j->stack[j->depth - 1];
     if (f->is_obj)
         return RP_OK;
+    /* ".<index>", written by hand: this runs for every array element and
+     * snprintf's setup cost dominated it. */
     char num[24];
-    int n = snprintf(num, sizeof(num), "%s%zu", j->depth > 1 ? "." : "", f->index);
+    char *e = num + sizeof(num), *d = e;
+    size_t idx = f->index;
+    do {
+        *--d = (char)('0' + idx % 10);
+        idx /= 10;
+    } while (idx);
+    if (j->depth > 1)
+        *--d = '.';
     path_cut(j, f->prefix);
-    if (rp_abuf_append(&j->path, num, (size_t)n) != 0)
+    if (rp_abuf_append(&j->path, d, (size_t)(e - d)) != 0)
         return jnomem(j);
     return path_check(j);
 }
@@ -645,6 +653,13 @@ static rp_status_t json_feed(rp_body_proc_t *p, const char *data, size_t len)
             }
         }
         unsigned char c = s[i];
+        if (is_ws(c) && j->state != J_STRING && j->state != J_NUMBER && j->state != J_LITERAL &&
+            j->state != J_BOM) {
+            /* Pretty-printed bodies are mostly indentation: skip it whole. */
+            while (++i < len && is_ws(s[i]))
+                ;
+            continue;
+        }
         switch (j->state) {
         case J_STRING:
             st = string_byte(j, c);

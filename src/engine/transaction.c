@@ -93,8 +93,12 @@ const char *rp_tx_request_id(const rp_tx_t *tx)
         char *id = rp_arena_alloc(tx->arena, 33);
         if (!id)
             return "";
-        for (int i = 0; i < 16; i++)
-            snprintf(id + 2 * i, 3, "%02x", raw[i]);
+        static const char hex[] = "0123456789abcdef";
+        for (int i = 0; i < 16; i++) {
+            id[2 * i] = hex[raw[i] >> 4];
+            id[2 * i + 1] = hex[raw[i] & 15];
+        }
+        id[32] = '\0';
         ((rp_tx_t *)tx)->request_id = id;
     }
     return tx->request_id;
