@@ -8,6 +8,7 @@ own prefix (see harness.py). RP_KEEP_PREFIX=1 keeps the prefixes for a look.
 import json
 import os
 import socket
+import subprocess
 import threading
 import time
 import unittest
@@ -368,6 +369,21 @@ class Events(unittest.TestCase):
         st = ng.status()
         self.assertEqual(st["events_sent"], 5, st)
         self.assertEqual(st["events_dropped"], 0, st)
+        # log rotation: rename, reopen (USR1), the next event lands in a new file
+        os.rename(ng.path("events.jsonl"), ng.path("events.jsonl.1"))
+        subprocess.run(ng._cmd("-s", "reopen"), check=True, capture_output=True)
+        time.sleep(0.3)
+        r = ng.request("GET", "/detect/rotated?q=%s" % q(SQLI2))
+        rid = r.header("X-Echo-Request-Id")
+        deadline = time.time() + 5
+        got = []
+        while time.time() < deadline and rid not in got:
+            time.sleep(0.05)
+            if os.path.exists(ng.path("events.jsonl")):
+                got = [e.get("request_id") for e in harness.read_jsonl(ng.path("events.jsonl"))]
+        self.assertEqual(got, [rid], "after reopen the event must go to the new file")
+        old = [e.get("request_id") for e in harness.read_jsonl(ng.path("events.jsonl.1"))]
+        self.assertEqual(len(old), 5)
         ng.cleanup()
 
     def test_drops_counted_not_blocking(self):
