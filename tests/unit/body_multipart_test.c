@@ -22,206 +22,9 @@
      : ((flags)&RP_FIELD_FILE)  ? RP_SRC_FILENAME                                                  \
                                 : RP_SRC_MULTIPART)
 #define NEW_PROC(a, lim, fn, ctx) rp_body_multipart_new(a, lim, "XyZ", 3, fn, ctx)
-#define FREE_PROC(p)              ((void)(p))
+#define EXTRA_FLAG_NAMES          {RP_FIELD_CONTENT, "CONTENT"},
 
-/* --- harness: run a processor over an input in a given split, record the
- * fields as text lines "name=value [FLAGS]" so rows can state them exactly */
-
-typedef struct {
-    char log[16384];
-    size_t len;
-    int overflow;
-    rp_status_t stop_with; /* callback verdict to return after stop_after */
-    size_t stop_after;
-    size_t seen;
-} sink_t;
-
-static void sink_put(sink_t *s, const char *p, size_t n)
-{
-    if (s->len + n >= sizeof(s->log)) {
-        s->overflow = 1;
-        return;
-    }
-    memcpy(s->log + s->len, p, n);
-    s->len += n;
-    s->log[s->len] = '\0';
-}
-
-static void sink_esc(sink_t *s, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        char b[8];
-        if (c < 0x20 || c >= 0x7f || c == '\\') {
-            snprintf(b, sizeof(b), "\\x%02x", c);
-            sink_put(s, b, 4);
-        } else {
-            sink_put(s, (const char *)&c, 1);
-        }
-    }
-}
-
-static const struct {
-    unsigned bit;
-    const char *name;
-} flag_names[] = {
-    {RP_FIELD_FILE, "FILE"},
-    {RP_FIELD_ENTITY_DECL, "ENTITY"},
-    {RP_FIELD_BAD_ESCAPE, "BADESC"},
-    {RP_FIELD_TRUNCATED, "TRUNC"},
-    {RP_FIELD_KEY_ONLY, "KEY"},
-    {RP_FIELD_CONTENT, "CONTENT"},
-    {RP_ARG_BAD_ENCODING, "BADENC"},
-    {RP_ARG_DOUBLE_ENCODED, "DOUBLE"},
-    {RP_ARG_UNICODE_ENCODED, "UNICODE"},
-    {RP_ARG_INVALID_UTF8, "INVUTF8"},
-    {RP_ARG_OVERLONG_UTF8, "OVERLONG"},
-    {RP_ARG_NUL, "NUL"},
-};
-
-static rp_status_t sink_field(void *ctx, rp_source_t src, const char *name, size_t name_len,
-                              const char *value, size_t value_len, unsigned flags)
-{
-    sink_t *s = ctx;
-    /* The contract: both strings NUL-terminated at their length. */
-    assert_int_equal(name[name_len], '\0');
-    assert_int_equal(value[value_len], '\0');
-    assert_int_equal(src, EXPECTED_SOURCE(flags));
-    sink_esc(s, name, name_len);
-    sink_put(s, "=", 1);
-    sink_esc(s, value, value_len);
-    if (flags) {
-        const char *sep = " [";
-        for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
-            if (flags & flag_names[i].bit) {
-                sink_put(s, sep, strlen(sep));
-                sink_put(s, flag_names[i].name, strlen(flag_names[i].name));
-                sep = "+";
-                flags &= ~flag_names[i].bit;
-            }
-        }
-        assert_int_equal(flags, 0); /* no undocumented bit */
-        sink_put(s, "]", 1);
-    }
-    sink_put(s, "\n", 1);
-    s->seen++;
-    if (s->stop_after && s->seen >= s->stop_after)
-        return s->stop_with;
-    return RP_OK;
-}
-
-typedef struct {
-    rp_status_t status;
-    const char *reason;
-    sink_t sink;
-} run_t;
-
-/* Feed in pieces: split1/split2 are cut points (0 = none); step > 0 feeds
- * that many bytes at a time instead. */
-static void run_split(const char *in, size_t len, const rp_body_limits_t *lim, size_t split1,
-                      size_t split2, size_t step, run_t *r)
-{
-    memset(r, 0, sizeof(*r));
-    rp_arena_t *a = rp_arena_new(0, 0);
-    assert_non_null(a);
-    rp_body_proc_t *p = NEW_PROC(a, lim, sink_field, &r->sink);
-    assert_non_null(p);
-    rp_status_t st = RP_OK;
-    size_t cuts[4] = {0}, n = 0;
-    if (split1 && split1 < len)
-        cuts[n++] = split1;
-    if (split2 > split1 && split2 < len)
-        cuts[n++] = split2;
-    cuts[n++] = len;
-    size_t off = 0;
-    if (step) {
-        while (st == RP_OK && off < len) {
-            size_t k = len - off < step ? len - off : step;
-            st = p->feed(p, in + off, k);
-            off += k;
-        }
-    } else {
-        for (size_t i = 0; i < n && st == RP_OK; i++) {
-            st = p->feed(p, in + off, cuts[i] - off);
-            off = cuts[i];
-        }
-    }
-    if (st == RP_OK)
-        st = p->finish(p);
-    r->status = st;
-    r->reason = p->reason;
-    if (st == RP_ERROR || st == RP_LIMIT || st == RP_NOMEM)
-        assert_non_null(r->reason);
-    FREE_PROC(p);
-    rp_arena_free(a);
-}
-
-/* Whole, split at every byte, split at every pair of bytes for short
- * inputs, and byte by byte: all must give the same fields and verdict. */
-static void check_invariance(const char *in, size_t len, const rp_body_limits_t *lim,
-                             const char *want_log, rp_status_t want_status, const char *label)
-{
-    static run_t base, r;
-    run_split(in, len, lim, 0, 0, 0, &base);
-    if (base.status != want_status || strcmp(base.sink.log, want_log) != 0) {
-        print_error("%s: status %d (%s)\n--- got:\n%s--- want:\n%s", label, base.status,
-                    base.reason ? base.reason : "", base.sink.log, want_log);
-        fail();
-    }
-    assert_false(base.sink.overflow);
-    for (size_t k = 1; k < len; k++) {
-        run_split(in, len, lim, k, 0, 0, &r);
-        if (r.status != base.status || strcmp(r.sink.log, base.sink.log) != 0) {
-            print_error("%s: split at %zu: status %d\n%s", label, k, r.status, r.sink.log);
-            fail();
-        }
-        assert_string_equal(r.reason ? r.reason : "", base.reason ? base.reason : "");
-    }
-    if (len <= 96) {
-        for (size_t k = 1; k < len; k++) {
-            for (size_t m = k + 1; m < len; m++) {
-                run_split(in, len, lim, k, m, 0, &r);
-                if (r.status != base.status || strcmp(r.sink.log, base.sink.log) != 0) {
-                    print_error("%s: split at %zu,%zu: status %d\n%s", label, k, m, r.status,
-                                r.sink.log);
-                    fail();
-                }
-            }
-        }
-    }
-    for (size_t step = 1; step <= 7; step++) {
-        run_split(in, len, lim, 0, 0, step, &r);
-        if (r.status != base.status || strcmp(r.sink.log, base.sink.log) != 0) {
-            print_error("%s: step %zu: status %d\n%s", label, step, r.status, r.sink.log);
-            fail();
-        }
-    }
-}
-
-/* Out-of-memory on every path: cap the arena at every size up to what a
- * normal run uses; the processor must answer RP_NOMEM (or succeed), never
- * crash, and NULL from the constructor is allowed. */
-static void check_nomem(const char *in, size_t len, const rp_body_limits_t *lim)
-{
-    for (size_t cap = 64; cap < 64 * 1024; cap += cap / 8 + 16) {
-        rp_arena_t *a = rp_arena_new(64, cap);
-        if (!a)
-            continue;
-        sink_t s;
-        memset(&s, 0, sizeof(s));
-        rp_body_proc_t *p = NEW_PROC(a, lim, sink_field, &s);
-        if (p) {
-            rp_status_t st = RP_OK;
-            for (size_t i = 0; i < len && st == RP_OK; i += 3)
-                st = p->feed(p, in + i, len - i < 3 ? len - i : 3);
-            if (st == RP_OK)
-                st = p->finish(p);
-            assert_true(st == RP_OK || st == RP_NOMEM || st == RP_ERROR || st == RP_LIMIT);
-            FREE_PROC(p);
-        }
-        rp_arena_free(a);
-    }
-}
+#include "body_harness.h"
 
 static const rp_body_limits_t deflim = {
     .max_depth = 8, .max_fields = 100, .max_field_size = 64, .max_name_size = 32};
@@ -388,10 +191,9 @@ static void test_header_limit(void **state)
 static void test_file_content_bounded(void **state)
 {
     (void)state;
-    rp_arena_t *a = rp_arena_new(0, 0);
+    rp_arena_t *a;
     sink_t s;
-    memset(&s, 0, sizeof(s));
-    rp_body_proc_t *p = rp_body_multipart_new(a, &deflim, "XyZ", 3, sink_field, &s);
+    rp_body_proc_t *p = open_proc(&a, &deflim, &s);
     const char *head = B CD "name=\"up\"; filename=\"big.bin\"\r\n\r\n";
     assert_int_equal(p->feed(p, head, strlen(head)), RP_OK);
     char chunk[4096];
@@ -482,17 +284,9 @@ static void test_boundary(void **state)
 static void test_callback_stops(void **state)
 {
     (void)state;
-    rp_arena_t *a = rp_arena_new(0, 0);
-    sink_t s;
-    memset(&s, 0, sizeof(s));
-    s.stop_after = 1;
-    s.stop_with = RP_BLOCK;
-    rp_body_proc_t *p = rp_body_multipart_new(a, &deflim, "XyZ", 3, sink_field, &s);
-    const char *in = B CD "name=a; filename=x.php\r\n\r\n1\r\n" B CD "name=b\r\n\r\n2" END;
-    assert_int_equal(p->feed(p, in, strlen(in)), RP_BLOCK);
-    assert_int_equal(p->finish(p), RP_BLOCK);
-    assert_string_equal(s.log, "a=x.php [FILE]\n");
-    rp_arena_free(a);
+    check_callback_stops(&deflim, 1,
+                         B CD "name=a; filename=x.php\r\n\r\n1\r\n" B CD "name=b\r\n\r\n2" END,
+                         NULL, "a=x.php [FILE]\n");
 }
 
 static void test_nomem(void **state)

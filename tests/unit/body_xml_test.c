@@ -26,215 +26,12 @@
 #define NEW_PROC(a, lim, fn, ctx) rp_body_xml_new(a, lim, fn, ctx)
 #define FREE_PROC(p)              rp_body_xml_abort(p)
 
-/* --- harness: run a processor over an input in a given split, record the
- * fields as text lines "name=value [FLAGS]" so rows can state them exactly */
-
-typedef struct {
-    char log[16384];
-    size_t len;
-    int overflow;
-    rp_status_t stop_with; /* callback verdict to return after stop_after */
-    size_t stop_after;
-    size_t seen;
-} sink_t;
-
-static void sink_put(sink_t *s, const char *p, size_t n)
-{
-    if (s->len + n >= sizeof(s->log)) {
-        s->overflow = 1;
-        return;
-    }
-    memcpy(s->log + s->len, p, n);
-    s->len += n;
-    s->log[s->len] = '\0';
-}
-
-static void sink_esc(sink_t *s, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        char b[8];
-        if (c < 0x20 || c >= 0x7f || c == '\\') {
-            snprintf(b, sizeof(b), "\\x%02x", c);
-            sink_put(s, b, 4);
-        } else {
-            sink_put(s, (const char *)&c, 1);
-        }
-    }
-}
-
-static const struct {
-    unsigned bit;
-    const char *name;
-} flag_names[] = {
-    {RP_FIELD_FILE, "FILE"},
-    {RP_FIELD_ENTITY_DECL, "ENTITY"},
-    {RP_FIELD_BAD_ESCAPE, "BADESC"},
-    {RP_FIELD_TRUNCATED, "TRUNC"},
-    {RP_FIELD_KEY_ONLY, "KEY"},
-    {RP_ARG_BAD_ENCODING, "BADENC"},
-    {RP_ARG_DOUBLE_ENCODED, "DOUBLE"},
-    {RP_ARG_UNICODE_ENCODED, "UNICODE"},
-    {RP_ARG_INVALID_UTF8, "INVUTF8"},
-    {RP_ARG_OVERLONG_UTF8, "OVERLONG"},
-    {RP_ARG_NUL, "NUL"},
-};
-
-static rp_status_t sink_field(void *ctx, rp_source_t src, const char *name, size_t name_len,
-                              const char *value, size_t value_len, unsigned flags)
-{
-    sink_t *s = ctx;
-    /* The contract: both strings NUL-terminated at their length. */
-    assert_int_equal(name[name_len], '\0');
-    assert_int_equal(value[value_len], '\0');
-    assert_int_equal(src, EXPECTED_SOURCE(flags));
-    sink_esc(s, name, name_len);
-    sink_put(s, "=", 1);
-    sink_esc(s, value, value_len);
-    if (flags) {
-        const char *sep = " [";
-        for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
-            if (flags & flag_names[i].bit) {
-                sink_put(s, sep, strlen(sep));
-                sink_put(s, flag_names[i].name, strlen(flag_names[i].name));
-                sep = "+";
-                flags &= ~flag_names[i].bit;
-            }
-        }
-        assert_int_equal(flags, 0); /* no undocumented bit */
-        sink_put(s, "]", 1);
-    }
-    sink_put(s, "\n", 1);
-    s->seen++;
-    if (s->stop_after && s->seen >= s->stop_after)
-        return s->stop_with;
-    return RP_OK;
-}
-
-typedef struct {
-    rp_status_t status;
-    const char *reason;
-    sink_t sink;
-} run_t;
-
-/* Feed in pieces: split1/split2 are cut points (0 = none); step > 0 feeds
- * that many bytes at a time instead. */
-static void run_split(const char *in, size_t len, const rp_body_limits_t *lim, size_t split1,
-                      size_t split2, size_t step, run_t *r)
-{
-    memset(r, 0, sizeof(*r));
-    rp_arena_t *a = rp_arena_new(0, 0);
-    assert_non_null(a);
-    rp_body_proc_t *p = NEW_PROC(a, lim, sink_field, &r->sink);
-    assert_non_null(p);
-    rp_status_t st = RP_OK;
-    size_t cuts[4] = {0}, n = 0;
-    if (split1 && split1 < len)
-        cuts[n++] = split1;
-    if (split2 > split1 && split2 < len)
-        cuts[n++] = split2;
-    cuts[n++] = len;
-    size_t off = 0;
-    if (step) {
-        while (st == RP_OK && off < len) {
-            size_t k = len - off < step ? len - off : step;
-            st = p->feed(p, in + off, k);
-            off += k;
-        }
-    } else {
-        for (size_t i = 0; i < n && st == RP_OK; i++) {
-            st = p->feed(p, in + off, cuts[i] - off);
-            off = cuts[i];
-        }
-    }
-    if (st == RP_OK)
-        st = p->finish(p);
-    r->status = st;
-    r->reason = p->reason;
-    if (st == RP_ERROR || st == RP_LIMIT || st == RP_NOMEM)
-        assert_non_null(r->reason);
-    FREE_PROC(p);
-    rp_arena_free(a);
-}
-
-/* Whole, split at every byte, split at every pair of bytes for short
- * inputs, and byte by byte: all must give the same fields and verdict. */
-static void check_invariance(const char *in, size_t len, const rp_body_limits_t *lim,
-                             const char *want_log, rp_status_t want_status, const char *label)
-{
-    static run_t base, r;
-    run_split(in, len, lim, 0, 0, 0, &base);
-    if (base.status != want_status || strcmp(base.sink.log, want_log) != 0) {
-        print_error("%s: status %d (%s)\n--- got:\n%s--- want:\n%s", label, base.status,
-                    base.reason ? base.reason : "", base.sink.log, want_log);
-        fail();
-    }
-    assert_false(base.sink.overflow);
-    for (size_t k = 1; k < len; k++) {
-        run_split(in, len, lim, k, 0, 0, &r);
-        if (r.status != base.status || strcmp(r.sink.log, base.sink.log) != 0) {
-            print_error("%s: split at %zu: status %d\n%s", label, k, r.status, r.sink.log);
-            fail();
-        }
-        assert_string_equal(r.reason ? r.reason : "", base.reason ? base.reason : "");
-    }
-    if (len <= 96) {
-        for (size_t k = 1; k < len; k++) {
-            for (size_t m = k + 1; m < len; m++) {
-                run_split(in, len, lim, k, m, 0, &r);
-                if (r.status != base.status || strcmp(r.sink.log, base.sink.log) != 0) {
-                    print_error("%s: split at %zu,%zu: status %d\n%s", label, k, m, r.status,
-                                r.sink.log);
-                    fail();
-                }
-            }
-        }
-    }
-    for (size_t step = 1; step <= 7; step++) {
-        run_split(in, len, lim, 0, 0, step, &r);
-        if (r.status != base.status || strcmp(r.sink.log, base.sink.log) != 0) {
-            print_error("%s: step %zu: status %d\n%s", label, step, r.status, r.sink.log);
-            fail();
-        }
-    }
-}
-
-/* Out-of-memory on every path: cap the arena at every size up to what a
- * normal run uses; the processor must answer RP_NOMEM (or succeed), never
- * crash, and NULL from the constructor is allowed. */
-static void check_nomem(const char *in, size_t len, const rp_body_limits_t *lim)
-{
-    for (size_t cap = 64; cap < 64 * 1024; cap += cap / 8 + 16) {
-        rp_arena_t *a = rp_arena_new(64, cap);
-        if (!a)
-            continue;
-        sink_t s;
-        memset(&s, 0, sizeof(s));
-        rp_body_proc_t *p = NEW_PROC(a, lim, sink_field, &s);
-        if (p) {
-            rp_status_t st = RP_OK;
-            for (size_t i = 0; i < len && st == RP_OK; i += 3)
-                st = p->feed(p, in + i, len - i < 3 ? len - i : 3);
-            if (st == RP_OK)
-                st = p->finish(p);
-            assert_true(st == RP_OK || st == RP_NOMEM || st == RP_ERROR || st == RP_LIMIT);
-            FREE_PROC(p);
-        }
-        rp_arena_free(a);
-    }
-}
+#include "body_harness.h"
 
 static const rp_body_limits_t deflim = {
     .max_depth = 16, .max_fields = 100, .max_field_size = 64, .max_name_size = 48};
 static const rp_body_limits_t small = {
     .max_depth = 2, .max_fields = 3, .max_field_size = 4, .max_name_size = 8};
-
-typedef struct {
-    const char *in;
-    const rp_body_limits_t *lim;
-    rp_status_t status;
-    const char *fields;
-} xml_case_t;
 
 #define E RP_ERROR
 #define L RP_LIMIT
@@ -242,7 +39,7 @@ typedef struct {
     "<?xml version=\"1.0\"?>\n<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">"  \
     "<s:Body><login><user>admin' --</user><pass>x</pass></login></s:Body></s:Envelope>"
 
-static const xml_case_t cases[] = {
+static const body_case_t cases[] = {
     {"", &deflim, RP_OK, ""},
     {"<a>1</a>", &deflim, RP_OK, "a=1\n"},
     {SOAP, &deflim, RP_OK, "Envelope.Body.login.user=admin' --\nEnvelope.Body.login.pass=x\n"},
@@ -308,12 +105,8 @@ static const xml_case_t cases[] = {
 static void test_table(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char label[32];
-        snprintf(label, sizeof(label), "xml row %zu", i);
-        check_invariance(cases[i].in, strlen(cases[i].in), cases[i].lim, cases[i].fields,
-                         cases[i].status, label);
-    }
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        check_row("xml", i, &cases[i], strlen(cases[i].in));
 }
 
 static void test_reasons(void **state)
@@ -333,12 +126,11 @@ static void test_reasons(void **state)
 static void test_markup_bounded(void **state)
 {
     (void)state;
-    rp_arena_t *a = rp_arena_new(0, 0);
-    sink_t s;
-    memset(&s, 0, sizeof(s));
     rp_body_limits_t lim = deflim;
     lim.max_field_size = 1024;
-    rp_body_proc_t *p = rp_body_xml_new(a, &lim, sink_field, &s);
+    rp_arena_t *a;
+    sink_t s;
+    rp_body_proc_t *p = open_proc(&a, &lim, &s);
     char chunk[4096];
     memset(chunk, 'x', sizeof(chunk));
     rp_status_t st = p->feed(p, "<a><!--", 7);
@@ -354,15 +146,11 @@ static void test_markup_bounded(void **state)
 static void test_long_text(void **state)
 {
     (void)state;
-    rp_arena_t *a = rp_arena_new(0, 0);
+    rp_arena_t *a;
     sink_t s;
-    memset(&s, 0, sizeof(s));
-    rp_body_proc_t *p = rp_body_xml_new(a, &deflim, sink_field, &s);
-    char chunk[4096];
-    memset(chunk, 'x', sizeof(chunk));
+    rp_body_proc_t *p = open_proc(&a, &deflim, &s);
     assert_int_equal(p->feed(p, "<a>", 3), RP_OK);
-    for (int i = 0; i < 1000; i++)
-        assert_int_equal(p->feed(p, chunk, sizeof(chunk)), RP_OK);
+    feed_filler(p, 'x', 1000);
     assert_int_equal(p->feed(p, "</a>", 4), RP_OK);
     assert_int_equal(p->finish(p), RP_OK);
     assert_true(rp_arena_used(a) < 16 * 1024);
@@ -375,10 +163,9 @@ static void test_long_text(void **state)
 static void test_abort(void **state)
 {
     (void)state;
-    rp_arena_t *a = rp_arena_new(0, 0);
+    rp_arena_t *a;
     sink_t s;
-    memset(&s, 0, sizeof(s));
-    rp_body_proc_t *p = rp_body_xml_new(a, &deflim, sink_field, &s);
+    rp_body_proc_t *p = open_proc(&a, &deflim, &s);
     assert_int_equal(p->feed(p, "<a><b>1</b>", 11), RP_OK);
     rp_body_xml_abort(p);
     rp_body_xml_abort(p);
@@ -396,17 +183,7 @@ static void test_abort(void **state)
 static void test_callback_stops(void **state)
 {
     (void)state;
-    rp_arena_t *a = rp_arena_new(0, 0);
-    sink_t s;
-    memset(&s, 0, sizeof(s));
-    s.stop_after = 1;
-    s.stop_with = RP_BLOCK;
-    rp_body_proc_t *p = rp_body_xml_new(a, &deflim, sink_field, &s);
-    assert_int_equal(p->feed(p, "<a><b>1</b><c>2</c></a>", 23), RP_BLOCK);
-    assert_int_equal(p->finish(p), RP_BLOCK);
-    assert_string_equal(s.log, "a.b=1\n");
-    rp_body_xml_abort(p);
-    rp_arena_free(a);
+    check_callback_stops(&deflim, 1, "<a><b>1</b><c>2</c></a>", NULL, "a.b=1\n");
 }
 
 /* libxml2 must not print: errors go to our handler only. */
