@@ -17,7 +17,11 @@
  *      tokens. Anchors are where SQL can resume after the break-out: the
  *      context closure (or, bare, the first value), and — so that a payload
  *      deep in a long value is still seen — every later string literal,
- *      every UNION, and every ';' after a value.
+ *      every UNION, and every ';' after a value. A few shapes that are SQL
+ *      whatever precedes them ("and 5=5", "order by 1--", a nested
+ *      "randomblob(9)", "+(select .. where ..)") are tried at every token
+ *      (match_anywhere), since scanners keep the original value as a
+ *      prefix ("test AND 7724=7724").
  *
  * The shapes are written from the SQL grammar rather than as a list of
  * fingerprints: "a logical operator followed by a comparison or a call",
@@ -149,6 +153,23 @@ static bool call_plausible(const toks_t *v, size_t i)
     return c == ',' || c == ')' || c == SQLI_T_OP || c == SQLI_T_LOGIC;
 }
 
+/* Arguments starting at a that only code writes: "(5)", "(1,md5(1))",
+ * "('a')", "(500000000/2)", "(char(65))"; not "(s)", "(8 hours)", "()". */
+static bool args_strict(const toks_t *v, size_t a)
+{
+    if (at_end(v, a))
+        return false;
+    char c = v->t[a].type;
+    if (c == '(' || c == SQLI_T_FUNC || c == SQLI_T_VERB)
+        return true;
+    if (c != SQLI_T_NUMBER && c != SQLI_T_STRING && c != SQLI_T_VAR)
+        return false;
+    if (at_end(v, a + 1))
+        return true;
+    c = v->t[a + 1].type;
+    return c == ',' || c == ')' || c == SQLI_T_OP;
+}
+
 /* What may follow an item of a select list. */
 static bool select_item_follow(const toks_t *v, size_t i)
 {
@@ -188,6 +209,10 @@ static bool select_plausible(const toks_t *v, size_t i)
         return true;
     if (t->type == SQLI_T_FUNC)
         return call_plausible(v, j) || select_item_follow(v, operand_end(v, j));
+    /* SQLite's like(), glob(), MySQL's mod(): operator words called as
+     * functions, "select like(char(65),upper(hex(randomblob(9))))". */
+    if (t->type == SQLI_T_OP && t->kw == SQLI_KW_OTHER && at(v, j + 1, '('))
+        return args_strict(v, j + 2);
     size_t e = operand_end(v, j);
     return e && select_item_follow(v, e);
 }
@@ -460,6 +485,203 @@ static size_t match_at(const toks_t *v, size_t a, anchor_mode_t mode)
     }
 }
 
+/* ---- shapes anywhere in the value ------------------------------------- */
+
+/* The shapes above need the break-out to sit exactly at an anchor. Scanners
+ * (sqlmap first of all) prefix their payloads with the original value
+ * ("test AND 7724=7724", "test) ORDER BY 1--", "test]-(SELECT 0 WHERE ..."),
+ * and the database may well read that prefix as a column name or a closed
+ * literal. The shapes below are therefore tried at every token, and are
+ * written so that each one is SQL on its own, whatever precedes it:
+ *   - a logical operator, then a comparison of two literals, or of a
+ *     literal with a call or a parenthesised expression:
+ *     "and 7724=7724", "or not 'a'='a", "&& 3=(select ...)",
+ *     "and 3547=like(char(65),...)";
+ *   - ORDER BY / GROUP BY of column numbers, then a truncating comment or
+ *     ';': "order by 1--", "group by 1,2#";
+ *   - an attack-only call (sleep, pg_sleep, benchmark, randomblob,
+ *     dbms_pipe.receive_message...) with code-like arguments in an
+ *     expression position: an argument of another call, or an operand;
+ *   - an operator, then a parenthesised sub-select that has a FROM, a
+ *     WHERE or a call: "+(select x where 1=1 ...)", "||(select 1 from t)".
+ * English has "and", "or", "order by" and "select", but not followed by
+ * "5=5", "2--" or "(char(65),...)". */
+
+/* A literal compared with something, starting at k: the right-hand side is
+ * another literal, a call with code-like arguments, a sub-select, or a
+ * parenthesised expression. Returns the index after it, or 0. */
+static size_t literal_comparison(const toks_t *v, size_t k)
+{
+    if (!at(v, k, SQLI_T_NUMBER) && !at(v, k, SQLI_T_STRING))
+        return 0;
+    if (!is_comparison(v, k + 1))
+        return 0;
+    size_t r = k + 2;
+    if (at(v, r, SQLI_T_OP) && v->t[r].kw == SQLI_KW_OTHER && at(v, r + 1, '('))
+        return args_strict(v, r + 2) ? r + 2 : 0; /* "=like(char(65),...)" */
+    if (at_end(v, r))
+        return 0;
+    switch (v->t[r].type) {
+    case SQLI_T_NUMBER:
+    case SQLI_T_STRING:
+        return r + 1;
+    case SQLI_T_FUNC:
+        return at(v, r + 1, '(') && args_strict(v, r + 2) ? r + 2 : 0;
+    case '(':
+        return args_strict(v, r + 1) ? r + 1 : 0;
+    case SQLI_T_VERB:
+        return at_kw(v, r, SQLI_T_VERB, SQLI_KW_SELECT) && select_plausible(v, r) ? r + 1 : 0;
+    default:
+        return 0;
+    }
+}
+
+/* literal_comparison with = != <> LIKE...: prose compares with < and >. */
+static size_t equality(const toks_t *v, size_t k)
+{
+    if (!at(v, k + 1, SQLI_T_OP) || v->t[k + 1].kw == '<' || v->t[k + 1].kw == '>')
+        return 0;
+    return literal_comparison(v, k);
+}
+
+/* A sub-select at j (SELECT) that is a query rather than a phrase: its
+ * list reads as SQL and, before its group closes, it has a FROM, a WHERE,
+ * a CASE or a call. */
+static bool select_strong(const toks_t *v, size_t j)
+{
+    if (!select_plausible(v, j))
+        return false;
+    size_t depth = 0;
+    for (size_t i = j + 1; i < v->n && i < j + HALF; i++) {
+        const sqli_token_t *t = &v->t[i];
+        if (t->type == '(') {
+            depth++;
+        } else if (t->type == ')') {
+            if (depth-- == 0)
+                return false;
+        } else if (t->type == ';') {
+            return false;
+        } else if ((t->type == SQLI_T_KEYWORD &&
+                    (t->kw == SQLI_KW_FROM || t->kw == SQLI_KW_WHERE || t->kw == SQLI_KW_CASE)) ||
+                   (t->type == SQLI_T_FUNC && call_plausible(v, i))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* An attack-only call at a in an expression position. */
+static size_t danger_in_expr(const toks_t *v, size_t a)
+{
+    const sqli_token_t *t = &v->t[a];
+    if ((t->flags & (SQLI_TF_DANGER | SQLI_TF_MEMBER)) != SQLI_TF_DANGER || a == 0 ||
+        !at(v, a + 1, '(') || !args_strict(v, a + 2))
+        return 0;
+    switch (v->t[a - 1].type) {
+    case SQLI_T_OP:
+    case SQLI_T_LOGIC:
+    case ',':
+    case SQLI_T_VERB:
+        return a + 2;
+    case SQLI_T_KEYWORD:
+        /* "from pg_sleep(5)", "then sleep(5)"; not "the function sleep(1)" */
+        return v->t[a - 1].kw != SQLI_KW_OBJECT ? a + 2 : 0;
+    case '(':
+        /* an argument: "hex(randomblob(9))", "like(sleep(5))", "select(sleep(5))" */
+        return a >= 2 && (at(v, a - 2, SQLI_T_FUNC) || at(v, a - 2, SQLI_T_OP) ||
+                          at(v, a - 2, SQLI_T_KEYWORD) || at(v, a - 2, SQLI_T_VERB))
+                   ? a + 2
+                   : 0;
+    default:
+        return 0;
+    }
+}
+
+/* An operator at a, then a parenthesised sub-select. */
+static size_t operator_subselect(const toks_t *v, size_t a)
+{
+    size_t j = skip(v, a + 1, '(');
+    return j > a + 1 && at_kw(v, j, SQLI_T_VERB, SQLI_KW_SELECT) && select_strong(v, j) ? j + 1 : 0;
+}
+
+/* A call whose first argument is a comparison of literals: the
+ * conditionals of blind injection, "if(1=1,sleep(5),0)", "make_set(3=4,1)",
+ * "iif(2=3,1,1/0)". A doubled "==" is program code ("assert(1==1)"). */
+static size_t conditional_call(const toks_t *v, size_t k)
+{
+    if (!at(v, k, SQLI_T_FUNC) || !at(v, k + 1, '(') ||
+        (at(v, k + 3, SQLI_T_OP) && v->t[k + 3].len == 2 && v->t[k + 3].kw == '='))
+        return 0;
+    return equality(v, skip(v, k + 1, '('));
+}
+
+static size_t match_anywhere(const toks_t *v, size_t a)
+{
+    const sqli_token_t *t = &v->t[a];
+    size_t j;
+    switch (t->type) {
+    case SQLI_T_LOGIC:
+        /* "and 1=1", "or (3=3", "and make_set(1=2,2)", "||(select ...)" */
+        j = skip(v, a + 1, '(');
+        if (at(v, j, SQLI_T_FUNC))
+            return conditional_call(v, j);
+        j = equality(v, j);
+        return j ? j : operator_subselect(v, a);
+    case SQLI_T_OP:
+    case ',':
+        return operator_subselect(v, a);
+    case SQLI_T_KEYWORD:
+        switch (t->kw) {
+        case SQLI_KW_ORDER:
+            if (!at(v, a + 1, SQLI_T_NUMBER))
+                return 0;
+            j = a + 2;
+            while (at(v, j, ',') && at(v, j + 1, SQLI_T_NUMBER))
+                j += 2;
+            if (at_kw(v, j, SQLI_T_KEYWORD, SQLI_KW_OTHER))
+                j++; /* ASC, DESC */
+            /* The comment touches the number ("1--", "1#"): prose puts
+             * spaces around a dash ("order by 2 -- see notes"). */
+            if (at(v, j, SQLI_T_COMMENT) && v->t[j].pos == v->t[j - 1].pos + v->t[j - 1].len)
+                return j + 1;
+            return at(v, j, ';') ? j + 1 : 0;
+        case SQLI_KW_WHERE:
+            /* "having 1=1", "where 5=5"; not "where 2 > 1" */
+            return equality(v, skip(v, a + 1, '('));
+        case SQLI_KW_CASE:
+            /* "case when 1=2 then", "case when (3=3)" */
+            return at(v, a + 1, SQLI_T_KEYWORD) ? equality(v, skip(v, a + 2, '(')) : 0;
+        case SQLI_KW_PROCEDURE:
+            return match_clause(v, a);
+        default:
+            return 0;
+        }
+    case SQLI_T_VERB:
+        /* "' waitfor delay '0:0:5'" with no ';' */
+        return t->kw == SQLI_KW_WAITFOR && stmt_plausible(v, a) ? a + 3 : 0;
+    case SQLI_T_FUNC:
+        return danger_in_expr(v, a);
+    default:
+        return 0;
+    }
+}
+
+/* After a ';' that ends a value: a statement, "(select ...)" or a
+ * conditional statement "if(1=2) select 1 else drop function x" (the verb
+ * it needs is also what lets the value through may_match). */
+static size_t stacked(const toks_t *v, size_t i)
+{
+    if (stmt_plausible(v, i))
+        return i + 1;
+    size_t j = skip(v, i, '(');
+    if (j > i && at_kw(v, j, SQLI_T_VERB, SQLI_KW_SELECT) && select_plausible(v, j))
+        return j + 1;
+    if (!conditional_call(v, i))
+        return 0;
+    j = skip_group(v, i + 1);
+    return at(v, j, SQLI_T_VERB) ? j + 1 : 0;
+}
+
 /* ---- folding window ---------------------------------------------------- */
 
 typedef struct {
@@ -510,8 +732,10 @@ static bool evaluate(scan_t *sc, size_t upto)
         } else if (t->type == SQLI_T_UNION) {
             end = match_union(&v, a, false);
         } else if (t->type == ';' && a > 0 && value_end(sc->t[a - 1].type)) {
-            end = stmt_plausible(&v, a + 1) ? a + 2 : 0;
+            end = stacked(&v, a + 1);
         }
+        if (!end)
+            end = match_anywhere(&v, a);
         if (end) {
             record_hit(sc, &v, a, end);
             return true;
@@ -662,8 +886,8 @@ static bool might_be_sqli(const char *input, size_t len)
  * byte classes. Every shape needs one of these tokens, and nothing else
  * makes a match:
  *   - a statement verb, UNION/INTERSECT/EXCEPT, AND/OR/XOR or a clause
- *     keyword that match_clause / stmt_plausible accept (ORDER, GROUP,
- *     WHERE, HAVING, LIMIT, PROCEDURE, INTO, SET);
+ *     keyword that match_clause / stmt_plausible / match_anywhere accept
+ *     (ORDER, GROUP, WHERE, HAVING, LIMIT, PROCEDURE, INTO, SET, CASE);
  *   - a call flagged SQLI_TF_DANGER;
  *   - "&&" or "||" (the other spellings of LOGIC);
  *   - or, in a quote context only, a comment after the closure ("admin'--",
@@ -713,7 +937,8 @@ static bool trigger_class(unsigned cls, char type, uint8_t kw)
         return true;
     case SQLI_T_KEYWORD:
         return kw == SQLI_KW_SET || kw == SQLI_KW_ORDER || kw == SQLI_KW_WHERE ||
-               kw == SQLI_KW_LIMIT || kw == SQLI_KW_PROCEDURE || kw == SQLI_KW_INTO;
+               kw == SQLI_KW_LIMIT || kw == SQLI_KW_PROCEDURE || kw == SQLI_KW_INTO ||
+               kw == SQLI_KW_CASE;
     default:
         return false;
     }

@@ -295,18 +295,25 @@ unsigned sqli_name_class(const char *s, size_t n, char *type, uint8_t *kw)
 }
 
 /* A dotted name is dangerous if any segment is (dbms_pipe.receive_message,
- * master..xp_cmdshell). */
-static bool word_is_danger(const unsigned char *s, size_t n)
+ * master..xp_cmdshell). Returns SQLI_TF_DANGER, plus SQLI_TF_MEMBER when the
+ * only dangerous segments follow a single '.' ("time.sleep", "obj.benchmark"):
+ * the method-call spelling of program code, which the shapes that look for
+ * an attack-only call anywhere in a value must not take for SQL. */
+static uint8_t word_danger(const unsigned char *s, size_t n)
 {
     size_t start = 0;
+    bool member = false;
     for (size_t i = 0; i <= n; i++) {
         if (i == n || s[i] == '.') {
-            if (i > start && danger_find(s + start, i - start))
-                return true;
+            if (i > start && danger_find(s + start, i - start)) {
+                if (start == 0 || (start >= 2 && s[start - 2] == '.'))
+                    return SQLI_TF_DANGER;
+                member = true;
+            }
             start = i + 1;
         }
     }
-    return false;
+    return member ? SQLI_TF_DANGER | SQLI_TF_MEMBER : 0;
 }
 
 void sqli_lexer_init(sqli_lexer_t *lx, const char *s, size_t len, char ctx)
@@ -435,7 +442,7 @@ static void lex_classify_word(sqli_lexer_t *lx, sqli_token_t *tok, size_t start,
     }
     /* Only words and calls carry the danger flag, so keywords skip the
      * (per-segment) lookup. */
-    uint8_t flags = word_is_danger(s + start, n) ? SQLI_TF_DANGER : 0;
+    uint8_t flags = word_danger(s + start, n);
     emit(tok, call ? SQLI_T_FUNC : SQLI_T_WORD, start, end, SQLI_KW_NONE, flags);
 }
 

@@ -74,6 +74,7 @@ enum sqli_kw {
 #define SQLI_TF_DANGER 0x01 /* function/identifier only attackers call (sleep, xp_cmdshell...) */
 #define SQLI_TF_OPEN   0x02 /* string or comment not closed before the end of input */
 #define SQLI_TF_UNARY  0x04 /* operator that may be unary: + - ~ ! */
+#define SQLI_TF_MEMBER 0x08 /* DANGER only from a method-like segment: "time.sleep" */
 
 typedef struct {
     size_t pos; /* byte offset in the input */

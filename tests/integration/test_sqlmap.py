@@ -171,11 +171,16 @@ def run_sqlmap(label, url, outdir, log):
     return out
 
 
+# sqlmap probes that may reach the app: its syntax-breaking checks such as
+# "test',),),.")," carry no SQL at all (2 with sqlmap 1.7 at level 1).
+MAX_PASSED_PROBES = int(os.environ.get("RP_SQLMAP_MAX_PASSED", "5"))
+
+
 def report_passed_probes(access_lines, path):
-    """Not a failure condition (the test is about what sqlmap can prove), but
-    worth seeing: sqlmap probes the gateway let through to the application —
-    payloads that did not work against this app's quoted context, and might
-    against another. Printed as a count with examples, listed in full in path."""
+    """sqlmap probes the gateway let through to the application: payloads
+    that did not work against this app's quoted context, and might against
+    another. Printed as a count with examples, listed in full in path; more
+    than MAX_PASSED_PROBES fails the test (RP_SQLMAP_STRICT=1: any)."""
     passed = []
     for line in access_lines:
         m = re.search(r'"GET /search\?q=(\S*) HTTP/[\d.]+" (\d{3}) ', line)
@@ -191,8 +196,10 @@ def report_passed_probes(access_lines, path):
               flush=True)
         for p in passed[:: max(1, len(passed) // 5)][:5]:
             print("  " + p[:160], flush=True)
-        if os.environ.get("RP_SQLMAP_STRICT") == "1":
-            raise Fail("RP_SQLMAP_STRICT=1: %d probes passed the gateway (list: %s)" % (len(passed), path))
+        limit = 0 if os.environ.get("RP_SQLMAP_STRICT") == "1" else MAX_PASSED_PROBES
+        if len(passed) > limit:
+            raise Fail("%d sqlmap probes passed the gateway, more than %d (list: %s)"
+                       % (len(passed), limit, path))
 
 
 def main():
