@@ -438,10 +438,18 @@ static rp_status_t string_byte(json_t *j, unsigned char c)
 }
 
 /* The plain part of a string, taken in one go. */
+/* Bytes that end a run of plain string content: '"', '\\' and the
+ * control characters JSON forbids unescaped. One lookup per byte. */
+static const unsigned char string_stop[256] = {
+    1,         1,          1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00-0x0f */
+    1,         1,          1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10-0x1f */
+    ['"'] = 1, ['\\'] = 1,
+};
+
 static size_t string_run(const unsigned char *s, size_t len)
 {
     size_t i = 0;
-    while (i < len && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20)
+    while (i < len && !string_stop[s[i]])
         i++;
     return i;
 }

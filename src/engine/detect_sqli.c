@@ -847,11 +847,27 @@ static bool scan_context(const char *input, size_t len, char ctx, scan_t *sc)
 
 /* Bytes that SQL needs to leave a literal or build an expression. A value
  * without any of them is words and numbers only. */
-static const unsigned char sql_punct[256] = {
-    ['\''] = 1, ['"'] = 1, ['`'] = 1, [';'] = 1, ['('] = 1,  [')'] = 1, ['#'] = 1,
-    ['-'] = 1,  ['/'] = 1, ['*'] = 1, ['='] = 1, ['<'] = 1,  ['>'] = 1, ['!'] = 1,
-    ['|'] = 1,  ['&'] = 1, ['@'] = 1, [','] = 1, ['+'] = 1,  ['%'] = 1, ['^'] = 1,
-    ['~'] = 1,  [':'] = 1, ['['] = 1, ['$'] = 1, ['\\'] = 1, ['.'] = 1,
+/* Byte classes for the first pre-check: one table lookup per byte. */
+enum { SQL_PUNCT = 1, SQL_DIGIT = 2, SQL_ALPHA = 4 };
+static const unsigned char sql_class[256] = {
+    ['\''] = SQL_PUNCT, ['"'] = SQL_PUNCT, ['`'] = SQL_PUNCT, [';'] = SQL_PUNCT, ['('] = SQL_PUNCT,
+    [')'] = SQL_PUNCT,  ['#'] = SQL_PUNCT, ['-'] = SQL_PUNCT, ['/'] = SQL_PUNCT, ['*'] = SQL_PUNCT,
+    ['='] = SQL_PUNCT,  ['<'] = SQL_PUNCT, ['>'] = SQL_PUNCT, ['!'] = SQL_PUNCT, ['|'] = SQL_PUNCT,
+    ['&'] = SQL_PUNCT,  ['@'] = SQL_PUNCT, [','] = SQL_PUNCT, ['+'] = SQL_PUNCT, ['%'] = SQL_PUNCT,
+    ['^'] = SQL_PUNCT,  ['~'] = SQL_PUNCT, [':'] = SQL_PUNCT, ['['] = SQL_PUNCT, ['$'] = SQL_PUNCT,
+    ['\\'] = SQL_PUNCT, ['.'] = SQL_PUNCT, ['0'] = SQL_DIGIT, ['1'] = SQL_DIGIT, ['2'] = SQL_DIGIT,
+    ['3'] = SQL_DIGIT,  ['4'] = SQL_DIGIT, ['5'] = SQL_DIGIT, ['6'] = SQL_DIGIT, ['7'] = SQL_DIGIT,
+    ['8'] = SQL_DIGIT,  ['9'] = SQL_DIGIT, ['a'] = SQL_ALPHA, ['b'] = SQL_ALPHA, ['c'] = SQL_ALPHA,
+    ['d'] = SQL_ALPHA,  ['e'] = SQL_ALPHA, ['f'] = SQL_ALPHA, ['g'] = SQL_ALPHA, ['h'] = SQL_ALPHA,
+    ['i'] = SQL_ALPHA,  ['j'] = SQL_ALPHA, ['k'] = SQL_ALPHA, ['l'] = SQL_ALPHA, ['m'] = SQL_ALPHA,
+    ['n'] = SQL_ALPHA,  ['o'] = SQL_ALPHA, ['p'] = SQL_ALPHA, ['q'] = SQL_ALPHA, ['r'] = SQL_ALPHA,
+    ['s'] = SQL_ALPHA,  ['t'] = SQL_ALPHA, ['u'] = SQL_ALPHA, ['v'] = SQL_ALPHA, ['w'] = SQL_ALPHA,
+    ['x'] = SQL_ALPHA,  ['y'] = SQL_ALPHA, ['z'] = SQL_ALPHA, ['A'] = SQL_ALPHA, ['B'] = SQL_ALPHA,
+    ['C'] = SQL_ALPHA,  ['D'] = SQL_ALPHA, ['E'] = SQL_ALPHA, ['F'] = SQL_ALPHA, ['G'] = SQL_ALPHA,
+    ['H'] = SQL_ALPHA,  ['I'] = SQL_ALPHA, ['J'] = SQL_ALPHA, ['K'] = SQL_ALPHA, ['L'] = SQL_ALPHA,
+    ['M'] = SQL_ALPHA,  ['N'] = SQL_ALPHA, ['O'] = SQL_ALPHA, ['P'] = SQL_ALPHA, ['Q'] = SQL_ALPHA,
+    ['R'] = SQL_ALPHA,  ['S'] = SQL_ALPHA, ['T'] = SQL_ALPHA, ['U'] = SQL_ALPHA, ['V'] = SQL_ALPHA,
+    ['W'] = SQL_ALPHA,  ['X'] = SQL_ALPHA, ['Y'] = SQL_ALPHA, ['Z'] = SQL_ALPHA,
 };
 
 static bool contains_union(const char *s, size_t len)
@@ -867,19 +883,18 @@ static bool contains_union(const char *s, size_t len)
 static bool might_be_sqli(const char *input, size_t len)
 {
     const unsigned char *s = (const unsigned char *)input;
-    bool digit = false, alpha = false;
+    unsigned seen = 0;
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = s[i];
-        if (sql_punct[c])
+        unsigned cls = sql_class[s[i]];
+        if (cls & SQL_PUNCT)
             return true;
-        digit |= c >= '0' && c <= '9';
-        alpha |= (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+        seen |= cls;
     }
     /* Words and numbers only: "1 union select 2", "1 order by 3" need a
      * digit and a letter; letters alone only matter with UNION. */
-    if (digit && alpha)
+    if (seen == (SQL_DIGIT | SQL_ALPHA))
         return true;
-    return alpha && contains_union(input, len);
+    return (seen & SQL_ALPHA) && contains_union(input, len);
 }
 
 /* Second, finer pre-check, derived from the shapes above rather than from

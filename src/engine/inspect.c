@@ -151,11 +151,94 @@ static void weigh_anomalies(rp_tx_t *tx, rp_source_t src, const char *name, size
     }
 }
 
+/* Bytes of a "plain" value: ASCII letters, digits, '_' and anything
+ * non-ASCII (Chinese text). A plain value is one word to both detectors,
+ * and neither an SQL injection nor script can be a single word: every
+ * shape needs an operator, a quote, a bracket, a blank or markup. Keys and
+ * most field values of real traffic are plain, so this saves most detector
+ * calls. tests/unit/transaction_test.c pins the invariant against both
+ * detectors. */
+static const unsigned char plain_byte[256] = {
+#define R8(x) x, x, x, x, x, x, x, x
+    /* 0x00-0x2f */ R8(0),
+    R8(0),
+    R8(0),
+    R8(0),
+    R8(0),
+    R8(0),
+    /* '0'-'9' */ 1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    /* :;<=>?@ */ 0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    /* 'A'-'Z' */ R8(1),
+    R8(1),
+    R8(1),
+    1,
+    1,
+    /* [\]^ */ 0,
+    0,
+    0,
+    0,
+    /* '_' */ 1,
+    /* '`' */ 0,
+    /* 'a'-'z' */ R8(1),
+    R8(1),
+    R8(1),
+    1,
+    1,
+    /* {|}~ DEL */ 0,
+    0,
+    0,
+    0,
+    0,
+    /* 0x80-0xff */ R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+#undef R8
+};
+
+bool rp_value_is_plain(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len; i++)
+        if (!plain_byte[u[i]])
+            return false;
+    return true;
+}
+
 static void run_detectors(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
                           const char *value, size_t value_len)
 {
     const rp_policy_t *p = tx->policy;
     rp_detect_result_t r;
+    if (rp_value_is_plain(value, value_len))
+        return;
     if (p->detect_sqli && rp_detect_sqli(value, value_len, &r)) {
         rp_tx_add_match(tx, "sqli", "sqli", rp_target_name(tx, src, name, name_len),
                         rp_arena_strndup(tx->arena, r.fingerprint, strlen(r.fingerprint)),

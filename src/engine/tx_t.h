@@ -87,6 +87,9 @@ rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, siz
  * whether it decides a block in block mode; status 0 uses block_status. */
 void rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category, const char *target,
                      const char *detail, const char *excerpt, int score, bool blocks, int status);
+/* True when value holds only [A-Za-z0-9_] and non-ASCII bytes: no
+ * detector can match it (see inspect.c). */
+bool rp_value_is_plain(const char *value, size_t len);
 /* "query:q" style target names, arena-allocated. */
 const char *rp_target_name(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len);
 const char *rp_source_name(rp_source_t src);

@@ -10,6 +10,7 @@
 
 #include "rampart/http.h"
 #include "rampart/rampart.h"
+#include "tx_t.h"
 
 static rp_policy_t *policy_from(const char *text)
 {
@@ -192,6 +193,50 @@ static void test_decoding_layers_and_uploads(void **state)
     /* ordinary ids and words in the Base64 alphabet stay clean */
     expect_allow(p, GET("/s?sid=65443B45A81E5564B6DF94BE152FA2D7&w=Authorization&n=GZ20267609138"));
     rp_policy_unref(p);
+}
+
+/* The engine skips both detectors for "plain" values (inspect.c): pin the
+ * invariant that no detector can match one, with SQL/HTML words, glued
+ * keywords, Chinese text and random plain strings. */
+static void test_plain_values_never_match(void **state)
+{
+    (void)state;
+    static const char *const words[] = {
+        "union",       "select",          "UNION",
+        "unionselect", "1union",          "union1select2",
+        "sleep",       "benchmark",       "waitfor",
+        "script",      "javascript",      "alert",
+        "onerror",     "onload",          "svg",
+        "iframe",      "xp_cmdshell",     "OR1",
+        "1or1",        "admin",           "drop_table_users",
+        "0x7e",        "0x414243",        "1e5union",
+        "pg_sleep",    "dbms_pipe",       "王小明",
+        "选择union",   "union选择select", "SELECT_FROM_WHERE",
+        "a1b2c3",
+    };
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        assert_true(rp_value_is_plain(words[i], strlen(words[i])));
+        assert_false(rp_detect_sqli(words[i], strlen(words[i]), NULL));
+        assert_false(rp_detect_xss(words[i], strlen(words[i]), NULL));
+    }
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "0123456789_\x80\xe4\xb8\xad";
+    unsigned seed = 12345;
+    char buf[48];
+    for (int n = 0; n < 200000; n++) {
+        size_t len = 1 + (seed >> 16) % 40;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+        }
+        buf[len] = '\0';
+        assert_true(rp_value_is_plain(buf, len));
+        if (rp_detect_sqli(buf, len, NULL) || rp_detect_xss(buf, len, NULL))
+            fail_msg("a detector matched the plain value \"%s\"", buf);
+    }
+    const char *not_plain[] = {"a b", "a-b", "a.b", "a'b", "<b", "a(", "a=1", "a\tb", ""};
+    for (size_t i = 0; i + 1 < sizeof(not_plain) / sizeof(not_plain[0]); i++)
+        assert_false(rp_value_is_plain(not_plain[i], strlen(not_plain[i])));
 }
 
 static void test_detect_mode(void **state)
@@ -427,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_benign_passes_without_event),
         cmocka_unit_test(test_attacks_everywhere),
         cmocka_unit_test(test_decoding_layers_and_uploads),
+        cmocka_unit_test(test_plain_values_never_match),
         cmocka_unit_test(test_detect_mode),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_anomalies),
