@@ -921,15 +921,88 @@ static bool might_be_sqli(const char *input, size_t len)
  * the lexer's own tables and number rule, so the two cannot drift apart. */
 
 /* The lexer's word bytes: letters, digits, '_', '$' and >= 0x80. */
+/* Bytes of a word run for the pre-check: letters, digits, '_', '$' and
+ * every non-ASCII byte. One lookup per byte on the hottest loop. */
+static const unsigned char word_byte[256] = {
+#define R8(x) x, x, x, x, x, x, x, x
+    /* 0x00-0x1f */ R8(0),
+    R8(0),
+    R8(0),
+    R8(0),
+    /* ' '..'#' */ 0,
+    0,
+    0,
+    0,
+    /* '$' */ 1,
+    /* '%'..'/' */ 0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    /* '0'-'9' */ R8(1),
+    1,
+    1,
+    /* ':'..'@' */ 0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    /* 'A'-'Z' */ R8(1),
+    R8(1),
+    R8(1),
+    1,
+    1,
+    /* '['..'^' */ 0,
+    0,
+    0,
+    0,
+    /* '_' */ 1,
+    /* '`' */ 0,
+    /* 'a'-'z' */ R8(1),
+    R8(1),
+    R8(1),
+    1,
+    1,
+    /* '{'..DEL */ 0,
+    0,
+    0,
+    0,
+    0,
+    /* 0x80-0xff */ R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+    R8(1),
+#undef R8
+};
+
 static bool is_word_byte(unsigned char c)
 {
-    return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '$' || c >= 0x80;
+    return word_byte[c];
 }
 
 static bool is_letter(unsigned char c)
 {
-    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+    return sql_class[c] & SQL_ALPHA;
 }
 
 /* Longest keyword or dangerous name, in bytes (the lexer looks up words
@@ -997,19 +1070,23 @@ static void trigger_hashes_build(void)
     sqli_names_each(trigger_hash_add, NULL);
 }
 
-/* May the word at k be a trigger? Exact for names of trigger_class. */
-static bool trigger_at(const char *input, size_t len, size_t k)
+/* May the word at k be a trigger? Exact for names of trigger_class. end
+ * is where the run of word bytes holding k ends, when the caller knows it,
+ * else 0 to find it here. trigger_hashes must be built (may_match). */
+static bool trigger_at(const char *input, size_t len, size_t k, size_t end)
 {
     const unsigned char *s = (const unsigned char *)input;
     if (k >= len || !is_letter(s[k]))
         return false; /* every keyword and dangerous name starts with one */
-    size_t e = k + 1;
-    while (e < len && e - k <= TRIGGER_MAX && is_word_byte(s[e]))
-        e++;
+    size_t e = end;
+    if (!e) {
+        e = k + 1;
+        while (e < len && e - k <= TRIGGER_MAX && is_word_byte(s[e]))
+            e++;
+    }
     size_t n = e - k;
     if (n < 2 || n > TRIGGER_MAX)
         return false;
-    pthread_once(&trigger_hashes_once, trigger_hashes_build);
     unsigned h = word_hash(s + k, n);
     if (!(trigger_hashes[h / 64] & (1ull << (h % 64))))
         return false;
@@ -1019,17 +1096,26 @@ static bool trigger_at(const char *input, size_t len, size_t k)
     return trigger_class(cls, type, kw);
 }
 
-/* A token starts at t: check it, and what may follow a number there. */
-static bool trigger_from(const char *input, size_t len, size_t t)
+/* A token starts at t, inside a run of word bytes ending at end: check
+ * it, and what may follow a number there. */
+static bool trigger_from(const char *input, size_t len, size_t t, size_t end)
 {
     const unsigned char *s = (const unsigned char *)input;
     if (s[t] >= '0' && s[t] <= '9') {
         size_t d = t;
         while (d < len && s[d] >= '0' && s[d] <= '9')
             d++; /* where a $1 variable ends */
-        return trigger_at(input, len, d) || trigger_at(input, len, sqli_number_end(input, len, t));
+        /* A number only runs on past its digits through '.' or a letter
+         * (0x, 0b, e): otherwise both candidate ends are d, which is not a
+         * letter, and neither can start a trigger. Skips the number scan
+         * for the many plain numbers of ordinary values. */
+        if (d >= len || (s[d] != '.' && !is_letter(s[d])))
+            return false;
+        /* A number may end past the run ("1.e5union"): scan there. */
+        return trigger_at(input, len, d, end) ||
+               trigger_at(input, len, sqli_number_end(input, len, t), 0);
     }
-    return trigger_at(input, len, t);
+    return trigger_at(input, len, t, end);
 }
 
 static bool may_match(const char *input, size_t len)
@@ -1037,14 +1123,21 @@ static bool may_match(const char *input, size_t len)
     const unsigned char *s = (const unsigned char *)input;
     bool quote = false, comment = false;
     size_t i = 0;
+    pthread_once(&trigger_hashes_once, trigger_hashes_build);
     while (i < len) {
         unsigned char c = s[i];
         if (is_word_byte(c)) {
-            if (trigger_from(input, len, i))
+            /* One scan per run; words may also start after a '$'. */
+            size_t e = i + 1;
+            bool dollar = c == '$';
+            while (e < len && is_word_byte(s[e]))
+                dollar |= s[e++] == '$';
+            if (trigger_from(input, len, i, e))
                 return true;
-            for (i++; i < len && is_word_byte(s[i]); i++)
-                if (s[i - 1] == '$' && trigger_from(input, len, i))
+            for (size_t k = i + 1; dollar && k < e; k++)
+                if (s[k - 1] == '$' && trigger_from(input, len, k, e))
                     return true;
+            i = e;
             continue;
         }
         unsigned char d = i + 1 < len ? s[i + 1] : 0;
