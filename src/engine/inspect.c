@@ -151,85 +151,52 @@ static void weigh_anomalies(rp_tx_t *tx, rp_source_t src, const char *name, size
     }
 }
 
-/* Bytes of a "plain" value: ASCII letters, digits, '_' and anything
- * non-ASCII (Chinese text). A plain value is one word to both detectors,
- * and neither an SQL injection nor script can be a single word: every
- * shape needs an operator, a quote, a bracket, a blank or markup. Keys and
- * most field values of real traffic are plain, so this saves most detector
- * calls. tests/unit/transaction_test.c pins the invariant against both
- * detectors. */
-static const unsigned char plain_byte[256] = {
-#define R8(x) x, x, x, x, x, x, x, x
-    /* 0x00-0x2f */ R8(0),
-    R8(0),
-    R8(0),
-    R8(0),
-    R8(0),
-    R8(0),
-    /* '0'-'9' */ 1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    1,
-    /* :;<=>?@ */ 0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    /* 'A'-'Z' */ R8(1),
-    R8(1),
-    R8(1),
-    1,
-    1,
-    /* [\]^ */ 0,
-    0,
-    0,
-    0,
-    /* '_' */ 1,
-    /* '`' */ 0,
-    /* 'a'-'z' */ R8(1),
-    R8(1),
-    R8(1),
-    1,
-    1,
-    /* {|}~ DEL */ 0,
-    0,
-    0,
-    0,
-    0,
-    /* 0x80-0xff */ R8(1),
-    R8(1),
-    R8(1),
-    R8(1),
-    R8(1),
-    R8(1),
-    R8(1),
-    R8(1),
-    R8(1),
-    R8(1),
-    R8(1),
-    R8(1),
-    R8(1),
-    R8(1),
-    R8(1),
-    R8(1),
-#undef R8
+/*
+ * One pass over a value tells which inspections it needs:
+ *   PROF_NOT_PLAIN  a byte other than [A-Za-z0-9_] or non-ASCII. A "plain"
+ *                   value is one word to both detectors, and neither an SQL
+ *                   injection nor a script can be a single word: every shape
+ *                   needs an operator, a quote, a bracket, a blank or markup.
+ *                   Keys and most field values of real traffic are plain.
+ *                   tests/unit/transaction_test.c pins this invariant.
+ *   PROF_PERCENT    a '%' (maybe an escape to decode once more)
+ *   PROF_NOT_B64    a byte outside the Base64 alphabets (and ' ', a '+'
+ *                   decoded as a form space)
+ *   PROF_UPPER/LOWER  letter cases present (encoded text mixes them)
+ */
+enum { PROF_NOT_PLAIN = 1, PROF_PERCENT = 2, PROF_NOT_B64 = 4, PROF_UPPER = 8, PROF_LOWER = 16 };
+
+static const unsigned char byte_profile[256] = {
+    5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  /* 0x00 */
+    5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  /* 0x10 */
+    1,  5,  5,  5,  5,  7,  5,  5,  5,  5,  5,  1,  5,  1,  5,  1,  /* 0x20 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  5,  5,  5,  1,  5,  5,  /* 0x30 */
+    5,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  /* 0x40 */
+    8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  5,  5,  5,  5,  0,  /* 0x50 */
+    5,  16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, /* 0x60 */
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 5,  5,  5,  5,  5,  /* 0x70 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0x80 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0x90 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0xa0 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0xb0 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0xc0 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0xd0 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0xe0 */
+    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0xf0 */
 };
+
+static unsigned value_profile(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned acc = 0;
+    for (size_t i = 0; i < len; i++)
+        acc |= byte_profile[u[i]];
+    return acc;
+}
 
 bool rp_value_is_plain(const char *s, size_t len)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < len; i++)
-        if (!plain_byte[u[i]])
-            return false;
-    return true;
+    return !(value_profile(s, len) & PROF_NOT_PLAIN);
 }
 
 static void run_detectors(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
@@ -237,8 +204,6 @@ static void run_detectors(rp_tx_t *tx, rp_source_t src, const char *name, size_t
 {
     const rp_policy_t *p = tx->policy;
     rp_detect_result_t r;
-    if (rp_value_is_plain(value, value_len))
-        return;
     if (p->detect_sqli && rp_detect_sqli(value, value_len, &r)) {
         rp_tx_add_match(tx, "sqli", "sqli", rp_target_name(tx, src, name, name_len),
                         rp_arena_strndup(tx->arena, r.fingerprint, strlen(r.fingerprint)),
@@ -299,10 +264,12 @@ static bool looks_textual(const char *s, size_t len)
 static void inspect_layers(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
                            const char *value, size_t value_len, int depth)
 {
-    run_detectors(tx, src, name, name_len, value, value_len);
+    unsigned prof = value_profile(value, value_len);
+    if (prof & PROF_NOT_PLAIN)
+        run_detectors(tx, src, name, name_len, value, value_len);
     if (must_stop(tx) || depth == MAX_DECODE_LAYERS || value_len == 0)
         return;
-    if (has_percent_escape(value, value_len)) {
+    if ((prof & PROF_PERCENT) && has_percent_escape(value, value_len)) {
         char *d = rp_arena_alloc(tx->arena, value_len + 1);
         if (d) {
             unsigned f = 0;
@@ -328,7 +295,8 @@ static void inspect_layers(rp_tx_t *tx, rp_source_t src, const char *name, size_
         if (value_len < RP_BASE64_MIN || memchr(value, '/', value_len))
             return;
     }
-    if (rp_base64_plausible(value, value_len)) {
+    bool b64_bytes = !(prof & PROF_NOT_B64) && (prof & PROF_UPPER) && (prof & PROF_LOWER);
+    if (b64_bytes && rp_base64_plausible(value, value_len)) {
         char *d = rp_arena_alloc(tx->arena, value_len / 4 * 3 + 4);
         if (d) {
             size_t n = rp_base64_decode(d, value, value_len);
@@ -363,6 +331,7 @@ rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, siz
     if (name_len > 0 && !must_stop(tx) &&
         (src == RP_SRC_QUERY || src == RP_SRC_FORM || src == RP_SRC_MULTIPART ||
          src == RP_SRC_COOKIE))
-        run_detectors(tx, src, name, name_len, name, name_len);
+        if (!rp_value_is_plain(name, name_len))
+            run_detectors(tx, src, name, name_len, name, name_len);
     return must_stop(tx) ? RP_BLOCK : RP_OK;
 }
