@@ -10,7 +10,7 @@ PACKAGES=(
   # engine and tools
   libxml2-dev libpcre2-dev libvectorscan-dev libssl-dev libjansson-dev
   # tests
-  libcmocka-dev python3 curl sqlmap sqlite3
+  libcmocka-dev python3 python3-yaml curl sqlmap sqlite3
   # the gateway: Debian's nginx and its module build tree
   nginx nginx-dev
   # bench: load generator and the peer WAF
