@@ -9,8 +9,11 @@
  *
  * Parsing validates every name it can: directives, variables (collections),
  * operators (rp_op_known), transformations (rp_transform_lookup) and actions.
- * Anything Rampart does not support is an error that names file:line and
- * says exactly what ("unsupported operator @foo"), never silently ignored.
+ * Anything that is not SecLang is an error that names file:line and says
+ * exactly what ("unknown operator @foo"), never silently ignored. The few
+ * ModSecurity operators Rampart does not run (@rbl, @geoLookup, ...) are
+ * SecLang: they parse, and the compile step refuses them with
+ * rp_op_compile's reason (docs/SECLANG.md).
  *
  * All memory of a parsed configuration lives in one arena, released by
  * sl_config_free.
@@ -43,10 +46,10 @@ typedef struct {
 } sl_action_t;
 
 typedef enum {
-    SL_RULE = 1,   /* SecRule VARIABLES OPERATOR [ACTIONS] */
-    SL_ACTION,     /* SecAction ACTIONS */
-    SL_MARKER,     /* SecMarker NAME */
-    SL_DIRECTIVE   /* any other directive, arguments kept as words */
+    SL_RULE = 1, /* SecRule VARIABLES OPERATOR [ACTIONS] */
+    SL_ACTION,   /* SecAction ACTIONS */
+    SL_MARKER,   /* SecMarker NAME */
+    SL_DIRECTIVE /* any other directive, arguments kept as words */
 } sl_kind_t;
 
 typedef struct sl_item sl_item_t;
@@ -56,14 +59,14 @@ struct sl_item {
     const char *file; /* the file the item came from (after Include) */
     unsigned line;    /* line where the directive starts */
 
-    /* SL_RULE */
+    /* SL_RULE; also the target list of SecRuleUpdateTargetById/ByTag/ByMsg */
     sl_var_t *vars;
     size_t nvars;
     const char *op_name;  /* without '@'; "rx" when the operator had none */
     bool op_negated;      /* "!@rx ..." */
     const char *op_param; /* operator argument as written (may hold %{...}) */
 
-    /* SL_RULE and SL_ACTION */
+    /* SL_RULE and SL_ACTION; also SecDefaultAction and SecRuleUpdateActionById */
     sl_action_t *actions;
     size_t nactions;
     /* The next rule of a chain (the "chain" action links this rule to the
@@ -71,9 +74,11 @@ struct sl_item {
      * also items of the top-level list. */
     sl_item_t *chained;
 
-    /* SL_MARKER: the marker name. SL_DIRECTIVE: the directive name. */
+    /* SL_MARKER: the marker name. SL_DIRECTIVE: the directive name in its
+     * canonical spelling ("SecRuleEngine"), whatever case was written. */
     const char *name;
-    /* SL_DIRECTIVE: its arguments, quotes removed. */
+    /* SL_DIRECTIVE: its arguments, quotes removed; enumerated values in
+     * their canonical spelling ("DetectionOnly"). */
     const char **args;
     size_t nargs;
 
@@ -88,14 +93,16 @@ typedef struct {
 } sl_config_t;
 
 /* Parse a file. Include (and IncludeOptional) directives are followed,
- * with glob patterns, relative to the including file's directory; an
- * include cycle or depth > 16 is an error. On failure returns NULL and
- * fills *err with file:line and the reason. */
+ * with glob patterns (matches read in byte order), relative to the
+ * including file's directory; an include cycle or depth > 16 is an error.
+ * On failure returns NULL and fills *err with file:line and the reason;
+ * the line is that of the word or action at fault, inside multi-line
+ * directives too. The caller owns the result: sl_config_free. */
 sl_config_t *sl_parse_file(const char *path, rp_error_t *err);
 /* The same from memory; name is used as the file name in errors and
  * base_dir for relative Includes (NULL: the current directory). */
-sl_config_t *sl_parse_string(const char *text, size_t len, const char *name,
-                             const char *base_dir, rp_error_t *err);
+sl_config_t *sl_parse_string(const char *text, size_t len, const char *name, const char *base_dir,
+                             rp_error_t *err);
 void sl_config_free(sl_config_t *c);
 
 /* Action lookup helpers for the compile step: the first action called
