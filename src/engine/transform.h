@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "arena.h"
 
@@ -33,5 +34,92 @@ int rp_transform_count(void);
  * the input unchanged and returns false. */
 bool rp_transform_apply(int id, rp_arena_t *a, const char *in, size_t len, const char **out,
                         size_t *out_len);
+
+/* ------------------------------------------------------------------------
+ * Internal: shared by transform.c (the registration table) and the family
+ * files transform_decode.c, transform_text.c and transform_hash.c. Callers
+ * use rp_transform_apply().
+ *
+ * Every implementation has the rp_transform_apply() contract minus the id;
+ * rp_transform_apply() sets *out = in, *out_len = len before the call, so an
+ * implementation simply returns false when nothing changed or when the
+ * arena refused. Implementations copy on first change: they scan without
+ * writing until the first byte that differs, then allocate and copy the
+ * untouched prefix, so clean values cost one read and no allocation.
+ * ------------------------------------------------------------------------ */
+
+typedef bool (*rp_transform_fn)(rp_arena_t *a, const char *in, size_t len, const char **out,
+                                size_t *out_len);
+
+/* transform_decode.c */
+bool rp_tf_url_decode(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_url_decode_uni(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_html_entity_decode(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_js_decode(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_css_decode(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_escape_seq_decode(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_utf8_to_unicode(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_base64_decode(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_base64_decode_ext(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_hex_decode(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_sql_hex_decode(rp_arena_t *, const char *, size_t, const char **, size_t *);
+
+/* transform_text.c */
+bool rp_tf_lowercase(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_uppercase(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_remove_nulls(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_replace_nulls(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_remove_whitespace(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_compress_whitespace(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_trim(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_trim_left(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_trim_right(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_replace_comments(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_remove_comments(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_remove_comments_char(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_cmd_line(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_normalize_path(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_normalize_path_win(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_parity_even_7bit(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_parity_odd_7bit(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_parity_zero_7bit(rp_arena_t *, const char *, size_t, const char **, size_t *);
+
+/* transform_hash.c */
+bool rp_tf_length(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_md5(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_sha1(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_hex_encode(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_base64_encode(rp_arena_t *, const char *, size_t, const char **, size_t *);
+bool rp_tf_url_encode(rp_arena_t *, const char *, size_t, const char **, size_t *);
+
+/* Copy on first change: room for cap bytes plus the NUL, with the unchanged
+ * prefix in[0..keep) already copied. NULL when the arena refuses. */
+static inline char *rp_tf_begin(rp_arena_t *a, const char *in, size_t keep, size_t cap)
+{
+    char *o = rp_arena_alloc(a, cap + 1);
+    if (o && keep)
+        memcpy(o, in, keep);
+    return o;
+}
+
+/* Publish a finished output of n bytes. */
+static inline bool rp_tf_done(char *o, size_t n, const char **out, size_t *out_len)
+{
+    o[n] = '\0';
+    *out = o;
+    *out_len = n;
+    return true;
+}
+
+/* Value of a hex digit, or -1. */
+static inline int rp_tf_hex(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
 
 #endif
