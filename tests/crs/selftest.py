@@ -96,7 +96,9 @@ def handle(conn):
             if b"late" in whole:  # an id in a second event of the same transaction (phase 5)
                 matches.append({"rule_id": "980170", "msg": "Anomaly Scores: (Inbound Scores: blocking=5)"})
         status = 403 if b"/forbidden" in head.split(b"\r\n")[0] else 200
-        conn.sendall(b"HTTP/1.1 %d X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok" % status)
+        # The event is written before the answer, as nginx's log phase runs in the
+        # same call chain as the last write: otherwise, under load, the next
+        # marker's event could overtake this one.
         if matches:
             with lock, open(events_path, "a") as f:
                 if any(x["rule_id"] == "980170" for x in matches):  # split over two lines
@@ -104,6 +106,7 @@ def handle(conn):
                     f.write(json.dumps({"request_id": "a", "matches": matches[-1:]}) + "\n")
                 else:
                     f.write(json.dumps({"request_id": "a", "matches": matches}) + "\n")
+        conn.sendall(b"HTTP/1.1 %d X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok" % status)
     finally:
         conn.close()
 
