@@ -28,8 +28,7 @@
 
 #include "operator.h"
 
-void *op_ip_compile(const char *param, size_t len, const char *base_dir, char *err,
-                    size_t err_len);
+void *op_ip_compile(const char *param, size_t len, const char *base_dir, char *err, size_t err_len);
 void *op_ipfile_compile(const char *param, size_t len, const char *base_dir, char *err,
                         size_t err_len);
 void op_ip_free(void *state);
@@ -186,8 +185,7 @@ static ip_set_t *set_finish(ip_set_t *set, char *err, size_t err_len, const char
     return set;
 }
 
-void *op_ip_compile(const char *param, size_t len, const char *base_dir, char *err,
-                    size_t err_len)
+void *op_ip_compile(const char *param, size_t len, const char *base_dir, char *err, size_t err_len)
 {
     (void)base_dir;
     ip_set_t *set = calloc(1, sizeof(*set));

@@ -37,8 +37,7 @@ void *op_verifycc_compile(const char *param, size_t len, const char *base_dir, c
 void op_verifycc_free(void *state);
 
 /* From op_rx.c. */
-void *op_rx_compile(const char *param, size_t len, const char *base_dir, char *err,
-                    size_t err_len);
+void *op_rx_compile(const char *param, size_t len, const char *base_dir, char *err, size_t err_len);
 void op_rx_free(void *state);
 rp_op_result_t op_rx_search(const void *state, const char *value, size_t len, size_t start,
                             rp_op_captures_t *cap);

@@ -63,8 +63,7 @@ static long long parse_int(const char *s, size_t len)
     return v == LLONG_MIN ? LLONG_MAX : -v;
 }
 
-void *op_num_compile(const char *param, size_t len, const char *base_dir, char *err,
-                     size_t err_len)
+void *op_num_compile(const char *param, size_t len, const char *base_dir, char *err, size_t err_len)
 {
     (void)base_dir;
     num_t *n = malloc(sizeof(*n));
@@ -97,8 +96,6 @@ static int compare(const void *state, const char *value, size_t len, const char 
         return (cond) ? RP_OP_MATCH : RP_OP_NOMATCH;                                               \
     }
 
-NUM_EXEC(eq) NUM_BODY(c == 0)
-NUM_EXEC(ge) NUM_BODY(c >= 0)
-NUM_EXEC(gt) NUM_BODY(c > 0)
-NUM_EXEC(le) NUM_BODY(c <= 0)
-NUM_EXEC(lt) NUM_BODY(c < 0)
+NUM_EXEC(eq)
+NUM_BODY(c == 0) NUM_EXEC(ge) NUM_BODY(c >= 0) NUM_EXEC(gt) NUM_BODY(c > 0) NUM_EXEC(le)
+    NUM_BODY(c <= 0) NUM_EXEC(lt) NUM_BODY(c < 0)

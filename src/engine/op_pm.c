@@ -50,8 +50,7 @@
 
 #include "operator.h"
 
-void *op_pm_compile(const char *param, size_t len, const char *base_dir, char *err,
-                    size_t err_len);
+void *op_pm_compile(const char *param, size_t len, const char *base_dir, char *err, size_t err_len);
 void *op_pmfile_compile(const char *param, size_t len, const char *base_dir, char *err,
                         size_t err_len);
 void op_pm_free(void *state);
@@ -253,8 +252,8 @@ static hs_error_t compile_escaped(const phrases_t *ph, const unsigned *flags, co
         for (size_t k = 0; k < ph->len[i]; k++)
             snprintf(esc[i] + 4 * k, 5, "\\x%02x", (unsigned char)ph->p[i][k]);
     }
-    e = hs_compile_multi((const char *const *)esc, flags, ids, (unsigned)ph->n, HS_MODE_BLOCK,
-                         NULL, db, cerr);
+    e = hs_compile_multi((const char *const *)esc, flags, ids, (unsigned)ph->n, HS_MODE_BLOCK, NULL,
+                         db, cerr);
 out:
     for (i = 0; i < ph->n; i++)
         free(esc[i]);
@@ -291,8 +290,8 @@ static void *pm_build(phrases_t *ph, const char *what, char *err, size_t err_len
     if (any_leading_nul(ph)) {
         e = compile_escaped(ph, flags, ids, &pm->db, &cerr);
     } else {
-        e = hs_compile_lit_multi((const char *const *)ph->p, flags, ids, ph->len,
-                                 (unsigned)ph->n, HS_MODE_BLOCK, NULL, &pm->db, &cerr);
+        e = hs_compile_lit_multi((const char *const *)ph->p, flags, ids, ph->len, (unsigned)ph->n,
+                                 HS_MODE_BLOCK, NULL, &pm->db, &cerr);
     }
     free(flags);
     free(ids);
@@ -311,8 +310,7 @@ static void *pm_build(phrases_t *ph, const char *what, char *err, size_t err_len
     return pm;
 }
 
-void *op_pm_compile(const char *param, size_t len, const char *base_dir, char *err,
-                    size_t err_len)
+void *op_pm_compile(const char *param, size_t len, const char *base_dir, char *err, size_t err_len)
 {
     (void)base_dir;
     phrases_t ph = {0};

@@ -69,10 +69,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "operator.h"
 
-#define RP_RX_MATCH_LIMIT    100000u
+#define RP_RX_MATCH_LIMIT    1000000u
+#define RP_RX_TIME_LIMIT_NS  (10u * 1000u * 1000u) /* 10 ms per match */
+#define RX_ABORT             (-10000)              /* our callout's "stop" */
 #define RP_RX_DEPTH_LIMIT    10000u
 #define RP_RX_HEAP_LIMIT_KIB 8192u
 #define RP_RX_JIT_STACK_MIN  (32u * 1024u)
@@ -80,8 +83,8 @@
 
 /* How the Vectorscan copy of a pattern answers. */
 typedef enum {
-    HS_NONE,   /* Vectorscan cannot take the pattern: PCRE2 alone */
-    HS_EXACT,  /* same language as PCRE2: its yes/no is the verdict */
+    HS_NONE,     /* Vectorscan cannot take the pattern: PCRE2 alone */
+    HS_EXACT,    /* same language as PCRE2: its yes/no is the verdict */
     HS_PREFILTER /* a superset: its "no" is final, its "yes" asks PCRE2 */
 } hs_kind_t;
 
@@ -98,8 +101,7 @@ typedef struct {
 uint64_t op_hs_serial(void);
 hs_scratch_t *op_hs_scratch(const hs_database_t *db, uint64_t serial);
 
-void *op_rx_compile(const char *param, size_t len, const char *base_dir, char *err,
-                    size_t err_len);
+void *op_rx_compile(const char *param, size_t len, const char *base_dir, char *err, size_t err_len);
 void op_rx_free(void *state);
 bool op_rx_jitted(const void *state);
 int op_rx_hs_kind(const void *state);
@@ -114,6 +116,8 @@ typedef struct {
     pcre2_match_data *md;
     pcre2_jit_stack *stack;
     pcre2_match_context *dyn_mctx; /* limits for dynamic patterns */
+    unsigned steps;                /* callouts in the current match */
+    uint64_t deadline;             /* CLOCK_MONOTONIC ns */
 } rx_thread_t;
 
 static pthread_key_t rx_key;
@@ -137,8 +141,29 @@ static void rx_key_init(void)
     rx_key_ok = pthread_key_create(&rx_key, rx_thread_free) == 0;
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Every pattern is compiled with PCRE2_AUTO_CALLOUT: this runs between
+ * pattern items and stops the match once it has used its time budget.
+ * Reading the clock every 64 callouts keeps the check cheap. */
+static int rx_callout(pcre2_callout_block *b, void *data)
+{
+    (void)b;
+    (void)data;
+    rx_thread_t *t = rx_tls;
+    if (!t || (++t->steps & 63u) != 0)
+        return 0;
+    return now_ns() > t->deadline ? RX_ABORT : 0;
+}
+
 static void rx_set_limits(pcre2_match_context *m)
 {
+    pcre2_set_callout(m, rx_callout, NULL);
     pcre2_set_match_limit(m, RP_RX_MATCH_LIMIT);
     pcre2_set_depth_limit(m, RP_RX_DEPTH_LIMIT);
     pcre2_set_heap_limit(m, RP_RX_HEAP_LIMIT_KIB);
@@ -183,8 +208,8 @@ static pcre2_code *rx_compile_code(const char *p, size_t len, char *err, size_t 
 {
     int ec;
     PCRE2_SIZE eoff;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)p, len, PCRE2_DOTALL | PCRE2_MULTILINE, &ec,
-                                     &eoff, NULL);
+    pcre2_code *code = pcre2_compile(
+        (PCRE2_SPTR)p, len, PCRE2_DOTALL | PCRE2_MULTILINE | PCRE2_AUTO_CALLOUT, &ec, &eoff, NULL);
     if (!code && err) {
         PCRE2_UCHAR msg[256];
         if (pcre2_get_error_message(ec, msg, sizeof(msg)) < 0)
@@ -220,8 +245,7 @@ static void rx_hs_compile(rx_t *rx, const char *p, size_t len)
     rx->hs_serial = op_hs_serial();
 }
 
-void *op_rx_compile(const char *param, size_t len, const char *base_dir, char *err,
-                    size_t err_len)
+void *op_rx_compile(const char *param, size_t len, const char *base_dir, char *err, size_t err_len)
 {
     (void)base_dir;
     rx_t *rx = calloc(1, sizeof(*rx));
@@ -282,6 +306,7 @@ static rp_op_result_t rx_result(int rc)
     case PCRE2_ERROR_DEPTHLIMIT:
     case PCRE2_ERROR_HEAPLIMIT:
     case PCRE2_ERROR_JIT_STACKLIMIT:
+    case RX_ABORT:
         return RP_OP_LIMIT;
     default:
         return RP_OP_FAIL;
@@ -310,13 +335,14 @@ static void rx_captures(const char *value, int rc, pcre2_match_data *md, rp_op_c
 }
 
 static rp_op_result_t rx_match(const pcre2_code *code, bool jit, pcre2_match_context *mctx,
-                               const char *value, size_t len, size_t start,
-                               rp_op_captures_t *cap)
+                               const char *value, size_t len, size_t start, rp_op_captures_t *cap)
 {
     rx_thread_t *t = rx_thread();
     if (!t)
         return RP_OP_FAIL;
     int rc;
+    t->steps = 0;
+    t->deadline = now_ns() + RP_RX_TIME_LIMIT_NS;
     if (jit)
         rc = pcre2_jit_match(code, (PCRE2_SPTR)value, len, start, 0, t->md, mctx);
     else
@@ -374,7 +400,15 @@ rp_op_result_t op_rx_execute(const void *state, const char *value, size_t len, c
             return RP_OP_NOMATCH;
         if (pre == RP_OP_MATCH && rx->hs_kind == HS_EXACT && !cap)
             return RP_OP_MATCH;
-        return op_rx_search(state, value, len, 0, cap);
+        rp_op_result_t r = op_rx_search(state, value, len, 0, cap);
+        /* Vectorscan's exact "yes" stands even when PCRE2 gave up finding
+         * the captures: a match without TX.0..TX.9 (cap->n == 0). */
+        if (r == RP_OP_LIMIT && pre == RP_OP_MATCH && rx->hs_kind == HS_EXACT) {
+            if (cap)
+                cap->n = 0;
+            return RP_OP_MATCH;
+        }
+        return r;
     }
     /* Dynamic: the expanded pattern, compiled for this one match. */
     rx_thread_t *t = rx_thread();

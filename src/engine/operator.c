@@ -36,8 +36,7 @@
 typedef void *(*op_compile_fn)(const char *param, size_t len, const char *base_dir, char *err,
                                size_t err_len);
 typedef rp_op_result_t (*op_execute_fn)(const void *state, const char *value, size_t len,
-                                        const char *param, size_t param_len,
-                                        rp_op_captures_t *cap);
+                                        const char *param, size_t param_len, rp_op_captures_t *cap);
 typedef void (*op_free_fn)(void *state);
 
 /* The family interface (defined in op_*.c; see the comment above). */
@@ -131,18 +130,18 @@ static const struct {
     const char *name;
     const char *why;
 } op_unsupported[] = {
-    {"rbl", "DNS block list lookups are not implemented"},
-    {"geoLookup", "GeoIP lookups are not implemented"},
-    {"gsbLookup", "Google Safe Browsing lookups are not implemented"},
-    {"inspectFile", "running external programs on uploads is not implemented"},
-    {"fuzzyHash", "ssdeep fuzzy hashing is not implemented"},
-    {"verifySSN", "US social security number checks are not implemented"},
-    {"verifyCPF", "Brazilian CPF checks are not implemented"},
-    {"verifySVNR", "Austrian SVNR checks are not implemented"},
-    {"rsub", "stream editing is not implemented"},
-    {"validateDTD", "XML DTD validation is not implemented"},
-    {"validateSchema", "XML schema validation is not implemented"},
-    {"validateHash", "hash validation is not implemented"},
+    {"rbl", "DNS block list lookups are outside what Rampart runs"},
+    {"geoLookup", "GeoIP lookups are outside what Rampart runs"},
+    {"gsbLookup", "Google Safe Browsing lookups are outside what Rampart runs"},
+    {"inspectFile", "running external programs on uploads is outside what Rampart runs"},
+    {"fuzzyHash", "ssdeep fuzzy hashing is outside what Rampart runs"},
+    {"verifySSN", "US social security number checks are outside what Rampart runs"},
+    {"verifyCPF", "Brazilian CPF checks are outside what Rampart runs"},
+    {"verifySVNR", "Austrian SVNR checks are outside what Rampart runs"},
+    {"rsub", "stream editing is outside what Rampart runs"},
+    {"validateDTD", "XML DTD validation is outside what Rampart runs"},
+    {"validateSchema", "XML schema validation is outside what Rampart runs"},
+    {"validateHash", "hash validation is outside what Rampart runs"},
 };
 
 struct rp_op {
@@ -186,8 +185,8 @@ static void op_unsupported_error(const char *name, char *err, size_t err_len)
     snprintf(err, err_len, "unsupported operator @%.64s", name);
 }
 
-rp_op_t *rp_op_compile(const char *name, const char *param, size_t param_len,
-                       const char *base_dir, char *err, size_t err_len)
+rp_op_t *rp_op_compile(const char *name, const char *param, size_t param_len, const char *base_dir,
+                       char *err, size_t err_len)
 {
     char dummy[1];
     if (!err || err_len == 0) {
