@@ -51,8 +51,7 @@ rp_status_t rp_cookies_split(rp_arena_t *a, const char *s, size_t len, rp_field_
             return RP_NOMEM;
         size_t dn =
             rp_url_decode(name, s + start, trim_right(s, start, start + nlen) - start, 0, &flags);
-        size_t dv = rp_url_decode(val, v, vlen, 0, &flags);
-        flags |= rp_utf8_check(name, dn) | rp_utf8_check(val, dv);
+        size_t dv = rp_url_decode(val, v, vlen, 0, &flags); /* flags include UTF-8 */
         rp_status_t rc = fn(ctx, RP_SRC_COOKIE, name, dn, val, dv, flags);
         if (rc != RP_OK)
             return rc;

@@ -14,41 +14,13 @@
 
 #include "normalize.h"
 #include "tx_t.h"
+#include "urldecode.h"
 
 #define URI_MAX 512
 
 static void put(rp_abuf_t *b, const char *s)
 {
     rp_abuf_append(b, s, strlen(s));
-}
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0;
-    return len;
 }
 
 static void put_json_string(rp_abuf_t *b, const char *s, size_t n)
@@ -71,8 +43,9 @@ static void put_json_string(rp_abuf_t *b, const char *s, size_t n)
             rp_abuf_putc(b, (char)c);
             i++;
         } else {
-            size_t l = utf8_seq(u + i, n - i);
-            if (l == 0) {
+            unsigned bad = 0;
+            size_t l = rp_utf8_step(s + i, n - i, &bad);
+            if (bad) {
                 put(b, "\\ufffd");
                 i++;
             } else {

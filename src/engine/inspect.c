@@ -223,19 +223,6 @@ static bool must_stop(const rp_tx_t *tx)
     return tx->blocking && tx->mode == RP_MODE_BLOCK;
 }
 
-static bool has_percent_escape(const char *s, size_t len)
-{
-    const char *p = s, *end = s + len;
-    while ((p = memchr(p, '%', (size_t)(end - p))) != NULL) {
-        if (end - p >= 3 && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]))
-            return true;
-        if (end - p >= 6 && (p[1] == 'u' || p[1] == 'U') && isxdigit((unsigned char)p[2]))
-            return true;
-        p++;
-    }
-    return false;
-}
-
 /* Decoded text is worth inspecting; decoded binary (images, random ids
  * that happen to use the Base64 alphabet) is not. A few NUL bytes are
  * tolerated: splitting a keyword with NUL ("scr\0ipt") is itself an
@@ -269,7 +256,7 @@ static void inspect_layers(rp_tx_t *tx, rp_source_t src, const char *name, size_
         run_detectors(tx, src, name, name_len, value, value_len);
     if (must_stop(tx) || depth == MAX_DECODE_LAYERS || value_len == 0)
         return;
-    if ((prof & PROF_PERCENT) && has_percent_escape(value, value_len)) {
+    if ((prof & PROF_PERCENT) && rp_url_has_escape(value, value_len)) {
         char *d = rp_arena_alloc(tx->arena, value_len + 1);
         if (d) {
             unsigned f = 0;

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "operator.h"
+#include "urldecode.h"
 
 void *op_byterange_compile(const char *param, size_t len, const char *base_dir, char *err,
                            size_t err_len);
@@ -157,39 +158,6 @@ VAL_EXEC(urlenc)
     return RP_OP_NOMATCH;
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t need;
-    unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        if (c == 0xE0)
-            lo = 0xA0; /* overlong */
-        else if (c == 0xED)
-            hi = 0x9F; /* surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        if (c == 0xF0)
-            lo = 0x90; /* overlong */
-        else if (c == 0xF4)
-            hi = 0x8F; /* above U+10FFFF */
-    } else {
-        return 0; /* continuation byte, 0xC0/0xC1, 0xF5.. */
-    }
-    if (n < need || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t k = 2; k < need; k++)
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-    return need;
-}
-
 VAL_EXEC(utf8)
 {
     (void)state;
@@ -202,8 +170,9 @@ VAL_EXEC(utf8)
             i++;
             continue;
         }
-        size_t k = utf8_seq(s + i, len - i);
-        if (k == 0) {
+        unsigned bad_utf8 = 0; /* the engine's RFC 3629 step, overlong forms included */
+        size_t k = rp_utf8_step(value + i, len - i, &bad_utf8);
+        if (bad_utf8) {
             size_t bad = 1;
             while (bad < 4 && i + bad < len && (s[i + bad] & 0xC0) == 0x80)
                 bad++;

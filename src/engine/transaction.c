@@ -244,7 +244,8 @@ static rp_status_t inspect_path_and_query(rp_tx_t *tx)
         rp_tx_add_match(tx, "protocol", "protocol", "path",
                         rp_anomaly_names[RP_ANOM_PATH_TRAVERSAL], "", blocks ? 5 : 0, blocks, 0);
     }
-    flags |= rp_utf8_check(path, n);
+    /* flags already hold the UTF-8 verdict on the decoded path: resolving
+     * dot segments only drops whole segments between ASCII '/'. */
     rp_status_t rc = rp_inspect_value(tx, RP_SRC_PATH, "", 0, path, n, flags);
     if (rc != RP_OK || !q)
         return rc;
@@ -463,8 +464,6 @@ rp_status_t rp_tx_request_end(rp_tx_t *tx)
     if (tx->mode != RP_MODE_OFF && !blocked(tx) && tx->body && !tx->body_failed &&
         !tx->body_truncated) {
         body_result(tx, tx->body->finish(tx->body));
-    } else if (tx->body_sniff && tx->body_bytes == 0) {
-        tx->body_sniff = false;
     }
     if (tx->state < TX_REQUEST_DONE)
         tx->state = TX_REQUEST_DONE;

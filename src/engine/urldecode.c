@@ -11,6 +11,7 @@
 #include "urldecode.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include "rampart/transaction.h"
 
@@ -139,21 +140,28 @@ size_t rp_url_decode(char *dst, const char *src, size_t len, int plus_as_space, 
     return o;
 }
 
+bool rp_url_has_escape(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while ((p = memchr(p, '%', (size_t)(end - p))) != NULL) {
+        size_t left = (size_t)(end - p);
+        if (left >= 3 && hexval(p[1]) >= 0 && hexval(p[2]) >= 0)
+            return true;
+        if (is_decodable_u(p, left))
+            return true;
+        p++;
+    }
+    return false;
+}
+
 unsigned rp_url_decoded_flags(const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    unsigned f = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (p[i] == '\0') {
-            f |= RP_ARG_NUL;
-        } else if (p[i] == '%') {
-            if (i + 2 < len && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0)
-                f |= RP_ARG_DOUBLE_ENCODED;
-            else if (is_decodable_u(p + i, len - i))
-                f |= RP_ARG_DOUBLE_ENCODED;
-        }
-    }
-    return f | rp_utf8_check(s, len);
+    unsigned f = rp_utf8_check(s, len);
+    if (memchr(s, '\0', len))
+        f |= RP_ARG_NUL;
+    if (rp_url_has_escape(s, len))
+        f |= RP_ARG_DOUBLE_ENCODED;
+    return f;
 }
 
 /* Length of the sequence a lead byte announces, 0 for a byte that cannot
@@ -171,49 +179,53 @@ static int seq_len(unsigned char c)
     return 0;
 }
 
+size_t rp_utf8_step(const char *s, size_t len, unsigned *flags)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    int n = seq_len(c);
+    if (n == 0 || (size_t)n > len) {
+        *flags |= RP_ARG_INVALID_UTF8;
+        return 1;
+    }
+    int k;
+    for (k = 1; k < n; k++)
+        if ((p[k] & 0xC0) != 0x80)
+            break;
+    if (k < n) {
+        /* Resume at the byte that broke the sequence: it may lead the
+         * next one. */
+        *flags |= RP_ARG_INVALID_UTF8;
+        return (size_t)k;
+    }
+    uint32_t cp;
+    if (n == 2)
+        cp = ((uint32_t)(c & 0x1F) << 6) | (p[1] & 0x3F);
+    else if (n == 3)
+        cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+    else
+        cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
+             ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000))
+        *flags |= RP_ARG_OVERLONG_UTF8;
+    else if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        *flags |= RP_ARG_INVALID_UTF8;
+    return (size_t)n;
+}
+
 unsigned rp_utf8_check(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     unsigned f = 0;
     size_t i = 0;
-
     while (i < len) {
-        unsigned char c = p[i];
-        if (c < 0x80) {
+        if (p[i] < 0x80) {
             i++;
             continue;
         }
-        int n = seq_len(c);
-        if (n == 0 || i + (size_t)n > len) {
-            f |= RP_ARG_INVALID_UTF8;
-            i++;
-            continue;
-        }
-        int k;
-        for (k = 1; k < n; k++)
-            if ((p[i + k] & 0xC0) != 0x80)
-                break;
-        if (k < n) {
-            /* Resume at the byte that broke the sequence: it may lead the
-             * next one. */
-            f |= RP_ARG_INVALID_UTF8;
-            i += (size_t)k;
-            continue;
-        }
-        uint32_t cp;
-        if (n == 2)
-            cp = ((uint32_t)(c & 0x1F) << 6) | (p[i + 1] & 0x3F);
-        else if (n == 3)
-            cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(p[i + 1] & 0x3F) << 6) |
-                 (p[i + 2] & 0x3F);
-        else
-            cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(p[i + 1] & 0x3F) << 12) |
-                 ((uint32_t)(p[i + 2] & 0x3F) << 6) | (p[i + 3] & 0x3F);
-        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000))
-            f |= RP_ARG_OVERLONG_UTF8;
-        else if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-            f |= RP_ARG_INVALID_UTF8;
-        i += (size_t)n;
+        i += rp_utf8_step(s + i, len - i, &f);
     }
     return f;
 }

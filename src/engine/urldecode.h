@@ -11,6 +11,7 @@
 #ifndef RAMPART_URLDECODE_H
 #define RAMPART_URLDECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -51,5 +52,17 @@ unsigned rp_utf8_check(const char *s, size_t len);
  * a value is cut to a size limit after decoding.
  */
 unsigned rp_url_decoded_flags(const char *s, size_t len);
+
+/* Does s hold an escape that another rp_url_decode() pass would decode
+ * (a %XX, or a %uXXXX other than a lone surrogate)? Exactly when decoding
+ * s again would change it. */
+bool rp_url_has_escape(const char *s, size_t len);
+
+/* One UTF-8 step at s (len >= 1 bytes left): returns how many bytes to
+ * advance (1 for ASCII) and ORs RP_ARG_INVALID_UTF8 / RP_ARG_OVERLONG_UTF8
+ * into *flags when the sequence there is not valid UTF-8. A return with no
+ * flag set spans one whole valid character. rp_utf8_check() is this in a
+ * loop. */
+size_t rp_utf8_step(const char *s, size_t len, unsigned *flags);
 
 #endif
