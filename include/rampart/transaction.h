@@ -73,6 +73,13 @@ typedef struct {
     const char *detail;   /* fingerprint or reason */
     const char *excerpt;  /* short matched data, sensitive values masked */
     int score;
+    /* SecLang rule matches (detector "rules"); rule_id 0 otherwise. */
+    unsigned long rule_id;
+    const char *msg;  /* macro-expanded msg, or NULL */
+    const char *data; /* macro-expanded logdata, or NULL */
+    int severity;     /* 0-7, -1 when none */
+    const char *const *tags;
+    size_t ntags;
 } rp_match_t;
 
 typedef struct {

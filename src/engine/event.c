@@ -79,6 +79,47 @@ static void put_int(rp_abuf_t *b, const char *key, long long v)
     put(b, num);
 }
 
+/* Client data quoted by a rule (msg, logdata): cut to RULE_TEXT_MAX on a
+ * character boundary, citizen identifiers masked. */
+#define RULE_TEXT_MAX 512
+
+static void put_rule_text(rp_tx_t *tx, rp_abuf_t *b, const char *key, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > RULE_TEXT_MAX) {
+        n = RULE_TEXT_MAX;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    char *c = rp_arena_strndup(tx->arena, s, n);
+    if (!c)
+        return;
+    rp_mask_sensitive(c, n);
+    put_field(b, key, c, 0);
+}
+
+static void put_rule_fields(rp_tx_t *tx, rp_abuf_t *b, const rp_match_t *m)
+{
+    char id[24];
+    snprintf(id, sizeof(id), "%lu", m->rule_id);
+    put_field(b, "rule_id", id, 0);
+    if (m->msg)
+        put_rule_text(tx, b, "msg", m->msg);
+    if (m->data)
+        put_rule_text(tx, b, "data", m->data);
+    if (m->severity >= 0)
+        put_int(b, "severity", m->severity);
+    if (m->ntags) {
+        put(b, ",\"tags\":[");
+        for (size_t i = 0; i < m->ntags; i++) {
+            if (i)
+                rp_abuf_putc(b, ',');
+            put_json_string(b, m->tags[i], strlen(m->tags[i]));
+        }
+        rp_abuf_putc(b, ']');
+    }
+}
+
 /* The URI for the event: cut to URI_MAX, credential values starred,
  * citizen identifiers masked. */
 static char *event_uri(rp_tx_t *tx)
@@ -158,6 +199,8 @@ const char *rp_event_build(rp_tx_t *tx, size_t *len)
         put_field(&b, "detail", m->detail, 0);
         put_field(&b, "excerpt", m->excerpt, 0);
         put_int(&b, "score", m->score);
+        if (m->rule_id)
+            put_rule_fields(tx, &b, m);
         rp_abuf_putc(&b, '}');
     }
     rp_abuf_putc(&b, ']');

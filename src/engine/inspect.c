@@ -65,24 +65,37 @@ const char *rp_target_name(rp_tx_t *tx, rp_source_t src, const char *name, size_
     return t;
 }
 
-void rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category, const char *target,
-                     const char *detail, const char *excerpt, int score, bool blocks, int status)
+rp_match_t *rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category,
+                            const char *target, const char *detail, const char *excerpt, int score,
+                            bool blocks, int status)
 {
     if (blocks && !tx->blocking) {
         tx->blocking = true;
         tx->block_status = status ? status : tx->policy->block_status;
     }
-    if (tx->nmatches == RP_MAX_MATCHES) {
-        tx->nmatches_dropped++;
-        return;
+    if (tx->nmatches == tx->matches_cap) {
+        size_t cap = tx->matches_cap ? tx->matches_cap * 2 : 8;
+        rp_match_t *n =
+            tx->nmatches < RP_MAX_MATCHES ? rp_arena_alloc(tx->arena, cap * sizeof(*n)) : NULL;
+        if (!n) {
+            tx->nmatches_dropped++;
+            return NULL;
+        }
+        if (tx->nmatches)
+            memcpy(n, tx->matches, tx->nmatches * sizeof(*n));
+        tx->matches = n;
+        tx->matches_cap = cap;
     }
     rp_match_t *m = &tx->matches[tx->nmatches++];
+    memset(m, 0, sizeof(*m));
+    m->severity = -1;
     m->detector = detector;
     m->category = category;
     m->target = target;
     m->detail = detail;
     m->excerpt = excerpt;
     m->score = score;
+    return m;
 }
 
 /* A short, masked copy of value around [off, off+len), cut on UTF-8

@@ -18,6 +18,10 @@
 #include <strings.h>
 
 #include "policy_t.h"
+#include "rules.h"
+#include "seclang.h"
+
+#define MAX_RULE_FILES 64
 
 const char *const rp_anomaly_names[RP_ANOM_COUNT] = {
     [RP_ANOM_BAD_ENCODING] = "bad_encoding",
@@ -72,6 +76,10 @@ typedef struct {
     const char *file;
     unsigned line;
     rp_error_t *err;
+    /* "rules" directives: SecLang files, compiled once the policy is read */
+    char *rule_files[MAX_RULE_FILES];
+    unsigned rule_lines[MAX_RULE_FILES];
+    size_t nrule_files;
 } parse_ctx_t;
 
 static void set_error(rp_error_t *err, const char *file, unsigned line, const char *fmt, ...)
@@ -309,6 +317,16 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
         return directive_anomaly(c, p, w, nw);
     } else if (strcmp(d, "skip_header") == 0) {
         return directive_skip_header(c, p, w, nw);
+    } else if (strcmp(d, "rules") == 0) {
+        if (need_args(c, nw, 2, "rules SECLANG_FILE_OR_GLOB") != 0)
+            return -1;
+        if (c->nrule_files == MAX_RULE_FILES)
+            FAIL(c, "more than %d rules directives (use a SecLang Include)", MAX_RULE_FILES);
+        if (strpbrk(w[1], "\"\n"))
+            FAIL(c, "rules: a path cannot contain a double quote");
+        if (!(c->rule_files[c->nrule_files] = strdup(w[1])))
+            FAIL(c, "out of memory");
+        c->rule_lines[c->nrule_files++] = c->line;
     } else {
         FAIL(c, "unknown directive \"%s\"", d);
     }
@@ -359,6 +377,55 @@ static unsigned long long text_hash(const char *s, size_t len)
     return h;
 }
 
+/* Compile the "rules" files as one SecLang configuration, Included in
+ * order relative to the policy file's directory. Errors inside a SecLang
+ * file name that file; an Include that matches nothing names the policy
+ * line of its "rules" directive. */
+static int compile_rules(parse_ctx_t *c, rp_policy_t *p)
+{
+    size_t cap = 64;
+    for (size_t i = 0; i < c->nrule_files; i++)
+        cap += strlen(c->rule_files[i]) + 16;
+    char *text = malloc(cap);
+    if (!text) {
+        set_error(c->err, c->file, 0, "out of memory");
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < c->nrule_files; i++)
+        n += (size_t)snprintf(text + n, cap - n, "Include \"%s\"\n", c->rule_files[i]);
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", c->file);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof(dir), ".");
+    rp_error_t e = {0};
+    sl_config_t *cfg = sl_parse_string(text, n, c->file, dir, &e);
+    free(text);
+    if (cfg) {
+        p->rules = rl_compile(cfg, &e);
+        sl_config_free(cfg);
+    }
+    if (p->rules)
+        return 0;
+    if (strcmp(e.file, c->file) == 0 && e.line >= 1 && e.line <= c->nrule_files)
+        e.line = c->rule_lines[e.line - 1];
+    if (!e.reason[0])
+        snprintf(e.reason, sizeof(e.reason), "rules: out of memory");
+    if (c->err)
+        *c->err = e;
+    return -1;
+}
+
+static void free_rule_files(parse_ctx_t *c)
+{
+    for (size_t i = 0; i < c->nrule_files; i++)
+        free(c->rule_files[i]);
+    c->nrule_files = 0;
+}
+
 rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *name, rp_error_t *err)
 {
     rp_policy_t *p = calloc(1, sizeof(*p));
@@ -396,10 +463,15 @@ rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *nam
         if (directive(&c, p, w, nw) != 0)
             goto fail;
     }
+    if (c.nrule_files && compile_rules(&c, p) != 0)
+        goto fail;
+    free_rule_files(&c);
     if (p->version[0] == '\0')
         snprintf(p->version, sizeof(p->version), "sha-%016llx", text_hash(text, len));
     return p;
 fail:
+    free_rule_files(&c);
+    rl_ruleset_free(p->rules);
     free(p);
     return NULL;
 }
@@ -464,8 +536,10 @@ rp_policy_t *rp_policy_ref(rp_policy_t *p)
 
 void rp_policy_unref(rp_policy_t *p)
 {
-    if (p && atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1)
+    if (p && atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) {
+        rl_ruleset_free(p->rules);
         free(p);
+    }
 }
 
 const char *rp_policy_version(const rp_policy_t *p)

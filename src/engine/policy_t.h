@@ -57,6 +57,8 @@ struct rp_policy {
     rp_limits_t limits;
     rp_anomaly_action_t anomaly[RP_ANOM_COUNT];
     /* Request headers never inspected (lower-case). */
+    /* SecLang rules ("rules" directive), compiled; NULL when none. */
+    struct rl_ruleset *rules;
     size_t nskip_headers;
     char skip_headers[RP_MAX_SKIP_HEADERS][48];
     unsigned char skip_header_len[RP_MAX_SKIP_HEADERS];

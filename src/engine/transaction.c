@@ -18,6 +18,8 @@
 
 #include "body_xml.h"
 #include "normalize.h"
+#include "rules.h"
+#include "transform.h"
 #include "tx_t.h"
 #include "urldecode.h"
 
@@ -52,6 +54,10 @@ rp_tx_t *rp_tx_new(rp_policy_t *policy)
     tx->content_length = -1;
     tx->client_addr[0] = '\0';
     clock_gettime(CLOCK_REALTIME, &tx->started);
+    if (policy->rules && !(tx->rules = rl_state_new(tx, policy->rules))) {
+        rp_tx_free(tx);
+        return NULL;
+    }
     return tx;
 }
 
@@ -108,9 +114,15 @@ rp_status_t rp_tx_connection(rp_tx_t *tx, const char *client_addr, size_t client
                              uint16_t client_port, const char *server_addr, size_t server_addr_len,
                              uint16_t server_port)
 {
-    (void)server_addr;
-    (void)server_addr_len;
-    (void)server_port;
+    if (tx->rules) {
+        rl_state_t *st = tx->rules;
+        size_t n = server_addr_len < sizeof(st->server_addr) ? server_addr_len
+                                                             : sizeof(st->server_addr) - 1;
+        if (n)
+            memcpy(st->server_addr, server_addr, n);
+        st->server_addr[n] = '\0';
+        st->server_port = server_port;
+    }
     if (client_addr_len >= sizeof(tx->client_addr))
         client_addr_len = sizeof(tx->client_addr) - 1;
     if (client_addr_len)
@@ -155,9 +167,56 @@ static bool header_skipped(const rp_policy_t *p, const char *name, size_t len)
     return len > 4 && strncasecmp(name, "sec-", 4) == 0;
 }
 
+/* Keep a field for the SecLang rules, in the collection ModSecurity puts
+ * it in. */
+static int rules_field(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
+                       const char *value, size_t value_len, unsigned flags)
+{
+    rl_state_t *st = tx->rules;
+    switch (src) {
+    case RP_SRC_QUERY:
+    case RP_SRC_FORM:
+        if (flags & RP_ARG_BAD_ENCODING)
+            st->multipart_flags |= 1u << 31; /* URLENCODED_ERROR */
+        return rl_list_add(st, src == RP_SRC_QUERY ? &st->args_get : &st->args_post, name, name_len,
+                           value, value_len);
+    case RP_SRC_MULTIPART:
+        return rl_list_add(st, &st->args_post, name, name_len, value, value_len);
+    case RP_SRC_JSON: {
+        if (flags & RP_FIELD_KEY_ONLY)
+            return 0;
+        /* ModSecurity v3 names JSON arguments json.a.b */
+        char *full = rp_arena_alloc(tx->arena, name_len + 6);
+        if (!full)
+            return -1;
+        memcpy(full, "json", 4);
+        size_t n = 4;
+        if (name_len) {
+            full[n++] = '.';
+            memcpy(full + n, name, name_len);
+            n += name_len;
+        }
+        return rl_list_add(st, &st->args_post, full, n, value, value_len);
+    }
+    case RP_SRC_XML:
+        if (flags & RP_FIELD_ENTITY_DECL)
+            return 0;
+        return rl_list_add(st, &st->xml, name, name_len, value, value_len);
+    case RP_SRC_FILENAME:
+        return rl_list_add(st, &st->files, name, name_len, value, value_len);
+    case RP_SRC_COOKIE:
+        return rl_list_add(st, &st->cookies, name, name_len, value, value_len);
+    default:
+        return 0;
+    }
+}
+
 static rp_status_t inspect_field(void *ctx, rp_source_t src, const char *name, size_t name_len,
                                  const char *value, size_t value_len, unsigned flags)
 {
+    rp_tx_t *tx = ctx;
+    if (tx->rules && rules_field(tx, src, name, name_len, value, value_len, flags) < 0)
+        return RP_NOMEM;
     return rp_inspect_value(ctx, src, name, name_len, value, value_len, flags);
 }
 
@@ -177,6 +236,9 @@ rp_status_t rp_tx_request_header(rp_tx_t *tx, const char *name, size_t name_len,
         limit_match(tx, rp_target_name(tx, RP_SRC_HEADER, name, name_len), 431);
         return verdict_status(tx);
     }
+    if (tx->rules &&
+        rl_list_add(tx->rules, &tx->rules->headers, name, name_len, value, value_len) < 0)
+        return RP_NOMEM;
     if (header_is(name, name_len, "host")) {
         tx->host = rp_arena_strndup(tx->arena, value, value_len > 255 ? 255 : value_len);
     } else if (header_is(name, name_len, "content-type")) {
@@ -213,7 +275,7 @@ static rp_status_t query_field(void *ctx, rp_source_t src, const char *name, siz
                                const char *value, size_t value_len, unsigned flags)
 {
     (void)src;
-    return rp_inspect_value(ctx, RP_SRC_QUERY, name, name_len, value, value_len, flags);
+    return inspect_field(ctx, RP_SRC_QUERY, name, name_len, value, value_len, flags);
 }
 
 static rp_body_limits_t body_limits(const rp_policy_t *p, size_t depth, size_t fields)
@@ -224,6 +286,52 @@ static rp_body_limits_t body_limits(const rp_policy_t *p, size_t depth, size_t f
         .max_field_size = p->limits.field_size,
         .max_name_size = 4096,
     };
+}
+
+/* The request-line variables of the SecLang rules: REQUEST_LINE,
+ * REQUEST_FILENAME (the path, percent-decoded, dot segments kept as
+ * ModSecurity v3 does), REQUEST_BASENAME and QUERY_STRING. */
+static int rules_request_line(rp_tx_t *tx)
+{
+    rl_state_t *st = tx->rules;
+    const char *uri = tx->uri;
+    size_t len = strlen(uri);
+    const char *q = memchr(uri, '?', len);
+    size_t path_len = q ? (size_t)(q - uri) : len;
+    char *path = rp_arena_alloc(tx->arena, path_len + 1);
+    if (!path)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < path_len; i++) {
+        int hi, lo;
+        if (uri[i] == '%' && i + 2 < path_len && (hi = rp_tf_hex((unsigned char)uri[i + 1])) >= 0 &&
+            (lo = rp_tf_hex((unsigned char)uri[i + 2])) >= 0) {
+            path[n++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            path[n++] = uri[i];
+        }
+    }
+    path[n] = '\0';
+    st->request_filename = path;
+    const char *slash = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (path[i] == '/' || path[i] == '\\')
+            slash = path + i;
+    st->request_basename = slash ? slash + 1 : path;
+    st->query_string = q ? q + 1 : NULL;
+    size_t ml = strlen(tx->method), pl = strlen(tx->protocol);
+    char *line = rp_arena_alloc(tx->arena, ml + len + pl + 3);
+    if (!line)
+        return -1;
+    memcpy(line, tx->method, ml);
+    line[ml] = ' ';
+    memcpy(line + ml + 1, uri, len);
+    line[ml + 1 + len] = ' ';
+    memcpy(line + ml + 2 + len, tx->protocol, pl);
+    line[ml + len + pl + 2] = '\0';
+    st->request_line = line;
+    return 0;
 }
 
 static rp_status_t inspect_path_and_query(rp_tx_t *tx)
@@ -309,11 +417,27 @@ rp_status_t rp_tx_request_headers_done(rp_tx_t *tx)
         return rc;
     if (blocked(tx))
         return RP_BLOCK;
+    if (tx->rules) {
+        if (rules_request_line(tx) < 0)
+            return RP_NOMEM;
+        rl_run_phase(tx->rules, 1);
+        if (blocked(tx))
+            return RP_BLOCK;
+    }
     tx->state = TX_BODY;
     bool has_body = tx->content_length > 0 || tx->chunked;
     if (!has_body)
         return RP_DECLINED;
     choose_body_kind(tx);
+    if (tx->rules && tx->rules->body_processor) {
+        /* ctl:requestBodyProcessor decides the grammar */
+        static const body_kind_t kinds[] = {BODY_NONE, BODY_FORM, BODY_MULTIPART, BODY_XML,
+                                            BODY_JSON};
+        tx->body_kind = kinds[tx->rules->body_processor];
+        tx->body_sniff = false;
+    }
+    if (tx->rules && tx->rules->rs->needs_request_body)
+        return RP_OK; /* REQUEST_BODY wants the bytes whatever the grammar */
     if (tx->body_kind == BODY_NONE && !tx->body_sniff)
         return RP_DECLINED;
     return RP_OK;
@@ -421,6 +545,9 @@ rp_status_t rp_tx_request_body(rp_tx_t *tx, const void *data, size_t len)
         rp_tx_add_match(tx, "limit", "limit", "body", "body inspected in part", "", 0, false, 0);
     }
     tx->body_bytes += len;
+    if (tx->rules && tx->rules->rs->needs_request_body &&
+        rp_abuf_append(&tx->rules->request_body, data, len) < 0)
+        return RP_NOMEM;
     if (tx->body_sniff) {
         sniff_body(tx, data, len);
         if (tx->body_sniff)
@@ -467,6 +594,21 @@ rp_status_t rp_tx_request_end(rp_tx_t *tx)
     }
     if (tx->state < TX_REQUEST_DONE)
         tx->state = TX_REQUEST_DONE;
+    if (tx->rules && tx->mode != RP_MODE_OFF && !blocked(tx)) {
+        rl_state_t *st = tx->rules;
+        if (tx->body_failed) {
+            st->reqbody_error = true;
+            st->reqbody_error_msg =
+                tx->body && tx->body->reason ? tx->body->reason : "request body not parsed";
+            if (tx->body_kind == BODY_MULTIPART)
+                st->multipart_flags |= 1u; /* MULTIPART_STRICT_ERROR */
+        }
+        /* REQUEST_BODY holds the raw body for the form grammar, for bodies
+         * no processor claimed, or when a rule forces it (ModSecurity v3). */
+        if (!(tx->body_kind == BODY_FORM || tx->body_kind == BODY_NONE || st->force_body_var))
+            rp_abuf_clear(&st->request_body);
+        rl_run_phase(st, 2);
+    }
     build_verdict(tx);
     return verdict_status(tx);
 }
@@ -495,28 +637,64 @@ rp_status_t rp_tx_response_status(rp_tx_t *tx, int status)
 rp_status_t rp_tx_response_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
                                   size_t value_len)
 {
-    (void)tx;
-    (void)name;
-    (void)name_len;
-    (void)value;
-    (void)value_len;
+    rl_state_t *st = tx->rules;
+    if (!st || tx->mode == RP_MODE_OFF)
+        return RP_OK;
+    if (rl_list_add(st, &st->response_headers, name, name_len, value, value_len) < 0)
+        return RP_NOMEM;
+    if (header_is(name, name_len, "content-type"))
+        st->response_content_type = st->response_headers.v[st->response_headers.n - 1].value;
     return RP_OK;
+}
+
+/* SecResponseBodyMimeType: is the response's media type inspected? */
+static bool response_mime_wanted(const rl_state_t *st)
+{
+    const char *ct = st->response_content_type;
+    if (!ct)
+        return false;
+    size_t n = strcspn(ct, "; \t");
+    for (size_t i = 0; i < st->rs->nresponse_mime; i++) {
+        const char *m = st->rs->response_mime[i];
+        if (strlen(m) == n && strncasecmp(ct, m, n) == 0)
+            return true;
+    }
+    return false;
 }
 
 rp_status_t rp_tx_response_headers_done(rp_tx_t *tx)
 {
-    /* No response-side protection rewrites bodies yet (masking and field
-     * decryption plug in here): let the host skip the body filter. */
     tx->state = TX_RESPONSE_BODY;
+    rl_state_t *st = tx->rules;
+    if (!st || tx->mode == RP_MODE_OFF || blocked(tx))
+        return blocked(tx) ? RP_BLOCK : RP_DECLINED;
+    st->response_protocol = tx->protocol;
+    if (rl_run_phase(st, 3) == RP_BLOCK || blocked(tx))
+        return RP_BLOCK;
+    /* Masking and field decryption will plug in here too; today only the
+     * rules' response-body phase needs the body. */
+    if (st->rs->needs_response_body && st->response_body_access && response_mime_wanted(st)) {
+        st->response_body_on = true;
+        return RP_OK;
+    }
     return RP_DECLINED;
 }
 
 rp_status_t rp_tx_response_body(rp_tx_t *tx, const void *in, size_t in_len, const void **out,
                                 size_t *out_len)
 {
-    (void)tx;
     *out = in;
     *out_len = in_len;
+    rl_state_t *st = tx->rules;
+    if (!st || !st->response_body_on)
+        return RP_OK;
+    size_t room = st->rs->response_body_limit > st->response_body.len
+                      ? st->rs->response_body_limit - st->response_body.len
+                      : 0;
+    /* Beyond the limit the rest passes uninspected (ProcessPartial). */
+    size_t take = in_len < room ? in_len : room;
+    if (take && rp_abuf_append(&st->response_body, in, take) < 0)
+        return RP_NOMEM;
     return RP_OK;
 }
 
@@ -525,6 +703,13 @@ rp_status_t rp_tx_response_end(rp_tx_t *tx, const void **out, size_t *out_len)
     tx->state = TX_DONE;
     *out = NULL;
     *out_len = 0;
+    rl_state_t *st = tx->rules;
+    if (st && tx->mode != RP_MODE_OFF && st->response_body_on) {
+        if (!st->response_body.data)
+            rp_abuf_append(&st->response_body, "", 0);
+        if (rl_run_phase(st, 4) == RP_BLOCK || blocked(tx))
+            return RP_BLOCK;
+    }
     return RP_OK;
 }
 
@@ -535,6 +720,9 @@ void rp_tx_log_always(rp_tx_t *tx)
 
 const char *rp_tx_event(rp_tx_t *tx, size_t *len)
 {
+    /* The logging phase runs once, before the event is written. */
+    if (tx->rules && tx->mode != RP_MODE_OFF && !tx->event)
+        rl_run_phase(tx->rules, 5);
     if (!tx->log_always && tx->policy->events == RP_EVENTS_OFF)
         return NULL;
     if (!tx->log_always && tx->policy->events == RP_EVENTS_MATCHED && tx->nmatches == 0)

@@ -15,7 +15,8 @@
 #include "policy_t.h"
 #include "rampart/transaction.h"
 
-#define RP_MAX_MATCHES 16
+/* Matches kept per transaction; later ones are counted, not kept. */
+#define RP_MAX_MATCHES 256
 
 typedef enum {
     TX_NEW = 0,
@@ -66,8 +67,8 @@ struct rp_tx {
     int response_status;
 
     /* Matches and the verdict built from them. */
-    rp_match_t matches[RP_MAX_MATCHES];
-    size_t nmatches;
+    rp_match_t *matches; /* arena, grown on demand */
+    size_t nmatches, matches_cap;
     size_t nmatches_dropped;
     bool blocking; /* a match that blocks in block mode */
     int block_status;
@@ -77,6 +78,9 @@ struct rp_tx {
     size_t event_len;
     bool log_always;
     bool host_refused;
+
+    /* The SecLang rule engine's state, when the policy has rules. */
+    struct rl_state *rules;
 };
 
 /* inspect.c: run the policy's detectors and anomaly checks on one value.
@@ -84,8 +88,10 @@ struct rp_tx {
 rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
                              const char *value, size_t value_len, unsigned flags);
 /* Record a match (category/detector/detail are static strings). blocks says
- * whether it decides a block in block mode; status 0 uses block_status. */
-void rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category, const char *target,
+ * whether it decides a block in block mode; status 0 uses block_status.
+ * Returns the entry (for the caller to add rule fields), or NULL when the
+ * match was only counted (too many, or out of memory). */
+rp_match_t *rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category, const char *target,
                      const char *detail, const char *excerpt, int score, bool blocks, int status);
 /* True when value holds only [A-Za-z0-9_] and non-ASCII bytes: no
  * detector can match it (see inspect.c). */

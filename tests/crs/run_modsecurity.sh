@@ -73,34 +73,7 @@ sed -e 's/^SecRuleEngine .*/SecRuleEngine DetectionOnly/' \
     /etc/nginx/modsecurity.conf >"$ms/modsecurity.conf"
 cp /etc/nginx/unicode.mapping "$ms/unicode.mapping"
 cp "$CRS/crs-setup.conf.example" "$ms/crs-setup.conf"
-cat >>"$ms/crs-setup.conf" <<'EOF'
-
-# --- CRS regression suite setup (tests/regression/README.md) ---
-SecAction "id:900005,\
-  phase:1,\
-  nolog,\
-  pass,\
-  ctl:ruleEngine=DetectionOnly,\
-  ctl:ruleRemoveById=910000,\
-  setvar:tx.blocking_paranoia_level=4,\
-  setvar:tx.crs_validate_utf8_encoding=1,\
-  setvar:tx.arg_name_length=100,\
-  setvar:tx.arg_length=400,\
-  setvar:tx.total_arg_length=64000,\
-  setvar:tx.max_num_args=255,\
-  setvar:tx.max_file_size=64100,\
-  setvar:tx.combined_file_sizes=65535"
-
-# --- go-ftw log marker (as the CRS test containers' CRS_ENABLE_TEST_MARKER) ---
-SecRule REQUEST_HEADERS:X-CRS-Test "@rx ^.*$" \
-  "id:999999,\
-  phase:1,\
-  pass,\
-  t:none,\
-  log,\
-  msg:'X-CRS-Test %{MATCHED_VAR}',\
-  ctl:ruleRemoveById=1-999998"
-EOF
+cat "$HERE/suite-setup.conf" >>"$ms/crs-setup.conf"
 cat >"$ms/main.conf" <<EOF
 Include $ms/modsecurity.conf
 Include $ms/crs-setup.conf
