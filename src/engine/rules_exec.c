@@ -432,7 +432,10 @@ static void log_match(rl_state_t *st, const rl_rule_t *r, bool blocks, int statu
 {
     if (r->severity >= 0 && r->severity < st->highest_severity)
         st->highest_severity = r->severity;
-    if (!r->log && !blocks)
+    /* ModSecurity v3 reports a match when the rule logs to both the error
+     * and the audit log (nolog and noauditlog silence it, 980170 relies on
+     * that); a block is always reported. */
+    if (!(r->log && r->auditlog) && !blocks)
         return;
     size_t len;
     const char *msg = r->msg ? rl_expand(st, r->msg, &len) : NULL;

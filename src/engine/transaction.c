@@ -417,6 +417,10 @@ rp_status_t rp_tx_request_headers_done(rp_tx_t *tx)
         return rc;
     if (blocked(tx))
         return RP_BLOCK;
+    tx->state = TX_BODY;
+    bool has_body = tx->content_length > 0 || tx->chunked;
+    if (has_body || tx->rules)
+        choose_body_kind(tx); /* REQBODY_PROCESSOR is known in phase 1 */
     if (tx->rules) {
         if (rules_request_line(tx) < 0)
             return RP_NOMEM;
@@ -424,11 +428,8 @@ rp_status_t rp_tx_request_headers_done(rp_tx_t *tx)
         if (blocked(tx))
             return RP_BLOCK;
     }
-    tx->state = TX_BODY;
-    bool has_body = tx->content_length > 0 || tx->chunked;
     if (!has_body)
         return RP_DECLINED;
-    choose_body_kind(tx);
     if (tx->rules && tx->rules->body_processor) {
         /* ctl:requestBodyProcessor decides the grammar */
         static const body_kind_t kinds[] = {BODY_NONE, BODY_FORM, BODY_MULTIPART, BODY_XML,
@@ -603,10 +604,6 @@ rp_status_t rp_tx_request_end(rp_tx_t *tx)
             if (tx->body_kind == BODY_MULTIPART)
                 st->multipart_flags |= 1u; /* MULTIPART_STRICT_ERROR */
         }
-        /* REQUEST_BODY holds the raw body for the form grammar, for bodies
-         * no processor claimed, or when a rule forces it (ModSecurity v3). */
-        if (!(tx->body_kind == BODY_FORM || tx->body_kind == BODY_NONE || st->force_body_var))
-            rp_abuf_clear(&st->request_body);
         rl_run_phase(st, 2);
     }
     build_verdict(tx);
