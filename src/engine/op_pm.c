@@ -53,6 +53,7 @@
 void *op_pm_compile(const char *param, size_t len, const char *base_dir, char *err, size_t err_len);
 void *op_pmfile_compile(const char *param, size_t len, const char *base_dir, char *err,
                         size_t err_len);
+size_t op_pm_phrases(const void *state, const char *const **phrases, const size_t **lens);
 void op_pm_free(void *state);
 uint64_t op_hs_serial(void);
 hs_scratch_t *op_hs_scratch(const hs_database_t *db, uint64_t serial);
@@ -63,7 +64,8 @@ typedef struct {
     hs_database_t *db;
     uint64_t serial;
     size_t n;
-    size_t *lens; /* phrase lengths by id, to find where a match starts */
+    size_t *lens;   /* phrase lengths by id, to find where a match starts */
+    char **phrases; /* the phrases themselves, for the rule engine's prefilter */
 } pm_t;
 
 /* ---- phrase list under construction ---- */
@@ -302,9 +304,12 @@ static void *pm_build(phrases_t *ph, const char *what, char *err, size_t err_len
         free(pm);
         return NULL;
     }
-    /* Take the lengths array over. */
+    /* Take the phrase and length arrays over. */
     pm->lens = ph->len;
     ph->len = NULL;
+    pm->phrases = ph->p;
+    ph->p = NULL;
+    ph->n = 0;
     pm->n = ph->n;
     pm->serial = op_hs_serial();
     return pm;
@@ -368,19 +373,32 @@ void *op_pmfile_compile(const char *param, size_t len, const char *base_dir, cha
     return pm;
 }
 
+/* The phrases of a compiled @pm / @pmFromFile (operator.c's
+ * rp_op_literals). */
+size_t op_pm_phrases(const void *state, const char *const **phrases, const size_t **lens)
+{
+    const pm_t *pm = state;
+    *phrases = (const char *const *)pm->phrases;
+    *lens = pm->lens;
+    return pm->n;
+}
+
 void op_pm_free(void *state)
 {
     pm_t *pm = state;
     if (!pm)
         return;
     hs_free_database(pm->db);
+    for (size_t i = 0; i < pm->n; i++)
+        free(pm->phrases[i]);
+    free(pm->phrases);
     free(pm->lens);
     free(pm);
 }
 
 /* ---- per-thread scratch ---- */
 
-#define PM_FIT_SLOTS 256
+#define PM_FIT_SLOTS 4096 /* serials are sequential: no collision below 4096 live databases */
 
 typedef struct {
     hs_scratch_t *scratch;

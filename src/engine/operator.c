@@ -271,6 +271,20 @@ rp_op_result_t rp_op_execute(const rp_op_t *op, const char *value, size_t len, c
     return r;
 }
 
+size_t op_pm_phrases(const void *state, const char *const **phrases, const size_t **lens);
+
+size_t rp_op_literals(const rp_op_t *op, const char *const **phrases, const size_t **lens)
+{
+    if (!op || !op->state || op->def->execute != op_pm_execute)
+        return 0;
+    return op_pm_phrases(op->state, phrases, lens);
+}
+
+bool rp_op_is_rx(const rp_op_t *op)
+{
+    return op && op->state && op->def->execute == op_rx_execute;
+}
+
 /* For tests and load-time statistics (declared where used). */
 bool rp_op_rx_jitted(const rp_op_t *op);
 int rp_op_rx_hs_kind(const rp_op_t *op);

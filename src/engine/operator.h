@@ -55,4 +55,10 @@ typedef enum {
 rp_op_result_t rp_op_execute(const rp_op_t *op, const char *value, size_t len,
                              const char *param, size_t param_len, rp_op_captures_t *cap);
 
+/* For the rule engine's prefilter: the literal phrases of a static @pm or
+ * @pmFromFile (matched case-insensitively); 0 for every other operator. */
+size_t rp_op_literals(const rp_op_t *op, const char *const **phrases, const size_t **lens);
+/* True for a static (non-dynamic) @rx. */
+bool rp_op_is_rx(const rp_op_t *op);
+
 #endif

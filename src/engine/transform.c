@@ -24,53 +24,60 @@ typedef struct {
     const char *name;
     unsigned char name_len;
     rp_transform_fn fn;
+    /* Value classes (RP_TFV_*) in whose absence fn leaves a value as it is;
+     * ALWAYS for the transformations that change every value. */
+    unsigned changes_on;
 } transform_def_t;
 
-#define DEF(n, f)                                                                                  \
+#define ALWAYS (~0u)
+#define WS     (RP_TFV_SPACE | RP_TFV_WS_OTHER | RP_TFV_NONASCII)
+#define COMMENT_CHARS (RP_TFV_SLASH | RP_TFV_STAR | RP_TFV_DASH | RP_TFV_HASH | RP_TFV_LT)
+
+#define DEF(n, f, on)                                                                              \
     {                                                                                              \
-        n, sizeof(n) - 1, f                                                                        \
+        n, sizeof(n) - 1, f, on                                                                    \
     }
 
 static const transform_def_t transforms[] = {
-    DEF("none", NULL),
+    DEF("none", NULL, 0),
     /* decoders */
-    DEF("urlDecode", rp_tf_url_decode),
-    DEF("urlDecodeUni", rp_tf_url_decode_uni),
-    DEF("htmlEntityDecode", rp_tf_html_entity_decode),
-    DEF("jsDecode", rp_tf_js_decode),
-    DEF("cssDecode", rp_tf_css_decode),
-    DEF("escapeSeqDecode", rp_tf_escape_seq_decode),
-    DEF("utf8toUnicode", rp_tf_utf8_to_unicode),
-    DEF("base64Decode", rp_tf_base64_decode),
-    DEF("base64DecodeExt", rp_tf_base64_decode_ext),
-    DEF("hexDecode", rp_tf_hex_decode),
-    DEF("sqlHexDecode", rp_tf_sql_hex_decode),
+    DEF("urlDecode", rp_tf_url_decode, RP_TFV_PERCENT | RP_TFV_PLUS),
+    DEF("urlDecodeUni", rp_tf_url_decode_uni, RP_TFV_PERCENT | RP_TFV_PLUS),
+    DEF("htmlEntityDecode", rp_tf_html_entity_decode, RP_TFV_AMP),
+    DEF("jsDecode", rp_tf_js_decode, RP_TFV_BACKSLASH),
+    DEF("cssDecode", rp_tf_css_decode, RP_TFV_BACKSLASH),
+    DEF("escapeSeqDecode", rp_tf_escape_seq_decode, RP_TFV_BACKSLASH),
+    DEF("utf8toUnicode", rp_tf_utf8_to_unicode, RP_TFV_NONASCII),
+    DEF("base64Decode", rp_tf_base64_decode, ALWAYS),
+    DEF("base64DecodeExt", rp_tf_base64_decode_ext, ALWAYS),
+    DEF("hexDecode", rp_tf_hex_decode, ALWAYS),
+    DEF("sqlHexDecode", rp_tf_sql_hex_decode, RP_TFV_0X),
     /* text */
-    DEF("lowercase", rp_tf_lowercase),
-    DEF("uppercase", rp_tf_uppercase),
-    DEF("removeNulls", rp_tf_remove_nulls),
-    DEF("replaceNulls", rp_tf_replace_nulls),
-    DEF("removeWhitespace", rp_tf_remove_whitespace),
-    DEF("compressWhitespace", rp_tf_compress_whitespace),
-    DEF("trim", rp_tf_trim),
-    DEF("trimLeft", rp_tf_trim_left),
-    DEF("trimRight", rp_tf_trim_right),
-    DEF("replaceComments", rp_tf_replace_comments),
-    DEF("removeComments", rp_tf_remove_comments),
-    DEF("removeCommentsChar", rp_tf_remove_comments_char),
-    DEF("cmdLine", rp_tf_cmd_line),
-    DEF("normalizePath", rp_tf_normalize_path),
-    DEF("normalizePathWin", rp_tf_normalize_path_win),
-    DEF("parityEven7bit", rp_tf_parity_even_7bit),
-    DEF("parityOdd7bit", rp_tf_parity_odd_7bit),
-    DEF("parityZero7bit", rp_tf_parity_zero_7bit),
+    DEF("lowercase", rp_tf_lowercase, RP_TFV_UPPER),
+    DEF("uppercase", rp_tf_uppercase, RP_TFV_LOWER),
+    DEF("removeNulls", rp_tf_remove_nulls, RP_TFV_NUL),
+    DEF("replaceNulls", rp_tf_replace_nulls, RP_TFV_NUL),
+    DEF("removeWhitespace", rp_tf_remove_whitespace, WS),
+    DEF("compressWhitespace", rp_tf_compress_whitespace, RP_TFV_WS_OTHER | RP_TFV_WS_RUN | RP_TFV_NONASCII),
+    DEF("trim", rp_tf_trim, RP_TFV_EDGE_WS),
+    DEF("trimLeft", rp_tf_trim_left, RP_TFV_EDGE_WS),
+    DEF("trimRight", rp_tf_trim_right, RP_TFV_EDGE_WS),
+    DEF("replaceComments", rp_tf_replace_comments, COMMENT_CHARS),
+    DEF("removeComments", rp_tf_remove_comments, COMMENT_CHARS),
+    DEF("removeCommentsChar", rp_tf_remove_comments_char, COMMENT_CHARS),
+    DEF("cmdLine", rp_tf_cmd_line, RP_TFV_UPPER | RP_TFV_BACKSLASH | RP_TFV_QUOTE | RP_TFV_CARET | RP_TFV_SEP | RP_TFV_SPACE | RP_TFV_WS_OTHER),
+    DEF("normalizePath", rp_tf_normalize_path, RP_TFV_SLASH | RP_TFV_DOT | RP_TFV_BACKSLASH),
+    DEF("normalizePathWin", rp_tf_normalize_path_win, RP_TFV_SLASH | RP_TFV_DOT | RP_TFV_BACKSLASH),
+    DEF("parityEven7bit", rp_tf_parity_even_7bit, ALWAYS),
+    DEF("parityOdd7bit", rp_tf_parity_odd_7bit, ALWAYS),
+    DEF("parityZero7bit", rp_tf_parity_zero_7bit, ALWAYS),
     /* hashes and encoders */
-    DEF("length", rp_tf_length),
-    DEF("md5", rp_tf_md5),
-    DEF("sha1", rp_tf_sha1),
-    DEF("hexEncode", rp_tf_hex_encode),
-    DEF("base64Encode", rp_tf_base64_encode),
-    DEF("urlEncode", rp_tf_url_encode),
+    DEF("length", rp_tf_length, ALWAYS),
+    DEF("md5", rp_tf_md5, ALWAYS),
+    DEF("sha1", rp_tf_sha1, ALWAYS),
+    DEF("hexEncode", rp_tf_hex_encode, ALWAYS),
+    DEF("base64Encode", rp_tf_base64_encode, ALWAYS),
+    DEF("urlEncode", rp_tf_url_encode, ALWAYS),
 };
 
 #define NTRANSFORMS ((int)(sizeof(transforms) / sizeof(transforms[0])))
@@ -114,6 +121,41 @@ const char *rp_transform_name(int id)
 int rp_transform_count(void)
 {
     return NTRANSFORMS;
+}
+
+unsigned rp_transform_value_flags(const char *v, size_t len)
+{
+    static const unsigned cls[256] = {
+        ['A' ... 'Z'] = RP_TFV_UPPER, ['a' ... 'z'] = RP_TFV_LOWER, ['%'] = RP_TFV_PERCENT,
+        ['+'] = RP_TFV_PLUS, ['&'] = RP_TFV_AMP, ['\\'] = RP_TFV_BACKSLASH, [0] = RP_TFV_NUL,
+        [' '] = RP_TFV_SPACE, ['\t'] = RP_TFV_WS_OTHER, ['\n'] = RP_TFV_WS_OTHER,
+        ['\v'] = RP_TFV_WS_OTHER, ['\f'] = RP_TFV_WS_OTHER, ['\r'] = RP_TFV_WS_OTHER,
+        [0x80 ... 0xFF] = RP_TFV_NONASCII, ['/'] = RP_TFV_SLASH, ['*'] = RP_TFV_STAR,
+        ['-'] = RP_TFV_DASH, ['#'] = RP_TFV_HASH, ['"'] = RP_TFV_QUOTE, ['\''] = RP_TFV_QUOTE,
+        ['`'] = RP_TFV_QUOTE, ['^'] = RP_TFV_CARET, [','] = RP_TFV_SEP, [';'] = RP_TFV_SEP,
+        ['('] = RP_TFV_PAREN, ['.'] = RP_TFV_DOT, ['<'] = RP_TFV_LT};
+    const unsigned wsish = RP_TFV_SPACE | RP_TFV_WS_OTHER | RP_TFV_NONASCII;
+    const unsigned char *s = (const unsigned char *)v;
+    unsigned f = 0, prev = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = cls[s[i]];
+        f |= c;
+        if ((c & wsish) && (prev & wsish))
+            f |= RP_TFV_WS_RUN;
+        if ((s[i] | 0x20) == 'x' && i > 0 && s[i - 1] == '0')
+            f |= RP_TFV_0X;
+        prev = c;
+    }
+    if (len && ((cls[s[0]] | cls[s[len - 1]]) & wsish))
+        f |= RP_TFV_EDGE_WS;
+    return f;
+}
+
+bool rp_transform_may_change(int id, unsigned flags)
+{
+    if (id <= 0 || id >= NTRANSFORMS)
+        return false;
+    return (transforms[id].changes_on & flags) != 0 || transforms[id].changes_on == ALWAYS;
 }
 
 bool rp_transform_apply(int id, rp_arena_t *a, const char *in, size_t len, const char **out,

@@ -35,6 +35,40 @@ int rp_transform_count(void);
 bool rp_transform_apply(int id, rp_arena_t *a, const char *in, size_t len, const char **out,
                         size_t *out_len);
 
+/* Identity shortcuts for the rule engine's prefilter. A value's byte
+ * classes (one pass) tell, for most transformations, that the value cannot
+ * change: a value without '%' or '+' is its own urlDecode, one without '&'
+ * its own htmlEntityDecode... rp_transform_may_change(id, flags) false
+ * guarantees rp_transform_apply(id, v) leaves v unchanged (unit-tested
+ * over the CRS corpus and fuzzed); true only means "compute it". */
+enum {
+    RP_TFV_UPPER = 1u << 0,     /* A-Z */
+    RP_TFV_LOWER = 1u << 1,     /* a-z */
+    RP_TFV_PERCENT = 1u << 2,   /* % */
+    RP_TFV_PLUS = 1u << 3,      /* + */
+    RP_TFV_AMP = 1u << 4,       /* & */
+    RP_TFV_BACKSLASH = 1u << 5, /* \ */
+    RP_TFV_NUL = 1u << 6,       /* NUL */
+    RP_TFV_SPACE = 1u << 7,     /* ' ' */
+    RP_TFV_WS_OTHER = 1u << 8,  /* \t \n \v \f \r */
+    RP_TFV_NONASCII = 1u << 9,  /* a byte >= 0x80 */
+    RP_TFV_SLASH = 1u << 10,    /* / */
+    RP_TFV_STAR = 1u << 11,     /* * */
+    RP_TFV_DASH = 1u << 12,     /* - */
+    RP_TFV_HASH = 1u << 13,     /* # */
+    RP_TFV_QUOTE = 1u << 14,    /* " ' ` */
+    RP_TFV_CARET = 1u << 15,    /* ^ */
+    RP_TFV_SEP = 1u << 16,      /* , ; */
+    RP_TFV_PAREN = 1u << 17,    /* ( */
+    RP_TFV_DOT = 1u << 18,      /* . */
+    RP_TFV_LT = 1u << 19,       /* < */
+    RP_TFV_EDGE_WS = 1u << 20,  /* white space (or a byte >= 0x80) first or last */
+    RP_TFV_WS_RUN = 1u << 21,   /* two white-space bytes in a row */
+    RP_TFV_0X = 1u << 22        /* "0x" or "0X" */
+};
+unsigned rp_transform_value_flags(const char *v, size_t len);
+bool rp_transform_may_change(int id, unsigned flags);
+
 /* ------------------------------------------------------------------------
  * Internal: shared by transform.c (the registration table) and the family
  * files transform_decode.c, transform_text.c and transform_hash.c. Callers

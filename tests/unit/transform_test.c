@@ -607,6 +607,54 @@ static void test_allocation_failure(void **state)
 
 /* Outputs are never longer than the transformation needs: decoders and
  * normalisers never grow the value, encoders produce exactly their size. */
+/* The prefilter's identity shortcut must be sound: when
+ * rp_transform_may_change says no, the transformation leaves the value
+ * alone. Random values over an alphabet of every class the flags know,
+ * plus Chinese text and stray high bytes. */
+static void test_identity_shortcut_sound(void **state)
+{
+    (void)state;
+    static const char *const atoms[] = {
+        "a", "Z", "0", "x", "0x", "%", "%41", "%u0041", "+", "&", "&lt;", "&#x41;", "\\", "\\x41",
+        "\\u0041", "\\0", " ", "  ", "\t", "\n", "\r", "\v", "\f", "/", "/*", "*/", "*", "-", "--",
+        "#", "<", "<!--", "\"", "'", "`", "^", ",", ";", "(", ".", "./", "../", "//", "\xc2\xa0",
+        "\xa0", "\xe7\xa4\xbe", "\xef\xbc\x9c", "\xff", "\xc0\xaf", "=", "_"};
+    const size_t natoms = sizeof(atoms) / sizeof(atoms[0]);
+    unsigned long long seed = 88172645463325252ull;
+    char buf[256];
+    size_t checked = 0;
+    for (int round = 0; round < 40000; round++) {
+        size_t n = 0;
+        seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+        int parts = (int)(seed % 9);
+        for (int k = 0; k < parts; k++) {
+            seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+            const char *a = atoms[seed % natoms];
+            size_t l = strlen(a);
+            memcpy(buf + n, a, l);
+            n += l;
+        }
+        if (round % 97 == 0 && n < sizeof(buf) - 1)
+            buf[n++] = '\0'; /* a NUL inside */
+        buf[n] = '\0';
+        unsigned flags = rp_transform_value_flags(buf, n);
+        for (int id = 1; id < rp_transform_count(); id++) {
+            if (rp_transform_may_change(id, flags))
+                continue;
+            rp_arena_t *a = rp_arena_new(0, 0);
+            const char *out;
+            size_t out_len;
+            bool changed = rp_transform_apply(id, a, buf, n, &out, &out_len);
+            if (changed)
+                fail_msg("t:%s changed a value the flags (0x%x) said it cannot change (len %zu)",
+                         rp_transform_name(id), flags, n);
+            rp_arena_free(a);
+            checked++;
+        }
+    }
+    assert_true(checked > 100000);
+}
+
 static void test_output_bounds(void **state)
 {
     (void)state;
@@ -642,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_unicode_round_trip),
         cmocka_unit_test(test_allocation_failure),
         cmocka_unit_test(test_output_bounds),
+        cmocka_unit_test(test_identity_shortcut_sound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
