@@ -5,21 +5,27 @@
 # On loopback, each with its own nginx prefix under BUILD/bench-run:
 #   upstream     nginx, 1 worker: `return 200` for /, POST → 200, /big a 64 KB page
 #   nginx        plain proxy to the upstream — the limit
-#   rampart      the same + ngx_http_rampart_module, policies/default.policy, block mode
+#   rampart      the same + ngx_http_rampart_module, policies/detectors.policy
+#                (Rampart's own detectors, no SecLang rules), block mode
+#   rampart-crs  the same with $RAMPART_CRS_POLICY (default policies/default.policy:
+#                Rampart's detectors + OWASP CRS v4, PL1), block mode
 #   modsecurity  the same + ModSecurity 3 + CRS 3.3 (Debian), PL1, anomaly blocking
 # Every front: 1 worker, keepalive to the upstream, access_log off.
 # Workloads (wrk -t1 -c16, Lua scripts in bench/): get, post, big; BENCH_ROUNDS
 # interleaved rounds of BENCH_SECONDS each, median reported. Before measuring,
 # every target must answer 200 to every workload and the WAFs must block an
 # obvious attack with 403, or the run stops. Then the engine micro-benchmark
-# (BUILD/engine_bench) and, unless BENCH_QUICK=1, a memory check: VmRSS of the
-# Rampart worker before and after 1,000,000 `get` requests.
-# Results: a table on stdout and BUILD/bench.json. Everything started here is
-# stopped on exit, success or not.
+# (BUILD/engine_bench) for each Rampart policy and, unless BENCH_QUICK=1, a
+# memory check: VmRSS of the Rampart worker(s) before and after
+# BENCH_MEM_REQUESTS (rampart) / BENCH_MEM_CRS_REQUESTS (rampart-crs) `get`
+# requests.
+# Results: a table on stdout (ratios to nginx, and rampart-crs ÷ modsecurity)
+# and BUILD/bench.json. Everything started here is stopped on exit, success or not.
 #
 # Environment: BENCH_SECONDS (5), BENCH_ROUNDS (3), BENCH_QUICK=1,
-#   BENCH_TARGETS ("nginx rampart modsecurity"; a subset for trying things out),
-#   BENCH_CONNECTIONS (16), BENCH_MEM_REQUESTS (1000000).
+#   BENCH_TARGETS ("nginx rampart rampart-crs modsecurity"; a subset for trying
+#   things out), BENCH_CONNECTIONS (16), BENCH_MEM_REQUESTS (1000000),
+#   BENCH_MEM_CRS_REQUESTS (100000), RAMPART_CRS_POLICY (policies/default.policy).
 set -euo pipefail
 
 [ $# -ge 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
@@ -29,7 +35,9 @@ BUILD=$(cd "$1" && pwd)
 BENCH=$REPO/bench
 WORK=$BUILD/bench-run
 MODULE=$BUILD/nginx/ngx_http_rampart_module.so
-POLICY=$REPO/policies/default.policy
+POLICY=$REPO/policies/detectors.policy
+CRS_POLICY=${RAMPART_CRS_POLICY:-$REPO/policies/default.policy}
+case $CRS_POLICY in /*) ;; *) CRS_POLICY=$PWD/$CRS_POLICY ;; esac  # nginx needs it absolute
 MODSEC_MODULE=/usr/lib/nginx/modules/ngx_http_modsecurity_module.so
 NGINX=${NGINX:-/usr/sbin/nginx}
 
@@ -38,26 +46,38 @@ ROUNDS=${BENCH_ROUNDS:-3}
 QUICK=${BENCH_QUICK:-0}
 CONNS=${BENCH_CONNECTIONS:-16}
 MEM_REQUESTS=${BENCH_MEM_REQUESTS:-1000000}
-read -r -a TARGETS <<<"${BENCH_TARGETS:-nginx rampart modsecurity}"
+MEM_CRS_REQUESTS=${BENCH_MEM_CRS_REQUESTS:-100000}
+read -r -a TARGETS <<<"${BENCH_TARGETS:-nginx rampart rampart-crs modsecurity}"
 WORKLOADS=(get post big)
 export BENCH_POST_JSON=$BENCH/post.json
 
 die() { echo "bench: error: $*" >&2; exit 1; }
 say() { echo "bench: $*"; }
 has_target() { local t; for t in "${TARGETS[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
+# Target names may contain '-' (rampart-crs), bash variable names may not:
+# per-target variables (P_<key>) use the name with '-' → '_'.
+key_of() { echo "${1//-/_}"; }
 
 # --- preflight ------------------------------------------------------------
 for t in "${TARGETS[@]}"; do
-  case $t in nginx|rampart|modsecurity) ;; *) die "unknown target '$t' in BENCH_TARGETS" ;; esac
+  case $t in nginx|rampart|rampart-crs|modsecurity) ;; *) die "unknown target '$t' in BENCH_TARGETS" ;; esac
 done
 has_target nginx || die "BENCH_TARGETS must include nginx (the reference for the ratios)"
 command -v wrk >/dev/null || die "wrk not found; run scripts/deps.sh"
 command -v curl >/dev/null || die "curl not found"
 [ -x "$NGINX" ] || die "nginx not found at $NGINX"
-if has_target rampart; then
+if has_target rampart || has_target rampart-crs; then
   [ -f "$MODULE" ] || die "$MODULE is missing — build first (make build)"
-  [ -f "$POLICY" ] || die "$POLICY is missing"
   [ -x "$BUILD/engine_bench" ] || die "$BUILD/engine_bench is missing — build first (make build)"
+fi
+if has_target rampart; then
+  [ -f "$POLICY" ] || die "$POLICY is missing"
+fi
+if has_target rampart-crs; then
+  [ -f "$CRS_POLICY" ] || die "$CRS_POLICY is missing (RAMPART_CRS_POLICY)"
+  # Without `rules` lines the column would be mislabelled: say so loudly.
+  grep -qE '^[[:space:]]*rules[[:space:]]' "$CRS_POLICY" ||
+    say "warning: $CRS_POLICY has no 'rules' directive — rampart-crs runs WITHOUT OWASP CRS (set RAMPART_CRS_POLICY)"
 fi
 if has_target modsecurity; then
   [ -f "$MODSEC_MODULE" ] || die "$MODSEC_MODULE missing (package libnginx-mod-http-modsecurity)"
@@ -72,12 +92,12 @@ cleanup() {
   trap - EXIT INT TERM
   for f in "${PIDFILES[@]}"; do
     [ -s "$f" ] || continue
-    pid=$(tr -dc '0-9' <"$f" 2>/dev/null || true)
+    pid=$(tr -dc '0-9' 2>/dev/null <"$f" || true)
     if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi
   done
   for f in "${PIDFILES[@]}"; do
     pid=""
-    [ -s "$f" ] && pid=$(tr -dc '0-9' <"$f" 2>/dev/null || true)
+    [ -s "$f" ] && pid=$(tr -dc '0-9' 2>/dev/null <"$f" || true)
     [ -n "$pid" ] || continue
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
@@ -117,10 +137,10 @@ while len(found) < want and port < 19000:
 print(" ".join(map(str, found)))
 EOF
 }
-# shellcheck disable=SC2034  # P_rampart and P_modsecurity are read through port_of
-read -r UP_PORT P_nginx P_rampart P_modsecurity <<<"$(free_ports 4)"
-[ -n "${P_modsecurity:-}" ] || die "could not find 4 free ports in 18100-18999"
-port_of() { local v="P_$1"; echo "${!v}"; }
+# shellcheck disable=SC2034  # P_rampart, P_rampart_crs, P_modsecurity are read through port_of
+read -r UP_PORT P_nginx P_rampart P_rampart_crs P_modsecurity <<<"$(free_ports 5)"
+[ -n "${P_modsecurity:-}" ] || die "could not find 5 free ports in 18100-18999"
+port_of() { local v; v="P_$(key_of "$1")"; echo "${!v}"; }
 
 # nginx settings common to every instance: own prefix, pid, logs, temp paths.
 common_main() {  # PREFIX
@@ -158,15 +178,21 @@ start_nginx() {  # NAME — config already in $WORK/NAME/nginx.conf
   die "$name: no pid file after 10 s"
 }
 
-wait_200() {  # NAME URL
-  local code
-  for _ in $(seq 150); do
+wait_200() {  # NAME URL [TIMEOUT_S] — patient: a CRS policy takes seconds to compile
+  local code pid deadline=$((SECONDS + ${3:-60}))
+  while :; do
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$2" || true)
     [ "$code" = 200 ] && return 0
+    pid=$(tr -dc '0-9' 2>/dev/null <"$WORK/$1/nginx.pid" || true)
+    if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$WORK/$1/error.log" >&2 2>/dev/null || true
+      die "$1: nginx exited before answering at $2"
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || break
     sleep 0.2
   done
   tail -n 20 "$WORK/$1/error.log" >&2 2>/dev/null || true
-  die "$1 does not answer 200 at $2 (last: ${code:-none})"
+  die "$1 does not answer 200 at $2 after ${3:-60} s (last: ${code:-none})"
 }
 
 # --- upstream ---------------------------------------------------------------
@@ -240,13 +266,15 @@ EOF
 
 write_front nginx "" ""
 
-if has_target rampart; then
-  write_front rampart "load_module $MODULE;" "    rampart on;
-    rampart_policy $POLICY;
+rampart_front() {  # NAME POLICY
+  write_front "$1" "load_module $MODULE;" "    rampart on;
+    rampart_policy $2;
     rampart_mode block;
     rampart_app bench;
-    rampart_event_sink file:$WORK/rampart-events.jsonl;"
-fi
+    rampart_event_sink file:$WORK/$1-events.jsonl;"
+}
+if has_target rampart; then rampart_front rampart "$POLICY"; fi
+if has_target rampart-crs; then rampart_front rampart-crs "$CRS_POLICY"; fi
 
 if has_target modsecurity; then
   # Debian's recommended ModSecurity config and CRS setup, copied into the
@@ -288,6 +316,8 @@ say "starting upstream on 127.0.0.1:$UP_PORT and fronts: $(for t in "${TARGETS[@
 start_nginx upstream
 wait_200 upstream "http://127.0.0.1:$UP_PORT/"
 for t in "${TARGETS[@]}"; do
+  # nginx loads the policy while reading its config: with CRS, ~10 s here
+  [ "$t" = rampart-crs ] && say "starting rampart-crs (compiling $CRS_POLICY takes a while)"
   start_nginx "$t"
   wait_200 "$t" "http://127.0.0.1:$(port_of "$t")/"
 done
@@ -332,7 +362,7 @@ attacks=(
   "/search?q=1%20UNION%20SELECT%20username%2Cpassword%20FROM%20users--"
   "/search?q=%3Cscript%3Ealert(document.cookie)%3C%2Fscript%3E"  # <script>
 )
-for t in rampart modsecurity; do
+for t in rampart rampart-crs modsecurity; do
   has_target "$t" || continue
   for a in "${attacks[@]}"; do
     code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(port_of "$t")$a")
@@ -369,61 +399,93 @@ declare -A MED=()
 for k in "${!RESULTS[@]}"; do MED[$k]=$(median <<<"${RESULTS[$k]}"); done
 
 # --- engine micro-benchmark -----------------------------------------------
-ENGINE_TPS=""
-if [ -x "$BUILD/engine_bench" ]; then
-  say "engine micro-benchmark ($BUILD/engine_bench)"
-  out=$("$BUILD/engine_bench" "$POLICY") || die "engine_bench failed: $out"
+# engine_run LABEL POLICY — prints engine_bench's output, indented; sets
+# ENGINE_RUN_TPS and ENGINE_RUN_NOTE (attacks missed / benign requests blocked).
+engine_run() {
+  local out missed fp
+  say "engine micro-benchmark, $1 ($BUILD/engine_bench $2)"
+  out=$("$BUILD/engine_bench" "$2") || die "engine_bench failed on $2: $out"
   # shellcheck disable=SC2001  # indent a multi-line block
   sed 's/^/  /' <<<"$out"
-  ENGINE_TPS=$(awk '$1 == "engine/tps" {print $2}' <<<"$out")
-  [ -n "$ENGINE_TPS" ] || die "engine_bench printed no 'engine/tps N' line"
+  ENGINE_RUN_TPS=$(awk '$1 == "engine/tps" {print $2}' <<<"$out")
+  [ -n "$ENGINE_RUN_TPS" ] || die "engine_bench printed no 'engine/tps N' line"
+  missed=$(grep -o '"missed_attacks": [0-9]*' <<<"$out" | grep -o '[0-9]*$' || true)
+  fp=$(grep -o '"false_positives": [0-9]*' <<<"$out" | grep -o '[0-9]*$' || true)
+  ENGINE_RUN_NOTE="${missed:-?} attacks let through, ${fp:-?} benign requests blocked"
+}
+ENGINE_TPS="" ENGINE_NOTE="" ENGINE_CRS_TPS="" ENGINE_CRS_NOTE=""
+if [ -x "$BUILD/engine_bench" ]; then
+  engine_run "detectors policy" "$POLICY"
+  ENGINE_TPS=$ENGINE_RUN_TPS ENGINE_NOTE=$ENGINE_RUN_NOTE
+  if has_target rampart-crs; then
+    engine_run "CRS policy" "$CRS_POLICY"
+    ENGINE_CRS_TPS=$ENGINE_RUN_TPS ENGINE_CRS_NOTE=$ENGINE_RUN_NOTE
+  fi
 else
   say "no $BUILD/engine_bench — engine micro-benchmark skipped"
 fi
 
 # --- memory check -----------------------------------------------------------
-RSS_BEFORE="" RSS_AFTER=""
-if has_target rampart && [ "$QUICK" != 1 ]; then
-  master=$(tr -dc '0-9' <"$WORK/rampart/nginx.pid")
+declare -A RSS_BEFORE=() RSS_AFTER=() RSS_REQUESTS=()
+mem_check() {  # TARGET REQUESTS — VmRSS of the target's single worker before/after
+  local t=$1 want=$2 master worker rate done_req=0 secs out n e
+  master=$(tr -dc '0-9' <"$WORK/$t/nginx.pid")
   worker=$(ps -o pid= --ppid "$master" | xargs echo)
-  { [ -n "$worker" ] && [ "$(wc -w <<<"$worker")" -eq 1 ]; } || die "cannot find the single rampart worker (got '$worker')"
-  rss() { awk '/^VmRSS:/ {print $2}' "/proc/$worker/status"; }
-  RSS_BEFORE=$(rss)
-  rate=${MED[rampart/get]%.*}
+  { [ -n "$worker" ] && [ "$(wc -w <<<"$worker")" -eq 1 ]; } || die "cannot find the single $t worker (got '$worker')"
+  RSS_BEFORE[$t]=$(awk '/^VmRSS:/ {print $2}' "/proc/$worker/status")
+  rate=${MED[$t/get]%.*}
   [ "${rate:-0}" -gt 0 ] || rate=1000
-  say "memory check: $MEM_REQUESTS get requests through rampart (worker pid $worker, VmRSS $RSS_BEFORE kB; ~$((MEM_REQUESTS / rate)) s)"
-  done_req=0
-  while [ "$done_req" -lt "$MEM_REQUESTS" ]; do
-    secs=$(( (MEM_REQUESTS - done_req) * 105 / 100 / rate + 1 ))
-    out=$(run_wrk rampart get "$secs" "$CONNS")
+  say "memory check: $want get requests through $t (worker pid $worker, VmRSS ${RSS_BEFORE[$t]} kB; ~$((want / rate)) s)"
+  while [ "$done_req" -lt "$want" ]; do
+    secs=$(( (want - done_req) * 105 / 100 / rate + 1 ))
+    out=$(run_wrk "$t" get "$secs" "$CONNS")
     n=$(requests_of "$out"); e=$(errors_of "$out")
-    [ "$e" -eq 0 ] || say "warning: memory run had $e errors"
-    [ "${n:-0}" -gt 0 ] || die "memory run made no requests: $out"
+    [ "$e" -eq 0 ] || say "warning: $t memory run had $e errors"
+    [ "${n:-0}" -gt 0 ] || die "$t memory run made no requests: $out"
     done_req=$((done_req + n))
   done
-  [ "$(ps -o pid= --ppid "$master" | xargs echo)" = "$worker" ] || die "the rampart worker changed during the memory run (crash?) — see $WORK/rampart/error.log"
-  RSS_AFTER=$(rss)
-  say "memory check: $done_req requests, VmRSS $RSS_BEFORE kB → $RSS_AFTER kB ($((RSS_AFTER - RSS_BEFORE)) kB)"
+  [ "$(ps -o pid= --ppid "$master" | xargs echo)" = "$worker" ] || die "the $t worker changed during the memory run (crash?) — see $WORK/$t/error.log"
+  RSS_AFTER[$t]=$(awk '/^VmRSS:/ {print $2}' "/proc/$worker/status")
+  RSS_REQUESTS[$t]=$done_req
+  say "memory check: $t, $done_req requests, VmRSS ${RSS_BEFORE[$t]} kB → ${RSS_AFTER[$t]} kB ($((RSS_AFTER[$t] - RSS_BEFORE[$t])) kB)"
+}
+if [ "$QUICK" != 1 ]; then
+  if has_target rampart; then mem_check rampart "$MEM_REQUESTS"; fi
+  if has_target rampart-crs; then mem_check rampart-crs "$MEM_CRS_REQUESTS"; fi
 fi
 
 # --- report -------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.4f", a / b; else print "null"}'; }
+VS_MODSEC=0
+has_target rampart-crs && has_target modsecurity && VS_MODSEC=1
+width() { local w=${#1}; [ "$w" -ge 12 ] || w=12; echo "$w"; }  # HEADER → column width
 echo
 printf 'Median req/s, wrk -t1 -c%s, %s rounds × %ss, loopback (%s)\n' "$CONNS" "$ROUNDS" "$SECONDS_PER_RUN" "$(date -u +%Y-%m-%dT%H:%MZ)"
+has_target rampart && echo "rampart: $POLICY"
+has_target rampart-crs && echo "rampart-crs: $CRS_POLICY"
 printf '%-10s' workload
-for t in "${TARGETS[@]}"; do printf ' %12s' "$t"; done
-for t in "${TARGETS[@]}"; do [ "$t" = nginx ] || printf ' %14s' "$t/nginx"; done
+for t in "${TARGETS[@]}"; do printf ' %*s' "$(width "$t")" "$t"; done
+for t in "${TARGETS[@]}"; do [ "$t" = nginx ] || printf ' %*s' "$(width "$t/nginx")" "$t/nginx"; done
+[ "$VS_MODSEC" = 1 ] && printf ' %s' "rampart-crs/modsecurity"
 echo
 for w in "${WORKLOADS[@]}"; do
   printf '%-10s' "$w"
-  for t in "${TARGETS[@]}"; do printf ' %12.0f' "${MED[$t/$w]}"; done
+  for t in "${TARGETS[@]}"; do printf ' %*.0f' "$(width "$t")" "${MED[$t/$w]}"; done
   for t in "${TARGETS[@]}"; do
-    [ "$t" = nginx ] || printf ' %13.1f%%' "$(awk -v a="${MED[$t/$w]}" -v b="${MED[nginx/$w]}" 'BEGIN {print 100 * a / b}')"
+    [ "$t" = nginx ] && continue
+    printf ' %*.1f%%' "$(( $(width "$t/nginx") - 1 ))" "$(awk -v a="${MED[$t/$w]}" -v b="${MED[nginx/$w]}" 'BEGIN {print 100 * a / b}')"
   done
+  # rampart-crs ÷ modsecurity: how many times faster with the same kind of rule set
+  [ "$VS_MODSEC" = 1 ] && printf ' %*.1f×' 22 "$(awk -v a="${MED[rampart-crs/$w]}" -v b="${MED[modsecurity/$w]}" 'BEGIN {print (b > 0) ? a / b : 0}')"
   echo
 done
-[ -n "$ENGINE_TPS" ] && echo "engine/tps $ENGINE_TPS (one thread, full transaction API)"
-[ -n "$RSS_AFTER" ] && echo "rampart worker VmRSS: $RSS_BEFORE kB before, $RSS_AFTER kB after $MEM_REQUESTS requests"
+[ -n "$ENGINE_TPS" ] && echo "engine/tps $ENGINE_TPS (detectors policy; one thread, full transaction API; $ENGINE_NOTE)"
+[ -n "$ENGINE_CRS_TPS" ] && echo "engine-crs/tps $ENGINE_CRS_TPS (CRS policy; one thread, full transaction API; $ENGINE_CRS_NOTE)"
+for t in rampart rampart-crs; do
+  [ -n "${RSS_AFTER[$t]:-}" ] && echo "$t worker VmRSS: ${RSS_BEFORE[$t]} kB before, ${RSS_AFTER[$t]} kB after ${RSS_REQUESTS[$t]} requests"
+done
 
+json_str() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
 {
   echo "{"
   sep=""
@@ -432,8 +494,26 @@ done
       printf '%s  "%s/%s": %.0f' "$sep" "$t" "$w" "${MED[$t/$w]}"; sep=$',\n'
     done
   done
+  for t in "${TARGETS[@]}"; do
+    [ "$t" = nginx ] && continue
+    for w in "${WORKLOADS[@]}"; do
+      printf '%s  "%s/%s/vs_nginx": %s' "$sep" "$t" "$w" "$(ratio "${MED[$t/$w]}" "${MED[nginx/$w]}")"
+    done
+  done
+  if [ "$VS_MODSEC" = 1 ]; then
+    for w in "${WORKLOADS[@]}"; do
+      printf '%s  "rampart-crs/%s/vs_modsecurity": %s' "$sep" "$w" "$(ratio "${MED[rampart-crs/$w]}" "${MED[modsecurity/$w]}")"
+    done
+  fi
+  has_target rampart && printf '%s  "rampart/policy": %s' "$sep" "$(json_str "$POLICY")"
+  has_target rampart-crs && printf '%s  "rampart-crs/policy": %s' "$sep" "$(json_str "$CRS_POLICY")"
   [ -n "$ENGINE_TPS" ] && printf '%s  "engine/tps": %.0f' "$sep" "$ENGINE_TPS"
-  [ -n "$RSS_AFTER" ] && printf '%s  "rampart/rss_before_kb": %d,\n  "rampart/rss_after_kb": %d' "$sep" "$RSS_BEFORE" "$RSS_AFTER"
+  [ -n "$ENGINE_CRS_TPS" ] && printf '%s  "engine-crs/tps": %.0f' "$sep" "$ENGINE_CRS_TPS"
+  for t in rampart rampart-crs; do
+    [ -n "${RSS_AFTER[$t]:-}" ] || continue
+    printf '%s  "%s/rss_before_kb": %d,\n  "%s/rss_after_kb": %d,\n  "%s/rss_requests": %d' \
+      "$sep" "$t" "${RSS_BEFORE[$t]}" "$t" "${RSS_AFTER[$t]}" "$t" "${RSS_REQUESTS[$t]}"
+  done
   printf '\n}\n'
 } >"$BUILD/bench.json"
 python3 -m json.tool "$BUILD/bench.json" >/dev/null || die "wrote invalid JSON to $BUILD/bench.json"

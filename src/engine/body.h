@@ -23,7 +23,9 @@ enum {
     RP_FIELD_BAD_ESCAPE = 1u << 2,  /* JSON: invalid \u escape or lone surrogate */
     RP_FIELD_TRUNCATED = 1u << 3,   /* value cut at max_field_size */
     RP_FIELD_KEY_ONLY = 1u << 4,    /* no value (e.g. form "a&b") */
-    RP_FIELD_CONTENT = 1u << 5      /* multipart: the first bytes of a file's content */
+    RP_FIELD_CONTENT = 1u << 5,     /* multipart: the first bytes of a file's content */
+    RP_FIELD_PART_HEADER = 1u << 6, /* multipart (opt-in): one header line of a part */
+    RP_FIELD_FILE_SIZE = 1u << 7    /* multipart (opt-in): a file part's full size, decimal */
 };
 
 /* Called once per field. name and value are NUL-terminated and valid only
@@ -66,6 +68,39 @@ rp_body_proc_t *rp_body_form_new(rp_arena_t *a, const rp_body_limits_t *lim, rp_
 rp_body_proc_t *rp_body_multipart_new(rp_arena_t *a, const rp_body_limits_t *lim,
                                       const char *boundary, size_t boundary_len, rp_field_fn fn,
                                       void *ctx);
+
+/* Opt-in, before the first feed: also report what ModSecurity's
+ * MULTIPART_PART_HEADERS and FILES_SIZES hold, through the same callback.
+ *  - Each header line of a part, as RP_SRC_MULTIPART with
+ *    RP_FIELD_PART_HEADER: name is the part's name, value the line as sent
+ *    without its CRLF ("Content-Type: text/plain"). The lines of a part are
+ *    reported in order when its header block ends, before its file name. When
+ *    the processor refuses a header block, the lines read so far, the
+ *    offending one included (as far as it was read), are reported before
+ *    RP_ERROR, under the name if one was parsed, else "".
+ *  - Each file part's full content size, as RP_SRC_FILE with RP_FIELD_FILE |
+ *    RP_FIELD_FILE_SIZE, value in decimal, right after its RP_FIELD_CONTENT
+ *    field.
+ * Neither counts against max_fields nor is cut at max_field_size (a header
+ * block is at most 8 KiB). p must come from rp_body_multipart_new. */
+void rp_body_multipart_meta(rp_body_proc_t *p);
+
+/* What the multipart processor saw, as ModSecurity's MULTIPART_* flags name
+ * it. Rampart refuses every one of these constructs (RP_ERROR), except an
+ * apostrophe inside a name or filename value, which ModSecurity flags as
+ * INVALID_QUOTING and Rampart accepts (it is unambiguous); so a bit mostly
+ * says why the body was refused. */
+enum {
+    RP_MP_DATA_BEFORE = 1u << 0,        /* data before the first boundary */
+    RP_MP_DATA_AFTER = 1u << 1,         /* data after the close delimiter */
+    RP_MP_HEADER_FOLDING = 1u << 2,     /* a folded part header */
+    RP_MP_LF_LINE = 1u << 3,            /* a line ending in a bare LF */
+    RP_MP_CRLF_LF_LINES = 1u << 4,      /* ... after lines ending in CRLF */
+    RP_MP_INVALID_QUOTING = 1u << 5,    /* ' in name/filename; ' quoting; broken quotes */
+    RP_MP_INVALID_PART = 1u << 6,       /* a part without a name */
+    RP_MP_UNMATCHED_BOUNDARY = 1u << 7, /* the boundary in another case */
+};
+unsigned rp_body_multipart_flags(const rp_body_proc_t *p);
 
 /* Streaming JSON (RFC 8259). Names are flattened with '.', array elements
  * by index: {"a":{"b":[1,{"c":"x"}]}} gives a.b.0=1 and a.b.1.c=x. A bare

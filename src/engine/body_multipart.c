@@ -22,11 +22,17 @@
  *           has a colon right after a non-empty token name; at most 8 KiB
  *           per part's header block. Exactly one Content-Disposition, of
  *           type form-data, with a non-empty name; parameters are
- *           token=token or token="quoted" with no whitespace around '=', a
- *           backslash inside quotes is an ordinary byte (as browsers send
- *           it) so "a\"b" is an unbalanced quote; name and filename at most
- *           once; name* and filename* (RFC 5987) are refused, as RFC 7578
- *           §4.2 forbids them. At most one Content-Type. A
+ *           token=token or token="quoted" with no whitespace around '=';
+ *           inside quotes \" stands for '"' and \\ for '\' (the
+ *           quoted-pair of RFC 7230, as PHP, Go and ModSecurity read it) and
+ *           any other backslash is an ordinary byte (browsers send Windows
+ *           paths unescaped); a quoted value in which ';' follows an escaped
+ *           quote is refused, since a parser that does not honour the escape
+ *           would see another parameter start there; a value opening with a
+ *           single quote is refused (PHP and ModSecurity strip those quotes,
+ *           so the name would differ); name and filename at most once; name*
+ *           and filename* (RFC 5987) are refused, as RFC 7578 §4.2 forbids
+ *           them. At most one Content-Type. A
  *           Content-Transfer-Encoding other than 7bit, 8bit or binary is
  *           refused: base64 or quoted-printable would hide the content from
  *           inspection. Other headers are ignored.
@@ -40,10 +46,19 @@
  * max_field_size is cut there and flagged RP_FIELD_TRUNCATED. A limit of 0
  * means no limit.
  *
+ * For the SecLang rules (opt-in, rp_body_multipart_meta): each part's header
+ * lines as sent (MULTIPART_PART_HEADERS), also those of a header block being
+ * refused, so rules about invalid header characters (CRS 922130) still see
+ * the offending line; a control character in a header line therefore stops
+ * the processor at the end of that line rather than at the character. And
+ * each file's full size (FILES_SIZES). rp_body_multipart_flags() tells which
+ * of ModSecurity's MULTIPART_* conditions were seen.
+ *
  * Streaming: the delimiter is searched for with a matcher that holds back
  * at most its own length (boundary + 4 bytes), so chunks may split anywhere
  * and memory stays bounded by the limits whatever the input.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "body.h"
@@ -81,7 +96,10 @@ typedef struct {
     int cr_held; /* a CR is held just before hold[] */
     int virt;    /* the held CRLF is the header block's own, not content */
 
-    rp_abuf_t line; /* header line being read */
+    rp_abuf_t line;       /* header line being read */
+    rp_abuf_t hdrs;       /* meta: the part's header lines, each ended by '\n' */
+    rp_abuf_t unq;        /* a quoted parameter value, unescaped */
+    const char *bad_line; /* why the header line being read is refused */
     size_t hdr_bytes;
     int seen_cd, seen_ct, seen_cte;
     int has_name, has_filename;
@@ -93,6 +111,9 @@ typedef struct {
     size_t nfields;
     size_t fed;
     int finished;
+    int meta;       /* rp_body_multipart_meta() */
+    unsigned flags; /* RP_MP_* */
+    int seen_crlf;  /* a line ended in CRLF (for RP_MP_CRLF_LF_LINES) */
     rp_status_t status;
 } mp_t;
 
@@ -111,6 +132,19 @@ static rp_status_t merr(mp_t *p, const char *why)
 static rp_status_t mnomem(mp_t *p)
 {
     return mstop(p, RP_NOMEM, "multipart: out of memory");
+}
+
+/* Refuse, noting the ModSecurity flag the construct raises. */
+static rp_status_t mflag(mp_t *p, unsigned flag, const char *why)
+{
+    p->flags |= flag;
+    return merr(p, why);
+}
+
+static rp_status_t lf_line(mp_t *p, const char *why)
+{
+    p->flags |= RP_MP_LF_LINE | (p->seen_crlf ? RP_MP_CRLF_LF_LINES : 0);
+    return merr(p, why);
 }
 
 static int lower(int c)
@@ -208,20 +242,60 @@ static rp_status_t content(mp_t *p, const char *s, size_t n)
 
 /* ---- part headers ---- */
 
-/* A parameter value: token or quoted-string. On success *vs and *vl point into
- * s and the index after it is returned; 0 means malformed. */
+/* A quoted-string from s[i] (the opening quote), unescaped into p->unq:
+ * \" is '"', \\ is '\', any other backslash an ordinary byte. Returns the
+ * index after the closing quote; 0 means malformed. */
+static size_t quoted_value(mp_t *p, const char *s, size_t i, size_t n, rp_status_t *st)
+{
+    rp_abuf_clear(&p->unq);
+    size_t k = i + 1, run = k;
+    int escaped_quote = 0;
+    for (; k < n && s[k] != '"'; k++) {
+        if (s[k] == '\\' && k + 1 < n && (s[k + 1] == '"' || s[k + 1] == '\\')) {
+            if (k > run && rp_abuf_append(&p->unq, s + run, k - run) != 0) {
+                *st = mnomem(p);
+                return 0;
+            }
+            escaped_quote |= s[k + 1] == '"';
+            run = ++k; /* the escaped byte starts the next run */
+        } else if (s[k] == ';' && escaped_quote) {
+            /* Where the escape is not honoured, the value ends at the
+             * escaped quote and a parameter starts here. */
+            *st = mflag(p, RP_MP_INVALID_QUOTING,
+                        "multipart: ';' after an escaped quote in Content-Disposition");
+            return 0;
+        }
+    }
+    if (k == n) {
+        *st = mflag(p, RP_MP_INVALID_QUOTING, "multipart: unbalanced quote in Content-Disposition");
+        return 0;
+    }
+    if ((k > run && rp_abuf_append(&p->unq, s + run, k - run) != 0) ||
+        (!p->unq.data && rp_abuf_append(&p->unq, "", 0) != 0)) {
+        *st = mnomem(p);
+        return 0;
+    }
+    return k + 1;
+}
+
+/* A parameter value: token or quoted-string. On success *vs and *vl point to
+ * it (into s, or into p->unq for a quoted-string) and the index after it is
+ * returned; 0 means malformed. */
 static size_t param_value(mp_t *p, const char *s, size_t i, size_t n, const char **vs, size_t *vl,
                           rp_status_t *st)
 {
     if (i < n && s[i] == '"') {
-        const char *q = memchr(s + i + 1, '"', n - i - 1);
-        if (!q) {
-            *st = merr(p, "multipart: unbalanced quote in Content-Disposition");
-            return 0;
+        size_t e = quoted_value(p, s, i, n, st);
+        if (e) {
+            *vs = p->unq.data;
+            *vl = p->unq.len;
         }
-        *vs = s + i + 1;
-        *vl = (size_t)(q - (s + i + 1));
-        return (size_t)(q - s) + 1;
+        return e;
+    }
+    if (i < n && s[i] == '\'') {
+        *st = mflag(p, RP_MP_INVALID_QUOTING,
+                    "multipart: single-quoted parameter value in Content-Disposition");
+        return 0;
     }
     size_t e = token_end(s, i, n);
     if (e == i) {
@@ -243,7 +317,8 @@ static rp_status_t disposition(mp_t *p, const char *s, size_t n)
         if (i == n)
             return RP_OK;
         if (s[i] != ';')
-            return merr(p, "multipart: malformed Content-Disposition");
+            return mflag(p, s[i - 1] == '"' ? RP_MP_INVALID_QUOTING : 0,
+                         "multipart: malformed Content-Disposition");
         i = skip_ows(s, i + 1, n);
         size_t ns = i;
         i = token_end(s, i, n);
@@ -261,7 +336,10 @@ static rp_status_t disposition(mp_t *p, const char *s, size_t n)
         i = param_value(p, s, i + 1, n, &vs, &vl, &st);
         if (!i)
             return st;
-        if (ci_eq(pn, pl, "name")) {
+        int is_name = ci_eq(pn, pl, "name"), is_filename = ci_eq(pn, pl, "filename");
+        if ((is_name || is_filename) && memchr(vs, '\'', vl))
+            p->flags |= RP_MP_INVALID_QUOTING; /* as ModSecurity; accepted */
+        if (is_name) {
             if (p->has_name)
                 return merr(p, "multipart: duplicate name parameter");
             p->has_name = 1;
@@ -269,7 +347,7 @@ static rp_status_t disposition(mp_t *p, const char *s, size_t n)
                 return mstop(p, RP_LIMIT, "multipart: field name too long");
             if (rp_abuf_append(&p->name, vs, vl) != 0)
                 return mnomem(p);
-        } else if (ci_eq(pn, pl, "filename")) {
+        } else if (is_filename) {
             if (p->has_filename)
                 return merr(p, "multipart: duplicate filename parameter");
             p->has_filename = 1;
@@ -284,7 +362,7 @@ static rp_status_t disposition(mp_t *p, const char *s, size_t n)
 static rp_status_t header_line(mp_t *p, const char *s, size_t n)
 {
     if (s[0] == ' ' || s[0] == '\t')
-        return merr(p, "multipart: folded part header");
+        return mflag(p, RP_MP_HEADER_FOLDING, "multipart: folded part header");
     size_t c = token_end(s, 0, n);
     if (c == n || s[c] != ':')
         return merr(p, memchr(s, ':', n) ? "multipart: invalid part header name"
@@ -314,9 +392,57 @@ static rp_status_t header_line(mp_t *p, const char *s, size_t n)
     return RP_OK;
 }
 
+/* meta: keep the header line just read, for report_lines(). */
+static rp_status_t keep_line(mp_t *p)
+{
+    if (!p->meta)
+        return RP_OK;
+    if ((p->line.len && rp_abuf_append(&p->hdrs, p->line.data, p->line.len) != 0) ||
+        rp_abuf_putc(&p->hdrs, '\n') != 0)
+        return mnomem(p);
+    return RP_OK;
+}
+
+/* meta: report the kept header lines, in order, under the part's name. */
+static rp_status_t report_lines(mp_t *p)
+{
+    char *s = p->hdrs.data;
+    size_t n = p->hdrs.len, i = 0;
+    while (i < n) {
+        char *nl = memchr(s + i, '\n', n - i); /* every kept line ends in '\n' */
+        *nl = '\0';
+        rp_status_t st = p->fn(p->ctx, RP_SRC_MULTIPART, p->name.data ? p->name.data : "",
+                               p->name.len, s + i, (size_t)(nl - (s + i)), RP_FIELD_PART_HEADER);
+        if (st != RP_OK)
+            return mstop(p, st, "multipart: stopped by the field callback");
+        i = (size_t)(nl - s) + 1;
+    }
+    rp_abuf_clear(&p->hdrs);
+    return RP_OK;
+}
+
+/* The part's header block has just been refused (status and reason are
+ * set): meta still reports the lines read, the offending one as far as it
+ * was read, so rules can see what was refused. */
+static rp_status_t headers_refused(mp_t *p)
+{
+    rp_status_t st = p->status;
+    if (!p->meta || st == RP_NOMEM)
+        return st;
+    if (p->line.len) {
+        if (keep_line(p) != RP_OK)
+            return p->status;
+        rp_abuf_clear(&p->line);
+    }
+    rp_status_t r = report_lines(p);
+    return r != RP_OK ? r : st;
+}
+
 static void part_reset(mp_t *p)
 {
     rp_abuf_clear(&p->line);
+    rp_abuf_clear(&p->hdrs);
+    p->bad_line = NULL;
     rp_abuf_clear(&p->name);
     rp_abuf_clear(&p->filename);
     rp_abuf_clear(&p->value);
@@ -331,10 +457,17 @@ static void part_reset(mp_t *p)
 /* The empty line ending a part's headers. */
 static rp_status_t headers_done(mp_t *p)
 {
-    if (!p->seen_cd)
-        return merr(p, "multipart: part without Content-Disposition");
-    if (!p->has_name || p->name.len == 0)
-        return merr(p, "multipart: part without a name");
+    if (!p->seen_cd) {
+        merr(p, "multipart: part without Content-Disposition");
+        return headers_refused(p);
+    }
+    if (!p->has_name || p->name.len == 0) {
+        mflag(p, RP_MP_INVALID_PART, "multipart: part without a name");
+        return headers_refused(p);
+    }
+    rp_status_t st = report_lines(p);
+    if (st != RP_OK)
+        return st;
     p->state = M_BODY;
     /* The CRLF ending the headers also serves as the CRLF of a delimiter
      * for an empty part, and "--boundary" right here is refused. */
@@ -353,26 +486,42 @@ static rp_status_t headers_done(mp_t *p)
 
 static rp_status_t header_byte(mp_t *p, char c)
 {
+    rp_status_t st;
     if (p->state == M_HEADER_CR) {
-        if (c != '\n')
-            return merr(p, "multipart: bare CR in part header");
+        if (c != '\n') {
+            merr(p, "multipart: bare CR in part header");
+            return headers_refused(p);
+        }
         p->state = M_HEADERS;
+        p->seen_crlf = 1;
         if (p->line.len == 0)
             return headers_done(p);
-        rp_status_t st = header_line(p, p->line.data, p->line.len);
+        if ((st = keep_line(p)) != RP_OK)
+            return st;
+        if (p->bad_line)
+            merr(p, p->bad_line);
+        else
+            st = header_line(p, p->line.data, p->line.len);
         rp_abuf_clear(&p->line);
-        return st;
+        if (p->status == RP_OK)
+            return RP_OK;
+        return st == RP_NOMEM ? st : headers_refused(p);
     }
-    if (++p->hdr_bytes > MP_MAX_HEADERS)
-        return merr(p, "multipart: part headers too long");
+    if (++p->hdr_bytes > MP_MAX_HEADERS) {
+        merr(p, "multipart: part headers too long");
+        return headers_refused(p);
+    }
     if (c == '\r') {
         p->state = M_HEADER_CR;
         return RP_OK;
     }
-    if (c == '\n')
-        return merr(p, "multipart: bare LF in part header");
-    if ((unsigned char)c < 0x20 && c != '\t')
-        return merr(p, "multipart: control character in part header");
+    if (c == '\n') {
+        lf_line(p, "multipart: bare LF in part header");
+        return headers_refused(p);
+    }
+    /* Refused at the end of the line, so the whole line can be reported. */
+    if ((unsigned char)c < 0x20 && c != '\t' && !p->bad_line)
+        p->bad_line = "multipart: control character in part header";
     if (rp_abuf_putc(&p->line, c) != 0)
         return mnomem(p);
     return RP_OK;
@@ -383,16 +532,25 @@ static rp_status_t header_byte(mp_t *p, char c)
 static rp_status_t delimiter(mp_t *p)
 {
     if (!p->cr_held)
-        return merr(p, "multipart: boundary after a bare LF");
+        return lf_line(p, "multipart: boundary after a bare LF");
     if (memcmp(p->hold + 3, p->bnd, p->blen) != 0)
-        return merr(p, "multipart: boundary with different case");
+        return mflag(p, RP_MP_UNMATCHED_BOUNDARY, "multipart: boundary with different case");
     p->m = 0;
     p->cr_held = 0;
     p->virt = 0;
     p->state = M_AFTER_B;
     if (!p->is_file)
         return report(p, RP_SRC_MULTIPART, &p->value, p->vflags);
-    return report(p, RP_SRC_FILE, &p->value, RP_FIELD_FILE | RP_FIELD_CONTENT);
+    rp_status_t st = report(p, RP_SRC_FILE, &p->value, RP_FIELD_FILE | RP_FIELD_CONTENT);
+    if (st != RP_OK || !p->meta)
+        return st;
+    char size[24];
+    int k = snprintf(size, sizeof(size), "%zu", p->file_bytes);
+    st = p->fn(p->ctx, RP_SRC_FILE, p->name.data, p->name.len, size, (size_t)k,
+               RP_FIELD_FILE | RP_FIELD_FILE_SIZE);
+    if (st != RP_OK)
+        return mstop(p, st, "multipart: stopped by the field callback");
+    return RP_OK;
 }
 
 /* Give back the held bytes as content: they were not a delimiter. */
@@ -452,13 +610,13 @@ static rp_status_t mp_byte(mp_t *p, char c)
         }
         if (p->lead == 1) {
             if (c != '\n')
-                return merr(p, "multipart: data before the first boundary");
+                return mflag(p, RP_MP_DATA_BEFORE, "multipart: data before the first boundary");
             p->lead = 2;
             return RP_OK;
         }
         char want = p->pos < 2 ? '-' : p->bnd[p->pos - 2];
         if (c != want)
-            return merr(p, "multipart: data before the first boundary");
+            return mflag(p, RP_MP_DATA_BEFORE, "multipart: data before the first boundary");
         if (++p->pos == p->blen + 2)
             p->state = M_AFTER_B;
         return RP_OK;
@@ -468,12 +626,15 @@ static rp_status_t mp_byte(mp_t *p, char c)
             p->state = M_AFTER_CR;
         else if (c == '-')
             p->state = M_AFTER_DASH;
+        else if (c == '\n')
+            return lf_line(p, "multipart: unexpected data after boundary");
         else
             return merr(p, "multipart: unexpected data after boundary");
         return RP_OK;
     case M_AFTER_CR:
         if (c != '\n')
             return merr(p, "multipart: unexpected data after boundary");
+        p->seen_crlf = 1;
         part_reset(p);
         p->state = M_HEADERS;
         return RP_OK;
@@ -489,7 +650,7 @@ static rp_status_t mp_byte(mp_t *p, char c)
         return body_byte(p, c);
     case M_EPILOGUE:
         if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
-            return merr(p, "multipart: data after the close delimiter");
+            return mflag(p, RP_MP_DATA_AFTER, "multipart: data after the close delimiter");
         return RP_OK;
     }
     return merr(p, "multipart: internal state");
@@ -569,10 +730,22 @@ rp_body_proc_t *rp_body_multipart_new(rp_arena_t *a, const rp_body_limits_t *lim
         p->pat[3 + i] = (char)lower((unsigned char)boundary[i]);
     p->plen = 3 + boundary_len;
     rp_abuf_init(&p->line, a);
+    rp_abuf_init(&p->hdrs, a);
+    rp_abuf_init(&p->unq, a);
     rp_abuf_init(&p->name, a);
     rp_abuf_init(&p->filename, a);
     rp_abuf_init(&p->value, a);
     return &p->proc;
+}
+
+void rp_body_multipart_meta(rp_body_proc_t *proc)
+{
+    ((mp_t *)proc)->meta = 1;
+}
+
+unsigned rp_body_multipart_flags(const rp_body_proc_t *proc)
+{
+    return ((const mp_t *)proc)->flags;
 }
 
 /* ---- Content-Type: boundary parameter ---- */

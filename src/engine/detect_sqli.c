@@ -31,8 +31,15 @@
  * function", ORDER BY n / HAVING a=b / PROCEDURE ANALYSE / INTO OUTFILE
  * after the break-out, a comment right after the closing quote, and a value
  * that is itself a sub-select, an attack-only call or a complete statement
- * (SELECT .. FROM name, INSERT INTO t (..), DROP TABLE t). Requiring the shape to
- * start exactly at the break-out (the first quote, the first number) is what
+ * (SELECT .. FROM name, INSERT INTO t (..), DROP TABLE t). After a closing
+ * quote also: an attack-only call or a sub-select with nothing between
+ * ("x' sleep(20) '", the '+' of "x'+sleep(20)+'" lost to form decoding),
+ * and the "sandwich" that joins a computed expression with one operator and
+ * re-opens the quote for the application's own closing quote
+ * ("x'+version()+'", "'-alert(1)-'", "\" | a % b | \""). Anywhere: UNION
+ * after a comment that nests (MySQL and PostgreSQL/MSSQL end it in
+ * different places, an evasion in itself). Requiring the shape to start
+ * exactly at the break-out (the first quote, the first number) is what
  * keeps English from matching: "it's 1 or 2 days" resumes SQL with a bare
  * word ("s"), not with "or".
  *
@@ -64,6 +71,7 @@ typedef enum {
 typedef struct {
     const sqli_token_t *t;
     size_t n;
+    const unsigned char *s; /* the input the tokens point into */
 } toks_t;
 
 static bool at(const toks_t *v, size_t i, char type)
@@ -107,6 +115,11 @@ static size_t skip_group(const toks_t *v, size_t i)
 static bool is_simple_value(char c)
 {
     return c == SQLI_T_NUMBER || c == SQLI_T_STRING || c == SQLI_T_VAR || c == SQLI_T_WORD;
+}
+
+static bool value_end(char c)
+{
+    return is_simple_value(c) || c == ')';
 }
 
 /* = < > <> != <=> LIKE IS IN ... (not arithmetic, not "-" in "a-b") */
@@ -424,6 +437,122 @@ static size_t match_clause(const toks_t *v, size_t i)
     }
 }
 
+/* Operators that join an expression to a literal: + - * / % ^ | & and the
+ * logical || && OR AND XOR (not comparisons: "'<b>'" is HTML). */
+static bool joining_op(const sqli_token_t *t)
+{
+    if (t->type == SQLI_T_LOGIC)
+        return true;
+    return t->type == SQLI_T_OP && t->len == 1 && t->kw && strchr("+-*/%^|&", t->kw);
+}
+
+static bool same_op(const sqli_token_t *a, const sqli_token_t *b)
+{
+    return a->type == b->type && a->kw == b->kw && a->len == b->len;
+}
+
+/* Tokens [from, to) compute a value: a call that reads as code, a
+ * sub-select, a variable, or two operands joined by an operator other than
+ * op ("a % b" between "|"; "-a-b-" is a list of words, not arithmetic).
+ * Quoted literals do not count as operands there: "'-' or '+86-'" is text
+ * quoting punctuation. */
+static bool computed(const toks_t *v, size_t from, size_t to, const sqli_token_t *op)
+{
+    for (size_t k = from; k < to; k++) {
+        const sqli_token_t *t = &v->t[k];
+        /* where an operand may start: not right after a value, as the
+         * "@example.com" of "admin@example.com" */
+        bool operand = k == from || !value_end(v->t[k - 1].type);
+        switch (t->type) {
+        case SQLI_T_VAR:
+            if (operand)
+                return true;
+            break;
+        case SQLI_T_FUNC:
+            if (operand && call_plausible(v, k))
+                return true;
+            break;
+        case SQLI_T_VERB:
+            if (operand && t->kw == SQLI_KW_SELECT && select_plausible(v, k))
+                return true;
+            break;
+        case SQLI_T_OP:
+            if (k > from && k + 1 < to && joining_op(t) && !same_op(t, op) &&
+                value_end(v->t[k - 1].type) && v->t[k - 1].type != SQLI_T_STRING &&
+                is_simple_value(v->t[k + 1].type) && v->t[k + 1].type != SQLI_T_STRING)
+                return true;
+            break;
+        default:
+            break;
+        }
+    }
+    return false;
+}
+
+/* The literal re-opened at the end of a sandwich: what the application's
+ * closing quote ends. Nothing ("'"), or a word ("'Z", "'.html"); not the
+ * rest of a fragment of HTML built by JavaScript ("'\">link</a>"). */
+static bool reopened_tail(const toks_t *v, const sqli_token_t *s)
+{
+    for (size_t k = 1; k < s->len; k++) {
+        unsigned char c = v->s[s->pos + k];
+        if (c == '\'' || c == '"' || c == '`' || c == '<' || c == '>' || c == ' ' ||
+            (c >= '\t' && c <= '\r'))
+            return false;
+    }
+    return true;
+}
+
+/* A break-out that joins an expression to the application's literal and
+ * re-opens one for the application's closing quote, so the query stays well
+ * formed: "x'+version()+'", "'-alert(1)-'", "\" | a % b | \"",
+ * "x')+version()+('". The joining operator at j appears again before the
+ * re-opened literal (and before as many '(' as ')' closed the application's
+ * parentheses after the break-out, "closed" of them), which is the last
+ * token: an unterminated string in the quote of the context, or in the
+ * backtick context an unterminated `name`. */
+static size_t sandwich(const toks_t *v, size_t j, uint8_t quote, size_t closed)
+{
+    if (!joining_op(&v->t[j]) || v->n < j + 4)
+        return 0;
+    size_t last = v->n - 1;
+    const sqli_token_t *s = &v->t[last];
+    bool literal =
+        s->type == SQLI_T_STRING ? s->kw == quote : s->type == SQLI_T_WORD && v->s[s->pos] == quote;
+    if (!literal || !(s->flags & SQLI_TF_OPEN) || !reopened_tail(v, s))
+        return 0;
+    size_t o = last - 1;
+    while (o > j + 2 && closed > 0 && at(v, o, '(')) {
+        o--;
+        closed--;
+    }
+    if (!same_op(&v->t[o], &v->t[j]))
+        return 0;
+    return computed(v, j + 1, o, &v->t[j]) ? v->n : 0;
+}
+
+static bool select_strong(const toks_t *v, size_t j);
+
+/* An attack-only call or a sub-select right after the break-out, with
+ * nothing between: "x' sleep(20) '", "x' (select .. from ..) '". Form
+ * decoding turns the '+' of "x'+sleep(20)+'" into a space, while a path, a
+ * JSON copy or the application itself may keep it. A sub-select must be a
+ * query (select_strong), not a remark in parentheses; a call's name touches
+ * its '(' ("\"Benchmark (2024)\"" is a title) and it has an argument
+ * ("\"sleep()\" blocks" names a function). */
+static size_t juxtaposed(const toks_t *v, size_t j)
+{
+    const sqli_token_t *t = &v->t[j];
+    if (t->type == '(') {
+        size_t k = skip(v, j, '(');
+        return at_kw(v, k, SQLI_T_VERB, SQLI_KW_SELECT) && select_strong(v, k) ? k + 1 : 0;
+    }
+    if ((t->flags & (SQLI_TF_DANGER | SQLI_TF_MEMBER)) != SQLI_TF_DANGER || !at(v, j + 1, '(') ||
+        v->t[j + 1].pos != t->pos + t->len || at(v, j + 2, ')') || !call_plausible(v, j))
+        return 0;
+    return j + 2;
+}
+
 /* Try every shape at anchor a. Returns the index after the matched region,
  * or 0. */
 static size_t match_at(const toks_t *v, size_t a, anchor_mode_t mode)
@@ -461,6 +590,10 @@ static size_t match_at(const toks_t *v, size_t a, anchor_mode_t mode)
             bool literal = at(v, j + 1, SQLI_T_NUMBER) || at(v, j + 1, SQLI_T_STRING);
             return e && literal && is_comparison(v, j + 2) ? e : 0;
         }
+        if (mode == ANCHOR_QUOTE) {
+            size_t e = match_logic(v, j + 1, mode, 0);
+            return e ? e : sandwich(v, j, v->t[a].kw, j - i); /* "'||version()||'" */
+        }
         return match_logic(v, j + 1, mode, 0);
     case SQLI_T_UNION:
         return match_union(v, j, mode != ANCHOR_MID && empty_prefix && j == a);
@@ -471,7 +604,15 @@ static size_t match_at(const toks_t *v, size_t a, anchor_mode_t mode)
         return mode == ANCHOR_QUOTE && at(v, j + 1, SQLI_T_COMMENT) ? j + 2 : 0;
     case SQLI_T_OP:
         /* "1'||(select pg_sleep(5))||'", "1 rlike (select ...)", "1-sleep(5)" */
-        return empty_prefix ? 0 : subquery_or_danger(v, j + 1) ? j + 2 : 0;
+        if (empty_prefix)
+            return 0;
+        if (subquery_or_danger(v, j + 1))
+            return j + 2;
+        return mode == ANCHOR_QUOTE ? sandwich(v, j, v->t[a].kw, j - i) : 0;
+    case SQLI_T_FUNC:
+    case '(':
+        /* "x' sleep(20) '": right after the break-out of the quote */
+        return mode == ANCHOR_QUOTE ? juxtaposed(v, j) : 0;
     case SQLI_T_VERB:
         /* MSSQL runs "' waitfor delay '0:0:5'" without a ';'. */
         return !empty_prefix && stmt_plausible(v, j) ? j + 2 : 0;
@@ -690,6 +831,8 @@ typedef struct {
     size_t base;      /* stream index of t[0] */
     size_t next_eval; /* first window index whose anchors are not yet tried */
     bool comment_pending;
+    bool nest_pending; /* a SQLI_TF_NESTED comment since the last token */
+    const unsigned char *input;
     size_t comment_pos, comment_end;
     char ctx;
     /* result */
@@ -699,9 +842,24 @@ typedef struct {
     size_t hit_ntok;
 } scan_t;
 
-static bool value_end(char c)
+/* Set by the fold on the first token after a nesting comment (a flag bit
+ * the lexer does not use). */
+#define TF_AFTER_NEST 0x80
+_Static_assert(!(TF_AFTER_NEST &
+                 (SQLI_TF_DANGER | SQLI_TF_OPEN | SQLI_TF_UNARY | SQLI_TF_MEMBER | SQLI_TF_NESTED)),
+               "TF_AFTER_NEST collides with a lexer flag");
+
+/* UNION right after a comment that nests ("/ * / * /2 union all"), or after
+ * the value that follows it. Such a comment ends in one place for MySQL and
+ * in another for PostgreSQL and MSSQL: written so that a lexer of one
+ * dialect misses the keyword the other runs. As with a UNION hidden in
+ * versioned comments, the obfuscation itself is the signal, so no SELECT is
+ * required after it. */
+static bool union_after_nesting(const toks_t *v, size_t a)
 {
-    return is_simple_value(c) || c == ')';
+    if (v->t[a].flags & TF_AFTER_NEST)
+        return true;
+    return a > 0 && (v->t[a - 1].flags & TF_AFTER_NEST) && is_simple_value(v->t[a - 1].type);
 }
 
 static void record_hit(scan_t *sc, const toks_t *v, size_t a, size_t end)
@@ -721,7 +879,7 @@ static void record_hit(scan_t *sc, const toks_t *v, size_t a, size_t end)
 /* Try the anchors in [next_eval, upto). */
 static bool evaluate(scan_t *sc, size_t upto)
 {
-    toks_t v = {sc->t, sc->n};
+    toks_t v = {sc->t, sc->n, sc->input};
     for (size_t a = sc->next_eval; a < upto; a++) {
         const sqli_token_t *t = &sc->t[a];
         size_t end = 0;
@@ -736,6 +894,8 @@ static bool evaluate(scan_t *sc, size_t upto)
         }
         if (!end)
             end = match_anywhere(&v, a);
+        if (!end && t->type == SQLI_T_UNION && union_after_nesting(&v, a))
+            end = a + 1;
         if (end) {
             record_hit(sc, &v, a, end);
             return true;
@@ -775,6 +935,7 @@ static void append(scan_t *sc, const sqli_token_t *tok)
         sqli_token_t keep = *tok;
         keep.len = tok->pos + tok->len - prev->pos;
         keep.pos = prev->pos;
+        keep.flags |= prev->flags & TF_AFTER_NEST;
         *prev = keep;
         return;
     }
@@ -788,12 +949,25 @@ static bool push(scan_t *sc, const sqli_token_t *tok)
         sc->comment_pending = true;
         sc->comment_pos = tok->pos;
         sc->comment_end = tok->pos + tok->len;
+        sc->nest_pending |= (tok->flags & SQLI_TF_NESTED) != 0;
         return false;
     }
     if (tok->kw == SQLI_KW_NOT && (tok->type == SQLI_T_OP))
         return false; /* NOT / ! never changes the shape of an injection */
     sc->comment_pending = false;
-    append(sc, tok);
+    if (sc->nest_pending && tok->type == SQLI_T_OP && tok->len == 1 &&
+        (tok->kw == '*' || tok->kw == '/')) {
+        /* the rest of a closer, to MySQL: "/ * / * * / * /union" reads
+         * "* / union" there, and "union" to PostgreSQL */
+        append(sc, tok);
+    } else if (sc->nest_pending) {
+        sqli_token_t t = *tok;
+        t.flags |= TF_AFTER_NEST;
+        sc->nest_pending = false;
+        append(sc, &t);
+    } else {
+        append(sc, tok);
+    }
     if (sc->n < WINDOW)
         return false;
     /* Full: try the first half with at least HALF tokens of look-ahead, then
@@ -834,6 +1008,8 @@ static bool scan_context(const char *input, size_t len, char ctx, scan_t *sc)
     sc->base = 0;
     sc->next_eval = 0;
     sc->comment_pending = false;
+    sc->nest_pending = false;
+    sc->input = (const unsigned char *)input;
     sc->ctx = ctx;
     sc->hit = false;
     while (sqli_lexer_next(&lx, &tok)) {
@@ -905,8 +1081,11 @@ static bool might_be_sqli(const char *input, size_t len)
  *     (ORDER, GROUP, WHERE, HAVING, LIMIT, PROCEDURE, INTO, SET, CASE);
  *   - a call flagged SQLI_TF_DANGER;
  *   - "&&" or "||" (the other spellings of LOGIC);
- *   - or, in a quote context only, a comment after the closure ("admin'--",
- *     "admin';#"), which needs a quote and '#', "--" or slash-star.
+ *   - in a quote context only, a comment after the closure ("admin'--",
+ *     "admin';#"), which needs a quote and '#', "--" or slash-star;
+ *   - or, in a quote context only, a joining operator right after the
+ *     closure with the quote re-opened at the end (sandwich(), checked by
+ *     sandwich_possible: it needs no keyword at all, "'-alert(1)-'").
  * Browser headers (User-Agent, Accept, Referer), cookies and most text have
  * none of them, and this scan is far cheaper than lexing the value in up to
  * four contexts. Over-approximating only costs time: such values are lexed.
@@ -1118,10 +1297,66 @@ static bool trigger_from(const char *input, size_t len, size_t t, size_t end)
     return trigger_at(input, len, t, end);
 }
 
+/* Joining operators (joining_op) for the pre-check of sandwich(), one bit
+ * each, and the bytes that may start its computed middle. */
+enum { PRE_CALL_OR_VAR = 0x100 };
+static const unsigned short pre_bits[256] = {
+    ['+'] = 0x01,
+    ['-'] = 0x02,
+    ['*'] = 0x04,
+    ['/'] = 0x08,
+    ['%'] = 0x10,
+    ['^'] = 0x20,
+    ['|'] = 0x40,
+    ['&'] = 0x80,
+    ['('] = PRE_CALL_OR_VAR,
+    ['@'] = PRE_CALL_OR_VAR,
+    ['$'] = PRE_CALL_OR_VAR,
+};
+
+/* The one shape whose tokens need no trigger word: sandwich() in the
+ * context of quote q ("x'+version()+'", "\" | a % b | \""). It needs q
+ * twice, a joining operator first after the closure (skipping what the
+ * fold skips: comments, NOT, and the ')' match_at passes over) and a
+ * computed middle, which needs '(' (a call or a sub-select), a variable
+ * ('@', '$') or a second joining operator. Exact about the first token,
+ * which the lexer reads here, so only such values are lexed in full. Run
+ * only for values with a repeated quote, so its byte scan costs the others
+ * nothing. */
+static bool sandwich_possible(const char *input, size_t len, unsigned quotes2)
+{
+    static const char q[] = {'\'', '"', '`'};
+    unsigned pre = 0;
+    for (size_t i = 0; i < len; i++)
+        pre |= pre_bits[(unsigned char)input[i]];
+    unsigned joins = pre & 0xff;
+    if (!joins || (!(pre & PRE_CALL_OR_VAR) && !(joins & (joins - 1))))
+        return false;
+    for (size_t k = 0; k < sizeof(q); k++) {
+        if (!(quotes2 & (1u << k)))
+            continue;
+        sqli_lexer_t lx;
+        sqli_token_t tok;
+        sqli_lexer_init(&lx, input, len, q[k]);
+        if (!sqli_lexer_next(&lx, &tok))
+            continue;
+        while (sqli_lexer_next(&lx, &tok)) {
+            if (tok.type == SQLI_T_COMMENT || tok.type == ')' ||
+                (tok.type == SQLI_T_OP && tok.kw == SQLI_KW_NOT))
+                continue;
+            if (joining_op(&tok))
+                return true;
+            break;
+        }
+    }
+    return false;
+}
+
 static bool may_match(const char *input, size_t len)
 {
     const unsigned char *s = (const unsigned char *)input;
     bool quote = false, comment = false;
+    unsigned quotes1 = 0, quotes2 = 0;
     size_t i = 0;
     pthread_once(&trigger_hashes_once, trigger_hashes_build);
     while (i < len) {
@@ -1143,13 +1378,17 @@ static bool may_match(const char *input, size_t len)
         unsigned char d = i + 1 < len ? s[i + 1] : 0;
         if ((c == '|' || c == '&') && d == c)
             return true;
-        if (c == '\'' || c == '"' || c == '`')
+        if (c == '\'' || c == '"' || c == '`') {
+            unsigned b = c == '\'' ? 1u : c == '"' ? 2u : 4u;
+            quotes2 |= quotes1 & b;
+            quotes1 |= b;
             quote = true;
-        else if (c == '#' || (c == '-' && d == '-') || (c == '/' && d == '*'))
+        } else if (c == '#' || (c == '-' && d == '-') || (c == '/' && d == '*')) {
             comment = true;
+        }
         i++;
     }
-    return quote && comment;
+    return (quote && comment) || (quotes2 && sandwich_possible(input, len, quotes2));
 }
 
 bool rp_detect_sqli(const char *input, size_t len, rp_detect_result_t *out)

@@ -32,6 +32,8 @@
  * If the text pass lost input to a comment or saw '<' inside a tag name, a
  * lenient text pass runs again without comments and with nested tags: "<!<script>" and
  * "<scr<script>ipt>" are inert to a browser but not to a filter that later strips the decoy.
+ * Likewise a value with short tags inside its tokens ("o<x>nfocus=alert<x>(1)") is judged
+ * again with those tags deleted, as a tag-stripping filter would echo it.
  *
  * Pure and fast: no allocation, no mutable globals, every pass linear. A
  * one-pass byte-class pre-check decides which passes can possibly match, so
@@ -1043,7 +1045,7 @@ static bool bare_url(const char *s, size_t n, hit_t *hit)
     return true;
 }
 
-bool rp_detect_xss(const char *input, size_t len, rp_detect_result_t *out)
+static bool detect(const char *input, size_t len, hit_t *hitp)
 {
     hit_t hit = {0};
     unsigned m, seen = 0;
@@ -1085,6 +1087,75 @@ bool rp_detect_xss(const char *input, size_t len, rp_detect_result_t *out)
         if (nd) {
             set_hit(&hit, nd->fp, "", 0, 0, len);
             found = true;
+        }
+    }
+    if (found) {
+        *hitp = hit;
+    }
+    return found;
+}
+
+/* ---- tags a filter strips -------------------------------------------------
+ * Applications that delete tags ("<x>", "</b>") before echoing a value turn
+ * "o<x>nfocus=alert<x>(1)" into "onfocus=alert(1)". When a short tag sits
+ * inside a token (a letter or digit before it, a letter, digit or '(' after
+ * it), no browser reads the value the way the filter's output will be read,
+ * so the value is judged again with such tags deleted. Rich text ("<p>a</p>")
+ * has its tags between words, not inside them, and its stripped text is
+ * prose. Values longer than STRIP_MAX are not re-judged (a stack buffer). */
+#define STRIP_MAX 4096
+
+static size_t strip_tags(const char *s, size_t n, char *dst, bool *inner)
+{
+    size_t i = 0, o = 0;
+
+    *inner = false;
+    while (i < n) {
+        if (s[i] == '<') {
+            size_t k = i + 1, name;
+            if (k < n && s[k] == '/') {
+                k++;
+            }
+            name = k;
+            while (k < n && k - name < 12 && html_is_alpha((unsigned char)s[k])) {
+                k++;
+            }
+            if (k > name && k < n && s[k] == '>') {
+                unsigned char before = o > 0 ? (unsigned char)dst[o - 1] : 0;
+                unsigned char after = k + 1 < n ? (unsigned char)s[k + 1] : 0;
+                if ((html_is_alpha(before) || (unsigned char)(before - '0') < 10) &&
+                    (html_is_alpha(after) || (unsigned char)(after - '0') < 10 || after == '(')) {
+                    *inner = true;
+                }
+                i = k + 1;
+                continue;
+            }
+        }
+        dst[o++] = s[i++];
+    }
+    return o;
+}
+
+bool rp_detect_xss(const char *input, size_t len, rp_detect_result_t *out)
+{
+    hit_t hit = {0};
+    bool found;
+
+    if (!input || len == 0) {
+        return false;
+    }
+    found = detect(input, len, &hit);
+    if (!found && len <= STRIP_MAX && memchr(input, '<', len)) {
+        char buf[STRIP_MAX];
+        bool inner;
+        size_t n = strip_tags(input, len, buf, &inner);
+        if (inner && n > 0 && detect(buf, n, &hit)) {
+            /* the region is the stripped text's: report the whole value;
+             * the fingerprint's name points into buf, so fill it here */
+            hit.offset = 0;
+            hit.length = len;
+            fill_result(&hit, out);
+            return true;
         }
     }
     if (found) {

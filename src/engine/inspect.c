@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -167,11 +168,13 @@ static void weigh_anomalies(rp_tx_t *tx, rp_source_t src, const char *name, size
 /*
  * One pass over a value tells which inspections it needs:
  *   PROF_NOT_PLAIN  a byte other than [A-Za-z0-9_] or non-ASCII. A "plain"
- *                   value is one word to both detectors, and neither an SQL
+ *                   value is one word to the detectors, and neither an SQL
  *                   injection nor a script can be a single word: every shape
  *                   needs an operator, a quote, a bracket, a blank or markup.
  *                   Keys and most field values of real traffic are plain.
- *                   tests/unit/transaction_test.c pins this invariant.
+ *                   tests/unit/transaction_test.c pins this invariant. Only
+ *                   run_plain_detectors() looks at plain values (Base64
+ *                   serialized objects, full-width path separators).
  *   PROF_PERCENT    a '%' (maybe an escape to decode once more)
  *   PROF_NOT_B64    a byte outside the Base64 alphabets (and ' ', a '+'
  *                   decoded as a form space)
@@ -212,6 +215,149 @@ bool rp_value_is_plain(const char *s, size_t len)
     return !(value_profile(s, len) & PROF_NOT_PLAIN);
 }
 
+static bool must_stop(const rp_tx_t *tx)
+{
+    return tx->blocking && tx->mode == RP_MODE_BLOCK;
+}
+
+/* Rampart's other detectors, indexed by rp_detector_t: the name is the
+ * policy's "detect NAME" and the event's category. */
+const char *const rp_detector_names[RP_DET_COUNT] = {
+    "cmdi", "ssti", "deser", "nosql", "traversal", "ssrf", "ldap", "crlf",
+};
+
+static bool (*const detector_fns[RP_DET_COUNT])(const char *, size_t, rp_detect_result_t *) = {
+    rp_detect_cmdi,      rp_detect_ssti, rp_detect_deser, rp_detect_nosql,
+    rp_detect_traversal, rp_detect_ssrf, rp_detect_ldap,  rp_detect_crlf,
+};
+
+static void add_detector_match(rp_tx_t *tx, const char *det, rp_source_t src, const char *name,
+                               size_t name_len, const char *value, size_t value_len,
+                               const rp_detect_result_t *r)
+{
+    rp_tx_add_match(tx, det, det, rp_target_name(tx, src, name, name_len),
+                    rp_arena_strndup(tx->arena, r->fingerprint, strlen(r->fingerprint)),
+                    make_excerpt(tx, name, name_len, value, value_len, r->offset, r->length), 5,
+                    true, 0);
+}
+
+static bool header_named(rp_source_t src, const char *name, size_t name_len, const char *lower)
+{
+    return src == RP_SRC_HEADER && strlen(lower) == name_len &&
+           strncasecmp(name, lower, name_len) == 0;
+}
+
+/* A Referer or Origin naming the request's own Host ("http://127.0.0.1:8080/"
+ * when the site itself is served from loopback) is navigation, not a URL
+ * the application will fetch. */
+static bool self_reference(const rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
+                           const char *value, size_t value_len)
+{
+    if (!tx->host || !(header_named(src, name, name_len, "referer") ||
+                       header_named(src, name, name_len, "origin")))
+        return false;
+    const char *p = memchr(value, ':', value_len);
+    if (!p || (size_t)(value + value_len - p) < 3 || p[1] != '/' || p[2] != '/')
+        return false;
+    p += 3;
+    size_t rest = (size_t)(value + value_len - p), hl = strlen(tx->host), al = 0;
+    while (al < rest && p[al] != '/' && p[al] != '?' && p[al] != '#')
+        al++;
+    return al == hl && strncasecmp(p, tx->host, hl) == 0;
+}
+
+/*
+ * Which of the detectors above can possibly match a value, from the bytes it
+ * contains (one table lookup per byte): a command needs a blank or a shell
+ * operator, a template a delimiter, a URL a ':' or a host name's '.', a
+ * path a '.', a slash or a multi-byte separator, an LDAP filter a '(' or
+ * an extensible match's ':', a CRLF injection a line break. Each detector
+ * also checks on its own; this saves the calls.
+ */
+enum {
+    DC_BLANK = 1u << 0,  /* ' ' '\t' */
+    DC_SHELL = 1u << 1,  /* ; | & ` $ < > ( ) { } */
+    DC_TMPL = 1u << 2,   /* { < # ? @ $ [ % */
+    DC_DOT = 1u << 3,    /* . */
+    DC_SLASH = 1u << 4,  /* / \ */
+    DC_COLON = 1u << 5,  /* : */
+    DC_PAREN = 1u << 6,  /* ( */
+    DC_LINE = 1u << 7,   /* \r \n */
+    DC_HIGH = 1u << 8,   /* non-ASCII: full-width and overlong separators */
+    DC_DESER = 1u << 9,  /* ! " : \n NUL: non-Base64 serializations (and DC_HIGH) */
+    DC_NOSQL = 1u << 10, /* $ ( { = */
+};
+
+static const uint16_t det_class[256] = {
+    [' '] = DC_BLANK,
+    ['\t'] = DC_BLANK,
+    [';'] = DC_SHELL,
+    ['|'] = DC_SHELL,
+    ['&'] = DC_SHELL,
+    ['`'] = DC_SHELL,
+    ['$'] = DC_SHELL | DC_TMPL | DC_NOSQL,
+    ['<'] = DC_SHELL | DC_TMPL,
+    ['>'] = DC_SHELL,
+    ['('] = DC_SHELL | DC_PAREN | DC_NOSQL,
+    [')'] = DC_SHELL,
+    ['{'] = DC_SHELL | DC_TMPL | DC_NOSQL,
+    ['}'] = DC_SHELL,
+    ['#'] = DC_TMPL,
+    ['?'] = DC_TMPL,
+    ['@'] = DC_TMPL,
+    ['['] = DC_TMPL,
+    ['%'] = DC_TMPL,
+    ['='] = DC_NOSQL,
+    ['.'] = DC_DOT,
+    ['/'] = DC_SLASH,
+    ['\\'] = DC_SLASH,
+    [':'] = DC_COLON | DC_DESER,
+    ['\n'] = DC_LINE | DC_SHELL | DC_DESER,
+    ['\r'] = DC_LINE | DC_SHELL,
+    ['!'] = DC_DESER,
+    ['"'] = DC_DESER,
+    [0] = DC_DESER,
+#define H4(b)  [b] = DC_HIGH, [b + 1] = DC_HIGH, [b + 2] = DC_HIGH, [b + 3] = DC_HIGH
+#define H16(b) H4(b), H4(b + 4), H4(b + 8), H4(b + 12)
+    H16(0x80),
+    H16(0x90),
+    H16(0xA0),
+    H16(0xB0),
+    H16(0xC0),
+    H16(0xD0),
+    H16(0xE0),
+    H16(0xF0),
+#undef H16
+#undef H4
+};
+
+/* The class bits a detector needs at least one of (0: any value). */
+static const uint16_t det_needs[RP_DET_COUNT] = {
+    [RP_DET_CMDI] = DC_BLANK | DC_SHELL,
+    [RP_DET_SSTI] = DC_TMPL,
+    [RP_DET_DESER] = 0, /* Base64 signatures are letters; checked by length */
+    [RP_DET_NOSQL] = DC_NOSQL,
+    [RP_DET_TRAVERSAL] = DC_DOT | DC_SLASH | DC_HIGH,
+    [RP_DET_SSRF] = DC_COLON | DC_DOT,
+    [RP_DET_LDAP] = DC_PAREN | DC_COLON,
+    [RP_DET_CRLF] = DC_LINE,
+};
+
+static unsigned detector_candidates(const rp_policy_t *p, const char *value, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)value;
+    unsigned acc = 0, cand = 0;
+    for (size_t i = 0; i < len; i++)
+        acc |= det_class[u[i]];
+    for (int d = 0; d < RP_DET_COUNT; d++)
+        if ((p->detectors & (1u << d)) && (det_needs[d] == 0 || (acc & det_needs[d])))
+            cand |= 1u << d;
+    /* a Base64 serialization signature needs a payload after it */
+    if ((cand & (1u << RP_DET_DESER)) && len < 24 && !(acc & (DC_DESER | DC_HIGH)))
+        cand &= ~(1u << RP_DET_DESER);
+    return cand;
+}
+
 static void run_detectors(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
                           const char *value, size_t value_len)
 {
@@ -229,11 +375,107 @@ static void run_detectors(rp_tx_t *tx, rp_source_t src, const char *name, size_t
                         make_excerpt(tx, name, name_len, value, value_len, r.offset, r.length), 5,
                         true, 0);
     }
+    unsigned cand = p->detectors ? detector_candidates(p, value, value_len) : 0;
+    for (int d = 0; d < RP_DET_COUNT && cand && !must_stop(tx); d++) {
+        if (!(cand & (1u << d)) || !detector_fns[d](value, value_len, &r))
+            continue;
+        if (d == RP_DET_SSRF && self_reference(tx, src, name, name_len, value, value_len))
+            continue;
+        add_detector_match(tx, rp_detector_names[d], src, name, name_len, value, value_len, &r);
+    }
 }
 
-static bool must_stop(const rp_tx_t *tx)
+/* A plain value (one word of [A-Za-z0-9_] and non-ASCII bytes) cannot hold
+ * SQL, markup, a shell command, a template or a URL; two detectors still
+ * have something to say about it: a serialized object in Base64 is one long
+ * alphanumeric word ("rO0ABXNyABFqYXZh..."), and full-width dots and
+ * slashes ("．．／．．／") are non-ASCII bytes. */
+static void run_plain_detectors(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
+                                const char *value, size_t value_len, unsigned prof)
 {
-    return tx->blocking && tx->mode == RP_MODE_BLOCK;
+    const rp_policy_t *p = tx->policy;
+    rp_detect_result_t r;
+    if ((p->detectors & (1u << RP_DET_DESER)) && value_len >= 24 &&
+        rp_detect_deser(value, value_len, &r))
+        add_detector_match(tx, rp_detector_names[RP_DET_DESER], src, name, name_len, value,
+                           value_len, &r);
+    else if ((prof & PROF_NOT_B64) && (p->detectors & (1u << RP_DET_TRAVERSAL)) &&
+             rp_detect_traversal(value, value_len, &r))
+        add_detector_match(tx, rp_detector_names[RP_DET_TRAVERSAL], src, name, name_len, value,
+                           value_len, &r);
+}
+
+/*
+ * US-ASCII decoding of bytes that are not UTF-8. A page served as US-ASCII
+ * (or sniffed as such by an old browser) drops the high bit of every byte, so
+ * 0xBC reads as '<' and 0xBE as '>': "\xBCscript\xBE" is a script tag there.
+ * That reading only applies to bytes a UTF-8 decoder would reject — inside
+ * valid UTF-8 (Chinese text, where 0xBC and 0xBE are ordinary continuation
+ * bytes) the application sees characters, not 7-bit ASCII. This projection
+ * keeps valid UTF-8 sequences and masks the high bit of every other byte;
+ * the XSS detector reads the result. It stands in for CRS rule 941310, which
+ * applies the 7-bit reading to every byte and so fires on Chinese HTML
+ * (policies/seclang/tuning.conf).
+ */
+static void inspect_7bit(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
+                         const char *value, size_t value_len)
+{
+    char *d = rp_arena_alloc(tx->arena, value_len + 1);
+    if (!d)
+        return;
+    bool changed = false;
+    size_t i = 0;
+    while (i < value_len) {
+        unsigned f = 0;
+        size_t step = rp_utf8_step(value + i, value_len - i, &f);
+        if (f) {
+            d[i] = (char)((unsigned char)value[i] & 0x7f);
+            changed = true;
+            i++;
+            continue;
+        }
+        memcpy(d + i, value + i, step);
+        i += step;
+    }
+    d[value_len] = '\0';
+    rp_detect_result_t r;
+    if (changed && tx->policy->detect_xss && rp_detect_xss(d, value_len, &r)) {
+        char fp[RP_FINGERPRINT_MAX];
+        snprintf(fp, sizeof(fp), "7bit:%s", r.fingerprint);
+        rp_tx_add_match(tx, "xss", "xss", rp_target_name(tx, src, name, name_len),
+                        rp_arena_strndup(tx->arena, fp, strlen(fp)),
+                        make_excerpt(tx, name, name_len, d, value_len, r.offset, r.length), 5, true,
+                        0);
+    }
+}
+
+/* Keys of JSON bodies: a MongoDB operator where a field name belongs
+ * ({"password": {"$ne": null}}), and polymorphic type tags naming a class
+ * ({"@type": "com.sun.rowset.JdbcRowSetImpl"}) — the value alone does not
+ * show that it sits under such a key. */
+static void inspect_json_key(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
+                             size_t value_len, unsigned flags)
+{
+    const rp_policy_t *p = tx->policy;
+    size_t k = name_len;
+    while (k > 0 && name[k - 1] != '.')
+        k--;
+    const char *key = name + k;
+    size_t key_len = name_len - k;
+    rp_detect_result_t r = {.offset = 0, .length = value_len};
+    if ((flags & RP_FIELD_KEY_ONLY) && (p->detectors & (1u << RP_DET_NOSQL)) &&
+        rp_detect_nosql_key(value, value_len)) {
+        snprintf(r.fingerprint, sizeof(r.fingerprint), "nosql:key");
+        add_detector_match(tx, rp_detector_names[RP_DET_NOSQL], RP_SRC_JSON, name, name_len, value,
+                           value_len, &r);
+        return;
+    }
+    if (!(flags & RP_FIELD_KEY_ONLY) && (p->detectors & (1u << RP_DET_DESER)) &&
+        rp_detect_deser_type_key(key, key_len, value, value_len)) {
+        snprintf(r.fingerprint, sizeof(r.fingerprint), "deser:type");
+        add_detector_match(tx, rp_detector_names[RP_DET_DESER], RP_SRC_JSON, name, name_len, value,
+                           value_len, &r);
+    }
 }
 
 /* Decoded text is worth inspecting; decoded binary (images, random ids
@@ -267,6 +509,10 @@ static void inspect_layers(rp_tx_t *tx, rp_source_t src, const char *name, size_
     unsigned prof = value_profile(value, value_len);
     if (prof & PROF_NOT_PLAIN)
         run_detectors(tx, src, name, name_len, value, value_len);
+    else
+        run_plain_detectors(tx, src, name, name_len, value, value_len, prof);
+    if ((prof & PROF_NOT_B64) && !must_stop(tx) && rp_utf8_check(value, value_len) != 0)
+        inspect_7bit(tx, src, name, name_len, value, value_len);
     if (must_stop(tx) || depth == MAX_DECODE_LAYERS || value_len == 0)
         return;
     if ((prof & PROF_PERCENT) && rp_url_has_escape(value, value_len)) {
@@ -282,14 +528,15 @@ static void inspect_layers(rp_tx_t *tx, rp_source_t src, const char *name, size_
         return;
     if (src == RP_SRC_PATH) {
         /* Path segments are decoded one by one: the '/' between them
-         * would misalign the Base64 quanta. */
+         * would misalign the Base64 quanta. Splitting is not a decoding:
+         * a segment has the path's layer budget ("/<Base64 of %-escapes>"). */
         size_t i = 0;
         while (i < value_len && !must_stop(tx)) {
             size_t j = i;
             while (j < value_len && value[j] != '/')
                 j++;
             if (j - i >= RP_BASE64_MIN && j - i < value_len)
-                inspect_layers(tx, src, name, name_len, value + i, j - i, depth + 1);
+                inspect_layers(tx, src, name, name_len, value + i, j - i, depth);
             i = j + 1;
         }
         if (value_len < RP_BASE64_MIN || memchr(value, '/', value_len))
@@ -302,6 +549,29 @@ static void inspect_layers(rp_tx_t *tx, rp_source_t src, const char *name, size_
             size_t n = rp_base64_decode(d, value, value_len);
             if (n != SIZE_MAX && n > 0 && looks_textual(d, n))
                 inspect_layers(tx, src, name, name_len, d, n, depth + 1);
+        }
+    }
+}
+
+/*
+ * Frameworks that route "/news/{id}.html" hand the application the path
+ * variable without its view suffix (Spring's suffix patterns, Struts ".do"
+ * and ".action", PHP front controllers). What the application sees of
+ * "/news/| id.html" is "| id", so the path is judged once more without the
+ * suffix of its last segment.
+ */
+static void inspect_path_variable(rp_tx_t *tx, const char *path, size_t len)
+{
+    static const char *const suffixes[] = {
+        ".html", ".htm", ".shtml", ".jsp", ".jspx", ".do", ".action",
+        ".json", ".xml", ".php",   ".asp", ".aspx", NULL,
+    };
+    for (const char *const *sf = suffixes; *sf; sf++) {
+        size_t sl = strlen(*sf);
+        if (len > sl && strncasecmp(path + len - sl, *sf, sl) == 0) {
+            if (!rp_value_is_plain(path, len - sl))
+                run_detectors(tx, RP_SRC_PATH, "", 0, path, len - sl);
+            return;
         }
     }
 }
@@ -327,6 +597,10 @@ rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, siz
         value_len = p->limits.field_size;
 
     inspect_layers(tx, src, name, name_len, value, value_len, 0);
+    if (!must_stop(tx) && src == RP_SRC_PATH)
+        inspect_path_variable(tx, value, value_len);
+    if (!must_stop(tx) && src == RP_SRC_JSON)
+        inspect_json_key(tx, name, name_len, value, value_len, flags);
     /* Argument names are attacker-controlled too (?1'or'1'='1=x). */
     if (name_len > 0 && !must_stop(tx) &&
         (src == RP_SRC_QUERY || src == RP_SRC_FORM || src == RP_SRC_MULTIPART ||

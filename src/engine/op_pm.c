@@ -309,8 +309,8 @@ static void *pm_build(phrases_t *ph, const char *what, char *err, size_t err_len
     ph->len = NULL;
     pm->phrases = ph->p;
     ph->p = NULL;
-    ph->n = 0;
     pm->n = ph->n;
+    ph->n = 0;
     pm->serial = op_hs_serial();
     return pm;
 }

@@ -88,10 +88,19 @@ typedef enum {
     HS_PREFILTER /* a superset: its "no" is final, its "yes" asks PCRE2 */
 } hs_kind_t;
 
+/* Subjects up to this length run on a copy compiled without callouts:
+ * even a cubic pattern stays under a fraction of a millisecond on them,
+ * within the match limit, and the callout machinery (a clock read every
+ * 64 steps, JIT code that calls out at every item) was a measurable share
+ * of CRS's cost on ordinary values. Longer subjects keep the time budget. */
+#define RX_SHORT_SUBJECT 256
+
 typedef struct {
     pcre2_code *code;
+    pcre2_code *fast; /* the same pattern without callouts, for short subjects */
     pcre2_match_context *mctx;
     bool jit;
+    bool fast_jit;
     hs_kind_t hs_kind;
     hs_database_t *hs;
     uint64_t hs_serial;
@@ -204,12 +213,13 @@ static pcre2_jit_stack *rx_stack_cb(void *data)
 
 /* ---- compile ---- */
 
-static pcre2_code *rx_compile_code(const char *p, size_t len, char *err, size_t err_len)
+static pcre2_code *rx_compile_flags(const char *p, size_t len, uint32_t extra, char *err,
+                                    size_t err_len)
 {
     int ec;
     PCRE2_SIZE eoff;
-    pcre2_code *code = pcre2_compile(
-        (PCRE2_SPTR)p, len, PCRE2_DOTALL | PCRE2_MULTILINE | PCRE2_AUTO_CALLOUT, &ec, &eoff, NULL);
+    pcre2_code *code =
+        pcre2_compile((PCRE2_SPTR)p, len, PCRE2_DOTALL | PCRE2_MULTILINE | extra, &ec, &eoff, NULL);
     if (!code && err) {
         PCRE2_UCHAR msg[256];
         if (pcre2_get_error_message(ec, msg, sizeof(msg)) < 0)
@@ -217,6 +227,11 @@ static pcre2_code *rx_compile_code(const char *p, size_t len, char *err, size_t 
         snprintf(err, err_len, "invalid regex at offset %zu: %s", (size_t)eoff, (char *)msg);
     }
     return code;
+}
+
+static pcre2_code *rx_compile_code(const char *p, size_t len, char *err, size_t err_len)
+{
+    return rx_compile_flags(p, len, PCRE2_AUTO_CALLOUT, err, err_len);
 }
 
 /* The Vectorscan copy: exact when Vectorscan supports every construct,
@@ -261,6 +276,9 @@ void *op_rx_compile(const char *param, size_t len, const char *base_dir, char *e
     /* JIT failure (no JIT support, or a pattern too big for it) is not an
      * error: the interpreter gives the same answers, more slowly. */
     rx->jit = pcre2_jit_compile(rx->code, PCRE2_JIT_COMPLETE) == 0;
+    rx->fast = rx_compile_flags(param, len, 0, NULL, 0);
+    if (rx->fast)
+        rx->fast_jit = pcre2_jit_compile(rx->fast, PCRE2_JIT_COMPLETE) == 0;
     rx->mctx = pcre2_match_context_create(NULL);
     if (!rx->mctx) {
         op_rx_free(rx);
@@ -279,6 +297,7 @@ void op_rx_free(void *state)
     if (!rx)
         return;
     pcre2_code_free(rx->code);
+    pcre2_code_free(rx->fast);
     pcre2_match_context_free(rx->mctx);
     hs_free_database(rx->hs);
     free(rx);
@@ -360,6 +379,8 @@ rp_op_result_t op_rx_search(const void *state, const char *value, size_t len, si
     const rx_t *rx = state;
     if (start > len)
         return RP_OP_NOMATCH;
+    if (rx->fast && len <= RX_SHORT_SUBJECT)
+        return rx_match(rx->fast, rx->fast_jit, rx->mctx, value, len, start, cap);
     return rx_match(rx->code, rx->jit, rx->mctx, value, len, start, cap);
 }
 

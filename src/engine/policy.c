@@ -110,6 +110,7 @@ static void policy_defaults(rp_policy_t *p)
     p->block_status = 403;
     p->detect_sqli = true;
     p->detect_xss = true;
+    p->detectors = (1u << RP_DET_COUNT) - 1;
     p->events = RP_EVENTS_MATCHED;
     p->body_limit_action = RP_BODY_LIMIT_REJECT;
     p->limits = (rp_limits_t){
@@ -284,13 +285,28 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
             FAIL(c, "block_status must be an HTTP status from 400 to 599, got \"%s\"", w[1]);
         p->block_status = (int)v;
     } else if (strcmp(d, "detect") == 0) {
-        if (need_args(c, nw, 3, "detect sqli|xss on|off") != 0)
+        if (need_args(c, nw, 3, "detect NAME on|off") != 0)
             return -1;
         if (strcmp(w[1], "sqli") == 0)
             return parse_on_off(c, w[2], &p->detect_sqli);
         if (strcmp(w[1], "xss") == 0)
             return parse_on_off(c, w[2], &p->detect_xss);
-        FAIL(c, "unknown detector \"%s\" (sqli, xss)", w[1]);
+        for (int det = 0; det < RP_DET_COUNT; det++) {
+            if (strcmp(w[1], rp_detector_names[det]) == 0) {
+                bool on;
+                if (parse_on_off(c, w[2], &on) != 0)
+                    return -1;
+                if (on)
+                    p->detectors |= 1u << det;
+                else
+                    p->detectors &= ~(1u << det);
+                return 0;
+            }
+        }
+        FAIL(c,
+             "unknown detector \"%s\" (sqli, xss, cmdi, ssti, deser, nosql, traversal, ssrf, ldap, "
+             "crlf)",
+             w[1]);
     } else if (strcmp(d, "events") == 0) {
         if (need_args(c, nw, 2, "events all|matched|off") != 0)
             return -1;

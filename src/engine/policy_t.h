@@ -31,6 +31,23 @@ typedef enum { RP_EVENTS_MATCHED = 0, RP_EVENTS_ALL, RP_EVENTS_OFF } rp_events_t
 
 typedef enum { RP_BODY_LIMIT_REJECT = 0, RP_BODY_LIMIT_PASS } rp_body_limit_action_t;
 
+/* Rampart's detectors beyond SQL injection and XSS, switched on and off by
+ * "detect NAME on|off" (names in rp_detector_names, indexed by this enum;
+ * the functions are in detect_NAME.c, run by inspect.c). */
+typedef enum {
+    RP_DET_CMDI = 0,  /* OS command injection */
+    RP_DET_SSTI,      /* server-side template, expression, SSI, JNDI lookup */
+    RP_DET_DESER,     /* serialized objects and polymorphic type tags */
+    RP_DET_NOSQL,     /* MongoDB operators and server-side JavaScript */
+    RP_DET_TRAVERSAL, /* path traversal and well-known sensitive files */
+    RP_DET_SSRF,      /* URLs to internal hosts, dangerous schemes, OAST hosts */
+    RP_DET_LDAP,      /* LDAP filter injection */
+    RP_DET_CRLF,      /* line breaks that inject mail/SMTP/IMAP/HTTP lines */
+    RP_DET_COUNT
+} rp_detector_t;
+
+extern const char *const rp_detector_names[RP_DET_COUNT];
+
 #define RP_MAX_SKIP_HEADERS 64
 
 typedef struct {
@@ -52,6 +69,7 @@ struct rp_policy {
     int block_status;
     bool detect_sqli;
     bool detect_xss;
+    unsigned detectors; /* bit (1u << rp_detector_t) per enabled detector */
     rp_events_t events;
     rp_body_limit_action_t body_limit_action;
     rp_limits_t limits;

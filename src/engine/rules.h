@@ -213,6 +213,10 @@ typedef struct {
     unsigned long id_lo, id_hi; /* ruleRemove(Target)ById range */
     const char *text;           /* tag or msg for ...ByTag/ByMsg */
     rl_target_t target;         /* ruleRemoveTarget*: the target removed */
+    /* ruleRemove* / ruleRemoveTarget*: the rules selected, resolved once at
+     * compile time (the rule list is fixed) */
+    const struct rl_rule **sel;
+    size_t nsel;
 } rl_action_t;
 
 /* Body processor names, as ctl:requestBodyProcessor and REQBODY_PROCESSOR
@@ -231,6 +235,13 @@ typedef enum { RL_ENGINE_ON = 0, RL_ENGINE_DETECT, RL_ENGINE_OFF } rl_engine_t;
 /* --------------------------------------------------------------- rules */
 
 typedef struct rl_rule rl_rule_t;
+
+/* A transformation chain, interned: rules with the same t: list share one
+ * index (the prefilter groups values by it). */
+typedef struct {
+    int *tfns;
+    size_t n;
+} rl_chain_t;
 
 struct rl_rule {
     unsigned long id; /* the chain's id for chained links */
@@ -251,6 +262,9 @@ struct rl_rule {
     bool negated;
     int *tfns; /* transformation ids, in order */
     size_t ntfns;
+    int chain;      /* index of tfns in the rule set's chains */
+    int pf_slot;    /* prefilter slot (rules_prefilter.c), -1 when none */
+    bool pf_values; /* the prefilter also says which values may match */
 
     /* Meta and logging (of the chain's first rule) */
     const char *msg;     /* may hold macros */
@@ -283,6 +297,8 @@ struct rl_rule {
 typedef struct {
     rl_rule_t **rules; /* rules and markers in order */
     size_t n;
+    struct rl_prefilter *prefilter; /* rules_prefilter.c; NULL when none */
+    size_t prefiltered;             /* rules with a prefilter slot */
 } rl_phase_t;
 
 typedef struct rl_ruleset {
@@ -306,6 +322,8 @@ typedef struct rl_ruleset {
     bool needs_request_body;
     bool needs_full_request;
     bool needs_response_body;
+    rl_chain_t *chains;
+    size_t nchains, chains_cap;
     /* Every operator compiled, for freeing. */
     rp_op_t **ops;
     size_t nops, ops_cap;
@@ -400,6 +418,9 @@ typedef struct rl_state {
     } * removed_targets;
     size_t nremoved_targets, removed_targets_cap;
 
+    /* The prefilter's per-slot hits of the running phase (rules_prefilter.c) */
+    struct rl_pf_hits *pf_hits;
+
     /* Flow across phases */
     bool allow_all;     /* allow: skip phases 1-4 */
     bool allow_request; /* allow:request: skip phases 1-2 */
@@ -431,6 +452,17 @@ void rl_target_values(rl_state_t *st, const rl_target_t *t, rl_value_fn fn, void
  * "REQUEST_HEADERS.host", "MATCHED_VAR"); false when it has none. */
 bool rl_var_value(rl_state_t *st, const char *path, size_t len, const char **value,
                   size_t *value_len);
+
+/* rules_prefilter.c: build phase's prefilter at compile time (-1 with a
+ * reason when Vectorscan refuses; the caller may run without one), and
+ * at run time the candidate bit set (by pf_slot) of a phase, or NULL when
+ * the phase has no prefilter (every rule is then a candidate). */
+int rl_prefilter_build(rl_ruleset_t *rs, int phase, char *err, size_t err_len);
+const uint64_t *rl_prefilter_run(rl_state_t *st, int phase);
+/* After rl_prefilter_run: may value (as the walk hands it out) match the
+ * rule in slot? Only meaningful for rules with pf_values. */
+bool rl_prefilter_value_hit(const rl_state_t *st, int slot, const char *value);
+void rl_prefilter_free(rl_ruleset_t *rs);
 
 /* Expand %{...} macros of text into arena memory (text itself when it has
  * none). */

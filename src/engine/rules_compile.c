@@ -547,10 +547,40 @@ static const char *phase_of(const sl_item_t *it)
     return a ? a->value : NULL;
 }
 
+/* The index of the chain tf[0..n) in the rule set, added when new. */
+static int intern_chain(rl_ruleset_t *rs, const int *tf, size_t n)
+{
+    for (size_t i = 0; i < rs->nchains; i++)
+        if (rs->chains[i].n == n &&
+            (n == 0 || memcmp(rs->chains[i].tfns, tf, n * sizeof(int)) == 0))
+            return (int)i;
+    if (rs->nchains == rs->chains_cap) {
+        size_t cap = rs->chains_cap ? rs->chains_cap * 2 : 32;
+        rl_chain_t *nc = rp_arena_alloc(rs->arena, cap * sizeof(*nc));
+        if (!nc)
+            return -1;
+        if (rs->nchains)
+            memcpy(nc, rs->chains, rs->nchains * sizeof(*nc));
+        rs->chains = nc;
+        rs->chains_cap = cap;
+    }
+    int *copy = rp_arena_alloc(rs->arena, (n ? n : 1) * sizeof(int));
+    if (!copy)
+        return -1;
+    if (n)
+        memcpy(copy, tf, n * sizeof(int));
+    rs->chains[rs->nchains] = (rl_chain_t){copy, n};
+    return (int)rs->nchains++;
+}
+
 static int finish_rule(compiler_t *c, rl_rule_t *r, rule_build_t *b, const char *file,
                        unsigned line)
 {
     rl_ruleset_t *rs = c->rs;
+    r->pf_slot = -1;
+    r->chain = intern_chain(rs, b->tf, b->ntf);
+    if (r->chain < 0)
+        return failed(c, file, line, "out of memory");
     if (b->ntf) {
         r->tfns = rp_arena_alloc(rs->arena, b->ntf * sizeof(int));
         if (!r->tfns)
@@ -932,6 +962,64 @@ static int second_pass(compiler_t *c, const sl_config_t *cfg)
     return 0;
 }
 
+/* Does a ctl:ruleRemove* / ctl:ruleRemoveTarget* action select rule r? */
+static bool ctl_selects(const rl_action_t *a, const rl_rule_t *r)
+{
+    switch (a->ctl) {
+    case RL_CTL_REMOVE_ID:
+    case RL_CTL_REMOVE_TARGET_ID:
+        return r->id >= a->id_lo && r->id <= a->id_hi;
+    case RL_CTL_REMOVE_TAG:
+    case RL_CTL_REMOVE_TARGET_TAG:
+        return has_tag(r, a->text);
+    default:
+        return r->msg && strcmp(r->msg, a->text) == 0;
+    }
+}
+
+static int resolve_action(rl_ruleset_t *rs, rl_action_t *a)
+{
+    if (a->kind != RL_ACT_CTL || a->ctl < RL_CTL_REMOVE_ID || a->ctl > RL_CTL_REMOVE_TARGET_MSG)
+        return 0;
+    size_t n = 0, cap = 0;
+    const rl_rule_t **sel = NULL;
+    for (int p = 1; p <= 5; p++) {
+        const rl_phase_t *ph = &rs->phase[p];
+        for (size_t i = 0; i < ph->n; i++) {
+            const rl_rule_t *r = ph->rules[i];
+            if (r->is_marker || !ctl_selects(a, r))
+                continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                const rl_rule_t **x = rp_arena_alloc(rs->arena, cap * sizeof(*x));
+                if (!x)
+                    return -1;
+                if (n)
+                    memcpy(x, sel, n * sizeof(*x));
+                sel = x;
+            }
+            sel[n++] = r;
+        }
+    }
+    a->sel = (const struct rl_rule **)sel;
+    a->nsel = n;
+    return 0;
+}
+
+/* Resolve every ctl:ruleRemove* selection once the rule list is final. */
+static int resolve_ctl_selections(rl_ruleset_t *rs)
+{
+    for (int p = 1; p <= 5; p++) {
+        const rl_phase_t *ph = &rs->phase[p];
+        for (size_t i = 0; i < ph->n; i++)
+            for (rl_rule_t *r = ph->rules[i]; r && !r->is_marker; r = r->chained)
+                for (size_t k = 0; k < r->nactions; k++)
+                    if (resolve_action(rs, &r->actions[k]) < 0)
+                        return -1;
+    }
+    return 0;
+}
+
 rl_ruleset_t *rl_compile(const sl_config_t *cfg, rp_error_t *err)
 {
     if (err)
@@ -958,6 +1046,17 @@ rl_ruleset_t *rl_compile(const sl_config_t *cfg, rp_error_t *err)
     if (rc == 0)
         rc = second_pass(&c, cfg);
     rs->nindex = c.next_index;
+    if (rc == 0 && resolve_ctl_selections(rs) < 0) {
+        fail(&c, "", 0, "out of memory");
+        rc = -1;
+    }
+    for (int p = 1; rc == 0 && p <= 5; p++) {
+        char why[256];
+        if (rl_prefilter_build(rs, p, why, sizeof(why)) < 0) {
+            /* Not fatal: the phase then runs every rule, exactly but slower. */
+            fprintf(stderr, "rampart: rules: %s; phase %d runs without a prefilter\n", why, p);
+        }
+    }
     free(c.removes);
     free(c.updates_target);
     free(c.updates_action);
@@ -972,6 +1071,7 @@ void rl_ruleset_free(rl_ruleset_t *rs)
 {
     if (!rs)
         return;
+    rl_prefilter_free(rs);
     for (size_t i = 0; i < rs->nops; i++)
         rp_op_free(rs->ops[i]);
     free(rs->ops);

@@ -55,29 +55,6 @@ static bool is_removed(const rl_state_t *st, const rl_rule_t *r)
     return st->removed[r->index / 8] & (1u << (r->index % 8));
 }
 
-static bool rule_has_tag(const rl_rule_t *r, const char *tag)
-{
-    for (size_t i = 0; i < r->ntags; i++)
-        if (strcmp(r->tags[i], tag) == 0)
-            return true;
-    return false;
-}
-
-/* Does a ctl:ruleRemove* / ctl:ruleRemoveTarget* action select rule r? */
-static bool ctl_selects(const rl_action_t *a, const rl_rule_t *r)
-{
-    switch (a->ctl) {
-    case RL_CTL_REMOVE_ID:
-    case RL_CTL_REMOVE_TARGET_ID:
-        return r->id >= a->id_lo && r->id <= a->id_hi;
-    case RL_CTL_REMOVE_TAG:
-    case RL_CTL_REMOVE_TARGET_TAG:
-        return rule_has_tag(r, a->text);
-    default:
-        return r->msg && strcmp(r->msg, a->text) == 0;
-    }
-}
-
 static void add_removed_target(rl_state_t *st, const rl_rule_t *r, const rl_target_t *t)
 {
     if (st->nremoved_targets == st->removed_targets_cap) {
@@ -94,20 +71,16 @@ static void add_removed_target(rl_state_t *st, const rl_rule_t *r, const rl_targ
 }
 
 /* ctl:ruleRemove*: mark the selected rules removed for this transaction;
- * ctl:ruleRemoveTarget*: remember the target to skip for each of them. */
+ * ctl:ruleRemoveTarget*: remember the target to skip for each of them.
+ * The selection was resolved at compile time (rules_compile.c). */
 static void apply_removal(rl_state_t *st, const rl_action_t *a, bool whole_rule)
 {
-    for (int p = 1; p <= 5; p++) {
-        const rl_phase_t *ph = &st->rs->phase[p];
-        for (size_t i = 0; i < ph->n; i++) {
-            const rl_rule_t *r = ph->rules[i];
-            if (r->is_marker || !ctl_selects(a, r))
-                continue;
-            if (whole_rule)
-                st->removed[r->index / 8] |= (unsigned char)(1u << (r->index % 8));
-            else
-                add_removed_target(st, r, &a->target);
-        }
+    for (size_t i = 0; i < a->nsel; i++) {
+        const rl_rule_t *r = a->sel[i];
+        if (whole_rule)
+            st->removed[r->index / 8] |= (unsigned char)(1u << (r->index % 8));
+        else
+            add_removed_target(st, r, &a->target);
     }
 }
 
@@ -244,6 +217,7 @@ static void run_actions(rl_state_t *st, const rl_rule_t *r)
 typedef struct {
     rl_state_t *st;
     const rl_rule_t *r;
+    bool only_hits;    /* evaluate only the values the prefilter named */
     const char *param; /* expanded dynamic operator parameter */
     size_t param_len;
     bool matched;
@@ -342,6 +316,8 @@ static bool on_value(void *ctx, rv_id_t var, const char *name, size_t name_len, 
                      size_t value_len)
 {
     eval_t *e = ctx;
+    if (e->only_hits && !rl_prefilter_value_hit(e->st, e->r->pf_slot, value))
+        return true; /* none of the rule's literals in this value: no match */
     if (excluded(e, var, name, name_len))
         return true;
     const rl_rule_t *r = e->r;
@@ -372,7 +348,8 @@ static bool eval_link(rl_state_t *st, const rl_rule_t *r)
         run_actions(st, r);
         return true;
     }
-    eval_t e = {.st = st, .r = r};
+    /* A rule the prefilter ran for only needs the values that hit. */
+    eval_t e = {.st = st, .r = r, .only_hits = r->pf_slot >= 0 && r->pf_values && st->pf_hits};
     if (rp_op_dynamic(r->op))
         e.param = rl_expand(st, r->op_param, &e.param_len);
     for (size_t i = 0; i < r->ntargets; i++) {
@@ -479,12 +456,16 @@ rp_status_t rl_run_phase(rl_state_t *st, int phase)
     if (st->allow_request && phase <= 2)
         return RP_OK;
     const rl_phase_t *ph = &st->rs->phase[phase];
+    /* Rules with a prefilter slot run only when their literals were seen
+     * (rules_prefilter.c); the others always run. */
+    const uint64_t *cand = rl_prefilter_run(st, phase);
     size_t i = 0;
     while (i < ph->n) {
         if (st->engine == RL_ENGINE_OFF)
             break;
         const rl_rule_t *r = ph->rules[i];
-        if (r->is_marker || is_removed(st, r)) {
+        if (r->is_marker || is_removed(st, r) ||
+            (cand && r->pf_slot >= 0 && !(cand[r->pf_slot / 64] & (1ull << (r->pf_slot % 64))))) {
             i++;
             continue;
         }
@@ -507,6 +488,10 @@ rp_status_t rl_run_phase(rl_state_t *st, int phase)
                          : r->disrupt == RL_DROP     ? 444
                          : r->disrupt == RL_REDIRECT ? 302
                                                      : 403;
+            if (r->disrupt == RL_REDIRECT && r->redirect && would_block && !st->tx->blocking) {
+                size_t len;
+                st->tx->redirect = rl_expand(st, r->redirect, &len);
+            }
             log_match(st, r, would_block, status);
             if (enforce) {
                 st->interrupted = true;
@@ -515,8 +500,10 @@ rp_status_t rl_run_phase(rl_state_t *st, int phase)
             break;
         }
         case RL_ALLOW:
+            /* allow only lets traffic through: Rampart's detect mode applies
+             * it as block mode would, so both report the same matches. */
             log_match(st, r, false, 0);
-            if (enforce) {
+            if (would_block) {
                 if (r->allow_scope == RL_ALLOW_ALL)
                     st->allow_all = true;
                 else if (r->allow_scope == RL_ALLOW_REQUEST)

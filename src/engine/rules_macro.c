@@ -14,10 +14,23 @@
 const char *rl_expand(rl_state_t *st, const char *text, size_t *len)
 {
     size_t n = strlen(text);
-    const char *m = strstr(text, "%{");
+    const char *m = memchr(text, '%', n) ? strstr(text, "%{") : NULL;
     if (!m) {
         *len = n;
         return text;
+    }
+    /* the whole text one macro ("%{tx.critical_anomaly_score}"): no copy */
+    if (m == text && text[n - 1] == '}' && !memchr(text + 2, '%', n - 2)) {
+        const char *v;
+        size_t vl;
+        if (!rl_var_value(st, text + 2, n - 3, &v, &vl)) {
+            *len = 0;
+            return "";
+        }
+        if (v[vl] == '\0') { /* callers may read it as a C string */
+            *len = vl;
+            return v;
+        }
     }
     rp_abuf_t b;
     rp_abuf_init(&b, st->arena);

@@ -12,6 +12,7 @@
  * ARGS:Foo finds "foo"); regex selectors are compiled with (?i).
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,11 +130,40 @@ static const char *const rv_names[RV_COUNT] = {
     [RV_WEBSERVER_ERROR_LOG] = "WEBSERVER_ERROR_LOG",
 };
 
+/* Name lookups happen at run time too (every %{macro}): a hash table of
+ * the lower-cased names, built once. */
+#define RV_SLOTS 512
+static short rv_slot[RV_SLOTS]; /* variable id + 1, 0 when empty */
+static pthread_once_t rv_once = PTHREAD_ONCE_INIT;
+
+static unsigned rv_hash(const char *s, size_t len)
+{
+    unsigned h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)tolower((unsigned char)s[i])) * 16777619u;
+    return h;
+}
+
+static void rv_index(void)
+{
+    for (int i = 0; i < RV_COUNT; i++) {
+        if (!rv_names[i])
+            continue;
+        unsigned k = rv_hash(rv_names[i], strlen(rv_names[i])) % RV_SLOTS;
+        while (rv_slot[k])
+            k = (k + 1) % RV_SLOTS;
+        rv_slot[k] = (short)(i + 1);
+    }
+}
+
 int rv_lookup(const char *name, size_t len)
 {
-    for (int i = 0; i < RV_COUNT; i++)
-        if (rv_names[i] && strlen(rv_names[i]) == len && strncasecmp(rv_names[i], name, len) == 0)
-            return i;
+    pthread_once(&rv_once, rv_index);
+    for (unsigned k = rv_hash(name, len) % RV_SLOTS; rv_slot[k]; k = (k + 1) % RV_SLOTS) {
+        const char *n = rv_names[rv_slot[k] - 1];
+        if (strlen(n) == len && strncasecmp(n, name, len) == 0)
+            return rv_slot[k] - 1;
+    }
     return -1;
 }
 
@@ -206,14 +236,42 @@ int rl_list_add(rl_state_t *st, rl_list_t *l, const char *name, size_t name_len,
 
 /* ----------------------------------------------------------------- maps */
 
+/* Case-insensitive hash of a collection name, eight bytes at a time:
+ * OR-ing 0x20 into every byte folds ASCII case (and merges a few
+ * punctuation pairs, harmless: equality is checked by name_eq). CRS looks
+ * TX names up about 170 times per request, 25 bytes long on average. */
 static uint64_t name_hash(const char *s, size_t len)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a over the lower-cased name */
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)tolower((unsigned char)s[i]);
-        h *= 1099511628211ull;
+    const uint64_t fold = 0x2020202020202020ull;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ len;
+    while (len >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ (w | fold)) * 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
+        s += 8;
+        len -= 8;
     }
-    return h;
+    if (len) {
+        uint64_t w = 0;
+        memcpy(&w, s, len);
+        h = (h ^ (w | (fold >> (8 * (8 - len))))) * 0xc4ceb9fe1a85ec53ull;
+    }
+    return h ^ (h >> 31);
+}
+
+/* ASCII case-insensitive equality of a map name (lower case) and a
+ * looked-up name (any case): cheaper than strncasecmp's locale path. */
+static bool name_eq(const char *lower, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z')
+            c |= 0x20;
+        if ((unsigned char)lower[i] != c)
+            return false;
+    }
+    return true;
 }
 
 static rl_kv_t *map_slot(const rl_map_t *m, const char *name, size_t len)
@@ -225,7 +283,7 @@ static rl_kv_t *map_slot(const rl_map_t *m, const char *name, size_t len)
         rl_kv_t *s = &m->slot[i];
         if (!s->name)
             return s;
-        if (s->name_len == len && strncasecmp(s->name, name, len) == 0)
+        if (s->name_len == len && name_eq(s->name, name, len))
             return s;
     }
 }
@@ -342,19 +400,73 @@ static void walk_list(walk_t *w, const rl_list_t *l)
         emit(w, l->v[i].name, l->v[i].name_len, l->v[i].value, l->v[i].value_len);
 }
 
-static void walk_map(walk_t *w, const rl_map_t *m)
+/* IP, GLOBAL, SESSION, USER and RESOURCE have no persistent store: they
+ * last as long as the transaction, in the TX map under "ip.name",
+ * "global.name"... (rules_exec.c's run_setvar; map names are lower case).
+ * Walking one of them reads the entries under its prefix; walking TX
+ * leaves them out. */
+static const struct {
+    rv_id_t id;
+    const char *prefix;
+    size_t len;
+} other_collections[] = {{RV_IP, "ip.", 3},
+                         {RV_GLOBAL, "global.", 7},
+                         {RV_SESSION, "session.", 8},
+                         {RV_USER, "user.", 5},
+                         {RV_RESOURCE, "resource.", 9}};
+
+static bool in_other_collection(const char *name, size_t len)
+{
+    /* most TX names start with none of i, g, s, u, r: decide on one byte */
+    switch (name[0] | 0x20) {
+    case 'i':
+    case 'g':
+    case 's':
+    case 'u':
+    case 'r':
+        break;
+    default:
+        return false;
+    }
+    for (size_t i = 0; i < sizeof(other_collections) / sizeof(other_collections[0]); i++)
+        if (len > other_collections[i].len &&
+            strncasecmp(name, other_collections[i].prefix, other_collections[i].len) == 0)
+            return true;
+    return false;
+}
+
+/* Walk a map, or only its entries under prefix (emitted without it);
+ * tx: leave out the other collections' entries. */
+static void walk_map(walk_t *w, const rl_map_t *m, const char *prefix, size_t plen, bool tx)
 {
     if (w->t->sel && !w->t->sel_rx) {
         /* direct lookup: TX:foo is by far the most common target */
-        const rl_kv_t *kv = rl_map_get(m, w->t->sel, w->t->sel_len);
+        char key[256];
+        const char *k = w->t->sel;
+        size_t kl = w->t->sel_len;
+        if (plen) {
+            if (plen + kl > sizeof(key))
+                return;
+            memcpy(key, prefix, plen);
+            memcpy(key + plen, k, kl);
+            k = key;
+            kl += plen;
+        } else if (tx && in_other_collection(k, kl)) {
+            return;
+        }
+        const rl_kv_t *kv = rl_map_get(m, k, kl);
         if (kv)
-            emit(w, kv->name, kv->name_len, kv->value, kv->value_len);
+            emit(w, kv->name + plen, kv->name_len - plen, kv->value, kv->value_len);
         return;
     }
     for (size_t i = 0; i < m->norder && !w->stop; i++) {
-        const rl_kv_t *kv = rl_map_get(m, m->order[i].name, m->order[i].name_len);
+        const rl_kv_t *o = &m->order[i];
+        if (plen ? o->name_len <= plen || strncmp(o->name, prefix, plen) != 0
+                 : tx && in_other_collection(o->name, o->name_len))
+            continue;
+        const rl_kv_t *kv = rl_map_get(m, o->name, o->name_len);
         if (kv)
-            emit(w, kv->name, kv->name_len, kv->value, kv->value_len);
+            emit(w, kv->name + plen, kv->name_len - plen, kv->value, kv->value_len);
     }
 }
 
@@ -641,7 +753,7 @@ static void walk_rule(walk_t *w, rl_state_t *st)
 
 static void walk_env(walk_t *w, rl_state_t *st)
 {
-    walk_map(w, &st->env);
+    walk_map(w, &st->env, NULL, 0, false);
     if (w->t->sel && !w->t->sel_rx && !rl_map_get(&st->env, w->t->sel, w->t->sel_len)) {
         char name[256];
         if (w->t->sel_len < sizeof(name)) {
@@ -691,6 +803,23 @@ static void walk(walk_t *w, rl_state_t *st, rv_id_t id)
     case RV_MULTIPART_PART_HEADERS:
         walk_list(w, &st->part_headers);
         return;
+    case RV_MULTIPART_FILENAME:
+        /* ModSecurity v3: each filename parameter, named by itself */
+        for (size_t i = 0; i < st->files.n && !w->stop; i++)
+            emit(w, st->files.v[i].value, st->files.v[i].value_len, st->files.v[i].value,
+                 st->files.v[i].value_len);
+        return;
+    case RV_MULTIPART_NAME:
+        /* ... and each name parameter: text parts, then file parts */
+        if (st->tx->body_kind != BODY_MULTIPART)
+            return;
+        for (size_t i = 0; i < st->args_post.n && !w->stop; i++)
+            emit(w, st->args_post.v[i].name, st->args_post.v[i].name_len, st->args_post.v[i].name,
+                 st->args_post.v[i].name_len);
+        for (size_t i = 0; i < st->files.n && !w->stop; i++)
+            emit(w, st->files.v[i].name, st->files.v[i].name_len, st->files.v[i].name,
+                 st->files.v[i].name_len);
+        return;
     case RV_RESPONSE_HEADERS:
     case RV_RESPONSE_HEADERS_NAMES:
         walk_list(w, &st->response_headers);
@@ -700,7 +829,7 @@ static void walk(walk_t *w, rl_state_t *st, rv_id_t id)
         walk_list(w, &st->prev_matched_vars);
         return;
     case RV_TX:
-        walk_map(w, &st->txv);
+        walk_map(w, &st->txv, NULL, 0, true);
         return;
     case RV_ENV:
         walk_env(w, st);
@@ -713,10 +842,14 @@ static void walk(walk_t *w, rl_state_t *st, rv_id_t id)
     case RV_SESSION:
     case RV_USER:
     case RV_RESOURCE:
+        for (size_t i = 0; i < sizeof(other_collections) / sizeof(other_collections[0]); i++)
+            if (other_collections[i].id == id)
+                walk_map(w, &st->txv, other_collections[i].prefix, other_collections[i].len, false);
+        return;
     case RV_GEO:
     case RV_FILES_TMPNAMES:
     case RV_FILES_TMP_CONTENT:
-        return; /* empty unless persistent collections are configured */
+        return; /* empty: no GeoIP database, uploads are not stored */
     default: {
         size_t len = 0;
         const char *v = scalar(st, id, &len);
@@ -778,6 +911,16 @@ bool rl_var_value(rl_state_t *st, const char *path, size_t len, const char **val
 {
     const char *dot = memchr(path, '.', len);
     size_t nlen = dot ? (size_t)(dot - path) : len;
+    if (dot && nlen == 2 && (path[0] | 0x20) == 't' && (path[1] | 0x20) == 'x' &&
+        !in_other_collection(dot + 1, len - 3)) {
+        /* %{tx.name}: most macros CRS writes; straight to the map */
+        const rl_kv_t *kv = rl_map_get(&st->txv, dot + 1, len - 3);
+        if (!kv)
+            return false;
+        *value = kv->value;
+        *value_len = kv->value_len;
+        return true;
+    }
     int id = rv_lookup(path, nlen);
     if (id < 0)
         return false;

@@ -11,6 +11,10 @@
  *   - MySQL versioned comments (slash-star-bang, optional 5-digit version)
  *     are executed by MySQL, so their body is lexed as code and the opening
  *     and closing markers are whitespace;
+ *   - block comments do not nest (MySQL, SQLite): the first star-slash ends
+ *     one. A comment that holds another opener ends elsewhere for
+ *     PostgreSQL and MSSQL, which nest; it is flagged SQLI_TF_NESTED so the
+ *     detector can treat the dialect-dependent reading as the evasion it is;
  *   - PostgreSQL $$..$$ / $tag$..$tag$ strings and $1 parameters, '::' casts;
  *   - MSSQL [bracketed] identifiers, Oracle q-less literals, N'..', X'..',
  *     B'..', E'..' and _charset'..' prefixed strings;
@@ -377,7 +381,8 @@ static bool lex_string(sqli_lexer_t *lx, sqli_token_t *tok, size_t start, size_t
     /* A backtick-quoted name is an identifier; the context closure (lexed
      * elsewhere) is the only backtick token that plays a string's role. */
     char type = q == '`' ? SQLI_T_WORD : SQLI_T_STRING;
-    emit(tok, type, start, end, SQLI_KW_NONE, open ? SQLI_TF_OPEN : 0);
+    emit(tok, type, start, end, type == SQLI_T_STRING ? (uint8_t)q : SQLI_KW_NONE,
+         open ? SQLI_TF_OPEN : 0);
     lx->pos = end;
     return true;
 }
@@ -406,7 +411,7 @@ static bool lex_dollar(sqli_lexer_t *lx, sqli_token_t *tok, size_t i)
         k = (size_t)(p - s) + 1;
     }
     size_t stop = end ? (size_t)(end - s) : lx->len;
-    emit(tok, SQLI_T_STRING, i, stop, SQLI_KW_NONE, end ? 0 : SQLI_TF_OPEN);
+    emit(tok, SQLI_T_STRING, i, stop, '$', end ? 0 : SQLI_TF_OPEN);
     lx->pos = stop;
     return true;
 }
@@ -645,6 +650,23 @@ static size_t block_comment_end(const sqli_lexer_t *lx, size_t i)
     return lx->len;
 }
 
+/* Does "slash-star" start in [i, stop) ? stop is where the closing
+ * star-slash starts (or the end of input): "/ * / * /" nests, since the
+ * PostgreSQL and MSSQL lexers see the second opener before the closer. */
+static bool nested_opener(const sqli_lexer_t *lx, size_t i, size_t stop)
+{
+    while (i < stop) {
+        const unsigned char *p = memchr(lx->s + i, '/', stop - i);
+        if (!p)
+            return false;
+        size_t k = (size_t)(p - lx->s);
+        if (k + 1 < lx->len && lx->s[k + 1] == '*')
+            return true;
+        i = k + 1;
+    }
+    return false;
+}
+
 /* Comments, MySQL versioned-comment markers. Returns 1 if a comment token
  * was produced, 0 if markers were skipped as whitespace (caller loops), -1
  * if there is no comment here. */
@@ -674,7 +696,10 @@ static int lex_comment(sqli_lexer_t *lx, sqli_token_t *tok, size_t i)
         }
         size_t end = block_comment_end(lx, i + 2);
         bool closed = end < lx->len || (end >= i + 4 && s[end - 2] == '*' && s[end - 1] == '/');
-        emit(tok, SQLI_T_COMMENT, i, end, SQLI_KW_NONE, closed ? 0 : SQLI_TF_OPEN);
+        uint8_t flags = closed ? 0 : SQLI_TF_OPEN;
+        if (nested_opener(lx, i + 2, closed ? end - 2 : end))
+            flags |= SQLI_TF_NESTED;
+        emit(tok, SQLI_T_COMMENT, i, end, SQLI_KW_NONE, flags);
         lx->pos = end;
         return 1;
     }
@@ -690,7 +715,7 @@ bool sqli_lexer_next(sqli_lexer_t *lx, sqli_token_t *tok)
         lx->ctx = 0;
         bool open;
         size_t end = scan_quoted(lx, 0, (unsigned char)q, q != '`', &open);
-        emit(tok, SQLI_T_STRING, 0, end, SQLI_KW_NONE, open ? SQLI_TF_OPEN : 0);
+        emit(tok, SQLI_T_STRING, 0, end, (uint8_t)q, open ? SQLI_TF_OPEN : 0);
         lx->pos = end;
         return true;
     }

@@ -75,12 +75,16 @@ enum sqli_kw {
 #define SQLI_TF_OPEN   0x02 /* string or comment not closed before the end of input */
 #define SQLI_TF_UNARY  0x04 /* operator that may be unary: + - ~ ! */
 #define SQLI_TF_MEMBER 0x08 /* DANGER only from a method-like segment: "time.sleep" */
+/* Block comment holding another opener: MySQL ends it at the first
+ * star-slash, PostgreSQL and MSSQL nest. */
+#define SQLI_TF_NESTED 0x10
 
 typedef struct {
     size_t pos; /* byte offset in the input */
     size_t len; /* byte length in the input */
     char type;  /* SQLI_T_* */
-    uint8_t kw; /* enum sqli_kw for words, the operator's first byte for SQLI_T_OP */
+    uint8_t kw; /* enum sqli_kw for words, the operator's first byte for SQLI_T_OP,
+                 * the opening quote (' " ` $) for SQLI_T_STRING */
     uint8_t flags;
 } sqli_token_t;
 

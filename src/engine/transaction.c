@@ -181,6 +181,8 @@ static int rules_field(rp_tx_t *tx, rp_source_t src, const char *name, size_t na
         return rl_list_add(st, src == RP_SRC_QUERY ? &st->args_get : &st->args_post, name, name_len,
                            value, value_len);
     case RP_SRC_MULTIPART:
+        if (flags & RP_FIELD_PART_HEADER) /* "Content-Type: text/plain", by part name */
+            return rl_list_add(st, &st->part_headers, name, name_len, value, value_len);
         return rl_list_add(st, &st->args_post, name, name_len, value, value_len);
     case RP_SRC_JSON: {
         if (flags & RP_FIELD_KEY_ONLY)
@@ -204,6 +206,13 @@ static int rules_field(rp_tx_t *tx, rp_source_t src, const char *name, size_t na
         return rl_list_add(st, &st->xml, name, name_len, value, value_len);
     case RP_SRC_FILENAME:
         return rl_list_add(st, &st->files, name, name_len, value, value_len);
+    case RP_SRC_FILE:
+        if (flags & RP_FIELD_FILE_SIZE) {
+            /* the processor's own decimal, so strtoull cannot misread it */
+            st->files_combined_size += (size_t)strtoull(value, NULL, 10);
+            return rl_list_add(st, &st->files_sizes, name, name_len, value, value_len);
+        }
+        return 0;
     case RP_SRC_COOKIE:
         return rl_list_add(st, &st->cookies, name, name_len, value, value_len);
     default:
@@ -217,6 +226,8 @@ static rp_status_t inspect_field(void *ctx, rp_source_t src, const char *name, s
     rp_tx_t *tx = ctx;
     if (tx->rules && rules_field(tx, src, name, name_len, value, value_len, flags) < 0)
         return RP_NOMEM;
+    if (flags & (RP_FIELD_PART_HEADER | RP_FIELD_FILE_SIZE))
+        return RP_OK; /* multipart metadata, for the rules only */
     return rp_inspect_value(ctx, src, name, name_len, value, value_len, flags);
 }
 
@@ -463,6 +474,13 @@ static rp_status_t start_body(rp_tx_t *tx)
         }
         lim = body_limits(p, 1, p->limits.multipart_parts);
         tx->body = rp_body_multipart_new(tx->arena, &lim, b, blen, inspect_field, tx);
+        if (tx->body && tx->rules) {
+            /* MULTIPART_PART_HEADERS, FILES_SIZES, MULTIPART_BOUNDARY_QUOTED */
+            rp_body_multipart_meta(tx->body);
+            if (b > ct && b[-1] == '"')
+                tx->rules->multipart_flags |=
+                    1u << (RV_MULTIPART_BOUNDARY_QUOTED - RV_MULTIPART_STRICT_ERROR);
+        }
         break;
     }
     case BODY_JSON:
@@ -564,6 +582,30 @@ rp_status_t rp_tx_request_body(rp_tx_t *tx, const void *data, size_t len)
     return body_result(tx, tx->body->feed(tx->body, data, len));
 }
 
+/* The multipart processor's RP_MP_* flags as the MULTIPART_* variables'
+ * bits (rl_state_t.multipart_flags). */
+static unsigned multipart_rule_flags(unsigned mp)
+{
+    static const struct {
+        unsigned mp;
+        rv_id_t var;
+    } map[] = {
+        {RP_MP_DATA_BEFORE, RV_MULTIPART_DATA_BEFORE},
+        {RP_MP_DATA_AFTER, RV_MULTIPART_DATA_AFTER},
+        {RP_MP_HEADER_FOLDING, RV_MULTIPART_HEADER_FOLDING},
+        {RP_MP_LF_LINE, RV_MULTIPART_LF_LINE},
+        {RP_MP_CRLF_LF_LINES, RV_MULTIPART_CRLF_LF_LINES},
+        {RP_MP_INVALID_QUOTING, RV_MULTIPART_INVALID_QUOTING},
+        {RP_MP_INVALID_PART, RV_MULTIPART_INVALID_PART},
+        {RP_MP_UNMATCHED_BOUNDARY, RV_MULTIPART_UNMATCHED_BOUNDARY},
+    };
+    unsigned bits = 0;
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (mp & map[i].mp)
+            bits |= 1u << (map[i].var - RV_MULTIPART_STRICT_ERROR);
+    return bits;
+}
+
 static void build_verdict(rp_tx_t *tx)
 {
     rp_verdict_t *v = &tx->verdict;
@@ -580,6 +622,10 @@ static void build_verdict(rp_tx_t *tx)
         v->action = RP_ACTION_BLOCK;
         v->status = tx->block_status;
         v->detect_only = false;
+        if (tx->redirect && !tx->host_refused) {
+            v->action = RP_ACTION_REDIRECT;
+            v->location = tx->redirect;
+        }
     } else {
         v->action = RP_ACTION_ALLOW;
         v->status = 0;
@@ -597,6 +643,8 @@ rp_status_t rp_tx_request_end(rp_tx_t *tx)
         tx->state = TX_REQUEST_DONE;
     if (tx->rules && tx->mode != RP_MODE_OFF && !blocked(tx)) {
         rl_state_t *st = tx->rules;
+        if (tx->body && tx->body_kind == BODY_MULTIPART)
+            st->multipart_flags |= multipart_rule_flags(rp_body_multipart_flags(tx->body));
         if (tx->body_failed) {
             st->reqbody_error = true;
             st->reqbody_error_msg =

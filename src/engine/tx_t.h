@@ -72,6 +72,7 @@ struct rp_tx {
     size_t nmatches_dropped;
     bool blocking; /* a match that blocks in block mode */
     int block_status;
+    const char *redirect; /* Location when the blocking decision is a redirect */
     rp_verdict_t verdict;
 
     const char *event;
@@ -91,8 +92,9 @@ rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, siz
  * whether it decides a block in block mode; status 0 uses block_status.
  * Returns the entry (for the caller to add rule fields), or NULL when the
  * match was only counted (too many, or out of memory). */
-rp_match_t *rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category, const char *target,
-                     const char *detail, const char *excerpt, int score, bool blocks, int status);
+rp_match_t *rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category,
+                            const char *target, const char *detail, const char *excerpt, int score,
+                            bool blocks, int status);
 /* True when value holds only [A-Za-z0-9_] and non-ASCII bytes: no
  * detector can match it (see inspect.c). */
 bool rp_value_is_plain(const char *value, size_t len);

@@ -61,6 +61,14 @@ version crs-regression
 mode detect
 detect sqli off
 detect xss off
+detect cmdi off
+detect ssti off
+detect deser off
+detect nosql off
+detect traversal off
+detect ssrf off
+detect ldap off
+detect crlf off
 events matched
 limit args 10000
 anomaly bad_encoding ignore

@@ -38,7 +38,7 @@ class Inspect(unittest.TestCase):
         self.assertEqual([l["verdict"]["action"] for l in lines], ["allow", "allow", "block"])
         m = lines[2]["verdict"]["matches"][0]
         self.assertEqual((m["detector"], m["target"]), ("sqli", "query:q"))
-        self.assertEqual(lines[2]["verdict"]["policy_version"], "default-1")
+        self.assertEqual(lines[2]["verdict"]["policy_version"], "default-2")
 
     def test_stdin_detect_mode(self):
         p = run("inspect", "--mode", "detect", "-",
@@ -61,7 +61,7 @@ class PolicyCheck(unittest.TestCase):
     def test_shipped_policy(self):
         p = run("policy", "check", POLICY)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIn(b"ok (version default-1)", p.stdout)
+        self.assertIn(b"ok (version default-2)", p.stdout)
 
     def test_broken_policy_names_file_and_line(self):
         with tempfile.NamedTemporaryFile("w", suffix=".policy") as f:

@@ -129,7 +129,7 @@ static void test_default_policy_file_loads(void **state)
     rp_policy_t *p = rp_policy_load(path, &err);
     if (!p)
         fail_msg("%s:%u: %s", err.file, err.line, err.reason);
-    assert_string_equal(rp_policy_version(p), "default-1");
+    assert_string_equal(rp_policy_version(p), "default-2");
     rp_policy_unref(p);
 }
 

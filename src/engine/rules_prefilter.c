@@ -1,0 +1,599 @@
+/*
+ * rules_prefilter.c — skip the rules that cannot match, with one literal
+ * scan per value.
+ *
+ * Running every CRS rule on every value costs a regex execution per
+ * (rule, value) pair: about 150 rules × 20 values for an ordinary request.
+ * Almost none of them can match: an SQL-injection pattern needs "select"
+ * or a quote, a shell pattern a ';' or a command name. So, per phase:
+ *
+ *   compile  each rule whose operator is @rx (static, not negated), @pm,
+ *            @pmFromFile or a literal string comparison gets a slot. Its
+ *            necessary literals — strings every match contains (rx_factors.c
+ *            for @rx; the phrases or the parameter otherwise) — go into one
+ *            Vectorscan literal database, pattern id = slot, matched
+ *            case-insensitively. Each (variable, transformation chain) pair
+ *            the slotted rules read becomes a group with a bit mask of its
+ *            rules.
+ *   run      for each group, each value of its variable is transformed by
+ *            the group's chain (cheaply: rp_transform_may_change skips the
+ *            transformations that cannot change the value) and scanned once
+ *            per distinct string; hits ∧ group mask mark candidate rules.
+ *            rl_run_phase then evaluates a slotted rule only when it is a
+ *            candidate; rules without a slot always run.
+ *
+ * Invariant (the whole design rests on it): a slotted rule that is not a
+ * candidate would not have matched. It holds because (1) every match of
+ * the operator contains one of the rule's literals (rx_factors.c's
+ * contract, unit-tested against PCRE2 over the CRS corpus), (2) the group
+ * scans exactly the strings the rule's operator sees — same variable (the
+ * whole collection: selectors and exclusions only remove values), same
+ * chain, same transformation code — and (3) slotted rules read only
+ * variables that do not change during a phase (never TX or MATCHED_*).
+ * Rules with multiMatch, counted targets (&ARGS) or macro parameters get
+ * no slot.
+ */
+#include <hs/hs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rules.h"
+#include "rx_factors.h"
+#include "transform.h"
+
+/* op_pm.c's per-thread Vectorscan scratch and database serials. */
+uint64_t op_hs_serial(void);
+hs_scratch_t *op_hs_scratch(const hs_database_t *db, uint64_t serial);
+
+/* Bytes that evasions sprinkle between letters (`w"g'e\t`): literals
+ * without them are searched in the value with them deleted, N(v). */
+#define DELETED     "\\'\"^"
+#define DELETED_LEN 4
+
+struct rl_prefilter {
+    hs_database_t *db_raw; /* literals holding a DELETED byte: scanned in v */
+    hs_database_t *db_del; /* all other literals: scanned in N(v) */
+    uint64_t serial_raw, serial_del;
+    unsigned nslots;
+    size_t nwords;      /* 64-bit words of a slot bit set */
+    uint64_t *by_value; /* slots whose rules evaluate only the values that hit */
+    struct rl_pf_group {
+        uint16_t var;
+        int chain;
+        uint64_t *mask;
+    } * groups;
+    size_t ngroups;
+};
+
+/* Variables whose values stay the same while a phase runs. */
+static bool stable_var(rv_id_t v)
+{
+    switch (v) {
+    case RV_TX:
+    case RV_IP:
+    case RV_GLOBAL:
+    case RV_SESSION:
+    case RV_USER:
+    case RV_RESOURCE:
+    case RV_ENV:
+    case RV_RULE:
+    case RV_MATCHED_VAR:
+    case RV_MATCHED_VAR_NAME:
+    case RV_MATCHED_VARS:
+    case RV_MATCHED_VARS_NAMES:
+    case RV_DURATION:
+    case RV_HIGHEST_SEVERITY:
+    case RV_MSC_PCRE_LIMITS_EXCEEDED:
+    case RV_GEO:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* ---------------------------------------------------------------- build */
+
+typedef struct {
+    char **lit;
+    size_t *len;
+    unsigned *id;
+    unsigned *flags;
+    size_t n, cap;
+} lits_t;
+
+static int lits_add(lits_t *l, const char *s, size_t len, unsigned id)
+{
+    if (len == 0 || s[0] == '\0')
+        return -1; /* Vectorscan's literal API reads a leading NUL as the end */
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 1024;
+        char **a = realloc(l->lit, cap * sizeof(*a));
+        if (a)
+            l->lit = a;
+        size_t *b = realloc(l->len, cap * sizeof(*b));
+        if (b)
+            l->len = b;
+        unsigned *c = realloc(l->id, cap * sizeof(*c));
+        if (c)
+            l->id = c;
+        unsigned *d = realloc(l->flags, cap * sizeof(*d));
+        if (d)
+            l->flags = d;
+        if (!a || !b || !c || !d)
+            return -2;
+        l->cap = cap;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return -2;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    l->lit[l->n] = copy;
+    l->len[l->n] = len;
+    l->id[l->n] = id;
+    l->flags[l->n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+    l->n++;
+    return 0;
+}
+
+static void lits_free(lits_t *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->lit[i]);
+    free(l->lit);
+    free(l->len);
+    free(l->id);
+    free(l->flags);
+}
+
+static bool has_deleted_byte(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (memchr(DELETED, s[i], DELETED_LEN))
+            return true;
+    return false;
+}
+
+/* One literal of a rule: into the raw database when it holds a deleted
+ * byte (only v can contain it), else into the deletion database (if v
+ * contains the literal, so does N(v): the literal's bytes survive the
+ * deletion and stay adjacent — a superset test, hence sound). */
+static int add_literal(lits_t *raw, lits_t *del, const char *s, size_t len, unsigned id)
+{
+    return lits_add(has_deleted_byte(s, len) ? raw : del, s, len, id);
+}
+
+/* The smallest factor length of f (a rough selectivity). */
+static size_t min_len(const rp_factors_t *f)
+{
+    size_t m = SIZE_MAX;
+    for (size_t i = 0; i < f->n; i++)
+        if (f->len[i] < m)
+            m = f->len[i];
+    return m;
+}
+
+/* The literals of an @rx: its factors, or, when they are better, its
+ * factors under deletion of DELETED (all of them free of deleted bytes,
+ * so they go to the deletion database). */
+static bool rx_literals(const rl_rule_t *r, lits_t *raw, lits_t *del, unsigned id)
+{
+    rp_factors_t f, g;
+    bool have_f = rp_rx_factors(r->op_param, r->op_param_len, &f) == 0 && f.n > 0;
+    bool have_g =
+        rp_rx_factors_deleting(r->op_param, r->op_param_len, DELETED, DELETED_LEN, &g) == 0 &&
+        g.n > 0;
+    bool use_g = have_g && (!have_f || min_len(&g) > min_len(&f));
+    bool ok = have_f || have_g;
+    const rp_factors_t *x = use_g ? &g : &f;
+    for (size_t i = 0; ok && i < x->n; i++)
+        ok = add_literal(raw, del, x->s[i], x->len[i], id) == 0;
+    if (have_f)
+        rp_factors_free(&f);
+    if (have_g)
+        rp_factors_free(&g);
+    return ok;
+}
+
+/* The rule's necessary literals under id; false when it has none the
+ * prefilter can use (then nothing was added). */
+static bool rule_literals(const rl_rule_t *r, lits_t *raw, lits_t *del, unsigned id)
+{
+    size_t mark_raw = raw->n, mark_del = del->n;
+    bool ok = false;
+    const char *const *ph;
+    const size_t *plen;
+    size_t n;
+    if (rp_op_is_rx(r->op)) {
+        ok = rx_literals(r, raw, del, id);
+    } else if ((n = rp_op_literals(r->op, &ph, &plen)) > 0) {
+        ok = true;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = add_literal(raw, del, ph[i], plen[i], id) == 0;
+    } else if (strcasecmp(r->op_name, "contains") == 0 ||
+               strcasecmp(r->op_name, "containsWord") == 0 ||
+               strcasecmp(r->op_name, "streq") == 0 || strcasecmp(r->op_name, "beginsWith") == 0 ||
+               strcasecmp(r->op_name, "endsWith") == 0) {
+        ok = add_literal(raw, del, r->op_param, r->op_param_len, id) == 0;
+    }
+    if (!ok) {
+        while (raw->n > mark_raw)
+            free(raw->lit[--raw->n]);
+        while (del->n > mark_del)
+            free(del->lit[--del->n]);
+    }
+    return ok;
+}
+
+/* Variables whose values the walk hands out as the same pointers every
+ * time (list entries and transaction fields, not numbers formatted on
+ * demand): for these the prefilter can name the values that hit. */
+static bool stable_pointers(rv_id_t v)
+{
+    switch (v) {
+    case RV_ARGS:
+    case RV_ARGS_GET:
+    case RV_ARGS_POST:
+    case RV_ARGS_NAMES:
+    case RV_ARGS_GET_NAMES:
+    case RV_ARGS_POST_NAMES:
+    case RV_REQUEST_HEADERS:
+    case RV_REQUEST_HEADERS_NAMES:
+    case RV_REQUEST_COOKIES:
+    case RV_REQUEST_COOKIES_NAMES:
+    case RV_FILES:
+    case RV_FILES_NAMES:
+    case RV_XML:
+    case RV_MULTIPART_PART_HEADERS:
+    case RV_RESPONSE_HEADERS:
+    case RV_RESPONSE_HEADERS_NAMES:
+    case RV_REQUEST_FILENAME:
+    case RV_REQUEST_BASENAME:
+    case RV_REQUEST_LINE:
+    case RV_QUERY_STRING:
+    case RV_REQUEST_BODY:
+    case RV_RESPONSE_BODY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool all_stable(const rl_rule_t *r)
+{
+    for (size_t i = 0; i < r->ntargets; i++)
+        if (!r->targets[i].exclude && !stable_pointers((rv_id_t)r->targets[i].var))
+            return false;
+    return true;
+}
+
+static bool slottable(const rl_rule_t *r)
+{
+    if (!r->op || r->negated || r->multi_match || rp_op_dynamic(r->op))
+        return false;
+    size_t reads = 0;
+    for (size_t i = 0; i < r->ntargets; i++) {
+        const rl_target_t *t = &r->targets[i];
+        if (t->exclude)
+            continue;
+        if (t->count || !stable_var((rv_id_t)t->var))
+            return false;
+        reads++;
+    }
+    return reads > 0;
+}
+
+static struct rl_pf_group *group_for(rp_arena_t *a, struct rl_prefilter *pf, uint16_t var,
+                                     int chain, size_t *cap)
+{
+    for (size_t i = 0; i < pf->ngroups; i++)
+        if (pf->groups[i].var == var && pf->groups[i].chain == chain)
+            return &pf->groups[i];
+    if (pf->ngroups == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        struct rl_pf_group *g = rp_arena_alloc(a, ncap * sizeof(*g));
+        if (!g)
+            return NULL;
+        if (pf->ngroups)
+            memcpy(g, pf->groups, pf->ngroups * sizeof(*g));
+        pf->groups = g;
+        *cap = ncap;
+    }
+    struct rl_pf_group *g = &pf->groups[pf->ngroups++];
+    g->var = var;
+    g->chain = chain;
+    g->mask = NULL;
+    return g;
+}
+
+static int compile_lits(const lits_t *l, hs_database_t **db, uint64_t *serial, int phase, char *err,
+                        size_t err_len)
+{
+    if (l->n == 0)
+        return 0;
+    hs_compile_error_t *cerr = NULL;
+    if (hs_compile_lit_multi((const char *const *)l->lit, l->flags, l->id, l->len, (unsigned)l->n,
+                             HS_MODE_BLOCK, NULL, db, &cerr) != HS_SUCCESS) {
+        snprintf(err, err_len, "phase %d prefilter: Vectorscan: %s", phase,
+                 cerr && cerr->message ? cerr->message : "compile error");
+        hs_free_compile_error(cerr);
+        return -1;
+    }
+    *serial = op_hs_serial();
+    return 0;
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+    const struct rl_pf_group *x = a, *y = b;
+    if (x->var != y->var)
+        return x->var < y->var ? -1 : 1;
+    return x->chain < y->chain ? -1 : x->chain > y->chain;
+}
+
+int rl_prefilter_build(rl_ruleset_t *rs, int phase, char *err, size_t err_len)
+{
+    rl_phase_t *ph = &rs->phase[phase];
+    struct rl_prefilter *pf = rp_arena_calloc(rs->arena, sizeof(*pf));
+    if (!pf)
+        return -1;
+    lits_t raw = {0}, del = {0};
+    unsigned slots = 0;
+    for (size_t i = 0; i < ph->n; i++) {
+        rl_rule_t *r = ph->rules[i];
+        r->pf_slot = -1;
+        if (r->is_marker || !slottable(r) || !rule_literals(r, &raw, &del, slots))
+            continue;
+        r->pf_slot = (int)slots++;
+        r->pf_values = all_stable(r);
+    }
+    pf->nwords = (slots + 63) / 64;
+    pf->by_value = rp_arena_calloc(rs->arena, (pf->nwords ? pf->nwords : 1) * sizeof(uint64_t));
+    if (!pf->by_value) {
+        lits_free(&raw);
+        lits_free(&del);
+        return -1;
+    }
+    for (size_t i = 0; i < ph->n; i++) {
+        rl_rule_t *r = ph->rules[i];
+        if (!r->is_marker && r->pf_slot >= 0 && r->pf_values)
+            pf->by_value[r->pf_slot / 64] |= 1ull << (r->pf_slot % 64);
+    }
+    pf->nslots = slots;
+    size_t cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < ph->n && rc == 0; i++) {
+        rl_rule_t *r = ph->rules[i];
+        if (r->is_marker || r->pf_slot < 0)
+            continue;
+        for (size_t k = 0; k < r->ntargets; k++) {
+            if (r->targets[k].exclude)
+                continue;
+            struct rl_pf_group *g = group_for(rs->arena, pf, r->targets[k].var, r->chain, &cap);
+            if (g && !g->mask)
+                g->mask = rp_arena_calloc(rs->arena, pf->nwords * sizeof(uint64_t));
+            if (!g || !g->mask) {
+                rc = -1;
+                break;
+            }
+            g->mask[r->pf_slot / 64] |= 1ull << (r->pf_slot % 64);
+        }
+    }
+    if (rc == 0 && pf->ngroups > 1)
+        qsort(pf->groups, pf->ngroups, sizeof(*pf->groups), group_cmp);
+    if (rc == 0 && slots) {
+        rc = compile_lits(&raw, &pf->db_raw, &pf->serial_raw, phase, err, err_len);
+        if (rc == 0)
+            rc = compile_lits(&del, &pf->db_del, &pf->serial_del, phase, err, err_len);
+    }
+    lits_free(&raw);
+    lits_free(&del);
+    if (rc < 0) {
+        for (size_t i = 0; i < ph->n; i++)
+            ph->rules[i]->pf_slot = -1;
+        return -1;
+    }
+    ph->prefilter = pf;
+    ph->prefiltered = slots;
+    return 0;
+}
+
+void rl_prefilter_free(rl_ruleset_t *rs)
+{
+    for (int p = 1; p <= 5; p++)
+        if (rs->phase[p].prefilter) {
+            hs_free_database(rs->phase[p].prefilter->db_raw);
+            hs_free_database(rs->phase[p].prefilter->db_del);
+        }
+}
+
+/* ------------------------------------------------------------------ run */
+
+#define RUN_OUTPUTS 8 /* distinct transformed strings remembered per value */
+#define SLOT_VALUES 4 /* values remembered per slot; more means "any value" */
+
+/* Per slot: the values whose scan hit the slot's literals. */
+struct rl_pf_hits {
+    unsigned char n; /* SLOT_VALUES + 1: overflow, every value is a candidate */
+    const char *v[SLOT_VALUES];
+};
+
+typedef struct {
+    rl_state_t *st;
+    const struct rl_prefilter *pf;
+    size_t g0, g1; /* the groups of the variable being walked */
+    uint64_t *cand;
+    uint64_t *settled;
+    struct rl_pf_hits *hits;
+    hs_scratch_t *scratch_raw, *scratch_del;
+    /* per value: the distinct strings scanned so far and their hits */
+    struct {
+        const char *p;
+        size_t len;
+        uint64_t *bits;
+    } out[RUN_OUTPUTS];
+    uint64_t *pool; /* RUN_OUTPUTS + 1 bit sets */
+} run_t;
+
+static int on_hit(unsigned int id, unsigned long long from, unsigned long long to,
+                  unsigned int flags, void *ctx)
+{
+    (void)from;
+    (void)to;
+    (void)flags;
+    uint64_t *hits = ctx;
+    hits[id / 64] |= 1ull << (id % 64);
+    return 0;
+}
+
+/* Is some rule of the group still waiting for news? A slot is settled
+ * when it is a candidate and either runs on every value or has more hit
+ * values than the prefilter remembers. */
+static bool group_open(const run_t *r, const struct rl_pf_group *g)
+{
+    for (size_t w = 0; w < r->pf->nwords; w++)
+        if (g->mask[w] & ~r->settled[w])
+            return true;
+    return false;
+}
+
+/* Hits of the literal scan of s, scanning each distinct string once. */
+static const uint64_t *scan_once(run_t *r, size_t *nout, const char *s, size_t len)
+{
+    size_t nw = r->pf->nwords;
+    for (size_t i = 0; i < *nout; i++)
+        if (r->out[i].len == len && (r->out[i].p == s || memcmp(r->out[i].p, s, len) == 0))
+            return r->out[i].bits;
+    uint64_t *bits = r->pool + (*nout < RUN_OUTPUTS ? *nout : RUN_OUTPUTS) * nw;
+    memset(bits, 0, nw * sizeof(uint64_t));
+    if (has_deleted_byte(s, len)) {
+        if (r->pf->db_raw)
+            hs_scan(r->pf->db_raw, s, (unsigned)len, 0, r->scratch_raw, on_hit, bits);
+        if (r->pf->db_del) {
+            char *n = rp_arena_alloc(r->st->arena, len + 1);
+            size_t k = 0;
+            if (!n) {
+                memset(bits, 0xff, nw * sizeof(uint64_t)); /* no memory: all candidates */
+                return bits;
+            }
+            for (size_t i = 0; i < len; i++)
+                if (!memchr(DELETED, s[i], DELETED_LEN))
+                    n[k++] = s[i];
+            hs_scan(r->pf->db_del, k ? n : "", (unsigned)k, 0, r->scratch_del, on_hit, bits);
+        }
+    } else if (r->pf->db_del) {
+        hs_scan(r->pf->db_del, len ? s : "", (unsigned)len, 0, r->scratch_del, on_hit, bits);
+    }
+    if (*nout < RUN_OUTPUTS) {
+        r->out[*nout].p = s;
+        r->out[*nout].len = len;
+        r->out[*nout].bits = bits;
+        (*nout)++;
+    }
+    return bits;
+}
+
+static bool on_value(void *ctx, rv_id_t var, const char *name, size_t name_len, const char *value,
+                     size_t value_len)
+{
+    (void)var;
+    (void)name;
+    (void)name_len;
+    run_t *r = ctx;
+    size_t nout = 0;
+    unsigned flags0 = rp_transform_value_flags(value, value_len);
+    for (size_t gi = r->g0; gi < r->g1; gi++) {
+        const struct rl_pf_group *g = &r->pf->groups[gi];
+        if (!group_open(r, g))
+            continue;
+        const rl_chain_t *chain = &r->st->rs->chains[g->chain];
+        const char *v = value;
+        size_t vlen = value_len;
+        unsigned flags = flags0;
+        for (size_t i = 0; i < chain->n; i++) {
+            int id = chain->tfns[i];
+            if (!rp_transform_may_change(id, flags))
+                continue;
+            const char *out;
+            size_t out_len;
+            if (rp_transform_apply(id, r->st->arena, v, vlen, &out, &out_len)) {
+                v = out;
+                vlen = out_len;
+                flags = rp_transform_value_flags(v, vlen);
+            }
+        }
+        const uint64_t *bits = scan_once(r, &nout, v, vlen);
+        for (size_t w = 0; w < r->pf->nwords; w++) {
+            uint64_t hit = bits[w] & g->mask[w];
+            r->cand[w] |= hit;
+            r->settled[w] |= hit & ~r->pf->by_value[w];
+            hit &= r->pf->by_value[w];
+            while (hit) {
+                size_t slot = w * 64 + (size_t)__builtin_ctzll(hit);
+                struct rl_pf_hits *h = &r->hits[slot];
+                hit &= hit - 1;
+                if (h->n < SLOT_VALUES && (h->n == 0 || h->v[h->n - 1] != value)) {
+                    h->v[h->n++] = value;
+                } else if (h->n == SLOT_VALUES && h->v[h->n - 1] != value) {
+                    h->n = SLOT_VALUES + 1;
+                    r->settled[w] |= 1ull << (slot % 64);
+                }
+            }
+        }
+    }
+    return true;
+}
+
+bool rl_prefilter_value_hit(const rl_state_t *st, int slot, const char *value)
+{
+    const struct rl_pf_hits *h = &st->pf_hits[slot];
+    if (h->n > SLOT_VALUES)
+        return true;
+    for (unsigned i = 0; i < h->n; i++)
+        if (h->v[i] == value)
+            return true;
+    return false;
+}
+
+const uint64_t *rl_prefilter_run(rl_state_t *st, int phase)
+{
+    st->pf_hits = NULL;
+    const struct rl_prefilter *pf = st->rs->phase[phase].prefilter;
+    if (!pf || !pf->nslots)
+        return NULL;
+    size_t nw = pf->nwords;
+    uint64_t *buf = rp_arena_calloc(st->arena, (RUN_OUTPUTS + 3) * nw * sizeof(uint64_t));
+    /* one per-thread scratch grown to fit both databases */
+    hs_scratch_t *sr = pf->db_raw ? op_hs_scratch(pf->db_raw, pf->serial_raw) : NULL;
+    hs_scratch_t *sd = pf->db_del ? op_hs_scratch(pf->db_del, pf->serial_del) : NULL;
+    if (sr && sd)
+        sr = op_hs_scratch(pf->db_raw, pf->serial_raw); /* the del call may have moved it */
+    if (!buf || (pf->db_raw && !sr) || (pf->db_del && !sd))
+        return NULL; /* no prefilter: every rule runs (slower, still exact) */
+    struct rl_pf_hits *hits = rp_arena_calloc(st->arena, pf->nslots * sizeof(*hits));
+    if (!hits)
+        return NULL;
+    run_t r = {.st = st,
+               .pf = pf,
+               .cand = buf,
+               .settled = buf + nw,
+               .pool = buf + 2 * nw,
+               .scratch_raw = sr,
+               .scratch_del = sd,
+               .hits = hits};
+    st->pf_hits = hits;
+    /* groups are sorted by variable: walk each variable's values once */
+    for (size_t g0 = 0; g0 < pf->ngroups;) {
+        size_t g1 = g0 + 1;
+        while (g1 < pf->ngroups && pf->groups[g1].var == pf->groups[g0].var)
+            g1++;
+        r.g0 = g0;
+        r.g1 = g1;
+        rl_target_t t = {.var = pf->groups[g0].var};
+        rl_target_values(st, &t, on_value, &r);
+        g0 = g1;
+    }
+    return r.cand;
+}
