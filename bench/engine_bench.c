@@ -70,7 +70,7 @@ static const request_t REQUESTS[] = {
     {"/search?q=how+to+renew+my+ID+card%3F&lang=en", "lang=en", "https://zwfw.example.gov.cn/", 0},
     {"/api/appointments?date=2024-06-15&slot=09%3A30-10%3A00", "JSESSIONID=77AA00BB11CC22DD33EE44FF",
      "https://zwfw.example.gov.cn/appointments", 0},
-    {"/guide/residence-permit#materials", "lang=zh-CN", "https://zwfw.example.gov.cn/services", 0},
+    {"/guide/residence-permit?section=materials", "lang=zh-CN", "https://zwfw.example.gov.cn/services", 0},
     {"/api/notices?since=1718409600&limit=20", NULL, "https://zwfw.example.gov.cn/", 0},
     {"/search?q=%E5%8C%BB%E4%BF%9D+%E6%8A%A5%E9%94%80+%E6%B5%81%E7%A8%8B", "lang=zh-CN",
      "https://zwfw.example.gov.cn/", 0},
