@@ -411,9 +411,7 @@ typedef struct rl_state {
     /* Per-transaction rule changes (ctl). */
     unsigned char *removed; /* bit per rule index */
     struct rl_removed_target {
-        const rl_rule_t *rule; /* NULL: matched by tag/msg below */
-        const char *tag;
-        const char *msg;
+        const rl_rule_t *rule; /* the chain's first rule */
         rl_target_t target;
     } * removed_targets;
     size_t nremoved_targets, removed_targets_cap;

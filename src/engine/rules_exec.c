@@ -67,7 +67,7 @@ static void add_removed_target(rl_state_t *st, const rl_rule_t *r, const rl_targ
         st->removed_targets = n;
         st->removed_targets_cap = cap;
     }
-    st->removed_targets[st->nremoved_targets++] = (struct rl_removed_target){r, NULL, NULL, *t};
+    st->removed_targets[st->nremoved_targets++] = (struct rl_removed_target){r, *t};
 }
 
 /* ctl:ruleRemove*: mark the selected rules removed for this transaction;
