@@ -288,22 +288,22 @@ static bool on_off(const char *v)
     return strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0;
 }
 
-/* The target part of ruleRemoveTarget*: one variable, parsed like a rule's
- * own (the parser already checked its syntax). */
-static int compile_ctl_target(compiler_t *c, const char *spec, const char *file, unsigned line,
-                              rl_target_t *t)
+/* One variable written as text (the target of ctl:ruleRemoveTarget*, the
+ * replaced target of SecRuleUpdateTarget*), read with the parser's own
+ * variable grammar through a one-rule configuration. */
+static int compile_target_text(compiler_t *c, const char *what, const char *spec, const char *file,
+                               unsigned line, rl_target_t *t)
 {
     rp_error_t perr = {0};
     char rule[1024];
-    /* Reuse the parser for the variable grammar: a one-rule configuration. */
     int n = snprintf(rule, sizeof(rule), "SecRule %s \"@unconditionalMatch\" \"id:1\"", spec);
     if (n < 0 || (size_t)n >= sizeof(rule)) {
-        fail(c, file, line, "ctl: target '%s' too long", spec);
+        fail(c, file, line, "%s: target '%s' too long", what, spec);
         return -1;
     }
     sl_config_t *cfg = sl_parse_string(rule, (size_t)n, file, NULL, &perr);
     if (!cfg || !cfg->first || cfg->first->nvars != 1) {
-        fail(c, file, line, "ctl: target '%s': %s", spec,
+        fail(c, file, line, "%s: target '%s': %s", what, spec,
              cfg ? "one variable expected" : perr.reason);
         sl_config_free(cfg);
         return -1;
@@ -362,7 +362,7 @@ static int compile_ctl(compiler_t *c, const char *v, const char *file, unsigned 
         } else {
             a->text = what;
         }
-        if (compile_ctl_target(c, semi + 1, file, line, &a->target) < 0)
+        if (compile_target_text(c, "ctl", semi + 1, file, line, &a->target) < 0)
             return -1;
     } else if (OPT("requestBodyProcessor")) {
         a->ctl = RL_CTL_BODY_PROCESSOR;
@@ -774,31 +774,15 @@ static int update_targets(compiler_t *c, rl_rule_t *r)
             return -1;
         if (d->nargs > 2) {
             /* replace the named target with the new list */
-            rl_target_t *old;
-            size_t nold;
-            sl_config_t *tmp = NULL;
-            rp_error_t perr = {0};
-            char buf[512];
-            int n = snprintf(buf, sizeof(buf), "SecRule %s \"@unconditionalMatch\" \"id:1\"",
-                             d->args[2]);
-            if (n > 0 && (size_t)n < sizeof(buf))
-                tmp = sl_parse_string(buf, (size_t)n, d->file, NULL, &perr);
-            if (!tmp || !tmp->first) {
-                sl_config_free(tmp);
-                fail(c, d->file, d->line, "%s: cannot parse target '%s'", d->name, d->args[2]);
-                return -1;
-            }
-            int rc = compile_targets(c, tmp->first->vars, tmp->first->nvars, d->file, d->line, &old,
-                                     &nold);
-            sl_config_free(tmp);
-            if (rc < 0)
+            rl_target_t old;
+            if (compile_target_text(c, d->name, d->args[2], d->file, d->line, &old) < 0)
                 return -1;
             size_t keep = 0;
             for (size_t k = 0; k < r->ntargets; k++) {
-                bool same = r->targets[k].var == old[0].var &&
-                            ((!r->targets[k].sel && !old[0].sel) ||
-                             (r->targets[k].sel && old[0].sel &&
-                              strcasecmp(r->targets[k].sel, old[0].sel) == 0));
+                bool same =
+                    r->targets[k].var == old.var &&
+                    ((!r->targets[k].sel && !old.sel) ||
+                     (r->targets[k].sel && old.sel && strcasecmp(r->targets[k].sel, old.sel) == 0));
                 if (!same)
                     r->targets[keep++] = r->targets[k];
             }

@@ -13,8 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rampart/http.h"
-#include "rampart/rampart.h"
+#include "fuzz_tx.h"
 
 static const char rules[] =
     "SecRuleEngine On\n"
@@ -75,42 +74,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static rp_policy_t *policy;
     if (!policy)
         policy = load();
-    char *buf = malloc(size + 1);
-    if (!buf)
-        return 0;
-    rp_http_request_t req;
-    if (rp_http_parse_request((const char *)data, size, &req, buf, size, NULL) == RP_OK) {
-        rp_tx_t *tx = rp_tx_new(policy);
-        rp_tx_connection(tx, "127.0.0.1", 9, 1, "127.0.0.1", 9, 2);
-        rp_tx_request_line(tx, req.method, req.method_len, req.uri, req.uri_len, req.protocol,
-                           req.protocol_len);
-        for (size_t i = 0; i < req.nheaders; i++)
-            rp_tx_request_header(tx, req.headers[i].name, req.headers[i].name_len,
-                                 req.headers[i].value, req.headers[i].value_len);
-        rp_tx_request_headers_done(tx);
-        size_t chunk = size % 13 + 1;
-        for (size_t off = 0; off < req.body_len; off += chunk) {
-            size_t n = req.body_len - off < chunk ? req.body_len - off : chunk;
-            rp_tx_request_body(tx, req.body + off, n);
-        }
-        rp_tx_request_end(tx);
-        rp_tx_response_status(tx, 200);
-        rp_tx_response_header(tx, "Content-Type", 12, "text/html", 9);
-        if (rp_tx_response_headers_done(tx) == RP_OK) {
-            const void *out;
-            size_t out_len;
-            for (size_t off = 0; off < req.body_len; off += chunk) {
-                size_t n = req.body_len - off < chunk ? req.body_len - off : chunk;
-                rp_tx_response_body(tx, req.body + off, n, &out, &out_len);
-            }
-            rp_tx_response_end(tx, &out, &out_len);
-        }
-        size_t len;
-        const char *ev = rp_tx_event(tx, &len);
-        if (!ev || len == 0 || ev[0] != '{' || ev[len - 1] != '}')
-            abort(); /* events all: there must be one JSON object */
-        rp_tx_free(tx);
-    }
-    free(buf);
+    fuzz_tx_run(policy, data, size, true);
     return 0;
 }
