@@ -52,10 +52,17 @@ hs_scratch_t *op_hs_scratch(const hs_database_t *db, uint64_t serial);
 #define DELETED     "\\'\"^"
 #define DELETED_LEN 4
 
-struct rl_prefilter {
+/* The literal databases one variable's values are scanned with: only the
+ * literals of the slots whose rules read that variable, so a header is not
+ * searched for the hundred SQL keywords only argument rules look for (each
+ * literal hit costs a confirmation and a callback inside Vectorscan). */
+struct rl_pf_dbs {
     hs_database_t *db_raw; /* literals holding a DELETED byte: scanned in v */
     hs_database_t *db_del; /* all other literals: scanned in N(v) */
     uint64_t serial_raw, serial_del;
+};
+
+struct rl_prefilter {
     unsigned nslots;
     size_t nwords;      /* 64-bit words of a slot bit set */
     uint64_t *by_value; /* slots whose rules evaluate only the values that hit */
@@ -63,8 +70,11 @@ struct rl_prefilter {
         uint16_t var;
         int chain;
         uint64_t *mask;
+        size_t dbs; /* index into dbs: the same for every group of a variable */
     } * groups;
     size_t ngroups;
+    struct rl_pf_dbs *dbs;
+    size_t ndbs;
 };
 
 /* Variables whose values stay the same while a phase runs. */
@@ -156,12 +166,23 @@ static bool has_deleted_byte(const char *s, size_t len)
     return false;
 }
 
+/* A literal that ordinary text is full of: a single letter or digit. A
+ * rule with one is a candidate for nearly every value, so scanning for it
+ * costs more than it saves; such rules get no slot and always run. */
+static bool weak_literal(const char *s, size_t len)
+{
+    return len == 1 && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+                        (s[0] >= '0' && s[0] <= '9'));
+}
+
 /* One literal of a rule: into the raw database when it holds a deleted
  * byte (only v can contain it), else into the deletion database (if v
  * contains the literal, so does N(v): the literal's bytes survive the
  * deletion and stay adjacent — a superset test, hence sound). */
 static int add_literal(lits_t *raw, lits_t *del, const char *s, size_t len, unsigned id)
 {
+    if (weak_literal(s, len))
+        return -1;
     return lits_add(has_deleted_byte(s, len) ? raw : del, s, len, id);
 }
 
@@ -308,20 +329,80 @@ static struct rl_pf_group *group_for(rp_arena_t *a, struct rl_prefilter *pf, uin
     return g;
 }
 
-static int compile_lits(const lits_t *l, hs_database_t **db, uint64_t *serial, int phase, char *err,
-                        size_t err_len)
+/* The literals of l whose slot is in mask, compiled into *db (left NULL
+ * when there are none). */
+static int compile_lits(const lits_t *l, const uint64_t *mask, hs_database_t **db, uint64_t *serial,
+                        int phase, char *err, size_t err_len)
 {
-    if (l->n == 0)
-        return 0;
+    lits_t sub = {0};
+    sub.lit = malloc((l->n ? l->n : 1) * sizeof(*sub.lit));
+    sub.len = malloc((l->n ? l->n : 1) * sizeof(*sub.len));
+    sub.id = malloc((l->n ? l->n : 1) * sizeof(*sub.id));
+    sub.flags = malloc((l->n ? l->n : 1) * sizeof(*sub.flags));
+    int rc = 0;
+    if (!sub.lit || !sub.len || !sub.id || !sub.flags) {
+        snprintf(err, err_len, "phase %d prefilter: out of memory", phase);
+        rc = -1;
+        goto out;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        if (!(mask[l->id[i] / 64] >> (l->id[i] % 64) & 1))
+            continue;
+        sub.lit[sub.n] = l->lit[i];
+        sub.len[sub.n] = l->len[i];
+        sub.id[sub.n] = l->id[i];
+        sub.flags[sub.n] = l->flags[i];
+        sub.n++;
+    }
+    if (sub.n == 0)
+        goto out;
     hs_compile_error_t *cerr = NULL;
-    if (hs_compile_lit_multi((const char *const *)l->lit, l->flags, l->id, l->len, (unsigned)l->n,
-                             HS_MODE_BLOCK, NULL, db, &cerr) != HS_SUCCESS) {
+    if (hs_compile_lit_multi((const char *const *)sub.lit, sub.flags, sub.id, sub.len,
+                             (unsigned)sub.n, HS_MODE_BLOCK, NULL, db, &cerr) != HS_SUCCESS) {
         snprintf(err, err_len, "phase %d prefilter: Vectorscan: %s", phase,
                  cerr && cerr->message ? cerr->message : "compile error");
         hs_free_compile_error(cerr);
-        return -1;
+        rc = -1;
+        goto out;
     }
     *serial = op_hs_serial();
+out:
+    free(sub.lit); /* the strings belong to l */
+    free(sub.len);
+    free(sub.id);
+    free(sub.flags);
+    return rc;
+}
+
+/* One pair of databases per variable, holding the literals of the slots
+ * its groups read (groups are sorted by variable). */
+static int build_dbs(rp_arena_t *a, struct rl_prefilter *pf, const lits_t *raw, const lits_t *del,
+                     int phase, char *err, size_t err_len)
+{
+    size_t nvars = 0;
+    for (size_t g = 0; g < pf->ngroups; g++)
+        if (g == 0 || pf->groups[g].var != pf->groups[g - 1].var)
+            nvars++;
+    pf->dbs = rp_arena_calloc(a, (nvars ? nvars : 1) * sizeof(*pf->dbs));
+    uint64_t *mask = rp_arena_calloc(a, pf->nwords * sizeof(uint64_t));
+    if (!pf->dbs || !mask) {
+        snprintf(err, err_len, "phase %d prefilter: out of memory", phase);
+        return -1;
+    }
+    for (size_t g0 = 0; g0 < pf->ngroups;) {
+        size_t g1 = g0;
+        memset(mask, 0, pf->nwords * sizeof(uint64_t));
+        for (; g1 < pf->ngroups && pf->groups[g1].var == pf->groups[g0].var; g1++) {
+            for (size_t w = 0; w < pf->nwords; w++)
+                mask[w] |= pf->groups[g1].mask[w];
+            pf->groups[g1].dbs = pf->ndbs;
+        }
+        struct rl_pf_dbs *d = &pf->dbs[pf->ndbs++];
+        if (compile_lits(raw, mask, &d->db_raw, &d->serial_raw, phase, err, err_len) < 0 ||
+            compile_lits(del, mask, &d->db_del, &d->serial_del, phase, err, err_len) < 0)
+            return -1;
+        g0 = g1;
+    }
     return 0;
 }
 
@@ -331,6 +412,15 @@ static int group_cmp(const void *a, const void *b)
     if (x->var != y->var)
         return x->var < y->var ? -1 : 1;
     return x->chain < y->chain ? -1 : x->chain > y->chain;
+}
+
+static void free_dbs(struct rl_prefilter *pf)
+{
+    for (size_t i = 0; i < pf->ndbs; i++) {
+        hs_free_database(pf->dbs[i].db_raw);
+        hs_free_database(pf->dbs[i].db_del);
+    }
+    pf->ndbs = 0;
 }
 
 int rl_prefilter_build(rl_ruleset_t *rs, int phase, char *err, size_t err_len)
@@ -383,14 +473,12 @@ int rl_prefilter_build(rl_ruleset_t *rs, int phase, char *err, size_t err_len)
     }
     if (rc == 0 && pf->ngroups > 1)
         qsort(pf->groups, pf->ngroups, sizeof(*pf->groups), group_cmp);
-    if (rc == 0 && slots) {
-        rc = compile_lits(&raw, &pf->db_raw, &pf->serial_raw, phase, err, err_len);
-        if (rc == 0)
-            rc = compile_lits(&del, &pf->db_del, &pf->serial_del, phase, err, err_len);
-    }
+    if (rc == 0 && slots)
+        rc = build_dbs(rs->arena, pf, &raw, &del, phase, err, err_len);
     lits_free(&raw);
     lits_free(&del);
     if (rc < 0) {
+        free_dbs(pf);
         for (size_t i = 0; i < ph->n; i++)
             ph->rules[i]->pf_slot = -1;
         return -1;
@@ -403,10 +491,8 @@ int rl_prefilter_build(rl_ruleset_t *rs, int phase, char *err, size_t err_len)
 void rl_prefilter_free(rl_ruleset_t *rs)
 {
     for (int p = 1; p <= 5; p++)
-        if (rs->phase[p].prefilter) {
-            hs_free_database(rs->phase[p].prefilter->db_raw);
-            hs_free_database(rs->phase[p].prefilter->db_del);
-        }
+        if (rs->phase[p].prefilter)
+            free_dbs(rs->phase[p].prefilter);
 }
 
 /* ------------------------------------------------------------------ run */
@@ -427,7 +513,8 @@ typedef struct {
     uint64_t *cand;
     uint64_t *settled;
     struct rl_pf_hits *hits;
-    hs_scratch_t *scratch_raw, *scratch_del;
+    const struct rl_pf_dbs *dbs; /* the databases of the variable being walked */
+    hs_scratch_t *scratch;
     /* per value: the distinct strings scanned so far and their hits */
     struct {
         const char *p;
@@ -468,10 +555,11 @@ static const uint64_t *scan_once(run_t *r, size_t *nout, const char *s, size_t l
             return r->out[i].bits;
     uint64_t *bits = r->pool + (*nout < RUN_OUTPUTS ? *nout : RUN_OUTPUTS) * nw;
     memset(bits, 0, nw * sizeof(uint64_t));
+    const struct rl_pf_dbs *d = r->dbs;
     if (has_deleted_byte(s, len)) {
-        if (r->pf->db_raw)
-            hs_scan(r->pf->db_raw, s, (unsigned)len, 0, r->scratch_raw, on_hit, bits);
-        if (r->pf->db_del) {
+        if (d->db_raw)
+            hs_scan(d->db_raw, s, (unsigned)len, 0, r->scratch, on_hit, bits);
+        if (d->db_del) {
             char *n = rp_arena_alloc(r->st->arena, len + 1);
             size_t k = 0;
             if (!n) {
@@ -481,10 +569,10 @@ static const uint64_t *scan_once(run_t *r, size_t *nout, const char *s, size_t l
             for (size_t i = 0; i < len; i++)
                 if (!memchr(DELETED, s[i], DELETED_LEN))
                     n[k++] = s[i];
-            hs_scan(r->pf->db_del, k ? n : "", (unsigned)k, 0, r->scratch_del, on_hit, bits);
+            hs_scan(d->db_del, k ? n : "", (unsigned)k, 0, r->scratch, on_hit, bits);
         }
-    } else if (r->pf->db_del) {
-        hs_scan(r->pf->db_del, len ? s : "", (unsigned)len, 0, r->scratch_del, on_hit, bits);
+    } else if (d->db_del) {
+        hs_scan(d->db_del, len ? s : "", (unsigned)len, 0, r->scratch, on_hit, bits);
     }
     if (*nout < RUN_OUTPUTS) {
         r->out[*nout].p = s;
@@ -565,13 +653,17 @@ const uint64_t *rl_prefilter_run(rl_state_t *st, int phase)
         return NULL;
     size_t nw = pf->nwords;
     uint64_t *buf = rp_arena_calloc(st->arena, (RUN_OUTPUTS + 3) * nw * sizeof(uint64_t));
-    /* one per-thread scratch grown to fit both databases */
-    hs_scratch_t *sr = pf->db_raw ? op_hs_scratch(pf->db_raw, pf->serial_raw) : NULL;
-    hs_scratch_t *sd = pf->db_del ? op_hs_scratch(pf->db_del, pf->serial_del) : NULL;
-    if (sr && sd)
-        sr = op_hs_scratch(pf->db_raw, pf->serial_raw); /* the del call may have moved it */
-    if (!buf || (pf->db_raw && !sr) || (pf->db_del && !sd))
-        return NULL; /* no prefilter: every rule runs (slower, still exact) */
+    /* one per-thread scratch, grown to fit every database (growing may move
+     * it, so the pointer is the one returned last) */
+    hs_scratch_t *scratch = NULL;
+    for (size_t i = 0; i < pf->ndbs; i++) {
+        const struct rl_pf_dbs *d = &pf->dbs[i];
+        if ((d->db_raw && !(scratch = op_hs_scratch(d->db_raw, d->serial_raw))) ||
+            (d->db_del && !(scratch = op_hs_scratch(d->db_del, d->serial_del))))
+            return NULL; /* no prefilter: every rule runs (slower, still exact) */
+    }
+    if (!buf)
+        return NULL;
     struct rl_pf_hits *hits = rp_arena_calloc(st->arena, pf->nslots * sizeof(*hits));
     if (!hits)
         return NULL;
@@ -580,8 +672,7 @@ const uint64_t *rl_prefilter_run(rl_state_t *st, int phase)
                .cand = buf,
                .settled = buf + nw,
                .pool = buf + 2 * nw,
-               .scratch_raw = sr,
-               .scratch_del = sd,
+               .scratch = scratch,
                .hits = hits};
     st->pf_hits = hits;
     /* groups are sorted by variable: walk each variable's values once */
@@ -591,6 +682,7 @@ const uint64_t *rl_prefilter_run(rl_state_t *st, int phase)
             g1++;
         r.g0 = g0;
         r.g1 = g1;
+        r.dbs = &pf->dbs[pf->groups[g0].dbs];
         rl_target_t t = {.var = pf->groups[g0].var};
         rl_target_values(st, &t, on_value, &r);
         g0 = g1;
