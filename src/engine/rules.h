@@ -151,7 +151,16 @@ typedef struct {
     const char *sel; /* selector as written (NULL: the whole collection) */
     size_t sel_len;
     rp_op_t *sel_rx; /* regex selector, compiled as @rx */
+    /* Necessary factors of sel_rx (rx_factors.h, lower case): a name that
+     * holds none of them cannot be selected, and walking TX with
+     * TX:/^header_name_920450_/ tests a hundred names per rule. */
+    char **sel_fac;
+    size_t *sel_fac_len;
+    size_t sel_nfac;
 } rl_target_t;
+
+/* Does target t's selector pick the element called name[0..len)? */
+bool rl_target_selects(const rl_target_t *t, const char *name, size_t len);
 
 /* ------------------------------------------------------------- actions */
 

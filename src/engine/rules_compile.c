@@ -29,6 +29,7 @@
 #include <strings.h>
 
 #include "rules.h"
+#include "rx_factors.h"
 #include "transform.h"
 
 #define MAX_DEFAULTS 6
@@ -96,6 +97,29 @@ static bool xpath_all_nodes(const char *x)
            strcmp(x, "/*/@*") == 0;
 }
 
+/* The necessary factors of a regex selector into the arena (none when the
+ * analysis has no answer: the regex then always runs). */
+static int selector_factors(rp_arena_t *a, rl_target_t *t, const char *re, size_t len)
+{
+    rp_factors_t f;
+    if (rp_rx_factors(re, len, &f) < 0)
+        return 0;
+    int rc = -1;
+    t->sel_fac = rp_arena_alloc(a, f.n * sizeof(*t->sel_fac));
+    t->sel_fac_len = rp_arena_alloc(a, f.n * sizeof(*t->sel_fac_len));
+    if (t->sel_fac && t->sel_fac_len) {
+        size_t i = 0;
+        for (; i < f.n && (t->sel_fac[i] = rp_arena_strndup(a, f.s[i], f.len[i])); i++)
+            t->sel_fac_len[i] = f.len[i];
+        if (i == f.n) {
+            t->sel_nfac = f.n;
+            rc = 0;
+        }
+    }
+    rp_factors_free(&f);
+    return rc;
+}
+
 static int compile_target(compiler_t *c, const sl_var_t *v, const char *file, unsigned line,
                           rl_target_t *t)
 {
@@ -143,6 +167,8 @@ static int compile_target(compiler_t *c, const sl_var_t *v, const char *file, un
             rp_op_free(t->sel_rx);
             return failed(c, file, line, "out of memory");
         }
+        if (selector_factors(c->rs->arena, t, p, n + 4) < 0)
+            return failed(c, file, line, "out of memory");
     }
     t->sel = cdup(c, v->selector);
     t->sel_len = strlen(v->selector);

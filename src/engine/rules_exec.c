@@ -225,13 +225,7 @@ typedef struct {
 
 static bool target_covers(const rl_target_t *x, rv_id_t var, const char *name, size_t len)
 {
-    if (x->var != var)
-        return false;
-    if (x->sel_rx)
-        return rp_op_execute(x->sel_rx, name, len, NULL, 0, NULL) == RP_OP_MATCH;
-    if (x->sel)
-        return x->sel_len == len && strncasecmp(x->sel, name, len) == 0;
-    return true;
+    return x->var == var && rl_target_selects(x, name, len);
 }
 
 static bool excluded(const eval_t *e, rv_id_t var, const char *name, size_t len)

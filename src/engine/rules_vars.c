@@ -369,10 +369,36 @@ typedef struct {
     bool stop;
 } walk_t;
 
-static bool selected(const rl_target_t *t, const char *name, size_t len)
+static inline unsigned char lower_ascii(unsigned char c)
 {
-    if (t->sel_rx)
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* Does name contain the lower-case factor f, ignoring ASCII case? */
+static bool contains_factor(const char *name, size_t len, const char *f, size_t flen)
+{
+    for (size_t i = 0; i + flen <= len; i++) {
+        size_t k = 0;
+        while (k < flen && lower_ascii((unsigned char)name[i + k]) == (unsigned char)f[k])
+            k++;
+        if (k == flen)
+            return true;
+    }
+    return false;
+}
+
+bool rl_target_selects(const rl_target_t *t, const char *name, size_t len)
+{
+    if (t->sel_rx) {
+        if (t->sel_nfac) {
+            size_t i = 0;
+            while (i < t->sel_nfac && !contains_factor(name, len, t->sel_fac[i], t->sel_fac_len[i]))
+                i++;
+            if (i == t->sel_nfac)
+                return false;
+        }
         return rp_op_execute(t->sel_rx, name, len, NULL, 0, NULL) == RP_OP_MATCH;
+    }
     if (t->sel)
         return t->sel_len == len && strncasecmp(t->sel, name, len) == 0;
     return true;
@@ -380,7 +406,7 @@ static bool selected(const rl_target_t *t, const char *name, size_t len)
 
 static void emit(walk_t *w, const char *name, size_t name_len, const char *value, size_t value_len)
 {
-    if (w->stop || !selected(w->t, name, name_len))
+    if (w->stop || !rl_target_selects(w->t, name, name_len))
         return;
     if (w->counting) {
         w->count++;
