@@ -427,6 +427,8 @@ typedef struct rl_state {
 
     /* The prefilter's per-slot hits of the running phase (rules_prefilter.c) */
     struct rl_pf_hits *pf_hits;
+    /* Transformed values already computed (rules_chain.c) */
+    struct rl_chain_cache *chain_cache;
 
     /* Flow across phases */
     bool allow_all;     /* allow: skip phases 1-4 */
@@ -465,6 +467,20 @@ bool rl_var_value(rl_state_t *st, const char *path, size_t len, const char **val
  * at run time the candidate bit set (by pf_slot) of a phase, or NULL when
  * the phase has no prefilter (every rule is then a candidate). */
 int rl_prefilter_build(rl_ruleset_t *rs, int phase, char *err, size_t err_len);
+/* rules_prefilter.c: does the walk of variable v hand out values whose
+ * pointers name the same bytes for the whole transaction (list entries,
+ * transaction fields)? */
+bool rl_var_stable_pointers(rv_id_t v);
+
+/* rules_chain.c: *out = v transformed by rs->chains[chain], computed once
+ * per transaction when stable (v's pointer names the same bytes for the
+ * whole transaction, rl_var_stable_pointers). flags, when not NULL, holds
+ * v's rp_transform_value_flags or RL_FLAGS_UNKNOWN, and is filled in when
+ * computed. */
+#define RL_FLAGS_UNKNOWN (~0u)
+void rl_chain_run(rl_state_t *st, int chain, const char *v, size_t len, bool stable,
+                  unsigned *flags, const char **out, size_t *out_len);
+
 const uint64_t *rl_prefilter_run(rl_state_t *st, int phase);
 /* After rl_prefilter_run: may value (as the walk hands it out) match the
  * rule in slot? Only meaningful for rules with pf_values. */

@@ -317,7 +317,16 @@ static bool on_value(void *ctx, rv_id_t var, const char *name, size_t name_len, 
     const rl_rule_t *r = e->r;
     const char *v = value;
     size_t vlen = value_len;
-    if (r->multi_match && try_value(e, var, name, name_len, v, vlen))
+    if (!r->multi_match) {
+        rl_chain_run(e->st, r->chain, value, value_len, rl_var_stable_pointers(var), NULL, &v,
+                     &vlen);
+        if (try_value(e, var, name, name_len, v, vlen))
+            e->matched = true;
+        return true;
+    }
+    /* multiMatch: the operator also sees the value before and after each
+     * transformation that changed it */
+    if (try_value(e, var, name, name_len, v, vlen))
         e->matched = true;
     for (size_t i = 0; i < r->ntfns; i++) {
         const char *out;
@@ -325,11 +334,9 @@ static bool on_value(void *ctx, rv_id_t var, const char *name, size_t name_len, 
         bool changed = rp_transform_apply(r->tfns[i], e->st->arena, v, vlen, &out, &out_len);
         v = out;
         vlen = out_len;
-        if (r->multi_match && changed && try_value(e, var, name, name_len, v, vlen))
+        if (changed && try_value(e, var, name, name_len, v, vlen))
             e->matched = true;
     }
-    if (!r->multi_match && try_value(e, var, name, name_len, v, vlen))
-        e->matched = true;
     return true;
 }
 

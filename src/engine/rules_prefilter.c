@@ -158,10 +158,12 @@ static void lits_free(lits_t *l)
     free(l->flags);
 }
 
+static bool is_deleted[256] = {['\\'] = true, ['\''] = true, ['"'] = true, ['^'] = true};
+
 static bool has_deleted_byte(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
-        if (memchr(DELETED, s[i], DELETED_LEN))
+        if (is_deleted[(unsigned char)s[i]])
             return true;
     return false;
 }
@@ -251,7 +253,7 @@ static bool rule_literals(const rl_rule_t *r, lits_t *raw, lits_t *del, unsigned
 /* Variables whose values the walk hands out as the same pointers every
  * time (list entries and transaction fields, not numbers formatted on
  * demand): for these the prefilter can name the values that hit. */
-static bool stable_pointers(rv_id_t v)
+bool rl_var_stable_pointers(rv_id_t v)
 {
     switch (v) {
     case RV_ARGS:
@@ -285,7 +287,7 @@ static bool stable_pointers(rv_id_t v)
 static bool all_stable(const rl_rule_t *r)
 {
     for (size_t i = 0; i < r->ntargets; i++)
-        if (!r->targets[i].exclude && !stable_pointers((rv_id_t)r->targets[i].var))
+        if (!r->targets[i].exclude && !rl_var_stable_pointers((rv_id_t)r->targets[i].var))
             return false;
     return true;
 }
@@ -567,7 +569,7 @@ static const uint64_t *scan_once(run_t *r, size_t *nout, const char *s, size_t l
                 return bits;
             }
             for (size_t i = 0; i < len; i++)
-                if (!memchr(DELETED, s[i], DELETED_LEN))
+                if (!is_deleted[(unsigned char)s[i]])
                     n[k++] = s[i];
             hs_scan(d->db_del, k ? n : "", (unsigned)k, 0, r->scratch, on_hit, bits);
         }
@@ -586,32 +588,19 @@ static const uint64_t *scan_once(run_t *r, size_t *nout, const char *s, size_t l
 static bool on_value(void *ctx, rv_id_t var, const char *name, size_t name_len, const char *value,
                      size_t value_len)
 {
-    (void)var;
     (void)name;
     (void)name_len;
     run_t *r = ctx;
     size_t nout = 0;
-    unsigned flags0 = rp_transform_value_flags(value, value_len);
+    unsigned flags = RL_FLAGS_UNKNOWN;
+    bool stable = rl_var_stable_pointers(var);
     for (size_t gi = r->g0; gi < r->g1; gi++) {
         const struct rl_pf_group *g = &r->pf->groups[gi];
         if (!group_open(r, g))
             continue;
-        const rl_chain_t *chain = &r->st->rs->chains[g->chain];
-        const char *v = value;
-        size_t vlen = value_len;
-        unsigned flags = flags0;
-        for (size_t i = 0; i < chain->n; i++) {
-            int id = chain->tfns[i];
-            if (!rp_transform_may_change(id, flags))
-                continue;
-            const char *out;
-            size_t out_len;
-            if (rp_transform_apply(id, r->st->arena, v, vlen, &out, &out_len)) {
-                v = out;
-                vlen = out_len;
-                flags = rp_transform_value_flags(v, vlen);
-            }
-        }
+        const char *v;
+        size_t vlen;
+        rl_chain_run(r->st, g->chain, value, value_len, stable, &flags, &v, &vlen);
         const uint64_t *bits = scan_once(r, &nout, v, vlen);
         for (size_t w = 0; w < r->pf->nwords; w++) {
             uint64_t hit = bits[w] & g->mask[w];

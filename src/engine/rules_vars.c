@@ -490,6 +490,9 @@ static void walk_map(walk_t *w, const rl_map_t *m, const char *prefix, size_t pl
         if (plen ? o->name_len <= plen || strncmp(o->name, prefix, plen) != 0
                  : tx && in_other_collection(o->name, o->name_len))
             continue;
+        /* the selector first: it rejects most names without a lookup */
+        if (w->t->sel_rx && !rl_target_selects(w->t, o->name + plen, o->name_len - plen))
+            continue;
         const rl_kv_t *kv = rl_map_get(m, o->name, o->name_len);
         if (kv)
             emit(w, kv->name + plen, kv->name_len - plen, kv->value, kv->value_len);

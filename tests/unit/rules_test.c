@@ -782,6 +782,33 @@ static void test_transformations(void **state)
     rp_policy_unref(p);
 }
 
+/* A transformed value is computed once per transaction and reused
+ * (rules_chain.c): the reuse must tell chains and values apart, and across
+ * phases and the prefilter give what computing it afresh gives. */
+static void test_transformation_reuse(void **state)
+{
+    (void)state;
+    rp_policy_t *p = load(
+        /* same value, chains that differ only in their last step */
+        "SecRule ARGS \"@streq abc\" \"id:730,phase:1,pass,log,t:none,t:lowercase\"\n"
+        "SecRule ARGS \"@streq ABC\" \"id:731,phase:1,pass,log,t:none,t:uppercase\"\n"
+        "SecRule ARGS \"@streq abc\" \"id:732,phase:1,pass,log,t:none,t:uppercase,t:lowercase\"\n"
+        /* same chain, values of the same length */
+        "SecRule ARGS:b \"@streq xyz\" \"id:733,phase:1,pass,log,t:none,t:lowercase\"\n"
+        "SecRule ARGS:a \"@streq xyz\" \"id:734,phase:1,pass,log,t:none,t:lowercase\"\n"
+        /* phase 2 reuses phase 1's result; a literal rule goes through the
+         * prefilter, which transforms first */
+        "SecRule ARGS \"@contains xyz\" \"id:735,phase:2,pass,log,t:none,t:lowercase\"\n"
+        "SecRule ARGS \"@contains XYZ\" \"id:736,phase:2,pass,log,t:none,t:lowercase\"\n"
+        /* TX values change under setvar: never served from the cache */
+        "SecAction \"id:737,phase:1,pass,nolog,setvar:tx.v=AAA\"\n"
+        "SecRule TX:v \"@streq aaa\" \"id:738,phase:1,pass,log,t:none,t:lowercase\"\n"
+        "SecAction \"id:739,phase:1,pass,nolog,setvar:tx.v=BBB\"\n"
+        "SecRule TX:v \"@streq bbb\" \"id:740,phase:1,pass,log,t:none,t:lowercase\"\n");
+    expect_get(p, "/?a=AbC&b=XyZ", "730,731,732,733,738,740,735");
+    rp_policy_unref(p);
+}
+
 /* ------------------------------------------------------------- actions */
 
 static void test_setvar(void **state)
@@ -1411,6 +1438,7 @@ int main(void)
         cmocka_unit_test(test_targets_request_line_and_headers),
         cmocka_unit_test(test_targets_tx),
         cmocka_unit_test(test_transformations),
+        cmocka_unit_test(test_transformation_reuse),
         cmocka_unit_test(test_setvar),
         cmocka_unit_test(test_other_collections),
         cmocka_unit_test(test_capture),

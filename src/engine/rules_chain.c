@@ -1,0 +1,128 @@
+/*
+ * rules_chain.c — a value through a transformation chain, once per
+ * transaction.
+ *
+ * CRS rules share a few dozen chains (t:none,t:urlDecodeUni,t:lowercase...)
+ * over the same values: the prefilter transforms every value of a group
+ * before the phase, then each candidate rule would transform it again, and
+ * phase 2 would redo phase 1's work on the headers. So a result is kept in
+ * a per-transaction table keyed by (value pointer, length, chain) and
+ * reused by everyone who asks.
+ *
+ * Keying by pointer is sound only for values whose pointer names the same
+ * bytes for the whole transaction: list entries and transaction fields,
+ * copied into the arena once and never written again (the arena frees
+ * nothing before the transaction ends, so an address is never reused).
+ * Callers say so with `stable`; other values (numbers formatted on demand,
+ * TX entries that setvar replaces) are transformed every time and never
+ * stored.
+ *
+ * Each transformation is skipped when the value's byte classes prove it
+ * cannot change it (rp_transform_may_change, soundness-tested in
+ * transform_identity_test.c).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "rules.h"
+#include "transform.h"
+
+struct rl_chain_memo {
+    const char *v;
+    const char *out;
+    uint32_t len, out_len;
+    int chain;
+};
+
+struct rl_chain_cache {
+    struct rl_chain_memo *slot; /* open addressing, power-of-two capacity */
+    size_t n, cap;
+};
+
+static size_t memo_hash(const char *v, size_t len, int chain)
+{
+    uint64_t h = (uint64_t)(uintptr_t)v * 0x9e3779b97f4a7c15ull;
+    h ^= ((uint64_t)len << 32) ^ (uint64_t)(unsigned)chain * 0xc2b2ae3d27d4eb4full;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static struct rl_chain_memo *memo_slot(const struct rl_chain_cache *c, const char *v, size_t len,
+                                       int chain)
+{
+    size_t mask = c->cap - 1;
+    for (size_t i = memo_hash(v, len, chain) & mask;; i = (i + 1) & mask) {
+        struct rl_chain_memo *m = &c->slot[i];
+        if (!m->v || (m->v == v && m->len == len && m->chain == chain))
+            return m;
+    }
+}
+
+static bool memo_grow(rl_state_t *st, struct rl_chain_cache *c)
+{
+    size_t cap = c->cap ? c->cap * 2 : 256;
+    struct rl_chain_memo *slots = rp_arena_calloc(st->arena, cap * sizeof(*slots));
+    if (!slots)
+        return false;
+    struct rl_chain_cache n = {slots, c->n, cap};
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->slot[i].v)
+            *memo_slot(&n, c->slot[i].v, c->slot[i].len, c->slot[i].chain) = c->slot[i];
+    *c = n;
+    return true;
+}
+
+static void remember(rl_state_t *st, const char *v, size_t len, int chain, const char *out,
+                     size_t out_len)
+{
+    if (len > UINT32_MAX || out_len > UINT32_MAX)
+        return;
+    if (!st->chain_cache &&
+        !(st->chain_cache = rp_arena_calloc(st->arena, sizeof(*st->chain_cache))))
+        return;
+    struct rl_chain_cache *c = st->chain_cache;
+    if ((c->n + 1) * 4 > c->cap * 3 && !memo_grow(st, c))
+        return; /* no memory: just not remembered */
+    struct rl_chain_memo *m = memo_slot(c, v, len, chain);
+    *m = (struct rl_chain_memo){v, out, (uint32_t)len, (uint32_t)out_len, chain};
+    c->n++;
+}
+
+void rl_chain_run(rl_state_t *st, int chain, const char *v, size_t len, bool stable,
+                  unsigned *flags, const char **out, size_t *out_len)
+{
+    const rl_chain_t *ch = &st->rs->chains[chain];
+    *out = v;
+    *out_len = len;
+    if (ch->n == 0)
+        return;
+    const struct rl_chain_cache *c = st->chain_cache;
+    if (stable && c && c->cap) {
+        const struct rl_chain_memo *m = memo_slot(c, v, len, chain);
+        if (m->v) {
+            *out = m->out;
+            *out_len = m->out_len;
+            return;
+        }
+    }
+    unsigned f = flags && *flags != RL_FLAGS_UNKNOWN ? *flags : rp_transform_value_flags(v, len);
+    if (flags)
+        *flags = f;
+    const char *s = v;
+    size_t sl = len;
+    for (size_t i = 0; i < ch->n; i++) {
+        int id = ch->tfns[i];
+        if (!rp_transform_may_change(id, f))
+            continue;
+        const char *o;
+        size_t ol;
+        if (rp_transform_apply(id, st->arena, s, sl, &o, &ol)) {
+            s = o;
+            sl = ol;
+            f = rp_transform_value_flags(s, sl);
+        }
+    }
+    *out = s;
+    *out_len = sl;
+    if (stable)
+        remember(st, v, len, chain, s, sl);
+}
