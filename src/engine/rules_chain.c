@@ -87,13 +87,22 @@ static void remember(rl_state_t *st, const char *v, size_t len, int chain, const
     c->n++;
 }
 
+/* Can no transformation of ch change a value with these byte classes? */
+static bool identity(const rl_chain_t *ch, unsigned flags)
+{
+    for (size_t i = 0; i < ch->n; i++)
+        if (rp_transform_may_change(ch->tfns[i], flags))
+            return false;
+    return true;
+}
+
 void rl_chain_run(rl_state_t *st, int chain, const char *v, size_t len, bool stable,
                   unsigned *flags, const char **out, size_t *out_len)
 {
     const rl_chain_t *ch = &st->rs->chains[chain];
     *out = v;
     *out_len = len;
-    if (ch->n == 0)
+    if (ch->n == 0 || (flags && *flags != RL_FLAGS_UNKNOWN && identity(ch, *flags)))
         return;
     const struct rl_chain_cache *c = st->chain_cache;
     if (stable && c && c->cap) {

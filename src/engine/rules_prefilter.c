@@ -548,12 +548,24 @@ static bool group_open(const run_t *r, const struct rl_pf_group *g)
     return false;
 }
 
+/* Every literal is matched case-insensitively, so strings that differ only
+ * in ASCII case (a value and its t:lowercase) have the same hits. */
+static bool same_but_case(const char *a, const char *b, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z'))
+            return false;
+    }
+    return true;
+}
+
 /* Hits of the literal scan of s, scanning each distinct string once. */
 static const uint64_t *scan_once(run_t *r, size_t *nout, const char *s, size_t len)
 {
     size_t nw = r->pf->nwords;
     for (size_t i = 0; i < *nout; i++)
-        if (r->out[i].len == len && (r->out[i].p == s || memcmp(r->out[i].p, s, len) == 0))
+        if (r->out[i].len == len && (r->out[i].p == s || same_but_case(r->out[i].p, s, len)))
             return r->out[i].bits;
     uint64_t *bits = r->pool + (*nout < RUN_OUTPUTS ? *nout : RUN_OUTPUTS) * nw;
     memset(bits, 0, nw * sizeof(uint64_t));
