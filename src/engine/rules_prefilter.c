@@ -12,10 +12,12 @@
  *            necessary literals — strings every match contains (rx_factors.c
  *            for @rx; the phrases or the parameter otherwise) — go into one
  *            Vectorscan literal database, pattern id = slot, matched
- *            case-insensitively. Each (variable, transformation chain) pair
+ *            case-insensitively. Each (target, transformation chain) pair
  *            the slotted rules read becomes a group with a bit mask of its
- *            rules.
- *   run      for each group, each value of its variable is transformed by
+ *            rules — the target being a whole variable, or one element for
+ *            a rule that names it (REQUEST_HEADERS:User-Agent) — and each
+ *            target gets its own databases with only its rules' literals.
+ *   run      for each group, each value of its target is transformed by
  *            the group's chain (cheaply: rp_transform_may_change skips the
  *            transformations that cannot change the value) and scanned once
  *            per distinct string; hits ∧ group mask mark candidate rules.
@@ -52,10 +54,13 @@ hs_scratch_t *op_hs_scratch(const hs_database_t *db, uint64_t serial);
 #define DELETED     "\\'\"^"
 #define DELETED_LEN 4
 
-/* The literal databases one variable's values are scanned with: only the
- * literals of the slots whose rules read that variable, so a header is not
- * searched for the hundred SQL keywords only argument rules look for (each
- * literal hit costs a confirmation and a callback inside Vectorscan). */
+/* The literal databases one target's values are scanned with: only the
+ * literals of the slots whose rules read that variable — or that element
+ * of it, for rules naming one (REQUEST_HEADERS:User-Agent) — so an Accept
+ * header is not searched for the thousand literals of the User-Agent and
+ * Referer rules, nor a header for the SQL keywords of argument rules
+ * (inside Vectorscan each literal costs scanning time, each hit a
+ * confirmation and a callback). */
 struct rl_pf_dbs {
     hs_database_t *db_raw; /* literals holding a DELETED byte: scanned in v */
     hs_database_t *db_del; /* all other literals: scanned in N(v) */
@@ -67,10 +72,10 @@ struct rl_prefilter {
     size_t nwords;      /* 64-bit words of a slot bit set */
     uint64_t *by_value; /* slots whose rules evaluate only the values that hit */
     struct rl_pf_group {
-        uint16_t var;
+        rl_target_t target; /* a whole variable, or one element (ARGS:id) */
         int chain;
         uint64_t *mask;
-        size_t dbs; /* index into dbs: the same for every group of a variable */
+        size_t dbs; /* index into dbs: the same for every group of a target */
     } * groups;
     size_t ngroups;
     struct rl_pf_dbs *dbs;
@@ -308,11 +313,32 @@ static bool slottable(const rl_rule_t *r)
     return reads > 0;
 }
 
-static struct rl_pf_group *group_for(rp_arena_t *a, struct rl_prefilter *pf, uint16_t var,
-                                     int chain, size_t *cap)
+/* Same variable and same element (or both the whole variable)? */
+static bool same_target(const rl_target_t *a, const rl_target_t *b)
+{
+    if (a->var != b->var || !a->sel != !b->sel)
+        return false;
+    return !a->sel || (a->sel_len == b->sel_len && strncasecmp(a->sel, b->sel, a->sel_len) == 0);
+}
+
+/* The group key of a target: one element when the rule names it with a
+ * plain selector, else the whole variable (a regex selector or an
+ * exclusion only narrows what the whole variable's group scans). */
+static rl_target_t group_target(const rl_target_t *t)
+{
+    rl_target_t g = {.var = t->var};
+    if (t->sel && !t->sel_rx) {
+        g.sel = t->sel;
+        g.sel_len = t->sel_len;
+    }
+    return g;
+}
+
+static struct rl_pf_group *group_for(rp_arena_t *a, struct rl_prefilter *pf,
+                                     const rl_target_t *target, int chain, size_t *cap)
 {
     for (size_t i = 0; i < pf->ngroups; i++)
-        if (pf->groups[i].var == var && pf->groups[i].chain == chain)
+        if (same_target(&pf->groups[i].target, target) && pf->groups[i].chain == chain)
             return &pf->groups[i];
     if (pf->ngroups == *cap) {
         size_t ncap = *cap ? *cap * 2 : 64;
@@ -325,7 +351,7 @@ static struct rl_pf_group *group_for(rp_arena_t *a, struct rl_prefilter *pf, uin
         *cap = ncap;
     }
     struct rl_pf_group *g = &pf->groups[pf->ngroups++];
-    g->var = var;
+    g->target = *target;
     g->chain = chain;
     g->mask = NULL;
     return g;
@@ -376,16 +402,16 @@ out:
     return rc;
 }
 
-/* One pair of databases per variable, holding the literals of the slots
- * its groups read (groups are sorted by variable). */
+/* One pair of databases per target, holding the literals of the slots its
+ * groups read (groups are sorted by target). */
 static int build_dbs(rp_arena_t *a, struct rl_prefilter *pf, const lits_t *raw, const lits_t *del,
                      int phase, char *err, size_t err_len)
 {
-    size_t nvars = 0;
+    size_t ntargets = 0;
     for (size_t g = 0; g < pf->ngroups; g++)
-        if (g == 0 || pf->groups[g].var != pf->groups[g - 1].var)
-            nvars++;
-    pf->dbs = rp_arena_calloc(a, (nvars ? nvars : 1) * sizeof(*pf->dbs));
+        if (g == 0 || !same_target(&pf->groups[g].target, &pf->groups[g - 1].target))
+            ntargets++;
+    pf->dbs = rp_arena_calloc(a, (ntargets ? ntargets : 1) * sizeof(*pf->dbs));
     uint64_t *mask = rp_arena_calloc(a, pf->nwords * sizeof(uint64_t));
     if (!pf->dbs || !mask) {
         snprintf(err, err_len, "phase %d prefilter: out of memory", phase);
@@ -394,7 +420,8 @@ static int build_dbs(rp_arena_t *a, struct rl_prefilter *pf, const lits_t *raw, 
     for (size_t g0 = 0; g0 < pf->ngroups;) {
         size_t g1 = g0;
         memset(mask, 0, pf->nwords * sizeof(uint64_t));
-        for (; g1 < pf->ngroups && pf->groups[g1].var == pf->groups[g0].var; g1++) {
+        for (; g1 < pf->ngroups && same_target(&pf->groups[g1].target, &pf->groups[g0].target);
+             g1++) {
             for (size_t w = 0; w < pf->nwords; w++)
                 mask[w] |= pf->groups[g1].mask[w];
             pf->groups[g1].dbs = pf->ndbs;
@@ -408,12 +435,23 @@ static int build_dbs(rp_arena_t *a, struct rl_prefilter *pf, const lits_t *raw, 
     return 0;
 }
 
+/* By variable, then element (the whole variable first), then chain. */
 static int group_cmp(const void *a, const void *b)
 {
-    const struct rl_pf_group *x = a, *y = b;
+    const rl_target_t *x = &((const struct rl_pf_group *)a)->target;
+    const rl_target_t *y = &((const struct rl_pf_group *)b)->target;
     if (x->var != y->var)
         return x->var < y->var ? -1 : 1;
-    return x->chain < y->chain ? -1 : x->chain > y->chain;
+    if (!x->sel != !y->sel)
+        return x->sel ? 1 : -1;
+    if (x->sel) {
+        size_t n = x->sel_len < y->sel_len ? x->sel_len : y->sel_len;
+        int c = strncasecmp(x->sel, y->sel, n);
+        if (c || x->sel_len != y->sel_len)
+            return c ? c : x->sel_len < y->sel_len ? -1 : 1;
+    }
+    int cx = ((const struct rl_pf_group *)a)->chain, cy = ((const struct rl_pf_group *)b)->chain;
+    return cx < cy ? -1 : cx > cy;
 }
 
 static void free_dbs(struct rl_prefilter *pf)
@@ -463,7 +501,8 @@ int rl_prefilter_build(rl_ruleset_t *rs, int phase, char *err, size_t err_len)
         for (size_t k = 0; k < r->ntargets; k++) {
             if (r->targets[k].exclude)
                 continue;
-            struct rl_pf_group *g = group_for(rs->arena, pf, r->targets[k].var, r->chain, &cap);
+            rl_target_t t = group_target(&r->targets[k]);
+            struct rl_pf_group *g = group_for(rs->arena, pf, &t, r->chain, &cap);
             if (g && !g->mask)
                 g->mask = rp_arena_calloc(rs->arena, pf->nwords * sizeof(uint64_t));
             if (!g || !g->mask) {
@@ -515,10 +554,10 @@ typedef struct {
     uint64_t *cand;
     uint64_t *settled;
     struct rl_pf_hits *hits;
-    const struct rl_pf_dbs *dbs; /* the databases of the variable being walked */
     hs_scratch_t *scratch;
     /* per value: the distinct strings scanned so far and their hits */
     struct {
+        const struct rl_pf_dbs *dbs;
         const char *p;
         size_t len;
         uint64_t *bits;
@@ -560,16 +599,18 @@ static bool same_but_case(const char *a, const char *b, size_t len)
     return true;
 }
 
-/* Hits of the literal scan of s, scanning each distinct string once. */
-static const uint64_t *scan_once(run_t *r, size_t *nout, const char *s, size_t len)
+/* Hits of the literal scan of s with d, scanning each distinct string once
+ * per value. */
+static const uint64_t *scan_once(run_t *r, size_t *nout, const struct rl_pf_dbs *d, const char *s,
+                                 size_t len)
 {
     size_t nw = r->pf->nwords;
     for (size_t i = 0; i < *nout; i++)
-        if (r->out[i].len == len && (r->out[i].p == s || same_but_case(r->out[i].p, s, len)))
+        if (r->out[i].dbs == d && r->out[i].len == len &&
+            (r->out[i].p == s || same_but_case(r->out[i].p, s, len)))
             return r->out[i].bits;
     uint64_t *bits = r->pool + (*nout < RUN_OUTPUTS ? *nout : RUN_OUTPUTS) * nw;
     memset(bits, 0, nw * sizeof(uint64_t));
-    const struct rl_pf_dbs *d = r->dbs;
     if (has_deleted_byte(s, len)) {
         if (d->db_raw)
             hs_scan(d->db_raw, s, (unsigned)len, 0, r->scratch, on_hit, bits);
@@ -589,6 +630,7 @@ static const uint64_t *scan_once(run_t *r, size_t *nout, const char *s, size_t l
         hs_scan(d->db_del, len ? s : "", (unsigned)len, 0, r->scratch, on_hit, bits);
     }
     if (*nout < RUN_OUTPUTS) {
+        r->out[*nout].dbs = d;
         r->out[*nout].p = s;
         r->out[*nout].len = len;
         r->out[*nout].bits = bits;
@@ -600,20 +642,18 @@ static const uint64_t *scan_once(run_t *r, size_t *nout, const char *s, size_t l
 static bool on_value(void *ctx, rv_id_t var, const char *name, size_t name_len, const char *value,
                      size_t value_len)
 {
-    (void)name;
-    (void)name_len;
     run_t *r = ctx;
     size_t nout = 0;
     unsigned flags = RL_FLAGS_UNKNOWN;
     bool stable = rl_var_stable_pointers(var);
     for (size_t gi = r->g0; gi < r->g1; gi++) {
         const struct rl_pf_group *g = &r->pf->groups[gi];
-        if (!group_open(r, g))
+        if (!group_open(r, g) || (g->target.sel && !rl_target_selects(&g->target, name, name_len)))
             continue;
         const char *v;
         size_t vlen;
         rl_chain_run(r->st, g->chain, value, value_len, stable, &flags, &v, &vlen);
-        const uint64_t *bits = scan_once(r, &nout, v, vlen);
+        const uint64_t *bits = scan_once(r, &nout, &r->pf->dbs[g->dbs], v, vlen);
         for (size_t w = 0; w < r->pf->nwords; w++) {
             uint64_t hit = bits[w] & g->mask[w];
             r->cand[w] |= hit;
@@ -679,12 +719,11 @@ const uint64_t *rl_prefilter_run(rl_state_t *st, int phase)
     /* groups are sorted by variable: walk each variable's values once */
     for (size_t g0 = 0; g0 < pf->ngroups;) {
         size_t g1 = g0 + 1;
-        while (g1 < pf->ngroups && pf->groups[g1].var == pf->groups[g0].var)
+        while (g1 < pf->ngroups && pf->groups[g1].target.var == pf->groups[g0].target.var)
             g1++;
         r.g0 = g0;
         r.g1 = g1;
-        r.dbs = &pf->dbs[pf->groups[g0].dbs];
-        rl_target_t t = {.var = pf->groups[g0].var};
+        rl_target_t t = {.var = pf->groups[g0].target.var};
         rl_target_values(st, &t, on_value, &r);
         g0 = g1;
     }
