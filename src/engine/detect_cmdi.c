@@ -45,6 +45,7 @@
  */
 #include "rampart/detect.h"
 
+#include "detect_gate.h"
 #include "detect_util.h"
 
 #include <stdint.h>
@@ -64,162 +65,181 @@ typedef struct {
 
 /* CMD_PLAIN: a name no sentence uses as a word, so finding it after a
  * control operator is evidence enough. CMD_WAIT: a number argument is
- * evidence (the time-based probes "; sleep 5", "| ping -n 10"). */
+ * evidence (the time-based probes "; sleep 5", "| ping -n 10").
+ * Shells and interpreters, network tools, system information and file
+ * commands of Unix and Windows, sorted by name (byte order) so a word is
+ * looked up by binary search: the detector gate (detect_gate.c) asks about
+ * the words of most values. tests/unit/detect_gate_test.c checks the order
+ * and that every name has two or more bytes and starts with a letter, which
+ * the gate relies on. */
 static const cmd_t commands[] = {
-    /* shells and interpreters */
-    {"sh", CMD_UNIX | CMD_PLAIN},
-    {"bash", CMD_UNIX | CMD_PLAIN},
-    {"zsh", CMD_UNIX | CMD_PLAIN},
-    {"ksh", CMD_UNIX | CMD_PLAIN},
-    {"csh", CMD_UNIX | CMD_PLAIN},
-    {"tcsh", CMD_UNIX | CMD_PLAIN},
-    {"dash", CMD_UNIX},
     {"ash", CMD_UNIX},
+    {"attrib", CMD_WIN | CMD_PLAIN},
+    {"awk", CMD_UNIX | CMD_PLAIN},
+    {"base64", CMD_UNIX | CMD_PLAIN},
+    {"bash", CMD_UNIX | CMD_PLAIN},
+    {"bitsadmin", CMD_WIN | CMD_PLAIN},
     {"busybox", CMD_UNIX | CMD_PLAIN},
+    {"cat", CMD_UNIX},
+    {"certutil", CMD_WIN | CMD_PLAIN},
+    {"chattr", CMD_UNIX | CMD_PLAIN},
+    {"chmod", CMD_UNIX | CMD_PLAIN},
+    {"chown", CMD_UNIX | CMD_PLAIN},
+    {"cmd", CMD_WIN | CMD_PLAIN},
+    {"copy", CMD_WIN},
+    {"cp", CMD_UNIX | CMD_PLAIN},
+    {"crontab", CMD_UNIX | CMD_PLAIN},
+    {"cscript", CMD_WIN | CMD_PLAIN},
+    {"csh", CMD_UNIX | CMD_PLAIN},
+    {"curl", CMD_UNIX | CMD_WIN},
+    {"dash", CMD_UNIX},
+    {"dd", CMD_UNIX | CMD_PLAIN},
+    {"del", CMD_WIN},
+    {"dig", CMD_UNIX},
+    {"dir", CMD_WIN},
+    {"echo", CMD_UNIX | CMD_WIN},
+    {"egrep", CMD_UNIX | CMD_PLAIN},
+    {"env", CMD_UNIX | CMD_PLAIN},
+    {"eval", CMD_UNIX},
+    {"exec", CMD_UNIX},
+    {"fgrep", CMD_UNIX | CMD_PLAIN},
+    {"find", CMD_UNIX | CMD_WIN},
+    {"findstr", CMD_WIN | CMD_PLAIN},
+    {"ftp", CMD_UNIX | CMD_WIN},
+    {"gawk", CMD_UNIX | CMD_PLAIN},
+    {"gcc", CMD_UNIX | CMD_PLAIN},
+    {"getent", CMD_UNIX | CMD_PLAIN},
+    {"grep", CMD_UNIX | CMD_PLAIN},
+    {"gzip", CMD_UNIX | CMD_PLAIN},
+    {"head", CMD_UNIX},
+    {"host", CMD_UNIX},
+    {"hostname", CMD_UNIX | CMD_WIN | CMD_PLAIN},
+    {"icacls", CMD_WIN | CMD_PLAIN},
+    {"id", CMD_UNIX | CMD_PLAIN},
+    {"iex", CMD_WIN | CMD_PLAIN},
+    {"ifconfig", CMD_UNIX | CMD_PLAIN},
+    {"invoke-expression", CMD_WIN | CMD_PLAIN},
+    {"invoke-webrequest", CMD_WIN | CMD_PLAIN},
+    {"ipconfig", CMD_WIN | CMD_PLAIN},
+    {"iwr", CMD_WIN | CMD_PLAIN},
+    {"java", CMD_UNIX | CMD_WIN},
+    {"kill", CMD_UNIX},
+    {"killall", CMD_UNIX | CMD_PLAIN},
+    {"ksh", CMD_UNIX | CMD_PLAIN},
+    {"less", CMD_UNIX},
+    {"ln", CMD_UNIX | CMD_PLAIN},
+    {"locate", CMD_UNIX},
+    {"ls", CMD_UNIX | CMD_PLAIN},
+    {"lua", CMD_UNIX},
+    {"mkdir", CMD_UNIX | CMD_WIN | CMD_PLAIN},
+    {"mkfifo", CMD_UNIX | CMD_PLAIN},
+    {"more", CMD_UNIX | CMD_WIN},
+    {"move", CMD_WIN},
+    {"mshta", CMD_WIN | CMD_PLAIN},
+    {"mv", CMD_UNIX | CMD_PLAIN},
+    {"mysql", CMD_UNIX | CMD_WIN | CMD_PLAIN},
+    {"nc", CMD_UNIX | CMD_PLAIN},
+    {"ncat", CMD_UNIX | CMD_PLAIN},
+    {"net", CMD_WIN},
+    {"netcat", CMD_UNIX | CMD_PLAIN},
+    {"netsh", CMD_WIN | CMD_PLAIN},
+    {"netstat", CMD_UNIX | CMD_WIN | CMD_PLAIN},
+    {"nl", CMD_UNIX},
+    {"node", CMD_UNIX | CMD_WIN},
+    {"nohup", CMD_UNIX | CMD_PLAIN},
+    {"nslookup", CMD_UNIX | CMD_WIN | CMD_PLAIN},
+    {"od", CMD_UNIX},
+    {"passwd", CMD_UNIX | CMD_PLAIN},
+    {"perl", CMD_UNIX | CMD_WIN},
+    {"php", CMD_UNIX | CMD_WIN | CMD_PLAIN},
+    {"ping", CMD_UNIX | CMD_WIN | CMD_WAIT},
+    {"pkill", CMD_UNIX | CMD_PLAIN},
+    {"powershell", CMD_WIN | CMD_PLAIN},
+    {"printenv", CMD_UNIX | CMD_PLAIN},
+    {"printf", CMD_UNIX | CMD_PLAIN},
+    {"ps", CMD_UNIX},
+    {"pwd", CMD_UNIX | CMD_PLAIN},
+    {"pwsh", CMD_WIN | CMD_UNIX | CMD_PLAIN},
     {"python", CMD_UNIX | CMD_WIN},
     {"python2", CMD_UNIX | CMD_WIN | CMD_PLAIN},
     {"python3", CMD_UNIX | CMD_WIN | CMD_PLAIN},
-    {"perl", CMD_UNIX | CMD_WIN},
-    {"php", CMD_UNIX | CMD_WIN | CMD_PLAIN},
-    {"ruby", CMD_UNIX | CMD_WIN},
-    {"lua", CMD_UNIX},
-    {"node", CMD_UNIX | CMD_WIN},
-    {"java", CMD_UNIX | CMD_WIN},
-    {"awk", CMD_UNIX | CMD_PLAIN},
-    {"gawk", CMD_UNIX | CMD_PLAIN},
-    {"sed", CMD_UNIX | CMD_PLAIN},
-    {"xargs", CMD_UNIX | CMD_PLAIN},
-    {"env", CMD_UNIX | CMD_PLAIN},
-    {"exec", CMD_UNIX},
-    {"eval", CMD_UNIX},
-    {"nohup", CMD_UNIX | CMD_PLAIN},
-    {"sudo", CMD_UNIX | CMD_PLAIN},
-    {"su", CMD_UNIX},
-    {"timeout", CMD_UNIX | CMD_WIN | CMD_WAIT},
-    {"sleep", CMD_UNIX | CMD_WAIT},
-    {"cmd", CMD_WIN | CMD_PLAIN},
-    {"powershell", CMD_WIN | CMD_PLAIN},
-    {"pwsh", CMD_WIN | CMD_UNIX | CMD_PLAIN},
-    {"cscript", CMD_WIN | CMD_PLAIN},
-    {"wscript", CMD_WIN | CMD_PLAIN},
-    {"mshta", CMD_WIN | CMD_PLAIN},
-    {"rundll32", CMD_WIN | CMD_PLAIN},
-    {"regsvr32", CMD_WIN | CMD_PLAIN},
-    {"iex", CMD_WIN | CMD_PLAIN},
-    {"invoke-expression", CMD_WIN | CMD_PLAIN},
-    {"invoke-webrequest", CMD_WIN | CMD_PLAIN},
-    {"iwr", CMD_WIN | CMD_PLAIN},
-    {"start-process", CMD_WIN | CMD_PLAIN},
-    /* network */
-    {"wget", CMD_UNIX | CMD_WIN | CMD_PLAIN},
-    {"curl", CMD_UNIX | CMD_WIN},
-    {"nc", CMD_UNIX | CMD_PLAIN},
-    {"ncat", CMD_UNIX | CMD_PLAIN},
-    {"netcat", CMD_UNIX | CMD_PLAIN},
-    {"socat", CMD_UNIX | CMD_PLAIN},
-    {"telnet", CMD_UNIX | CMD_WIN | CMD_PLAIN},
-    {"ssh", CMD_UNIX | CMD_PLAIN},
-    {"scp", CMD_UNIX | CMD_PLAIN},
-    {"ftp", CMD_UNIX | CMD_WIN},
-    {"tftp", CMD_UNIX | CMD_WIN | CMD_PLAIN},
-    {"ping", CMD_UNIX | CMD_WIN | CMD_WAIT},
-    {"nslookup", CMD_UNIX | CMD_WIN | CMD_PLAIN},
-    {"dig", CMD_UNIX},
-    {"host", CMD_UNIX},
-    {"getent", CMD_UNIX | CMD_PLAIN},
-    {"whois", CMD_UNIX | CMD_PLAIN},
-    {"traceroute", CMD_UNIX | CMD_PLAIN},
-    {"tracert", CMD_WIN | CMD_PLAIN},
-    {"ifconfig", CMD_UNIX | CMD_PLAIN},
-    {"ipconfig", CMD_WIN | CMD_PLAIN},
-    {"netstat", CMD_UNIX | CMD_WIN | CMD_PLAIN},
-    {"netsh", CMD_WIN | CMD_PLAIN},
-    {"net", CMD_WIN},
-    {"certutil", CMD_WIN | CMD_PLAIN},
-    {"bitsadmin", CMD_WIN | CMD_PLAIN},
-    /* system information */
-    {"id", CMD_UNIX | CMD_PLAIN},
-    {"whoami", CMD_UNIX | CMD_WIN | CMD_PLAIN},
-    {"uname", CMD_UNIX | CMD_PLAIN},
-    {"hostname", CMD_UNIX | CMD_WIN | CMD_PLAIN},
-    {"pwd", CMD_UNIX | CMD_PLAIN},
-    {"ps", CMD_UNIX},
-    {"printenv", CMD_UNIX | CMD_PLAIN},
-    {"systeminfo", CMD_WIN | CMD_PLAIN},
-    {"tasklist", CMD_WIN | CMD_PLAIN},
-    {"taskkill", CMD_WIN | CMD_PLAIN},
-    {"wmic", CMD_WIN | CMD_PLAIN},
     {"reg", CMD_WIN},
+    {"regsvr32", CMD_WIN | CMD_PLAIN},
+    {"rm", CMD_UNIX | CMD_PLAIN},
+    {"rmdir", CMD_UNIX | CMD_WIN | CMD_PLAIN},
+    {"ruby", CMD_UNIX | CMD_WIN},
+    {"rundll32", CMD_WIN | CMD_PLAIN},
     {"sc", CMD_WIN},
     {"schtasks", CMD_WIN | CMD_PLAIN},
-    {"ver", CMD_WIN},
+    {"scp", CMD_UNIX | CMD_PLAIN},
+    {"sed", CMD_UNIX | CMD_PLAIN},
     {"set", CMD_WIN | CMD_UNIX},
-    {"crontab", CMD_UNIX | CMD_PLAIN},
-    {"kill", CMD_UNIX},
-    {"pkill", CMD_UNIX | CMD_PLAIN},
-    {"killall", CMD_UNIX | CMD_PLAIN},
-    /* files */
-    {"ls", CMD_UNIX | CMD_PLAIN},
-    {"dir", CMD_WIN},
-    {"cat", CMD_UNIX},
-    {"tac", CMD_UNIX},
-    {"type", CMD_WIN},
-    {"more", CMD_UNIX | CMD_WIN},
-    {"less", CMD_UNIX},
-    {"head", CMD_UNIX},
-    {"tail", CMD_UNIX},
-    {"nl", CMD_UNIX},
-    {"od", CMD_UNIX},
-    {"xxd", CMD_UNIX | CMD_PLAIN},
-    {"base64", CMD_UNIX | CMD_PLAIN},
+    {"sh", CMD_UNIX | CMD_PLAIN},
+    {"sleep", CMD_UNIX | CMD_WAIT},
+    {"socat", CMD_UNIX | CMD_PLAIN},
+    {"ssh", CMD_UNIX | CMD_PLAIN},
+    {"start", CMD_WIN},
+    {"start-process", CMD_WIN | CMD_PLAIN},
     {"strings", CMD_UNIX},
-    {"grep", CMD_UNIX | CMD_PLAIN},
-    {"egrep", CMD_UNIX | CMD_PLAIN},
-    {"fgrep", CMD_UNIX | CMD_PLAIN},
-    {"findstr", CMD_WIN | CMD_PLAIN},
-    {"find", CMD_UNIX | CMD_WIN},
-    {"locate", CMD_UNIX},
-    {"echo", CMD_UNIX | CMD_WIN},
-    {"printf", CMD_UNIX | CMD_PLAIN},
-    {"touch", CMD_UNIX},
-    {"rm", CMD_UNIX | CMD_PLAIN},
-    {"del", CMD_WIN},
-    {"cp", CMD_UNIX | CMD_PLAIN},
-    {"copy", CMD_WIN},
-    {"mv", CMD_UNIX | CMD_PLAIN},
-    {"move", CMD_WIN},
-    {"mkdir", CMD_UNIX | CMD_WIN | CMD_PLAIN},
-    {"rmdir", CMD_UNIX | CMD_WIN | CMD_PLAIN},
-    {"chmod", CMD_UNIX | CMD_PLAIN},
-    {"chown", CMD_UNIX | CMD_PLAIN},
-    {"chattr", CMD_UNIX | CMD_PLAIN},
-    {"mkfifo", CMD_UNIX | CMD_PLAIN},
-    {"ln", CMD_UNIX | CMD_PLAIN},
+    {"su", CMD_UNIX},
+    {"sudo", CMD_UNIX | CMD_PLAIN},
+    {"systemctl", CMD_UNIX | CMD_PLAIN},
+    {"systeminfo", CMD_WIN | CMD_PLAIN},
+    {"tac", CMD_UNIX},
+    {"tail", CMD_UNIX},
     {"tar", CMD_UNIX},
-    {"unzip", CMD_UNIX | CMD_PLAIN},
-    {"gzip", CMD_UNIX | CMD_PLAIN},
-    {"dd", CMD_UNIX | CMD_PLAIN},
+    {"taskkill", CMD_WIN | CMD_PLAIN},
+    {"tasklist", CMD_WIN | CMD_PLAIN},
+    {"tcsh", CMD_UNIX | CMD_PLAIN},
     {"tee", CMD_UNIX},
-    {"attrib", CMD_WIN | CMD_PLAIN},
-    {"icacls", CMD_WIN | CMD_PLAIN},
+    {"telnet", CMD_UNIX | CMD_WIN | CMD_PLAIN},
+    {"tftp", CMD_UNIX | CMD_WIN | CMD_PLAIN},
+    {"timeout", CMD_UNIX | CMD_WIN | CMD_WAIT},
+    {"touch", CMD_UNIX},
+    {"traceroute", CMD_UNIX | CMD_PLAIN},
+    {"tracert", CMD_WIN | CMD_PLAIN},
+    {"type", CMD_WIN},
+    {"uname", CMD_UNIX | CMD_PLAIN},
+    {"unzip", CMD_UNIX | CMD_PLAIN},
     {"useradd", CMD_UNIX | CMD_PLAIN},
     {"usermod", CMD_UNIX | CMD_PLAIN},
-    {"passwd", CMD_UNIX | CMD_PLAIN},
-    {"systemctl", CMD_UNIX | CMD_PLAIN},
-    {"mysql", CMD_UNIX | CMD_WIN | CMD_PLAIN},
-    {"gcc", CMD_UNIX | CMD_PLAIN},
+    {"ver", CMD_WIN},
+    {"wget", CMD_UNIX | CMD_WIN | CMD_PLAIN},
+    {"whoami", CMD_UNIX | CMD_WIN | CMD_PLAIN},
+    {"whois", CMD_UNIX | CMD_PLAIN},
+    {"wmic", CMD_WIN | CMD_PLAIN},
+    {"wscript", CMD_WIN | CMD_PLAIN},
+    {"xargs", CMD_UNIX | CMD_PLAIN},
     {"xterm", CMD_UNIX | CMD_PLAIN},
-    {"start", CMD_WIN},
-    {NULL, 0},
+    {"xxd", CMD_UNIX | CMD_PLAIN},
+    {"zsh", CMD_UNIX | CMD_PLAIN},
 };
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* strcmp's order between key[0..n) and a name. */
+static int compare_name(const char *key, size_t n, const char *name)
+{
+    size_t k;
+
+    for (k = 0; k < n && name[k]; k++) {
+        if (key[k] != name[k]) {
+            return (unsigned char)key[k] < (unsigned char)name[k] ? -1 : 1;
+        }
+    }
+    if (k == n) {
+        return name[k] ? -1 : 0;
+    }
+    return 1;
+}
 
 /* Unix names exactly; Windows names (case-insensitive in cmd.exe) in lower
  * or upper case, but not capitalised like the first word of a sentence. */
 static const cmd_t *lookup_command(const char *w, size_t n)
 {
-    const cmd_t *c;
+    char key[WORD_MAX];
     bool lower = true, upper = true;
-    size_t k;
+    size_t k, lo = 0, hi = NCOMMANDS;
 
     if (n == 0 || n >= WORD_MAX) {
         return NULL;
@@ -231,23 +251,41 @@ static const cmd_t *lookup_command(const char *w, size_t n)
         } else if (ch >= 'a' && ch <= 'z') {
             upper = false;
         }
+        key[k] = (char)du_lower(ch);
     }
-    for (c = commands; c->name; c++) {
-        if ((unsigned char)c->name[0] != du_lower((unsigned char)w[0]) || strlen(c->name) != n) {
-            continue;
+    if (!lower && !upper) {
+        return NULL;
+    }
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = compare_name(key, n, commands[mid].name);
+        if (c == 0) {
+            return lower || (commands[mid].flags & CMD_WIN) ? &commands[mid] : NULL;
         }
-        if (lower && memcmp(c->name, w, n) == 0) {
-            return c;
-        }
-        if (upper && !lower && (c->flags & CMD_WIN)) {
-            for (k = 0; k < n && du_lower((unsigned char)w[k]) == (unsigned char)c->name[k]; k++) {
-            }
-            if (k == n) {
-                return c;
-            }
+        if (c < 0) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
         }
     }
     return NULL;
+}
+
+bool rp_cmdi_command_name(const char *w, size_t n)
+{
+    return lookup_command(w, n) != NULL;
+}
+
+bool rp_cmdi_table_ok(void)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        const char *c = commands[i].name;
+        if (strlen(c) < 2 || !du_is_alpha((unsigned char)c[0]) ||
+            (i > 0 && strcmp(commands[i - 1].name, c) >= 0)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* ---- lexer ---------------------------------------------------------------- */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "detect_gate.h"
 #include "normalize.h"
 #include "rampart/detect.h"
 #include "tx_t.h"
@@ -266,98 +267,6 @@ static bool self_reference(const rp_tx_t *tx, rp_source_t src, const char *name,
     return al == hl && strncasecmp(p, tx->host, hl) == 0;
 }
 
-/*
- * Which of the detectors above can possibly match a value, from the bytes it
- * contains (one table lookup per byte): a command needs a blank or a shell
- * operator, a template a delimiter, a URL a ':' or a host name's '.', a
- * path a '.', a slash or a multi-byte separator, an LDAP filter a '(' or
- * an extensible match's ':', a CRLF injection a line break. Each detector
- * also checks on its own; this saves the calls.
- */
-enum {
-    DC_BLANK = 1u << 0,  /* ' ' '\t' */
-    DC_SHELL = 1u << 1,  /* ; | & ` $ < > ( ) { } */
-    DC_TMPL = 1u << 2,   /* { < # ? @ $ [ % */
-    DC_DOT = 1u << 3,    /* . */
-    DC_SLASH = 1u << 4,  /* / \ */
-    DC_COLON = 1u << 5,  /* : */
-    DC_PAREN = 1u << 6,  /* ( */
-    DC_LINE = 1u << 7,   /* \r \n */
-    DC_HIGH = 1u << 8,   /* non-ASCII: full-width and overlong separators */
-    DC_DESER = 1u << 9,  /* ! " : \n NUL: non-Base64 serializations (and DC_HIGH) */
-    DC_NOSQL = 1u << 10, /* $ ( { = */
-};
-
-static const uint16_t det_class[256] = {
-    [' '] = DC_BLANK,
-    ['\t'] = DC_BLANK,
-    [';'] = DC_SHELL,
-    ['|'] = DC_SHELL,
-    ['&'] = DC_SHELL,
-    ['`'] = DC_SHELL,
-    ['$'] = DC_SHELL | DC_TMPL | DC_NOSQL,
-    ['<'] = DC_SHELL | DC_TMPL,
-    ['>'] = DC_SHELL,
-    ['('] = DC_SHELL | DC_PAREN | DC_NOSQL,
-    [')'] = DC_SHELL,
-    ['{'] = DC_SHELL | DC_TMPL | DC_NOSQL,
-    ['}'] = DC_SHELL,
-    ['#'] = DC_TMPL,
-    ['?'] = DC_TMPL,
-    ['@'] = DC_TMPL,
-    ['['] = DC_TMPL,
-    ['%'] = DC_TMPL,
-    ['='] = DC_NOSQL,
-    ['.'] = DC_DOT,
-    ['/'] = DC_SLASH,
-    ['\\'] = DC_SLASH,
-    [':'] = DC_COLON | DC_DESER,
-    ['\n'] = DC_LINE | DC_SHELL | DC_DESER,
-    ['\r'] = DC_LINE | DC_SHELL,
-    ['!'] = DC_DESER,
-    ['"'] = DC_DESER,
-    [0] = DC_DESER,
-#define H4(b)  [b] = DC_HIGH, [b + 1] = DC_HIGH, [b + 2] = DC_HIGH, [b + 3] = DC_HIGH
-#define H16(b) H4(b), H4(b + 4), H4(b + 8), H4(b + 12)
-    H16(0x80),
-    H16(0x90),
-    H16(0xA0),
-    H16(0xB0),
-    H16(0xC0),
-    H16(0xD0),
-    H16(0xE0),
-    H16(0xF0),
-#undef H16
-#undef H4
-};
-
-/* The class bits a detector needs at least one of (0: any value). */
-static const uint16_t det_needs[RP_DET_COUNT] = {
-    [RP_DET_CMDI] = DC_BLANK | DC_SHELL,
-    [RP_DET_SSTI] = DC_TMPL,
-    [RP_DET_DESER] = 0, /* Base64 signatures are letters; checked by length */
-    [RP_DET_NOSQL] = DC_NOSQL,
-    [RP_DET_TRAVERSAL] = DC_DOT | DC_SLASH | DC_HIGH,
-    [RP_DET_SSRF] = DC_COLON | DC_DOT,
-    [RP_DET_LDAP] = DC_PAREN | DC_COLON,
-    [RP_DET_CRLF] = DC_LINE,
-};
-
-static unsigned detector_candidates(const rp_policy_t *p, const char *value, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)value;
-    unsigned acc = 0, cand = 0;
-    for (size_t i = 0; i < len; i++)
-        acc |= det_class[u[i]];
-    for (int d = 0; d < RP_DET_COUNT; d++)
-        if ((p->detectors & (1u << d)) && (det_needs[d] == 0 || (acc & det_needs[d])))
-            cand |= 1u << d;
-    /* a Base64 serialization signature needs a payload after it */
-    if ((cand & (1u << RP_DET_DESER)) && len < 24 && !(acc & (DC_DESER | DC_HIGH)))
-        cand &= ~(1u << RP_DET_DESER);
-    return cand;
-}
-
 static void run_detectors(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
                           const char *value, size_t value_len)
 {
@@ -375,7 +284,8 @@ static void run_detectors(rp_tx_t *tx, rp_source_t src, const char *name, size_t
                         make_excerpt(tx, name, name_len, value, value_len, r.offset, r.length), 5,
                         true, 0);
     }
-    unsigned cand = p->detectors ? detector_candidates(p, value, value_len) : 0;
+    /* detectors that provably cannot match this value are not called */
+    unsigned cand = p->detectors ? p->detectors & rp_detect_gate(value, value_len) : 0;
     for (int d = 0; d < RP_DET_COUNT && cand && !must_stop(tx); d++) {
         if (!(cand & (1u << d)) || !detector_fns[d](value, value_len, &r))
             continue;
@@ -394,12 +304,15 @@ static void run_plain_detectors(rp_tx_t *tx, rp_source_t src, const char *name, 
                                 const char *value, size_t value_len, unsigned prof)
 {
     const rp_policy_t *p = tx->policy;
+    unsigned want = p->detectors & ((1u << RP_DET_DESER) | (1u << RP_DET_TRAVERSAL));
+    if (value_len < 24 && !(prof & PROF_NOT_B64))
+        return; /* neither a Base64 payload nor a non-ASCII separator */
+    unsigned cand = want ? want & rp_detect_gate(value, value_len) : 0;
     rp_detect_result_t r;
-    if ((p->detectors & (1u << RP_DET_DESER)) && value_len >= 24 &&
-        rp_detect_deser(value, value_len, &r))
+    if ((cand & (1u << RP_DET_DESER)) && value_len >= 24 && rp_detect_deser(value, value_len, &r))
         add_detector_match(tx, rp_detector_names[RP_DET_DESER], src, name, name_len, value,
                            value_len, &r);
-    else if ((prof & PROF_NOT_B64) && (p->detectors & (1u << RP_DET_TRAVERSAL)) &&
+    else if ((prof & PROF_NOT_B64) && (cand & (1u << RP_DET_TRAVERSAL)) &&
              rp_detect_traversal(value, value_len, &r))
         add_detector_match(tx, rp_detector_names[RP_DET_TRAVERSAL], src, name, name_len, value,
                            value_len, &r);
