@@ -215,15 +215,38 @@ size_t rp_utf8_step(const char *s, size_t len, unsigned *flags)
     return (size_t)n;
 }
 
+/* Chinese text is runs of well-formed three-byte sequences between ASCII
+ * runs: both are recognised here without decoding; anything else goes
+ * through rp_utf8_step, which decides and flags. A three-byte sequence
+ * E0..EF + two continuation bytes is valid unless it is overlong (E0 with
+ * a second byte below A0) or a surrogate (ED with a second byte from A0),
+ * RFC 3629 section 4. */
 unsigned rp_utf8_check(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     unsigned f = 0;
     size_t i = 0;
     while (i < len) {
-        if (p[i] < 0x80) {
+        if (len - i >= 8) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = p[i];
+        if (c < 0x80) {
             i++;
             continue;
+        }
+        if (c >= 0xE0 && c <= 0xEF && len - i >= 3) {
+            unsigned char b1 = p[i + 1], b2 = p[i + 2];
+            if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 && (c != 0xE0 || b1 >= 0xA0) &&
+                (c != 0xED || b1 < 0xA0)) {
+                i += 3;
+                continue;
+            }
         }
         i += rp_utf8_step(s + i, len - i, &f);
     }

@@ -174,6 +174,42 @@ static void test_utf8_table(void **state)
     }
 }
 
+/* rp_utf8_check's shortcuts (ASCII words, well-formed three-byte
+ * sequences) agree with decoding every sequence through rp_utf8_step:
+ * every three-byte lead and continuation pair, behind ASCII runs of each
+ * alignment and before a truncated tail. */
+static unsigned utf8_check_by_steps(const char *s, size_t len)
+{
+    unsigned f = 0;
+    for (size_t i = 0; i < len;)
+        i += (unsigned char)s[i] < 0x80 ? 1 : rp_utf8_step(s + i, len - i, &f);
+    return f;
+}
+
+static void test_utf8_check_shortcuts(void **state)
+{
+    (void)state;
+    char buf[32];
+    for (int c = 0xC0; c < 0x100; c++)
+        for (int b1 = 0; b1 < 256; b1++)
+            for (int b2 = 0; b2 < 256; b2 += (b1 & 0x40) ? 37 : 1) {
+                size_t pre = (size_t)(c + b1 + b2) % 11, n = 0;
+                memset(buf, 'a', pre);
+                n = pre;
+                buf[n++] = (char)c;
+                buf[n++] = (char)b1;
+                buf[n++] = (char)b2;
+                memcpy(buf + n, "xyz\xe4\xb8", 5);
+                n += (size_t)(b2 % 6);
+                unsigned want = utf8_check_by_steps(buf, n);
+                unsigned got = rp_utf8_check(buf, n);
+                if (got != want)
+                    print_error("%02x %02x %02x (+%zu): %#x, by steps %#x\n", c, b1, b2, pre, got,
+                                want);
+                assert_int_equal(got, want);
+            }
+}
+
 static void test_all_escapes(void **state)
 {
     (void)state;
@@ -193,9 +229,8 @@ static void test_all_escapes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_decode_table),
-        cmocka_unit_test(test_flags_are_ored),
-        cmocka_unit_test(test_utf8_table),
+        cmocka_unit_test(test_decode_table), cmocka_unit_test(test_flags_are_ored),
+        cmocka_unit_test(test_utf8_table),   cmocka_unit_test(test_utf8_check_shortcuts),
         cmocka_unit_test(test_all_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
