@@ -278,8 +278,13 @@ bool rl_var_stable_pointers(rv_id_t v)
     case RV_RESPONSE_HEADERS:
     case RV_RESPONSE_HEADERS_NAMES:
     case RV_REQUEST_FILENAME:
+    case RV_PATH_INFO:
     case RV_REQUEST_BASENAME:
     case RV_REQUEST_LINE:
+    case RV_REQUEST_URI:
+    case RV_REQUEST_URI_RAW:
+    case RV_REQUEST_METHOD:
+    case RV_REQUEST_PROTOCOL:
     case RV_QUERY_STRING:
     case RV_REQUEST_BODY:
     case RV_RESPONSE_BODY:
