@@ -17,8 +17,8 @@
 #include <strings.h>
 
 #include "body_xml.h"
-#include "rampart/collections.h"
 #include "normalize.h"
+#include "rampart/collections.h"
 #include "rules.h"
 #include "transform.h"
 #include "tx_t.h"
