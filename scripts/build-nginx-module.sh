@@ -34,6 +34,7 @@ undef=$(nm --undefined-only "$LIB" 2>/dev/null | awk '{print $NF}' | sort -u)
 grep -q '^pcre2_' <<<"$undef" && RAMPART_SHARED_LIBS="-lpcre2-8 $RAMPART_SHARED_LIBS"
 grep -q '^hs_' <<<"$undef" && RAMPART_SHARED_LIBS="-lhs $RAMPART_SHARED_LIBS"
 grep -Eq '^(EVP_|HMAC|RAND_bytes|OPENSSL_|CRYPTO_)' <<<"$undef" && RAMPART_SHARED_LIBS="-lcrypto $RAMPART_SHARED_LIBS"
+grep -q '^redis' <<<"$undef" && RAMPART_SHARED_LIBS="-lhiredis $RAMPART_SHARED_LIBS"
 
 # Debian's own hardening flags (nginx -V) plus our include directory
 CC_OPT="-g -O2 -fstack-protector-strong -Wformat -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2"

@@ -8,9 +8,9 @@ PACKAGES=(
   # build
   build-essential clang libclang-rt-14-dev cmake pkg-config make
   # engine and tools
-  libxml2-dev libpcre2-dev libvectorscan-dev libssl-dev libjansson-dev
+  libxml2-dev libpcre2-dev libvectorscan-dev libssl-dev libjansson-dev libhiredis-dev
   # tests
-  libcmocka-dev python3 python3-yaml curl sqlmap sqlite3
+  libcmocka-dev python3 python3-yaml curl sqlmap sqlite3 redis-server
   # the gateway: Debian's nginx and its module build tree
   nginx nginx-dev
   # bench: load generator and the peer WAF

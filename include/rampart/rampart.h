@@ -8,6 +8,7 @@
 #ifndef RAMPART_H
 #define RAMPART_H
 
+#include "rampart/collections.h"
 #include "rampart/detect.h"
 #include "rampart/policy.h"
 #include "rampart/status.h"

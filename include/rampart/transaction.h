@@ -140,6 +140,10 @@ const rp_verdict_t *rp_tx_verdict(const rp_tx_t *tx);
  * malformed request line or header, a header too large): record why, so
  * the event says so. The verdict becomes a block with that status. */
 void rp_tx_host_refused(rp_tx_t *tx, int status, const char *reason, size_t reason_len);
+/* End of the exchange: run the rules' logging phase (SecLang phase 5) and
+ * write its collection changes back, once. Hosts call it when the exchange
+ * is over whether or not they want the event; rp_tx_event calls it too. */
+void rp_tx_finish(rp_tx_t *tx);
 /* The compact JSON event for the transaction (one line, no trailing
  * newline), or NULL when the event policy says nothing is to be logged.
  * Valid until rp_tx_free. */

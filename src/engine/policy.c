@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "policy_t.h"
+#include "rampart/collections.h"
 #include "rules.h"
 #include "seclang.h"
 
@@ -256,6 +257,44 @@ static int directive_skip_header(parse_ctx_t *c, rp_policy_t *p, char **w, int n
     return 0;
 }
 
+/* collections memory [SIZE] | collections redis://HOST:PORT[/DB] [timeout=MS] */
+static int directive_collections(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
+{
+    const char *usage = "collections memory [SIZE] | collections redis://HOST:PORT[/DB] "
+                        "[timeout=MS]";
+    if (nw < 2 || nw > 3)
+        FAIL(c, "usage: %s", usage);
+    if (p->collections_explicit)
+        FAIL(c, "collections: given twice");
+    if (strcmp(w[1], "memory") == 0) {
+        size_t size = 0;
+        if (nw == 3 && (parse_size(w[2], &size) != 0 || size < 4096))
+            FAIL(c, "collections memory: \"%s\" is not a size of at least 4k", w[2]);
+        p->collections = rp_collections_memory_new(size);
+    } else if (strncmp(w[1], "redis://", 8) == 0) {
+        unsigned long ms = 0;
+        if (nw == 3) {
+            char *end;
+            if (strncmp(w[2], "timeout=", 8) != 0)
+                FAIL(c, "usage: %s", usage);
+            ms = strtoul(w[2] + 8, &end, 10);
+            if (end == w[2] + 8 || (*end && strcmp(end, "ms") != 0) || ms == 0 || ms > 10000)
+                FAIL(c, "collections: timeout must be 1 to 10000 milliseconds, got \"%s\"",
+                     w[2] + 8);
+        }
+        rp_error_t e = {0};
+        p->collections = rp_collections_redis_new(w[1], (unsigned)ms, &e);
+        if (!p->collections)
+            FAIL(c, "%s", e.reason[0] ? e.reason : "collections: out of memory");
+    } else {
+        FAIL(c, "usage: %s", usage);
+    }
+    if (!p->collections)
+        FAIL(c, "collections: out of memory");
+    p->collections_explicit = true;
+    return 0;
+}
+
 static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
 {
     const char *d = w[0];
@@ -333,6 +372,8 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
         return directive_anomaly(c, p, w, nw);
     } else if (strcmp(d, "skip_header") == 0) {
         return directive_skip_header(c, p, w, nw);
+    } else if (strcmp(d, "collections") == 0) {
+        return directive_collections(c, p, w, nw);
     } else if (strcmp(d, "rules") == 0) {
         if (need_args(c, nw, 2, "rules SECLANG_FILE_OR_GLOB") != 0)
             return -1;
@@ -481,6 +522,11 @@ rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *nam
     }
     if (c.nrule_files && compile_rules(&c, p) != 0)
         goto fail;
+    if (p->rules && p->rules->uses_collections && !p->collections &&
+        !(p->collections = rp_collections_memory_new(0))) {
+        set_error(err, name, 0, "collections: out of memory");
+        goto fail;
+    }
     free_rule_files(&c);
     if (p->version[0] == '\0')
         snprintf(p->version, sizeof(p->version), "sha-%016llx", text_hash(text, len));
@@ -488,6 +534,7 @@ rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *nam
 fail:
     free_rule_files(&c);
     rl_ruleset_free(p->rules);
+    rp_collections_free(p->collections);
     free(p);
     return NULL;
 }
@@ -554,6 +601,7 @@ void rp_policy_unref(rp_policy_t *p)
 {
     if (p && atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) {
         rl_ruleset_free(p->rules);
+        rp_collections_free(p->collections);
         free(p);
     }
 }

@@ -77,6 +77,11 @@ struct rp_policy {
     /* Request headers never inspected (lower-case). */
     /* SecLang rules ("rules" directive), compiled; NULL when none. */
     struct rl_ruleset *rules;
+    /* Where initcol finds IP, GLOBAL... ("collections" directive, else a
+     * memory store when the rules use initcol); explicit: the directive
+     * was given, so a host's store does not replace it. */
+    struct rp_collections *collections;
+    bool collections_explicit;
     size_t nskip_headers;
     char skip_headers[RP_MAX_SKIP_HEADERS][48];
     unsigned char skip_header_len[RP_MAX_SKIP_HEADERS];

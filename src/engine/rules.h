@@ -326,6 +326,8 @@ typedef struct rl_ruleset {
     size_t nresponse_mime;
     char argument_separator;
     const char *component_signature;
+    long long collection_timeout; /* SecCollectionTimeout, seconds */
+    bool uses_collections;        /* some rule does initcol/setsid/setuid */
     /* Which request variables some rule reads, so a transaction keeps only
      * what is needed. */
     bool needs_request_body;
@@ -430,6 +432,10 @@ typedef struct rl_state {
     /* Transformed values already computed (rules_chain.c) */
     struct rl_chain_cache *chain_cache;
 
+    /* IP, GLOBAL, SESSION, USER, RESOURCE once initcol loaded them from a
+     * store (rules_persist.c); NULL until the first initcol. */
+    struct rl_persist *persist;
+
     /* Flow across phases */
     bool allow_all;     /* allow: skip phases 1-4 */
     bool allow_request; /* allow:request: skip phases 1-2 */
@@ -486,6 +492,19 @@ const uint64_t *rl_prefilter_run(rl_state_t *st, int phase);
  * rule in slot? Only meaningful for rules with pf_values. */
 bool rl_prefilter_value_hit(const rl_state_t *st, int slot, const char *value);
 void rl_prefilter_free(rl_ruleset_t *rs);
+
+/* rules_persist.c: collections kept between transactions. initcol loads
+ * a record into the transaction (under "ip.name" in the TX map, where reads
+ * find it); setvar and expirevar on a loaded collection also record the
+ * change, and rl_persist_commit writes the recorded changes back at the end
+ * of each phase that made some. */
+void rl_persist_initcol(rl_state_t *st, const rl_action_t *a);
+/* Record a setvar already applied to the transaction's copy (name without
+ * the collection prefix); nothing when var was not loaded by initcol. */
+void rl_persist_setvar(rl_state_t *st, int var, rl_setvar_op_t op, const char *name, size_t nlen,
+                       const char *value, size_t vlen);
+void rl_persist_expirevar(rl_state_t *st, const rl_action_t *a);
+void rl_persist_commit(rl_state_t *st);
 
 /* Expand %{...} macros of text into arena memory (text itself when it has
  * none). */

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "collections.h"
 #include "rules.h"
 #include "rx_factors.h"
 #include "transform.h"
@@ -285,6 +286,60 @@ static int compile_setvar(compiler_t *c, const char *v, const char *file, unsign
     return a->name ? 0 : failed(c, file, line, "out of memory");
 }
 
+/* The collections initcol may load from a store (rules_persist.c). */
+static int persistent_collection(const char *s, size_t len)
+{
+    int id = rv_lookup(s, len);
+    if (id == RV_IP || id == RV_GLOBAL || id == RV_SESSION || id == RV_USER || id == RV_RESOURCE)
+        return id;
+    return -1;
+}
+
+/* initcol:COLLECTION=KEY; setsid:KEY and setuid:KEY are initcol of SESSION
+ * and USER (ModSecurity v2). */
+static int compile_initcol(compiler_t *c, const char *action, const char *v, const char *file,
+                           unsigned line, rl_action_t *a)
+{
+    a->kind = RL_ACT_INITCOL;
+    const char *key = v;
+    if (strcasecmp(action, "setsid") == 0) {
+        a->var = RV_SESSION;
+    } else if (strcasecmp(action, "setuid") == 0) {
+        a->var = RV_USER;
+    } else {
+        const char *eq = strchr(v, '=');
+        int coll = eq ? persistent_collection(v, (size_t)(eq - v)) : -1;
+        if (coll < 0) {
+            fail(c, file, line, "initcol:%s: expected ip, global, session, user or resource=KEY",
+                 v);
+            return -1;
+        }
+        a->var = (uint16_t)coll;
+        key = eq + 1;
+    }
+    a->value = cdup(c, key);
+    c->rs->uses_collections = true;
+    return a->value ? 0 : failed(c, file, line, "out of memory");
+}
+
+/* expirevar:COLLECTION.NAME=SECONDS */
+static int compile_expirevar(compiler_t *c, const char *v, const char *file, unsigned line,
+                             rl_action_t *a)
+{
+    a->kind = RL_ACT_EXPIREVAR;
+    const char *dot = strchr(v, '.');
+    const char *eq = strchr(v, '=');
+    int coll = dot ? parse_collection_name(v, (size_t)(dot - v)) : -1;
+    if (coll < 0 || coll == RV_ENV || !eq || eq < dot + 2) {
+        fail(c, file, line, "expirevar:%s: expected COLLECTION.NAME=SECONDS", v);
+        return -1;
+    }
+    a->var = (uint16_t)coll;
+    a->name = rp_arena_strndup(c->rs->arena, dot + 1, (size_t)(eq - dot - 1));
+    a->value = cdup(c, eq + 1);
+    return a->name && a->value ? 0 : failed(c, file, line, "out of memory");
+}
+
 static int body_processor(const char *v)
 {
     if (strcasecmp(v, "URLENCODED") == 0)
@@ -460,7 +515,7 @@ static int apply_action(compiler_t *c, rl_rule_t *r, rule_build_t *b, const sl_a
     if (IS("id") || IS("rev") || IS("maturity") || IS("accuracy") || IS("chain") ||
         IS("sanitiseArg") || IS("sanitiseMatched") || IS("sanitiseMatchedBytes") ||
         IS("sanitiseRequestHeader") || IS("sanitiseResponseHeader") || IS("xmlns") ||
-        IS("deprecatevar") || IS("setuid") || IS("setsid") || IS("setrsc") || IS("pause")) {
+        IS("deprecatevar") || IS("setrsc") || IS("pause")) {
         /* metadata, or persistence keys Rampart derives itself */
     } else if (IS("phase")) {
         r->phase = parse_phase(v);
@@ -530,9 +585,16 @@ static int apply_action(compiler_t *c, rl_rule_t *r, rule_build_t *b, const sl_a
         x->var = RV_ENV;
         x->name = eq ? rp_arena_strndup(c->rs->arena, v, (size_t)(eq - v)) : cdup(c, v);
         x->value = eq ? cdup(c, eq + 1) : "1";
-    } else if (IS("expirevar") || IS("initcol")) {
-        /* Collections live as long as the transaction unless persistent
-         * storage is configured; expiry and initialisation are then no-ops. */
+    } else if (IS("initcol") || IS("setsid") || IS("setuid")) {
+        rl_action_t *x = action_push(c, &b->acts);
+        if (!x)
+            return failed(c, file, line, "out of memory");
+        return compile_initcol(c, n, v, file, line, x);
+    } else if (IS("expirevar")) {
+        rl_action_t *x = action_push(c, &b->acts);
+        if (!x)
+            return failed(c, file, line, "out of memory");
+        return compile_expirevar(c, v, file, line, x);
     } else if (IS("ctl")) {
         rl_action_t *x = action_push(c, &b->acts);
         if (!x)
@@ -879,6 +941,11 @@ static int first_pass(compiler_t *c, const sl_config_t *cfg)
             add_mime(c, it);
         } else if (strcmp(n, "SecResponseBodyMimeTypesClear") == 0) {
             rs->nresponse_mime = 0;
+        } else if (strcmp(n, "SecCollectionTimeout") == 0) {
+            unsigned long long t = strtoull(it->args[0], NULL, 10);
+            rs->collection_timeout = t == 0                 ? COLL_DEFAULT_TIMEOUT
+                                     : t > COLL_MAX_TIMEOUT ? COLL_MAX_TIMEOUT
+                                                            : (long long)t;
         } else if (strcmp(n, "SecArgumentSeparator") == 0) {
             rs->argument_separator = it->args[0][0];
         } else if (strcmp(n, "SecComponentSignature") == 0) {
@@ -1051,6 +1118,7 @@ rl_ruleset_t *rl_compile(const sl_config_t *cfg, rp_error_t *err)
     rs->request_body_limit_reject = true;
     rs->response_body_limit = 524288;
     rs->argument_separator = '&';
+    rs->collection_timeout = COLL_DEFAULT_TIMEOUT;
     compiler_t c = {.rs = rs, .err = err};
     int rc = first_pass(&c, cfg);
     if (rc == 0)

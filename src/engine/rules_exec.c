@@ -124,6 +124,7 @@ static void run_setvar(rl_state_t *st, const rl_action_t *a)
     const char *name = rl_expand(st, a->name, &nlen);
     rl_map_t *m = collection(st, a->var);
     char prefixed[256];
+    size_t plain_len = nlen;
     if (a->var != RV_TX && a->var != RV_ENV) {
         /* keep non-TX collections apart inside the transaction map */
         int n = snprintf(prefixed, sizeof(prefixed), "%s.%.*s", rv_name((rv_id_t)a->var), (int)nlen,
@@ -135,9 +136,13 @@ static void run_setvar(rl_state_t *st, const rl_action_t *a)
     }
     if (a->op == RL_SETVAR_DELETE) {
         rl_map_del(m, name, nlen);
+        if (name == prefixed)
+            rl_persist_setvar(st, a->var, a->op, name + (nlen - plain_len), plain_len, NULL, 0);
         return;
     }
     const char *value = rl_expand(st, a->value, &vlen);
+    if (name == prefixed)
+        rl_persist_setvar(st, a->var, a->op, name + (nlen - plain_len), plain_len, value, vlen);
     if (a->op == RL_SETVAR_SET) {
         rl_map_set(st, m, name, nlen, value, vlen);
         return;
@@ -206,7 +211,10 @@ static void run_actions(rl_state_t *st, const rl_rule_t *r)
             run_ctl(st, a);
             break;
         case RL_ACT_EXPIREVAR:
+            rl_persist_expirevar(st, a);
+            break;
         case RL_ACT_INITCOL:
+            rl_persist_initcol(st, a);
             break;
         }
     }
@@ -445,7 +453,7 @@ static bool eval_chain(rl_state_t *st, const rl_rule_t *r)
     return true;
 }
 
-rp_status_t rl_run_phase(rl_state_t *st, int phase)
+static rp_status_t run_phase(rl_state_t *st, int phase)
 {
     if (phase < 1 || phase > 5 || st->phase_done >= phase)
         return st->interrupted ? RP_BLOCK : RP_OK;
@@ -526,4 +534,13 @@ rp_status_t rl_run_phase(rl_state_t *st, int phase)
                 s--;
     }
     return RP_OK;
+}
+
+rp_status_t rl_run_phase(rl_state_t *st, int phase)
+{
+    rp_status_t rc = run_phase(st, phase);
+    /* the phase's changes to stored collections, before any verdict is
+     * acted on (rules_persist.c says why) */
+    rl_persist_commit(st);
+    return rc;
 }

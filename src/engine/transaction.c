@@ -18,6 +18,7 @@
 
 #include "body_xml.h"
 #include "normalize.h"
+#include "rampart/collections.h"
 #include "rules.h"
 #include "transform.h"
 #include "tx_t.h"
@@ -83,6 +84,11 @@ void rp_tx_set_app(rp_tx_t *tx, const char *app, size_t len)
     if (len > 128)
         len = 128;
     tx->app = rp_arena_strndup(tx->arena, app, len);
+}
+
+void rp_tx_set_collections(rp_tx_t *tx, rp_collections_t *c)
+{
+    tx->collections = c;
 }
 
 void rp_tx_set_mode(rp_tx_t *tx, rp_mode_t mode)
@@ -763,11 +769,18 @@ void rp_tx_log_always(rp_tx_t *tx)
     tx->log_always = true;
 }
 
+void rp_tx_finish(rp_tx_t *tx)
+{
+    /* rl_run_phase runs a phase once however often it is asked */
+    if (tx->rules && tx->mode != RP_MODE_OFF)
+        rl_run_phase(tx->rules, 5);
+}
+
 const char *rp_tx_event(rp_tx_t *tx, size_t *len)
 {
     /* The logging phase runs once, before the event is written. */
-    if (tx->rules && tx->mode != RP_MODE_OFF && !tx->event)
-        rl_run_phase(tx->rules, 5);
+    if (!tx->event)
+        rp_tx_finish(tx);
     if (!tx->log_always && tx->policy->events == RP_EVENTS_OFF)
         return NULL;
     if (!tx->log_always && tx->policy->events == RP_EVENTS_MATCHED && tx->nmatches == 0)

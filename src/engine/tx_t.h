@@ -80,6 +80,9 @@ struct rp_tx {
     bool log_always;
     bool host_refused;
 
+    /* The host's collection store (rp_tx_set_collections), or NULL. */
+    struct rp_collections *collections;
+
     /* The SecLang rule engine's state, when the policy has rules. */
     struct rl_state *rules;
 };

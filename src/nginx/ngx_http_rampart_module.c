@@ -28,6 +28,12 @@
  * once per distinct path; a reload builds new ones in the new cycle and old
  * workers finish on the old. Counters live in a small shared-memory zone,
  * updated with atomic adds.
+ *
+ * SecLang's persistent collections (IP, GLOBAL...) live in a second zone
+ * when `rampart_collections zone=NAME:SIZE` is set: the engine's shared
+ * store keeps its records there with the zone's slab allocator, under the
+ * slab pool's shmtx lock, so every worker counts the same brute-force
+ * attempts; a reload that keeps the zone's name and size keeps the records.
  */
 
 #include <ngx_config.h>
@@ -67,10 +73,27 @@ typedef struct {
 } ngx_http_rampart_policy_entry_t;
 
 
+/* The collections zone's root, in shared memory: where the engine keeps
+ * its record table (rp_collections_host_t.root). */
+typedef struct {
+    void                        *table;
+} ngx_http_rampart_collections_shm_t;
+
+
+/* What the engine's shared store calls back into, per worker. */
+typedef struct {
+    ngx_slab_pool_t             *shpool;
+    ngx_log_t                   *log;
+} ngx_http_rampart_collections_host_t;
+
+
 typedef struct {
     ngx_array_t                  policies;  /* ngx_http_rampart_policy_entry_t */
     rp_policy_t                 *default_policy;
     ngx_shm_zone_t              *shm_zone;
+    ngx_shm_zone_t              *collections_zone;  /* NULL: not set */
+    rp_collections_t            *collections;       /* per worker */
+    ngx_http_rampart_collections_host_t  collections_host;
     ngx_int_t                    request_id_index;
     ngx_flag_t                   enabled;   /* "rampart on" seen somewhere */
 
@@ -128,6 +151,8 @@ static void ngx_http_rampart_cleanup(void *data);
 static void ngx_http_rampart_policy_cleanup(void *data);
 static ngx_int_t ngx_http_rampart_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static ngx_int_t ngx_http_rampart_init_collections_zone(
+    ngx_shm_zone_t *shm_zone, void *data);
 
 static char *ngx_http_rampart_enable(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -136,6 +161,8 @@ static char *ngx_http_rampart_policy(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_rampart_event_sink(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_rampart_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_rampart_collections(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 static void *ngx_http_rampart_create_main_conf(ngx_conf_t *cf);
@@ -202,6 +229,13 @@ static ngx_command_t  ngx_http_rampart_commands[] = {
     { ngx_string("rampart_event_sink"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_rampart_event_sink,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("rampart_collections"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_rampart_collections,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -330,10 +364,11 @@ ngx_http_rampart_refuses(const rp_verdict_t *v)
 static ngx_int_t
 ngx_http_rampart_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                     rc;
-    ngx_pool_cleanup_t           *cln;
-    ngx_http_rampart_ctx_t       *ctx;
-    ngx_http_rampart_loc_conf_t  *lcf;
+    ngx_int_t                      rc;
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_rampart_ctx_t        *ctx;
+    ngx_http_rampart_loc_conf_t   *lcf;
+    ngx_http_rampart_main_conf_t  *mcf;
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_rampart_module);
 
@@ -372,6 +407,12 @@ ngx_http_rampart_handler(ngx_http_request_t *r)
     ctx->tx = rp_tx_new(lcf->policy);
     if (ctx->tx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
+
+    if (mcf->collections != NULL) {
+        rp_tx_set_collections(ctx->tx, mcf->collections);
     }
 
     cln->handler = ngx_http_rampart_cleanup;
@@ -1403,6 +1444,9 @@ ngx_http_rampart_log_handler(ngx_http_request_t *r)
         ctx->response_ended = 1;
     }
 
+    /* the rules' logging phase and its collection changes, event or not */
+    rp_tx_finish(ctx->tx);
+
     v = rp_tx_verdict(ctx->tx);
 
     if (v != NULL && v->detect_only) {
@@ -1432,10 +1476,12 @@ ngx_http_rampart_log_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_rampart_status_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                     rc;
-    ngx_buf_t                    *b;
-    ngx_chain_t                   out;
-    ngx_http_rampart_counters_t  *c;
+    ngx_int_t                      rc;
+    ngx_buf_t                     *b;
+    ngx_chain_t                    out;
+    rp_collections_stats_t         cs;
+    ngx_http_rampart_counters_t   *c;
+    ngx_http_rampart_main_conf_t  *mcf;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -1448,7 +1494,7 @@ ngx_http_rampart_status_handler(ngx_http_request_t *r)
 
     c = ngx_http_rampart_counters(r);
 
-    b = ngx_create_temp_buf(r->pool, 6 * (NGX_ATOMIC_T_LEN + 24) + 8);
+    b = ngx_create_temp_buf(r->pool, 10 * (NGX_ATOMIC_T_LEN + 24) + 64);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -1456,10 +1502,25 @@ ngx_http_rampart_status_handler(ngx_http_request_t *r)
     b->last = ngx_sprintf(b->last,
                           "{\"inspected\":%uA,\"blocked\":%uA,"
                           "\"detected\":%uA,\"events_sent\":%uA,"
-                          "\"events_dropped\":%uA,\"body_streamed\":%uA}\n",
+                          "\"events_dropped\":%uA,\"body_streamed\":%uA",
                           c->inspected, c->blocked, c->detected,
                           c->events_sent, c->events_dropped,
                           c->body_streamed);
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
+
+    if (mcf->collections != NULL) {
+        /* records, evicted, expired: the zone's, for all workers */
+        rp_collections_stats(mcf->collections, &cs);
+        b->last = ngx_sprintf(b->last,
+                              ",\"collections\":{\"records\":%uL,"
+                              "\"evicted\":%uL,\"expired\":%uL}",
+                              (uint64_t) cs.records, (uint64_t) cs.evicted,
+                              (uint64_t) cs.expired);
+    }
+
+    *b->last++ = '}';
+    *b->last++ = '\n';
     b->last_buf = (r == r->main);
     b->last_in_chain = 1;
 
@@ -1709,6 +1770,195 @@ ngx_http_rampart_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* rampart_collections zone=NAME:SIZE */
+static char *
+ngx_http_rampart_collections(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_rampart_main_conf_t *mcf = conf;
+
+    u_char     *colon;
+    ssize_t     size;
+    ngx_str_t  *value, name, s;
+
+    if (mcf->collections_zone != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len <= 5 || ngx_strncmp(value[1].data, "zone=", 5) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\", expected zone=NAME:SIZE",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    name.data = value[1].data + 5;
+    colon = (u_char *) ngx_strchr(name.data, ':');
+
+    if (colon == NULL || colon == name.data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone \"%V\", expected zone=NAME:SIZE",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    name.len = colon - name.data;
+    s.data = colon + 1;
+    s.len = value[1].data + value[1].len - s.data;
+
+    size = ngx_parse_size(&s);
+
+    if (size == NGX_ERROR || size < (ssize_t) (8 * ngx_pagesize)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" needs a size of at least %uz bytes",
+                           &name, 8 * ngx_pagesize);
+        return NGX_CONF_ERROR;
+    }
+
+    if (name.len == ngx_http_rampart_zone_name.len
+        && ngx_strncmp(name.data, ngx_http_rampart_zone_name.data, name.len)
+           == 0)
+    {
+        return "cannot use the name of the module's counters zone";
+    }
+
+    mcf->collections_zone = ngx_shared_memory_add(cf, &name, size,
+                                                  &ngx_http_rampart_module);
+    if (mcf->collections_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (mcf->collections_zone->data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" is already used", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->collections_zone->init = ngx_http_rampart_init_collections_zone;
+    mcf->collections_zone->data = mcf;
+
+    return NGX_CONF_OK;
+}
+
+
+/* data: the previous cycle's root when a reload keeps the zone (same name
+ * and size), so the records outlive the reload. */
+static ngx_int_t
+ngx_http_rampart_init_collections_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t                     *shpool;
+    ngx_http_rampart_collections_shm_t  *root;
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (data) {
+        shm_zone->data = data;
+        return NGX_OK;
+    }
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    root = ngx_slab_calloc(shpool, sizeof(ngx_http_rampart_collections_shm_t));
+    if (root == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = root;
+    shm_zone->data = root;
+
+    /* the engine evicts when an allocation fails and logs that once */
+    shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_rampart_collections_lock(void *ctx)
+{
+    ngx_http_rampart_collections_host_t  *h = ctx;
+
+    ngx_shmtx_lock(&h->shpool->mutex);
+}
+
+
+static void
+ngx_http_rampart_collections_unlock(void *ctx)
+{
+    ngx_http_rampart_collections_host_t  *h = ctx;
+
+    ngx_shmtx_unlock(&h->shpool->mutex);
+}
+
+
+static void *
+ngx_http_rampart_collections_alloc(void *ctx, size_t size)
+{
+    ngx_http_rampart_collections_host_t  *h = ctx;
+
+    return ngx_slab_alloc_locked(h->shpool, size);
+}
+
+
+static void
+ngx_http_rampart_collections_free(void *ctx, void *p)
+{
+    ngx_http_rampart_collections_host_t  *h = ctx;
+
+    ngx_slab_free_locked(h->shpool, p);
+}
+
+
+static void
+ngx_http_rampart_collections_log(void *ctx, const char *msg)
+{
+    ngx_http_rampart_collections_host_t  *h = ctx;
+
+    ngx_log_error(NGX_LOG_WARN, h->log, 0, "rampart: %s", msg);
+}
+
+
+/* Each worker's handle on the zone (the records themselves are shared). */
+static ngx_int_t
+ngx_http_rampart_collections_open(ngx_cycle_t *cycle,
+    ngx_http_rampart_main_conf_t *mcf)
+{
+    rp_collections_host_t                host;
+    ngx_http_rampart_collections_shm_t  *root;
+
+    mcf->collections_host.shpool =
+                       (ngx_slab_pool_t *) mcf->collections_zone->shm.addr;
+    mcf->collections_host.log = cycle->log;
+
+    root = mcf->collections_zone->data;
+
+    ngx_memzero(&host, sizeof(rp_collections_host_t));
+    host.ctx = &mcf->collections_host;
+    host.lock = ngx_http_rampart_collections_lock;
+    host.unlock = ngx_http_rampart_collections_unlock;
+    host.alloc = ngx_http_rampart_collections_alloc;
+    host.free = ngx_http_rampart_collections_free;
+    host.log = ngx_http_rampart_collections_log;
+    host.root = &root->table;
+    host.capacity = mcf->collections_zone->shm.size;
+
+    mcf->collections = rp_collections_shared_new(&host);
+
+    if (mcf->collections == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "rampart: cannot open the collections zone, "
+                      "initcol falls back to per-worker memory");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 static void *
 ngx_http_rampart_create_main_conf(ngx_conf_t *cf)
 {
@@ -1924,6 +2174,10 @@ ngx_http_rampart_init_process(ngx_cycle_t *cycle)
 
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_rampart_module);
 
+    if (mcf != NULL && mcf->collections_zone != NULL) {
+        (void) ngx_http_rampart_collections_open(cycle, mcf);
+    }
+
     if (mcf == NULL || mcf->sink_type == NGX_HTTP_RAMPART_SINK_OFF) {
         return NGX_OK;
     }
@@ -1955,5 +2209,10 @@ ngx_http_rampart_exit_process(ngx_cycle_t *cycle)
     if (mcf != NULL && mcf->sink_fd != NGX_INVALID_FILE) {
         (void) close(mcf->sink_fd);
         mcf->sink_fd = NGX_INVALID_FILE;
+    }
+
+    if (mcf != NULL && mcf->collections != NULL) {
+        rp_collections_free(mcf->collections);
+        mcf->collections = NULL;
     }
 }

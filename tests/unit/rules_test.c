@@ -862,7 +862,8 @@ static void test_other_collections(void **state)
              "SecRule GLOBAL:hits \"@eq 2\" \"id:832,phase:1,pass,log\"\n"
              "SecAction \"id:833,phase:1,pass,log,msg:'%{ip.reput}/%{global.hits}'\"\n"
              "SecRule &TX \"@eq 1\" \"id:834,phase:1,pass,log\"\n"
-             "SecRule &IP \"@eq 1\" \"id:835,phase:1,pass,log\"\n"
+             /* reput, and initcol's KEY, TIMEOUT, CREATE_TIME, UPDATE_COUNTER, IS_NEW */
+             "SecRule &IP \"@eq 6\" \"id:835,phase:1,pass,log\"\n"
              "SecRule TX:/reput/ \"@rx .\" \"id:836,phase:1,pass,log\"\n");
     res_t r;
     exchange(p, &(req_t){.uri = "/"}, &r);
