@@ -473,6 +473,9 @@ bool rl_var_value(rl_state_t *st, const char *path, size_t len, const char **val
  * at run time the candidate bit set (by pf_slot) of a phase, or NULL when
  * the phase has no prefilter (every rule is then a candidate). */
 int rl_prefilter_build(rl_ruleset_t *rs, int phase, char *err, size_t err_len);
+/* rules_compile.c: the index of the chain tf[0..n) in the rule set, added
+ * when new (-1 without memory). */
+int rl_chain_intern(rl_ruleset_t *rs, const int *tf, size_t n);
 /* rules_prefilter.c: does the walk of variable v hand out values whose
  * pointers name the same bytes for the whole transaction (list entries,
  * transaction fields)? */

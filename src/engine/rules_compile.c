@@ -635,8 +635,7 @@ static const char *phase_of(const sl_item_t *it)
     return a ? a->value : NULL;
 }
 
-/* The index of the chain tf[0..n) in the rule set, added when new. */
-static int intern_chain(rl_ruleset_t *rs, const int *tf, size_t n)
+int rl_chain_intern(rl_ruleset_t *rs, const int *tf, size_t n)
 {
     for (size_t i = 0; i < rs->nchains; i++)
         if (rs->chains[i].n == n &&
@@ -666,7 +665,7 @@ static int finish_rule(compiler_t *c, rl_rule_t *r, rule_build_t *b, const char 
 {
     rl_ruleset_t *rs = c->rs;
     r->pf_slot = -1;
-    r->chain = intern_chain(rs, b->tf, b->ntf);
+    r->chain = rl_chain_intern(rs, b->tf, b->ntf);
     if (r->chain < 0)
         return failed(c, file, line, "out of memory");
     if (b->ntf) {

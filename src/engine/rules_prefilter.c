@@ -28,12 +28,15 @@
  * candidate would not have matched. It holds because (1) every match of
  * the operator contains one of the rule's literals (rx_factors.c's
  * contract, unit-tested against PCRE2 over the CRS corpus), (2) the group
- * scans exactly the strings the rule's operator sees — same variable (the
- * whole collection: selectors and exclusions only remove values), same
- * chain, same transformation code — and (3) slotted rules read only
- * variables that do not change during a phase (never TX or MATCHED_*).
- * Rules with multiMatch, counted targets (&ARGS) or macro parameters get
- * no slot.
+ * scans every string the rule's operator sees — same variable (the whole
+ * collection: selectors and exclusions only remove values), same chain
+ * (for multiMatch, which also tries the value before and between its
+ * transformations, every prefix of the chain too), same transformation
+ * code — and (3) slotted rules read only variables that do not change
+ * during a phase (never TX or MATCHED_*). Rules with counted targets
+ * (&ARGS), macro parameters or a negated operator get no slot, nor
+ * multiMatch rules whose chain rewrites every value (base64Decode): the
+ * prefixes would need a scan of every value's decoded garbage.
  */
 #include <hs/hs.h>
 #include <stdio.h>
@@ -302,9 +305,20 @@ static bool all_stable(const rl_rule_t *r)
     return true;
 }
 
+/* Does a transformation of r's chain change every value (base64Decode,
+ * hexDecode...)? A multiMatch rule would then need a scan of each value's
+ * decoded garbage, which costs more than running the rule. */
+static bool rewrites(const rl_rule_t *r)
+{
+    for (size_t i = 0; i < r->ntfns; i++)
+        if (rp_transform_may_change(r->tfns[i], 0))
+            return true;
+    return false;
+}
+
 static bool slottable(const rl_rule_t *r)
 {
-    if (!r->op || r->negated || r->multi_match || rp_op_dynamic(r->op))
+    if (!r->op || r->negated || rp_op_dynamic(r->op) || (r->multi_match && rewrites(r)))
         return false;
     size_t reads = 0;
     for (size_t i = 0; i < r->ntargets; i++) {
@@ -459,6 +473,33 @@ static int group_cmp(const void *a, const void *b)
     return cx < cy ? -1 : cx > cy;
 }
 
+static int add_to_group(rl_ruleset_t *rs, struct rl_prefilter *pf, const rl_rule_t *r,
+                        const rl_target_t *target, int chain, size_t *cap)
+{
+    rl_target_t t = group_target(target);
+    struct rl_pf_group *g = chain < 0 ? NULL : group_for(rs->arena, pf, &t, chain, cap);
+    if (g && !g->mask)
+        g->mask = rp_arena_calloc(rs->arena, pf->nwords * sizeof(uint64_t));
+    if (!g || !g->mask)
+        return -1;
+    g->mask[r->pf_slot / 64] |= 1ull << (r->pf_slot % 64);
+    return 0;
+}
+
+/* The rule's slot into the groups of a target it reads: (target, chain),
+ * and with multiMatch, which runs the operator on the value before and
+ * after each transformation, also (target, every prefix of the chain). */
+static int add_to_groups(rl_ruleset_t *rs, struct rl_prefilter *pf, const rl_rule_t *r,
+                         const rl_target_t *target, size_t *cap)
+{
+    if (add_to_group(rs, pf, r, target, r->chain, cap) < 0)
+        return -1;
+    for (size_t n = 0; r->multi_match && n < r->ntfns; n++)
+        if (add_to_group(rs, pf, r, target, rl_chain_intern(rs, r->tfns, n), cap) < 0)
+            return -1;
+    return 0;
+}
+
 static void free_dbs(struct rl_prefilter *pf)
 {
     for (size_t i = 0; i < pf->ndbs; i++) {
@@ -503,19 +544,9 @@ int rl_prefilter_build(rl_ruleset_t *rs, int phase, char *err, size_t err_len)
         rl_rule_t *r = ph->rules[i];
         if (r->is_marker || r->pf_slot < 0)
             continue;
-        for (size_t k = 0; k < r->ntargets; k++) {
-            if (r->targets[k].exclude)
-                continue;
-            rl_target_t t = group_target(&r->targets[k]);
-            struct rl_pf_group *g = group_for(rs->arena, pf, &t, r->chain, &cap);
-            if (g && !g->mask)
-                g->mask = rp_arena_calloc(rs->arena, pf->nwords * sizeof(uint64_t));
-            if (!g || !g->mask) {
-                rc = -1;
-                break;
-            }
-            g->mask[r->pf_slot / 64] |= 1ull << (r->pf_slot % 64);
-        }
+        for (size_t k = 0; k < r->ntargets && rc == 0; k++)
+            if (!r->targets[k].exclude)
+                rc = add_to_groups(rs, pf, r, &r->targets[k], &cap);
     }
     if (rc == 0 && pf->ngroups > 1)
         qsort(pf->groups, pf->ngroups, sizeof(*pf->groups), group_cmp);
@@ -543,8 +574,8 @@ void rl_prefilter_free(rl_ruleset_t *rs)
 
 /* ------------------------------------------------------------------ run */
 
-#define RUN_OUTPUTS 8 /* distinct transformed strings remembered per value */
-#define SLOT_VALUES 4 /* values remembered per slot; more means "any value" */
+#define RUN_OUTPUTS 8  /* distinct transformed strings remembered per value */
+#define SLOT_VALUES 16 /* values remembered per slot; more means "any value" */
 
 /* Per slot: the values whose scan hit the slot's literals. */
 struct rl_pf_hits {
