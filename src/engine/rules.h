@@ -246,10 +246,13 @@ typedef enum { RL_ENGINE_ON = 0, RL_ENGINE_DETECT, RL_ENGINE_OFF } rl_engine_t;
 typedef struct rl_rule rl_rule_t;
 
 /* A transformation chain, interned: rules with the same t: list share one
- * index (the prefilter groups values by it). */
+ * index (the prefilter groups values by it). Every prefix is interned too,
+ * so chains form a tree: a chain is its parent plus one transformation, and
+ * rules_chain.c computes a shared prefix once per value. */
 typedef struct {
     int *tfns;
     size_t n;
+    int parent; /* index of tfns[0..n-1), -1 for the empty chain */
 } rl_chain_t;
 
 struct rl_rule {

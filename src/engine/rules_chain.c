@@ -17,6 +17,11 @@
  * TX entries that setvar replaces) are transformed every time and never
  * stored.
  *
+ * Chains form a tree (rules.h: each is its parent plus one step), and the
+ * table keeps every node's result: CRS's XSS chains share
+ * utf8toUnicode,urlDecodeUni,htmlEntityDecode... and differ at the end, so
+ * a Chinese value is converted once, not once per chain.
+ *
  * Each transformation is skipped when the value's byte classes prove it
  * cannot change it (rp_transform_may_change, soundness-tested in
  * transform_identity_test.c).
@@ -32,6 +37,7 @@ struct rl_chain_memo {
     const char *out;
     uint32_t len, out_len;
     int chain;
+    unsigned out_flags; /* rp_transform_value_flags of out */
 };
 
 struct rl_chain_cache {
@@ -72,7 +78,7 @@ static bool memo_grow(rl_state_t *st, struct rl_chain_cache *c)
 }
 
 static void remember(rl_state_t *st, const char *v, size_t len, int chain, const char *out,
-                     size_t out_len)
+                     size_t out_len, unsigned out_flags)
 {
     if (len > UINT32_MAX || out_len > UINT32_MAX)
         return;
@@ -83,7 +89,7 @@ static void remember(rl_state_t *st, const char *v, size_t len, int chain, const
     if ((c->n + 1) * 4 > c->cap * 3 && !memo_grow(st, c))
         return; /* no memory: just not remembered */
     struct rl_chain_memo *m = memo_slot(c, v, len, chain);
-    *m = (struct rl_chain_memo){v, out, (uint32_t)len, (uint32_t)out_len, chain};
+    *m = (struct rl_chain_memo){v, out, (uint32_t)len, (uint32_t)out_len, chain, out_flags};
     c->n++;
 }
 
@@ -96,42 +102,66 @@ static bool identity(const rl_chain_t *ch, unsigned flags)
     return true;
 }
 
+static const struct rl_chain_memo *recall(const rl_state_t *st, const char *v, size_t len,
+                                          int chain)
+{
+    const struct rl_chain_cache *c = st->chain_cache;
+    if (!c || !c->cap)
+        return NULL;
+    const struct rl_chain_memo *m = memo_slot(c, v, len, chain);
+    return m->v ? m : NULL;
+}
+
+/* v (byte classes vflags) through chain: the parent chain's result, then
+ * the last transformation, each remembered when v is stable. */
+static void run(rl_state_t *st, int chain, const char *v, size_t len, bool stable, unsigned vflags,
+                const char **out, size_t *out_len, unsigned *out_flags)
+{
+    const rl_chain_t *ch = &st->rs->chains[chain];
+    const struct rl_chain_memo *m;
+    if (ch->n == 0 || identity(ch, vflags)) {
+        *out = v;
+        *out_len = len;
+        *out_flags = vflags;
+        return;
+    }
+    if (stable && (m = recall(st, v, len, chain))) {
+        *out = m->out;
+        *out_len = m->out_len;
+        *out_flags = m->out_flags;
+        return;
+    }
+    int id = ch->tfns[ch->n - 1];
+    run(st, ch->parent, v, len, stable, vflags, out, out_len, out_flags);
+    const char *o;
+    size_t ol;
+    if (rp_transform_may_change(id, *out_flags) &&
+        rp_transform_apply(id, st->arena, *out, *out_len, &o, &ol)) {
+        *out = o;
+        *out_len = ol;
+        *out_flags = rp_transform_value_flags(o, ol);
+    }
+    if (stable)
+        remember(st, v, len, chain, *out, *out_len, *out_flags);
+}
+
 void rl_chain_run(rl_state_t *st, int chain, const char *v, size_t len, bool stable,
                   unsigned *flags, const char **out, size_t *out_len)
 {
     const rl_chain_t *ch = &st->rs->chains[chain];
+    const struct rl_chain_memo *m;
     *out = v;
     *out_len = len;
     if (ch->n == 0 || (flags && *flags != RL_FLAGS_UNKNOWN && identity(ch, *flags)))
         return;
-    const struct rl_chain_cache *c = st->chain_cache;
-    if (stable && c && c->cap) {
-        const struct rl_chain_memo *m = memo_slot(c, v, len, chain);
-        if (m->v) {
-            *out = m->out;
-            *out_len = m->out_len;
-            return;
-        }
+    if (stable && (m = recall(st, v, len, chain))) {
+        *out = m->out;
+        *out_len = m->out_len;
+        return;
     }
     unsigned f = flags && *flags != RL_FLAGS_UNKNOWN ? *flags : rp_transform_value_flags(v, len);
     if (flags)
         *flags = f;
-    const char *s = v;
-    size_t sl = len;
-    for (size_t i = 0; i < ch->n; i++) {
-        int id = ch->tfns[i];
-        if (!rp_transform_may_change(id, f))
-            continue;
-        const char *o;
-        size_t ol;
-        if (rp_transform_apply(id, st->arena, s, sl, &o, &ol)) {
-            s = o;
-            sl = ol;
-            f = rp_transform_value_flags(s, sl);
-        }
-    }
-    *out = s;
-    *out_len = sl;
-    if (stable)
-        remember(st, v, len, chain, s, sl);
+    unsigned of;
+    run(st, chain, v, len, stable, f, out, out_len, &of);
 }

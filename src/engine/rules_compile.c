@@ -641,6 +641,9 @@ int rl_chain_intern(rl_ruleset_t *rs, const int *tf, size_t n)
         if (rs->chains[i].n == n &&
             (n == 0 || memcmp(rs->chains[i].tfns, tf, n * sizeof(int)) == 0))
             return (int)i;
+    int parent = n ? rl_chain_intern(rs, tf, n - 1) : -1;
+    if (n && parent < 0)
+        return -1;
     if (rs->nchains == rs->chains_cap) {
         size_t cap = rs->chains_cap ? rs->chains_cap * 2 : 32;
         rl_chain_t *nc = rp_arena_alloc(rs->arena, cap * sizeof(*nc));
@@ -656,7 +659,7 @@ int rl_chain_intern(rl_ruleset_t *rs, const int *tf, size_t n)
         return -1;
     if (n)
         memcpy(copy, tf, n * sizeof(int));
-    rs->chains[rs->nchains] = (rl_chain_t){copy, n};
+    rs->chains[rs->nchains] = (rl_chain_t){copy, n, parent};
     return (int)rs->nchains++;
 }
 
