@@ -98,7 +98,15 @@ static void take_object(batch_t *b, size_t index, json_t *obj)
         b->too_many = 1;
         return;
     }
-    if (event_from_json(obj, &it->ev, &why, detail, sizeof(detail))) {
+    /* Back to text, so every source goes through the same validation. */
+    char *text = json_dumps(obj, JSON_COMPACT | JSON_ENCODE_ANY);
+    int bad = !text || event_parse(text, strlen(text), &it->ev, &why, detail, sizeof(detail));
+    if (!text) {
+        why = REJECT_TOO_LARGE;
+        snprintf(detail, sizeof(detail), "out of memory");
+    }
+    free(text);
+    if (bad) {
         ingest_item_free(it);
         reject(b, index, why, detail);
         return;

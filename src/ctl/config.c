@@ -40,7 +40,7 @@ ctl_config_t *config_defaults(void)
     c->retention_days = 180;
     c->event_socket_mode = 0660;
     c->ingest_queue = 65536;
-    c->ingest_batch = 1000;
+    c->ingest_batch = 10000;
     c->ingest_flush_ms = 50;
     c->ingest_max_body = 8 * 1024 * 1024;
     c->session_idle_s = 30 * 60;

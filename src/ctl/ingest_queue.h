@@ -44,7 +44,7 @@ typedef struct {
 } ingest_position_t;
 
 typedef struct {
-    event_t ev; /* ev.json NULL: no event, only a file position to record */
+    event_t ev; /* ev.raw NULL: no event, only a file position to record */
     ingest_source_t kind;
     const char *source; /* stored in events.source; outlives the writer, or in ack_ctx */
     int64_t received;

@@ -71,7 +71,7 @@ static int commit_batch(ingest_writer_t *w, ingest_item_t **items, size_t n, pos
         return rc;
     for (size_t i = 0; i < n; i++) {
         ingest_item_t *it = items[i];
-        if (it->ev.json) {
+        if (it->ev.raw) {
             rc = ops->writer_insert(w->sw, &it->ev, it->source, it->received);
             if (rc != STORE_OK) {
                 ops->writer_rollback(w->sw);
@@ -187,7 +187,7 @@ static void *writer_main(void *arg)
                  * start; datagrams have no other copy. */
                 size_t lost = 0;
                 for (size_t i = 0; i < n; i++) {
-                    if (items[i]->ev.json && !items[i]->pos.key) {
+                    if (items[i]->ev.raw && !items[i]->pos.key) {
                         atomic_fetch_add(&ctl->metrics.dropped[items[i]->kind], 1);
                         lost++;
                     }

@@ -32,6 +32,12 @@ typedef struct {
     sq_conn_t *conns;
     int n_conns;
     sq_conn_t *free_list;
+    /* the checkpointer: copies the WAL into the database off the writer's
+     * thread (every connection runs with wal_autocheckpoint=0) */
+    pthread_t checkpointer;
+    int checkpointer_running;
+    int stopping;
+    pthread_cond_t stop_signal;
 } sq_store_t;
 
 struct store_writer {
