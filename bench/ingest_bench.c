@@ -12,6 +12,7 @@
  * one committed. Then times the queries the console makes over the stored
  * events. One JSON object on stdout; progress on stderr.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -93,6 +94,45 @@ static int write_events(const char *path, long n, int64_t start_ms)
         fprintf(f, "],\"policy_version\":\"default-2\",\"mode\":\"block\"}\n");
     }
     return fclose(f);
+}
+
+/* CPU seconds used so far by this process's threads named `name`
+ * (/proc/self/task/TID/stat, utime + stime). */
+static double thread_cpu(const char *name)
+{
+    double total = 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char path[300], comm[64] = "", stat[1024];
+        snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        if (!fgets(comm, sizeof(comm), f))
+            comm[0] = '\0';
+        fclose(f);
+        comm[strcspn(comm, "\n")] = '\0';
+        if (strcmp(comm, name) != 0)
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%s/stat", e->d_name);
+        f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(stat, 1, sizeof(stat) - 1, f);
+        fclose(f);
+        stat[n] = '\0';
+        /* fields after the ")" of comm: state is 3rd, utime 14th, stime 15th */
+        char *p = strrchr(stat, ')');
+        unsigned long long ut = 0, st = 0;
+        if (p &&
+            sscanf(p + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %llu", &ut, &st) == 2)
+            total += (double)(ut + st) / (double)hz;
+    }
+    if (d)
+        closedir(d);
+    return total;
 }
 
 static double seconds_since(int64_t t0)
@@ -198,6 +238,9 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu1);
     double cpu = (double)(cpu1.tv_sec - cpu0.tv_sec) + (double)(cpu1.tv_nsec - cpu0.tv_nsec) / 1e9;
 
+    double writer_cpu = thread_cpu("rp-writer");
+    double tail_cpu = thread_cpu("rp-tail");
+    double checkpoint_cpu = thread_cpu("rp-checkpoint");
     file_source_stop(fs);
     atomic_store(&ctl.ready, 0);
     ingest_queue_close(&ctl.queue);
@@ -223,11 +266,14 @@ int main(int argc, char **argv)
     double rule_page_s = seconds_since(q0);
 
     printf("{\"events\":%ld,\"bytes\":%lld,\"seconds\":%.3f,\"events_per_second\":%.0f,"
-           "\"cpu_seconds\":%.3f,\"events_per_cpu_second\":%.0f,\"synchronous\":\"%s\",\"batch\":%"
+           "\"cpu_seconds\":%.3f,\"events_per_cpu_second\":%.0f,\"writer_cpu_us_per_event\":%.2f,"
+           "\"tail_cpu_us_per_event\":%.2f,\"checkpoint_cpu_us_per_event\":%.2f,\"synchronous\":\"%"
+           "s\",\"batch\":%"
            "d,\"batches\":%" PRIu64 ","
            "\"query_page_s\":%.4f,\"query_top_clients_s\":%.4f,\"query_top_rules_s\":%.4f,"
            "\"query_rule_page_s\":%.4f}\n",
-           n, (long long)st.st_size, took, eps, cpu, (double)n / cpu, sync, batch,
+           n, (long long)st.st_size, took, eps, cpu, (double)n / cpu, writer_cpu * 1e6 / (double)n,
+           tail_cpu * 1e6 / (double)n, checkpoint_cpu * 1e6 / (double)n, sync, batch,
            (uint64_t)atomic_load(&ctl.metrics.batches), list_s, top_clients_s, top_rules_s,
            rule_page_s);
     file_source_free(fs);

@@ -137,6 +137,7 @@ static size_t fail_http_items(ingest_item_t **items, size_t n)
 
 static void *writer_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "rp-writer"); /* visible in top -H, ps -L */
     ingest_writer_t *w = arg;
     ctl_t *ctl = w->ctl;
     ctl_config_t *cfg = config_acquire(&ctl->config);

@@ -61,6 +61,7 @@ long long retention_run_once(ctl_t *ctl)
 
 static void *retention_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "rp-retention");
     retention_t *rt = arg;
     int wait_s = FIRST_PASS_S;
     pthread_mutex_lock(&rt->lock);

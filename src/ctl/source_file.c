@@ -277,6 +277,7 @@ static int check_rotated(file_source_t *fs)
 
 static void *tail_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "rp-tail");
     file_source_t *fs = arg;
     while (!atomic_load(&fs->stop)) {
         if (fs->fd < 0 && open_fresh(fs)) {

@@ -33,6 +33,7 @@ struct socket_source {
 
 static void *recv_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "rp-socket");
     socket_source_t *ss = arg;
     char *buf = malloc(DATAGRAM_MAX);
     if (!buf) {

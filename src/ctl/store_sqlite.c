@@ -238,6 +238,7 @@ static int migrate(sqlite3 *db, rp_error_t *err)
 
 static void *checkpoint_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "rp-checkpoint");
     sq_store_t *s = arg;
     sqlite3 *db = NULL;
     char why[256];
