@@ -221,7 +221,8 @@ static int parse_size(const char *s, long long *out)
         num[n - 1] = '\0';
     }
     long long v;
-    if (parse_integer(num, &v) || v < 0 || v > (1LL << 40))
+    /* bounded before the multiplication, so a huge count cannot overflow */
+    if (parse_integer(num, &v) || v < 0 || v > (1LL << 40) / scale)
         return -1;
     *out = v * scale;
     return 0;

@@ -122,6 +122,8 @@ static void test_errors_name_the_line(void **state)
     expect_error("sqlite_synchronous maybe\n", 1, "full or normal");
     expect_error("events_socket_mode 999\n", 1, "octal mode");
     expect_error("ingest_queue 1\n", 1, "size from");
+    expect_error("ingest_queue 633333333107G\n", 1, "size from"); /* found by fuzz_ctl_config */
+    expect_error("ingest_queue 9223372036854775807\n", 1, "size from");
     expect_error("log_level loud\n", 1, "debug, info, warn or error");
     expect_error("listen\n", 1, "exactly one value");
     expect_error("listen 127.0.0.1:1 127.0.0.1:2\n", 1, "exactly one value");
