@@ -27,16 +27,30 @@ static json_t *string_or_null(const char *s)
 
 static json_t *rules_array(const char *rules)
 {
-    json_t *a = json_array();
-    while (rules && *rules) {
-        size_t n = strcspn(rules, " ");
-        if (n)
-            json_array_append_new(a, json_stringn(rules, n));
-        rules += n;
-        while (*rules == ' ')
-            rules++;
+    json_t *a = rules ? json_loads(rules, 0, NULL) : NULL;
+    if (json_is_array(a))
+        return a;
+    json_decref(a);
+    return json_array();
+}
+
+/* The rule keys space-separated, for the CSV column. */
+static void csv_rules(strbuf_t *out, const char *rules)
+{
+    json_t *a = rules_array(rules);
+    strbuf_t joined;
+    strbuf_init(&joined, 0);
+    size_t i;
+    json_t *k;
+    json_array_foreach(a, i, k)
+    {
+        if (i)
+            strbuf_append(&joined, " ", 1);
+        strbuf_puts(&joined, json_string_value(k) ? json_string_value(k) : "");
     }
-    return a;
+    csv_text(out, joined.data);
+    strbuf_free(&joined);
+    json_decref(a);
 }
 
 /* The row's columns; with_event adds the whole original event, otherwise
@@ -104,7 +118,7 @@ static void csv_row(strbuf_t *out, const store_event_row_t *row)
     if (row->has_score)
         csv_int(out, row->score);
     csv_sep(out);
-    csv_text(out, row->rules);
+    csv_rules(out, row->rules);
     csv_sep(out);
     csv_text(out, row->request_id);
     csv_sep(out);

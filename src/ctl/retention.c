@@ -54,6 +54,7 @@ long long retention_run_once(ctl_t *ctl)
     }
     int64_t sessions = 0;
     s->ops->session_purge(s, idle_before, now, &sessions);
+    s->ops->optimize(s);
     if (total)
         log_kv(LOG_LEVEL_INFO, "retention: old events deleted", "events", LOG_INT(total), NULL);
     return total;

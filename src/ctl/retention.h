@@ -2,7 +2,8 @@
  * retention.h — the housekeeping thread: deletes events older than
  * retention_days (default 180, the minimum MLPS 2.0 level 3 asks for audit
  * records) in small batches so ingestion never waits long behind it, and
- * purges expired console sessions.
+ * purges expired console sessions, and refreshes the store's query
+ * statistics.
  */
 #ifndef RAMPART_CTL_RETENTION_H
 #define RAMPART_CTL_RETENTION_H

@@ -67,7 +67,7 @@ typedef struct {
 typedef struct {
     int64_t id, ts, received;
     const char *source, *request_id, *app, *host, *client, *method, *uri, *action, *category;
-    const char *rules; /* space-separated rule keys */
+    const char *rules; /* the rule keys, a JSON array of strings */
     const char *raw;   /* the event's JSON */
     int has_status, has_score;
     int64_t status, score;
@@ -151,6 +151,8 @@ typedef struct {
     /* Deletes up to batch events older than before_ms; *deleted says how
      * many (fewer than batch: nothing older is left). */
     int (*retention_delete)(store_t *s, int64_t before_ms, int batch, int64_t *deleted);
+    /* Housekeeping for the query planner (statistics), run now and then. */
+    int (*optimize)(store_t *s);
 
     int (*user_count)(store_t *s, int64_t *count);
     int (*user_create)(store_t *s, store_user_t *u); /* sets u->id */

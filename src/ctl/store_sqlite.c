@@ -306,11 +306,27 @@ static int sq_ping(store_t *base)
     return sq_schema_version(base, &v);
 }
 
+/* Approximate statistics (ANALYZE reads at most analysis_limit rows per
+ * index), so the planner knows, for example, that event_rules has few
+ * distinct rules and can skip-scan it by time. */
+static int sq_optimize(store_t *base)
+{
+    sq_store_t *s = (sq_store_t *)base;
+    sq_conn_t *c = sq_acquire(s);
+    char why[256];
+    int rc = exec(c->db, "PRAGMA analysis_limit=2000; ANALYZE;", why, sizeof(why));
+    if (rc != SQLITE_OK)
+        log_kv(LOG_LEVEL_WARN, "store statistics not refreshed", "error", why, NULL);
+    sq_release(s, c);
+    return rc == SQLITE_OK ? STORE_OK : STORE_ERROR;
+}
+
 static store_ops_t sq_ops = {
     .name = "sqlite",
     .close = sq_close,
     .schema_version = sq_schema_version,
     .ping = sq_ping,
+    .optimize = sq_optimize,
 };
 static pthread_once_t sq_ops_once = PTHREAD_ONCE_INIT;
 

@@ -26,13 +26,42 @@ static const char sql_insert_event[] =
     " action, status, category, score, rules, raw)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 static const char sql_insert_rule[] =
-    "INSERT OR IGNORE INTO event_rules(event_id, rule, ts) VALUES (?1, ?2, ?3)";
+    "INSERT OR IGNORE INTO event_rules(rule, ts, event_id) VALUES (?1, ?2, ?3)";
 static const char sql_upsert_checkpoint[] =
     "INSERT INTO ingest_checkpoints(source, dev, inode, fp, fp_len, offset, updated)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%s', 'now') * 1000)"
     " ON CONFLICT(source) DO UPDATE SET dev = excluded.dev, inode = excluded.inode,"
     " fp = excluded.fp, fp_len = excluded.fp_len, offset = excluded.offset,"
     " updated = excluded.updated";
+
+/* The rule keys as a JSON array of strings (escaped per RFC 8259), which
+ * SQLite's json_each() can expand for aggregations. */
+#define RULES_JSON_MAX (EVENT_MAX_RULES * (EVENT_RULE_MAX * 6 + 3) + 3)
+
+static size_t rules_json(const event_t *ev, char *out)
+{
+    size_t o = 0;
+    out[o++] = '[';
+    for (size_t i = 0; i < ev->n_rules; i++) {
+        if (i)
+            out[o++] = ',';
+        out[o++] = '"';
+        for (const unsigned char *p = (const unsigned char *)ev->rules[i]; *p; p++) {
+            if (*p == '"' || *p == '\\') {
+                out[o++] = '\\';
+                out[o++] = (char)*p;
+            } else if (*p < 0x20) {
+                o += (size_t)snprintf(out + o, 7, "\\u%04x", *p);
+            } else {
+                out[o++] = (char)*p;
+            }
+        }
+        out[o++] = '"';
+    }
+    out[o++] = ']';
+    out[o] = '\0';
+    return o;
+}
 
 static store_writer_t *w_open(store_t *base)
 {
@@ -72,16 +101,8 @@ static int w_insert(store_writer_t *w, const event_t *ev, const char *source, in
     sqlite3_stmt *st = sq_stmt(&w->conn, sql_insert_event);
     if (!st)
         return STORE_ERROR;
-    char rules[EVENT_MAX_RULES * (EVENT_RULE_MAX + 1) + 1];
-    size_t used = 0;
-    for (size_t i = 0; i < ev->n_rules; i++) {
-        size_t n = strlen(ev->rules[i]);
-        if (used)
-            rules[used++] = ' ';
-        memcpy(rules + used, ev->rules[i], n);
-        used += n;
-    }
-    rules[used] = '\0';
+    char rules[RULES_JSON_MAX];
+    size_t used = rules_json(ev, rules);
     sqlite3_bind_int64(st, 1, ev->ts);
     sqlite3_bind_int64(st, 2, received);
     sq_bind_text(st, 3, source);
@@ -112,9 +133,9 @@ static int w_insert(store_writer_t *w, const event_t *ev, const char *source, in
     if (!st)
         return STORE_ERROR;
     for (size_t i = 0; i < ev->n_rules; i++) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_text(st, 2, ev->rules[i], -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, ev->ts);
+        sqlite3_bind_text(st, 1, ev->rules[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, ev->ts);
+        sqlite3_bind_int64(st, 3, id);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE) {
@@ -457,7 +478,7 @@ static int sq_events_top(store_t *base, const store_filter_t *f, store_top_t wha
                          store_count_cb cb, void *ctx)
 {
     static const char *const columns[STORE_TOP_COUNT] = {
-        [STORE_TOP_CLIENT] = "e.client",     [STORE_TOP_RULE] = "r.rule",
+        [STORE_TOP_CLIENT] = "e.client",     [STORE_TOP_RULE] = "r.value",
         [STORE_TOP_PATH] = "e.path",         [STORE_TOP_APP] = "e.app",
         [STORE_TOP_CATEGORY] = "e.category", [STORE_TOP_ACTION] = "e.action",
     };
@@ -469,16 +490,18 @@ static int sq_events_top(store_t *base, const store_filter_t *f, store_top_t wha
     binds_t b = {.n = 0};
     const char *col = columns[what];
     if (what == STORE_TOP_RULE && only_time(f)) {
-        /* The rule index alone answers it, without touching events. */
+        /* The rule rows alone answer it (a skip-scan over (rule, ts) once
+         * the statistics are in: store_sqlite.c's optimize). */
         strbuf_puts(&sql, "SELECT rule, count(*) AS n FROM event_rules"
                           " WHERE ts >= ? AND ts < ? GROUP BY rule ORDER BY n DESC, rule"
                           " LIMIT ?");
         bind_int(&b, f->from);
         bind_int(&b, f->to);
     } else {
+        /* Rules of filtered events: each event's rules array, expanded. */
         strbuf_printf(&sql, "SELECT %s, count(*) AS n FROM events e", col);
         if (what == STORE_TOP_RULE)
-            strbuf_puts(&sql, " JOIN event_rules r ON r.event_id = e.id");
+            strbuf_puts(&sql, ", json_each(e.rules) r");
         where_clause(&sql, &b, f, 0);
         strbuf_printf(&sql, " AND %s IS NOT NULL GROUP BY %s ORDER BY n DESC, %s LIMIT ?", col, col,
                       col);
@@ -503,32 +526,51 @@ static int sq_events_top(store_t *base, const store_filter_t *f, store_top_t wha
 /* ------------------------------------------------------------------ */
 /* retention                                                           */
 
+/* The oldest `batch` events before before_ms go with their rule rows, in
+ * one transaction: the rule rows by exact key (rule, ts, id) from the
+ * event's rules array, then the event by id. */
 static int sq_retention_delete(store_t *base, int64_t before_ms, int batch, int64_t *deleted)
 {
-    static const char sql_rules[] =
-        "DELETE FROM event_rules WHERE event_id IN"
-        " (SELECT id FROM events WHERE ts < ?1 ORDER BY ts, id LIMIT ?2)";
-    static const char sql_events[] =
-        "DELETE FROM events WHERE id IN"
-        " (SELECT id FROM events WHERE ts < ?1 ORDER BY ts, id LIMIT ?2)";
+    static const char sql_oldest[] =
+        "SELECT e.id, e.ts, r.value FROM (SELECT id, ts, rules FROM events WHERE ts < ?1"
+        " ORDER BY ts, id LIMIT ?2) e LEFT JOIN json_each(e.rules) r";
+    static const char sql_rule[] =
+        "DELETE FROM event_rules WHERE rule = ?1 AND ts = ?2 AND event_id = ?3";
+    static const char sql_event[] = "DELETE FROM events WHERE id = ?1";
     sq_store_t *s = (sq_store_t *)base;
     sq_conn_t *c = sq_acquire(s);
     *deleted = 0;
     int rc = run_simple(c, sql_begin, "retention begin");
-    const char *steps[2] = {sql_rules, sql_events};
-    for (int i = 0; i < 2 && rc == STORE_OK; i++) {
-        sqlite3_stmt *st = sq_stmt(c, steps[i]);
-        if (!st) {
-            rc = STORE_ERROR;
-            break;
+    sqlite3_stmt *oldest = rc == STORE_OK ? sq_stmt(c, sql_oldest) : NULL;
+    sqlite3_stmt *del_rule = oldest ? sq_stmt(c, sql_rule) : NULL;
+    sqlite3_stmt *del_event = del_rule ? sq_stmt(c, sql_event) : NULL;
+    if (rc == STORE_OK && !del_event)
+        rc = STORE_ERROR;
+    if (rc == STORE_OK) {
+        sqlite3_bind_int64(oldest, 1, before_ms);
+        sqlite3_bind_int(oldest, 2, batch);
+        int64_t last_id = 0;
+        int step;
+        while (rc == STORE_OK && (step = sqlite3_step(oldest)) == SQLITE_ROW) {
+            int64_t id = sqlite3_column_int64(oldest, 0);
+            if (sqlite3_column_type(oldest, 2) == SQLITE_TEXT) {
+                sqlite3_bind_value(del_rule, 1, sqlite3_column_value(oldest, 2));
+                sqlite3_bind_int64(del_rule, 2, sqlite3_column_int64(oldest, 1));
+                sqlite3_bind_int64(del_rule, 3, id);
+                rc = sq_status(c->db, sqlite3_step(del_rule), "retention delete rule");
+                sq_done(del_rule);
+            }
+            if (rc == STORE_OK && id != last_id) {
+                sqlite3_bind_int64(del_event, 1, id);
+                rc = sq_status(c->db, sqlite3_step(del_event), "retention delete event");
+                sq_done(del_event);
+                (*deleted)++;
+                last_id = id;
+            }
         }
-        sqlite3_bind_int64(st, 1, before_ms);
-        sqlite3_bind_int(st, 2, batch);
-        int step = sqlite3_step(st);
-        sq_done(st);
-        rc = sq_status(c->db, step, "retention delete");
-        if (rc == STORE_OK && i == 1)
-            *deleted = sqlite3_changes64(c->db);
+        if (rc == STORE_OK && step != SQLITE_DONE)
+            rc = sq_status(c->db, step, "retention select");
+        sq_done(oldest);
     }
     if (rc == STORE_OK)
         rc = run_simple(c, sql_commit, "retention commit");

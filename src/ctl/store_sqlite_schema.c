@@ -5,10 +5,14 @@
  * a change is a new one at the end.
  *
  * Events: one row per gateway event with the fields the API filters on,
- * the rule keys of its matches in event_rules (one row per distinct key,
- * so a rule filter finds every event a rule matched, not only its first),
- * and the original JSON in raw. Indexes pair each filter column with ts,
- * so "filter + time range, newest first" walks one index.
+ * its rule keys as a JSON array (rules), and the original JSON in raw.
+ * Indexes pair each filter column with ts, so "filter + time range,
+ * newest first" walks one index. event_rules has one row per distinct
+ * rule key of an event, so a rule filter finds every event a rule matched,
+ * not only those where it came first; it is a single B-tree keyed
+ * (rule, ts, event_id) — the rule filter's own order — and retention
+ * deletes its rows by exact key, from the rules array of each deleted
+ * event, so no second index is needed.
  */
 #include "store_sqlite_t.h"
 
@@ -29,7 +33,7 @@ static const char migration_1[] =
     "  status INTEGER,"
     "  category TEXT,"
     "  score INTEGER,"
-    "  rules TEXT NOT NULL DEFAULT '',"
+    "  rules TEXT NOT NULL DEFAULT '[]',"
     "  raw TEXT NOT NULL"
     ");"
     "CREATE INDEX events_ts ON events(ts);"
@@ -38,12 +42,11 @@ static const char migration_1[] =
     "CREATE INDEX events_category_ts ON events(category, ts);"
     "CREATE INDEX events_action_ts ON events(action, ts);"
     "CREATE TABLE event_rules ("
-    "  event_id INTEGER NOT NULL,"
     "  rule TEXT NOT NULL,"
     "  ts INTEGER NOT NULL,"
-    "  PRIMARY KEY (event_id, rule)"
+    "  event_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (rule, ts, event_id)"
     ") WITHOUT ROWID;"
-    "CREATE INDEX event_rules_rule_ts ON event_rules(rule, ts);"
     "CREATE TABLE ingest_checkpoints ("
     "  source TEXT PRIMARY KEY,"
     "  dev INTEGER NOT NULL,"
