@@ -98,7 +98,10 @@ enum MHD_Result http_reply(http_req_t *r, unsigned status, const char *content_t
     if (status == 401)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Bearer realm=\"rampartd\"");
-    if (status == 503 || status == 429)
+    int has_retry_after = 0;
+    for (int i = 0; i < r->n_headers; i++)
+        has_retry_after |= strcasecmp(r->headers[i][0], MHD_HTTP_HEADER_RETRY_AFTER) == 0;
+    if ((status == 503 || status == 429) && !has_retry_after)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     for (int i = 0; i < r->n_headers; i++)
         MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]);
