@@ -201,7 +201,10 @@ int main(int argc, char **argv)
     metrics_init(&ctl.metrics);
     config_slot_init(&ctl.config, cfg);
     rp_error_t err;
-    store_options_t opt = {"sqlite", dir, cfg->sqlite_synchronous_full, 4};
+    store_options_t opt = {.backend = "sqlite",
+                           .data_dir = dir,
+                           .synchronous_full = cfg->sqlite_synchronous_full,
+                           .connections = 4};
     if (ingest_queue_init(&ctl.queue, cfg->ingest_queue) || !(ctl.store = store_open(&opt, &err))) {
         fprintf(stderr, "ingest_bench: store: %s\n", err.reason);
         return 1;

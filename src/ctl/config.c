@@ -108,6 +108,7 @@ static const directive_t directives[] = {
     {"log_level", V_LOG_LEVEL, F(log_level), 0, 0, 1, 0},
     {"store", V_STORE, F(store), 0, 0, 1, 1},
     {"sqlite_synchronous", V_SYNCHRONOUS, F(sqlite_synchronous_full), 0, 0, 1, 1},
+    {"store_max_size", V_SIZE, F(store_max_size), 0, 1LL << 40, 1, 1},
     {"retention_days", V_INT, F(retention_days), 1, 36500, 1, 0},
     {"events_file", V_EVENT_FILE, 0, 0, 0, 1, 1},
     {"events_socket", V_SOCKET_PATH, F(event_socket), 0, 0, 1, 1},
@@ -370,6 +371,8 @@ static int check_whole(parse_ctx_t *p, ctl_config_t *c)
         return fail(p, "session_absolute_hours must not be shorter than session_idle_minutes");
     if ((size_t)c->ingest_batch > c->ingest_queue)
         return fail(p, "ingest_batch must not exceed ingest_queue");
+    if (c->store_max_size && c->store_max_size < 1024 * 1024)
+        return fail(p, "store_max_size must be 0 (no cap) or at least 1m");
     return 0;
 }
 
@@ -474,6 +477,7 @@ void config_restart_only_changes(const ctl_config_t *a, const ctl_config_t *b, c
     CHANGED("run_dir", strcmp(a->run_dir, b->run_dir) != 0);
     CHANGED("store", strcmp(a->store, b->store) != 0);
     CHANGED("sqlite_synchronous", a->sqlite_synchronous_full != b->sqlite_synchronous_full);
+    CHANGED("store_max_size", a->store_max_size != b->store_max_size);
     int files_differ = a->n_event_files != b->n_event_files;
     for (size_t i = 0; !files_differ && i < a->n_event_files; i++)
         files_differ = strcmp(a->event_files[i], b->event_files[i]) != 0;
@@ -493,6 +497,7 @@ void config_keep_restart_only(ctl_config_t *n, const ctl_config_t *o)
     memcpy(n->run_dir, o->run_dir, sizeof(n->run_dir));
     memcpy(n->store, o->store, sizeof(n->store));
     n->sqlite_synchronous_full = o->sqlite_synchronous_full;
+    n->store_max_size = o->store_max_size;
     memcpy(n->event_files, o->event_files, sizeof(n->event_files));
     n->n_event_files = o->n_event_files;
     memcpy(n->event_socket, o->event_socket, sizeof(n->event_socket));

@@ -46,6 +46,7 @@ typedef struct ctl_config {
     /* store */
     char store[16]; /* "sqlite" */
     int sqlite_synchronous_full;
+    size_t store_max_size; /* bytes; 0: no cap beyond the disk */
     int retention_days;
 
     /* ingestion */

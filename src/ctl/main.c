@@ -119,6 +119,7 @@ static int start(ctl_t *ctl, ctl_config_t *cfg, rp_error_t *err)
         .backend = cfg->store,
         .data_dir = cfg->data_dir,
         .synchronous_full = cfg->sqlite_synchronous_full,
+        .max_bytes = cfg->store_max_size,
         .connections = cfg->http_threads + 2,
     };
     ctl->store = store_open(&opt, err);

@@ -188,7 +188,8 @@ typedef struct {
     const char *backend; /* "sqlite" */
     const char *data_dir;
     int synchronous_full;
-    int connections; /* pooled connections for concurrent callers */
+    size_t max_bytes; /* a cap on the store's size; 0: none */
+    int connections;  /* pooled connections for concurrent callers */
 } store_options_t;
 
 /* Opens the configured backend and brings its schema to the current

@@ -106,11 +106,11 @@ static int exec(sqlite3 *db, const char *sql, char *why, size_t why_size)
     return rc;
 }
 
-int sq_open_db(const char *path, int synchronous_full, sqlite3 **out, char *why, size_t why_size)
+int sq_open_db(const sq_store_t *s, sqlite3 **out, char *why, size_t why_size)
 {
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(
-        path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(why, why_size, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
         sqlite3_close(db);
@@ -128,10 +128,26 @@ int sq_open_db(const char *path, int synchronous_full, sqlite3 **out, char *why,
              "PRAGMA wal_autocheckpoint=0;"
              "PRAGMA journal_size_limit=67108864;"
              "PRAGMA trusted_schema=OFF;",
-             synchronous_full ? "FULL" : "NORMAL");
+             s->synchronous_full ? "FULL" : "NORMAL");
     if (exec(db, pragmas, why, why_size) != SQLITE_OK) {
         sqlite3_close(db);
         return -1;
+    }
+    if (s->max_bytes) {
+        /* Reaching the cap fails writes with SQLITE_FULL, exactly like a
+         * full disk: the ingest writer stops loudly, nothing is half-written. */
+        sqlite3_stmt *st = NULL;
+        size_t page = 4096;
+        if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0)
+            page = (size_t)sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        snprintf(pragmas, sizeof(pragmas), "PRAGMA max_page_count=%zu;",
+                 s->max_bytes / page ? s->max_bytes / page : 1);
+        if (exec(db, pragmas, why, why_size) != SQLITE_OK) {
+            sqlite3_close(db);
+            return -1;
+        }
     }
     *out = db;
     return 0;
@@ -242,7 +258,7 @@ static void *checkpoint_main(void *arg)
     sq_store_t *s = arg;
     sqlite3 *db = NULL;
     char why[256];
-    if (sq_open_db(s->path, s->synchronous_full, &db, why, sizeof(why))) {
+    if (sq_open_db(s, &db, why, sizeof(why))) {
         log_kv(LOG_LEVEL_ERROR, "checkpointer cannot open the store", "error", why, NULL);
         return NULL;
     }
@@ -350,6 +366,7 @@ store_t *store_sqlite_open(const store_options_t *opt, rp_error_t *err)
     }
     s->base.ops = &sq_ops;
     s->synchronous_full = opt->synchronous_full;
+    s->max_bytes = opt->max_bytes;
     int n = snprintf(s->path, sizeof(s->path), "%s/rampart.db", opt->data_dir);
     if (n < 0 || (size_t)n >= sizeof(s->path)) {
         snprintf(err->reason, sizeof(err->reason), "data_dir path too long");
@@ -373,7 +390,7 @@ store_t *store_sqlite_open(const store_options_t *opt, rp_error_t *err)
     }
     char why[256];
     for (int i = 0; i < s->n_conns; i++) {
-        if (sq_open_db(s->path, s->synchronous_full, &s->conns[i].db, why, sizeof(why))) {
+        if (sq_open_db(s, &s->conns[i].db, why, sizeof(why))) {
             snprintf(err->reason, sizeof(err->reason), "cannot open: %s", why);
             sq_close(&s->base);
             return NULL;

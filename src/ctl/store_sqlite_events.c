@@ -71,7 +71,7 @@ static store_writer_t *w_open(store_t *base)
         return NULL;
     w->store = s;
     char why[256];
-    if (sq_open_db(s->path, s->synchronous_full, &w->conn.db, why, sizeof(why))) {
+    if (sq_open_db(s, &w->conn.db, why, sizeof(why))) {
         log_kv(LOG_LEVEL_ERROR, "cannot open the store for ingestion", "error", why, NULL);
         free(w);
         return NULL;

@@ -27,6 +27,7 @@ typedef struct {
     store_t base;
     char path[4096];
     int synchronous_full;
+    size_t max_bytes;
     pthread_mutex_t lock;
     pthread_cond_t available;
     sq_conn_t *conns;
@@ -65,7 +66,9 @@ void sq_release(sq_store_t *s, sq_conn_t *c);
 sqlite3_stmt *sq_stmt(sq_conn_t *c, const char *sql);
 void sq_done(sqlite3_stmt *st);
 
-int sq_open_db(const char *path, int synchronous_full, sqlite3 **out, char *why, size_t why_size);
+/* Opens a connection with rampartd's pragmas (WAL, synchronous, foreign
+ * keys, no automatic checkpoints, the size cap of the store). */
+int sq_open_db(const sq_store_t *s, sqlite3 **out, char *why, size_t why_size);
 void sq_close_conn(sq_conn_t *c);
 
 /* Maps a SQLite result code to the store's vocabulary, logging errors. */

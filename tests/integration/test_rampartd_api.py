@@ -13,6 +13,7 @@ import io
 import json
 import os
 import signal
+import sqlite3
 import stat
 import time
 import unittest
@@ -496,6 +497,50 @@ class Query(unittest.TestCase):
         # SQL in a filter is a value, nothing else
         r = SECOPS.request("GET", "/api/v1/events?app=x%27%20OR%20%271%27%3D%271")
         self.assertEqual((r.status, r.json()["count"]), (200, 0))
+
+
+class StoreFull(unittest.TestCase):
+    """A full store (here: store_max_size reached, which fails writes with
+    SQLITE_FULL exactly as a full disk does) stops ingestion loudly and
+    corrupts nothing."""
+
+    def test_full_store_stops_ingestion_loudly(self):
+        rd = Rampartd(name="full", extra_conf="store_max_size 1m\ningest_batch 100\n").start()
+        admin = first_login(rd)
+        gw = make_token(admin, "gw", "gateway")
+        auditor = make_token(admin, "auditor", "auditor")
+        acknowledged, refused, n = 0, None, 0
+        for _ in range(60):
+            batch = [event(n + i, uri="/" + "x" * 400) for i in range(200)]
+            n += 200
+            r = rd.request("POST", "/api/v1/events", batch, bearer(gw))
+            if r.status == 200:
+                acknowledged += r.json()["accepted"]
+                continue
+            refused = r
+            break
+        self.assertIsNotNone(refused, "a 1 MB store took %d events" % acknowledged)
+        self.assertEqual((refused.status, refused.json()["error"]), (503, "store_unavailable"))
+        self.assertEqual(refused.header("retry-after"), "1")
+        ready = rd.request("GET", "/readyz")
+        self.assertEqual(ready.status, 503)
+        self.assertIn("refuses writes", ready.json()["reason"])
+        metrics = rd.request("GET", "/metrics", headers=bearer(auditor)).body.decode()
+        self.assertIn("rampartd_store_healthy 0", metrics)
+        errors = [l for l in metrics.splitlines() if l.startswith("rampartd_store_errors_total ")]
+        self.assertGreater(int(errors[0].split()[1]), 0)
+        self.assertIn("cannot commit events", rd.log_text())
+        self.assertIn("store full", rd.log_text())
+        # reading still works, and everything acknowledged is there
+        r = rd.request("GET", "/api/v1/events/stats?from=0&to=9999999999999",
+                       headers=bearer(auditor))
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.json()["total"], acknowledged)
+        self.assertEqual(rd.stop(), 0)
+        db = sqlite3.connect(os.path.join(rd.data_dir, "rampart.db"))
+        self.assertEqual(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+        self.assertEqual(db.execute("SELECT count(*) FROM events").fetchone()[0], acknowledged)
+        db.close()
 
 
 class Lifecycle(unittest.TestCase):
