@@ -4,7 +4,7 @@ BUILD ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang
 JOBS ?= 2
 
-.PHONY: all deps build test up down bench fuzz format clean
+.PHONY: all deps build test up down bench bench-ingest fuzz format clean
 
 all: build
 
@@ -26,6 +26,10 @@ down:
 
 bench: build
 	@bench/run.sh $(BUILD)
+	@bench/ingest.sh $(BUILD)
+
+bench-ingest: build
+	@bench/ingest.sh $(BUILD)
 
 fuzz: build
 	@scripts/fuzz.sh $(BUILD)

@@ -9,6 +9,8 @@ PACKAGES=(
   build-essential clang libclang-rt-14-dev cmake pkg-config make
   # engine and tools
   libxml2-dev libpcre2-dev libvectorscan-dev libssl-dev libjansson-dev libhiredis-dev
+  # rampartd (control plane): HTTP server, store, password hashing
+  libmicrohttpd-dev libsqlite3-dev libargon2-dev
   # tests
   libcmocka-dev python3 python3-yaml curl sqlmap sqlite3 redis-server
   # the gateway: Debian's nginx and its module build tree

@@ -1,0 +1,62 @@
+/*
+ * authz.c — the permission matrix (see authz.h and docs/RAMPARTD.md).
+ */
+#include "authz.h"
+
+#include <string.h>
+
+static const char *const role_names[ROLE_COUNT] = {"admin", "secops", "auditor", "gateway"};
+
+#define R(role) (1u << (role))
+
+/* Which roles hold each permission. PERM_PUBLIC needs no role at all. */
+static const unsigned matrix[PERM_COUNT] = {
+    [PERM_PUBLIC] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY),
+    [PERM_SELF] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY),
+    [PERM_EVENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_EVENTS_SUBMIT] = R(ROLE_GATEWAY),
+    [PERM_INGEST_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_METRICS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_USERS_READ] = R(ROLE_ADMIN) | R(ROLE_AUDITOR),
+    [PERM_USERS_MANAGE] = R(ROLE_ADMIN),
+    [PERM_TOKENS_MANAGE] = R(ROLE_ADMIN),
+};
+
+static const char *const perm_names[PERM_COUNT] = {
+    "public",       "self",       "events:read",  "events:submit", "ingest:read",
+    "metrics:read", "users:read", "users:manage", "tokens:manage",
+};
+
+const char *role_name(role_t role)
+{
+    return role >= 0 && role < ROLE_COUNT ? role_names[role] : "none";
+}
+
+role_t role_parse(const char *name)
+{
+    for (int i = 0; i < ROLE_COUNT; i++)
+        if (name && strcmp(name, role_names[i]) == 0)
+            return (role_t)i;
+    return ROLE_NONE;
+}
+
+int role_is_human(role_t role)
+{
+    return role == ROLE_ADMIN || role == ROLE_SECOPS || role == ROLE_AUDITOR;
+}
+
+int authz_allows(role_t role, perm_t perm)
+{
+    if (perm < 0 || perm >= PERM_COUNT)
+        return 0;
+    if (perm == PERM_PUBLIC)
+        return 1;
+    if (role < 0 || role >= ROLE_COUNT)
+        return 0;
+    return (matrix[perm] & R(role)) != 0;
+}
+
+const char *perm_name(perm_t perm)
+{
+    return perm >= 0 && perm < PERM_COUNT ? perm_names[perm] : "unknown";
+}

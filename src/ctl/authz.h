@@ -1,0 +1,37 @@
+/*
+ * authz.h — roles and what each may do: the permission matrix of
+ * docs/RAMPARTD.md, in one table (authz.c).
+ *
+ * Three human roles separate duties as MLPS 2.0 level 3 asks: admin runs
+ * the system (accounts, tokens), secops runs security (events; policies in
+ * a later release), auditor reviews (reads events and accounts, changes
+ * nothing). gateway is a machine role for API tokens that only submit
+ * events.
+ */
+#ifndef RAMPART_CTL_AUTHZ_H
+#define RAMPART_CTL_AUTHZ_H
+
+typedef enum { ROLE_NONE = -1, ROLE_ADMIN, ROLE_SECOPS, ROLE_AUDITOR, ROLE_GATEWAY } role_t;
+
+#define ROLE_COUNT 4
+
+typedef enum {
+    PERM_PUBLIC,        /* no authentication: /healthz, /readyz, login */
+    PERM_SELF,          /* any authenticated caller, about itself */
+    PERM_EVENTS_READ,   /* query, export and aggregate events */
+    PERM_EVENTS_SUBMIT, /* POST events (gateways) */
+    PERM_INGEST_READ,   /* ingestion counters and sources */
+    PERM_METRICS_READ,  /* /metrics */
+    PERM_USERS_READ,    /* list accounts */
+    PERM_USERS_MANAGE,  /* create, change, delete accounts */
+    PERM_TOKENS_MANAGE, /* create, list, revoke API tokens */
+    PERM_COUNT
+} perm_t;
+
+const char *role_name(role_t role);         /* "admin", ...; "none" */
+role_t role_parse(const char *name);        /* ROLE_NONE when unknown */
+int role_is_human(role_t role);             /* may own a console account */
+int authz_allows(role_t role, perm_t perm); /* 1 or 0 */
+const char *perm_name(perm_t perm);
+
+#endif

@@ -1,0 +1,547 @@
+/*
+ * config.c — parsing and validating rampartd.conf (see config.h).
+ *
+ * Directives are a table: name, how the value is parsed, where it goes,
+ * its bounds. Unknown directives, repeated single directives, values out
+ * of bounds and missing values are errors that name file:line, so a typo
+ * never silently falls back to a default.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define CONFIG_FILE_MAX (1024 * 1024)
+
+ctl_config_t *config_defaults(void)
+{
+    ctl_config_t *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    atomic_init(&c->refs, 1);
+    snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
+    c->listen_port = 9000;
+    c->http_threads = 4;
+    c->http_max_body = 1024 * 1024;
+    c->cookie_secure = COOKIE_SECURE_AUTO;
+    snprintf(c->data_dir, sizeof(c->data_dir), "/var/lib/rampart");
+    snprintf(c->run_dir, sizeof(c->run_dir), "/run/rampart");
+    snprintf(c->log_target, sizeof(c->log_target), "stderr");
+    c->log_level = LOG_LEVEL_INFO;
+    snprintf(c->store, sizeof(c->store), "sqlite");
+    c->sqlite_synchronous_full = 1;
+    c->retention_days = 180;
+    c->event_socket_mode = 0660;
+    c->ingest_queue = 65536;
+    c->ingest_batch = 10000;
+    c->ingest_flush_ms = 50;
+    c->ingest_max_body = 8 * 1024 * 1024;
+    c->session_idle_s = 30 * 60;
+    c->session_absolute_s = 12 * 3600;
+    c->login_account_failures = 5;
+    c->login_lockout_s = 300;
+    c->login_address_failures = 20;
+    c->login_address_window_s = 900;
+    /* RFC 9106 section 4, second recommended option (64 MiB, t=3), with one
+     * lane: a login costs ~0.1 s of one core, throttled per address. */
+    c->argon2_memory_kib = 65536;
+    c->argon2_iterations = 3;
+    c->argon2_parallelism = 1;
+    return c;
+}
+
+ctl_config_t *config_ref(ctl_config_t *cfg)
+{
+    atomic_fetch_add(&cfg->refs, 1);
+    return cfg;
+}
+
+void config_unref(ctl_config_t *cfg)
+{
+    if (cfg && atomic_fetch_sub(&cfg->refs, 1) == 1)
+        free(cfg);
+}
+
+/* ------------------------------------------------------------------ */
+/* the directive table                                                 */
+
+typedef enum {
+    V_LISTEN,
+    V_PATH,
+    V_SOCKET_PATH,
+    V_INT,
+    V_SIZE,
+    V_MODE,
+    V_LOG_LEVEL,
+    V_STORE,
+    V_SYNCHRONOUS,
+    V_COOKIE_SECURE,
+    V_EVENT_FILE
+} value_kind_t;
+
+typedef struct {
+    const char *name;
+    value_kind_t kind;
+    size_t offset;
+    long long min, max; /* V_INT, V_SIZE */
+    long long scale;    /* V_INT: stored value = parsed × scale */
+    int restart_only;   /* changing it needs a restart, not SIGHUP */
+} directive_t;
+
+#define F(field) offsetof(ctl_config_t, field)
+
+static const directive_t directives[] = {
+    {"listen", V_LISTEN, 0, 0, 0, 1, 1},
+    {"http_threads", V_INT, F(http_threads), 1, 64, 1, 1},
+    {"http_max_body", V_SIZE, F(http_max_body), 1024, 64LL << 20, 1, 0},
+    {"cookie_secure", V_COOKIE_SECURE, F(cookie_secure), 0, 0, 1, 0},
+    {"data_dir", V_PATH, F(data_dir), 0, 0, 1, 1},
+    {"run_dir", V_PATH, F(run_dir), 0, 0, 1, 1},
+    {"log", V_PATH, F(log_target), 0, 0, 1, 0},
+    {"log_level", V_LOG_LEVEL, F(log_level), 0, 0, 1, 0},
+    {"store", V_STORE, F(store), 0, 0, 1, 1},
+    {"sqlite_synchronous", V_SYNCHRONOUS, F(sqlite_synchronous_full), 0, 0, 1, 1},
+    {"store_max_size", V_SIZE, F(store_max_size), 0, 1LL << 40, 1, 1},
+    {"retention_days", V_INT, F(retention_days), 1, 36500, 1, 0},
+    {"events_file", V_EVENT_FILE, 0, 0, 0, 1, 1},
+    {"events_socket", V_SOCKET_PATH, F(event_socket), 0, 0, 1, 1},
+    {"events_socket_mode", V_MODE, F(event_socket_mode), 0, 0777, 1, 1},
+    {"ingest_queue", V_SIZE, F(ingest_queue), 1024, 16LL << 20, 1, 1},
+    {"ingest_batch", V_INT, F(ingest_batch), 1, 100000, 1, 0},
+    {"ingest_flush_ms", V_INT, F(ingest_flush_ms), 1, 10000, 1, 0},
+    {"ingest_max_body", V_SIZE, F(ingest_max_body), 1024, 256LL << 20, 1, 0},
+    {"session_idle_minutes", V_INT, F(session_idle_s), 1, 24 * 60, 60, 0},
+    {"session_absolute_hours", V_INT, F(session_absolute_s), 1, 24 * 30, 3600, 0},
+    {"login_account_failures", V_INT, F(login_account_failures), 1, 1000, 1, 0},
+    {"login_lockout_seconds", V_INT, F(login_lockout_s), 1, 86400, 1, 0},
+    {"login_address_failures", V_INT, F(login_address_failures), 1, 100000, 1, 0},
+    {"login_address_window_seconds", V_INT, F(login_address_window_s), 1, 86400, 1, 0},
+    {"argon2_memory_kib", V_INT, F(argon2_memory_kib), 8, 4 * 1024 * 1024, 1, 0},
+    {"argon2_iterations", V_INT, F(argon2_iterations), 1, 100, 1, 0},
+    {"argon2_parallelism", V_INT, F(argon2_parallelism), 1, 16, 1, 0},
+};
+
+#define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
+
+/* ------------------------------------------------------------------ */
+/* parsing                                                             */
+
+typedef struct {
+    const char *name; /* file name for errors */
+    unsigned line;
+    rp_error_t *err;
+} parse_ctx_t;
+
+static int fail(parse_ctx_t *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    snprintf(p->err->file, sizeof(p->err->file), "%s", p->name);
+    p->err->line = p->line;
+    vsnprintf(p->err->reason, sizeof(p->err->reason), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Splits a line into words: bare words or "quoted strings" with \" and \\
+ * escapes; '#' outside quotes ends the line. Words are written NUL
+ * terminated into buf. */
+static int split_words(parse_ctx_t *p, const char *line, size_t n, char *buf, size_t buf_size,
+                       char **words, int max_words, int *count)
+{
+    size_t i = 0, out = 0;
+    *count = 0;
+    while (i < n) {
+        while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+            i++;
+        if (i >= n || line[i] == '#')
+            break;
+        if (*count == max_words)
+            return fail(p, "too many values");
+        words[(*count)++] = buf + out;
+        if (line[i] == '"') {
+            i++;
+            for (;;) {
+                if (i >= n)
+                    return fail(p, "unterminated quoted value");
+                char c = line[i++];
+                if (c == '"')
+                    break;
+                if (c == '\\' && i < n && (line[i] == '"' || line[i] == '\\'))
+                    c = line[i++];
+                if (out + 1 >= buf_size)
+                    return fail(p, "line too long");
+                buf[out++] = c;
+            }
+        } else {
+            while (i < n && line[i] != ' ' && line[i] != '\t' && line[i] != '\r' &&
+                   line[i] != '#') {
+                if (line[i] == '"')
+                    return fail(p, "stray quote in a value");
+                if (out + 1 >= buf_size)
+                    return fail(p, "line too long");
+                buf[out++] = line[i++];
+            }
+        }
+        buf[out++] = '\0';
+    }
+    return 0;
+}
+
+static int parse_integer(const char *s, long long *out)
+{
+    if (!*s)
+        return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || (!isdigit((unsigned char)s[0]) && s[0] != '-'))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_size(const char *s, long long *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 20)
+        return -1;
+    long long scale = 1;
+    char num[24];
+    memcpy(num, s, n + 1);
+    char last = (char)tolower((unsigned char)num[n - 1]);
+    if (last == 'k' || last == 'm' || last == 'g') {
+        scale = last == 'k' ? 1024LL : last == 'm' ? 1024LL * 1024 : 1024LL * 1024 * 1024;
+        num[n - 1] = '\0';
+    }
+    long long v;
+    /* bounded before the multiplication, so a huge count cannot overflow */
+    if (parse_integer(num, &v) || v < 0 || v > (1LL << 40) / scale)
+        return -1;
+    *out = v * scale;
+    return 0;
+}
+
+static int parse_listen(parse_ctx_t *p, ctl_config_t *c, const char *v)
+{
+    char host[64];
+    const char *port;
+    if (v[0] == '[') {
+        const char *close = strchr(v, ']');
+        if (!close || close[1] != ':' || (size_t)(close - v - 1) >= sizeof(host))
+            return fail(p, "listen: expected [IPv6]:PORT, got \"%s\"", v);
+        memcpy(host, v + 1, (size_t)(close - v - 1));
+        host[close - v - 1] = '\0';
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(v, ':');
+        if (!colon || (size_t)(colon - v) >= sizeof(host))
+            return fail(p, "listen: expected ADDRESS:PORT, got \"%s\"", v);
+        memcpy(host, v, (size_t)(colon - v));
+        host[colon - v] = '\0';
+        port = colon + 1;
+    }
+    unsigned char addr[16];
+    if (inet_pton(AF_INET, host, addr) != 1 && inet_pton(AF_INET6, host, addr) != 1)
+        return fail(p, "listen: \"%s\" is not a numeric IP address", host);
+    long long pn;
+    if (parse_integer(port, &pn) || pn < 1 || pn > 65535)
+        return fail(p, "listen: bad port \"%s\"", port);
+    snprintf(c->listen_host, sizeof(c->listen_host), "%s", host);
+    c->listen_port = (uint16_t)pn;
+    return 0;
+}
+
+static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **values, int count)
+{
+    if (count != 1)
+        return fail(p, "%s takes exactly one value", d->name);
+    const char *v = values[0];
+    char *field = (char *)c + d->offset;
+    long long num;
+    int lvl;
+    switch (d->kind) {
+    case V_LISTEN:
+        return parse_listen(p, c, v);
+    case V_PATH:
+        if (!*v)
+            return fail(p, "%s: empty path", d->name);
+        if (strlen(v) >= CONFIG_PATH_MAX)
+            return fail(p, "%s: path too long", d->name);
+        if (strcmp(d->name, "log") != 0 || strcmp(v, "stderr") != 0) {
+            if (v[0] != '/')
+                return fail(p, "%s: \"%s\" must be an absolute path", d->name, v);
+        }
+        snprintf(field, CONFIG_PATH_MAX, "%s", v);
+        return 0;
+    case V_SOCKET_PATH:
+        if (strcmp(v, "off") == 0) {
+            field[0] = '\0';
+            return 0;
+        }
+        if (v[0] != '/')
+            return fail(p, "%s: \"%s\" must be an absolute path or off", d->name, v);
+        if (strlen(v) >= CONFIG_SOCKET_PATH_MAX)
+            return fail(p, "%s: a unix socket path has at most %d bytes", d->name,
+                        CONFIG_SOCKET_PATH_MAX - 1);
+        snprintf(field, CONFIG_SOCKET_PATH_MAX, "%s", v);
+        return 0;
+    case V_EVENT_FILE:
+        if (v[0] != '/')
+            return fail(p, "events_file: \"%s\" must be an absolute path", v);
+        if (strlen(v) >= CONFIG_PATH_MAX)
+            return fail(p, "events_file: path too long");
+        if (c->n_event_files == CONFIG_MAX_EVENT_FILES)
+            return fail(p, "events_file: at most %d files", CONFIG_MAX_EVENT_FILES);
+        for (size_t i = 0; i < c->n_event_files; i++)
+            if (strcmp(c->event_files[i], v) == 0)
+                return fail(p, "events_file: \"%s\" is listed twice", v);
+        snprintf(c->event_files[c->n_event_files++], CONFIG_PATH_MAX, "%s", v);
+        return 0;
+    case V_INT:
+        if (parse_integer(v, &num) || num < d->min || num > d->max)
+            return fail(p, "%s: expected an integer from %lld to %lld, got \"%s\"", d->name, d->min,
+                        d->max, v);
+        num *= d->scale;
+        if (d->offset == F(argon2_memory_kib) || d->offset == F(argon2_iterations) ||
+            d->offset == F(argon2_parallelism))
+            *(uint32_t *)field = (uint32_t)num;
+        else
+            *(int *)field = (int)num;
+        return 0;
+    case V_SIZE:
+        if (parse_size(v, &num) || num < d->min || num > d->max)
+            return fail(p,
+                        "%s: expected a size from %lld to %lld bytes (k, m, g suffixes), got "
+                        "\"%s\"",
+                        d->name, d->min, d->max, v);
+        *(size_t *)field = (size_t)num;
+        return 0;
+    case V_MODE: {
+        char *end;
+        errno = 0;
+        unsigned long m = strtoul(v, &end, 8);
+        if (errno || *end || !*v || m > 0777)
+            return fail(p, "%s: expected an octal mode like 0660, got \"%s\"", d->name, v);
+        *(unsigned *)field = (unsigned)m;
+        return 0;
+    }
+    case V_LOG_LEVEL:
+        lvl = log_level_parse(v);
+        if (lvl < 0)
+            return fail(p, "log_level: expected debug, info, warn or error, got \"%s\"", v);
+        *(int *)field = lvl;
+        return 0;
+    case V_STORE:
+        /* PostgreSQL is the next backend behind the same interface (store.h). */
+        if (strcmp(v, "sqlite") != 0)
+            return fail(p, "store: \"%s\" is not an available backend (sqlite)", v);
+        snprintf(field, 16, "%s", v);
+        return 0;
+    case V_SYNCHRONOUS:
+        if (strcmp(v, "full") != 0 && strcmp(v, "normal") != 0)
+            return fail(p, "sqlite_synchronous: expected full or normal, got \"%s\"", v);
+        *(int *)field = strcmp(v, "full") == 0;
+        return 0;
+    case V_COOKIE_SECURE:
+        if (strcmp(v, "auto") == 0)
+            *(cookie_secure_t *)field = COOKIE_SECURE_AUTO;
+        else if (strcmp(v, "on") == 0)
+            *(cookie_secure_t *)field = COOKIE_SECURE_ON;
+        else if (strcmp(v, "off") == 0)
+            *(cookie_secure_t *)field = COOKIE_SECURE_OFF;
+        else
+            return fail(p, "cookie_secure: expected auto, on or off, got \"%s\"", v);
+        return 0;
+    }
+    return fail(p, "%s: unhandled directive", d->name);
+}
+
+static int check_whole(parse_ctx_t *p, ctl_config_t *c)
+{
+    p->line = 0;
+    if (c->session_absolute_s < c->session_idle_s)
+        return fail(p, "session_absolute_hours must not be shorter than session_idle_minutes");
+    if ((size_t)c->ingest_batch > c->ingest_queue)
+        return fail(p, "ingest_batch must not exceed ingest_queue");
+    if (c->store_max_size && c->store_max_size < 1024 * 1024)
+        return fail(p, "store_max_size must be 0 (no cap) or at least 1m");
+    return 0;
+}
+
+ctl_config_t *config_load_string(const char *text, size_t len, const char *name, rp_error_t *err)
+{
+    memset(err, 0, sizeof(*err));
+    ctl_config_t *c = config_defaults();
+    if (!c) {
+        snprintf(err->reason, sizeof(err->reason), "out of memory");
+        return NULL;
+    }
+    snprintf(c->file, sizeof(c->file), "%s", name);
+    parse_ctx_t p = {.name = name, .line = 0, .err = err};
+    unsigned char seen[N_DIRECTIVES] = {0};
+    size_t at = 0;
+    while (at < len) {
+        p.line++;
+        const char *line = text + at;
+        const char *nl = memchr(line, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - line) : len - at;
+        at += n + (nl ? 1 : 0);
+        if (memchr(line, '\0', n)) {
+            fail(&p, "NUL byte in the configuration");
+            goto bad;
+        }
+        char buf[4 * CONFIG_PATH_MAX];
+        char *words[8];
+        int count;
+        if (split_words(&p, line, n, buf, sizeof(buf), words, 8, &count))
+            goto bad;
+        if (count == 0)
+            continue;
+        const directive_t *d = NULL;
+        for (size_t i = 0; i < N_DIRECTIVES; i++)
+            if (strcmp(directives[i].name, words[0]) == 0)
+                d = &directives[i];
+        if (!d) {
+            fail(&p, "unknown directive \"%s\"", words[0]);
+            goto bad;
+        }
+        size_t idx = (size_t)(d - directives);
+        if (seen[idx] && d->kind != V_EVENT_FILE) {
+            fail(&p, "%s is set twice", d->name);
+            goto bad;
+        }
+        seen[idx] = 1;
+        if (apply(&p, c, d, words + 1, count - 1))
+            goto bad;
+    }
+    if (check_whole(&p, c))
+        goto bad;
+    return c;
+bad:
+    free(c);
+    return NULL;
+}
+
+ctl_config_t *config_load(const char *path, rp_error_t *err)
+{
+    memset(err, 0, sizeof(*err));
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err->file, sizeof(err->file), "%s", path);
+        snprintf(err->reason, sizeof(err->reason), "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    char *text = malloc(CONFIG_FILE_MAX + 1);
+    size_t n = text ? fread(text, 1, CONFIG_FILE_MAX + 1, f) : 0;
+    int read_error = ferror(f);
+    fclose(f);
+    if (!text || read_error || n > CONFIG_FILE_MAX) {
+        snprintf(err->file, sizeof(err->file), "%s", path);
+        snprintf(err->reason, sizeof(err->reason), "%s",
+                 !text        ? "out of memory"
+                 : read_error ? "read error"
+                              : "file larger than 1 MiB");
+        free(text);
+        return NULL;
+    }
+    ctl_config_t *c = config_load_string(text, n, path, err);
+    free(text);
+    return c;
+}
+
+void config_restart_only_changes(const ctl_config_t *a, const ctl_config_t *b, char *out,
+                                 size_t out_size)
+{
+    out[0] = '\0';
+    size_t used = 0;
+#define CHANGED(name, differs)                                                                     \
+    do {                                                                                           \
+        if ((differs) && used < out_size) {                                                        \
+            int w = snprintf(out + used, out_size - used, "%s%s", used ? "," : "", name);          \
+            if (w > 0)                                                                             \
+                used += (size_t)w;                                                                 \
+        }                                                                                          \
+    } while (0)
+    CHANGED("listen",
+            strcmp(a->listen_host, b->listen_host) != 0 || a->listen_port != b->listen_port);
+    CHANGED("http_threads", a->http_threads != b->http_threads);
+    CHANGED("data_dir", strcmp(a->data_dir, b->data_dir) != 0);
+    CHANGED("run_dir", strcmp(a->run_dir, b->run_dir) != 0);
+    CHANGED("store", strcmp(a->store, b->store) != 0);
+    CHANGED("sqlite_synchronous", a->sqlite_synchronous_full != b->sqlite_synchronous_full);
+    CHANGED("store_max_size", a->store_max_size != b->store_max_size);
+    int files_differ = a->n_event_files != b->n_event_files;
+    for (size_t i = 0; !files_differ && i < a->n_event_files; i++)
+        files_differ = strcmp(a->event_files[i], b->event_files[i]) != 0;
+    CHANGED("events_file", files_differ);
+    CHANGED("events_socket", strcmp(a->event_socket, b->event_socket) != 0);
+    CHANGED("events_socket_mode", a->event_socket_mode != b->event_socket_mode);
+    CHANGED("ingest_queue", a->ingest_queue != b->ingest_queue);
+#undef CHANGED
+}
+
+void config_keep_restart_only(ctl_config_t *n, const ctl_config_t *o)
+{
+    memcpy(n->listen_host, o->listen_host, sizeof(n->listen_host));
+    n->listen_port = o->listen_port;
+    n->http_threads = o->http_threads;
+    memcpy(n->data_dir, o->data_dir, sizeof(n->data_dir));
+    memcpy(n->run_dir, o->run_dir, sizeof(n->run_dir));
+    memcpy(n->store, o->store, sizeof(n->store));
+    n->sqlite_synchronous_full = o->sqlite_synchronous_full;
+    n->store_max_size = o->store_max_size;
+    memcpy(n->event_files, o->event_files, sizeof(n->event_files));
+    n->n_event_files = o->n_event_files;
+    memcpy(n->event_socket, o->event_socket, sizeof(n->event_socket));
+    n->event_socket_mode = o->event_socket_mode;
+    n->ingest_queue = o->ingest_queue;
+}
+
+/* ------------------------------------------------------------------ */
+/* the slot                                                            */
+
+void config_slot_init(config_slot_t *slot, ctl_config_t *cfg)
+{
+    pthread_mutex_init(&slot->lock, NULL);
+    slot->current = cfg;
+}
+
+ctl_config_t *config_acquire(config_slot_t *slot)
+{
+    pthread_mutex_lock(&slot->lock);
+    ctl_config_t *c = config_ref(slot->current);
+    pthread_mutex_unlock(&slot->lock);
+    return c;
+}
+
+void config_release(ctl_config_t *cfg)
+{
+    config_unref(cfg);
+}
+
+void config_slot_swap(config_slot_t *slot, ctl_config_t *cfg)
+{
+    pthread_mutex_lock(&slot->lock);
+    ctl_config_t *old = slot->current;
+    slot->current = cfg;
+    pthread_mutex_unlock(&slot->lock);
+    config_unref(old);
+}
+
+void config_slot_clear(config_slot_t *slot)
+{
+    pthread_mutex_lock(&slot->lock);
+    ctl_config_t *old = slot->current;
+    slot->current = NULL;
+    pthread_mutex_unlock(&slot->lock);
+    config_unref(old);
+    pthread_mutex_destroy(&slot->lock);
+}

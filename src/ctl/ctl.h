@@ -1,0 +1,44 @@
+/*
+ * ctl.h — one running rampartd: the pieces main.c starts and stops, passed
+ * to every part that needs another (no global state).
+ *
+ * Start order: configuration → log → store (migrations) → first-run admin
+ * → ingest writer → event sources → retention → HTTP. Stop order is the
+ * reverse, with the queue drained into the store before the HTTP server
+ * goes (docs/RAMPARTD.md, "Shutdown").
+ */
+#ifndef RAMPART_CTL_CTL_H
+#define RAMPART_CTL_CTL_H
+
+#include <stdatomic.h>
+
+#include "config.h"
+#include "ingest_queue.h"
+#include "metrics.h"
+#include "store.h"
+
+struct ingest_writer;
+struct file_source;
+struct socket_source;
+struct retention;
+struct throttle;
+struct http_server;
+
+typedef struct ctl {
+    config_slot_t config;
+    store_t *store;
+    metrics_t metrics;
+    ingest_queue_t queue;
+    struct ingest_writer *writer;
+    struct file_source *files[CONFIG_MAX_EVENT_FILES];
+    size_t n_files;
+    struct socket_source *socket;
+    struct retention *retention;
+    struct throttle *throttle;
+    struct http_server *http;
+    atomic_int ready; /* 1 between a complete start and the beginning of shutdown */
+    /* The first-run admin password file, removed once the password changes. */
+    char bootstrap_file[CONFIG_PATH_MAX + 64];
+} ctl_t;
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * store.h — rampartd's storage interface: events, ingestion checkpoints,
+ * accounts, sessions and API tokens behind one table of operations.
+ *
+ * A backend (store_sqlite.c today; PostgreSQL next, with events partitioned
+ * by day) fills a store_ops_t. Everything above this header — HTTP
+ * handlers, the ingest writer, retention — speaks only these functions,
+ * so a backend is chosen by the `store` directive and nothing else
+ * changes.
+ *
+ * Threads: a store_t is shared by every thread; the backend hands each
+ * call its own connection. A store_writer_t belongs to one thread (the
+ * ingest writer) and is the only path that inserts events, so events,
+ * their rule index and the file checkpoints move forward together, in one
+ * transaction per batch.
+ *
+ * Ownership: strings in the structs below are copied into fixed buffers
+ * (the caller's memory); rows passed to callbacks are valid only during
+ * the call. Times are ms since the epoch (UTC). Every value reaches SQL
+ * as a bound parameter, never as SQL text.
+ */
+#ifndef RAMPART_CTL_STORE_H
+#define RAMPART_CTL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event_parse.h"
+#include "rampart/status.h"
+
+typedef enum {
+    STORE_OK = 0,
+    STORE_NOT_FOUND = 1, /* no such row */
+    STORE_CONFLICT = 2,  /* a unique name is taken */
+    STORE_FULL = 3,      /* disk or database full: ingestion must stop loudly */
+    STORE_ERROR = -1     /* anything else; logged by the backend */
+} store_status_t;
+
+#define STORE_NAME_MAX   64
+#define STORE_ROLE_MAX   16
+#define STORE_HASH_LEN   32 /* SHA-256 of a session or API token */
+#define STORE_PWHASH_MAX 256
+#define STORE_SOURCE_MAX 1100
+
+/* ---- events ---------------------------------------------------------- */
+
+/* Where a file source stopped: the file (device, inode and a fingerprint
+ * of its first line, which survives the inode being reused) and the byte
+ * after the last line committed. */
+typedef struct {
+    char source[STORE_SOURCE_MAX];
+    uint64_t dev, ino;
+    uint64_t offset;
+    unsigned char fp[32];
+    uint32_t fp_len; /* bytes of the file the fingerprint covers; 0 = none */
+} store_checkpoint_t;
+
+typedef struct {
+    int64_t from, to; /* ts in [from, to) */
+    const char *app, *client, *rule, *category, *action;
+    const char *text;             /* substring of the event's JSON, case-insensitive ASCII */
+    int has_cursor;               /* keyset pagination: rows strictly after (ts, id) in */
+    int64_t cursor_ts, cursor_id; /* (ts DESC, id DESC) order */
+    int limit;
+} store_filter_t;
+
+typedef struct {
+    int64_t id, ts, received;
+    const char *source, *request_id, *app, *host, *client, *method, *uri, *action, *category;
+    const char *rules; /* the rule keys, a JSON array of strings */
+    const char *raw;   /* the event's JSON */
+    int has_status, has_score;
+    int64_t status, score;
+} store_event_row_t;
+
+/* Return nonzero to stop the iteration. */
+typedef int (*store_event_cb)(void *ctx, const store_event_row_t *row);
+
+typedef enum {
+    STORE_TOP_CLIENT,
+    STORE_TOP_RULE,
+    STORE_TOP_PATH,
+    STORE_TOP_APP,
+    STORE_TOP_CATEGORY,
+    STORE_TOP_ACTION,
+    STORE_TOP_COUNT
+} store_top_t;
+
+typedef int (*store_count_cb)(void *ctx, const char *key, int64_t count);
+typedef int (*store_minute_cb)(void *ctx, int64_t minute_ms, int64_t total, int64_t blocked);
+
+/* ---- accounts, sessions, tokens ------------------------------------- */
+
+typedef struct {
+    int64_t id;
+    char name[STORE_NAME_MAX + 1];
+    char role[STORE_ROLE_MAX + 1];
+    char pw_hash[STORE_PWHASH_MAX + 1];
+    int must_change;
+    int disabled;
+    int64_t created, updated, pw_changed;
+} store_user_t;
+
+typedef struct {
+    unsigned char hash[STORE_HASH_LEN];
+    int64_t user_id;
+    int64_t created, last_seen, expires;
+    char client[64];
+} store_session_t;
+
+typedef struct {
+    int64_t id;
+    char name[STORE_NAME_MAX + 1];
+    char role[STORE_ROLE_MAX + 1];
+    unsigned char hash[STORE_HASH_LEN];
+    char prefix[16]; /* the token's first characters, to recognise it in lists */
+    int64_t created_by;
+    int64_t created, last_used, expires, revoked; /* 0 = never */
+} store_token_t;
+
+typedef int (*store_user_cb)(void *ctx, const store_user_t *user);
+typedef int (*store_token_cb)(void *ctx, const store_token_t *token);
+
+/* ---- the operations --------------------------------------------------- */
+
+typedef struct store store_t;
+typedef struct store_writer store_writer_t;
+
+typedef struct {
+    const char *name;
+    void (*close)(store_t *s);
+    int (*schema_version)(store_t *s, int *version);
+    int (*ping)(store_t *s);
+
+    store_writer_t *(*writer_open)(store_t *s);
+    int (*writer_begin)(store_writer_t *w);
+    int (*writer_insert)(store_writer_t *w, const event_t *ev, const char *source,
+                         int64_t received);
+    int (*writer_checkpoint)(store_writer_t *w, const store_checkpoint_t *cp);
+    int (*writer_commit)(store_writer_t *w);
+    void (*writer_rollback)(store_writer_t *w);
+    void (*writer_close)(store_writer_t *w);
+    int (*checkpoint_get)(store_t *s, const char *source, store_checkpoint_t *out);
+
+    int (*events_query)(store_t *s, const store_filter_t *f, store_event_cb cb, void *ctx);
+    int (*event_get)(store_t *s, int64_t id, store_event_cb cb, void *ctx);
+    int (*events_count)(store_t *s, const store_filter_t *f, int64_t *count);
+    int (*events_per_minute)(store_t *s, const store_filter_t *f, store_minute_cb cb, void *ctx);
+    int (*events_top)(store_t *s, const store_filter_t *f, store_top_t what, int n,
+                      store_count_cb cb, void *ctx);
+    /* Deletes up to batch events older than before_ms; *deleted says how
+     * many (fewer than batch: nothing older is left). */
+    int (*retention_delete)(store_t *s, int64_t before_ms, int batch, int64_t *deleted);
+    /* Housekeeping for the query planner (statistics), run now and then. */
+    int (*optimize)(store_t *s);
+
+    int (*user_count)(store_t *s, int64_t *count);
+    int (*user_create)(store_t *s, store_user_t *u); /* sets u->id */
+    int (*user_get_by_name)(store_t *s, const char *name, store_user_t *out);
+    int (*user_get_by_id)(store_t *s, int64_t id, store_user_t *out);
+    int (*user_list)(store_t *s, store_user_cb cb, void *ctx);
+    int (*user_update)(store_t *s, const store_user_t *u); /* role, flags, hash, times */
+    int (*user_delete)(store_t *s, int64_t id);
+    int (*user_count_active_admins)(store_t *s, int64_t *count);
+
+    int (*session_create)(store_t *s, const store_session_t *sess);
+    int (*session_get)(store_t *s, const unsigned char hash[STORE_HASH_LEN], store_session_t *out);
+    int (*session_touch)(store_t *s, const unsigned char hash[STORE_HASH_LEN], int64_t now);
+    int (*session_delete)(store_t *s, const unsigned char hash[STORE_HASH_LEN]);
+    /* Ends every session of a user but `keep` (NULL: all). */
+    int (*session_delete_user)(store_t *s, int64_t user_id, const unsigned char *keep);
+    /* Ends sessions idle since before idle_before or past expires. */
+    int (*session_purge)(store_t *s, int64_t idle_before, int64_t now, int64_t *deleted);
+
+    int (*token_create)(store_t *s, store_token_t *t); /* sets t->id */
+    int (*token_get_by_hash)(store_t *s, const unsigned char hash[STORE_HASH_LEN],
+                             store_token_t *out);
+    int (*token_list)(store_t *s, store_token_cb cb, void *ctx);
+    int (*token_revoke)(store_t *s, int64_t id, int64_t now);
+    int (*token_touch)(store_t *s, int64_t id, int64_t now);
+} store_ops_t;
+
+struct store {
+    const store_ops_t *ops;
+};
+
+typedef struct {
+    const char *backend; /* "sqlite" */
+    const char *data_dir;
+    int synchronous_full;
+    size_t max_bytes; /* a cap on the store's size; 0: none */
+    int connections;  /* pooled connections for concurrent callers */
+} store_options_t;
+
+/* Opens the configured backend and brings its schema to the current
+ * version (migrations run in one transaction; a store newer than this
+ * rampartd is refused). NULL with err on failure. */
+store_t *store_open(const store_options_t *opt, rp_error_t *err);
+
+static inline void store_close(store_t *s)
+{
+    if (s)
+        s->ops->close(s);
+}
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * store_sqlite_schema.c — the SQLite schema as an ordered list of
+ * migrations. Each runs once, in order, inside the transaction that
+ * records it in schema_version; a released migration is never edited,
+ * a change is a new one at the end.
+ *
+ * Events: one row per gateway event with the fields the API filters on,
+ * its rule keys as a JSON array (rules), and the original JSON in raw.
+ * Indexes pair each filter column with ts, so "filter + time range,
+ * newest first" walks one index. event_rules has one row per distinct
+ * rule key of an event, so a rule filter finds every event a rule matched,
+ * not only those where it came first; it is a single B-tree keyed
+ * (rule, ts, event_id) — the rule filter's own order — and retention
+ * deletes its rows by exact key, from the rules array of each deleted
+ * event, so no second index is needed.
+ */
+#include "store_sqlite_t.h"
+
+static const char migration_1[] =
+    "CREATE TABLE events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  ts INTEGER NOT NULL,"
+    "  received INTEGER NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  request_id TEXT,"
+    "  app TEXT,"
+    "  host TEXT,"
+    "  client TEXT,"
+    "  method TEXT,"
+    "  uri TEXT,"
+    "  path TEXT,"
+    "  action TEXT NOT NULL,"
+    "  status INTEGER,"
+    "  category TEXT,"
+    "  score INTEGER,"
+    "  rules TEXT NOT NULL DEFAULT '[]',"
+    "  raw TEXT NOT NULL"
+    ");"
+    "CREATE INDEX events_ts ON events(ts);"
+    "CREATE INDEX events_app_ts ON events(app, ts);"
+    "CREATE INDEX events_client_ts ON events(client, ts);"
+    "CREATE INDEX events_category_ts ON events(category, ts);"
+    "CREATE INDEX events_action_ts ON events(action, ts);"
+    "CREATE TABLE event_rules ("
+    "  rule TEXT NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  event_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (rule, ts, event_id)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE ingest_checkpoints ("
+    "  source TEXT PRIMARY KEY,"
+    "  dev INTEGER NOT NULL,"
+    "  inode INTEGER NOT NULL,"
+    "  fp BLOB,"
+    "  fp_len INTEGER NOT NULL,"
+    "  offset INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'secops', 'auditor')),"
+    "  pw_hash TEXT NOT NULL,"
+    "  must_change INTEGER NOT NULL DEFAULT 1,"
+    "  disabled INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  pw_changed INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE sessions ("
+    "  token_hash BLOB PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  created INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL,"
+    "  client TEXT"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX sessions_user ON sessions(user_id);"
+    "CREATE TABLE api_tokens ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'secops', 'auditor', 'gateway')),"
+    "  token_hash BLOB NOT NULL UNIQUE,"
+    "  prefix TEXT NOT NULL,"
+    "  created_by INTEGER,"
+    "  created INTEGER NOT NULL,"
+    "  last_used INTEGER NOT NULL DEFAULT 0,"
+    "  expires INTEGER NOT NULL DEFAULT 0,"
+    "  revoked INTEGER NOT NULL DEFAULT 0"
+    ");";
+
+const sq_migration_t sq_migrations[] = {
+    {1, "events, event rules, ingestion checkpoints, users, sessions, API tokens", migration_1},
+};
+
+const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));

@@ -1,0 +1,86 @@
+/*
+ * store_sqlite_t.h — the SQLite backend's types, shared by its files:
+ * store_sqlite.c (connections, migrations), store_sqlite_events.c
+ * (ingestion, queries, retention), store_sqlite_auth.c (accounts,
+ * sessions, tokens), store_sqlite_schema.c (the migrations).
+ */
+#ifndef RAMPART_CTL_STORE_SQLITE_T_H
+#define RAMPART_CTL_STORE_SQLITE_T_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define SQ_STMT_CACHE 48
+
+/* One connection and its prepared statements, used by one thread at a time. */
+typedef struct sq_conn {
+    sqlite3 *db;
+    const char *sql[SQ_STMT_CACHE]; /* cache key: the static SQL text's address */
+    sqlite3_stmt *stmt[SQ_STMT_CACHE];
+    int n_stmt;
+    struct sq_conn *next_free;
+} sq_conn_t;
+
+typedef struct {
+    store_t base;
+    char path[4096];
+    int synchronous_full;
+    size_t max_bytes;
+    pthread_mutex_t lock;
+    pthread_cond_t available;
+    sq_conn_t *conns;
+    int n_conns;
+    sq_conn_t *free_list;
+    /* the checkpointer: copies the WAL into the database off the writer's
+     * thread (every connection runs with wal_autocheckpoint=0) */
+    pthread_t checkpointer;
+    int checkpointer_running;
+    int stopping;
+    pthread_cond_t stop_signal;
+} sq_store_t;
+
+struct store_writer {
+    sq_store_t *store;
+    sq_conn_t conn; /* the writer's own connection, outside the pool */
+    int in_tx;
+};
+
+typedef struct {
+    int version;
+    const char *description;
+    const char *sql;
+} sq_migration_t;
+
+extern const sq_migration_t sq_migrations[];
+extern const int sq_migrations_count;
+
+/* A pooled connection (waits while all are busy); give it back with
+ * sq_release. */
+sq_conn_t *sq_acquire(sq_store_t *s);
+void sq_release(sq_store_t *s, sq_conn_t *c);
+
+/* The prepared statement for a static SQL text (prepared once per
+ * connection); NULL after logging on failure. Reset it with sq_done. */
+sqlite3_stmt *sq_stmt(sq_conn_t *c, const char *sql);
+void sq_done(sqlite3_stmt *st);
+
+/* Opens a connection with rampartd's pragmas (WAL, synchronous, foreign
+ * keys, no automatic checkpoints, the size cap of the store). */
+int sq_open_db(const sq_store_t *s, sqlite3 **out, char *why, size_t why_size);
+void sq_close_conn(sq_conn_t *c);
+
+/* Maps a SQLite result code to the store's vocabulary, logging errors. */
+int sq_status(sqlite3 *db, int rc, const char *what);
+
+/* Binds a C string or NULL as text. */
+int sq_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+/* Copies a text column into a fixed buffer ("" for NULL). */
+void sq_column_copy(sqlite3_stmt *st, int col, char *out, size_t size);
+
+void sq_fill_events_ops(store_ops_t *ops);
+void sq_fill_auth_ops(store_ops_t *ops);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * config_test.c — rampartd.conf: defaults, every directive, errors that
+ * name file:line, reload rules (restart-only settings), the shipped
+ * etc/rampartd.conf.
+ */
+#include "test_util.h"
+
+#include "config.h"
+#include "log.h"
+
+static ctl_config_t *load(const char *text, rp_error_t *err)
+{
+    return config_load_string(text, strlen(text), "t.conf", err);
+}
+
+static void expect_error(const char *text, unsigned line, const char *reason_part)
+{
+    rp_error_t err;
+    ctl_config_t *c = load(text, &err);
+    if (c) {
+        config_unref(c);
+        fail_msg("accepted: %s", text);
+    }
+    assert_string_equal(err.file, "t.conf");
+    assert_int_equal(err.line, line);
+    if (!strstr(err.reason, reason_part))
+        fail_msg("reason \"%s\" lacks \"%s\"", err.reason, reason_part);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    rp_error_t err;
+    ctl_config_t *c = load("", &err);
+    assert_non_null(c);
+    assert_string_equal(c->listen_host, "127.0.0.1");
+    assert_int_equal(c->listen_port, 9000);
+    assert_int_equal(c->retention_days, 180);
+    assert_string_equal(c->store, "sqlite");
+    assert_int_equal(c->sqlite_synchronous_full, 1);
+    assert_int_equal(c->n_event_files, 0);
+    assert_string_equal(c->event_socket, "");
+    assert_int_equal(c->session_idle_s, 1800);
+    assert_int_equal(c->cookie_secure, COOKIE_SECURE_AUTO);
+    assert_int_equal(c->argon2_memory_kib, 65536);
+    config_unref(c);
+}
+
+static void test_directives(void **state)
+{
+    (void)state;
+    rp_error_t err;
+    ctl_config_t *c = load("# comment\n"
+                           "listen [::1]:9443   # trailing\n"
+                           "data_dir \"/var/lib/ram part\"\n"
+                           "run_dir /run/x\n"
+                           "log /var/log/rampartd.log\n"
+                           "log_level debug\n"
+                           "sqlite_synchronous normal\n"
+                           "retention_days 365\n"
+                           "events_file /a/events.jsonl\n"
+                           "events_file /b/events.jsonl\n"
+                           "events_socket /run/x/ev.sock\n"
+                           "events_socket_mode 0666\n"
+                           "ingest_queue 128k\n"
+                           "ingest_batch 500\n"
+                           "ingest_flush_ms 20\n"
+                           "ingest_max_body 2m\n"
+                           "http_threads 8\n"
+                           "http_max_body 64k\n"
+                           "cookie_secure on\n"
+                           "session_idle_minutes 15\n"
+                           "session_absolute_hours 8\n"
+                           "login_account_failures 3\n"
+                           "login_lockout_seconds 60\n"
+                           "login_address_failures 10\n"
+                           "login_address_window_seconds 120\n"
+                           "argon2_memory_kib 19456\n"
+                           "argon2_iterations 2\n"
+                           "argon2_parallelism 2\n",
+                           &err);
+    if (!c)
+        fail_msg("%s:%u: %s", err.file, err.line, err.reason);
+    assert_string_equal(c->listen_host, "::1");
+    assert_int_equal(c->listen_port, 9443);
+    assert_string_equal(c->data_dir, "/var/lib/ram part");
+    assert_string_equal(c->log_target, "/var/log/rampartd.log");
+    assert_int_equal(c->log_level, LOG_LEVEL_DEBUG);
+    assert_int_equal(c->sqlite_synchronous_full, 0);
+    assert_int_equal(c->retention_days, 365);
+    assert_int_equal(c->n_event_files, 2);
+    assert_string_equal(c->event_files[1], "/b/events.jsonl");
+    assert_string_equal(c->event_socket, "/run/x/ev.sock");
+    assert_int_equal(c->event_socket_mode, 0666);
+    assert_int_equal(c->ingest_queue, 128 * 1024);
+    assert_int_equal(c->ingest_batch, 500);
+    assert_int_equal(c->ingest_max_body, 2 * 1024 * 1024);
+    assert_int_equal(c->http_threads, 8);
+    assert_int_equal(c->http_max_body, 64 * 1024);
+    assert_int_equal(c->cookie_secure, COOKIE_SECURE_ON);
+    assert_int_equal(c->session_idle_s, 15 * 60);
+    assert_int_equal(c->session_absolute_s, 8 * 3600);
+    assert_int_equal(c->login_account_failures, 3);
+    assert_int_equal(c->argon2_memory_kib, 19456);
+    assert_int_equal(c->argon2_parallelism, 2);
+    config_unref(c);
+}
+
+static void test_errors_name_the_line(void **state)
+{
+    (void)state;
+    expect_error("listen 127.0.0.1:9000\nbogus 1\n", 2, "unknown directive \"bogus\"");
+    expect_error("listen localhost:9000\n", 1, "not a numeric IP address");
+    expect_error("listen 127.0.0.1:0\n", 1, "bad port");
+    expect_error("listen 127.0.0.1\n", 1, "ADDRESS:PORT");
+    expect_error("\n\nretention_days 0\n", 3, "from 1 to 36500");
+    expect_error("retention_days 12x\n", 1, "expected an integer");
+    expect_error("data_dir relative/path\n", 1, "absolute path");
+    expect_error("data_dir /a\ndata_dir /b\n", 2, "set twice");
+    expect_error("events_file /a\nevents_file /a\n", 2, "listed twice");
+    expect_error("store postgres\n", 1, "not an available backend");
+    expect_error("sqlite_synchronous maybe\n", 1, "full or normal");
+    expect_error("events_socket_mode 999\n", 1, "octal mode");
+    expect_error("ingest_queue 1\n", 1, "size from");
+    expect_error("ingest_queue 633333333107G\n", 1, "size from"); /* found by fuzz_ctl_config */
+    expect_error("ingest_queue 9223372036854775807\n", 1, "size from");
+    expect_error("log_level loud\n", 1, "debug, info, warn or error");
+    expect_error("listen\n", 1, "exactly one value");
+    expect_error("listen 127.0.0.1:1 127.0.0.1:2\n", 1, "exactly one value");
+    expect_error("data_dir \"/unterminated\n", 1, "unterminated");
+    expect_error("events_socket /" /* 120 bytes: too long for sun_path */
+                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+                 1, "at most 107 bytes");
+    /* whole-file checks have no line */
+    expect_error("session_idle_minutes 600\nsession_absolute_hours 1\n", 0, "must not be shorter");
+    expect_error("ingest_queue 2048\ningest_batch 4096\n", 0, "must not exceed");
+}
+
+static void test_nul_byte_refused(void **state)
+{
+    (void)state;
+    rp_error_t err;
+    const char text[] = "listen 127.0.0.1:9000\nlog_level info\0x\n";
+    assert_null(config_load_string(text, sizeof(text) - 1, "t.conf", &err));
+    assert_int_equal(err.line, 2);
+}
+
+static void test_restart_only(void **state)
+{
+    (void)state;
+    rp_error_t err;
+    ctl_config_t *a = load("listen 127.0.0.1:9000\nretention_days 10\n", &err);
+    ctl_config_t *b = load("listen 127.0.0.1:9001\nretention_days 20\n"
+                           "events_file /x\n",
+                           &err);
+    assert_non_null(a);
+    assert_non_null(b);
+    char changed[256];
+    config_restart_only_changes(a, b, changed, sizeof(changed));
+    assert_string_equal(changed, "listen,events_file");
+    config_keep_restart_only(b, a);
+    assert_int_equal(b->listen_port, 9000);
+    assert_int_equal(b->n_event_files, 0);
+    assert_int_equal(b->retention_days, 20); /* reloadable: the new value stays */
+    config_restart_only_changes(a, b, changed, sizeof(changed));
+    assert_string_equal(changed, "");
+    config_unref(a);
+    config_unref(b);
+}
+
+static void test_slot_keeps_old_config_alive(void **state)
+{
+    (void)state;
+    config_slot_t slot;
+    config_slot_init(&slot, config_defaults());
+    ctl_config_t *held = config_acquire(&slot);
+    ctl_config_t *fresh = config_defaults();
+    fresh->retention_days = 7;
+    config_slot_swap(&slot, fresh);
+    assert_int_equal(held->retention_days, 180); /* still valid after the swap */
+    config_release(held);
+    ctl_config_t *now = config_acquire(&slot);
+    assert_int_equal(now->retention_days, 7);
+    config_release(now);
+    config_slot_clear(&slot);
+}
+
+static void test_shipped_example_loads(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/etc/rampartd.conf", RP_SOURCE_DIR);
+    rp_error_t err;
+    ctl_config_t *c = config_load(path, &err);
+    if (!c)
+        fail_msg("%s:%u: %s", err.file, err.line, err.reason);
+    /* The example documents the defaults: it must equal them. */
+    ctl_config_t *d = config_defaults();
+    assert_memory_equal((char *)c + offsetof(ctl_config_t, listen_host),
+                        (char *)d + offsetof(ctl_config_t, listen_host),
+                        sizeof(ctl_config_t) - offsetof(ctl_config_t, listen_host));
+    config_unref(c);
+    config_unref(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_directives),
+        cmocka_unit_test(test_errors_name_the_line),
+        cmocka_unit_test(test_nul_byte_refused),
+        cmocka_unit_test(test_restart_only),
+        cmocka_unit_test(test_slot_keeps_old_config_alive),
+        cmocka_unit_test(test_shipped_example_loads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
