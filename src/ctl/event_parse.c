@@ -263,6 +263,22 @@ static int scan_string(scan_t *s, char *buf, size_t cap, size_t *len)
     return 0;
 }
 
+/* An object member's name (into buf as scan_string does) and the ':' after
+ * it, with the white space around. */
+static int scan_member_name(scan_t *s, char *buf, size_t cap, size_t *len)
+{
+    if (s->p >= s->end || *s->p != '"')
+        return grammar(s, "expected a member name");
+    if (scan_string(s, buf, cap, len))
+        return -1;
+    skip_ws(s);
+    if (s->p >= s->end || *s->p != ':')
+        return grammar(s, "expected ':'");
+    s->p++;
+    skip_ws(s);
+    return 0;
+}
+
 /* Scans a number; *is_int and *v say whether it is an integer that fits
  * int64_t, and its value. */
 static int scan_number(scan_t *s, int *is_int, int64_t *v)
@@ -338,15 +354,8 @@ static int scan_container(scan_t *s, int object)
     }
     for (;;) {
         if (object) {
-            if (s->p >= s->end || *s->p != '"')
-                return grammar(s, "expected a member name");
-            if (scan_string(s, NULL, 0, NULL))
+            if (scan_member_name(s, NULL, 0, NULL))
                 return -1;
-            skip_ws(s);
-            if (s->p >= s->end || *s->p != ':')
-                return grammar(s, "expected ':'");
-            s->p++;
-            skip_ws(s);
         }
         if (scan_value(s))
             return -1;
@@ -456,15 +465,8 @@ static int take_match(scan_t *s, event_t *ev)
         for (;;) {
             char key[16];
             size_t klen;
-            if (s->p >= s->end || *s->p != '"')
-                return grammar(s, "expected a member name");
-            if (scan_string(s, key, sizeof(key), &klen))
+            if (scan_member_name(s, key, sizeof(key), &klen))
                 return -1;
-            skip_ws(s);
-            if (s->p >= s->end || *s->p != ':')
-                return grammar(s, "expected ':'");
-            s->p++;
-            skip_ws(s);
             const char **slot = NULL;
             int *seen = NULL;
             if (klen == 7 && strcmp(key, "rule_id") == 0) {
@@ -595,15 +597,8 @@ static int scan_event(scan_t *s, event_t *ev, const char **time_text)
         for (;;) {
             char key[16];
             size_t klen;
-            if (s->p >= s->end || *s->p != '"')
-                return grammar(s, "expected a member name");
-            if (scan_string(s, key, sizeof(key), &klen))
+            if (scan_member_name(s, key, sizeof(key), &klen))
                 return -1;
-            skip_ws(s);
-            if (s->p >= s->end || *s->p != ':')
-                return grammar(s, "expected ':'");
-            s->p++;
-            skip_ws(s);
             int f = klen < sizeof(key) ? field_index(key, klen) : -1;
             int rc;
             if (f >= 0 && (seen & 1u << f)) {
