@@ -148,20 +148,24 @@ static void run(rl_state_t *st, int chain, const char *v, size_t len, bool stabl
 void rl_chain_run(rl_state_t *st, int chain, const char *v, size_t len, bool stable,
                   unsigned *flags, const char **out, size_t *out_len)
 {
-    const rl_chain_t *ch = &st->rs->chains[chain];
+    unsigned f = flags ? *flags : RL_FLAGS_UNKNOWN;
     const struct rl_chain_memo *m;
-    *out = v;
-    *out_len = len;
-    if (ch->n == 0 || (flags && *flags != RL_FLAGS_UNKNOWN && identity(ch, *flags)))
-        return;
-    if (stable && (m = recall(st, v, len, chain))) {
-        *out = m->out;
-        *out_len = m->out_len;
+    if (st->rs->chains[chain].n == 0) {
+        *out = v;
+        *out_len = len;
         return;
     }
-    unsigned f = flags && *flags != RL_FLAGS_UNKNOWN ? *flags : rp_transform_value_flags(v, len);
-    if (flags)
-        *flags = f;
+    if (f == RL_FLAGS_UNKNOWN) {
+        /* a remembered result spares the pass over v that flags cost */
+        if (stable && (m = recall(st, v, len, chain))) {
+            *out = m->out;
+            *out_len = m->out_len;
+            return;
+        }
+        f = rp_transform_value_flags(v, len);
+        if (flags)
+            *flags = f;
+    }
     unsigned of;
     run(st, chain, v, len, stable, f, out, out_len, &of);
 }
