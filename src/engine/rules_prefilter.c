@@ -333,11 +333,24 @@ static bool slottable(const rl_rule_t *r)
 }
 
 /* Same variable and same element (or both the whole variable)? */
+/* Order of group targets: by variable, then element (the whole variable
+ * first, element names compared without case). */
+static int target_cmp(const rl_target_t *x, const rl_target_t *y)
+{
+    if (x->var != y->var)
+        return x->var < y->var ? -1 : 1;
+    if (!x->sel != !y->sel)
+        return x->sel ? 1 : -1;
+    if (!x->sel)
+        return 0;
+    size_t n = x->sel_len < y->sel_len ? x->sel_len : y->sel_len;
+    int c = strncasecmp(x->sel, y->sel, n);
+    return c ? c : x->sel_len < y->sel_len ? -1 : x->sel_len > y->sel_len;
+}
+
 static bool same_target(const rl_target_t *a, const rl_target_t *b)
 {
-    if (a->var != b->var || !a->sel != !b->sel)
-        return false;
-    return !a->sel || (a->sel_len == b->sel_len && strncasecmp(a->sel, b->sel, a->sel_len) == 0);
+    return target_cmp(a, b) == 0;
 }
 
 /* The group key of a target: one element when the rule names it with a
@@ -454,23 +467,12 @@ static int build_dbs(rp_arena_t *a, struct rl_prefilter *pf, const lits_t *raw, 
     return 0;
 }
 
-/* By variable, then element (the whole variable first), then chain. */
+/* By target (target_cmp), then chain. */
 static int group_cmp(const void *a, const void *b)
 {
-    const rl_target_t *x = &((const struct rl_pf_group *)a)->target;
-    const rl_target_t *y = &((const struct rl_pf_group *)b)->target;
-    if (x->var != y->var)
-        return x->var < y->var ? -1 : 1;
-    if (!x->sel != !y->sel)
-        return x->sel ? 1 : -1;
-    if (x->sel) {
-        size_t n = x->sel_len < y->sel_len ? x->sel_len : y->sel_len;
-        int c = strncasecmp(x->sel, y->sel, n);
-        if (c || x->sel_len != y->sel_len)
-            return c ? c : x->sel_len < y->sel_len ? -1 : 1;
-    }
-    int cx = ((const struct rl_pf_group *)a)->chain, cy = ((const struct rl_pf_group *)b)->chain;
-    return cx < cy ? -1 : cx > cy;
+    const struct rl_pf_group *x = a, *y = b;
+    int c = target_cmp(&x->target, &y->target);
+    return c ? c : x->chain < y->chain ? -1 : x->chain > y->chain;
 }
 
 static int add_to_group(rl_ruleset_t *rs, struct rl_prefilter *pf, const rl_rule_t *r,
