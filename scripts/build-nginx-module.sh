@@ -37,7 +37,8 @@ grep -Eq '^(EVP_|HMAC|RAND_bytes|OPENSSL_|CRYPTO_)' <<<"$undef" && RAMPART_SHARE
 grep -q '^redis' <<<"$undef" && RAMPART_SHARED_LIBS="-lhiredis $RAMPART_SHARED_LIBS"
 
 # Debian's own hardening flags (nginx -V) plus our include directory
-CC_OPT="-g -O2 -fstack-protector-strong -Wformat -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2"
+# ($RAMPART_MODULE_CC_OPT adds flags, e.g. -gdwarf-4 for valgrind's profilers)
+CC_OPT="-g -O2 -fstack-protector-strong -Wformat -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2${RAMPART_MODULE_CC_OPT:+ $RAMPART_MODULE_CC_OPT}"
 LD_OPT="-Wl,-z,relro -Wl,-z,now -fPIC"
 
 export RAMPART_INCLUDE="$SRC/include"

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clean_cache.h"
 #include "detect_gate.h"
 #include "normalize.h"
 #include "rampart/detect.h"
@@ -180,8 +181,16 @@ static void weigh_anomalies(rp_tx_t *tx, rp_source_t src, const char *name, size
  *   PROF_NOT_B64    a byte outside the Base64 alphabets (and ' ', a '+'
  *                   decoded as a form space)
  *   PROF_UPPER/LOWER  letter cases present (encoded text mixes them)
+ *   PROF_HIGH       a byte >= 0x80 (7-bit text is valid UTF-8 as it is)
  */
-enum { PROF_NOT_PLAIN = 1, PROF_PERCENT = 2, PROF_NOT_B64 = 4, PROF_UPPER = 8, PROF_LOWER = 16 };
+enum {
+    PROF_NOT_PLAIN = 1,
+    PROF_PERCENT = 2,
+    PROF_NOT_B64 = 4,
+    PROF_UPPER = 8,
+    PROF_LOWER = 16,
+    PROF_HIGH = 32
+};
 
 static const unsigned char byte_profile[256] = {
     5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  /* 0x00 */
@@ -192,14 +201,14 @@ static const unsigned char byte_profile[256] = {
     8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  8,  5,  5,  5,  5,  0,  /* 0x50 */
     5,  16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, /* 0x60 */
     16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 5,  5,  5,  5,  5,  /* 0x70 */
-    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0x80 */
-    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0x90 */
-    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0xa0 */
-    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0xb0 */
-    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0xc0 */
-    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0xd0 */
-    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0xe0 */
-    4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  4,  /* 0xf0 */
+    36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, /* 0x80 */
+    36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, /* 0x90 */
+    36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, /* 0xa0 */
+    36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, /* 0xb0 */
+    36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, /* 0xc0 */
+    36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, /* 0xd0 */
+    36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, /* 0xe0 */
+    36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, /* 0xf0 */
 };
 
 static unsigned value_profile(const char *s, size_t len)
@@ -289,8 +298,10 @@ static void run_detectors(rp_tx_t *tx, rp_source_t src, const char *name, size_t
     for (int d = 0; d < RP_DET_COUNT && cand && !must_stop(tx); d++) {
         if (!(cand & (1u << d)) || !detector_fns[d](value, value_len, &r))
             continue;
-        if (d == RP_DET_SSRF && self_reference(tx, src, name, name_len, value, value_len))
+        if (d == RP_DET_SSRF && self_reference(tx, src, name, name_len, value, value_len)) {
+            tx->verdict_used_context = true;
             continue;
+        }
         add_detector_match(tx, rp_detector_names[d], src, name, name_len, value, value_len, &r);
     }
 }
@@ -424,7 +435,7 @@ static void inspect_layers(rp_tx_t *tx, rp_source_t src, const char *name, size_
         run_detectors(tx, src, name, name_len, value, value_len);
     else
         run_plain_detectors(tx, src, name, name_len, value, value_len, prof);
-    if ((prof & PROF_NOT_B64) && !must_stop(tx) && rp_utf8_check(value, value_len) != 0)
+    if ((prof & PROF_HIGH) && !must_stop(tx) && rp_utf8_check(value, value_len) != 0)
         inspect_7bit(tx, src, name, name_len, value, value_len);
     if (must_stop(tx) || depth == MAX_DECODE_LAYERS || value_len == 0)
         return;
@@ -509,6 +520,14 @@ rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, siz
     if (value_len > p->limits.field_size)
         value_len = p->limits.field_size;
 
+    /* Header and cookie values repeat from request to request: one the
+     * detectors passed before (same policy, name and value) passes again. */
+    bool cacheable = src == RP_SRC_HEADER || src == RP_SRC_COOKIE;
+    if (cacheable && rp_clean_cache_hit(p->serial, src, name, name_len, value, value_len))
+        return RP_OK;
+    size_t matches_before = tx->nmatches + tx->nmatches_dropped;
+    tx->verdict_used_context = false;
+
     inspect_layers(tx, src, name, name_len, value, value_len, 0);
     if (!must_stop(tx) && src == RP_SRC_PATH)
         inspect_path_variable(tx, value, value_len);
@@ -520,5 +539,8 @@ rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, siz
          src == RP_SRC_COOKIE))
         if (!rp_value_is_plain(name, name_len))
             run_detectors(tx, src, name, name_len, name, name_len);
+    if (cacheable && tx->nmatches + tx->nmatches_dropped == matches_before &&
+        !tx->verdict_used_context)
+        rp_clean_cache_put(p->serial, src, name, name_len, value, value_len);
     return must_stop(tx) ? RP_BLOCK : RP_OK;
 }

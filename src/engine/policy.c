@@ -485,11 +485,13 @@ static void free_rule_files(parse_ctx_t *c)
 
 rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *name, rp_error_t *err)
 {
+    static atomic_uint_fast64_t serials;
     rp_policy_t *p = calloc(1, sizeof(*p));
     if (!p) {
         set_error(err, name, 0, "out of memory");
         return NULL;
     }
+    p->serial = atomic_fetch_add(&serials, 1) + 1;
     policy_defaults(p);
     parse_ctx_t c = {.file = name, .line = 0, .err = err};
     size_t pos = 0;

@@ -64,6 +64,9 @@ typedef struct {
 
 struct rp_policy {
     atomic_int refs;
+    /* Unique per compiled policy in the process, never reused: what the
+     * clean-value cache (clean_cache.h) keys its verdicts on. */
+    uint64_t serial;
     char version[128];
     rp_mode_t mode;
     int block_status;

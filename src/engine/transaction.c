@@ -256,27 +256,45 @@ rp_status_t rp_tx_request_header(rp_tx_t *tx, const char *name, size_t name_len,
     if (tx->rules &&
         rl_list_add(tx->rules, &tx->rules->headers, name, name_len, value, value_len) < 0)
         return RP_NOMEM;
-    if (header_is(name, name_len, "host")) {
-        tx->host = rp_arena_strndup(tx->arena, value, value_len > 255 ? 255 : value_len);
-    } else if (header_is(name, name_len, "content-type")) {
-        tx->content_type = rp_arena_strndup(tx->arena, value, value_len);
-    } else if (header_is(name, name_len, "content-length")) {
-        char *end;
-        char buf[24];
-        size_t n = value_len < sizeof(buf) - 1 ? value_len : sizeof(buf) - 1;
-        memcpy(buf, value, n);
-        buf[n] = '\0';
-        long long v = strtoll(buf, &end, 10);
-        tx->content_length = (*end == '\0' && v >= 0) ? v : -1;
-    } else if (header_is(name, name_len, "transfer-encoding")) {
-        tx->chunked = value_len > 0;
-    } else if (header_is(name, name_len, "cookie")) {
-        rp_status_t rc = rp_cookies_split(tx->arena, value, value_len, inspect_field, tx);
-        if (rc == RP_NOMEM)
-            return rc;
-        return verdict_status(tx);
-    } else if (header_is(name, name_len, "user-agent")) {
-        tx->user_agent = rp_arena_strndup(tx->arena, value, value_len > 256 ? 256 : value_len);
+    /* The headers the engine itself reads, told apart by length first: a
+     * request has a dozen headers and each would otherwise be compared
+     * with all six names. */
+    switch (name_len) {
+    case 4:
+        if (header_is(name, name_len, "host"))
+            tx->host = rp_arena_strndup(tx->arena, value, value_len > 255 ? 255 : value_len);
+        break;
+    case 6:
+        if (header_is(name, name_len, "cookie")) {
+            rp_status_t rc = rp_cookies_split(tx->arena, value, value_len, inspect_field, tx);
+            if (rc == RP_NOMEM)
+                return rc;
+            return verdict_status(tx);
+        }
+        break;
+    case 10:
+        if (header_is(name, name_len, "user-agent"))
+            tx->user_agent = rp_arena_strndup(tx->arena, value, value_len > 256 ? 256 : value_len);
+        break;
+    case 12:
+        if (header_is(name, name_len, "content-type"))
+            tx->content_type = rp_arena_strndup(tx->arena, value, value_len);
+        break;
+    case 14:
+        if (header_is(name, name_len, "content-length")) {
+            char *end;
+            char buf[24];
+            size_t n = value_len < sizeof(buf) - 1 ? value_len : sizeof(buf) - 1;
+            memcpy(buf, value, n);
+            buf[n] = '\0';
+            long long v = strtoll(buf, &end, 10);
+            tx->content_length = (*end == '\0' && v >= 0) ? v : -1;
+        }
+        break;
+    case 17:
+        if (header_is(name, name_len, "transfer-encoding"))
+            tx->chunked = value_len > 0;
+        break;
     }
     if (header_skipped(p, name, name_len))
         return RP_OK;

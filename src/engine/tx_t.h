@@ -71,6 +71,9 @@ struct rp_tx {
     size_t nmatches, matches_cap;
     size_t nmatches_dropped;
     bool blocking; /* a match that blocks in block mode */
+    /* A detector's verdict on the value being inspected depended on more
+     * than the value (SSRF's own-host exception): not for the cache. */
+    bool verdict_used_context;
     int block_status;
     const char *redirect; /* Location when the blocking decision is a redirect */
     rp_verdict_t verdict;

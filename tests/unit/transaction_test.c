@@ -466,6 +466,43 @@ static void test_response_pass_through(void **state)
     rp_policy_unref(p);
 }
 
+/* The clean-value cache (clean_cache.c) only ever skips work whose answer
+ * it knows: a value the detectors passed because of the request's own Host
+ * is judged again under another Host, an attack is blocked every time, and
+ * a verdict of one policy never serves another. */
+static void test_clean_cache_keeps_verdicts(void **state)
+{
+    (void)state;
+    rp_policy_t *p = policy_from("");
+    const char *self = "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: t\r\n"
+                       "Referer: http://127.0.0.1:8080/admin\r\n\r\n";
+    const char *other = "GET / HTTP/1.1\r\nHost: gov.example\r\nUser-Agent: t\r\n"
+                        "Referer: http://127.0.0.1:8080/admin\r\n\r\n";
+    for (int i = 0; i < 3; i++) {
+        expect_allow(p, self);
+        expect_block(p, other, 403, "ssrf", "header:Referer");
+    }
+    const char *ua = "GET / HTTP/1.1\r\nHost: gov.example\r\n"
+                     "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\r\n"
+                     "Cookie: sid=abc123; lang=zh-CN\r\n\r\n";
+    const char *evil = "GET / HTTP/1.1\r\nHost: gov.example\r\n"
+                       "User-Agent: x' UNION SELECT password FROM users--\r\n"
+                       "Cookie: sid=abc123; lang=zh-CN\r\n\r\n";
+    const char *evil_cookie_name = "GET / HTTP/1.1\r\nHost: gov.example\r\nUser-Agent: t\r\n"
+                                   "Cookie: a' union select pw from users--=1\r\n\r\n";
+    for (int i = 0; i < 3; i++) {
+        expect_allow(p, ua);
+        expect_block(p, evil, 403, "sqli", "header:User-Agent");
+        expect_block(p, evil_cookie_name, 403, "sqli", "cookie");
+    }
+    rp_policy_t *off = policy_from("detect sqli off\n");
+    expect_allow(off, evil);
+    expect_allow(off, evil);
+    expect_block(p, evil, 403, "sqli", "header:User-Agent");
+    rp_policy_unref(off);
+    rp_policy_unref(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_events_all_and_off),
         cmocka_unit_test(test_http_parser_rejects_smuggling),
         cmocka_unit_test(test_response_pass_through),
+        cmocka_unit_test(test_clean_cache_keeps_verdicts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

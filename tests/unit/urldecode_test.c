@@ -226,12 +226,73 @@ static void test_all_escapes(void **state)
     }
 }
 
+/* rp_url_decode's shortcut over leading literal bytes agrees with decoding
+ * byte by byte: random strings over an alphabet of literals, escapes,
+ * '+', NUL and UTF-8 bytes, at every length and alignment up to 40. */
+static int ref_hex(unsigned char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+static size_t ref_decode(char *out, const char *in, size_t len, int plus, unsigned *flags)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == '+' && plus) {
+            out[o++] = ' ';
+        } else if (c == '%' && i + 2 < len && ref_hex((unsigned char)in[i + 1]) >= 0 &&
+                   ref_hex((unsigned char)in[i + 2]) >= 0) {
+            out[o++] =
+                (char)(ref_hex((unsigned char)in[i + 1]) * 16 + ref_hex((unsigned char)in[i + 2]));
+            i += 2;
+        } else {
+            if (c == '%')
+                *flags |= BAD;
+            out[o++] = (char)c;
+        }
+    }
+    *flags |= rp_utf8_check(out, o) | (memchr(out, 0, o) ? NUL : 0) |
+              (rp_url_has_escape(out, o) ? DBL : 0);
+    return o;
+}
+
+static void test_literal_run_shortcut(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "aZ09-._~%4e2+\0\xe4\xb8\xad\x7f ";
+    unsigned seed = 12345;
+    char in[48], want[48], got[48];
+    for (int round = 0; round < 200000; round++) {
+        size_t len = (size_t)(round % 41);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            /* mostly literals, so runs of every length occur */
+            in[i] = (seed >> 16) % 4 ? 'a' + (char)((seed >> 8) % 20) /* no %u escapes */
+                                     : alphabet[(seed >> 20) % (sizeof(alphabet) - 1)];
+        }
+        int plus = round & 1;
+        unsigned fw = 0, fg = 0;
+        size_t nw = ref_decode(want, in, len, plus, &fw);
+        size_t ng = rp_url_decode(got, in, len, plus, &fg);
+        if (ng != nw || memcmp(got, want, nw) != 0 || fg != fw)
+            print_error("round %d: len %zu -> %zu/%zu flags %#x/%#x\n", round, len, ng, nw, fg, fw);
+        assert_int_equal(ng, nw);
+        assert_memory_equal(got, want, nw);
+        assert_int_equal(fg, fw);
+        assert_int_equal(got[ng], '\0');
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_table), cmocka_unit_test(test_flags_are_ored),
         cmocka_unit_test(test_utf8_table),   cmocka_unit_test(test_utf8_check_shortcuts),
-        cmocka_unit_test(test_all_escapes),
+        cmocka_unit_test(test_all_escapes),  cmocka_unit_test(test_literal_run_shortcut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
