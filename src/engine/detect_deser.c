@@ -380,6 +380,11 @@ bool rp_detect_deser_type_key(const char *key, size_t key_len, const char *value
     const char *const *k;
     size_t cl;
 
+    /* every type key is 2 to 9 bytes and starts with one of these: most
+     * JSON keys end here */
+    if (key_len < 2 || key_len > 9 || !memchr("@$_j", key[0], 4)) {
+        return false;
+    }
     for (k = type_keys; *k; k++) {
         size_t kl = strlen(*k);
         if (key_len == kl && memcmp(key, *k, kl) == 0) {

@@ -381,11 +381,9 @@ static void inspect_json_key(rp_tx_t *tx, const char *name, size_t name_len, con
                              size_t value_len, unsigned flags)
 {
     const rp_policy_t *p = tx->policy;
-    size_t k = name_len;
-    while (k > 0 && name[k - 1] != '.')
-        k--;
-    const char *key = name + k;
-    size_t key_len = name_len - k;
+    const char *dot = name_len ? memrchr(name, '.', name_len) : NULL;
+    const char *key = dot ? dot + 1 : name;
+    size_t key_len = name_len - (size_t)(key - name);
     rp_detect_result_t r = {.offset = 0, .length = value_len};
     if ((flags & RP_FIELD_KEY_ONLY) && (p->detectors & (1u << RP_DET_NOSQL)) &&
         rp_detect_nosql_key(value, value_len)) {
