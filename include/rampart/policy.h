@@ -31,6 +31,15 @@ rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *nam
  * unless out of memory. */
 rp_policy_t *rp_policy_default(void);
 
+/* Where compiled pattern databases are kept between loads (a CRS policy
+ * then loads in about a second instead of ten). The directory is created
+ * 0700 if missing; it must be owned by the effective user and not be
+ * writable by group or others, else RP_ERROR with the reason and the cache
+ * stays off. NULL turns it off. Without a call, the RAMPART_COMPILE_CACHE
+ * environment variable names it. Set it before loading policies; safe
+ * from any thread. */
+rp_status_t rp_compile_cache_set_dir(const char *dir, rp_error_t *err);
+
 rp_policy_t *rp_policy_ref(rp_policy_t *p);
 void rp_policy_unref(rp_policy_t *p);
 

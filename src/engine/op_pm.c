@@ -38,6 +38,8 @@
  */
 #include <errno.h>
 #include <hs/hs.h>
+
+#include "hs_cache.h"
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -254,8 +256,8 @@ static hs_error_t compile_escaped(const phrases_t *ph, const unsigned *flags, co
         for (size_t k = 0; k < ph->len[i]; k++)
             snprintf(esc[i] + 4 * k, 5, "\\x%02x", (unsigned char)ph->p[i][k]);
     }
-    e = hs_compile_multi((const char *const *)esc, flags, ids, (unsigned)ph->n, HS_MODE_BLOCK, NULL,
-                         db, cerr);
+    e = rp_hs_compile_multi((const char *const *)esc, flags, ids, (unsigned)ph->n, HS_MODE_BLOCK,
+                            db, cerr);
 out:
     for (i = 0; i < ph->n; i++)
         free(esc[i]);
@@ -292,8 +294,8 @@ static void *pm_build(phrases_t *ph, const char *what, char *err, size_t err_len
     if (any_leading_nul(ph)) {
         e = compile_escaped(ph, flags, ids, &pm->db, &cerr);
     } else {
-        e = hs_compile_lit_multi((const char *const *)ph->p, flags, ids, ph->len, (unsigned)ph->n,
-                                 HS_MODE_BLOCK, NULL, &pm->db, &cerr);
+        e = rp_hs_compile_lit_multi((const char *const *)ph->p, flags, ids, ph->len,
+                                    (unsigned)ph->n, HS_MODE_BLOCK, &pm->db, &cerr);
     }
     free(flags);
     free(ids);

@@ -61,6 +61,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <hs/hs.h>
+
+#include "hs_cache.h"
 #include <limits.h>
 #include <pcre2.h>
 #include <pthread.h>
@@ -243,12 +245,12 @@ static void rx_hs_compile(rx_t *rx, const char *p, size_t len)
         return;
     unsigned flags = HS_FLAG_DOTALL | HS_FLAG_MULTILINE | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
     hs_compile_error_t *cerr = NULL;
-    if (hs_compile(p, flags, HS_MODE_BLOCK, NULL, &rx->hs, &cerr) == HS_SUCCESS) {
+    if (rp_hs_compile(p, flags, HS_MODE_BLOCK, &rx->hs, &cerr) == HS_SUCCESS) {
         rx->hs_kind = HS_EXACT;
     } else {
         hs_free_compile_error(cerr);
         cerr = NULL;
-        if (hs_compile(p, flags | HS_FLAG_PREFILTER, HS_MODE_BLOCK, NULL, &rx->hs, &cerr) ==
+        if (rp_hs_compile(p, flags | HS_FLAG_PREFILTER, HS_MODE_BLOCK, &rx->hs, &cerr) ==
             HS_SUCCESS) {
             rx->hs_kind = HS_PREFILTER;
         } else {

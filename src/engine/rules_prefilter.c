@@ -39,6 +39,8 @@
  * prefixes would need a scan of every value's decoded garbage.
  */
 #include <hs/hs.h>
+
+#include "hs_cache.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,8 +419,8 @@ static int compile_lits(const lits_t *l, const uint64_t *mask, hs_database_t **d
     if (sub.n == 0)
         goto out;
     hs_compile_error_t *cerr = NULL;
-    if (hs_compile_lit_multi((const char *const *)sub.lit, sub.flags, sub.id, sub.len,
-                             (unsigned)sub.n, HS_MODE_BLOCK, NULL, db, &cerr) != HS_SUCCESS) {
+    if (rp_hs_compile_lit_multi((const char *const *)sub.lit, sub.flags, sub.id, sub.len,
+                                (unsigned)sub.n, HS_MODE_BLOCK, db, &cerr) != HS_SUCCESS) {
         snprintf(err, err_len, "phase %d prefilter: Vectorscan: %s", phase,
                  cerr && cerr->message ? cerr->message : "compile error");
         hs_free_compile_error(cerr);

@@ -162,6 +162,8 @@ static char *ngx_http_rampart_event_sink(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_rampart_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_rampart_compile_cache(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_rampart_collections(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
@@ -229,6 +231,13 @@ static ngx_command_t  ngx_http_rampart_commands[] = {
     { ngx_string("rampart_event_sink"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_rampart_event_sink,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("rampart_compile_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_rampart_compile_cache,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -1770,6 +1779,48 @@ ngx_http_rampart_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * rampart_compile_cache DIR|off: where compiled pattern databases are kept
+ * between loads (hs_cache.h). It acts when read, so it must come before the
+ * first rampart_policy; a reload without it falls back to the environment's
+ * RAMPART_COMPILE_CACHE (create_main_conf).
+ */
+static char *
+ngx_http_rampart_compile_cache(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_rampart_main_conf_t *mcf = conf;
+
+    ngx_str_t    *value, dir;
+    rp_error_t    err;
+
+    if (mcf->policies.nelts > 0) {
+        return "must come before the first \"rampart_policy\"";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        (void) rp_compile_cache_set_dir(NULL, NULL);
+        return NGX_CONF_OK;
+    }
+
+    dir = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &dir, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (rp_compile_cache_set_dir((const char *) dir.data, &err) != RP_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s: %s", err.file,
+                           err.reason);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 /* rampart_collections zone=NAME:SIZE */
 static char *
 ngx_http_rampart_collections(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -1962,6 +2013,7 @@ ngx_http_rampart_collections_open(ngx_cycle_t *cycle,
 static void *
 ngx_http_rampart_create_main_conf(ngx_conf_t *cf)
 {
+    rp_error_t                     err;
     ngx_http_rampart_main_conf_t  *mcf;
 
     mcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_rampart_main_conf_t));
@@ -1979,6 +2031,17 @@ ngx_http_rampart_create_main_conf(ngx_conf_t *cf)
     mcf->sink_type = NGX_CONF_UNSET_UINT;
     mcf->sink_fd = NGX_INVALID_FILE;
     mcf->request_id_index = NGX_ERROR;
+
+    /* each configuration starts from the environment's compile cache; the
+     * rampart_compile_cache directive overrides it */
+    if (rp_compile_cache_set_dir(getenv("RAMPART_COMPILE_CACHE"), &err)
+        != RP_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "%s: %s (RAMPART_COMPILE_CACHE ignored)",
+                           err.file, err.reason);
+        (void) rp_compile_cache_set_dir(NULL, NULL);
+    }
 
     return mcf;
 }
