@@ -166,8 +166,14 @@ static bool header_is(const char *name, size_t len, const char *lower)
 
 static bool header_skipped(const rp_policy_t *p, const char *name, size_t len)
 {
+    /* names are stored lower-case: the first byte rules out most before
+     * the comparison is called */
+    unsigned char first = len ? (unsigned char)name[0] : 0;
+    if (first >= 'A' && first <= 'Z')
+        first += 'a' - 'A';
     for (size_t i = 0; i < p->nskip_headers; i++)
-        if (p->skip_header_len[i] == len && strncasecmp(name, p->skip_headers[i], len) == 0)
+        if (p->skip_header_len[i] == len && (unsigned char)p->skip_headers[i][0] == first &&
+            strncasecmp(name, p->skip_headers[i], len) == 0)
             return true;
     /* Fetch metadata and client hints: browser-generated, fixed grammar. */
     return len > 4 && strncasecmp(name, "sec-", 4) == 0;
