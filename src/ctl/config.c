@@ -263,6 +263,26 @@ static int parse_listen(parse_ctx_t *p, ctl_config_t *c, const char *v)
     return 0;
 }
 
+/* libpq's message with every "quoted part" (a piece of the connection
+ * string) replaced by "...", and without its line break. */
+static void without_quoted(const char *msg, char *out, size_t size)
+{
+    size_t o = 0;
+    int quoted = 0;
+    for (const char *m = msg; *m && *m != '\n' && o + 5 < size; m++) {
+        if (*m == '"') {
+            quoted = !quoted;
+            if (quoted) {
+                memcpy(out + o, "\"...\"", 5);
+                o += 5;
+            }
+        } else if (!quoted) {
+            out[o++] = *m;
+        }
+    }
+    out[o] = '\0';
+}
+
 /* A libpq connection string (keyword=value pairs or a postgresql:// URI),
  * checked by libpq's own parser. Errors never repeat the value: it may
  * hold the password. */
@@ -276,11 +296,9 @@ static int parse_conninfo(parse_ctx_t *p, char *field, const char *v)
     PQconninfoOption *opts = PQconninfoParse(v, &why);
     if (!opts) {
         /* libpq's message quotes the offending part: keep only its words */
-        char reason[120] = "out of memory";
-        if (why) {
-            snprintf(reason, sizeof(reason), "%s", why);
-            reason[strcspn(reason, "\"\n")] = '\0';
-        }
+        char reason[160] = "out of memory";
+        if (why)
+            without_quoted(why, reason, sizeof(reason));
         PQfreemem(why);
         return fail(p, "postgres: not a libpq connection string (%s)", reason);
     }
