@@ -11,17 +11,25 @@
  * only reads the days it covers. rampart_event_partition(day) creates a
  * day's table when it is missing (rampartd calls it ahead of need and for
  * any day an incoming batch touches, so no event is refused for lack of a
- * partition). Indexes are declared on the parent and so exist on every
- * day:
- *   (ts, id)          newest-first pages, time ranges, per-minute counts
- *   (client, ts), (app, ts), (category, ts), (action, ts)
- *                     each filter with a time range, and top-N of that
- *                     column (index-only scans)
- *   (path, ts)        top paths
- *   GIN (rules)       the rule filter: every event a rule matched
+ * partition).
+ *
+ * Indexes are declared on the parent and so exist on every day. Each one
+ * costs every insert, so there are few (measured in docs/BENCHMARKS.md):
+ *   (ts, id)          newest-first pages and their keyset cursor, time
+ *                     ranges, per-minute counts; a page filtered by a
+ *                     column without an index of its own (category,
+ *                     action) walks it newest first
+ *   (client, ts)      the client filter, and top clients (an index-only
+ *                     scan that reads the counts in client order)
+ *   (app, ts)         the per-application views
+ *   GIN (rules)       the rule filter: every event a rule matched;
+ *                     fastupdate off, so the cost is paid per insert and
+ *                     not as a pending-list merge that stalls a batch
  *   BRIN (id)         an event by id; ids grow with insertion order, so a
  *                     block-range index is exact enough and nearly free
- *                     to maintain
+ * Text columns that are filtered, grouped or sorted use the "C" collation:
+ * byte comparisons, the order SQLite uses, and no locale cost per index
+ * comparison.
  */
 #include "store_pg_t.h"
 
@@ -33,15 +41,15 @@ static const char migration_1[] =
     "  received bigint NOT NULL,"
     "  source text NOT NULL,"
     "  request_id text,"
-    "  app text,"
+    "  app text COLLATE \"C\","
     "  host text,"
-    "  client text,"
+    "  client text COLLATE \"C\","
     "  method text,"
     "  uri text,"
-    "  path text,"
-    "  action text NOT NULL,"
+    "  path text COLLATE \"C\","
+    "  action text COLLATE \"C\" NOT NULL,"
     "  status integer,"
-    "  category text,"
+    "  category text COLLATE \"C\","
     "  score bigint,"
     "  rules text[] NOT NULL DEFAULT '{}',"
     "  raw text NOT NULL"
@@ -51,10 +59,7 @@ static const char migration_1[] =
     "CREATE INDEX events_id ON events USING brin (id);"
     "CREATE INDEX events_client_ts ON events (client, ts);"
     "CREATE INDEX events_app_ts ON events (app, ts);"
-    "CREATE INDEX events_category_ts ON events (category, ts);"
-    "CREATE INDEX events_action_ts ON events (action, ts);"
-    "CREATE INDEX events_path_ts ON events (path, ts);"
-    "CREATE INDEX events_rules ON events USING gin (rules);"
+    "CREATE INDEX events_rules ON events USING gin (rules) WITH (fastupdate = off);"
     /* the day partitions with their bounds */
     "CREATE VIEW event_partitions AS"
     "  SELECT c.relname::text AS name,"
