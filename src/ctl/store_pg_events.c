@@ -172,6 +172,7 @@ static int w_begin(store_writer_t *w)
     w->n_events = 0;
     w->n_checkpoints = 0;
     w->n_batch_days = 0;
+    pg_counts_reset(&w->counts);
     w->in_batch = 1;
     return STORE_OK;
 }
@@ -205,7 +206,12 @@ static int w_insert(store_writer_t *w, const event_t *ev, const char *source, in
         log_kv(LOG_LEVEL_ERROR, "ingest batch: out of memory", NULL);
         return STORE_ERROR;
     }
-    note_day(&w->batch_days, &w->n_batch_days, &w->cap_batch_days, day_of(ev->ts));
+    int64_t day = day_of(ev->ts);
+    note_day(&w->batch_days, &w->n_batch_days, &w->cap_batch_days, day);
+    if (pg_counts_add(&w->counts, ev, day)) {
+        log_kv(LOG_LEVEL_ERROR, "ingest batch: out of memory", NULL);
+        return STORE_ERROR;
+    }
     w->n_events++;
     return STORE_OK;
 }
@@ -329,6 +335,8 @@ static int w_commit(store_writer_t *w)
     if (rc == STORE_OK && w->n_events)
         rc = copy_events(w);
     if (rc == STORE_OK)
+        rc = pg_counts_flush(&w->counts, w->store, &w->conn);
+    if (rc == STORE_OK)
         rc = upsert_checkpoints(w);
     if (rc == STORE_OK)
         rc = simple(w, "COMMIT", "ingest commit");
@@ -352,6 +360,7 @@ static void w_close(store_writer_t *w)
     free(w->checkpoints);
     free(w->batch_days);
     free(w->known_days);
+    pg_counts_free(&w->counts);
     free(w);
 }
 
@@ -537,29 +546,33 @@ static int count_row(void *ctx, const PGresult *res, int i)
     return a->count_cb(a->ctx, pg_get_text(res, i, 0), pg_get_int(res, i, 1));
 }
 
+const char *const pg_top_columns[STORE_TOP_COUNT] = {
+    [STORE_TOP_CLIENT] = "e.client",     [STORE_TOP_RULE] = "r.rule",
+    [STORE_TOP_PATH] = "e.path",         [STORE_TOP_APP] = "e.app",
+    [STORE_TOP_CATEGORY] = "e.category", [STORE_TOP_ACTION] = "e.action",
+};
+const char pg_top_rule_join[] = " CROSS JOIN LATERAL unnest(e.rules) AS r(rule)";
+
 static int events_top(store_t *base, const store_filter_t *f, store_top_t what, int n,
                       store_count_cb cb, void *ctx)
 {
-    static const char *const columns[STORE_TOP_COUNT] = {
-        [STORE_TOP_CLIENT] = "e.client",     [STORE_TOP_RULE] = "r.rule",
-        [STORE_TOP_PATH] = "e.path",         [STORE_TOP_APP] = "e.app",
-        [STORE_TOP_CATEGORY] = "e.category", [STORE_TOP_ACTION] = "e.action",
-    };
     if ((int)what < 0 || what >= STORE_TOP_COUNT)
         return STORE_ERROR;
-    const char *col = columns[what];
+    agg_t a = {.count_cb = cb, .ctx = ctx};
+    int rc = pg_counts_top(base, f, what, n, count_row, &a);
+    if (rc != STORE_NOT_FOUND)
+        return rc;
+    const char *col = pg_top_columns[what];
     strbuf_t sql;
     strbuf_init(&sql, 0);
     binds_t b = {.n = 0};
-    strbuf_printf(&sql, "SELECT %s AS key, count(*) AS n FROM events e", col);
-    if (what == STORE_TOP_RULE)
-        strbuf_puts(&sql, " CROSS JOIN LATERAL unnest(e.rules) AS r(rule)");
+    strbuf_printf(&sql, "SELECT %s AS key, count(*) AS n FROM events e%s", col,
+                  what == STORE_TOP_RULE ? pg_top_rule_join : "");
     where_clause(&sql, &b, f, 0);
     /* ties in byte order, as SQLite orders them */
     strbuf_printf(&sql, " AND %s IS NOT NULL GROUP BY key ORDER BY n DESC, %s COLLATE \"C\"", col,
                   col);
     bind(&sql, &b, " LIMIT $?::bigint", PG_INT(n));
-    agg_t a = {.count_cb = cb, .ctx = ctx};
     return run_built(base, &sql, &b, count_row, &a, "top events");
 }
 

@@ -27,6 +27,8 @@
  *                     not as a pending-list merge that stalls a batch
  *   BRIN (id)         an event by id; ids grow with insertion order, so a
  *                     block-range index is exact enough and nearly free
+ * event_day_counts holds the events per (dimension, day, key) for fast
+ * top-N over whole days (store_pg_counts.c).
  * Text columns that are filtered, grouped or sorted use the "C" collation:
  * byte comparisons, the order SQLite uses, and no locale cost per index
  * comparison.
@@ -83,11 +85,21 @@ static const char migration_1[] =
     " EXCEPTION WHEN duplicate_table OR unique_violation THEN"
     "   NULL;" /* another session created it at the same moment */
     " END $$;"
+    /* events per (top-N dimension, day, key), kept by the ingest writer
+     * in each batch's transaction (store_pg_counts.c); dim is store_top_t */
+    "CREATE TABLE event_day_counts ("
+    "  dim smallint NOT NULL,"
+    "  day bigint NOT NULL,"
+    "  key text COLLATE \"C\" NOT NULL,"
+    "  n bigint NOT NULL,"
+    "  PRIMARY KEY (dim, day, key)"
+    ") WITH (fillfactor = 70);" /* room for in-page (HOT) updates of n */
     "CREATE FUNCTION rampart_drop_event_partition(part text) RETURNS bigint"
     " LANGUAGE plpgsql AS $$"
-    " DECLARE n bigint;"
+    " DECLARE n bigint; first_ts bigint;"
     " BEGIN"
-    "   IF NOT EXISTS (SELECT 1 FROM event_partitions WHERE name = part) THEN"
+    "   SELECT lower INTO first_ts FROM event_partitions WHERE name = part;"
+    "   IF NOT FOUND THEN"
     "     RAISE EXCEPTION 'not an event partition: %', part;"
     "   END IF;"
     /* a long query holding the table must not queue every reader behind
@@ -95,6 +107,7 @@ static const char migration_1[] =
     "   PERFORM set_config('lock_timeout', '5s', true);"
     "   EXECUTE format('SELECT count(*) FROM %I', part) INTO n;"
     "   EXECUTE format('DROP TABLE %I', part);"
+    "   DELETE FROM event_day_counts WHERE day = first_ts / 86400000;"
     "   RETURN n;"
     " END $$;"
     "CREATE TABLE ingest_checkpoints ("
@@ -142,7 +155,9 @@ static const char migration_1[] =
     "CREATE UNIQUE INDEX api_tokens_name ON api_tokens (lower(name));";
 
 const pg_migration_t pg_migrations[] = {
-    {1, "events partitioned by day, ingestion checkpoints, users, sessions, API tokens",
+    {1,
+     "events partitioned by day, their per-day counts, ingestion checkpoints, users, sessions,"
+     " API tokens",
      migration_1},
 };
 

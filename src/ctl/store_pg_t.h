@@ -3,8 +3,9 @@
  * shared by its files: store_pg.c (connections, reconnection, migrations,
  * the ops table), store_pg_query.c (the statement helpers below),
  * store_pg_schema.c (the migrations), store_pg_events.c (ingestion,
- * queries, aggregations, day partitions, retention) and store_pg_auth.c
- * (accounts, sessions, tokens).
+ * queries, aggregations, day partitions, retention), store_pg_counts.c
+ * (per-day counts for top-N) and store_pg_auth.c (accounts, sessions,
+ * tokens).
  *
  * Adding an operation: write one function in the file of its area (a new
  * area gets a new store_pg_<area>.c with a pg_fill_<area>_ops, called
@@ -55,6 +56,27 @@ typedef struct {
     pg_conn_t *free_list;
 } pg_store_t;
 
+/* The batch's counts per (top-N dimension, day, key): store_pg_counts.c. */
+typedef struct {
+    uint32_t hash, key_len;
+    size_t key_at; /* in keys */
+    int dim;
+    int64_t day, n;
+} pg_count_t;
+
+typedef struct {
+    pg_count_t *slots; /* open addressing; n == 0: empty */
+    size_t cap, used;
+    strbuf_t keys;
+} pg_counts_t;
+
+void pg_counts_reset(pg_counts_t *c);
+void pg_counts_free(pg_counts_t *c);
+/* Counts the event's client, path, app, category, action and rule keys in
+ * its day; -1 when out of memory. */
+int pg_counts_add(pg_counts_t *c, const event_t *ev, int64_t day);
+/* Adds the batch's counts to event_day_counts (in the writer's transaction). */
+int pg_counts_flush(pg_counts_t *c, const pg_store_t *s, pg_conn_t *conn);
 struct store_writer {
     pg_store_t *store;
     pg_conn_t conn; /* the writer's own connection, outside the pool */
@@ -67,6 +89,7 @@ struct store_writer {
     size_t n_batch_days, cap_batch_days;
     int64_t *known_days; /* days whose partition is known to exist */
     size_t n_known_days, cap_known_days;
+    pg_counts_t counts;
 };
 
 typedef struct {
@@ -148,6 +171,15 @@ int pg_get_bytes(const PGresult *res, int row, int col, unsigned char *out, size
 int pg_ensure_day(const pg_store_t *s, pg_conn_t *c, int64_t day);
 /* Today's and the next days' partitions, ahead of need. */
 int pg_ensure_days_ahead(store_t *s);
+
+/* Top-N over a time range with no other filter: whole days from
+ * event_day_counts, the partial days at either end from the events. */
+int pg_counts_top(store_t *s, const store_filter_t *f, store_top_t what, int n, pg_row_cb cb,
+                  void *ctx);
+
+/* The events column of each top-N dimension (rules: r.rule, from the join). */
+extern const char *const pg_top_columns[STORE_TOP_COUNT];
+extern const char pg_top_rule_join[];
 
 void pg_fill_events_ops(store_ops_t *ops);
 void pg_fill_auth_ops(store_ops_t *ops);

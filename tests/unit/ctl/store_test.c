@@ -403,6 +403,31 @@ static void test_retention_days(void **state)
     insert(s, evs, 5, NULL);
     for (int i = 0; i < 5; i++)
         event_clear(&evs[i]);
+    /* top-N over whole days (PostgreSQL: its per-day counts), over partial
+     * days (the events), and both */
+    store_filter_t all = {.to = INT64_MAX};
+    store_filter_t edges = {.from = today - 2 * DAY_MS + 6000, .to = today + 2000};
+    store_filter_t inner = {.from = today - 2 * DAY_MS, .to = today};
+    tops_t t = {0};
+    assert_int_equal(s->ops->events_top(s, &all, STORE_TOP_CLIENT, 10, collect_top, &t), STORE_OK);
+    assert_int_equal(t.n, 5);
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(s->ops->events_top(s, &all, STORE_TOP_RULE, 10, collect_top, &t), STORE_OK);
+    assert_int_equal(t.n, 2);
+    assert_string_equal(t.keys[0], "942100");
+    assert_int_equal(t.counts[0], 2);
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(s->ops->events_top(s, &edges, STORE_TOP_CLIENT, 10, collect_top, &t),
+                     STORE_OK);
+    assert_int_equal(t.n, 3); /* 10.0.0.2, .3, .4 */
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(s->ops->events_top(s, &inner, STORE_TOP_APP, 10, collect_top, &t), STORE_OK);
+    assert_int_equal(t.n, 2);
+    assert_string_equal(t.keys[0], "portal");
+    assert_int_equal(t.counts[0], 2);
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(s->ops->events_top(s, &edges, STORE_TOP_PATH, 10, collect_top, &t), STORE_OK);
+    assert_int_equal(t.n, 3);
     int64_t deleted = 0, total = 0;
     do {
         assert_int_equal(s->ops->retention_delete(s, today, 5000, &deleted), STORE_OK);
@@ -411,6 +436,9 @@ static void test_retention_days(void **state)
     assert_int_equal(total, 3);
     assert_int_equal(count_all(s), 2);
     assert_int_equal(query(s, (store_filter_t){.rule = "942100"}).n, 1);
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(s->ops->events_top(s, &all, STORE_TOP_CLIENT, 10, collect_top, &t), STORE_OK);
+    assert_int_equal(t.n, 2); /* the dropped days' counts went with them */
     if (is_postgres()) {
         /* the two old days are gone as tables; today's is whole */
         assert_int_equal(pg_test_int(&pg, "SELECT count(*) FROM event_partitions"
