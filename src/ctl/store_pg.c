@@ -221,10 +221,13 @@ static int pg_ping(store_t *base)
  * its own thresholds. */
 static int pg_optimize(store_t *base)
 {
-    static const char sql[] = "VACUUM (ANALYZE, INDEX_CLEANUP OFF) events";
+    static const char sql_events[] = "VACUUM (ANALYZE, INDEX_CLEANUP OFF) events";
+    /* every batch updates its days' counts: their old row versions go */
+    static const char sql_counts[] = "VACUUM (ANALYZE) event_day_counts";
     int rc = pg_ensure_days_ahead(base);
-    int vacuumed = pg_exec(base, sql, NULL, 0, "vacuum events");
-    return rc == STORE_OK ? vacuumed : rc;
+    int counts = pg_exec(base, sql_counts, NULL, 0, "vacuum event counts");
+    int events = pg_exec(base, sql_events, NULL, 0, "vacuum events");
+    return rc != STORE_OK ? rc : counts != STORE_OK ? counts : events;
 }
 
 static store_ops_t pg_ops = {
