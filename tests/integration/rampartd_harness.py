@@ -9,6 +9,7 @@
   curl()       one request through the curl command line: (status, headers,
                body); a cookie jar file makes it a browser-like session.
   Session      a logged-in console user: cookie jar + CSRF token.
+  wait_until() polls a condition with a deadline.
 
 Everything started is stopped at exit (harness.py's cleanups).
 """
@@ -221,6 +222,16 @@ class Session:
         if csrf:
             h["X-CSRF-Token"] = self.csrf
         return self.rd.request(method, path, body, h, jar=self.jar, content_type=content_type)
+
+
+def wait_until(pred, timeout=30.0, what="condition"):
+    """Polls pred every 0.1 s; AssertionError after timeout seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
 
 
 def bearer(token):

@@ -18,7 +18,7 @@ import urllib.parse
 
 import harness
 from harness import Nginx, Upstream, read_jsonl
-from rampartd_harness import Rampartd
+from rampartd_harness import Rampartd, wait_until
 
 POLICY = """\
 version ingest-test
@@ -89,15 +89,6 @@ class Traffic:
 
 def stored_request_ids(rd):
     return [r[0] for r in rd.query("SELECT request_id FROM events")]
-
-
-def wait_until(pred, timeout=30.0, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class KillNine(unittest.TestCase):

@@ -15,7 +15,7 @@ import unittest
 
 import harness  # noqa: F401  (cleanups)
 from pg_harness import Postgres
-from rampartd_harness import Rampartd, bearer, first_login, make_token
+from rampartd_harness import Rampartd, bearer, first_login, make_token, wait_until
 
 
 def event_line(i):
@@ -44,15 +44,6 @@ class Appender(threading.Thread):
                     self.written += 1
                 f.flush()
                 time.sleep(0.05)
-
-
-def wait_until(pred, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class PostgresRestart(unittest.TestCase):
