@@ -29,12 +29,17 @@ static void ignore_notice(void *arg, const char *message)
 }
 
 /* Every session: UTF-8 (events are validated UTF-8), a name in
- * pg_stat_activity. The user's own settings come first and win, but for
- * the encoding. */
+ * pg_stat_activity, and bounded waits on a server that vanished without
+ * closing the connection: 5 s to connect, TCP keepalives after 30 s idle
+ * (the defaults wait minutes to hours, and an API thread with them). The
+ * connection string comes after these defaults and overrides them; the
+ * encoding comes last and is always UTF-8. */
 PGconn *pg_connect(const pg_store_t *s, char *why, size_t why_size)
 {
-    const char *keys[] = {"dbname", "fallback_application_name", "client_encoding", NULL};
-    const char *values[] = {s->conninfo, "rampartd", "UTF8", NULL};
+    const char *keys[] = {
+        "connect_timeout", "keepalives_idle",           "keepalives_interval", "keepalives_count",
+        "dbname",          "fallback_application_name", "client_encoding",     NULL};
+    const char *values[] = {"5", "30", "10", "3", s->conninfo, "rampartd", "UTF8", NULL};
     PGconn *db = PQconnectdbParams(keys, values, 1);
     if (!db || PQstatus(db) != CONNECTION_OK) {
         snprintf(why, why_size, "%s", db ? PQerrorMessage(db) : "out of memory");
