@@ -2,7 +2,7 @@
  * store_pg_events.c — events in PostgreSQL: the ingest writer (COPY),
  * day partitions, queries, aggregations, file checkpoints, retention.
  *
- * The writer collects a batch in memory (the events as COPY text rows,
+ * The writer collects a batch in memory (the events as COPY binary rows,
  * the file positions) and sends it at commit: first the day partitions
  * the batch needs that are not known to exist (each in its own short
  * transaction, so the batch never holds the lock that creating a
@@ -59,75 +59,75 @@ int pg_ensure_days_ahead(store_t *base)
 /* ------------------------------------------------------------------ */
 /* the writer                                                          */
 
-/* COPY text format (PostgreSQL's COPY, "Text Format"): backslash escapes
- * for the backslash and the characters that delimit rows and columns. */
-static void copy_escaped(strbuf_t *b, const char *s, size_t n)
+/* COPY binary format (PostgreSQL's COPY, "Binary Format"): a signature
+ * and two zero words, then per row the number of fields and each field as
+ * a 32-bit length (-1: NULL) and the type's binary form, all big-endian;
+ * -1 as the field count ends the data. Nothing is escaped or parsed as
+ * text on either side. */
+static const char copy_signature[11] = "PGCOPY\n\377\r\n";
+#define COPY_FIELDS 16
+#define TEXT_OID    25 /* pg_type.oid of text, fixed in every PostgreSQL */
+
+static void put32(strbuf_t *b, uint32_t v)
 {
-    size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
-        char e;
-        switch (s[i]) {
-        case '\\':
-            e = '\\';
-            break;
-        case '\n':
-            e = 'n';
-            break;
-        case '\r':
-            e = 'r';
-            break;
-        case '\t':
-            e = 't';
-            break;
-        default:
-            continue;
-        }
-        strbuf_append(b, s + start, i - start);
-        char esc[2] = {'\\', e};
-        strbuf_append(b, esc, 2);
-        start = i + 1;
+    unsigned char be[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16),
+                           (unsigned char)(v >> 8), (unsigned char)v};
+    strbuf_append(b, (const char *)be, 4);
+}
+
+static void copy_bytes(strbuf_t *b, const char *s, size_t n)
+{
+    if (!s) {
+        put32(b, UINT32_MAX); /* -1: NULL */
+        return;
     }
-    strbuf_append(b, s + start, n - start);
+    put32(b, (uint32_t)n);
+    strbuf_append(b, s, n);
 }
 
-static void copy_text(strbuf_t *b, const char *s, int last)
+static void copy_text(strbuf_t *b, const char *s)
 {
-    if (s)
-        copy_escaped(b, s, strlen(s));
-    else
-        strbuf_append(b, "\\N", 2);
-    strbuf_append(b, last ? "\n" : "\t", 1);
+    copy_bytes(b, s, s ? strlen(s) : 0);
 }
 
-static void copy_int(strbuf_t *b, int has, int64_t v)
+static void copy_int8(strbuf_t *b, int has, int64_t v)
 {
-    if (has)
-        strbuf_printf(b, "%lld\t", (long long)v);
-    else
-        strbuf_append(b, "\\N\t", 3);
+    if (!has) {
+        put32(b, UINT32_MAX);
+        return;
+    }
+    put32(b, 8);
+    put32(b, (uint32_t)((uint64_t)v >> 32));
+    put32(b, (uint32_t)v);
 }
 
-/* The rule keys as an array literal {"a","b"} (elements quoted, '"' and
- * '\' escaped), itself escaped for COPY. */
+static void copy_int4(strbuf_t *b, int has, int64_t v)
+{
+    if (!has) {
+        put32(b, UINT32_MAX);
+        return;
+    }
+    put32(b, 4);
+    put32(b, (uint32_t)(int32_t)v);
+}
+
+/* A one-dimensional text[] without NULLs: dimensions, a flags word, the
+ * element type, then (length, lower bound 1) and the elements. */
 static void copy_rules(strbuf_t *b, const event_t *ev)
 {
-    char lit[EVENT_MAX_RULES * (EVENT_RULE_MAX * 2 + 3) + 3];
-    size_t o = 0;
-    lit[o++] = '{';
-    for (size_t i = 0; i < ev->n_rules; i++) {
-        if (i)
-            lit[o++] = ',';
-        lit[o++] = '"';
-        for (const char *p = ev->rules[i]; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                lit[o++] = '\\';
-            lit[o++] = *p;
-        }
-        lit[o++] = '"';
+    size_t len = 12 + (ev->n_rules ? 8 : 0);
+    for (size_t i = 0; i < ev->n_rules; i++)
+        len += 4 + strlen(ev->rules[i]);
+    put32(b, (uint32_t)len);
+    put32(b, ev->n_rules ? 1 : 0);
+    put32(b, 0);
+    put32(b, TEXT_OID);
+    if (ev->n_rules) {
+        put32(b, (uint32_t)ev->n_rules);
+        put32(b, 1);
     }
-    lit[o++] = '}';
-    copy_escaped(b, lit, o);
-    strbuf_append(b, "\t", 1);
+    for (size_t i = 0; i < ev->n_rules; i++)
+        copy_text(b, ev->rules[i]);
 }
 
 static void note_day(int64_t **days, size_t *n, size_t *cap, int64_t day)
@@ -180,28 +180,29 @@ static int w_begin(store_writer_t *w)
 static int w_insert(store_writer_t *w, const event_t *ev, const char *source, int64_t received)
 {
     strbuf_t *b = &w->copy;
-    copy_int(b, 1, ev->ts);
-    copy_int(b, 1, received);
-    copy_text(b, source, 0);
-    copy_text(b, ev->request_id, 0);
-    copy_text(b, ev->app, 0);
-    copy_text(b, ev->host, 0);
-    copy_text(b, ev->client, 0);
-    copy_text(b, ev->method, 0);
-    copy_text(b, ev->uri, 0);
-    if (ev->uri) {
-        copy_escaped(b, ev->uri, ev->path_len);
-        strbuf_append(b, "\t", 1);
-    } else {
-        copy_text(b, NULL, 0);
+    if (b->len == 0) {
+        strbuf_append(b, copy_signature, sizeof(copy_signature));
+        put32(b, 0); /* flags */
+        put32(b, 0); /* header extension length */
     }
-    copy_text(b, ev->action, 0);
-    copy_int(b, ev->has_status, ev->status);
-    copy_text(b, ev->category, 0);
-    copy_int(b, ev->has_score, ev->score);
+    unsigned char fields[2] = {0, COPY_FIELDS};
+    strbuf_append(b, (const char *)fields, 2);
+    copy_int8(b, 1, ev->ts);
+    copy_int8(b, 1, received);
+    copy_text(b, source);
+    copy_text(b, ev->request_id);
+    copy_text(b, ev->app);
+    copy_text(b, ev->host);
+    copy_text(b, ev->client);
+    copy_text(b, ev->method);
+    copy_text(b, ev->uri);
+    copy_bytes(b, ev->uri, ev->path_len);
+    copy_text(b, ev->action);
+    copy_int4(b, ev->has_status, ev->status);
+    copy_text(b, ev->category);
+    copy_int8(b, ev->has_score, ev->score);
     copy_rules(b, ev);
-    copy_escaped(b, ev->raw, ev->raw_len);
-    strbuf_append(b, "\n", 1);
+    copy_bytes(b, ev->raw, ev->raw_len);
     if (b->failed) {
         log_kv(LOG_LEVEL_ERROR, "ingest batch: out of memory", NULL);
         return STORE_ERROR;
@@ -271,7 +272,7 @@ static int copy_events(store_writer_t *w)
 {
     static const char sql[] =
         "COPY events(ts, received, source, request_id, app, host, client, method, uri, path,"
-        " action, status, category, score, rules, raw) FROM STDIN";
+        " action, status, category, score, rules, raw) FROM STDIN (FORMAT binary)";
     PGconn *db = w->conn.db;
     PGresult *res = PQexec(db, sql);
     if (PQresultStatus(res) != PGRES_COPY_IN) {
@@ -280,7 +281,9 @@ static int copy_events(store_writer_t *w)
         return rc;
     }
     PQclear(res);
-    int ok = 1;
+    static const unsigned char trailer[2] = {0xff, 0xff}; /* -1 fields: the end */
+    strbuf_append(&w->copy, (const char *)trailer, 2);
+    int ok = !w->copy.failed;
     for (size_t at = 0; ok && at < w->copy.len; at += COPY_CHUNK) {
         size_t n = w->copy.len - at < COPY_CHUNK ? w->copy.len - at : COPY_CHUNK;
         ok = PQputCopyData(db, w->copy.data + at, (int)n) == 1;
