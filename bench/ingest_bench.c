@@ -5,7 +5,7 @@
  *                [--store sqlite|postgres --dsn CONNINFO] [--bulk N]
  *
  * Writes N realistic gateway events (the shape src/engine/event.c emits:
- * 5 applications, 20,000 client addresses, attacks with 1-3 matches of
+ * 5 applications, 20,000 client addresses (10.0.0.1 to 10.0.79.250), attacks with 1-3 matches of
  * Rampart detectors and CRS rules) to DIR/events.jsonl, then runs the
  * pipeline rampartd runs — the file tailer, the bounded queue, the writer
  * committing batches with their file checkpoint — against a fresh store in
@@ -84,8 +84,8 @@ static int format_event(char *out, size_t size, long i, int64_t ts_ms)
         "\"10.%u.%u.%u\",\"host\":\"%s.gov.example\",\"method\":\"%s\",\"uri\":"
         "\"%s?id=%ld&q=test%%27%%20or%%201%%3D1\",\"app\":\"%s\",\"action\":\"%s\","
         "\"status\":%d,\"category\":\"%s\",\"score\":%d,\"matches\":[",
-        when, next_random(), next_random(), client / 256 % 256, client % 256,
-        (unsigned)(r % 250) + 1, app, (r >> 56) % 4 ? "GET" : "POST", path_s, i, app, action,
+        when, next_random(), next_random(), client / 62500, client / 250 % 250, client % 250 + 1,
+        app, (r >> 56) % 4 ? "GET" : "POST", path_s, i, app, action,
         strcmp(action, "block") == 0 ? 403 : 200, attacks[a0].category, 5 * nm);
     for (int m = 0; m < nm && o < size; m++) {
         int a = (a0 + m * 4) % 9;
@@ -297,11 +297,26 @@ static int bulk(store_t *s, long n)
     }
     double first = runs[0];
     qsort(runs, TOP_RUNS, sizeof(runs[0]), cmp_double);
+    /* the last 7 days up to now, as the console asks: whole days from the
+     * per-day counts where the store keeps them, the partial first and
+     * last days from the events */
+    store_filter_t week = {.from = time_now_ms() - span, .to = time_now_ms(), .limit = 100};
+    double week_runs[TOP_RUNS];
+    for (int r = 0; r < TOP_RUNS; r++) {
+        int tops = 0;
+        int64_t q0 = time_mono_ns();
+        if (s->ops->events_top(s, &week, STORE_TOP_CLIENT, 10, count_cb, &tops) != STORE_OK ||
+            tops != 10)
+            return 1;
+        week_runs[r] = seconds_since(q0);
+    }
+    qsort(week_runs, TOP_RUNS, sizeof(week_runs[0]), cmp_double);
     printf("{\"bulk_events\":%ld,\"stored\":%lld,\"load_seconds\":%.1f,\"load_eps\":%.0f,"
            "\"optimize_seconds\":%.1f,\"top10_clients_first_ms\":%.0f,"
-           "\"top10_clients_median_ms\":%.0f,\"top10_clients_best_ms\":%.0f}\n",
+           "\"top10_clients_median_ms\":%.0f,\"top10_clients_best_ms\":%.0f,"
+           "\"top10_clients_7d_median_ms\":%.0f}\n",
            n, (long long)total, load_s, (double)n / load_s, optimize_s, first * 1e3,
-           runs[TOP_RUNS / 2] * 1e3, runs[0] * 1e3);
+           runs[TOP_RUNS / 2] * 1e3, runs[0] * 1e3, week_runs[TOP_RUNS / 2] * 1e3);
     return 0;
 }
 
