@@ -10,9 +10,11 @@ PACKAGES=(
   # engine and tools
   libxml2-dev libpcre2-dev libvectorscan-dev libssl-dev libjansson-dev libhiredis-dev
   # rampartd (control plane): HTTP server, store, password hashing
-  libmicrohttpd-dev libsqlite3-dev libargon2-dev
+  libmicrohttpd-dev libsqlite3-dev libpq-dev libargon2-dev
   # tests
   libcmocka-dev python3 python3-yaml curl sqlmap sqlite3 redis-server
+  # tests and benchmarks of the PostgreSQL store: a private server per run
+  postgresql
   # the gateway: Debian's nginx and its module build tree
   nginx nginx-dev
   # bench: load generator and the peer WAF

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "log.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
@@ -83,7 +85,8 @@ typedef enum {
     V_STORE,
     V_SYNCHRONOUS,
     V_COOKIE_SECURE,
-    V_EVENT_FILE
+    V_EVENT_FILE,
+    V_CONNINFO
 } value_kind_t;
 
 typedef struct {
@@ -107,6 +110,7 @@ static const directive_t directives[] = {
     {"log", V_PATH, F(log_target), 0, 0, 1, 0},
     {"log_level", V_LOG_LEVEL, F(log_level), 0, 0, 1, 0},
     {"store", V_STORE, F(store), 0, 0, 1, 1},
+    {"postgres", V_CONNINFO, F(postgres_conninfo), 0, 0, 1, 1},
     {"sqlite_synchronous", V_SYNCHRONOUS, F(sqlite_synchronous_full), 0, 0, 1, 1},
     {"store_max_size", V_SIZE, F(store_max_size), 0, 1LL << 40, 1, 1},
     {"retention_days", V_INT, F(retention_days), 1, 36500, 1, 0},
@@ -259,6 +263,50 @@ static int parse_listen(parse_ctx_t *p, ctl_config_t *c, const char *v)
     return 0;
 }
 
+/* libpq's message with every "quoted part" (a piece of the connection
+ * string) replaced by "...", and without its line break. */
+static void without_quoted(const char *msg, char *out, size_t size)
+{
+    size_t o = 0;
+    int quoted = 0;
+    for (const char *m = msg; *m && *m != '\n' && o + 5 < size; m++) {
+        if (*m == '"') {
+            quoted = !quoted;
+            if (quoted) {
+                memcpy(out + o, "\"...\"", 5);
+                o += 5;
+            }
+        } else if (!quoted) {
+            out[o++] = *m;
+        }
+    }
+    out[o] = '\0';
+}
+
+/* A libpq connection string (keyword=value pairs or a postgresql:// URI),
+ * checked by libpq's own parser. Errors never repeat the value: it may
+ * hold the password. */
+static int parse_conninfo(parse_ctx_t *p, char *field, const char *v)
+{
+    if (!*v)
+        return fail(p, "postgres: empty connection string");
+    if (strlen(v) >= CONFIG_PATH_MAX)
+        return fail(p, "postgres: connection string longer than %d bytes", CONFIG_PATH_MAX - 1);
+    char *why = NULL;
+    PQconninfoOption *opts = PQconninfoParse(v, &why);
+    if (!opts) {
+        /* libpq's message quotes the offending part: keep only its words */
+        char reason[160] = "out of memory";
+        if (why)
+            without_quoted(why, reason, sizeof(reason));
+        PQfreemem(why);
+        return fail(p, "postgres: not a libpq connection string (%s)", reason);
+    }
+    PQconninfoFree(opts);
+    snprintf(field, CONFIG_PATH_MAX, "%s", v);
+    return 0;
+}
+
 static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **values, int count)
 {
     if (count != 1)
@@ -340,11 +388,12 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
         *(int *)field = lvl;
         return 0;
     case V_STORE:
-        /* PostgreSQL is the next backend behind the same interface (store.h). */
-        if (strcmp(v, "sqlite") != 0)
-            return fail(p, "store: \"%s\" is not an available backend (sqlite)", v);
+        if (strcmp(v, "sqlite") != 0 && strcmp(v, "postgres") != 0)
+            return fail(p, "store: \"%s\" is not an available backend (sqlite, postgres)", v);
         snprintf(field, 16, "%s", v);
         return 0;
+    case V_CONNINFO:
+        return parse_conninfo(p, field, v);
     case V_SYNCHRONOUS:
         if (strcmp(v, "full") != 0 && strcmp(v, "normal") != 0)
             return fail(p, "sqlite_synchronous: expected full or normal, got \"%s\"", v);
@@ -373,6 +422,13 @@ static int check_whole(parse_ctx_t *p, ctl_config_t *c)
         return fail(p, "ingest_batch must not exceed ingest_queue");
     if (c->store_max_size && c->store_max_size < 1024 * 1024)
         return fail(p, "store_max_size must be 0 (no cap) or at least 1m");
+    int postgres = strcmp(c->store, "postgres") == 0;
+    if (postgres && !c->postgres_conninfo[0])
+        return fail(p, "store postgres needs a postgres directive (a libpq connection string)");
+    if (!postgres && c->postgres_conninfo[0])
+        return fail(p, "postgres is set but store is %s", c->store);
+    if (postgres && c->store_max_size)
+        return fail(p, "store_max_size applies to the sqlite store only");
     return 0;
 }
 
@@ -476,6 +532,7 @@ void config_restart_only_changes(const ctl_config_t *a, const ctl_config_t *b, c
     CHANGED("data_dir", strcmp(a->data_dir, b->data_dir) != 0);
     CHANGED("run_dir", strcmp(a->run_dir, b->run_dir) != 0);
     CHANGED("store", strcmp(a->store, b->store) != 0);
+    CHANGED("postgres", strcmp(a->postgres_conninfo, b->postgres_conninfo) != 0);
     CHANGED("sqlite_synchronous", a->sqlite_synchronous_full != b->sqlite_synchronous_full);
     CHANGED("store_max_size", a->store_max_size != b->store_max_size);
     int files_differ = a->n_event_files != b->n_event_files;
@@ -496,6 +553,7 @@ void config_keep_restart_only(ctl_config_t *n, const ctl_config_t *o)
     memcpy(n->data_dir, o->data_dir, sizeof(n->data_dir));
     memcpy(n->run_dir, o->run_dir, sizeof(n->run_dir));
     memcpy(n->store, o->store, sizeof(n->store));
+    memcpy(n->postgres_conninfo, o->postgres_conninfo, sizeof(n->postgres_conninfo));
     n->sqlite_synchronous_full = o->sqlite_synchronous_full;
     n->store_max_size = o->store_max_size;
     memcpy(n->event_files, o->event_files, sizeof(n->event_files));

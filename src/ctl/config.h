@@ -44,7 +44,8 @@ typedef struct ctl_config {
     int log_level;                    /* log_level_t */
 
     /* store */
-    char store[16]; /* "sqlite" */
+    char store[16]; /* "sqlite" or "postgres" */
+    char postgres_conninfo[CONFIG_PATH_MAX]; /* libpq connection string; holds a password */
     int sqlite_synchronous_full;
     size_t store_max_size; /* bytes; 0: no cap beyond the disk */
     int retention_days;

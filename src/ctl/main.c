@@ -118,6 +118,7 @@ static int start(ctl_t *ctl, ctl_config_t *cfg, rp_error_t *err)
     store_options_t opt = {
         .backend = cfg->store,
         .data_dir = cfg->data_dir,
+        .conninfo = cfg->postgres_conninfo,
         .synchronous_full = cfg->sqlite_synchronous_full,
         .max_bytes = cfg->store_max_size,
         .connections = cfg->http_threads + 2,

@@ -2,8 +2,8 @@
  * store.h — rampartd's storage interface: events, ingestion checkpoints,
  * accounts, sessions and API tokens behind one table of operations.
  *
- * A backend (store_sqlite.c today; PostgreSQL next, with events partitioned
- * by day) fills a store_ops_t. Everything above this header — HTTP
+ * A backend (store_sqlite*.c; store_pg*.c for PostgreSQL, with events
+ * partitioned by day) fills a store_ops_t. Everything above this header — HTTP
  * handlers, the ingest writer, retention — speaks only these functions,
  * so a backend is chosen by the `store` directive and nothing else
  * changes.
@@ -149,7 +149,9 @@ typedef struct {
     int (*events_top)(store_t *s, const store_filter_t *f, store_top_t what, int n,
                       store_count_cb cb, void *ctx);
     /* Deletes up to batch events older than before_ms; *deleted says how
-     * many (fewer than batch: nothing older is left). */
+     * many (fewer than batch: nothing older is left). PostgreSQL drops
+     * whole day partitions instead: a day that straddles before_ms stays
+     * until it is wholly older, and one call may delete more than batch. */
     int (*retention_delete)(store_t *s, int64_t before_ms, int batch, int64_t *deleted);
     /* Housekeeping for the query planner (statistics), run now and then. */
     int (*optimize)(store_t *s);
@@ -185,12 +187,25 @@ struct store {
 };
 
 typedef struct {
-    const char *backend; /* "sqlite" */
+    const char *backend; /* "sqlite" or "postgres" */
     const char *data_dir;
+    const char *conninfo; /* postgres: a libpq connection string */
     int synchronous_full;
     size_t max_bytes; /* a cap on the store's size; 0: none */
     int connections;  /* pooled connections for concurrent callers */
 } store_options_t;
+
+/* ---- helpers the backends share -------------------------------------- */
+
+/* The filter's column = value conditions: for i from 0 while it returns
+ * nonzero, *column is the events column and *value the wanted value
+ * (NULL: no condition on that column). */
+int store_filter_equal(const store_filter_t *f, int i, const char **column, const char **value);
+
+/* The LIKE pattern "%text%" of the free-text filter, with the wildcards
+ * and the escape character (backslash) escaped, so text is literal. */
+#define STORE_LIKE_MAX 1100
+void store_like_pattern(const char *text, char out[STORE_LIKE_MAX]);
 
 /* Opens the configured backend and brings its schema to the current
  * version (migrations run in one transaction; a store newer than this

@@ -232,7 +232,7 @@ typedef struct {
         const char *s;
     } v[32];
     int n;
-    char like[1100]; /* the LIKE pattern of the free-text filter */
+    char like[STORE_LIKE_MAX]; /* the LIKE pattern of the free-text filter */
 } binds_t;
 
 static void bind_int(binds_t *b, int64_t v)
@@ -249,38 +249,15 @@ static void bind_str(binds_t *b, const char *s)
     b->n++;
 }
 
-/* "%text%" with LIKE's wildcards and the escape character escaped. */
-static void like_pattern(binds_t *b, const char *text)
-{
-    size_t o = 0;
-    b->like[o++] = '%';
-    for (const char *p = text; *p && o + 3 < sizeof(b->like); p++) {
-        if (*p == '%' || *p == '_' || *p == '\\')
-            b->like[o++] = '\\';
-        b->like[o++] = *p;
-    }
-    b->like[o++] = '%';
-    b->like[o] = '\0';
-}
-
 static void where_clause(strbuf_t *sql, binds_t *b, const store_filter_t *f, int with_cursor)
 {
     strbuf_puts(sql, " WHERE e.ts >= ? AND e.ts < ?");
     bind_int(b, f->from);
     bind_int(b, f->to);
-    static const struct {
-        const char *fragment;
-        size_t offset;
-    } equal[] = {
-        {" AND e.app = ?", offsetof(store_filter_t, app)},
-        {" AND e.client = ?", offsetof(store_filter_t, client)},
-        {" AND e.category = ?", offsetof(store_filter_t, category)},
-        {" AND e.action = ?", offsetof(store_filter_t, action)},
-    };
-    for (size_t i = 0; i < sizeof(equal) / sizeof(equal[0]); i++) {
-        const char *v = *(const char *const *)((const char *)f + equal[i].offset);
+    const char *column, *v;
+    for (int i = 0; store_filter_equal(f, i, &column, &v); i++) {
         if (v) {
-            strbuf_puts(sql, equal[i].fragment);
+            strbuf_printf(sql, " AND e.%s = ?", column);
             bind_str(b, v);
         }
     }
@@ -292,7 +269,7 @@ static void where_clause(strbuf_t *sql, binds_t *b, const store_filter_t *f, int
         bind_int(b, f->to);
     }
     if (f->text) {
-        like_pattern(b, f->text);
+        store_like_pattern(f->text, b->like);
         strbuf_puts(sql, " AND e.raw LIKE ? ESCAPE '\\'");
         bind_str(b, b->like);
     }

@@ -2,10 +2,14 @@
 
   Rampartd     rampartd from $RP_BUILD_DIR with a generated configuration in
                a private temporary directory, on a free 127.0.0.1 port;
-               start/stop (SIGTERM)/kill9/reload (SIGHUP), log text.
+               start/stop (SIGTERM)/kill9/reload (SIGHUP), log text. The
+               store is $RP_TEST_STORE (sqlite, the default, or postgres: a
+               fresh database on pg_harness's shared server, or on the
+               Postgres given), so one test file runs on both backends.
   curl()       one request through the curl command line: (status, headers,
                body); a cookie jar file makes it a browser-like session.
   Session      a logged-in console user: cookie jar + CSRF token.
+  wait_until() polls a condition with a deadline.
 
 Everything started is stopped at exit (harness.py's cleanups).
 """
@@ -19,6 +23,7 @@ import tempfile
 import time
 
 import harness
+import pg_harness
 
 # Cheap argon2id for tests: the hash records its own cost, the code path is
 # the production one.
@@ -86,8 +91,17 @@ def curl(port, method, path, body=None, headers=None, jar=None, content_type=Non
     return Response(status, hdrs, payload)
 
 
+def store_backend():
+    return os.environ.get("RP_TEST_STORE", "sqlite")
+
+
 class Rampartd:
-    def __init__(self, extra_conf="", name="rampartd"):
+    def __init__(self, extra_conf="", name="rampartd", store=None, pg=None):
+        self.store = store or store_backend()
+        self.pg = self.dbname = None
+        if self.store == "postgres":
+            self.pg = pg or pg_harness.shared()
+            self.dbname = self.pg.database()
         self.dir = tempfile.mkdtemp(prefix="rp-%s-" % name)
         self.port = harness.free_port()
         self.conf = os.path.join(self.dir, "rampartd.conf")
@@ -102,9 +116,24 @@ class Rampartd:
         return os.path.join(self.dir, name)
 
     def write_conf(self, extra):
+        store = ""
+        if self.pg:
+            store = "store postgres\npostgres \"%s\"\n" % self.pg.dsn(self.dbname)
         with open(self.conf, "w") as f:
-            f.write("listen 127.0.0.1:%d\ndata_dir %s\nrun_dir %s\nlog stderr\n%s%s" %
-                    (self.port, self.data_dir, self.run_dir, FAST_ARGON2, extra))
+            f.write("listen 127.0.0.1:%d\ndata_dir %s\nrun_dir %s\nlog stderr\n%s%s%s" %
+                    (self.port, self.data_dir, self.run_dir, FAST_ARGON2, store, extra))
+
+    def query(self, sql):
+        """Rows of SQL run on the store behind rampartd's back (lists of
+        values: strings from PostgreSQL, typed from SQLite)."""
+        if self.pg:
+            return self.pg.query(sql, self.dbname)
+        import sqlite3
+        db = sqlite3.connect(os.path.join(self.data_dir, "rampart.db"))
+        try:
+            return [list(r) for r in db.execute(sql)]
+        finally:
+            db.close()
 
     def start(self, wait=True):
         self.log = open(self.log_path, "ab")
@@ -193,6 +222,16 @@ class Session:
         if csrf:
             h["X-CSRF-Token"] = self.csrf
         return self.rd.request(method, path, body, h, jar=self.jar, content_type=content_type)
+
+
+def wait_until(pred, timeout=30.0, what="condition"):
+    """Polls pred every 0.1 s; AssertionError after timeout seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
 
 
 def bearer(token):

@@ -6,6 +6,9 @@ change, CSRF, sessions, throttling, the authorisation matrix (every endpoint
 x anonymous/auditor/secops/admin/gateway token), ingestion over HTTP with a
 gateway token, queries with every filter, pagination, CSV export,
 aggregations, bad input, metrics, reload and graceful shutdown.
+
+The store is $RP_TEST_STORE: SQLite by default, PostgreSQL (a private server,
+pg_harness.py) in CTest's integration.test_rampartd_api_postgres.
 """
 
 import csv
@@ -20,7 +23,7 @@ import unittest
 
 import harness  # noqa: F401  (cleanups)
 from rampartd_harness import (Rampartd, Session, bearer, curl, first_login, make_token,
-                              make_user)
+                              make_user, store_backend)
 
 RD = None
 ADMIN = SECOPS = AUDITOR = None
@@ -499,6 +502,33 @@ class Query(unittest.TestCase):
         self.assertEqual((r.status, r.json()["count"]), (200, 0))
 
 
+class PostgresStore(unittest.TestCase):
+    @unittest.skipUnless(store_backend() == "postgres", "the PostgreSQL store")
+    def test_postgres_store(self):
+        text = RD.log_text()
+        self.assertIn("store=postgres", text)
+        self.assertIn("PostgreSQL store open", text)
+        self.assertNotIn(RD.pg.password, text, "the database password reached the log")
+        # events went to today's partition of the day-partitioned table
+        rows = RD.query("SELECT count(*) FROM event_partitions")
+        self.assertGreaterEqual(int(rows[0][0]), 5)  # yesterday, today, three days ahead
+        stored = int(RD.query("SELECT count(*) FROM events")[0][0])
+        self.assertGreaterEqual(stored, 10)
+        self.assertEqual(RD.query("SELECT count(*) FROM ONLY events")[0][0], "0")
+
+    @unittest.skipUnless(store_backend() == "postgres", "the PostgreSQL store")
+    def test_unreachable_server_is_a_clear_start_error(self):
+        rd = Rampartd(name="pgdown", store="sqlite")
+        rd.write_conf('store postgres\npostgres "host=127.0.0.1 port=%d user=rampart '
+                      'password=%s dbname=x"\n' % (harness.free_port(), RD.pg.password))
+        rd.start(wait=False)
+        self.assertEqual(rd.proc.wait(timeout=15), 1)
+        text = rd.log_text()
+        self.assertIn("cannot connect to PostgreSQL", text)
+        self.assertNotIn(RD.pg.password, text)
+
+
+@unittest.skipUnless(store_backend() == "sqlite", "store_max_size caps the SQLite store")
 class StoreFull(unittest.TestCase):
     """A full store (here: store_max_size reached, which fails writes with
     SQLITE_FULL exactly as a full disk does) stops ingestion loudly and

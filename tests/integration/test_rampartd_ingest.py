@@ -6,10 +6,11 @@ threads send attacks through the gateway the whole time while rampartd is
 killed with SIGKILL twice and restarted. At the end every event the gateway
 wrote must be in rampartd's store exactly once: none lost, none twice.
 A second gateway sends its events as datagrams to rampartd's unix socket.
+With RP_TEST_STORE=postgres (CTest's integration.test_rampartd_ingest_postgres)
+the same runs against a private PostgreSQL.
 """
 
 import os
-import sqlite3
 import threading
 import time
 import unittest
@@ -17,7 +18,7 @@ import urllib.parse
 
 import harness
 from harness import Nginx, Upstream, read_jsonl
-from rampartd_harness import Rampartd
+from rampartd_harness import Rampartd, wait_until
 
 POLICY = """\
 version ingest-test
@@ -87,20 +88,7 @@ class Traffic:
 
 
 def stored_request_ids(rd):
-    db = sqlite3.connect(os.path.join(rd.data_dir, "rampart.db"))
-    try:
-        return [r[0] for r in db.execute("SELECT request_id FROM events")]
-    finally:
-        db.close()
-
-
-def wait_until(pred, timeout=30.0, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
+    return [r[0] for r in rd.query("SELECT request_id FROM events")]
 
 
 class KillNine(unittest.TestCase):

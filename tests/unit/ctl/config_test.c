@@ -118,7 +118,13 @@ static void test_errors_name_the_line(void **state)
     expect_error("data_dir relative/path\n", 1, "absolute path");
     expect_error("data_dir /a\ndata_dir /b\n", 2, "set twice");
     expect_error("events_file /a\nevents_file /a\n", 2, "listed twice");
-    expect_error("store postgres\n", 1, "not an available backend");
+    expect_error("store mysql\n", 1, "not an available backend");
+    expect_error("store postgres\n", 0, "needs a postgres directive");
+    expect_error("postgres \"host=127.0.0.1\"\n", 0, "postgres is set but store is sqlite");
+    expect_error("store postgres\npostgres \"host=h\"\nstore_max_size 1g\n", 0,
+                 "sqlite store only");
+    expect_error("store postgres\npostgres \"\"\n", 2, "empty connection string");
+    expect_error("store postgres\npostgres host=h password=x\n", 2, "exactly one value");
     expect_error("sqlite_synchronous maybe\n", 1, "full or normal");
     expect_error("events_socket_mode 999\n", 1, "octal mode");
     expect_error("ingest_queue 1\n", 1, "size from");
@@ -135,6 +141,45 @@ static void test_errors_name_the_line(void **state)
     /* whole-file checks have no line */
     expect_error("session_idle_minutes 600\nsession_absolute_hours 1\n", 0, "must not be shorter");
     expect_error("ingest_queue 2048\ningest_batch 4096\n", 0, "must not exceed");
+}
+
+/* The connection string holds a password: no error repeats it. */
+static void test_postgres_connection_string(void **state)
+{
+    (void)state;
+    rp_error_t err;
+    ctl_config_t *c = load("store postgres\n"
+                           "postgres \"host=127.0.0.1 port=5432 dbname=rampart password=s3cret\"\n",
+                           &err);
+    assert_non_null(c);
+    assert_string_equal(c->store, "postgres");
+    assert_string_equal(c->postgres_conninfo,
+                        "host=127.0.0.1 port=5432 dbname=rampart password=s3cret");
+    config_unref(c);
+    c = load("store postgres\npostgres postgresql://rampart@db.example:5433/rampart\n", &err);
+    assert_non_null(c);
+    config_unref(c);
+    const char *bad[] = {
+        "store postgres\npostgres \"host=h password=hunter2 nonsense\"\n",
+        "store postgres\npostgres \"host=h password=hunter2 bogus=1\"\n",
+        "store postgres\npostgres \"host=h password='hunter2\"\n",
+        "store postgres\npostgres postgresql://u:hunter2@h/db?bogus=1\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_null(load(bad[i], &err));
+        assert_int_equal(err.line, 2);
+        assert_non_null(strstr(err.reason, "not a libpq connection string"));
+        if (strstr(err.reason, "hunter2"))
+            fail_msg("the password reached the error: %s", err.reason);
+    }
+    /* a restart-only directive */
+    ctl_config_t *a = load("store postgres\npostgres \"host=a\"\n", &err);
+    ctl_config_t *b = load("store postgres\npostgres \"host=b\"\n", &err);
+    char changed[256];
+    config_restart_only_changes(a, b, changed, sizeof(changed));
+    assert_string_equal(changed, "postgres");
+    config_unref(a);
+    config_unref(b);
 }
 
 static void test_nul_byte_refused(void **state)
@@ -195,7 +240,16 @@ static void test_shipped_example_loads(void **state)
     ctl_config_t *c = config_load(path, &err);
     if (!c)
         fail_msg("%s:%u: %s", err.file, err.line, err.reason);
-    /* The example documents the defaults: it must equal them. */
+    /* The example documents the defaults: it must equal them, and shows
+     * the directives without a default commented out. */
+    FILE *f = fopen(path, "r");
+    char text[16384];
+    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    assert_non_null(strstr(text, "\n#postgres \""));
+    assert_non_null(strstr(text, "\nstore sqlite "));
     ctl_config_t *d = config_defaults();
     assert_memory_equal((char *)c + offsetof(ctl_config_t, listen_host),
                         (char *)d + offsetof(ctl_config_t, listen_host),
@@ -210,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_directives),
         cmocka_unit_test(test_errors_name_the_line),
+        cmocka_unit_test(test_postgres_connection_string),
         cmocka_unit_test(test_nul_byte_refused),
         cmocka_unit_test(test_restart_only),
         cmocka_unit_test(test_slot_keeps_old_config_alive),

@@ -1,16 +1,71 @@
 /*
- * store_test.c — the SQLite backend through the store interface:
- * migrations, the ingest writer's transactions and checkpoints, filters,
- * keyset pagination, aggregations, retention, accounts, sessions, tokens.
+ * store_test.c — the store contract: the same cases against every backend
+ * (SQLite in a temporary directory, PostgreSQL on a private server that
+ * pg_test_server.h starts): migrations, the ingest writer's transactions
+ * and checkpoints, filters, keyset pagination, aggregations, retention,
+ * partitions made on demand, accounts, sessions, tokens; and for
+ * PostgreSQL, recovery after the server restarts.
  */
 #include "ctl_test_util.h"
 
 #include <sqlite3.h>
 
+#include "pg_test_server.h"
+
 #include "event_parse.h"
 #include "timefmt.h"
 
-#define T0 1795688637000LL /* 2026-11-26T10:23:57Z */
+#define T0     1795688637000LL /* 2026-11-26T10:23:57Z */
+#define DAY_MS 86400000LL
+
+/* The backend of the group running now, and PostgreSQL's test server. */
+static const char *backend = "sqlite";
+static pg_test_server_t pg;
+
+static int is_postgres(void)
+{
+    return strcmp(backend, "postgres") == 0;
+}
+
+/* Opens the current backend's store on what is already there. */
+static store_t *reopen_store(const char *dir)
+{
+    store_options_t opt = {.backend = backend,
+                           .data_dir = dir,
+                           .conninfo = pg.dsn,
+                           .synchronous_full = 0,
+                           .connections = 2};
+    rp_error_t err;
+    store_t *s = store_open(&opt, &err);
+    if (!s)
+        fail_msg("store_open(%s): %s", backend, err.reason);
+    return s;
+}
+
+/* A fresh, empty store of the current backend (dir: a new temporary
+ * directory; PostgreSQL's schema is emptied). */
+static store_t *fresh_store(char dir[256])
+{
+    temp_dir(dir);
+    if (is_postgres())
+        assert_int_equal(pg_test_sql(&pg, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"), 0);
+    return reopen_store(dir);
+}
+
+/* Runs SQL on the current backend's store behind its back. */
+static void backend_sql(const char *dir, const char *sql)
+{
+    if (is_postgres()) {
+        assert_int_equal(pg_test_sql(&pg, sql), 0);
+        return;
+    }
+    char path[300];
+    snprintf(path, sizeof(path), "%s/rampart.db", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
 
 static event_t make_event(int64_t ts, const char *app, const char *client, const char *action,
                           const char *category, const char *rules_json, const char *uri)
@@ -74,31 +129,27 @@ static void test_migrations(void **state)
 {
     (void)state;
     char dir[256];
-    temp_dir(dir);
-    store_t *s = open_store(dir);
+    store_t *s = fresh_store(dir);
     int v = 0;
     assert_int_equal(s->ops->schema_version(s, &v), STORE_OK);
     assert_int_equal(v, 1);
+    assert_string_equal(s->ops->name, backend);
     store_close(s);
     /* reopening applies nothing twice */
-    s = open_store(dir);
+    s = reopen_store(dir);
     assert_int_equal(s->ops->schema_version(s, &v), STORE_OK);
     assert_int_equal(v, 1);
     store_close(s);
     /* a store from a newer rampartd is refused, untouched */
-    char path[300];
-    snprintf(path, sizeof(path), "%s/rampart.db", dir);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "INSERT INTO schema_version VALUES (99, 0, 'from the future')",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
-    store_options_t opt = {.backend = "sqlite", .data_dir = dir, .connections = 1};
+    backend_sql(dir, "INSERT INTO schema_version VALUES (99, 0, 'from the future')");
+    store_options_t opt = {
+        .backend = backend, .data_dir = dir, .conninfo = pg.dsn, .connections = 1};
     rp_error_t err;
     assert_null(store_open(&opt, &err));
     assert_non_null(strstr(err.reason, "newer than this rampartd"));
+    backend_sql(dir, "DELETE FROM schema_version WHERE version = 99");
+    s = reopen_store(dir);
+    store_close(s);
     opt.backend = "postgresql";
     assert_null(store_open(&opt, &err));
     temp_dir_remove(dir);
@@ -108,8 +159,7 @@ static void test_writer_transaction_and_checkpoint(void **state)
 {
     (void)state;
     char dir[256];
-    temp_dir(dir);
-    store_t *s = open_store(dir);
+    store_t *s = fresh_store(dir);
     store_checkpoint_t cp = {
         .source = "/var/log/events.jsonl", .dev = 2049, .ino = 77, .offset = 4096, .fp_len = 100};
     memset(cp.fp, 0xAB, sizeof(cp.fp));
@@ -144,8 +194,7 @@ static void test_writer_transaction_and_checkpoint(void **state)
 
 static store_t *fixture(char dir[256])
 {
-    temp_dir(dir);
-    store_t *s = open_store(dir);
+    store_t *s = fresh_store(dir);
     event_t evs[8] = {
         make_event(T0 + 0, "portal", "10.0.0.1", "block", "sqli",
                    "[{\"detector\":\"sqli\"},{\"rule_id\":\"942100\"}]", "/search?q=1'"),
@@ -296,9 +345,12 @@ static void test_aggregations(void **state)
     temp_dir_remove(dir);
 }
 
-static void test_retention(void **state)
+/* SQLite deletes row by row, exactly up to before_ms. */
+static void test_retention_rows(void **state)
 {
     (void)state;
+    if (is_postgres())
+        skip(); /* whole days: test_retention_days */
     char dir[256];
     store_t *s = fixture(dir);
     int64_t deleted = 0;
@@ -323,12 +375,152 @@ static void test_retention(void **state)
     temp_dir_remove(dir);
 }
 
+static int64_t count_all(store_t *s)
+{
+    store_filter_t f = {.to = INT64_MAX};
+    int64_t n = -1;
+    assert_int_equal(s->ops->events_count(s, &f, &n), STORE_OK);
+    return n;
+}
+
+/* Events older than whole days go; PostgreSQL drops the days' partitions. */
+static void test_retention_days(void **state)
+{
+    (void)state;
+    char dir[256];
+    store_t *s = fresh_store(dir);
+    int64_t today = T0 / DAY_MS * DAY_MS;
+    event_t evs[5] = {
+        make_event(today - 2 * DAY_MS + 5000, "portal", "10.0.0.1", "block", "sqli",
+                   "[{\"rule_id\":\"942100\"}]", "/a"),
+        make_event(today - 2 * DAY_MS + 9000, "portal", "10.0.0.2", "block", "sqli", "[]", "/b"),
+        make_event(today - DAY_MS + 1, "tax", "10.0.0.3", "detect", "xss",
+                   "[{\"detector\":\"xss\"}]", "/c"),
+        make_event(today + 1000, "tax", "10.0.0.4", "block", "sqli", "[{\"rule_id\":\"942100\"}]",
+                   "/d"),
+        make_event(today + 7200000, "tax", "10.0.0.5", "block", "sqli", "[]", "/e"),
+    };
+    insert(s, evs, 5, NULL);
+    for (int i = 0; i < 5; i++)
+        event_clear(&evs[i]);
+    /* top-N over whole days (PostgreSQL: its per-day counts), over partial
+     * days (the events), and both */
+    store_filter_t all = {.to = INT64_MAX};
+    store_filter_t edges = {.from = today - 2 * DAY_MS + 6000, .to = today + 2000};
+    store_filter_t inner = {.from = today - 2 * DAY_MS, .to = today};
+    tops_t t = {0};
+    assert_int_equal(s->ops->events_top(s, &all, STORE_TOP_CLIENT, 10, collect_top, &t), STORE_OK);
+    assert_int_equal(t.n, 5);
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(s->ops->events_top(s, &all, STORE_TOP_RULE, 10, collect_top, &t), STORE_OK);
+    assert_int_equal(t.n, 2);
+    assert_string_equal(t.keys[0], "942100");
+    assert_int_equal(t.counts[0], 2);
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(s->ops->events_top(s, &edges, STORE_TOP_CLIENT, 10, collect_top, &t),
+                     STORE_OK);
+    assert_int_equal(t.n, 3); /* 10.0.0.2, .3, .4 */
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(s->ops->events_top(s, &inner, STORE_TOP_APP, 10, collect_top, &t), STORE_OK);
+    assert_int_equal(t.n, 2);
+    assert_string_equal(t.keys[0], "portal");
+    assert_int_equal(t.counts[0], 2);
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(s->ops->events_top(s, &edges, STORE_TOP_PATH, 10, collect_top, &t), STORE_OK);
+    assert_int_equal(t.n, 3);
+    int64_t deleted = 0, total = 0;
+    do {
+        assert_int_equal(s->ops->retention_delete(s, today, 5000, &deleted), STORE_OK);
+        total += deleted;
+    } while (deleted >= 5000);
+    assert_int_equal(total, 3);
+    assert_int_equal(count_all(s), 2);
+    assert_int_equal(query(s, (store_filter_t){.rule = "942100"}).n, 1);
+    memset(&t, 0, sizeof(t));
+    assert_int_equal(s->ops->events_top(s, &all, STORE_TOP_CLIENT, 10, collect_top, &t), STORE_OK);
+    assert_int_equal(t.n, 2); /* the dropped days' counts went with them */
+    if (is_postgres()) {
+        /* the two old days are gone as tables; today's is whole */
+        assert_int_equal(pg_test_int(&pg, "SELECT count(*) FROM event_partitions"
+                                          " WHERE upper <= 1795651200000"),
+                         0);
+        assert_int_equal(s->ops->retention_delete(s, today + 3600000, 5000, &deleted), STORE_OK);
+        assert_int_equal(deleted, 0); /* a day that straddles the limit stays */
+        assert_int_equal(count_all(s), 2);
+    }
+    assert_int_equal(s->ops->optimize(s), STORE_OK);
+    store_close(s);
+    temp_dir_remove(dir);
+}
+
+/* An event of any day is stored: a partition is made for it if needed. */
+static void test_any_day_is_stored(void **state)
+{
+    (void)state;
+    char dir[256];
+    store_t *s = fresh_store(dir);
+    int64_t y2001 = 978307200000LL, far = T0 + 400 * DAY_MS, y1969 = -86400000LL * 3 + 5;
+    event_t evs[3] = {
+        make_event(y2001, "old", "10.1.1.1", "block", "sqli", "[]", "/x"),
+        make_event(far, "future", "10.1.1.2", "block", "sqli", "[]", "/y"),
+        make_event(y1969, "ancient", "10.1.1.3", "log", "", "[]", "/z"),
+    };
+    insert(s, evs, 3, NULL);
+    for (int i = 0; i < 3; i++)
+        event_clear(&evs[i]);
+    assert_int_equal(query(s, (store_filter_t){.from = INT64_MIN}).n, 3);
+    rows_t r = query(s, (store_filter_t){.app = "old"});
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.ts[0], y2001);
+    if (is_postgres())
+        assert_true(pg_test_int(&pg, "SELECT count(*) FROM event_partitions") >= 3 + 5);
+    store_close(s);
+    temp_dir_remove(dir);
+}
+
+/* PostgreSQL restarts under a running store: calls fail while it is down
+ * and work again once it is back, on the same store_t and writer. */
+static void test_server_restart(void **state)
+{
+    (void)state;
+    if (!is_postgres())
+        skip();
+    char dir[256];
+    store_t *s = fresh_store(dir);
+    store_writer_t *w = s->ops->writer_open(s);
+    assert_non_null(w);
+    event_t ev = make_event(T0, "portal", "10.0.0.1", "block", "sqli", "[]", "/a");
+    assert_int_equal(s->ops->writer_begin(w), STORE_OK);
+    assert_int_equal(s->ops->writer_insert(w, &ev, "test", T0), STORE_OK);
+    assert_int_equal(s->ops->writer_commit(w), STORE_OK);
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), RP_SOURCE_DIR "/scripts/pg-test-server.sh stop '%s'", pg.dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_not_equal(s->ops->ping(s), STORE_OK);
+    assert_int_equal(s->ops->writer_begin(w), STORE_OK);
+    assert_int_equal(s->ops->writer_insert(w, &ev, "test", T0), STORE_OK);
+    assert_int_not_equal(s->ops->writer_commit(w), STORE_OK);
+    snprintf(cmd, sizeof(cmd), RP_SOURCE_DIR "/scripts/pg-test-server.sh start '%s'", pg.dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(s->ops->ping(s), STORE_OK);
+    /* the batch that failed is sent again, whole */
+    assert_int_equal(s->ops->writer_begin(w), STORE_OK);
+    assert_int_equal(s->ops->writer_insert(w, &ev, "test", T0), STORE_OK);
+    assert_int_equal(s->ops->writer_commit(w), STORE_OK);
+    assert_int_equal(count_all(s), 2);
+    int64_t users = -1;
+    assert_int_equal(s->ops->user_count(s, &users), STORE_OK);
+    event_clear(&ev);
+    s->ops->writer_close(w);
+    store_close(s);
+    temp_dir_remove(dir);
+}
+
 static void test_accounts(void **state)
 {
     (void)state;
     char dir[256];
-    temp_dir(dir);
-    store_t *s = open_store(dir);
+    store_t *s = fresh_store(dir);
     int64_t n = -1;
     assert_int_equal(s->ops->user_count(s, &n), STORE_OK);
     assert_int_equal(n, 0);
@@ -392,6 +584,24 @@ static void test_accounts(void **state)
     temp_dir_remove(dir);
 }
 
+static int postgres_setup(void **state)
+{
+    (void)state;
+    backend = "postgres";
+    if (pg_test_start(&pg)) {
+        fprintf(stderr, "cannot start the test PostgreSQL (scripts/pg-test-server.sh)\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int postgres_teardown(void **state)
+{
+    (void)state;
+    pg_test_stop(&pg);
+    return 0;
+}
+
 int main(void)
 {
     log_set_level(LOG_LEVEL_ERROR); /* expected failures log errors; keep the output short */
@@ -401,8 +611,13 @@ int main(void)
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_keyset_pagination),
         cmocka_unit_test(test_aggregations),
-        cmocka_unit_test(test_retention),
+        cmocka_unit_test(test_retention_rows),
+        cmocka_unit_test(test_retention_days),
+        cmocka_unit_test(test_any_day_is_stored),
+        cmocka_unit_test(test_server_restart),
         cmocka_unit_test(test_accounts),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
+    failed += cmocka_run_group_tests_name("postgres", tests, postgres_setup, postgres_teardown);
+    return failed;
 }

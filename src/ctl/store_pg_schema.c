@@ -1,0 +1,164 @@
+/*
+ * store_pg_schema.c — the PostgreSQL schema as an ordered list of
+ * migrations. Each runs once, in order, inside the transaction that
+ * records it in schema_version (PostgreSQL's DDL is transactional, so a
+ * failed migration leaves nothing behind); a released migration is never
+ * edited, a change is a new one at the end.
+ *
+ * Events are range-partitioned by ts (ms since the epoch) into one table
+ * per UTC day, events_YYYYMMDD (declarative partitioning, PostgreSQL 10+):
+ * retention drops whole days instead of deleting rows, and a time range
+ * only reads the days it covers. rampart_event_partition(day) creates a
+ * day's table when it is missing (rampartd calls it ahead of need and for
+ * any day an incoming batch touches, so no event is refused for lack of a
+ * partition).
+ *
+ * Indexes are declared on the parent and so exist on every day. Each one
+ * costs every insert, so there are few (measured in docs/BENCHMARKS.md):
+ *   (ts, id)          newest-first pages and their keyset cursor, time
+ *                     ranges, per-minute counts; a page filtered by a
+ *                     column without an index of its own (category,
+ *                     action) walks it newest first
+ *   (client, ts)      the client filter, and top clients (an index-only
+ *                     scan that reads the counts in client order)
+ *   (app, ts)         the per-application views
+ *   GIN (rules)       the rule filter: every event a rule matched;
+ *                     fastupdate off, so the cost is paid per insert and
+ *                     not as a pending-list merge that stalls a batch
+ *   BRIN (id)         an event by id; ids grow with insertion order, so a
+ *                     block-range index is exact enough and nearly free
+ * event_day_counts holds the events per (dimension, day, key) for fast
+ * top-N over whole days (store_pg_counts.c).
+ * Text columns that are filtered, grouped or sorted use the "C" collation:
+ * byte comparisons, the order SQLite uses, and no locale cost per index
+ * comparison.
+ */
+#include "store_pg_t.h"
+
+static const char migration_1[] =
+    "CREATE SEQUENCE events_id_seq AS bigint CACHE 1000;"
+    "CREATE TABLE events ("
+    "  id bigint NOT NULL DEFAULT nextval('events_id_seq'),"
+    "  ts bigint NOT NULL,"
+    "  received bigint NOT NULL,"
+    "  source text NOT NULL,"
+    "  request_id text,"
+    "  app text COLLATE \"C\","
+    "  host text,"
+    "  client text COLLATE \"C\","
+    "  method text,"
+    "  uri text,"
+    "  path text COLLATE \"C\","
+    "  action text COLLATE \"C\" NOT NULL,"
+    "  status integer,"
+    "  category text COLLATE \"C\","
+    "  score bigint,"
+    "  rules text[] NOT NULL DEFAULT '{}',"
+    "  raw text NOT NULL"
+    ") PARTITION BY RANGE (ts);"
+    "ALTER SEQUENCE events_id_seq OWNED BY events.id;"
+    "CREATE INDEX events_ts ON events (ts, id);"
+    "CREATE INDEX events_id ON events USING brin (id);"
+    "CREATE INDEX events_client_ts ON events (client, ts);"
+    "CREATE INDEX events_app_ts ON events (app, ts);"
+    "CREATE INDEX events_rules ON events USING gin (rules) WITH (fastupdate = off);"
+    /* the day partitions with their bounds */
+    "CREATE VIEW event_partitions AS"
+    "  SELECT c.relname::text AS name,"
+    "    (regexp_match(pg_get_expr(c.relpartbound, c.oid),"
+    "                  'FROM \\(''?(-?[0-9]+)''?\\)'))[1]::bigint AS lower,"
+    "    (regexp_match(pg_get_expr(c.relpartbound, c.oid),"
+    "                  'TO \\(''?(-?[0-9]+)''?\\)'))[1]::bigint AS upper"
+    "  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+    "  WHERE i.inhparent = 'events'::regclass;"
+    "CREATE FUNCTION rampart_event_partition(day bigint) RETURNS void"
+    " LANGUAGE plpgsql AS $$"
+    " DECLARE part text;"
+    " BEGIN"
+    "   part := CASE WHEN day >= 0"
+    "     THEN 'events_' || to_char(timestamp 'epoch' + day * interval '1 day', 'YYYYMMDD')"
+    "     ELSE 'events_before_epoch_' || (-day)::text END;"
+    "   IF to_regclass(quote_ident(part)) IS NULL THEN"
+    "     EXECUTE format('CREATE TABLE %I PARTITION OF events FOR VALUES FROM (%s) TO (%s)',"
+    "                    part, day * 86400000, (day + 1) * 86400000);"
+    "   END IF;"
+    " EXCEPTION WHEN duplicate_table OR unique_violation THEN"
+    "   NULL;" /* another session created it at the same moment */
+    " END $$;"
+    /* events per (top-N dimension, day, key), kept by the ingest writer
+     * in each batch's transaction (store_pg_counts.c); dim is store_top_t */
+    "CREATE TABLE event_day_counts ("
+    "  dim smallint NOT NULL,"
+    "  day bigint NOT NULL,"
+    "  key text COLLATE \"C\" NOT NULL,"
+    "  n bigint NOT NULL,"
+    "  PRIMARY KEY (dim, day, key)"
+    ") WITH (fillfactor = 70);" /* room for in-page (HOT) updates of n */
+    "CREATE FUNCTION rampart_drop_event_partition(part text) RETURNS bigint"
+    " LANGUAGE plpgsql AS $$"
+    " DECLARE n bigint; first_ts bigint;"
+    " BEGIN"
+    "   SELECT lower INTO first_ts FROM event_partitions WHERE name = part;"
+    "   IF NOT FOUND THEN"
+    "     RAISE EXCEPTION 'not an event partition: %', part;"
+    "   END IF;"
+    /* a long query holding the table must not queue every reader behind
+     * the drop: give up and retry at the next pass */
+    "   PERFORM set_config('lock_timeout', '5s', true);"
+    "   EXECUTE format('SELECT count(*) FROM %I', part) INTO n;"
+    "   EXECUTE format('DROP TABLE %I', part);"
+    "   DELETE FROM event_day_counts WHERE day = first_ts / 86400000;"
+    "   RETURN n;"
+    " END $$;"
+    "CREATE TABLE ingest_checkpoints ("
+    "  source text PRIMARY KEY,"
+    "  dev bigint NOT NULL,"
+    "  inode bigint NOT NULL,"
+    "  fp bytea,"
+    "  fp_len bigint NOT NULL,"
+    "  \"offset\" bigint NOT NULL,"
+    "  updated bigint NOT NULL"
+    ");"
+    "CREATE TABLE users ("
+    "  id bigserial PRIMARY KEY,"
+    "  name text NOT NULL,"
+    "  role text NOT NULL CHECK (role IN ('admin', 'secops', 'auditor')),"
+    "  pw_hash text NOT NULL,"
+    "  must_change integer NOT NULL DEFAULT 1,"
+    "  disabled integer NOT NULL DEFAULT 0,"
+    "  created bigint NOT NULL,"
+    "  updated bigint NOT NULL,"
+    "  pw_changed bigint NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX users_name ON users (lower(name));"
+    "CREATE TABLE sessions ("
+    "  token_hash bytea PRIMARY KEY,"
+    "  user_id bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  created bigint NOT NULL,"
+    "  last_seen bigint NOT NULL,"
+    "  expires bigint NOT NULL,"
+    "  client text"
+    ");"
+    "CREATE INDEX sessions_user ON sessions(user_id);"
+    "CREATE TABLE api_tokens ("
+    "  id bigserial PRIMARY KEY,"
+    "  name text NOT NULL,"
+    "  role text NOT NULL CHECK (role IN ('admin', 'secops', 'auditor', 'gateway')),"
+    "  token_hash bytea NOT NULL UNIQUE,"
+    "  prefix text NOT NULL,"
+    "  created_by bigint,"
+    "  created bigint NOT NULL,"
+    "  last_used bigint NOT NULL DEFAULT 0,"
+    "  expires bigint NOT NULL DEFAULT 0,"
+    "  revoked bigint NOT NULL DEFAULT 0"
+    ");"
+    "CREATE UNIQUE INDEX api_tokens_name ON api_tokens (lower(name));";
+
+const pg_migration_t pg_migrations[] = {
+    {1,
+     "events partitioned by day, their per-day counts, ingestion checkpoints, users, sessions,"
+     " API tokens",
+     migration_1},
+};
+
+const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));
