@@ -13,6 +13,8 @@ PACKAGES=(
   libmicrohttpd-dev libsqlite3-dev libargon2-dev
   # tests
   libcmocka-dev python3 python3-yaml curl sqlmap sqlite3 redis-server
+  # audit tests: certificates for the TLS syslog receiver
+  openssl
   # the gateway: Debian's nginx and its module build tree
   nginx nginx-dev
   # bench: load generator and the peer WAF

@@ -493,6 +493,45 @@ class Verify(unittest.TestCase):
         rd.stop()
 
 
+class FailClosed(unittest.TestCase):
+    def test_no_action_without_its_record(self):
+        """A store that cannot take the audit record refuses the action."""
+        rd = Rampartd(name="audit-full", extra_conf="store_max_size 1m\ningest_batch 100\n")
+        rd.start()
+        admin = first_login(rd)
+        gw = make_token(admin, "gw", "gateway")
+        admin_token = make_token(admin, "automation", "admin")
+        event = {"time": "2026-11-26T10:00:00.000Z", "action": "block", "client": "10.0.0.1",
+                 "uri": "/" + "x" * 400}
+        for size in (200, 20, 1, 1, 1):
+            while rd.request("POST", "/api/v1/events", [event] * size,
+                             bearer(gw)).status == 200:
+                pass
+        # small rows may still fit in the last pages: act until the intent
+        # record no longer does
+        refused = None
+        for i in range(500):
+            name = "after-full-%d" % i
+            r = rd.request("POST", "/api/v1/tokens", {"name": name, "role": "auditor"},
+                           bearer(admin_token))
+            if r.status == 503 and r.json()["error"] == "audit_unavailable":
+                refused = name
+                break
+        self.assertIsNotNone(refused, "the store never refused an audit record")
+        tokens = rd.request("GET", "/api/v1/tokens", headers=bearer(admin_token)).json()
+        self.assertNotIn(refused, [t["name"] for t in tokens["tokens"]])
+        # logins fail closed too: no session without its audit record
+        r = rd.request("POST", "/api/v1/auth/login", {"username": "admin",
+                                                      "password": "correct horse battery staple"})
+        self.assertEqual((r.status, r.json()["error"]), (503, "audit_unavailable"))
+        self.assertIn("audit record not written", rd.log_text())
+        rd.stop()
+        p = subprocess.run([rampart_cli(), "audit", "verify",
+                            os.path.join(rd.data_dir, "rampart.db")], capture_output=True,
+                           text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+
 class Tls(unittest.TestCase):
     def test_tls_syslog(self):
         d = tempfile.mkdtemp(prefix="rp-audit-tls-")
