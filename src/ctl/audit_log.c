@@ -171,7 +171,7 @@ long long audit_log_retention(audit_log_t *a)
     if (audit_log_system(a, "audit.retention", "success", detail) != STORE_OK)
         return -1;
     int64_t deleted = 0;
-    if (s->ops->audit_retention_delete(s, newest.seq, &deleted) != STORE_OK)
+    if (s->ops->audit_retention_delete(s, newest.seq, before, &deleted) != STORE_OK)
         return -1;
     log_kv(LOG_LEVEL_INFO, "audit retention: old records deleted", "records", LOG_INT(deleted),
            "through_seq", LOG_INT(newest.seq), NULL);

@@ -222,8 +222,10 @@ typedef struct {
     int (*audit_query)(store_t *s, const store_audit_filter_t *f, store_audit_cb cb, void *ctx);
     int (*audit_seal_append)(store_t *s, store_audit_seal_t *seal); /* sets seal->id */
     int (*audit_seals)(store_t *s, store_seal_cb cb, void *ctx);    /* by seq */
-    /* Deletes records with seq <= through_seq and the seals before them. */
-    int (*audit_retention_delete)(store_t *s, int64_t through_seq, int64_t *deleted);
+    /* Deletes records with seq <= through_seq, and the seals of those
+     * records made before before_ms. */
+    int (*audit_retention_delete)(store_t *s, int64_t through_seq, int64_t before_ms,
+                                  int64_t *deleted);
     /* Export cursors: the last seq each export destination acknowledged. */
     int (*audit_cursor_get)(store_t *s, const char *name, int64_t *seq);
     int (*audit_cursor_set)(store_t *s, const char *name, int64_t seq);

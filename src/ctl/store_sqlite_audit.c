@@ -224,12 +224,13 @@ static int audit_seals(store_t *base, store_seal_cb cb, void *ctx)
     return rc;
 }
 
-static int audit_retention_delete(store_t *base, int64_t through_seq, int64_t *deleted)
+static int audit_retention_delete(store_t *base, int64_t through_seq, int64_t before_ms,
+                                  int64_t *deleted)
 {
     sq_store_t *s = (sq_store_t *)base;
     sq_conn_t *c = sq_acquire(s);
     static const char del_log[] = "DELETE FROM audit_log WHERE seq <= ?";
-    static const char del_seals[] = "DELETE FROM audit_seals WHERE seq <= ?";
+    static const char del_seals[] = "DELETE FROM audit_seals WHERE seq <= ? AND ts < ?";
     int rc = sq_status(c->db, sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
                        "audit retention");
     sqlite3_stmt *st = rc == STORE_OK ? sq_stmt(c, del_log) : NULL;
@@ -241,6 +242,7 @@ static int audit_retention_delete(store_t *base, int64_t through_seq, int64_t *d
         st = rc == STORE_OK ? sq_stmt(c, del_seals) : NULL;
         if (st) {
             sqlite3_bind_int64(st, 1, through_seq);
+            sqlite3_bind_int64(st, 2, before_ms);
             rc = sq_status(c->db, sqlite3_step(st), "audit retention");
             sq_done(st);
         }
