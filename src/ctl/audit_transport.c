@@ -210,6 +210,14 @@ int audit_conn_alive(audit_conn_t *c, int wait_ms)
     return n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR));
 }
 
+/* Closing a socket with unread bytes in its receive buffer (a TLS 1.3
+ * server's session tickets, say) sends RST, and an RST makes the peer's
+ * kernel drop what its reader has not taken yet — the last records. So:
+ * say we are done (close_notify, FIN), read until the peer's FIN, then
+ * close. Bounded: CLOSE_DRAIN_ROUNDS waits of CLOSE_DRAIN_MS. */
+#define CLOSE_DRAIN_ROUNDS 50
+#define CLOSE_DRAIN_MS     20
+
 void audit_conn_close(audit_conn_t *c)
 {
     if (!c)
@@ -219,8 +227,18 @@ void audit_conn_close(audit_conn_t *c)
         SSL_free(c->ssl);
     }
     SSL_CTX_free(c->ctx);
-    if (c->fd >= 0)
+    if (c->fd >= 0) {
+        shutdown(c->fd, SHUT_WR);
+        char discard[4096];
+        for (int i = 0; i < CLOSE_DRAIN_ROUNDS; i++) {
+            ssize_t n = recv(c->fd, discard, sizeof(discard), MSG_DONTWAIT);
+            if (n > 0 || (n < 0 && errno == EINTR))
+                continue;
+            if (n == 0 || errno != EAGAIN || wait_fd(c->fd, POLLIN, CLOSE_DRAIN_MS))
+                break;
+        }
         close(c->fd);
+    }
     free(c);
 }
 
