@@ -393,6 +393,39 @@ class Export(unittest.TestCase):
         self.assertEqual(WEBHOOK.bad_signatures, 0)
 
 
+class Restarts(unittest.TestCase):
+    def test_cursor_survives_restarts(self):
+        """Records pending while the receiver was down go out after a restart
+        of rampartd, from the stored cursor; nothing delivered goes twice."""
+        receiver = SyslogReceiver().start()
+        rd = Rampartd(name="audit-restart", extra_conf="audit_syslog tcp://127.0.0.1:%d\n" %
+                      receiver.port).start()
+        admin = first_login(rd)
+        auditor = make_user(admin, "aud", "auditor")
+        n = audit_records(auditor)[-1]["seq"]
+        wait_for(lambda: set(range(1, n + 1)) <= set(receiver.got()), what="first records")
+        port = receiver.port
+        receiver.stop()
+        admin.request("POST", "/api/v1/users", {"name": "while-down", "role": "auditor"})
+        self.assertEqual(rd.stop(), 0)  # with records pending
+        first = receiver.got()
+        rd.start()
+        receiver = SyslogReceiver(port=port).start()
+        auditor = Session(rd, "aud", PASSWORD)
+        last = audit_records(auditor)[-1]["seq"]
+        wait_for(lambda: set(range(n + 1, last + 1)) <= set(receiver.got()),
+                 what="pending records after the restart")
+        self.assertEqual(set(first) & set(receiver.got()), set(), "delivered twice")
+        self.assertEqual(set(range(1, last + 1)) - set(first) - set(receiver.got()), set())
+        self.assertEqual(rd.stop(), 0)
+        db = sqlite3.connect(os.path.join(rd.data_dir, "rampart.db"))
+        cursor = db.execute("SELECT seq FROM audit_export_cursors WHERE name = 'syslog'")
+        self.assertEqual(cursor.fetchone()[0],
+                         db.execute("SELECT max(seq) FROM audit_log").fetchone()[0])
+        db.close()
+        receiver.stop()
+
+
 class Verify(unittest.TestCase):
     """Tampering with a stopped rampartd's store, each on its own copy."""
 
