@@ -11,6 +11,11 @@
  *       (pages in order, in one or more files), SEALS the body of
  *       GET /api/v1/audit/seals.
  *
+ * --max-unsealed-seconds S also reports records that stayed unsealed
+ * longer than S before the newest record (rampartd seals every
+ * audit_seal_seconds, at start and at stop; 2 × that + 10 is safe), which
+ * is what removing the seals after rewriting the chain leaves.
+ *
  * Exit status: 0 intact, 1 tampered (the first bad record's seq and the
  * reason on standard output), 2 cannot check.
  */
@@ -28,7 +33,8 @@ int rampart_audit_main(int argc, char **argv);
 
 static int usage_audit(void)
 {
-    fputs("usage: rampart audit verify [--public-key PEM] DATA_DIR/rampart.db\n"
+    fputs("usage: rampart audit verify [--public-key PEM] [--max-unsealed-seconds S] "
+          "DATA_DIR/rampart.db\n"
           "       rampart audit verify --public-key PEM --seals SEALS.json RECORDS.json...\n",
           stderr);
     return 2;
@@ -214,6 +220,7 @@ int rampart_audit_main(int argc, char **argv)
     if (argc < 1 || strcmp(argv[0], "verify") != 0)
         return usage_audit();
     const char *key_path = NULL, *seals_path = NULL;
+    long long max_unsealed_s = 0;
     const char *inputs[64];
     int n_inputs = 0;
     for (int i = 1; i < argc; i++) {
@@ -221,7 +228,12 @@ int rampart_audit_main(int argc, char **argv)
             key_path = argv[++i];
         else if (strcmp(argv[i], "--seals") == 0 && i + 1 < argc)
             seals_path = argv[++i];
-        else if (argv[i][0] != '-' && n_inputs < 64)
+        else if (strcmp(argv[i], "--max-unsealed-seconds") == 0 && i + 1 < argc) {
+            char *end;
+            max_unsealed_s = strtoll(argv[++i], &end, 10);
+            if (*end || max_unsealed_s < 1)
+                return usage_audit();
+        } else if (argv[i][0] != '-' && n_inputs < 64)
             inputs[n_inputs++] = argv[i];
         else
             return usage_audit();
@@ -243,6 +255,7 @@ int rampart_audit_main(int argc, char **argv)
     }
     audit_verifier_t v;
     audit_verifier_init(&v, key);
+    v.max_unsealed_ms = max_unsealed_s * 1000;
     int rc = 0;
     if (!seals_path) {
         rc = verify_db(&v, inputs[0]);

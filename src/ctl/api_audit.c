@@ -176,6 +176,10 @@ enum MHD_Result api_audit_verify(http_req_t *r)
     store_t *s = r->ctl->store;
     audit_verifier_t v;
     audit_verifier_init(&v, audit_log_key(r->ctl->audit));
+    /* The timer seals every audit_seal_seconds: twice that and some slack
+     * is the oldest an unsealed record can honestly be. */
+    v.max_unsealed_ms = (2 * (int64_t)r->cfg->audit_seal_seconds + 10) * 1000;
+    v.now_ms = time_now_ms();
     store_audit_filter_t f = {.ascending = 1};
     int rc = s->ops->audit_seals(s, add_seal_to_verifier, &v);
     if (rc == STORE_OK)

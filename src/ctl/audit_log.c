@@ -306,6 +306,14 @@ audit_log_t *audit_log_open(ctl_t *ctl, const char *data_dir, rp_error_t *err)
         audit_log_close(a);
         return NULL;
     }
+    /* A tail a crash left unsealed is sealed now, so at any time only the
+     * records of the last audit_seal_seconds are unsealed — which lets the
+     * verifier tell removed seals from a tail not sealed yet. */
+    if (a->last_seq > a->last_sealed && seal_locked(a)) {
+        snprintf(err->reason, sizeof(err->reason), "cannot seal the audit log");
+        audit_log_close(a);
+        return NULL;
+    }
     if (pthread_create(&a->timer, NULL, timer_main, a) != 0) {
         snprintf(err->reason, sizeof(err->reason), "cannot start the audit seal thread");
         audit_log_close(a);

@@ -115,10 +115,16 @@ int audit_verifier_record(audit_verifier_t *v, const store_audit_row_t *row)
     if (v->stopped)
         return 1;
     if (!v->sorted) {
-        qsort(v->seals, v->n_seals, sizeof(*v->seals), by_seq);
+        if (v->n_seals)
+            qsort(v->seals, v->n_seals, sizeof(*v->seals), by_seq);
         v->sorted = 1;
     }
     int64_t seq = row->seq;
+    if (!v->tail_from)
+        v->tail_from = v->n_seals ? v->seals[v->n_seals - 1].seq + 1 : 1;
+    if (seq <= v->tail_from || !v->tail_ts)
+        v->tail_ts = row->ts; /* the oldest record no seal covers */
+    v->last_ts = row->ts;
     if (v->res.records == 0) {
         v->res.first_seq = seq;
         memcpy(v->first_prev, row->prev_hash, AUDIT_HASH_LEN);
@@ -166,7 +172,8 @@ int audit_verifier_record(audit_verifier_t *v, const store_audit_row_t *row)
 const audit_verify_result_t *audit_verifier_finish(audit_verifier_t *v)
 {
     if (!v->sorted) {
-        qsort(v->seals, v->n_seals, sizeof(*v->seals), by_seq);
+        if (v->n_seals)
+            qsort(v->seals, v->n_seals, sizeof(*v->seals), by_seq);
         v->sorted = 1;
     }
     if (!v->stopped) {
@@ -178,6 +185,13 @@ const audit_verify_result_t *audit_verifier_finish(audit_verifier_t *v)
                     v->res.last_seq, v->seals[i].seq);
                 break;
             }
+        int64_t now = v->now_ms ? v->now_ms : v->last_ts;
+        if (v->max_unsealed_ms && v->res.records && v->res.last_seq >= v->tail_from &&
+            now - v->tail_ts > v->max_unsealed_ms)
+            bad(v, v->tail_from,
+                "records from %" PRId64 " on have stayed unsealed for %" PRId64
+                " s, longer than rampartd lets them: seals were removed",
+                v->tail_from, (now - v->tail_ts) / 1000);
         if (v->res.records && !v->anchored)
             bad(v, v->res.first_seq,
                 "records before %" PRId64 " are missing and no audit.retention record accounts "

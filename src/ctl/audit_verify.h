@@ -20,7 +20,10 @@
  *     and its hash, which the first remaining record must follow.
  * Records after the last seal are protected by the chain only (someone
  * who can write the store can append forged records after the last seal
- * or cut them off); the result reports how many there are.
+ * or cut them off); the result reports how many there are. rampartd seals
+ * at least every audit_seal_seconds, at start and at stop, so with
+ * max_unsealed_ms set a tail older than that means seals were removed
+ * (with the chain after them rewritten): that is reported too.
  */
 #ifndef RAMPART_CTL_AUDIT_VERIFY_H
 #define RAMPART_CTL_AUDIT_VERIFY_H
@@ -35,6 +38,10 @@ typedef struct {
 } audit_verify_result_t;
 
 typedef struct {
+    /* Optional: the longest a record may stay unsealed, measured to now_ms
+     * (0: to the newest record). 0 disables the check. */
+    int64_t max_unsealed_ms, now_ms;
+    int64_t tail_from, tail_ts, last_ts;
     const audit_key_t *key;
     unsigned char key_id[AUDIT_HASH_LEN];
     store_audit_seal_t *seals;

@@ -343,6 +343,40 @@ static void test_forged_seal(void **state)
     expect_bad(c, 5, "another key");
 }
 
+static void test_removed_seals(void **state)
+{
+    (void)state;
+    /* Intact: the tail after the last seal (seq 11, 12) is 1 ms old. */
+    chain_t *c = make_chain();
+    audit_verifier_t v;
+    audit_verifier_init(&v, c->key);
+    v.max_unsealed_ms = 130000;
+    for (int i = 0; i < c->n_seals; i++)
+        audit_verifier_seal(&v, &c->seals[i]);
+    for (int i = 0; i < c->n; i++)
+        audit_verifier_record(&v, &c->rows[i]);
+    assert_true(audit_verifier_finish(&v)->ok);
+    audit_verifier_free(&v);
+    /* A record a minute, every seal removed and the chain rewritten from
+     * seq 3: nothing in the chain is wrong, but records from 1 on have gone
+     * unsealed for 11 minutes. */
+    for (int i = 0; i < c->n; i++)
+        c->rows[i].ts = 1795688637000LL + i * 60000LL;
+    c->rows[2].actor = "mallory";
+    rehash(c, 0);
+    c->n_seals = 0;
+    audit_verifier_init(&v, c->key);
+    v.max_unsealed_ms = 130000;
+    for (int i = 0; i < c->n; i++)
+        audit_verifier_record(&v, &c->rows[i]);
+    const audit_verify_result_t *res = audit_verifier_finish(&v);
+    assert_false(res->ok);
+    assert_int_equal(res->bad_seq, 1);
+    assert_non_null(strstr(res->reason, "seals were removed"));
+    audit_verifier_free(&v);
+    free_chain(c);
+}
+
 static void test_head_needs_a_retention_record(void **state)
 {
     (void)state;
@@ -729,6 +763,7 @@ int main(void)
         cmocka_unit_test(test_reordered_records),
         cmocka_unit_test(test_truncated_tail),
         cmocka_unit_test(test_forged_seal),
+        cmocka_unit_test(test_removed_seals),
         cmocka_unit_test(test_head_needs_a_retention_record),
         cmocka_unit_test(test_log_appends_and_seals),
         cmocka_unit_test(test_store_is_append_only),
