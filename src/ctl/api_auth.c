@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "audit_hook.h"
+#include "audit_log.h"
 #include "auth.h"
 #include "log.h"
 #include "password.h"
@@ -72,8 +73,9 @@ enum MHD_Result api_login(http_req_t *r)
     audit_note(r, NULL, name);
     int wait_s = throttle_check(r->ctl->throttle, r->cfg, name, r->client, now);
     if (wait_s) {
-        audit_event(r, name, "", "auth.login", "throttled", 429,
-                    json_pack("{s:i}", "retry_after_s", wait_s));
+        if (audit_log_admit_noise(r->ctl->audit))
+            audit_event(r, name, "", "auth.login", "throttled", 429,
+                        json_pack("{s:i}", "retry_after_s", wait_s));
         rc = throttled(r, wait_s, name);
         json_decref(body);
         return rc;

@@ -96,6 +96,8 @@ void audit_request_end(http_req_t *r)
 void audit_request_denied(http_req_t *r)
 {
     r->audit_state = 2;
+    if (r->who.kind == WHO_ANONYMOUS && !audit_log_admit_noise(r->ctl->audit))
+        return;
     json_t *detail = json_pack("{s:s}", "reason", "refused before the handler");
     write_record(r, actor_of(r), role_of(r), "api.request", "denied", (int)r->status, detail);
     json_decref(detail);

@@ -35,7 +35,12 @@ struct audit_log {
     int stop;
     pthread_t timer;
     int timer_running;
-    _Atomic uint64_t records, seals, errors;
+    _Atomic uint64_t records, seals, errors, suppressed_total;
+    /* the token bucket of audit_log_admit_noise */
+    pthread_mutex_t noise_lock;
+    double noise_tokens;
+    int64_t noise_refilled_ns;
+    int64_t suppressed;
 };
 
 static int seal_locked(audit_log_t *a)
@@ -122,6 +127,32 @@ int audit_log_append(audit_log_t *a, const audit_entry_t *e, int64_t *seq)
     if (rc == STORE_OK && seq)
         *seq = row.seq;
     return rc;
+}
+
+int audit_log_admit_noise(audit_log_t *a)
+{
+    int64_t now = time_mono_ns(), suppressed = 0;
+    pthread_mutex_lock(&a->noise_lock);
+    a->noise_tokens += (double)(now - a->noise_refilled_ns) / 1e9 * AUDIT_NOISE_PER_S;
+    if (a->noise_tokens > AUDIT_NOISE_BURST)
+        a->noise_tokens = AUDIT_NOISE_BURST;
+    a->noise_refilled_ns = now;
+    int admit = a->noise_tokens >= 1;
+    if (admit) {
+        a->noise_tokens -= 1;
+        suppressed = a->suppressed;
+        a->suppressed = 0;
+    } else {
+        a->suppressed++;
+        atomic_fetch_add(&a->suppressed_total, 1);
+    }
+    pthread_mutex_unlock(&a->noise_lock);
+    if (suppressed) {
+        char detail[64];
+        snprintf(detail, sizeof(detail), "{\"records\":%" PRId64 "}", suppressed);
+        audit_log_system(a, "audit.suppressed", "success", detail);
+    }
+    return admit;
 }
 
 int audit_log_system(audit_log_t *a, const char *action, const char *outcome, const char *detail)
@@ -230,6 +261,10 @@ void audit_log_metrics(audit_log_t *a, strbuf_t *out)
                   "# HELP rampartd_audit_errors_total Audit records or seals the store refused.\n"
                   "# TYPE rampartd_audit_errors_total counter\n"
                   "rampartd_audit_errors_total %llu\n"
+                  "# HELP rampartd_audit_suppressed_total Records of unauthenticated floods "
+                  "counted instead of written.\n"
+                  "# TYPE rampartd_audit_suppressed_total counter\n"
+                  "rampartd_audit_suppressed_total %llu\n"
                   "# HELP rampartd_audit_last_seq The newest audit record.\n"
                   "# TYPE rampartd_audit_last_seq gauge\n"
                   "rampartd_audit_last_seq %lld\n"
@@ -238,8 +273,9 @@ void audit_log_metrics(audit_log_t *a, strbuf_t *out)
                   "rampartd_audit_last_sealed_seq %lld\n",
                   (unsigned long long)atomic_load(&a->records),
                   (unsigned long long)atomic_load(&a->seals),
-                  (unsigned long long)atomic_load(&a->errors), (long long)audit_log_last_seq(a),
-                  (long long)audit_log_last_sealed(a));
+                  (unsigned long long)atomic_load(&a->errors),
+                  (unsigned long long)atomic_load(&a->suppressed_total),
+                  (long long)audit_log_last_seq(a), (long long)audit_log_last_sealed(a));
 }
 
 static void *timer_main(void *arg)
@@ -282,6 +318,9 @@ audit_log_t *audit_log_open(ctl_t *ctl, const char *data_dir, rp_error_t *err)
     a->ctl = ctl;
     strbuf_init(&a->canonical, 0);
     pthread_mutex_init(&a->lock, NULL);
+    pthread_mutex_init(&a->noise_lock, NULL);
+    a->noise_tokens = AUDIT_NOISE_BURST;
+    a->noise_refilled_ns = time_mono_ns();
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -343,6 +382,7 @@ void audit_log_close(audit_log_t *a)
     audit_key_free(a->key);
     strbuf_free(&a->canonical);
     pthread_mutex_destroy(&a->lock);
+    pthread_mutex_destroy(&a->noise_lock);
     pthread_cond_destroy(&a->appended);
     pthread_cond_destroy(&a->wake);
     free(a);

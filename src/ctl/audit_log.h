@@ -37,6 +37,16 @@ int audit_log_append(audit_log_t *a, const audit_entry_t *e, int64_t *seq);
 /* A system record (start, stop, reload, retention): actor "rampartd". */
 int audit_log_system(audit_log_t *a, const char *action, const char *outcome, const char *detail);
 
+/* Records that callers nobody authenticated can cause at no cost to
+ * themselves — throttled logins, anonymous refusals — pass a token bucket
+ * (AUDIT_NOISE_PER_S, burst AUDIT_NOISE_BURST), so a flood cannot turn
+ * into a flood of synchronous commits. 1: write the record; 0: it is
+ * counted instead, and the next admitted one is preceded by an
+ * audit.suppressed record with the count. */
+#define AUDIT_NOISE_PER_S 20
+#define AUDIT_NOISE_BURST 200
+int audit_log_admit_noise(audit_log_t *a);
+
 /* Seals the newest record now if it is not sealed yet. 0 or -1. */
 int audit_log_seal(audit_log_t *a);
 

@@ -426,6 +426,37 @@ class Restarts(unittest.TestCase):
         receiver.stop()
 
 
+class Flood(unittest.TestCase):
+    def test_anonymous_flood_is_counted_not_committed(self):
+        """Refusals nobody authenticated pass a token bucket (200, then 20/s)."""
+        rd = Rampartd(name="audit-flood").start()
+        admin = first_login(rd)
+        auditor = make_user(admin, "aud", "auditor")
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", rd.port, timeout=10)
+        started = time.time()
+        for _ in range(400):
+            conn.request("POST", "/api/v1/users", body=b"{}",
+                         headers={"Content-Type": "application/json"})
+            r = conn.getresponse()
+            r.read()
+            self.assertEqual(r.status, 401)
+        elapsed = time.time() - started
+        conn.close()
+        denied = audit_records(auditor, actor="anonymous", outcome="denied")
+        self.assertGreaterEqual(len(denied), 200)
+        self.assertLessEqual(len(denied), 200 + 20 * elapsed + 2)
+        time.sleep(0.2)
+        rd.request("POST", "/api/v1/users", {})  # admitted: the count goes first
+        summaries = audit_records(auditor, action="audit.suppressed")
+        self.assertTrue(summaries)
+        self.assertEqual(sum(x["detail"]["records"] for x in summaries) + len(denied), 400)
+        token = make_token(admin, "metrics", "auditor")
+        metrics = rd.request("GET", "/metrics", headers=bearer(token)).body.decode()
+        self.assertIn("rampartd_audit_suppressed_total %d" % (400 - len(denied)), metrics)
+        rd.stop()
+
+
 class Verify(unittest.TestCase):
     """Tampering with a stopped rampartd's store, each on its own copy."""
 
