@@ -328,6 +328,12 @@ audit_log_t *audit_log_open(ctl_t *ctl, const char *data_dir, rp_error_t *err)
     pthread_cond_init(&a->wake, &attr);
     pthread_condattr_destroy(&attr);
     store_t *s = ctl->store;
+    if (!s->ops->audit_append || !s->ops->audit_query || !s->ops->audit_seals) {
+        snprintf(err->reason, sizeof(err->reason),
+                 "the %s store has no audit log operations (store.h)", s->ops->name);
+        audit_log_close(a);
+        return NULL;
+    }
     unsigned char probe[AUDIT_HASH_LEN];
     if (audit_sm3("", 0, probe)) {
         snprintf(err->reason, sizeof(err->reason), "OpenSSL has no SM3: the audit log needs it");
