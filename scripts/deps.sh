@@ -15,6 +15,8 @@ PACKAGES=(
   libcmocka-dev python3 python3-yaml curl sqlmap sqlite3 redis-server
   # tests and benchmarks of the PostgreSQL store: a private server per run
   postgresql
+  # audit tests: certificates for the TLS syslog receiver
+  openssl
   # the gateway: Debian's nginx and its module build tree
   nginx nginx-dev
   # bench: load generator and the peer WAF

@@ -8,6 +8,8 @@
  *   rampart policy check FILE
  *       Loads and compiles a policy; prints "ok" with its version, or
  *       FILE:LINE: reason. Exit status 0 or 1.
+ *   rampart audit verify ...
+ *       Checks rampartd's audit log (audit_verify.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,10 +21,14 @@
 
 #define MAX_INPUT (256u * 1024 * 1024)
 
+int rampart_audit_main(int argc, char **argv); /* audit_verify.c */
+
 static void usage(FILE *f)
 {
     fputs("usage: rampart inspect [--policy FILE] [--mode block|detect] FILE|-\n"
           "       rampart policy check FILE\n"
+          "       rampart audit verify [--public-key PEM] DATA_DIR/rampart.db\n"
+          "       rampart audit verify --public-key PEM --seals SEALS.json RECORDS.json...\n"
           "       rampart version\n",
           f);
 }
@@ -193,6 +199,8 @@ int main(int argc, char **argv)
         return cmd_inspect(argc - 2, argv + 2);
     if (strcmp(argv[1], "policy") == 0)
         return cmd_policy(argc - 2, argv + 2);
+    if (strcmp(argv[1], "audit") == 0)
+        return rampart_audit_main(argc - 2, argv + 2);
     if (strcmp(argv[1], "version") == 0) {
         puts("rampart " RAMPART_VERSION);
         return 0;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit_hook.h"
 #include "auth.h"
 #include "log.h"
 
@@ -31,6 +32,10 @@ static route_t routes[] = {
     {"GET", "/api/v1/tokens", PERM_TOKENS_MANAGE, api_tokens_list, 0, 0, 0, 0},
     {"POST", "/api/v1/tokens", PERM_TOKENS_MANAGE, api_tokens_create, 0, 0, 0, 0},
     {"DELETE", "/api/v1/tokens/*", PERM_TOKENS_MANAGE, api_tokens_revoke, 0, 0, 0, 0},
+    {"GET", "/api/v1/audit", PERM_AUDIT_READ, api_audit_list, 0, 0, 0, 0},
+    {"GET", "/api/v1/audit/verify", PERM_AUDIT_READ, api_audit_verify, 0, 0, 0, 0},
+    {"GET", "/api/v1/audit/public-key", PERM_AUDIT_READ, api_audit_public_key, 0, 0, 0, 0},
+    {"GET", "/api/v1/audit/seals", PERM_AUDIT_READ, api_audit_seals, 0, 0, 0, 0},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -108,36 +113,64 @@ enum MHD_Result api_store_error(http_req_t *r, int rc)
     return http_reply_error(r, 500, "store_error", "the store failed; see the rampartd log");
 }
 
+/* The checks before the handler: 0 to run it, or -1 with the refusal
+ * queued (*rc is what dispatch returns). */
+static int api_admit(http_req_t *r, enum MHD_Result *rc)
+{
+    const route_t *route = r->route;
+    auth_result_t who = auth_identify(r);
+    char msg[160];
+    if (who == AUTH_STORE_ERROR)
+        *rc = http_reply_error(r, 503, "store_error", "cannot check credentials right now");
+    else if (who == AUTH_BAD_TOKEN)
+        *rc = http_reply_error(r, 401, "invalid_token",
+                               "the bearer token is unknown, revoked or expired");
+    else if (r->who.kind == WHO_ANONYMOUS)
+        *rc = http_reply_error(r, 401, "unauthenticated", "log in or send a bearer token");
+    else if (!authz_allows(r->who.role, route->perm)) {
+        snprintf(msg, sizeof(msg), "role %s lacks the permission %s", role_name(r->who.role),
+                 perm_name(route->perm));
+        *rc = http_reply_error(r, 403, "forbidden", msg);
+    } else if (r->who.must_change && !route->while_must_change)
+        *rc = http_reply_error(r, 403, "password_change_required",
+                               "change the password first (POST /api/v1/auth/password)");
+    else if (!auth_csrf_ok(r))
+        *rc =
+            http_reply_error(r, 403, "csrf", "missing or wrong X-CSRF-Token for a cookie session");
+    else
+        return 0;
+    return -1;
+}
+
+/* Runs the handler; a state-changing request is audited around it
+ * (audit_hook.h): nothing runs whose intent could not be recorded. */
+static enum MHD_Result api_run(http_req_t *r)
+{
+    enum MHD_Result rc = r->route->handler(r);
+    if (r->audit_state == 1 && r->replied)
+        audit_request_end(r);
+    return rc;
+}
+
 static enum MHD_Result api_dispatch(http_req_t *r)
 {
     const route_t *route = r->route;
     if (r->state) /* a suspended handler, resumed */
-        return route->handler(r);
+        return api_run(r);
     /* Public routes ignore credentials: a stale cookie must not stand in
-     * the way of logging in again. */
+     * the way of logging in again. Login audits itself. */
     if (route->perm == PERM_PUBLIC)
         return route->handler(r);
-    auth_result_t who = auth_identify(r);
-    if (who == AUTH_STORE_ERROR)
-        return http_reply_error(r, 503, "store_error", "cannot check credentials right now");
-    if (who == AUTH_BAD_TOKEN)
-        return http_reply_error(r, 401, "invalid_token",
-                                "the bearer token is unknown, revoked or expired");
-    if (r->who.kind == WHO_ANONYMOUS)
-        return http_reply_error(r, 401, "unauthenticated", "log in or send a bearer token");
-    if (!authz_allows(r->who.role, route->perm)) {
-        char msg[160];
-        snprintf(msg, sizeof(msg), "role %s lacks the permission %s", role_name(r->who.role),
-                 perm_name(route->perm));
-        return http_reply_error(r, 403, "forbidden", msg);
+    int audited = audit_request_applies(r);
+    enum MHD_Result rc = MHD_YES;
+    if (api_admit(r, &rc)) {
+        if (audited)
+            audit_request_denied(r);
+        return rc;
     }
-    if (r->who.must_change && !route->while_must_change)
-        return http_reply_error(r, 403, "password_change_required",
-                                "change the password first (POST /api/v1/auth/password)");
-    if (!auth_csrf_ok(r))
-        return http_reply_error(r, 403, "csrf",
-                                "missing or wrong X-CSRF-Token for a cookie session");
-    return route->handler(r);
+    if (audited && audit_request_begin(r))
+        return MHD_YES;
+    return api_run(r);
 }
 
 static const http_api_t api = {

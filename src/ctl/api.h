@@ -47,6 +47,11 @@ enum MHD_Result api_events_stats(http_req_t *r);
 enum MHD_Result api_events_submit(http_req_t *r);
 enum MHD_Result api_ingest_status(http_req_t *r);
 
+enum MHD_Result api_audit_list(http_req_t *r);
+enum MHD_Result api_audit_verify(http_req_t *r);
+enum MHD_Result api_audit_public_key(http_req_t *r);
+enum MHD_Result api_audit_seals(http_req_t *r);
+
 /* Shared by handlers: a store failure as 503 (unavailable) or 500. */
 enum MHD_Result api_store_error(http_req_t *r, int store_rc);
 

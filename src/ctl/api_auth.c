@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "audit_hook.h"
+#include "audit_log.h"
 #include "auth.h"
 #include "log.h"
 #include "password.h"
@@ -68,8 +70,12 @@ enum MHD_Result api_login(http_req_t *r)
                                 "username (1-64 bytes) and password (1-1024 bytes) are required");
     }
     int64_t now = time_now_ms();
+    audit_note(r, NULL, name);
     int wait_s = throttle_check(r->ctl->throttle, r->cfg, name, r->client, now);
     if (wait_s) {
+        if (audit_log_admit_noise(r->ctl->audit))
+            audit_event(r, name, "", "auth.login", "throttled", 429,
+                        json_pack("{s:i}", "retry_after_s", wait_s));
         rc = throttled(r, wait_s, name);
         json_decref(body);
         return rc;
@@ -88,6 +94,15 @@ enum MHD_Result api_login(http_req_t *r)
         password_waste_time(r->cfg, password);
     if (!ok) {
         throttle_failure(r->ctl->throttle, r->cfg, name, r->client, now);
+        /* The failure that locks the account (or the address) says so. */
+        int locked_for = throttle_check(r->ctl->throttle, r->cfg, name, r->client, now);
+        audit_event(r, name, found == STORE_OK ? u.role : "", "auth.login",
+                    locked_for ? "locked" : "failure", 401,
+                    json_pack("{s:s, s:i}", "reason",
+                              found != STORE_OK ? "unknown account"
+                              : u.disabled      ? "account disabled"
+                                                : "wrong password",
+                              "locked_for_s", locked_for));
         atomic_fetch_add(&r->ctl->metrics.logins_failed, 1);
         log_kv(LOG_LEVEL_WARN, "login failed", "account", name, "client", r->client, NULL);
         json_decref(body);
@@ -95,6 +110,10 @@ enum MHD_Result api_login(http_req_t *r)
     }
     json_decref(body);
     throttle_success(r->ctl->throttle, u.name);
+    /* Fail closed: a login that cannot be audited does not happen. */
+    if (audit_event(r, u.name, u.role, "auth.login", "success", 200, NULL) != STORE_OK)
+        return http_reply_error(r, 503, "audit_unavailable",
+                                "the login cannot be audited right now, so it was refused");
     char csrf[CSRF_TOKEN_MAX];
     if (auth_session_start(r, &u, csrf))
         return http_reply_error(r, 503, "store_error", "cannot start a session right now");
@@ -107,6 +126,7 @@ enum MHD_Result api_logout(http_req_t *r)
 {
     if (r->who.kind != WHO_SESSION)
         return http_reply_error(r, 400, "no_session", "API tokens have no session to end");
+    audit_note(r, "auth.logout", r->who.name);
     auth_session_end(r);
     log_kv(LOG_LEVEL_INFO, "logout", "account", r->who.name, NULL);
     return http_reply_json(r, 200, json_pack("{s:s}", "status", "logged out"));
@@ -138,6 +158,7 @@ enum MHD_Result api_password(http_req_t *r)
     if (r->who.kind != WHO_SESSION)
         return http_reply_error(r, 400, "no_session",
                                 "API tokens have no password; log in as the account");
+    audit_note(r, "auth.password_change", r->who.name);
     enum MHD_Result rc;
     json_t *body = http_json_body(r, &rc);
     if (!body)

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 
 #include "api.h"
+#include "audit_export.h"
+#include "audit_log.h"
 
 enum MHD_Result api_healthz(http_req_t *r)
 {
@@ -36,6 +38,10 @@ enum MHD_Result api_metrics(http_req_t *r)
     strbuf_init(&out, 0);
     metrics_render(&r->ctl->metrics, ingest_queue_depth(&r->ctl->queue), r->ctl->queue.capacity,
                    &out);
+    if (r->ctl->audit)
+        audit_log_metrics(r->ctl->audit, &out);
+    if (r->ctl->audit_export)
+        audit_export_metrics(r->ctl->audit_export, &out);
     size_t len;
     char *text = strbuf_take(&out, &len);
     if (!text)

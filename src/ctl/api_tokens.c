@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "api_names.h"
+#include "audit_hook.h"
 #include "log.h"
 #include "secret.h"
 #include "timefmt.h"
@@ -73,6 +74,8 @@ enum MHD_Result api_tokens_create(http_req_t *r)
                                 "name (1-64 of A-Z a-z 0-9 . _ - @), role (admin, secops, "
                                 "auditor or gateway) and optional expires_days (1-3650)");
     }
+    audit_note(r, "token.create", name);
+    audit_detail(r, "role", json_string(role));
     store_token_t t;
     memset(&t, 0, sizeof(t));
     snprintf(t.name, sizeof(t.name), "%s", name);
@@ -96,6 +99,8 @@ enum MHD_Result api_tokens_create(http_req_t *r)
     }
     log_kv(LOG_LEVEL_INFO, "API token created", "token", t.name, "role", t.role, "prefix", t.prefix,
            "by", r->who.name, NULL);
+    audit_detail(r, "id", json_integer(t.id));
+    audit_detail(r, "prefix", json_string(t.prefix));
     json_t *o = json_pack("{s:o, s:s}", "token", token_json(&t), "secret", secret);
     secret_wipe(secret, sizeof(secret));
     return http_reply_json(r, 201, o);
@@ -103,6 +108,7 @@ enum MHD_Result api_tokens_create(http_req_t *r)
 
 enum MHD_Result api_tokens_revoke(http_req_t *r)
 {
+    audit_note(r, "token.revoke", NULL);
     char *end;
     long long id = strtoll(r->arg, &end, 10);
     if (*end || id <= 0)

@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "api_names.h"
+#include "audit_hook.h"
 #include "log.h"
 #include "password.h"
 #include "secret.h"
@@ -97,6 +98,8 @@ enum MHD_Result api_users_create(http_req_t *r)
                                 "name (1-64 of A-Z a-z 0-9 . _ - @) and role (admin, secops or "
                                 "auditor) are required");
     }
+    audit_note(r, "user.create", name);
+    audit_detail(r, "role", json_string(role));
     store_user_t u;
     memset(&u, 0, sizeof(u));
     snprintf(u.name, sizeof(u.name), "%s", name);
@@ -134,6 +137,7 @@ static int removes_last_admin(http_req_t *r, const store_user_t *before, int sti
 
 enum MHD_Result api_users_update(http_req_t *r)
 {
+    audit_note(r, "user.update", NULL);
     enum MHD_Result rc;
     json_t *body = http_json_body(r, &rc);
     if (!body)
@@ -157,6 +161,10 @@ enum MHD_Result api_users_update(http_req_t *r)
                                 "expected role (admin, secops, auditor), disabled (bool) and/or "
                                 "reset_password (bool)");
     }
+    static const char *const changes[] = {"role", "disabled", "reset_password"};
+    for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++)
+        if (json_object_get(body, changes[i]))
+            audit_detail(r, changes[i], json_incref(json_object_get(body, changes[i])));
     store_user_t before = u;
     if (role)
         snprintf(u.role, sizeof(u.role), "%s", json_string_value(role));
@@ -199,6 +207,7 @@ enum MHD_Result api_users_update(http_req_t *r)
 
 enum MHD_Result api_users_delete(http_req_t *r)
 {
+    audit_note(r, "user.delete", NULL);
     store_t *s = r->ctl->store;
     store_user_t u;
     int st = s->ops->user_get_by_name(s, r->arg, &u);

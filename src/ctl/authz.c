@@ -20,11 +20,14 @@ static const unsigned matrix[PERM_COUNT] = {
     [PERM_USERS_READ] = R(ROLE_ADMIN) | R(ROLE_AUDITOR),
     [PERM_USERS_MANAGE] = R(ROLE_ADMIN),
     [PERM_TOKENS_MANAGE] = R(ROLE_ADMIN),
+    /* MLPS three-role separation: the auditor reviews what admin and
+     * secops did; neither of them reads (or can erase) the audit log. */
+    [PERM_AUDIT_READ] = R(ROLE_AUDITOR),
 };
 
 static const char *const perm_names[PERM_COUNT] = {
     "public",       "self",       "events:read",  "events:submit", "ingest:read",
-    "metrics:read", "users:read", "users:manage", "tokens:manage",
+    "metrics:read", "users:read", "users:manage", "tokens:manage", "audit:read",
 };
 
 const char *role_name(role_t role)

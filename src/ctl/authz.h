@@ -25,6 +25,7 @@ typedef enum {
     PERM_USERS_READ,    /* list accounts */
     PERM_USERS_MANAGE,  /* create, change, delete accounts */
     PERM_TOKENS_MANAGE, /* create, list, revoke API tokens */
+    PERM_AUDIT_READ,    /* read, export and verify the audit log */
     PERM_COUNT
 } perm_t;
 

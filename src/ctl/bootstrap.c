@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit_log.h"
 #include "log.h"
 #include "password.h"
 #include "secret.h"
@@ -70,6 +71,17 @@ int bootstrap_admin(ctl_t *ctl, const ctl_config_t *cfg, rp_error_t *err)
     if (s->ops->user_create(s, &u) != STORE_OK) {
         secret_wipe(password, sizeof(password));
         snprintf(err->reason, sizeof(err->reason), "cannot create the admin account");
+        return -1;
+    }
+    audit_entry_t created = {.actor = "rampartd",
+                             .role = "system",
+                             .action = "user.create",
+                             .target = "admin",
+                             .outcome = "success",
+                             .detail = "{\"first_run\":true,\"role\":\"admin\"}"};
+    if (audit_log_append(ctl->audit, &created, NULL) != STORE_OK) {
+        secret_wipe(password, sizeof(password));
+        snprintf(err->reason, sizeof(err->reason), "cannot audit the admin account's creation");
         return -1;
     }
     if (write_secret_file(ctl->bootstrap_file, password) != 0)

@@ -18,6 +18,7 @@
 
 #include <libpq-fe.h>
 
+#include "audit_dest.h"
 #include "log.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
@@ -56,6 +57,9 @@ ctl_config_t *config_defaults(void)
     c->argon2_memory_kib = 65536;
     c->argon2_iterations = 3;
     c->argon2_parallelism = 1;
+    c->audit_seal_records = 100;
+    c->audit_seal_seconds = 60;
+    c->audit_retention_days = 180;
     return c;
 }
 
@@ -86,7 +90,10 @@ typedef enum {
     V_SYNCHRONOUS,
     V_COOKIE_SECURE,
     V_EVENT_FILE,
-    V_CONNINFO
+    V_CONNINFO,
+    V_AUDIT_SYSLOG,
+    V_AUDIT_WEBHOOK,
+    V_OPTIONAL_PATH
 } value_kind_t;
 
 typedef struct {
@@ -130,6 +137,15 @@ static const directive_t directives[] = {
     {"argon2_memory_kib", V_INT, F(argon2_memory_kib), 8, 4 * 1024 * 1024, 1, 0},
     {"argon2_iterations", V_INT, F(argon2_iterations), 1, 100, 1, 0},
     {"argon2_parallelism", V_INT, F(argon2_parallelism), 1, 16, 1, 0},
+    {"audit_seal_records", V_INT, F(audit_seal_records), 1, 1000000, 1, 0},
+    {"audit_seal_seconds", V_INT, F(audit_seal_seconds), 1, 86400, 1, 0},
+    /* MLPS 2.0 level 3: audit records are kept at least 180 days. */
+    {"audit_retention_days", V_INT, F(audit_retention_days), 180, 36500, 1, 0},
+    {"audit_syslog", V_AUDIT_SYSLOG, F(audit_syslog), 0, 0, 1, 1},
+    {"audit_syslog_ca", V_OPTIONAL_PATH, F(audit_syslog_ca), 0, 0, 1, 1},
+    {"audit_webhook", V_AUDIT_WEBHOOK, F(audit_webhook), 0, 0, 1, 1},
+    {"audit_webhook_secret_file", V_OPTIONAL_PATH, F(audit_webhook_secret_file), 0, 0, 1, 1},
+    {"audit_webhook_ca", V_OPTIONAL_PATH, F(audit_webhook_ca), 0, 0, 1, 1},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -399,6 +415,29 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
             return fail(p, "sqlite_synchronous: expected full or normal, got \"%s\"", v);
         *(int *)field = strcmp(v, "full") == 0;
         return 0;
+    case V_AUDIT_SYSLOG:
+    case V_AUDIT_WEBHOOK: {
+        if (strcmp(v, "off") == 0) {
+            field[0] = '\0';
+            return 0;
+        }
+        audit_dest_t dest;
+        char why[300];
+        if (strlen(v) >= CONFIG_PATH_MAX ||
+            audit_dest_parse(v, d->kind == V_AUDIT_WEBHOOK, &dest, why, sizeof(why)))
+            return fail(p, "%s: %s", d->name, strlen(v) >= CONFIG_PATH_MAX ? "too long" : why);
+        snprintf(field, CONFIG_PATH_MAX, "%s", v);
+        return 0;
+    }
+    case V_OPTIONAL_PATH:
+        if (strcmp(v, "none") == 0) {
+            field[0] = '\0';
+            return 0;
+        }
+        if (v[0] != '/' || strlen(v) >= CONFIG_PATH_MAX)
+            return fail(p, "%s: \"%s\" must be an absolute path or none", d->name, v);
+        snprintf(field, CONFIG_PATH_MAX, "%s", v);
+        return 0;
     case V_COOKIE_SECURE:
         if (strcmp(v, "auto") == 0)
             *(cookie_secure_t *)field = COOKIE_SECURE_AUTO;
@@ -429,6 +468,12 @@ static int check_whole(parse_ctx_t *p, ctl_config_t *c)
         return fail(p, "postgres is set but store is %s", c->store);
     if (postgres && c->store_max_size)
         return fail(p, "store_max_size applies to the sqlite store only");
+    if (strncmp(c->audit_syslog, "tls://", 6) == 0 && !c->audit_syslog_ca[0])
+        return fail(p, "audit_syslog tls:// needs audit_syslog_ca (the receiver's CA)");
+    if (c->audit_webhook[0] && !c->audit_webhook_secret_file[0])
+        return fail(p, "audit_webhook needs audit_webhook_secret_file (the HMAC key)");
+    if (strncmp(c->audit_webhook, "https://", 8) == 0 && !c->audit_webhook_ca[0])
+        return fail(p, "audit_webhook https:// needs audit_webhook_ca (the receiver's CA)");
     return 0;
 }
 
@@ -542,6 +587,12 @@ void config_restart_only_changes(const ctl_config_t *a, const ctl_config_t *b, c
     CHANGED("events_socket", strcmp(a->event_socket, b->event_socket) != 0);
     CHANGED("events_socket_mode", a->event_socket_mode != b->event_socket_mode);
     CHANGED("ingest_queue", a->ingest_queue != b->ingest_queue);
+    CHANGED("audit_syslog", strcmp(a->audit_syslog, b->audit_syslog) != 0 ||
+                                strcmp(a->audit_syslog_ca, b->audit_syslog_ca) != 0);
+    CHANGED("audit_webhook",
+            strcmp(a->audit_webhook, b->audit_webhook) != 0 ||
+                strcmp(a->audit_webhook_secret_file, b->audit_webhook_secret_file) != 0 ||
+                strcmp(a->audit_webhook_ca, b->audit_webhook_ca) != 0);
 #undef CHANGED
 }
 
@@ -561,6 +612,12 @@ void config_keep_restart_only(ctl_config_t *n, const ctl_config_t *o)
     memcpy(n->event_socket, o->event_socket, sizeof(n->event_socket));
     n->event_socket_mode = o->event_socket_mode;
     n->ingest_queue = o->ingest_queue;
+    memcpy(n->audit_syslog, o->audit_syslog, sizeof(n->audit_syslog));
+    memcpy(n->audit_syslog_ca, o->audit_syslog_ca, sizeof(n->audit_syslog_ca));
+    memcpy(n->audit_webhook, o->audit_webhook, sizeof(n->audit_webhook));
+    memcpy(n->audit_webhook_secret_file, o->audit_webhook_secret_file,
+           sizeof(n->audit_webhook_secret_file));
+    memcpy(n->audit_webhook_ca, o->audit_webhook_ca, sizeof(n->audit_webhook_ca));
 }
 
 /* ------------------------------------------------------------------ */

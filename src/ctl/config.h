@@ -70,6 +70,16 @@ typedef struct ctl_config {
     uint32_t argon2_memory_kib;
     uint32_t argon2_iterations;
     uint32_t argon2_parallelism;
+
+    /* audit log (audit_log.h, audit_export.h) */
+    int audit_seal_records;
+    int audit_seal_seconds;
+    int audit_retention_days;
+    char audit_syslog[CONFIG_PATH_MAX]; /* "" (off), tcp://HOST:PORT or tls://HOST:PORT */
+    char audit_syslog_ca[CONFIG_PATH_MAX];
+    char audit_webhook[CONFIG_PATH_MAX]; /* "" (off), http(s)://HOST:PORT/PATH */
+    char audit_webhook_secret_file[CONFIG_PATH_MAX];
+    char audit_webhook_ca[CONFIG_PATH_MAX];
 } ctl_config_t;
 
 /* A configuration with every default (refs = 1). NULL on allocation failure. */

@@ -23,6 +23,8 @@ struct socket_source;
 struct retention;
 struct throttle;
 struct http_server;
+struct audit_log;
+struct audit_export;
 
 typedef struct ctl {
     config_slot_t config;
@@ -36,7 +38,10 @@ typedef struct ctl {
     struct retention *retention;
     struct throttle *throttle;
     struct http_server *http;
-    atomic_int ready; /* 1 between a complete start and the beginning of shutdown */
+    struct audit_log *audit;           /* the tamper-evident audit log */
+    struct audit_export *audit_export; /* syslog and webhook delivery */
+    atomic_int ready;   /* 1 between a complete start and the beginning of shutdown */
+    atomic_int started; /* 1 once started completely (stays through shutdown) */
     /* The first-run admin password file, removed once the password changes. */
     char bootstrap_file[CONFIG_PATH_MAX + 64];
 } ctl_t;

@@ -69,6 +69,11 @@ struct http_req {
     int replied;
     char headers[4][2][512]; /* extra reply headers: name, value */
     int n_headers;
+    /* the request's audit record (audit_hook.h): what a handler adds */
+    char audit_action[48];
+    char audit_target[256];
+    json_t *audit_detail;
+    int audit_state; /* 0 none, 1 intent written, 2 result written */
     /* a handler that suspends keeps its state here until resumed */
     void *state;
     void (*state_free)(void *state);

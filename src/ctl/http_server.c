@@ -250,6 +250,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                r->who.kind == WHO_ANONYMOUS ? "-" : r->who.name, NULL);
     if (r->state_free)
         r->state_free(r->state);
+    json_decref(r->audit_detail);
     /* Bodies may hold passwords; the principal holds the session token. */
     if (r->body.data)
         secret_wipe(r->body.data, r->body.cap);

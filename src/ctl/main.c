@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "audit_export.h"
+#include "audit_log.h"
 #include "bootstrap.h"
 #include "ctl.h"
 #include "http.h"
@@ -71,6 +73,18 @@ static int make_dir(const char *path, mode_t mode)
     return errno == EEXIST ? 0 : -1;
 }
 
+/* A configuration reload's audit record. */
+static void audit_reload(ctl_t *ctl, const char *path, const char *outcome, const char *problem)
+{
+    json_t *d = json_pack("{s:s}", "file", path);
+    if (d && problem)
+        json_object_set_new(d, outcome[0] == 'f' ? "error" : "restart_only", json_string(problem));
+    char *text = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(d);
+    audit_log_system(ctl->audit, "system.reload", outcome, text);
+    free(text);
+}
+
 static void reload(ctl_t *ctl, const char *path)
 {
     rp_error_t err;
@@ -82,6 +96,9 @@ static void reload(ctl_t *ctl, const char *path)
                "reload refused: the configuration does not load; keeping the "
                "running one",
                "where", where, "reason", err.reason, NULL);
+        char problem[700];
+        snprintf(problem, sizeof(problem), "%s: %s", where, err.reason);
+        audit_reload(ctl, path, "failure", problem);
         return;
     }
     ctl_config_t *old = config_acquire(&ctl->config);
@@ -102,6 +119,7 @@ static void reload(ctl_t *ctl, const char *path)
     config_release(old);
     config_slot_swap(&ctl->config, fresh);
     log_kv(LOG_LEVEL_INFO, "configuration reloaded", "file", path, NULL);
+    audit_reload(ctl, path, "success", restart[0] ? restart : NULL);
 }
 
 static int start(ctl_t *ctl, ctl_config_t *cfg, rp_error_t *err)
@@ -126,6 +144,12 @@ static int start(ctl_t *ctl, ctl_config_t *cfg, rp_error_t *err)
     ctl->store = store_open(&opt, err);
     if (!ctl->store)
         return -1;
+    if (!(ctl->audit = audit_log_open(ctl, cfg->data_dir, err)))
+        return -1;
+    if (audit_log_system(ctl->audit, "system.start", "success", NULL) != STORE_OK) {
+        snprintf(err->reason, sizeof(err->reason), "cannot write the audit log");
+        return -1;
+    }
     if (bootstrap_admin(ctl, cfg, err))
         return -1;
     if (!(ctl->throttle = throttle_new())) {
@@ -143,6 +167,8 @@ static int start(ctl_t *ctl, ctl_config_t *cfg, rp_error_t *err)
         !(ctl->socket = socket_source_start(ctl, cfg->event_socket, cfg->event_socket_mode, err)))
         return -1;
     if (!(ctl->retention = retention_start(ctl, err)))
+        return -1;
+    if (!(ctl->audit_export = audit_export_start(ctl, cfg, err)))
         return -1;
     api_register_metrics(&ctl->metrics);
     if (!(ctl->http = http_server_start(ctl, api_http(), err)))
@@ -167,6 +193,15 @@ static void stop(ctl_t *ctl)
     http_server_drain(ctl->http, SHUTDOWN_DRAIN_MS);
     http_server_stop(ctl->http);
     ctl->http = NULL;
+    /* Every request's record is in; the stop record is the last one, and
+     * the export gets one more chance to deliver it before the log is
+     * sealed and closed. */
+    if (ctl->audit && atomic_load(&ctl->started))
+        audit_log_system(ctl->audit, "system.stop", "success", NULL);
+    audit_export_stop(ctl->audit_export);
+    ctl->audit_export = NULL;
+    audit_log_close(ctl->audit);
+    ctl->audit = NULL;
     for (size_t i = 0; i < ctl->n_files; i++)
         file_source_free(ctl->files[i]);
     socket_source_free(ctl->socket);
@@ -242,6 +277,7 @@ int main(int argc, char **argv)
         return 1;
     }
     atomic_store(&ctl.ready, 1);
+    atomic_store(&ctl.started, 1);
     char listen[96];
     snprintf(listen, sizeof(listen), "%s%s%s:%u", strchr(cfg->listen_host, ':') ? "[" : "",
              cfg->listen_host, strchr(cfg->listen_host, ':') ? "]" : "", cfg->listen_port);

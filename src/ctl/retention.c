@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "audit_log.h"
 #include "log.h"
 #include "timefmt.h"
 
@@ -52,6 +53,8 @@ long long retention_run_once(ctl_t *ctl)
         struct timespec ts = {0, YIELD_MS * 1000000L};
         nanosleep(&ts, NULL);
     }
+    if (ctl->audit && audit_log_retention(ctl->audit) < 0)
+        log_kv(LOG_LEVEL_ERROR, "audit retention pass failed; retrying later", NULL);
     int64_t sessions = 0;
     s->ops->session_purge(s, idle_before, now, &sessions);
     s->ops->optimize(s);

@@ -121,6 +121,42 @@ typedef struct {
 typedef int (*store_user_cb)(void *ctx, const store_user_t *user);
 typedef int (*store_token_cb)(void *ctx, const store_token_t *token);
 
+/* ---- the audit log (audit_record.h: the chain; audit_log.h: who appends) */
+
+#define STORE_AUDIT_HASH_LEN 32 /* SM3 */
+#define STORE_AUDIT_SIG_MAX  80 /* a DER SM2 signature */
+
+/* One audit record. Strings are never NULL ("" when empty). canonical is
+ * the record's serialisation that the chain hashes (audit_record.c). */
+typedef struct {
+    int64_t seq, ts, status;
+    const char *actor, *role, *client, *action, *method, *path, *target, *outcome, *detail;
+    const unsigned char *canonical;
+    size_t canonical_len;
+    unsigned char prev_hash[STORE_AUDIT_HASH_LEN], hash[STORE_AUDIT_HASH_LEN];
+} store_audit_row_t;
+
+/* An SM2 signature over (seq, hash) of the newest record when sealed. */
+typedef struct {
+    int64_t id, seq, ts;
+    unsigned char hash[STORE_AUDIT_HASH_LEN];
+    unsigned char key_id[STORE_AUDIT_HASH_LEN]; /* SM3 of the public key (DER) */
+    unsigned char sig[STORE_AUDIT_SIG_MAX];
+    size_t sig_len;
+} store_audit_seal_t;
+
+typedef struct {
+    int64_t from, to; /* ts in [from, to); 0/INT64_MAX for all */
+    const char *actor, *action, *outcome, *client, *target;
+    int64_t after_seq;  /* ascending: seq > after_seq; descending: seq < before_seq */
+    int64_t before_seq; /* 0: none */
+    int ascending;
+    int limit;
+} store_audit_filter_t;
+
+typedef int (*store_audit_cb)(void *ctx, const store_audit_row_t *row);
+typedef int (*store_seal_cb)(void *ctx, const store_audit_seal_t *seal);
+
 /* ---- the operations --------------------------------------------------- */
 
 typedef struct store store_t;
@@ -180,6 +216,21 @@ typedef struct {
     int (*token_list)(store_t *s, store_token_cb cb, void *ctx);
     int (*token_revoke)(store_t *s, int64_t id, int64_t now);
     int (*token_touch)(store_t *s, int64_t id, int64_t now);
+
+    /* The audit log: append-only (the store refuses UPDATE and DELETE of
+     * records younger than the minimum retention). */
+    int (*audit_last)(store_t *s, int64_t *seq, unsigned char hash[STORE_AUDIT_HASH_LEN]);
+    int (*audit_append)(store_t *s, const store_audit_row_t *row); /* seq = last + 1 */
+    int (*audit_query)(store_t *s, const store_audit_filter_t *f, store_audit_cb cb, void *ctx);
+    int (*audit_seal_append)(store_t *s, store_audit_seal_t *seal); /* sets seal->id */
+    int (*audit_seals)(store_t *s, store_seal_cb cb, void *ctx);    /* by seq */
+    /* Deletes records with seq <= through_seq, and the seals of those
+     * records made before before_ms. */
+    int (*audit_retention_delete)(store_t *s, int64_t through_seq, int64_t before_ms,
+                                  int64_t *deleted);
+    /* Export cursors: the last seq each export destination acknowledged. */
+    int (*audit_cursor_get)(store_t *s, const char *name, int64_t *seq);
+    int (*audit_cursor_set)(store_t *s, const char *name, int64_t seq);
 } store_ops_t;
 
 struct store {

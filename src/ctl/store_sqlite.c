@@ -350,6 +350,7 @@ static void fill_ops(void)
 {
     sq_fill_events_ops(&sq_ops);
     sq_fill_auth_ops(&sq_ops);
+    sq_fill_audit_ops(&sq_ops);
 }
 
 store_t *store_sqlite_open(const store_options_t *opt, rp_error_t *err)

@@ -89,8 +89,65 @@ static const char migration_1[] =
     "  revoked INTEGER NOT NULL DEFAULT 0"
     ");";
 
+/* The audit log (audit_record.h): append-only. Triggers refuse every
+ * UPDATE, a DELETE of anything younger than 180 days (the minimum
+ * retention; older records go only through audit retention), and an
+ * INSERT that is not the next seq, so even a bug in rampartd cannot
+ * rewrite history; an attacker with write access to the file can drop the
+ * triggers, which is what the SM3 chain and the SM2 seals detect. */
+#define AUDIT_MIN_AGE_MS "(CAST(strftime('%s', 'now') AS INTEGER) - 180 * 86400) * 1000"
+static const char migration_2[] =
+    "CREATE TABLE audit_log ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  ts INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  role TEXT NOT NULL,"
+    "  client TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  method TEXT NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  outcome TEXT NOT NULL,"
+    "  status INTEGER NOT NULL,"
+    "  detail TEXT NOT NULL,"
+    "  canonical BLOB NOT NULL,"
+    "  prev_hash BLOB NOT NULL,"
+    "  hash BLOB NOT NULL"
+    ");"
+    "CREATE INDEX audit_log_ts ON audit_log(ts);"
+    "CREATE INDEX audit_log_actor ON audit_log(actor, seq);"
+    "CREATE INDEX audit_log_action ON audit_log(action, seq);"
+    "CREATE TABLE audit_seals ("
+    "  id INTEGER PRIMARY KEY,"
+    "  seq INTEGER NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  hash BLOB NOT NULL,"
+    "  key_id BLOB NOT NULL,"
+    "  signature BLOB NOT NULL"
+    ");"
+    "CREATE INDEX audit_seals_seq ON audit_seals(seq);"
+    "CREATE TABLE audit_export_cursors ("
+    "  name TEXT PRIMARY KEY,"
+    "  seq INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL"
+    ");"
+    "CREATE TRIGGER audit_log_append_only BEFORE INSERT ON audit_log "
+    "  WHEN new.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM audit_log) "
+    "  BEGIN SELECT RAISE(ABORT, 'audit records are appended in seq order'); END;"
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+    "  BEGIN SELECT RAISE(ABORT, 'audit records cannot be changed'); END;"
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+    "  WHEN old.ts >= " AUDIT_MIN_AGE_MS
+    "  BEGIN SELECT RAISE(ABORT, 'audit records are kept at least 180 days'); END;"
+    "CREATE TRIGGER audit_seals_no_update BEFORE UPDATE ON audit_seals "
+    "  BEGIN SELECT RAISE(ABORT, 'audit seals cannot be changed'); END;"
+    "CREATE TRIGGER audit_seals_no_delete BEFORE DELETE ON audit_seals "
+    "  WHEN old.ts >= " AUDIT_MIN_AGE_MS
+    "  BEGIN SELECT RAISE(ABORT, 'audit seals are kept at least 180 days'); END;";
+
 const sq_migration_t sq_migrations[] = {
     {1, "events, event rules, ingestion checkpoints, users, sessions, API tokens", migration_1},
+    {2, "audit log (SM3 chain, SM2 seals, export cursors), append-only", migration_2},
 };
 
 const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));

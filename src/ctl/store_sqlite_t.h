@@ -12,7 +12,7 @@
 
 #include "store.h"
 
-#define SQ_STMT_CACHE 48
+#define SQ_STMT_CACHE 64
 
 /* One connection and its prepared statements, used by one thread at a time. */
 typedef struct sq_conn {
@@ -82,5 +82,16 @@ void sq_column_copy(sqlite3_stmt *st, int col, char *out, size_t size);
 
 void sq_fill_events_ops(store_ops_t *ops);
 void sq_fill_auth_ops(store_ops_t *ops);
+void sq_fill_audit_ops(store_ops_t *ops);
+
+/* The audit tables' reading, shared with `rampart audit verify`, which
+ * opens the file read-only without the store. */
+#define SQ_AUDIT_COLUMNS                                                                           \
+    "seq, ts, actor, role, client, action, method, path, target, outcome, status, detail, "        \
+    "canonical, prev_hash, hash"
+#define SQ_AUDIT_SEALS_SELECT                                                                      \
+    "SELECT id, seq, ts, hash, key_id, signature FROM audit_seals ORDER BY seq, id"
+void sq_audit_row_from(sqlite3_stmt *st, store_audit_row_t *r); /* SQ_AUDIT_COLUMNS */
+void sq_audit_seal_from(sqlite3_stmt *st, store_audit_seal_t *seal);
 
 #endif

@@ -308,6 +308,12 @@ class Authorisation(unittest.TestCase):
             ("POST", lambda: "/api/v1/tokens", lambda: {"name": unique(), "role": "gateway"},
              {"admin"}),
             ("DELETE", lambda: "/api/v1/tokens/%d" % self.throwaway_token(), None, {"admin"}),
+            # MLPS three-role separation: only the auditor reads the audit log
+            ("GET", lambda: "/api/v1/audit", None, {"auditor"}),
+            ("GET", lambda: "/api/v1/audit?format=csv", None, {"auditor"}),
+            ("GET", lambda: "/api/v1/audit/verify", None, {"auditor"}),
+            ("GET", lambda: "/api/v1/audit/seals", None, {"auditor"}),
+            ("GET", lambda: "/api/v1/audit/public-key", None, {"auditor"}),
         ]
 
     def test_matrix(self):

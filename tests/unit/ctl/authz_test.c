@@ -19,7 +19,7 @@ static void test_matrix(void **state)
         {PERM_EVENTS_READ, {1, 1, 1, 0}},   {PERM_EVENTS_SUBMIT, {0, 0, 0, 1}},
         {PERM_INGEST_READ, {1, 1, 1, 0}},   {PERM_METRICS_READ, {1, 1, 1, 0}},
         {PERM_USERS_READ, {1, 0, 1, 0}},    {PERM_USERS_MANAGE, {1, 0, 0, 0}},
-        {PERM_TOKENS_MANAGE, {1, 0, 0, 0}},
+        {PERM_TOKENS_MANAGE, {1, 0, 0, 0}}, {PERM_AUDIT_READ, {0, 0, 1, 0}},
     };
     assert_int_equal(sizeof(expected) / sizeof(expected[0]), PERM_COUNT);
     for (size_t i = 0; i < PERM_COUNT; i++)
