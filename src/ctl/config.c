@@ -54,6 +54,7 @@ ctl_config_t *config_defaults(void)
     c->argon2_memory_kib = 65536;
     c->argon2_iterations = 3;
     c->argon2_parallelism = 1;
+    snprintf(c->console_dir, sizeof(c->console_dir), "/usr/share/rampart/console");
     return c;
 }
 
@@ -83,7 +84,8 @@ typedef enum {
     V_STORE,
     V_SYNCHRONOUS,
     V_COOKIE_SECURE,
-    V_EVENT_FILE
+    V_EVENT_FILE,
+    V_PATH_OR_OFF
 } value_kind_t;
 
 typedef struct {
@@ -126,6 +128,7 @@ static const directive_t directives[] = {
     {"argon2_memory_kib", V_INT, F(argon2_memory_kib), 8, 4 * 1024 * 1024, 1, 0},
     {"argon2_iterations", V_INT, F(argon2_iterations), 1, 100, 1, 0},
     {"argon2_parallelism", V_INT, F(argon2_parallelism), 1, 16, 1, 0},
+    {"console_dir", V_PATH_OR_OFF, F(console_dir), 0, 0, 1, 0},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -279,6 +282,16 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
             if (v[0] != '/')
                 return fail(p, "%s: \"%s\" must be an absolute path", d->name, v);
         }
+        snprintf(field, CONFIG_PATH_MAX, "%s", v);
+        return 0;
+    case V_PATH_OR_OFF:
+        if (strcmp(v, "off") == 0) {
+            field[0] = '\0';
+            return 0;
+        }
+        if (v[0] != '/' || strlen(v) >= CONFIG_PATH_MAX)
+            return fail(p, "%s: \"%s\" must be an absolute path (shorter than %d) or off", d->name,
+                        v, CONFIG_PATH_MAX);
         snprintf(field, CONFIG_PATH_MAX, "%s", v);
         return 0;
     case V_SOCKET_PATH:

@@ -69,6 +69,9 @@ typedef struct ctl_config {
     uint32_t argon2_memory_kib;
     uint32_t argon2_iterations;
     uint32_t argon2_parallelism;
+
+    /* web console */
+    char console_dir[CONFIG_PATH_MAX]; /* Vite's build output; "" when off */
 } ctl_config_t;
 
 /* A configuration with every default (refs = 1). NULL on allocation failure. */
