@@ -43,17 +43,19 @@ function measure(name, ms) {
 }
 
 // A real client through the gateway: curl, as a user would.
-function attack(marker) {
-  const q = encodeURIComponent(`1' OR '1'='1 -- ${marker}`)
-  const code = execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', `${GW}/search?q=${q}`])
+function attack(marker, kind = 'sqli') {
+  const payload = kind === 'xss' ? `<script>alert('${marker}')</script>` : `1' OR '1'='1 -- ${marker}`
+  const where = kind === 'xss' ? '/comment' : '/search'
+  const q = encodeURIComponent(payload)
+  const code = execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', `${GW}${where}?q=${q}`])
     .toString()
     .trim()
   check(code === '403', `the gateway blocked the attack (got ${code})`)
 }
 
-async function shot(page, name) {
+async function shot(page, name, fullPage = false) {
   await page.waitForTimeout(350) // charts animate in 300 ms
-  await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: false })
+  await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage })
   console.log('screenshot ' + name + '.png')
 }
 
@@ -125,9 +127,9 @@ try {
   measure('overview_shows_attack', Date.now() - t0)
   await page.waitForSelector('[data-test=top-clients] a')
   check((await page.textContent('[data-test=top-clients]')).includes('127.0.0.1'), 'top source addresses list the client')
-  for (let i = 0; i < 6; i++) attack(`${marker1}-${i}`) // some history for the charts
+  for (let i = 0; i < 6; i++) attack(`${marker1}-${i}`, i % 3 ? 'sqli' : 'xss') // some history for the charts
   await page.waitForFunction(() => Number(document.querySelector('[data-test=kpi-events]').textContent.replace(/\D/g, '')) >= 7)
-  await shot(page, '03-overview')
+  await shot(page, '03-overview', true)
 
   // --- and in the events explorer within 2 s ---
   await page.click('[data-test=nav-events]')
