@@ -201,11 +201,11 @@ enum MHD_Result console_static_serve(http_req_t *r)
     if (fd < 0 && console_path_is_route(rel)) {
         snprintf(rel, sizeof(rel), "index.html"); /* a client route: the app routes it */
         fd = console_open(root, rel, &st);
-        if (fd < 0)
-            return not_found(r, "not found (no console in console_dir; build it: make up)\n");
     }
     if (fd < 0)
-        return not_found(r, "not found\n");
+        return not_found(r, strcmp(rel, "index.html") == 0
+                                ? "not found (no console in console_dir; build it: make build)\n"
+                                : "not found\n");
 
     char etag[96];
     snprintf(etag, sizeof(etag), "W/\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"", (uint64_t)st.st_ino,

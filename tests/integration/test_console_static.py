@@ -149,6 +149,16 @@ class ConsoleOff(unittest.TestCase):
         self.assertIn(b"console_dir off", body)
         self.assertEqual(get(rd.port, "/healthz")[0], 200)
 
+    def test_not_built(self):
+        rd = Rampartd(name="console-empty")
+        os.makedirs(os.path.join(rd.dir, "empty"))
+        rd.write_conf("console_dir %s\n" % os.path.join(rd.dir, "empty"))
+        rd.start()
+        for path in ("/", "/events"):
+            st, h, body = get(rd.port, path)
+            self.assertEqual(st, 404)
+            self.assertIn(b"no console in console_dir", body)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
