@@ -12,8 +12,10 @@
 // Steps: log in as admin (with the forced password change), send an attack
 // to the gateway with curl and see it on the overview and in the events
 // explorer within 2 s each, open the detail drawer (keyboard), check the
-// export, switch to English and back, create a security operator on the
-// users page, log in as that operator and find the admin pages refused.
+// export, switch to English and back, create a gateway token and a security
+// operator on their pages, log in as that operator and find the admin pages
+// refused, then fill the store (store_max_size) with the token and see the
+// "ingestion stopped" banner.
 // No Content-Security-Policy violation and no page error may happen.
 // Prints one JSON line per measurement ("measure ...") and exits non-zero
 // on the first failed check.
@@ -199,7 +201,8 @@ try {
   await page.fill('[data-test=token-form] input[name=name]', 'ci-gateway')
   await page.press('[data-test=token-form] input[name=name]', 'Enter')
   await page.waitForSelector('[data-test=secret]')
-  check((await page.textContent('[data-test=secret]')).startsWith('rpt_'), 'the token secret is shown once')
+  const gatewayToken = (await page.textContent('[data-test=secret]')).trim()
+  check(gatewayToken.startsWith('rpt_'), 'the token secret is shown once')
   await shot(page, '08-tokens')
   await page.click('[data-test=nav-users]')
   await page.fill('[data-test=user-form] input[name=name]', 'sam')
@@ -226,6 +229,30 @@ try {
   await shot(page, '10-forbidden-secops')
   const status = await page.evaluate(async () => (await fetch('/api/v1/tokens')).status)
   check(status === 403, 'the API refuses the operator too: ' + status)
+
+  // --- a full store stops ingestion: the banner says so, on every page ---
+  // (rampartd runs with store_max_size 2m: fill it through the HTTP
+  // ingestion with the gateway token made above, until it refuses)
+  check(!(await page.$('[data-test=ingest-banner]')), 'no banner while the store is healthy')
+  let refused = null
+  for (let n = 0; n < 200 && !refused; n++) {
+    const batch = Array.from({ length: 200 }, (_, i) => ({
+      time: new Date().toISOString(), request_id: `fill-${n}-${i}`, client: '203.0.113.' + (i % 200), app: 'filler',
+      method: 'GET', uri: '/' + 'x'.repeat(400), action: 'block', status: 403, category: 'sqli', score: 5,
+    }))
+    const res = await fetch(RD + '/api/v1/events', {
+      method: 'POST', headers: { Authorization: 'Bearer ' + gatewayToken, 'Content-Type': 'application/json' },
+      body: JSON.stringify(batch),
+    })
+    if (res.status !== 200) refused = res.status
+  }
+  check(refused === 503, 'the full store refused a batch: ' + refused)
+  await page.goto(RD + '/overview')
+  await page.waitForSelector('[data-test=ingest-banner]', { timeout: 8000 })
+  check((await page.textContent('[data-test=ingest-banner]')).includes('事件接入已停止'), 'the banner says ingestion stopped')
+  await page.click('[data-test=nav-settings]')
+  await page.waitForSelector('[data-test=store-health].badge-block')
+  await shot(page, '11-store-full-banner')
 
   check(problems.length === 0, 'no CSP violation, page error or third-party request:\n' + problems.join('\n'))
   console.log('e2e ok')

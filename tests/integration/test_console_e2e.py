@@ -6,7 +6,8 @@ tests/console/e2e.mjs (playwright-core driving Debian's chromium): log in
 with the first-run password change, an attack sent with curl through the
 gateway seen on the overview and in the events explorer within 2 s each,
 the detail drawer, the exports, English and back, and a security operator
-refused the admin pages. Screenshots go to $RP_BUILD_DIR/console-screenshots.
+refused the admin pages, and the banner when a full store (store_max_size)
+stops ingestion. Screenshots go to $RP_BUILD_DIR/console-screenshots.
 """
 
 import os
@@ -51,7 +52,7 @@ class ConsoleEndToEnd(unittest.TestCase):
             f.write(POLICY)
         gw.start()
         rd = Rampartd(name="console-e2e", extra_conf=(
-            "events_file %s\ningest_flush_ms 5\nconsole_dir %s\n" %
+            "events_file %s\ningest_flush_ms 5\nconsole_dir %s\nstore_max_size 2m\n" %
             (gw.path("events.jsonl"), console))).start()
         shots = os.path.join(harness.BUILD_DIR, "console-screenshots")
         shutil.rmtree(shots, ignore_errors=True)
