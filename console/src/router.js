@@ -39,6 +39,8 @@ export async function loadSession() {
 
 router.beforeEach(async (to) => {
   if (!session.loaded) await loadSession()
+  // a logged-in account has nothing to do on the login page
+  if (to.path === '/login' && session.user && !session.user.must_change_password) return { path: '/overview' }
   if (to.meta.public) return true
   if (!session.user || session.user.must_change_password) {
     return { path: '/login', query: to.fullPath !== '/overview' ? { next: to.fullPath } : {} }

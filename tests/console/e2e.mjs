@@ -141,12 +141,22 @@ try {
   await page.fill('input[name=q]', marker2)
   t0 = Date.now()
   attack(marker2)
+  // Apply until the row with this marker is there; each round waits for its
+  // own answer, so an older list can never pass for the new one.
   let row = null
   while (!row && Date.now() - t0 < 5000) {
+    const answered = page.waitForResponse((r) => r.url().includes('/api/v1/events?') && r.url().includes(marker2))
     await page.click('[data-test=apply]')
-    await page.waitForSelector('[data-test=events-count]:not(:has-text("…"))')
-    row = await page.$('[data-test=events-table] tbody tr.clickable')
-    if (!row) await page.waitForTimeout(100)
+    await answered
+    row = await page
+      .waitForSelector(`[data-test=events-table] tbody tr.clickable:has-text("${marker2}")`, { timeout: 100 })
+      .catch(() => null)
+  }
+  if (!row) {
+    const api = await page.evaluate(async (m) => (await fetch('/api/v1/events?q=' + m)).text(), marker2)
+    console.error('the API for q=' + marker2 + ': ' + api.slice(0, 400) + '\nURL ' + page.url())
+    const latest = await page.evaluate(async () => (await fetch('/api/v1/events?limit=3')).json())
+    console.error('latest: ' + JSON.stringify(latest.events.map((e) => [e.time, e.uri])))
   }
   check(row, 'the attack is in the events explorer')
   measure('explorer_shows_attack', Date.now() - t0)

@@ -11,7 +11,9 @@ stops ingestion. Screenshots go to $RP_BUILD_DIR/console-screenshots.
 """
 
 import os
+import re
 import shutil
+import sqlite3
 import subprocess
 import unittest
 
@@ -42,6 +44,25 @@ GATEWAY = """
 """
 
 
+def diagnose(out, gw, rd):
+    """Where a marker the browser did not find is: the gateway's file, the store."""
+    m = re.search(r"the API for q=(\S+):", out)
+    if not m:
+        return ""
+    marker = m.group(1)
+    lines = [l for l in open(gw.path("events.jsonl"), encoding="utf-8", errors="replace")
+             if marker in l]
+    db = sqlite3.connect(os.path.join(rd.data_dir, "rampart.db"))
+    try:
+        rows = db.execute("SELECT id, ts, uri FROM events WHERE raw LIKE ?",
+                          ("%" + marker + "%",)).fetchall()
+        newest = db.execute("SELECT id, ts, uri FROM events ORDER BY id DESC LIMIT 3").fetchall()
+    finally:
+        db.close()
+    return ("diagnosis: %s in the gateway's file: %d line(s) %r\nin the store: %r\n"
+            "newest stored: %r" % (marker, len(lines), lines[:1], rows, newest))
+
+
 class ConsoleEndToEnd(unittest.TestCase):
     def test_console_in_chromium(self):
         self.assertTrue(os.access(CHROMIUM, os.X_OK), "%s missing: scripts/deps.sh" % CHROMIUM)
@@ -66,6 +87,8 @@ class ConsoleEndToEnd(unittest.TestCase):
                            stderr=subprocess.STDOUT, timeout=300)
         out = p.stdout.decode("utf-8", "replace")
         print(out)
+        if p.returncode != 0:
+            print(diagnose(out, gw, rd))
         self.assertEqual(p.returncode, 0, out + "\n--- rampartd log ---\n" + rd.log_tail())
         self.assertIn("e2e ok", out)
         self.assertIn("measure", out)
