@@ -50,8 +50,8 @@ def diagnose(out, gw, rd):
     if not m:
         return ""
     marker = m.group(1)
-    lines = [l for l in open(gw.path("events.jsonl"), encoding="utf-8", errors="replace")
-             if marker in l]
+    with open(gw.path("events.jsonl"), encoding="utf-8", errors="replace") as f:
+        lines = [l for l in f if marker in l]
     db = sqlite3.connect(os.path.join(rd.data_dir, "rampart.db"))
     try:
         rows = db.execute("SELECT id, ts, uri FROM events WHERE raw LIKE ?",
