@@ -11,8 +11,8 @@ PACKAGES=(
   libxml2-dev libpcre2-dev libvectorscan-dev libssl-dev libjansson-dev libhiredis-dev
   # rampartd (control plane): HTTP server, store, password hashing
   libmicrohttpd-dev libsqlite3-dev libpq-dev libargon2-dev
-  # tests
-  libcmocka-dev python3 python3-yaml curl sqlmap sqlite3 redis-server
+  # tests (chromium and CJK fonts: the console's end-to-end test)
+  libcmocka-dev python3 python3-yaml curl sqlmap sqlite3 redis-server chromium fonts-noto-cjk
   # tests and benchmarks of the PostgreSQL store: a private server per run
   postgresql
   # audit tests: certificates for the TLS syslog receiver
@@ -24,6 +24,11 @@ PACKAGES=(
 )
 
 missing=()
+# The console's build (npm ci, vite build): Debian's Node.js and npm, unless
+# a node and npm are on PATH already (e.g. a newer Node.js).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")

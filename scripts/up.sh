@@ -2,7 +2,8 @@
 # up.sh BUILD — start the local Rampart demo stack on loopback (`make up`).
 #
 #   demo app   python3 demo/app.py            127.0.0.1:8081  (intentionally vulnerable)
-#   rampartd   control plane (API, event store) 127.0.0.1:9000, SQLite in BUILD/run
+#   rampartd   control plane (web console, API, event store) 127.0.0.1:9000,
+#              SQLite in BUILD/run, the console from BUILD/console
 #   gateway    nginx + ngx_http_rampart_module 127.0.0.1:8080 → demo app; its
 #              events go to BUILD/run/events.jsonl, which rampartd tails
 #
@@ -128,6 +129,8 @@ echo $! >"$RUN/demo.pid"
 wait_http "demo app" "http://127.0.0.1:$DEMO_PORT/healthz" "$RUN/demo.log"
 
 # --- rampartd (control plane) -------------------------------------------------
+[ -f "$BUILD/console/index.html" ] ||
+  say "warning: $BUILD/console is not built (make build runs scripts/console-build.sh); the API works, the console page will not"
 # The gateway's file sink is rampartd's input: rampartd tails it and commits
 # its position with every batch, so events written while rampartd is down
 # or restarting are stored when it comes back, exactly once.
@@ -138,6 +141,7 @@ data_dir $RUN/rampartd-data
 run_dir $RAMPARTD_RUN
 log stderr
 events_file $EVENTS
+console_dir $BUILD/console
 EOF
 "$RAMPARTD" -t -c "$RUN/rampartd.conf" >/dev/null || die "the rampartd configuration $RUN/rampartd.conf does not load"
 say "starting rampartd on 127.0.0.1:$RAMPARTD_PORT"
@@ -247,7 +251,7 @@ Rampart demo stack is up:
   gateway (Rampart)      http://127.0.0.1:$GATEWAY_PORT/
   demo app (direct)      http://127.0.0.1:$DEMO_PORT/      — unprotected, for comparison
   status (JSON counters) http://127.0.0.1:$GATEWAY_PORT/rampart/status
-  rampartd (API)         http://127.0.0.1:$RAMPARTD_PORT/
+  console                http://127.0.0.1:$RAMPARTD_PORT/   (rampartd: web console and API)
                          $admin_line
   event log              $EVENTS  (stored by rampartd)
   logs                   $GW/logs/  $RUN/demo.log  $RUN/rampartd.log

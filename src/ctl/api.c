@@ -10,6 +10,7 @@
 
 #include "audit_hook.h"
 #include "auth.h"
+#include "console_static.h"
 #include "log.h"
 
 static route_t routes[] = {
@@ -40,6 +41,11 @@ static route_t routes[] = {
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
+/* The web console's files: every GET or HEAD outside /api/ that no route
+ * above matches (console_static.h). */
+static route_t console_route = {"GET", "/ (console)", PERM_PUBLIC, console_static_serve, 0, 1, 1,
+                                0};
+
 /* Route labels for the latency histogram, "METHOD PATTERN". */
 static char labels[N_ROUTES][64];
 
@@ -55,6 +61,7 @@ void api_register_metrics(metrics_t *m)
         snprintf(labels[i], sizeof(labels[i]), "%s %s", routes[i].method, routes[i].pattern);
         routes[i].metric = metrics_route(m, labels[i]);
     }
+    console_route.metric = metrics_route(m, "GET /console");
 }
 
 /* Matches path against pattern; a '*' segment is copied into arg. */
@@ -95,6 +102,10 @@ static int api_begin(http_req_t *r)
         }
         size_t used = strlen(allow);
         snprintf(allow + used, sizeof(allow) - used, "%s%s", used ? ", " : "", routes[i].method);
+    }
+    if (!allow[0] && console_static_claims(r)) {
+        r->route = &console_route;
+        return 0;
     }
     if (allow[0]) {
         char msg[200];

@@ -18,6 +18,7 @@
 #include "api.h"
 #include "ingest_writer.h"
 #include "log.h"
+#include "rampart/rampart.h"
 #include "source_file.h"
 #include "timefmt.h"
 
@@ -295,5 +296,10 @@ enum MHD_Result api_ingest_status(http_req_t *r)
         "store_errors", (json_int_t)atomic_load(&m->store_errors), "store_healthy",
         atomic_load(&m->store_healthy), "sources", sources, "batching", "max_events",
         r->cfg->ingest_batch, "flush_ms", r->cfg->ingest_flush_ms);
+    /* what the console's settings page shows about this rampartd */
+    json_object_set_new(o, "version", json_string(RAMPART_VERSION));
+    json_object_set_new(o, "store",
+                        json_pack("{s:s, s:i}", "backend", r->cfg->store, "retention_days",
+                                  r->cfg->retention_days));
     return http_reply_json(r, 200, o);
 }

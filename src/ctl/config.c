@@ -60,6 +60,7 @@ ctl_config_t *config_defaults(void)
     c->audit_seal_records = 100;
     c->audit_seal_seconds = 60;
     c->audit_retention_days = 180;
+    snprintf(c->console_dir, sizeof(c->console_dir), "/usr/share/rampart/console");
     return c;
 }
 
@@ -93,7 +94,8 @@ typedef enum {
     V_CONNINFO,
     V_AUDIT_SYSLOG,
     V_AUDIT_WEBHOOK,
-    V_OPTIONAL_PATH
+    V_OPTIONAL_PATH,
+    V_PATH_OR_OFF
 } value_kind_t;
 
 typedef struct {
@@ -146,6 +148,7 @@ static const directive_t directives[] = {
     {"audit_webhook", V_AUDIT_WEBHOOK, F(audit_webhook), 0, 0, 1, 1},
     {"audit_webhook_secret_file", V_OPTIONAL_PATH, F(audit_webhook_secret_file), 0, 0, 1, 1},
     {"audit_webhook_ca", V_OPTIONAL_PATH, F(audit_webhook_ca), 0, 0, 1, 1},
+    {"console_dir", V_PATH_OR_OFF, F(console_dir), 0, 0, 1, 0},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -343,6 +346,16 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
             if (v[0] != '/')
                 return fail(p, "%s: \"%s\" must be an absolute path", d->name, v);
         }
+        snprintf(field, CONFIG_PATH_MAX, "%s", v);
+        return 0;
+    case V_PATH_OR_OFF:
+        if (strcmp(v, "off") == 0) {
+            field[0] = '\0';
+            return 0;
+        }
+        if (v[0] != '/' || strlen(v) >= CONFIG_PATH_MAX)
+            return fail(p, "%s: \"%s\" must be an absolute path (shorter than %d) or off", d->name,
+                        v, CONFIG_PATH_MAX);
         snprintf(field, CONFIG_PATH_MAX, "%s", v);
         return 0;
     case V_SOCKET_PATH:

@@ -80,6 +80,8 @@ typedef struct ctl_config {
     char audit_webhook[CONFIG_PATH_MAX]; /* "" (off), http(s)://HOST:PORT/PATH */
     char audit_webhook_secret_file[CONFIG_PATH_MAX];
     char audit_webhook_ca[CONFIG_PATH_MAX];
+    /* web console */
+    char console_dir[CONFIG_PATH_MAX]; /* Vite's build output; "" when off */
 } ctl_config_t;
 
 /* A configuration with every default (refs = 1). NULL on allocation failure. */

@@ -43,6 +43,7 @@ static void test_defaults(void **state)
     assert_int_equal(c->session_idle_s, 1800);
     assert_int_equal(c->cookie_secure, COOKIE_SECURE_AUTO);
     assert_int_equal(c->argon2_memory_kib, 65536);
+    assert_string_equal(c->console_dir, "/usr/share/rampart/console");
     config_unref(c);
 }
 
@@ -77,7 +78,8 @@ static void test_directives(void **state)
                            "login_address_window_seconds 120\n"
                            "argon2_memory_kib 19456\n"
                            "argon2_iterations 2\n"
-                           "argon2_parallelism 2\n",
+                           "argon2_parallelism 2\n"
+                           "console_dir \"/opt/rampart/con sole\"\n",
                            &err);
     if (!c)
         fail_msg("%s:%u: %s", err.file, err.line, err.reason);
@@ -103,6 +105,11 @@ static void test_directives(void **state)
     assert_int_equal(c->login_account_failures, 3);
     assert_int_equal(c->argon2_memory_kib, 19456);
     assert_int_equal(c->argon2_parallelism, 2);
+    assert_string_equal(c->console_dir, "/opt/rampart/con sole");
+    config_unref(c);
+    c = load("console_dir off\n", &err);
+    assert_non_null(c);
+    assert_string_equal(c->console_dir, "");
     config_unref(c);
 }
 
@@ -130,6 +137,7 @@ static void test_errors_name_the_line(void **state)
     expect_error("ingest_queue 1\n", 1, "size from");
     expect_error("ingest_queue 633333333107G\n", 1, "size from"); /* found by fuzz_ctl_config */
     expect_error("ingest_queue 9223372036854775807\n", 1, "size from");
+    expect_error("console_dir build/console\n", 1, "absolute path");
     expect_error("log_level loud\n", 1, "debug, info, warn or error");
     expect_error("listen\n", 1, "exactly one value");
     expect_error("listen 127.0.0.1:1 127.0.0.1:2\n", 1, "exactly one value");

@@ -1,0 +1,70 @@
+// English.
+export default {
+  app: { name: 'Rampart', product: 'Application security platform', skip: 'Skip to main content', version: 'Version {v}' },
+  nav: {
+    monitor: 'Monitor', protect: 'Protect', audit: 'Audit', system: 'System',
+    overview: 'Overview', events: 'Events', users: 'Users and roles', tokens: 'API tokens', settings: 'Settings and about',
+  },
+  common: {
+    loading: 'Loading…', refresh: 'Refresh', save: 'Save', cancel: 'Cancel', delete: 'Delete', close: 'Close',
+    apply: 'Apply', reset: 'Reset', all: 'All', none: 'None', yes: 'Yes', no: 'No', actions: 'Actions',
+    name: 'Name', role: 'Role', created: 'Created', error: 'Error: {msg}', never: 'never',
+    language: 'Language', logout: 'Log out', loggedInAs: 'Signed in as', confirmDelete: 'Delete {name}?',
+    copy: 'Copy', shownOnce: 'Shown only once: copy it now.', status: 'Status', enabled: 'enabled', disabled: 'disabled',
+  },
+  roles: { admin: 'Administrator', secops: 'Security operator', auditor: 'Auditor', gateway: 'Gateway' },
+  actions: { allow: 'allow', log: 'log', detect: 'detect', block: 'block', redirect: 'redirect', challenge: 'challenge' },
+  login: {
+    title: 'Sign in to the console', username: 'Account', password: 'Password', submit: 'Sign in',
+    failed: 'Wrong account name or password', throttled: 'Too many failures; try again in {s} s',
+    changeTitle: 'Choose a new password',
+    changeHint: 'The first login (or one after a reset) must change the password. At least 12 characters, not containing the account name.',
+    current: 'Current password', fresh: 'New password', confirm: 'Repeat the new password',
+    mismatch: 'The new passwords differ', changeSubmit: 'Change password and continue', working: 'Working…',
+  },
+  overview: {
+    live: 'Live', paused: 'Paused', pause: 'Pause', resume: 'Resume', updated: 'Updated {t}',
+    window: 'Last 60 minutes', events: 'Events (attacks and detections)', blocked: 'Blocked', detected: 'Detected or logged only',
+    lastMinute: 'Last minute', perMinute: 'Events per minute', topApps: 'Most attacked applications', topPaths: 'Most attacked paths',
+    topClients: 'Top source addresses', categories: 'Attack categories', topRules: 'Top rules', noData: 'No data yet',
+    requestsNote: 'Request totals (including clean traffic) appear once gateways report their status; these counts are the security events gateways send.',
+  },
+  events: {
+    filters: 'Filters', range: 'Time range', from: 'From', to: 'To', app: 'Application', client: 'Client address',
+    rule: 'Rule', category: 'Category', action: 'Action', text: 'Free text', textHint: 'any part of the request or payload',
+    ranges: { '15m': '15 min', '1h': '1 hour', '24h': '24 hours', '7d': '7 days', all: 'All', custom: 'Custom' },
+    time: 'Time', method: 'Method', uri: 'Request', score: 'Score', httpStatus: 'Status',
+    count: '{n} on this page', more: 'Next page', first: 'First page', empty: 'No events match',
+    exportCsv: 'Export CSV', exportJson: 'Export JSON', detail: 'Event detail', requestLine: 'Raw request line',
+    matches: 'Matched rules', detector: 'Detector / rule', target: 'Where', excerpt: 'Excerpt', message: 'Message',
+    fields: 'Fields', raw: 'Original event (JSON)', requestId: 'Request ID', host: 'Host', source: 'Source', received: 'Received',
+    openHint: 'Enter or click for details',
+  },
+  users: {
+    title: 'Users and roles', create: 'New account', createSubmit: 'Create', nameHint: '1–64 characters: letters, digits, dot, underscore, hyphen',
+    otp: 'One-time password of {name}', mustChange: 'must change password', lastLogin: 'Last login', changeRole: 'Change role',
+    disable: 'Disable', enable: 'Enable', resetPassword: 'Reset password', readOnly: 'Auditors can review accounts but not change them.',
+    roleHelp: {
+      admin: 'Runs the system: accounts, tokens, settings; cannot erase audit records',
+      secops: 'Runs security: events, policies and protection switches',
+      auditor: 'Reviews: reads events, accounts and the audit log; changes nothing',
+    },
+  },
+  tokens: {
+    title: 'API tokens', create: 'New token', createSubmit: 'Create', expires: 'Expires in (days)', expiresHint: 'empty: never expires',
+    prefix: 'Prefix', expiresAt: 'Expires', lastUsed: 'Last used', revoke: 'Revoke', revoked: 'revoked',
+    secret: 'Token {name}', help: 'Automation and remote gateways call the API with Authorization: Bearer; the gateway role can only submit events.',
+  },
+  settings: {
+    ingestion: 'Event ingestion', received: 'Received', stored: 'Stored', dropped: 'Dropped', rejected: 'Rejected (malformed)',
+    backpressure: 'Refused by back-pressure (sender retries)', queue: 'Queue', batches: 'Batches', storeErrors: 'Store errors',
+    store: 'Store', backend: 'Backend', healthy: 'healthy', unhealthy: 'refusing writes', retention: 'Retention',
+    days: '{n} days', sources: 'Event sources', lag: 'Bytes not yet stored', about: 'About', version: 'Version', console: 'Console',
+    session: 'Session', idle: 'Idle timeout', file: 'file', socket: 'socket', http: 'HTTP',
+  },
+  banner: {
+    storeUnhealthy: 'Event ingestion is stopped: the store refuses writes (disk full or store_max_size reached). Events wait at the gateways and flow again once space is freed.',
+  },
+  forbidden: { title: 'Not allowed', body: 'The role "{role}" may not open this page.' },
+  notFound: { title: 'No such page', back: 'Back to the overview' },
+}
