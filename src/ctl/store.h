@@ -263,6 +263,9 @@ void store_like_pattern(const char *text, char out[STORE_LIKE_MAX]);
  * rampartd is refused). NULL with err on failure. */
 store_t *store_open(const store_options_t *opt, rp_error_t *err);
 
+/* The schema version the PostgreSQL backend migrates to (tests). */
+int store_pg_schema_newest(void);
+
 static inline void store_close(store_t *s)
 {
     if (s)

@@ -250,6 +250,11 @@ static void fill_ops(void)
     pg_fill_auth_ops(&pg_ops);
 }
 
+int store_pg_schema_newest(void)
+{
+    return pg_migrations[pg_migrations_count - 1].version;
+}
+
 store_t *store_pg_open(const store_options_t *opt, rp_error_t *err)
 {
     pthread_once(&pg_ops_once, fill_ops);
