@@ -26,7 +26,9 @@
  *                     fastupdate off, so the cost is paid per insert and
  *                     not as a pending-list merge that stalls a batch
  *   BRIN (id)         an event by id; ids grow with insertion order, so a
- *                     block-range index is exact enough and nearly free
+ *                     block-range index is exact enough and nearly free;
+ *                     autosummarize: each filled range is summarised soon
+ *                     (an unsummarised range is read whole at every lookup)
  * event_day_counts holds the events per (dimension, day, key) for fast
  * top-N over whole days (store_pg_counts.c).
  * Text columns that are filtered, grouped or sorted use the "C" collation:
@@ -58,7 +60,7 @@ static const char migration_1[] =
     ") PARTITION BY RANGE (ts);"
     "ALTER SEQUENCE events_id_seq OWNED BY events.id;"
     "CREATE INDEX events_ts ON events (ts, id);"
-    "CREATE INDEX events_id ON events USING brin (id);"
+    "CREATE INDEX events_id ON events USING brin (id) WITH (autosummarize = on);"
     "CREATE INDEX events_client_ts ON events (client, ts);"
     "CREATE INDEX events_app_ts ON events (app, ts);"
     "CREATE INDEX events_rules ON events USING gin (rules) WITH (fastupdate = off);"
