@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static inline size_t unhex(const char *h, uint8_t *out)
@@ -37,5 +38,12 @@ static inline void test_fill(uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++)
         p[i] = (uint8_t)test_rand();
 }
+
+/* cmocka's assert_memory_equal refuses length 0. */
+#define assert_bytes_equal(a, b, n)                                                                \
+    do {                                                                                           \
+        if ((n) > 0)                                                                               \
+            assert_memory_equal(a, b, n);                                                          \
+    } while (0)
 
 #endif

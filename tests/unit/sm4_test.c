@@ -97,12 +97,12 @@ static void test_differential_openssl(void **state)
 
             impl->ecb(k.rk, in, ours, nblocks);
             openssl_run("SM4-ECB", key, NULL, in, theirs, (int)(16 * nblocks));
-            assert_memory_equal(ours, theirs, 16 * nblocks + (nblocks == 0));
+            assert_bytes_equal(ours, theirs, 16 * nblocks);
             uint32_t rev[32];
             for (int r = 0; r < 32; r++)
                 rev[r] = k.rk[31 - r];
             impl->ecb(rev, ours, back, nblocks);
-            assert_memory_equal(back, in, 16 * nblocks + (nblocks == 0));
+            assert_bytes_equal(back, in, 16 * nblocks);
 
             /* OpenSSL's CTR counts over all 128 bits; GCM's over the last
              * 32. They agree unless the low word wraps, so compare the
@@ -123,7 +123,7 @@ static void test_differential_openssl(void **state)
                         theirs[16 * b + j] = in[16 * b + j] ^ ks[j];
                 }
             }
-            assert_memory_equal(ours, theirs, 16 * nblocks + (nblocks == 0));
+            assert_bytes_equal(ours, theirs, 16 * nblocks);
             assert_int_equal(rp_load_be32(ctr_copy + 12), c0 + (uint32_t)nblocks);
         }
         printf("sm4 %s: 200 random trials match OpenSSL\n", impl->name);
