@@ -12,8 +12,8 @@
  * zero round key does S_aes on 16 bytes (after ShiftRows, undone by one more
  * PSHUFB). No memory lookup depends on data: constant time.
  *
- * The eight blocks are held transposed: register j holds word j of every
- * block, so one instruction does one step of a round for all of them.
+ * Each group of eight blocks is held transposed: register j holds word j of
+ * every block, so one instruction does one step of a round for all of them.
  */
 #include <string.h>
 
@@ -93,25 +93,26 @@ TARGET static inline __m256i sm4_t(__m256i x, const consts_t *c)
     return _mm256_xor_si256(_mm256_xor_si256(y, _mm256_shuffle_epi8(y, c->rol24)), u);
 }
 
-TARGET static inline void rounds(const uint32_t rk[32], __m256i x[4], const consts_t *c)
+#define ROUND(a, b, c, d, k)                                                                       \
+    a = _mm256_xor_si256(                                                                          \
+        a, sm4_t(_mm256_xor_si256(_mm256_xor_si256(b, c), _mm256_xor_si256(d, k)), c_))
+
+/* Two independent groups of eight blocks, round by round: one group's chain
+ * of dependent instructions is long, the other's fills its latency. */
+TARGET static inline void rounds(const uint32_t rk[32], __m256i x[4], __m256i y[4],
+                                 const consts_t *c_)
 {
     for (int i = 0; i < 32; i += 4) {
-        x[0] = _mm256_xor_si256(
-            x[0], sm4_t(_mm256_xor_si256(_mm256_xor_si256(x[1], x[2]),
-                                         _mm256_xor_si256(x[3], _mm256_set1_epi32((int)rk[i]))),
-                        c));
-        x[1] = _mm256_xor_si256(
-            x[1], sm4_t(_mm256_xor_si256(_mm256_xor_si256(x[2], x[3]),
-                                         _mm256_xor_si256(x[0], _mm256_set1_epi32((int)rk[i + 1]))),
-                        c));
-        x[2] = _mm256_xor_si256(
-            x[2], sm4_t(_mm256_xor_si256(_mm256_xor_si256(x[3], x[0]),
-                                         _mm256_xor_si256(x[1], _mm256_set1_epi32((int)rk[i + 2]))),
-                        c));
-        x[3] = _mm256_xor_si256(
-            x[3], sm4_t(_mm256_xor_si256(_mm256_xor_si256(x[0], x[1]),
-                                         _mm256_xor_si256(x[2], _mm256_set1_epi32((int)rk[i + 3]))),
-                        c));
+        __m256i k0 = _mm256_set1_epi32((int)rk[i]), k1 = _mm256_set1_epi32((int)rk[i + 1]);
+        __m256i k2 = _mm256_set1_epi32((int)rk[i + 2]), k3 = _mm256_set1_epi32((int)rk[i + 3]);
+        ROUND(x[0], x[1], x[2], x[3], k0);
+        ROUND(y[0], y[1], y[2], y[3], k0);
+        ROUND(x[1], x[2], x[3], x[0], k1);
+        ROUND(y[1], y[2], y[3], y[0], k1);
+        ROUND(x[2], x[3], x[0], x[1], k2);
+        ROUND(y[2], y[3], y[0], y[1], k2);
+        ROUND(x[3], x[0], x[1], x[2], k3);
+        ROUND(y[3], y[0], y[1], y[2], k3);
     }
 }
 
@@ -126,18 +127,19 @@ TARGET static inline void transpose(__m256i r[4])
     r[3] = _mm256_unpackhi_epi64(t1, t3);
 }
 
-/* Eight blocks: register i holds blocks i (low lane) and i + 4 (high lane). */
-TARGET static void eight_blocks(const uint32_t rk[32], const uint8_t *in, uint8_t *out,
-                                const consts_t *c)
+TARGET static inline void load8(const uint8_t *in, __m256i x[4], __m256i bs)
 {
-    __m256i bs = bcast16(bswap32_idx), x[4];
+    /* register i holds blocks i (low lane) and i + 4 (high lane) */
     for (int i = 0; i < 4; i++) {
         __m256i v = _mm256_loadu2_m128i((const __m128i *)(in + 16 * (i + 4)),
                                         (const __m128i *)(in + 16 * i));
         x[i] = _mm256_shuffle_epi8(v, bs);
     }
     transpose(x);
-    rounds(rk, x, c);
+}
+
+TARGET static inline void store8(uint8_t *out, const __m256i x[4], __m256i bs)
+{
     __m256i y[4] = {x[3], x[2], x[1], x[0]};
     transpose(y);
     for (int i = 0; i < 4; i++) {
@@ -146,16 +148,27 @@ TARGET static void eight_blocks(const uint32_t rk[32], const uint8_t *in, uint8_
     }
 }
 
+TARGET static void sixteen_blocks(const uint32_t rk[32], const uint8_t *in, uint8_t *out,
+                                  const consts_t *c)
+{
+    __m256i bs = bcast16(bswap32_idx), x[4], y[4];
+    load8(in, x, bs);
+    load8(in + 128, y, bs);
+    rounds(rk, x, y, c);
+    store8(out, x, bs);
+    store8(out + 128, y, bs);
+}
+
 TARGET static void ecb_aesni(const uint32_t rk[32], const uint8_t *in, uint8_t *out, size_t n)
 {
     consts_t c;
     load_consts(&c);
-    for (; n >= 8; n -= 8, in += 128, out += 128)
-        eight_blocks(rk, in, out, &c);
+    for (; n >= 16; n -= 16, in += 256, out += 256)
+        sixteen_blocks(rk, in, out, &c);
     if (n) {
-        uint8_t buf[128] = {0};
+        uint8_t buf[256] = {0};
         memcpy(buf, in, 16 * n);
-        eight_blocks(rk, buf, buf, &c);
+        sixteen_blocks(rk, buf, buf, &c);
         memcpy(out, buf, 16 * n);
     }
 }
@@ -165,15 +178,15 @@ TARGET static void ctr32_aesni(const uint32_t rk[32], uint8_t ctr[16], const uin
 {
     consts_t c;
     load_consts(&c);
-    uint8_t blocks[128];
+    uint8_t blocks[256];
     uint32_t count = rp_load_be32(ctr + 12);
     while (n) {
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < 16; i++) {
             memcpy(blocks + 16 * i, ctr, 12);
             rp_store_be32(blocks + 16 * i + 12, count + (uint32_t)i);
         }
-        eight_blocks(rk, blocks, blocks, &c);
-        size_t take = n < 8 ? n : 8;
+        sixteen_blocks(rk, blocks, blocks, &c);
+        size_t take = n < 16 ? n : 16;
         for (size_t i = 0; i < take * 16; i += 32) {
             if (i + 32 <= take * 16) {
                 __m256i k = _mm256_loadu_si256((const __m256i *)(blocks + i));
