@@ -161,13 +161,15 @@ bool rp_envelope_is_text(const char *text, size_t len);
 
 /* ---- Blind index: HMAC-SM3 (GB/T 32905 SM3, RFC 2104 HMAC) ---- */
 
-#define RP_BLIND_INDEX_MAX 32
+#define RP_BLIND_INDEX_MAX     32
+#define RP_BLIND_INDEX_KEY_MIN 16 /* shorter keys are refused */
 
 /* out_len (1..32) bytes of HMAC-SM3(key, context || 0x00 || value): equal
  * values under the same key and context give equal indexes, searchable with
  * an ordinary database index. context separates fields (e.g. "users.phone"),
  * so one field's index cannot be matched against another's. Returns false if
- * OpenSSL has no SM3 or out_len is out of range. */
+ * OpenSSL has no SM3, the key is shorter than RP_BLIND_INDEX_KEY_MIN or
+ * out_len is out of range. */
 bool rp_blind_index(const uint8_t *key, size_t key_len, const char *context, const uint8_t *value,
                     size_t value_len, uint8_t *out, size_t out_len);
 /* Normalised for IDs, phone numbers and e-mail: the value is lower-cased and
@@ -185,6 +187,7 @@ typedef enum {
     RP_TOKEN_OK = 0,
     RP_TOKEN_NOT_ID, /* not an 18-character ID number with a valid check digit */
     RP_TOKEN_DATE,   /* birth date outside 1900-01-01..2099-12-31 or not a date */
+    RP_TOKEN_TWEAK,  /* tweak longer than RP_FF1_TWEAK_MAX - 6 bytes */
 } rp_token_status_t;
 
 /* Map an ID number to another well-formed ID number: the region code (first 6
@@ -197,11 +200,13 @@ rp_token_status_t rp_id_tokenize(const rp_sm4_key_t *key, const uint8_t *tweak, 
 rp_token_status_t rp_id_detokenize(const rp_sm4_key_t *key, const uint8_t *tweak, size_t tweak_len,
                                    const char token[18], char out[19]);
 
-/* FF1 (SP 800-38G §6.2) over decimal digit strings with a caller-supplied
- * 128-bit block cipher; exposed so the construction can be checked against
- * NIST's AES samples. digits are values 0..9, 2 <= n <= 32. */
+/* FF1 (SP 800-38G §6.2, Algorithms 7 and 8) over decimal digit strings with a
+ * caller-supplied 128-bit block cipher; exposed so the construction can be
+ * checked against NIST's AES samples. Digits are values 0..9; false unless
+ * 2 <= n <= 32 and tweak_len <= RP_FF1_TWEAK_MAX. in and out may alias. */
+#define RP_FF1_TWEAK_MAX 64
 typedef void (*rp_block_fn)(const void *cipher, const uint8_t in[16], uint8_t out[16]);
-void rp_ff1_decimal(rp_block_fn enc, const void *cipher, const uint8_t *tweak, size_t tweak_len,
+bool rp_ff1_decimal(rp_block_fn enc, const void *cipher, const uint8_t *tweak, size_t tweak_len,
                     const uint8_t *in, uint8_t *out, size_t n, bool decrypt);
 
 #endif
