@@ -39,14 +39,20 @@ rp_data_class_t rp_data_class_from_name(const char *name, size_t len);
 /* GB 11643-1999: 17 digits and an ISO 7064 MOD 11-2 check character (0-9 or
  * X/x), a province code that exists, a real birth date 1900-01-01..2099-12-31. */
 bool rp_resident_id_valid(const char *s, size_t len);
+/* Looks like an ID number: 17 digits and 0-9/X, a province code, and a real
+ * birth date or the right check character. An 18-character value of this
+ * shape is an ID number or a mistyped one, never another class (an 18-digit
+ * card of this shape is not reported: docs/DATA-CLASSES.md). */
+bool rp_resident_id_shape(const char *s, size_t len);
 /* YYYYMMDD (8 digits, not checked here) is a real date in 1900..2099. */
 bool rp_birth_date_valid(const char *yyyymmdd);
 /* The check character for 17 digits ('0'-'9' or 'X'). */
 char rp_resident_id_check_char(const char digits17[17]);
 /* Luhn (ISO/IEC 7812-1) over len digits. */
 bool rp_luhn_valid(const char *digits, size_t len);
-/* GB 32100-2015: 18 characters of 0-9 A-H J-N P-R T U W-Y, registration
- * authority and type codes, 6-digit region, MOD 31 check character. */
+/* GB 32100-2015: 18 characters of 0-9 A-H J-N P-R T U W-Y, a registration
+ * authority and one of its organisation types, a 6-digit region code of a
+ * province (or 10xxxx, national), MOD 31 check character. */
 bool rp_uscc_valid(const char *s, size_t len);
 
 /* ---- scanner ---- */

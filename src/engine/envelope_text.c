@@ -12,8 +12,6 @@
 
 #define PREFIX_LEN 5
 
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 static bool b64url_char(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -26,26 +24,7 @@ rp_env_status_t rp_envelope_to_text(const uint8_t *bin, size_t bin_len, char *te
     if (text_cap < need)
         return RP_ENV_TOO_SMALL;
     memcpy(text, RP_ENVELOPE_TEXT_PREFIX, PREFIX_LEN);
-    char *o = text + PREFIX_LEN;
-    size_t i = 0;
-    for (; i + 3 <= bin_len; i += 3) {
-        uint32_t v = (uint32_t)bin[i] << 16 | (uint32_t)bin[i + 1] << 8 | bin[i + 2];
-        *o++ = b64url[v >> 18];
-        *o++ = b64url[(v >> 12) & 63];
-        *o++ = b64url[(v >> 6) & 63];
-        *o++ = b64url[v & 63];
-    }
-    if (bin_len - i == 1) {
-        uint32_t v = (uint32_t)bin[i] << 16;
-        *o++ = b64url[v >> 18];
-        *o++ = b64url[(v >> 12) & 63];
-    } else if (bin_len - i == 2) {
-        uint32_t v = (uint32_t)bin[i] << 16 | (uint32_t)bin[i + 1] << 8;
-        *o++ = b64url[v >> 18];
-        *o++ = b64url[(v >> 12) & 63];
-        *o++ = b64url[(v >> 6) & 63];
-    }
-    *o = 0;
+    rp_base64url_encode(text + PREFIX_LEN, bin, bin_len);
     return RP_ENV_OK;
 }
 
@@ -73,7 +52,12 @@ rp_env_status_t rp_envelope_from_text(const char *text, size_t len, uint8_t *bin
         return RP_ENV_TOO_SMALL;
     /* canonical form only: the bits of the last character beyond the last
      * whole byte are zero, so one envelope has exactly one text */
-    size_t last = (size_t)(strchr(b64url, text[len - 1]) - b64url);
+    char c = text[len - 1];
+    size_t last = c >= 'A' && c <= 'Z'   ? (size_t)(c - 'A')
+                  : c >= 'a' && c <= 'z' ? (size_t)(c - 'a' + 26)
+                  : c >= '0' && c <= '9' ? (size_t)(c - '0' + 52)
+                  : c == '-'             ? 62
+                                         : 63;
     if ((body % 4 == 2 && (last & 15)) || (body % 4 == 3 && (last & 3)))
         return RP_ENV_MALFORMED;
     size_t n = rp_base64_decode((char *)bin, text + PREFIX_LEN, body);

@@ -85,14 +85,25 @@ bool rp_birth_date_valid(const char *s)
     return day <= days[month - 1] + (month == 2 && leap);
 }
 
-bool rp_resident_id_valid(const char *s, size_t len)
+bool rp_resident_id_shape(const char *s, size_t len)
 {
     if (len != 18)
         return false;
     for (int i = 0; i < 17; i++)
         if (!is_digit(s[i]))
             return false;
-    if (!province_code(two(s)) || !rp_birth_date_valid(s + 6))
+    if (!is_digit(s[17]) && s[17] != 'X' && s[17] != 'x')
+        return false;
+    if (!province_code(two(s)))
+        return false;
+    /* a real date, or the right check character around a mistyped date */
+    char c = s[17] == 'x' ? 'X' : s[17];
+    return rp_birth_date_valid(s + 6) || rp_resident_id_check_char(s) == c;
+}
+
+bool rp_resident_id_valid(const char *s, size_t len)
+{
+    if (!rp_resident_id_shape(s, len) || !rp_birth_date_valid(s + 6))
         return false;
     char c = s[17] == 'x' ? 'X' : s[17];
     return rp_resident_id_check_char(s) == c;
@@ -129,13 +140,23 @@ bool rp_uscc_valid(const char *s, size_t len)
 {
     if (len != 18)
         return false;
-    /* registration authority (1-9, A military, N agriculture, Y other) and
-     * organisation type (a digit for every authority in use) */
-    if (!strchr("123456789ANY", s[0]) || s[0] == 0 || !(s[1] >= '1' && s[1] <= '9'))
+    /* registration authority and the organisation types it registers
+     * (GB 32100-2015 Annex A), then a region code: a province's, or 10 for
+     * national bodies */
+    static const char *const types[] = {"1239", "19",  "123459", "19", "1239",
+                                        "129",  "129", "19",     "123"};
+    const char *allowed = s[0] >= '1' && s[0] <= '9' ? types[s[0] - '1']
+                          : s[0] == 'A'              ? "19"
+                          : s[0] == 'N'              ? "1239"
+                          : s[0] == 'Y'              ? "1"
+                                                     : NULL;
+    if (!allowed || s[1] == 0 || !strchr(allowed, s[1]))
         return false;
     for (int i = 2; i < 8; i++)
         if (!is_digit(s[i]))
             return false;
+    if (!province_code(two(s + 2)) && two(s + 2) != 10)
+        return false;
     int sum = 0, weight = 1;
     for (int i = 0; i < 17; i++) {
         int v = uscc_value(s[i]);

@@ -252,6 +252,7 @@ static void test_ghash_implementations_agree(void **state)
 
 int main(void)
 {
+    test_seed_from_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vectors),
         cmocka_unit_test(test_bad_keys),

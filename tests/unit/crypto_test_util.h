@@ -33,6 +33,14 @@ static inline uint64_t test_rand(void)
     return z ^ (z >> 31);
 }
 
+/* RP_TEST_SEED=n in the environment replays or varies a run. */
+static inline void test_seed_from_env(void)
+{
+    const char *s = getenv("RP_TEST_SEED");
+    if (s)
+        test_rng_state = strtoull(s, NULL, 0);
+}
+
 static inline void test_fill(uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)

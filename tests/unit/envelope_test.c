@@ -176,6 +176,7 @@ static void test_text_refusals(void **state)
 
 int main(void)
 {
+    test_seed_from_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_round_trips),

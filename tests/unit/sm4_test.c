@@ -150,6 +150,7 @@ static void test_ctr_partial_lengths(void **state)
 
 int main(void)
 {
+    test_seed_from_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_standard_example),
         cmocka_unit_test(test_million_iterations),

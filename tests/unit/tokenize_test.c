@@ -180,6 +180,7 @@ static void test_blind_index(void **state)
 
 int main(void)
 {
+    test_seed_from_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ff1_nist_samples),
         cmocka_unit_test(test_id_tokens),
