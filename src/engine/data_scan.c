@@ -12,6 +12,7 @@
  * timestamps, amounts) out. Chinese text (bytes >= 0x80) separates tokens:
  * "手机13812345678" holds a mobile number.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "rampart/dataclass.h"
@@ -311,10 +312,11 @@ static bool plate_char(char c)
 /* 京A12345, 京A·12345, 京AD12345 / 京A12345D (new energy), 京A1234学. */
 static size_t plate_at(const char *s, size_t len, size_t i)
 {
-    if (!utf8_in(plate_provinces, s + i, len - i))
-        return 0;
+    /* the letter after the province first: Chinese text seldom has one,
+     * so most characters are rejected before the table lookup */
     size_t j = i + 3;
-    if (j >= len || !upper(s[j]) || s[j] == 'I' || s[j] == 'O')
+    if (j >= len || !upper(s[j]) || s[j] == 'I' || s[j] == 'O' ||
+        !utf8_in(plate_provinces, s + i, len - i))
         return 0;
     j++;
     if (j + 1 < len && (unsigned char)s[j] == 0xc2 && (unsigned char)s[j + 1] == 0xb7)
@@ -415,10 +417,30 @@ static rp_data_class_t match_at(const char *s, size_t len, size_t i, unsigned ma
     return RP_DC_NONE;
 }
 
+/* Can a token (or a %XX escape) start with this byte? Everything else is
+ * skipped without further tests: punctuation, spaces, the bytes of Chinese
+ * characters other than UTF-8 lead bytes of the plates' provinces. */
+static const uint8_t may_start[256] = {
+    ['%'] = 1,  ['('] = 1, ['+'] = 1, ['-'] = 1,  ['_'] = 1,  ['0'] = 1,  ['1'] = 1,  ['2'] = 1,
+    ['3'] = 1,  ['4'] = 1, ['5'] = 1, ['6'] = 1,  ['7'] = 1,  ['8'] = 1,  ['9'] = 1,  ['A'] = 1,
+    ['B'] = 1,  ['C'] = 1, ['D'] = 1, ['E'] = 1,  ['F'] = 1,  ['G'] = 1,  ['H'] = 1,  ['I'] = 1,
+    ['J'] = 1,  ['K'] = 1, ['L'] = 1, ['M'] = 1,  ['N'] = 1,  ['O'] = 1,  ['P'] = 1,  ['Q'] = 1,
+    ['R'] = 1,  ['S'] = 1, ['T'] = 1, ['U'] = 1,  ['V'] = 1,  ['W'] = 1,  ['X'] = 1,  ['Y'] = 1,
+    ['Z'] = 1,  ['a'] = 1, ['b'] = 1, ['c'] = 1,  ['d'] = 1,  ['e'] = 1,  ['f'] = 1,  ['g'] = 1,
+    ['h'] = 1,  ['i'] = 1, ['j'] = 1, ['k'] = 1,  ['l'] = 1,  ['m'] = 1,  ['n'] = 1,  ['o'] = 1,
+    ['p'] = 1,  ['q'] = 1, ['r'] = 1, ['s'] = 1,  ['t'] = 1,  ['u'] = 1,  ['v'] = 1,  ['w'] = 1,
+    ['x'] = 1,  ['y'] = 1, ['z'] = 1, [0xe4] = 1, [0xe5] = 1, [0xe6] = 1, [0xe7] = 1, [0xe8] = 1,
+    [0xe9] = 1,
+};
+
 bool rp_data_scan_next(const char *s, size_t len, size_t *pos, unsigned mask, rp_data_match_t *m)
 {
     size_t i = *pos, email_blocked_until = 0;
     while (i < len) {
+        if (!may_start[(unsigned char)s[i]]) {
+            i++;
+            continue;
+        }
         size_t mlen = 0, skip = 1;
         rp_data_class_t cls = RP_DC_NONE;
         /* a percent-escape separates tokens in raw URIs; its hex digits
