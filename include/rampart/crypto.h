@@ -64,7 +64,8 @@ bool rp_aead_key_init(rp_aead_key_t *key, rp_aead_alg_t alg, const uint8_t *raw,
 void rp_aead_key_wipe(rp_aead_key_t *key);
 
 /* One-shot seal: out gets len bytes of ciphertext, tag 16 bytes. in and out
- * may be the same buffer. */
+ * may be the same buffer. SM4-GCM messages past 2^32 - 2 blocks (64 GB) get
+ * an all-zero tag that never verifies (see rp_sm4_gcm_final). */
 void rp_aead_seal(const rp_aead_key_t *key, const uint8_t nonce[RP_GCM_NONCE], const uint8_t *aad,
                   size_t aad_len, const uint8_t *in, size_t len, uint8_t *out,
                   uint8_t tag[RP_GCM_TAG]);
@@ -82,6 +83,7 @@ typedef struct {
     uint8_t ks[16], buf[16];        /* keystream and GHASH input of a partial block */
     uint64_t aad_len, msg_len;
     bool decrypt, aad_done;
+    bool too_long; /* past GCM's limit: final fails */
 } rp_sm4_gcm_ctx_t;
 
 void rp_sm4_gcm_init(rp_sm4_gcm_ctx_t *c, const rp_aead_key_t *key, const uint8_t nonce[12],
@@ -89,7 +91,9 @@ void rp_sm4_gcm_init(rp_sm4_gcm_ctx_t *c, const rp_aead_key_t *key, const uint8_
 void rp_sm4_gcm_aad(rp_sm4_gcm_ctx_t *c, const uint8_t *aad, size_t len);
 void rp_sm4_gcm_update(rp_sm4_gcm_ctx_t *c, const uint8_t *in, uint8_t *out, size_t len);
 /* Encrypting: writes the tag. Decrypting: compares with tag in constant time;
- * false means the plaintext already released must be discarded. */
+ * false means the plaintext already released must be discarded. Also false
+ * (and no tag) when the message passed GCM's limit of 2^32 - 2 blocks per
+ * nonce (SP 800-38D §5.2.1.1): the counter would have wrapped. */
 bool rp_sm4_gcm_final(rp_sm4_gcm_ctx_t *c, uint8_t tag[16]);
 
 /* ---- Envelope: a versioned, self-describing ciphertext (docs/CRYPTO.md) ---- */

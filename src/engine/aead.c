@@ -71,6 +71,26 @@ static EVP_CIPHER_CTX *thread_ctx(void)
     return ctx;
 }
 
+/* EVP takes int lengths: feed larger inputs in pieces. */
+#define EVP_PIECE ((size_t)1 << 30)
+
+static bool evp_update(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in, size_t len,
+                       bool decrypt)
+{
+    while (len) {
+        int piece = (int)(len < EVP_PIECE ? len : EVP_PIECE), n = 0;
+        int ok = decrypt ? EVP_DecryptUpdate(ctx, out, &n, in, piece)
+                         : EVP_EncryptUpdate(ctx, out, &n, in, piece);
+        if (ok != 1 || n != piece)
+            return false;
+        in += piece;
+        if (out)
+            out += piece;
+        len -= (size_t)piece;
+    }
+    return true;
+}
+
 /* AES-256-GCM through EVP; OpenSSL failing here means a broken build or no
  * memory, not bad input, and must not let unauthenticated data through. */
 static bool aes_gcm_run(const rp_aead_key_t *key, const uint8_t nonce[12], const uint8_t *aad,
@@ -79,20 +99,18 @@ static bool aes_gcm_run(const rp_aead_key_t *key, const uint8_t nonce[12], const
 {
     EVP_CIPHER_CTX *ctx = thread_ctx();
     int n = 0;
-    if (!aes_gcm || len > INT32_MAX || aad_len > INT32_MAX)
+    if (!aes_gcm)
         abort();
     if (decrypt) {
         if (EVP_DecryptInit_ex2(ctx, aes_gcm, key->k.aes, nonce, NULL) != 1 ||
-            (aad_len && EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1) ||
-            EVP_DecryptUpdate(ctx, out, &n, in, (int)len) != 1 ||
+            !evp_update(ctx, NULL, aad, aad_len, true) || !evp_update(ctx, out, in, len, true) ||
             EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1)
             abort();
-        return EVP_DecryptFinal_ex(ctx, out + n, &n) == 1;
+        return EVP_DecryptFinal_ex(ctx, out + len, &n) == 1;
     }
     if (EVP_EncryptInit_ex2(ctx, aes_gcm, key->k.aes, nonce, NULL) != 1 ||
-        (aad_len && EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1) ||
-        EVP_EncryptUpdate(ctx, out, &n, in, (int)len) != 1 ||
-        EVP_EncryptFinal_ex(ctx, out + n, &n) != 1 ||
+        !evp_update(ctx, NULL, aad, aad_len, false) || !evp_update(ctx, out, in, len, false) ||
+        EVP_EncryptFinal_ex(ctx, out + len, &n) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag) != 1)
         abort();
     return true;

@@ -85,7 +85,8 @@ rp_env_status_t rp_envelope_seal(const rp_aead_key_t *key, const char *key_id, u
     memcpy(out + HEADER_FIXED, key_id, k);
     uint8_t *n = out + HEADER_FIXED + k;
     memcpy(n, nonce, RP_GCM_NONCE);
-    /* memmove semantics: plain may already sit where the ciphertext goes */
+    /* plain may already sit exactly where the ciphertext goes (in place),
+     * but must not otherwise overlap out */
     rp_aead_seal(key, n, out, HEADER_FIXED + k, plain, plain_len, n + RP_GCM_NONCE,
                  n + RP_GCM_NONCE + plain_len);
     *out_len = total;

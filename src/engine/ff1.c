@@ -74,7 +74,8 @@ bool rp_ff1_decimal(rp_block_fn enc, const void *cipher, const uint8_t *tweak, s
     /* Q = T || 0^((-t-b-1) mod 16) || [i] || [NUM(B)]^b */
     uint8_t q[RP_FF1_TWEAK_MAX + 16 + 1 + 8];
     size_t pad = (16 - (tweak_len + b + 1) % 16) % 16, qlen = tweak_len + pad + 1 + b;
-    memcpy(q, tweak, tweak_len);
+    if (tweak_len)
+        memcpy(q, tweak, tweak_len);
     memset(q + tweak_len, 0, pad);
 
     size_t la = u, lb = v; /* current lengths of A and B */

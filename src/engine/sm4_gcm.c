@@ -16,6 +16,9 @@
  * GHASH reads what CTR just wrote from L1. */
 #define CHUNK 4096
 
+/* 2^32 - 2 blocks: the 32-bit counter starts at 2 and must not wrap. */
+#define GCM_MAX_BYTES ((((uint64_t)1 << 32) - 2) * 16)
+
 void rp_sm4_gcm_init(rp_sm4_gcm_ctx_t *c, const rp_aead_key_t *key, const uint8_t nonce[12],
                      bool decrypt)
 {
@@ -30,6 +33,8 @@ void rp_sm4_gcm_init(rp_sm4_gcm_ctx_t *c, const rp_aead_key_t *key, const uint8_
 
 void rp_sm4_gcm_aad(rp_sm4_gcm_ctx_t *c, const uint8_t *aad, size_t len)
 {
+    if (len == 0)
+        return;
     size_t part = c->aad_len % 16;
     c->aad_len += len;
     if (part) {
@@ -59,10 +64,17 @@ void rp_sm4_gcm_update(rp_sm4_gcm_ctx_t *c, const uint8_t *in, uint8_t *out, siz
 {
     if (!c->aad_done)
         finish_aad(c);
+    if (len == 0)
+        return;
     const rp_sm4_impl_t *impl = rp_sm4_active();
     const uint32_t *rk = c->key->k.sm4.rk;
     size_t part = c->msg_len % 16;
     c->msg_len += len;
+    if (c->msg_len > GCM_MAX_BYTES || c->msg_len < len) {
+        c->too_long = true;
+        memset(out, 0, len);
+        return;
+    }
     if (part) {
         size_t take = 16 - part < len ? 16 - part : len;
         for (size_t i = 0; i < take; i++) {
@@ -115,8 +127,12 @@ bool rp_sm4_gcm_final(rp_sm4_gcm_ctx_t *c, uint8_t tag[16])
     }
     rp_ghash_blocks(c->key->htab, c->x, lens, 1);
     rp_sm4_active()->ecb(c->key->k.sm4.rk, c->j0, ek, 1);
-    bool ok = true;
-    if (c->decrypt) {
+    bool ok = !c->too_long;
+    if (c->too_long) {
+        memset(ek, 0, sizeof(ek));
+        if (!c->decrypt)
+            memset(tag, 0, 16);
+    } else if (c->decrypt) {
         uint8_t diff = 0;
         for (int i = 0; i < 16; i++)
             diff |= (uint8_t)(ek[i] ^ c->x[i] ^ tag[i]);

@@ -82,7 +82,8 @@ static rp_token_status_t transform(const rp_sm4_key_t *key, const uint8_t *tweak
     if (tweak_len > RP_FF1_TWEAK_MAX - 6)
         return RP_TOKEN_TWEAK;
     uint8_t t[RP_FF1_TWEAK_MAX];
-    memcpy(t, tweak, tweak_len);
+    if (tweak_len)
+        memcpy(t, tweak, tweak_len);
     memcpy(t + tweak_len, in, 6);
 
     uint32_t seq = (uint32_t)((in[14] - '0') * 100 + (in[15] - '0') * 10 + (in[16] - '0'));

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -231,6 +232,72 @@ static void test_against_openssl_sm4(void **state)
     }
 }
 
+/* Past 2^32 - 2 blocks the counter would wrap into J0: refused (the context
+ * is put near the limit instead of encrypting 64 GB). */
+static void test_length_limit(void **state)
+{
+    uint8_t raw[16] = {1}, nonce[12] = {2}, buf[64] = {0}, tag[16];
+    rp_aead_key_t k;
+    rp_aead_key_init(&k, RP_AEAD_SM4_GCM, raw, 16);
+    rp_sm4_gcm_ctx_t c;
+    rp_sm4_gcm_init(&c, &k, nonce, false);
+    c.msg_len = ((((uint64_t)1 << 32) - 2) * 16) - 32;
+    rp_sm4_gcm_update(&c, buf, buf, 32); /* up to the limit: fine */
+    assert_false(c.too_long);
+    rp_sm4_gcm_update(&c, buf, buf, 1);
+    memset(tag, 0xaa, sizeof(tag));
+    assert_false(rp_sm4_gcm_final(&c, tag));
+    for (int i = 0; i < 16; i++)
+        assert_int_equal(tag[i], 0);
+}
+
+/* Keys shared by threads, each with its own OpenSSL context underneath:
+ * results equal the single-threaded ones. */
+typedef struct {
+    const rp_aead_key_t *keys[2];
+    uint8_t expect_tag[2][16];
+    int failures;
+} thread_job_t;
+
+static void *thread_body(void *p)
+{
+    thread_job_t *job = p;
+    static const uint8_t nonce[12] = {3};
+    uint8_t msg[1000], out[1000], back[1000], tag[16];
+    for (int round = 0; round < 300; round++) {
+        int a = round % 2;
+        for (int i = 0; i < 1000; i++)
+            msg[i] = (uint8_t)i;
+        rp_aead_seal(job->keys[a], nonce, NULL, 0, msg, sizeof(msg), out, tag);
+        if (memcmp(tag, job->expect_tag[a], 16) != 0 ||
+            !rp_aead_open(job->keys[a], nonce, NULL, 0, out, sizeof(out), back, tag) ||
+            memcmp(back, msg, sizeof(msg)) != 0)
+            __atomic_add_fetch(&job->failures, 1, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+static void test_threads_share_keys(void **state)
+{
+    uint8_t raw[32], msg[1000], out[1000];
+    static const uint8_t nonce[12] = {3};
+    test_fill(raw, 32);
+    for (int i = 0; i < 1000; i++)
+        msg[i] = (uint8_t)i;
+    rp_aead_key_t sm4, aes;
+    rp_aead_key_init(&sm4, RP_AEAD_SM4_GCM, raw, 16);
+    rp_aead_key_init(&aes, RP_AEAD_AES_256_GCM, raw, 32);
+    thread_job_t job = {{&sm4, &aes}, {{0}}, 0};
+    rp_aead_seal(&sm4, nonce, NULL, 0, msg, sizeof(msg), out, job.expect_tag[0]);
+    rp_aead_seal(&aes, nonce, NULL, 0, msg, sizeof(msg), out, job.expect_tag[1]);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, thread_body, &job), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(job.failures, 0);
+}
+
 static void test_ghash_implementations_agree(void **state)
 {
     static uint8_t in[16 * 37];
@@ -259,6 +326,8 @@ int main(void)
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_tamper_refused),
         cmocka_unit_test(test_against_openssl_sm4),
+        cmocka_unit_test(test_length_limit),
+        cmocka_unit_test(test_threads_share_keys),
         cmocka_unit_test(test_ghash_implementations_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
