@@ -65,10 +65,10 @@ typedef struct {
 
 /* The first match at or after *pos of a class in mask (RP_DC_BIT set):
  * fills *m, moves *pos past it, returns true; false when there is none.
- * Matches are whole tokens (not glued to letters or digits). Works on plain
- * text and on JSON text as it is (a match never crosses a quote); bytes >=
- * 0x80 are word characters except the licence plates' province characters.
- * Call again with the same pos to continue. */
+ * Matches are whole tokens (not glued to ASCII letters or digits, not part
+ * of a decimal). Works on plain text and on JSON text as it is (a match
+ * never crosses a quote); Chinese text separates tokens ("手机13812345678"
+ * holds a mobile number). Call again with the same pos to continue. */
 bool rp_data_scan_next(const char *s, size_t len, size_t *pos, unsigned mask, rp_data_match_t *m);
 
 /* ---- masking ---- */
