@@ -4,7 +4,7 @@ BUILD ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang
 JOBS ?= 2
 
-.PHONY: all deps build test up down bench bench-ingest fuzz format clean
+.PHONY: all deps build test up down bench bench-ingest bench-crypto fuzz format clean
 
 all: build
 
@@ -28,9 +28,13 @@ down:
 bench: build
 	@bench/run.sh $(BUILD)
 	@bench/ingest.sh $(BUILD)
+	@bench/crypto.sh $(BUILD)
 
 bench-ingest: build
 	@bench/ingest.sh $(BUILD)
+
+bench-crypto: build
+	@bench/crypto.sh $(BUILD)
 
 fuzz: build
 	@scripts/fuzz.sh $(BUILD)

@@ -131,3 +131,27 @@ size_t rp_base64_decode(char *dst, const char *s, size_t len)
     dst[n] = '\0';
     return n;
 }
+
+size_t rp_base64url_encode(char *dst, const uint8_t *src, size_t len)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    char *o = dst;
+    size_t i = 0;
+    for (; i + 3 <= len; i += 3) {
+        uint32_t v = (uint32_t)src[i] << 16 | (uint32_t)src[i + 1] << 8 | src[i + 2];
+        *o++ = alphabet[v >> 18];
+        *o++ = alphabet[(v >> 12) & 63];
+        *o++ = alphabet[(v >> 6) & 63];
+        *o++ = alphabet[v & 63];
+    }
+    if (len - i >= 1) {
+        uint32_t v = (uint32_t)src[i] << 16 | (len - i == 2 ? (uint32_t)src[i + 1] << 8 : 0);
+        *o++ = alphabet[v >> 18];
+        *o++ = alphabet[(v >> 12) & 63];
+        if (len - i == 2)
+            *o++ = alphabet[(v >> 6) & 63];
+    }
+    *o = '\0';
+    return (size_t)(o - dst);
+}

@@ -40,5 +40,8 @@ bool rp_secret_name(const char *name, size_t len);
 #define RP_BASE64_MIN 12
 bool rp_base64_plausible(const char *s, size_t len);
 size_t rp_base64_decode(char *dst, const char *s, size_t len);
+/* base64url (RFC 4648 §5) without padding; dst needs (len * 4 + 2) / 3 + 1
+ * bytes (NUL-terminated). Returns the length written. */
+size_t rp_base64url_encode(char *dst, const uint8_t *src, size_t len);
 
 #endif
