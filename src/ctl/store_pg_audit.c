@@ -27,6 +27,19 @@ static unsigned char *bytes_any(const PGresult *res, int row, int col, size_t *l
     return PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, col), len);
 }
 
+/* A hash column: its first 32 bytes, zero-padded when shorter (as
+ * SQLite's reader), so a stored hash of another length reads as a wrong
+ * hash, which the verifier reports. */
+static void bytes32(const PGresult *res, int row, int col, unsigned char out[STORE_AUDIT_HASH_LEN])
+{
+    memset(out, 0, STORE_AUDIT_HASH_LEN);
+    size_t len;
+    unsigned char *b = bytes_any(res, row, col, &len);
+    if (b)
+        memcpy(out, b, len < STORE_AUDIT_HASH_LEN ? len : STORE_AUDIT_HASH_LEN);
+    PQfreemem(b);
+}
+
 static const char *text(const PGresult *res, int row, int col)
 {
     const char *t = pg_get_text(res, row, col);
@@ -44,8 +57,7 @@ static int fill_last(void *out, const PGresult *res, int i)
 {
     last_t *l = out;
     *l->seq = pg_get_int(res, i, 0);
-    if (pg_get_bytes(res, i, 1, l->hash, STORE_AUDIT_HASH_LEN))
-        memset(l->hash, 0, STORE_AUDIT_HASH_LEN);
+    bytes32(res, i, 1, l->hash);
     return 0;
 }
 
@@ -103,10 +115,8 @@ static int audit_row(void *ctx, const PGresult *res, int i)
     r.outcome = text(res, i, 9);
     r.status = pg_get_int(res, i, 10);
     r.detail = text(res, i, 11);
-    if (pg_get_bytes(res, i, 13, r.prev_hash, STORE_AUDIT_HASH_LEN))
-        memset(r.prev_hash, 0, STORE_AUDIT_HASH_LEN);
-    if (pg_get_bytes(res, i, 14, r.hash, STORE_AUDIT_HASH_LEN))
-        memset(r.hash, 0, STORE_AUDIT_HASH_LEN);
+    bytes32(res, i, 13, r.prev_hash);
+    bytes32(res, i, 14, r.hash);
     unsigned char *canonical = bytes_any(res, i, 12, &r.canonical_len);
     if (!canonical) {
         ar->failed = 1;
@@ -192,10 +202,8 @@ static int seal_row(void *ctx, const PGresult *res, int i)
     seal.id = pg_get_int(res, i, 0);
     seal.seq = pg_get_int(res, i, 1);
     seal.ts = pg_get_int(res, i, 2);
-    if (pg_get_bytes(res, i, 3, seal.hash, STORE_AUDIT_HASH_LEN))
-        memset(seal.hash, 0, STORE_AUDIT_HASH_LEN);
-    if (pg_get_bytes(res, i, 4, seal.key_id, STORE_AUDIT_HASH_LEN))
-        memset(seal.key_id, 0, STORE_AUDIT_HASH_LEN);
+    bytes32(res, i, 3, seal.hash);
+    bytes32(res, i, 4, seal.key_id);
     size_t len;
     unsigned char *sig = bytes_any(res, i, 5, &len);
     if (!sig) {
