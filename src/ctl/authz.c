@@ -20,11 +20,18 @@ static const unsigned matrix[PERM_COUNT] = {
     [PERM_USERS_READ] = R(ROLE_ADMIN) | R(ROLE_AUDITOR),
     [PERM_USERS_MANAGE] = R(ROLE_ADMIN),
     [PERM_TOKENS_MANAGE] = R(ROLE_ADMIN),
+    [PERM_APPS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_APPS_MANAGE] = R(ROLE_ADMIN) | R(ROLE_SECOPS),
+    [PERM_POLICIES_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_POLICIES_MANAGE] = R(ROLE_ADMIN) | R(ROLE_SECOPS),
+    [PERM_BUNDLE_FETCH] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY),
+    [PERM_GATEWAYS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
 };
 
 static const char *const perm_names[PERM_COUNT] = {
-    "public",       "self",       "events:read",  "events:submit", "ingest:read",
-    "metrics:read", "users:read", "users:manage", "tokens:manage",
+    "public",       "self",          "events:read",     "events:submit", "ingest:read",
+    "metrics:read", "users:read",    "users:manage",    "tokens:manage", "apps:read",
+    "apps:manage",  "policies:read", "policies:manage", "bundle:fetch",  "gateways:read",
 };
 
 const char *role_name(role_t role)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "log.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
@@ -83,7 +84,9 @@ typedef enum {
     V_STORE,
     V_SYNCHRONOUS,
     V_COOKIE_SECURE,
-    V_EVENT_FILE
+    V_EVENT_FILE,
+    V_OPTIONAL_PATH,
+    V_SEED_APP
 } value_kind_t;
 
 typedef struct {
@@ -126,6 +129,8 @@ static const directive_t directives[] = {
     {"argon2_memory_kib", V_INT, F(argon2_memory_kib), 8, 4 * 1024 * 1024, 1, 0},
     {"argon2_iterations", V_INT, F(argon2_iterations), 1, 100, 1, 0},
     {"argon2_parallelism", V_INT, F(argon2_parallelism), 1, 16, 1, 0},
+    {"gateway_token_file", V_OPTIONAL_PATH, F(gateway_token_file), 0, 0, 1, 1},
+    {"seed_app", V_SEED_APP, 0, 0, 0, 1, 1},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -259,8 +264,31 @@ static int parse_listen(parse_ctx_t *p, ctl_config_t *c, const char *v)
     return 0;
 }
 
+/* seed_app NAME HOST PREFIX UPSTREAM: checked as the API checks them. */
+static int parse_seed_app(parse_ctx_t *p, ctl_config_t *c, char **v, int count)
+{
+    if (count != 4)
+        return fail(p, "seed_app takes NAME HOST PATH_PREFIX UPSTREAM");
+    char why[200];
+    if (!bundle_valid_name(v[0], why, sizeof(why)))
+        return fail(p, "seed_app: name %s", why);
+    if (!bundle_valid_host(v[1], why, sizeof(why)))
+        return fail(p, "seed_app: host %s", why);
+    if (!bundle_valid_path_prefix(v[2], why, sizeof(why)))
+        return fail(p, "seed_app: path prefix %s", why);
+    if (!bundle_valid_upstream(v[3], why, sizeof(why)))
+        return fail(p, "seed_app: upstream %s", why);
+    snprintf(c->seed_app.name, sizeof(c->seed_app.name), "%s", v[0]);
+    snprintf(c->seed_app.host, sizeof(c->seed_app.host), "%s", v[1]);
+    snprintf(c->seed_app.path_prefix, sizeof(c->seed_app.path_prefix), "%s", v[2]);
+    snprintf(c->seed_app.upstream, sizeof(c->seed_app.upstream), "%s", v[3]);
+    return 0;
+}
+
 static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **values, int count)
 {
+    if (d->kind == V_SEED_APP)
+        return parse_seed_app(p, c, values, count);
     if (count != 1)
         return fail(p, "%s takes exactly one value", d->name);
     const char *v = values[0];
@@ -305,6 +333,17 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
                 return fail(p, "events_file: \"%s\" is listed twice", v);
         snprintf(c->event_files[c->n_event_files++], CONFIG_PATH_MAX, "%s", v);
         return 0;
+    case V_OPTIONAL_PATH:
+        if (strcmp(v, "off") == 0) {
+            field[0] = '\0';
+            return 0;
+        }
+        if (v[0] != '/' || strlen(v) >= CONFIG_PATH_MAX)
+            return fail(p, "%s: \"%s\" must be an absolute path or off", d->name, v);
+        snprintf(field, CONFIG_PATH_MAX, "%s", v);
+        return 0;
+    case V_SEED_APP:
+        return parse_seed_app(p, c, values, count);
     case V_INT:
         if (parse_integer(v, &num) || num < d->min || num > d->max)
             return fail(p, "%s: expected an integer from %lld to %lld, got \"%s\"", d->name, d->min,
@@ -485,6 +524,8 @@ void config_restart_only_changes(const ctl_config_t *a, const ctl_config_t *b, c
     CHANGED("events_socket", strcmp(a->event_socket, b->event_socket) != 0);
     CHANGED("events_socket_mode", a->event_socket_mode != b->event_socket_mode);
     CHANGED("ingest_queue", a->ingest_queue != b->ingest_queue);
+    CHANGED("gateway_token_file", strcmp(a->gateway_token_file, b->gateway_token_file) != 0);
+    CHANGED("seed_app", memcmp(&a->seed_app, &b->seed_app, sizeof(a->seed_app)) != 0);
 #undef CHANGED
 }
 
@@ -503,6 +544,8 @@ void config_keep_restart_only(ctl_config_t *n, const ctl_config_t *o)
     memcpy(n->event_socket, o->event_socket, sizeof(n->event_socket));
     n->event_socket_mode = o->event_socket_mode;
     n->ingest_queue = o->ingest_queue;
+    memcpy(n->gateway_token_file, o->gateway_token_file, sizeof(n->gateway_token_file));
+    n->seed_app = o->seed_app;
 }
 
 /* ------------------------------------------------------------------ */

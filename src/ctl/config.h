@@ -69,6 +69,12 @@ typedef struct ctl_config {
     uint32_t argon2_memory_kib;
     uint32_t argon2_iterations;
     uint32_t argon2_parallelism;
+
+    /* distribution to gateways on this host (make up) */
+    char gateway_token_file[CONFIG_PATH_MAX]; /* "": off */
+    struct {
+        char name[65], host[254], path_prefix[513], upstream[513]; /* name "": none */
+    } seed_app;
 } ctl_config_t;
 
 /* A configuration with every default (refs = 1). NULL on allocation failure. */

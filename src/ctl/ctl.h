@@ -23,6 +23,7 @@ struct socket_source;
 struct retention;
 struct throttle;
 struct http_server;
+struct publisher;
 
 typedef struct ctl {
     config_slot_t config;
@@ -36,7 +37,8 @@ typedef struct ctl {
     struct retention *retention;
     struct throttle *throttle;
     struct http_server *http;
-    atomic_int ready; /* 1 between a complete start and the beginning of shutdown */
+    struct publisher *publisher; /* the distribution bundle (publisher.h) */
+    atomic_int ready;            /* 1 between a complete start and the beginning of shutdown */
     /* The first-run admin password file, removed once the password changes. */
     char bootstrap_file[CONFIG_PATH_MAX + 64];
 } ctl_t;
