@@ -8,6 +8,9 @@
  *   rampart policy check FILE
  *       Loads and compiles a policy; prints "ok" with its version, or
  *       FILE:LINE: reason. Exit status 0 or 1.
+ *   rampart sync ...
+ *       The gateway side of distribution (sync.c): fetches, verifies and
+ *       installs rampartd's bundle and makes nginx use it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 
 #include "rampart/http.h"
 #include "rampart/rampart.h"
+#include "sync.h"
 
 #define MAX_INPUT (256u * 1024 * 1024)
 
@@ -23,6 +27,7 @@ static void usage(FILE *f)
 {
     fputs("usage: rampart inspect [--policy FILE] [--mode block|detect] FILE|-\n"
           "       rampart policy check FILE\n"
+          "       rampart sync --url URL --token-file FILE --dir DIR --gateway-id ID [...]\n"
           "       rampart version\n",
           f);
 }
@@ -193,6 +198,8 @@ int main(int argc, char **argv)
         return cmd_inspect(argc - 2, argv + 2);
     if (strcmp(argv[1], "policy") == 0)
         return cmd_policy(argc - 2, argv + 2);
+    if (strcmp(argv[1], "sync") == 0)
+        return cmd_sync(argc - 2, argv + 2);
     if (strcmp(argv[1], "version") == 0) {
         puts("rampart " RAMPART_VERSION);
         return 0;

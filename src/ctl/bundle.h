@@ -56,7 +56,10 @@ int bundle_hash(json_t *bundle, char out[65]);
 /* What a gateway checks before installing: format, version, hash, every
  * application's fields and switches, every policy named by an app present
  * exactly once, and every policy compiled by the engine. 0, or -1 with
- * why (a policy error as "NAME.policy:LINE: reason"). */
-int bundle_verify(json_t *bundle, char *why, size_t why_size);
+ * why (a policy error as "NAME.policy:LINE: reason"). Policies whose name
+ * and text equal one in trusted (an array of policies verified before, or
+ * NULL) are not compiled again: a switch change must not wait for a CRS
+ * policy to compile (seconds). */
+int bundle_verify(json_t *bundle, json_t *trusted, char *why, size_t why_size);
 
 #endif
