@@ -4,11 +4,14 @@
  */
 #include "apps_bootstrap.h"
 
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bootstrap.h"
+#include "bundle.h"
 #include "log.h"
 #include "secret.h"
 #include "timefmt.h"
@@ -36,7 +39,13 @@ static int seed_app(ctl_t *ctl, const ctl_config_t *cfg, rp_error_t *err)
     snprintf(a.host, sizeof(a.host), "%s", cfg->seed_app.host);
     snprintf(a.path_prefix, sizeof(a.path_prefix), "%s", cfg->seed_app.path_prefix);
     snprintf(a.upstream, sizeof(a.upstream), "%s", cfg->seed_app.upstream);
-    snprintf(a.switches, sizeof(a.switches), "{}");
+    json_t *switches = json_pack("{s:s}", "waf", cfg->seed_app.waf);
+    char why[160], *text = NULL;
+    if (switches && bundle_switches_complete(switches, why, sizeof(why)) == 0)
+        text = json_dumps(switches, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(switches);
+    snprintf(a.switches, sizeof(a.switches), "%s", text ? text : "{}");
+    free(text);
     a.created = a.updated = time_now_ms();
     if (s->ops->app_create(s, &a) != STORE_OK) {
         snprintf(err->reason, sizeof(err->reason), "cannot register the seed application %s",
@@ -44,7 +53,7 @@ static int seed_app(ctl_t *ctl, const ctl_config_t *cfg, rp_error_t *err)
         return -1;
     }
     log_kv(LOG_LEVEL_INFO, "seed application registered", "app", a.name, "host", a.host,
-           "path_prefix", a.path_prefix, "upstream", a.upstream, NULL);
+           "path_prefix", a.path_prefix, "upstream", a.upstream, "waf", cfg->seed_app.waf, NULL);
     return 0;
 }
 

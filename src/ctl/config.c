@@ -264,11 +264,14 @@ static int parse_listen(parse_ctx_t *p, ctl_config_t *c, const char *v)
     return 0;
 }
 
-/* seed_app NAME HOST PREFIX UPSTREAM: checked as the API checks them. */
+/* seed_app NAME HOST PREFIX UPSTREAM [waf=MODE]: checked as the API
+ * checks them. */
 static int parse_seed_app(parse_ctx_t *p, ctl_config_t *c, char **v, int count)
 {
-    if (count != 4)
-        return fail(p, "seed_app takes NAME HOST PATH_PREFIX UPSTREAM");
+    if (count != 4 && count != 5)
+        return fail(p, "seed_app takes NAME HOST PATH_PREFIX UPSTREAM [waf=block|detect|off]");
+    if (count == 5 && (strncmp(v[4], "waf=", 4) != 0 || !bundle_valid_mode(v[4] + 4)))
+        return fail(p, "seed_app: the fifth value is waf=block, waf=detect or waf=off");
     char why[200];
     if (!bundle_valid_name(v[0], why, sizeof(why)))
         return fail(p, "seed_app: name %s", why);
@@ -282,6 +285,7 @@ static int parse_seed_app(parse_ctx_t *p, ctl_config_t *c, char **v, int count)
     snprintf(c->seed_app.host, sizeof(c->seed_app.host), "%s", v[1]);
     snprintf(c->seed_app.path_prefix, sizeof(c->seed_app.path_prefix), "%s", v[2]);
     snprintf(c->seed_app.upstream, sizeof(c->seed_app.upstream), "%s", v[3]);
+    snprintf(c->seed_app.waf, sizeof(c->seed_app.waf), "%s", count == 5 ? v[4] + 4 : "block");
     return 0;
 }
 
