@@ -15,7 +15,7 @@
 /* Texts with more lines than this, or whose shortest script is longer
  * than DIFF_MAX_EDITS, are shown as one hunk replacing everything. */
 #define DIFF_MAX_LINES 200000
-#define DIFF_MAX_EDITS 4000
+#define DIFF_MAX_EDITS 2000
 
 /* Appends the diff from a to b to out, with "--- a_label" and
  * "+++ b_label" headers; nothing at all when the texts are equal. */

@@ -395,6 +395,7 @@ static ngx_array_t  *ngx_http_rampart_sw;       /* ngx_http_rampart_switch_t */
 static ngx_msec_t    ngx_http_rampart_sw_checked;
 static ngx_uint_t    ngx_http_rampart_sw_checked_once;
 static struct stat   ngx_http_rampart_sw_stat;
+static ngx_err_t     ngx_http_rampart_sw_errno;   /* the last one logged */
 
 
 static ngx_int_t
@@ -516,8 +517,18 @@ ngx_http_rampart_refresh_switches(ngx_http_rampart_main_conf_t *mcf,
     ngx_http_rampart_sw_checked_once = 1;
 
     if (stat((const char *) mcf->switches.data, &st) != 0) {
+        /* once per kind of failure: the workers' user must be able to
+         * read the file (and search every directory above it) */
+        if (ngx_errno != ngx_http_rampart_sw_errno) {
+            ngx_http_rampart_sw_errno = ngx_errno;
+            ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                          "rampart_switches: cannot stat \"%V\"; the "
+                          "policies' own modes apply", &mcf->switches);
+        }
         return;
     }
+
+    ngx_http_rampart_sw_errno = 0;
 
     if (ngx_http_rampart_sw != NULL
         && st.st_ino == ngx_http_rampart_sw_stat.st_ino

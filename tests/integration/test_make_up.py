@@ -32,6 +32,9 @@ def alive(pid):
 class MakeUp(unittest.TestCase):
     def test_up_then_down(self):
         build = tempfile.mkdtemp(prefix="rp-up-")
+        # nginx's workers run as nobody when this runs as root: they read the
+        # bundle's switches file below it, as from a checkout's build dir
+        os.chmod(build, 0o755)
         harness._cleanups.append(lambda: shutil.rmtree(build, ignore_errors=True))
         os.makedirs(os.path.join(build, "nginx"))
         os.symlink(os.path.join(harness.BUILD_DIR, "nginx", "ngx_http_rampart_module.so"),
