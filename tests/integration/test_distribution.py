@@ -34,6 +34,7 @@ XSS = "/page?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E"
 LIMIT_S = 2.0
 
 UP = RD = ADMIN = SECOPS = AUDITOR = NG = SYNC = None
+FAST_PORT = None  # a static server in the gateway's nginx, a fast upstream (bench)
 BUNDLE = TOP = None
 
 
@@ -64,7 +65,7 @@ def sync_log():
 
 
 def setUpModule():
-    global UP, RD, ADMIN, SECOPS, AUDITOR, NG, SYNC, BUNDLE, TOP
+    global UP, RD, ADMIN, SECOPS, AUDITOR, NG, SYNC, BUNDLE, TOP, FAST_PORT
     UP = harness.Upstream()
     TOP = tempfile.mkdtemp(prefix="rp-dist-")
     harness._cleanups.append(lambda: subprocess.run(["rm", "-rf", TOP]))
@@ -78,9 +79,12 @@ def setUpModule():
         "name": "shop", "host": "*", "path_prefix": "/",
         "upstream": "http://127.0.0.1:%d" % UP.port})
     assert r.status == 201, r
+    FAST_PORT = harness.free_port()
     NG = harness.Nginx("    rampart_switches %s/current/switches;\n"
-                       "    include %s/current/nginx/*.conf;\n" % (BUNDLE, BUNDLE),
-                       name="dist-gw")
+                       "    include %s/current/nginx/*.conf;\n"
+                       "    server { listen 127.0.0.1:%d; access_log off;\n"
+                       "             location / { return 200 \"ok\\n\"; } }\n"
+                       % (BUNDLE, BUNDLE, FAST_PORT), name="dist-gw")
     SYNC = start_sync(token_file, NG.port)
     deadline = time.time() + 15
     while not os.path.exists(os.path.join(BUNDLE, "current", "nginx", "servers.conf")):
