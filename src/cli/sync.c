@@ -605,8 +605,8 @@ static int parse_opts(int argc, char **argv, sync_opts_t *o)
         fprintf(stderr, "rampart sync: --gateway-id and --name %s\n", why);
         return -1;
     }
-    if (o->wait_s < 1 || o->wait_s > 60) {
-        fprintf(stderr, "rampart sync: --wait takes 1 to 60 seconds\n");
+    if (o->wait_s < 1 || o->wait_s > 25) {
+        fprintf(stderr, "rampart sync: --wait takes 1 to 25 seconds\n");
         return -1;
     }
     if (o->n_listen == 0)

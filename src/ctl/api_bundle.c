@@ -5,7 +5,7 @@
  * GET /api/v1/bundle?since=V[&wait=S][&gateway=ID&name=NAME&running=R&running_hash=H]
  * answers the latest bundle when its version is not V (newer, or older
  * after a store was reset: the gateway compares hashes), else waits up to
- * S seconds (long-poll, at most 60) for a newer one and answers 204 when
+ * S seconds (long-poll, at most 25) for a newer one and answers 204 when
  * none came. A gateway token that names itself (gateway=ID) checks in
  * with every call: its id, name, the version and hash it runs, its
  * address and the time, shown by GET /api/v1/gateways.
@@ -21,7 +21,9 @@
 #include "publisher.h"
 #include "timefmt.h"
 
-#define MAX_WAIT_S 60
+/* Below the HTTP server's 30 s inactivity timeout (http_server.c), so
+ * a long-poll always answers before the connection could be dropped. */
+#define MAX_WAIT_S 25
 
 typedef struct {
     int woken;
@@ -118,7 +120,7 @@ enum MHD_Result api_bundle_get(http_req_t *r)
         parse_int(http_query(r, "wait"), 0, MAX_WAIT_S, &wait_s) ||
         parse_int(http_query(r, "running"), 0, INT64_MAX, &running))
         return http_reply_error(r, 400, "bad_request",
-                                "since and running: versions (integers >= 0); wait: 0-60 seconds");
+                                "since and running: versions (integers >= 0); wait: 0-25 seconds");
     if (r->state) /* resumed after a wait */
         return reply_bundle(r, since);
     enum MHD_Result rc;
