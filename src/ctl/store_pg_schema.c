@@ -154,11 +154,96 @@ static const char migration_1[] =
     ");"
     "CREATE UNIQUE INDEX api_tokens_name ON api_tokens (lower(name));";
 
+/* The audit log (audit_record.h): append-only, as SQLite's migration 2.
+ * Triggers refuse every UPDATE, a DELETE of anything younger than 180
+ * days (the minimum retention; older records go only through audit
+ * retention), an INSERT that is not the next seq, and TRUNCATE (which
+ * skips row triggers), so even a bug in rampartd cannot rewrite history;
+ * a role that owns the tables can drop the triggers, which is what the
+ * SM3 chain and the SM2 seals detect. The refusals are SQLSTATE 23000
+ * (integrity_constraint_violation), as SQLite's are constraint errors. */
+static const char migration_2[] =
+    "CREATE TABLE audit_log ("
+    "  seq bigint PRIMARY KEY,"
+    "  ts bigint NOT NULL,"
+    "  actor text COLLATE \"C\" NOT NULL,"
+    "  role text NOT NULL,"
+    "  client text COLLATE \"C\" NOT NULL,"
+    "  action text COLLATE \"C\" NOT NULL,"
+    "  method text NOT NULL,"
+    "  path text NOT NULL,"
+    "  target text COLLATE \"C\" NOT NULL,"
+    "  outcome text COLLATE \"C\" NOT NULL,"
+    "  status bigint NOT NULL,"
+    "  detail text NOT NULL,"
+    "  canonical bytea NOT NULL,"
+    "  prev_hash bytea NOT NULL,"
+    "  hash bytea NOT NULL"
+    ");"
+    "CREATE INDEX audit_log_ts ON audit_log (ts);"
+    "CREATE INDEX audit_log_actor ON audit_log (actor, seq);"
+    "CREATE INDEX audit_log_action ON audit_log (action, seq);"
+    "CREATE TABLE audit_seals ("
+    "  id bigserial PRIMARY KEY,"
+    "  seq bigint NOT NULL,"
+    "  ts bigint NOT NULL,"
+    "  hash bytea NOT NULL,"
+    "  key_id bytea NOT NULL,"
+    "  signature bytea NOT NULL"
+    ");"
+    "CREATE INDEX audit_seals_seq ON audit_seals (seq);"
+    "CREATE TABLE audit_export_cursors ("
+    "  name text PRIMARY KEY,"
+    "  seq bigint NOT NULL,"
+    "  updated bigint NOT NULL"
+    ");"
+    /* a row-level BEFORE trigger sees the rows its statement inserted
+     * before this one, so a multi-row INSERT is checked row by row */
+    "CREATE FUNCTION rampart_audit_next_seq() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    "   IF NEW.seq IS DISTINCT FROM (SELECT coalesce(max(seq), 0) + 1 FROM audit_log) THEN"
+    "     RAISE EXCEPTION 'audit records are appended in seq order'"
+    "       USING ERRCODE = 'integrity_constraint_violation';"
+    "   END IF;"
+    "   RETURN NEW;"
+    " END $$;"
+    "CREATE FUNCTION rampart_audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    "   RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation';"
+    " END $$;"
+    /* now(): the transaction's start, in whole seconds as SQLite's check */
+    "CREATE FUNCTION rampart_audit_keep_young() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    "   IF OLD.ts >= (floor(extract(epoch FROM now()))::bigint - 180 * 86400) * 1000 THEN"
+    "     RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation';"
+    "   END IF;"
+    "   RETURN OLD;"
+    " END $$;"
+    "CREATE TRIGGER audit_log_append_only BEFORE INSERT ON audit_log"
+    "  FOR EACH ROW EXECUTE FUNCTION rampart_audit_next_seq();"
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+    "  FOR EACH ROW EXECUTE FUNCTION rampart_audit_refuse('audit records cannot be changed');"
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+    "  FOR EACH ROW EXECUTE FUNCTION"
+    "  rampart_audit_keep_young('audit records are kept at least 180 days');"
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION"
+    "  rampart_audit_refuse('audit records are kept at least 180 days');"
+    "CREATE TRIGGER audit_seals_no_update BEFORE UPDATE ON audit_seals"
+    "  FOR EACH ROW EXECUTE FUNCTION rampart_audit_refuse('audit seals cannot be changed');"
+    "CREATE TRIGGER audit_seals_no_delete BEFORE DELETE ON audit_seals"
+    "  FOR EACH ROW EXECUTE FUNCTION"
+    "  rampart_audit_keep_young('audit seals are kept at least 180 days');"
+    "CREATE TRIGGER audit_seals_no_truncate BEFORE TRUNCATE ON audit_seals"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION"
+    "  rampart_audit_refuse('audit seals are kept at least 180 days');";
+
 const pg_migration_t pg_migrations[] = {
     {1,
      "events partitioned by day, their per-day counts, ingestion checkpoints, users, sessions,"
      " API tokens",
      migration_1},
+    {2, "audit log (SM3 chain, SM2 seals, export cursors), append-only", migration_2},
 };
 
 const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

@@ -4,8 +4,9 @@
  * the ops table), store_pg_query.c (the statement helpers below),
  * store_pg_schema.c (the migrations), store_pg_events.c (ingestion,
  * queries, aggregations, day partitions, retention), store_pg_counts.c
- * (per-day counts for top-N) and store_pg_auth.c (accounts, sessions,
- * tokens).
+ * (per-day counts for top-N), store_pg_auth.c (accounts, sessions,
+ * tokens) and store_pg_audit.c (the audit log, its seals and export
+ * cursors).
  *
  * Adding an operation: write one function in the file of its area (a new
  * area gets a new store_pg_<area>.c with a pg_fill_<area>_ops, called
@@ -183,5 +184,6 @@ extern const char pg_top_rule_join[];
 
 void pg_fill_events_ops(store_ops_t *ops);
 void pg_fill_auth_ops(store_ops_t *ops);
+void pg_fill_audit_ops(store_ops_t *ops);
 
 #endif

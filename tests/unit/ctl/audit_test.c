@@ -4,7 +4,7 @@
  * tampering (a changed field, a deleted, inserted or reordered record, a
  * tail cut after a seal, a forged seal, a head removed without a
  * retention record), the append-only store, the log's appends and seals
- * through a real store, and the export destinations, HTTP status lines
+ * through a real store (SQLite and PostgreSQL), and the export destinations, HTTP status lines
  * and syslog frames.
  */
 #include "ctl_test_util.h"
@@ -18,6 +18,7 @@
 #include "audit_transport.h"
 #include "audit_verify.h"
 #include "config.h"
+#include "pg_test_server.h"
 #include "timefmt.h"
 
 #define N_RECORDS 12
@@ -404,6 +405,33 @@ static void test_head_needs_a_retention_record(void **state)
 
 /* ---- through a real store and the log -------------------------------- */
 
+/* The backend of the group running now (the log's store tests run on
+ * both), and PostgreSQL's test server. */
+static const char *backend = "sqlite";
+static pg_test_server_t pg;
+
+/* The current backend's store: SQLite in dir, or PostgreSQL as it is. */
+static store_t *store_in(const char *dir)
+{
+    if (strcmp(backend, "postgres") != 0)
+        return open_store(dir);
+    store_options_t opt = {.backend = backend, .conninfo = pg.dsn, .connections = 2};
+    rp_error_t err;
+    store_t *s = store_open(&opt, &err);
+    if (!s)
+        fail_msg("store_open(postgres): %s", err.reason);
+    return s;
+}
+
+/* Each test starts on an empty PostgreSQL schema. */
+static int empty_store(void **state)
+{
+    (void)state;
+    if (strcmp(backend, "postgres") == 0)
+        return pg_test_sql(&pg, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+    return 0;
+}
+
 typedef struct {
     ctl_t ctl;
     char dir[256];
@@ -420,7 +448,7 @@ static daemon_t *daemon_open(const char *conf)
         fail_msg("%s", err.reason);
     config_slot_init(&d->ctl.config, cfg);
     metrics_init(&d->ctl.metrics);
-    d->ctl.store = open_store(d->dir);
+    d->ctl.store = store_in(d->dir);
     d->ctl.audit = audit_log_open(&d->ctl, d->dir, &err);
     if (!d->ctl.audit)
         fail_msg("%s", err.reason);
@@ -519,7 +547,7 @@ static void test_log_appends_and_seals(void **state)
     memset(&ctl, 0, sizeof(ctl));
     rp_error_t err;
     config_slot_init(&ctl.config, config_defaults());
-    ctl.store = open_store(dir);
+    ctl.store = store_in(dir);
     ctl.audit = audit_log_open(&ctl, dir, &err);
     assert_non_null(ctl.audit);
     assert_int_equal(audit_log_last_sealed(ctl.audit), 10);
@@ -774,5 +802,19 @@ int main(void)
         cmocka_unit_test(test_syslog_frame),
     };
     log_set_level(LOG_LEVEL_ERROR);
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("audit", tests, NULL, NULL);
+    /* the log through the PostgreSQL store (its append-only triggers:
+     * store_test.c) */
+    const struct CMUnitTest on_postgres[] = {
+        cmocka_unit_test_setup(test_log_appends_and_seals, empty_store),
+        cmocka_unit_test_setup(test_retention_keeps_the_chain_provable, empty_store),
+    };
+    backend = "postgres";
+    if (pg_test_start(&pg)) {
+        fprintf(stderr, "cannot start the test PostgreSQL (scripts/pg-test-server.sh)\n");
+        return failed + 1;
+    }
+    failed += cmocka_run_group_tests_name("audit on postgres", on_postgres, NULL, NULL);
+    pg_test_stop(&pg);
+    return failed;
 }

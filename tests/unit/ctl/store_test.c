@@ -3,7 +3,8 @@
  * (SQLite in a temporary directory, PostgreSQL on a private server that
  * pg_test_server.h starts): migrations, the ingest writer's transactions
  * and checkpoints, filters, keyset pagination, aggregations, retention,
- * partitions made on demand, accounts, sessions, tokens; and for
+ * partitions made on demand, accounts, sessions, tokens, the audit log
+ * (records, seals, export cursors, its append-only triggers); and for
  * PostgreSQL, recovery after the server restarts.
  */
 #include "ctl_test_util.h"
@@ -53,19 +54,24 @@ static store_t *fresh_store(char dir[256])
     return reopen_store(dir);
 }
 
-/* Runs SQL on the current backend's store behind its back. */
-static void backend_sql(const char *dir, const char *sql)
+/* Runs SQL on the current backend's store behind its back; 0 when it ran
+ * (SQL the store must refuse fails). */
+static int backend_sql_rc(const char *dir, const char *sql)
 {
-    if (is_postgres()) {
-        assert_int_equal(pg_test_sql(&pg, sql), 0);
-        return;
-    }
+    if (is_postgres())
+        return pg_test_sql(&pg, sql);
     char path[300];
     snprintf(path, sizeof(path), "%s/rampart.db", dir);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
     sqlite3_close(db);
+    return rc;
+}
+
+static void backend_sql(const char *dir, const char *sql)
+{
+    assert_int_equal(backend_sql_rc(dir, sql), 0);
 }
 
 static event_t make_event(int64_t ts, const char *app, const char *client, const char *action,
@@ -587,6 +593,247 @@ static void test_accounts(void **state)
     temp_dir_remove(dir);
 }
 
+/* ---- the audit log ------------------------------------------------------ */
+
+/* Bytes a text reader would mangle: NUL, high bytes, a backslash. */
+static const unsigned char audit_canonical_bytes[] = {'R', 0x00, 0xff, 0x80, '\\', '\n'};
+
+/* A record with made-up hashes (seq - 1, seq): the store keeps the chain,
+ * audit_verify checks it. */
+static store_audit_row_t audit_record(int64_t seq, int64_t ts, const char *actor,
+                                      const char *action)
+{
+    store_audit_row_t r = {.seq = seq,
+                           .ts = ts,
+                           .actor = actor,
+                           .role = "admin",
+                           .client = "127.0.0.1",
+                           .action = action,
+                           .method = "POST",
+                           .path = "/api/v1/users",
+                           .target = "alice",
+                           .outcome = "success",
+                           .status = 201,
+                           .detail = "{\"role\":\"secops\"}",
+                           .canonical = audit_canonical_bytes,
+                           .canonical_len = sizeof(audit_canonical_bytes)};
+    memset(r.prev_hash, (int)(seq - 1), sizeof(r.prev_hash));
+    memset(r.hash, (int)seq, sizeof(r.hash));
+    return r;
+}
+
+typedef struct {
+    int n;
+    int64_t seq[16];
+} audit_seqs_t;
+
+/* Collects seqs, checking every field came back as appended. */
+static int collect_audit(void *ctx, const store_audit_row_t *row)
+{
+    audit_seqs_t *a = ctx;
+    store_audit_row_t want = audit_record(row->seq, row->ts, row->actor, row->action);
+    assert_string_equal(row->role, want.role);
+    assert_string_equal(row->client, want.client);
+    assert_string_equal(row->method, want.method);
+    assert_string_equal(row->path, want.path);
+    assert_string_equal(row->target, want.target);
+    assert_string_equal(row->outcome, want.outcome);
+    assert_string_equal(row->detail, want.detail);
+    assert_int_equal(row->status, 201);
+    assert_int_equal(row->canonical_len, sizeof(audit_canonical_bytes));
+    assert_memory_equal(row->canonical, audit_canonical_bytes, sizeof(audit_canonical_bytes));
+    assert_memory_equal(row->prev_hash, want.prev_hash, sizeof(want.prev_hash));
+    assert_memory_equal(row->hash, want.hash, sizeof(want.hash));
+    if (a->n < 16)
+        a->seq[a->n] = row->seq;
+    a->n++;
+    return 0;
+}
+
+static audit_seqs_t audit_query(store_t *s, store_audit_filter_t f)
+{
+    audit_seqs_t a = {0};
+    assert_int_equal(s->ops->audit_query(s, &f, collect_audit, &a), STORE_OK);
+    return a;
+}
+
+typedef struct {
+    int n;
+    store_audit_seal_t seals[8];
+} seals_t;
+
+static int collect_seal(void *ctx, const store_audit_seal_t *seal)
+{
+    seals_t *l = ctx;
+    if (l->n < 8)
+        l->seals[l->n] = *seal;
+    l->n++;
+    return 0;
+}
+
+static store_audit_seal_t audit_seal(int64_t seq, int64_t ts, size_t sig_len)
+{
+    store_audit_seal_t seal = {.seq = seq, .ts = ts, .sig_len = sig_len};
+    memset(seal.hash, (int)seq, sizeof(seal.hash));
+    memset(seal.key_id, 0xab, sizeof(seal.key_id));
+    for (size_t i = 0; i < sig_len; i++)
+        seal.sig[i] = (unsigned char)(i * 7);
+    return seal;
+}
+
+/* Appends, the newest record, filters and keyset pages, seals, export
+ * cursors. */
+static void test_audit_log(void **state)
+{
+    (void)state;
+    char dir[256];
+    store_t *s = fresh_store(dir);
+    int64_t seq = -1;
+    unsigned char hash[STORE_AUDIT_HASH_LEN];
+    memset(hash, 9, sizeof(hash));
+    assert_int_equal(s->ops->audit_last(s, &seq, hash), STORE_OK);
+    assert_int_equal(seq, 0);
+    unsigned char zero[STORE_AUDIT_HASH_LEN] = {0};
+    assert_memory_equal(hash, zero, sizeof(hash));
+    const char *actors[] = {"admin", "admin", "bob", "admin", "bob", "admin"};
+    for (int i = 1; i <= 6; i++) {
+        store_audit_row_t r =
+            audit_record(i, T0 + i * 1000, actors[i - 1], i % 2 ? "user.create" : "login");
+        assert_int_equal(s->ops->audit_append(s, &r), STORE_OK);
+    }
+    /* only the next seq is taken */
+    store_audit_row_t again = audit_record(6, T0, "admin", "login");
+    assert_int_not_equal(s->ops->audit_append(s, &again), STORE_OK);
+    store_audit_row_t gap = audit_record(8, T0, "admin", "login");
+    assert_int_not_equal(s->ops->audit_append(s, &gap), STORE_OK);
+    assert_int_equal(s->ops->audit_last(s, &seq, hash), STORE_OK);
+    assert_int_equal(seq, 6);
+    assert_memory_equal(hash, audit_record(6, T0, "", "").hash, sizeof(hash));
+
+    audit_seqs_t a = audit_query(s, (store_audit_filter_t){0});
+    assert_int_equal(a.n, 6);
+    assert_int_equal(a.seq[0], 6); /* newest first */
+    a = audit_query(s, (store_audit_filter_t){.ascending = 1});
+    assert_int_equal(a.seq[0], 1);
+    a = audit_query(s, (store_audit_filter_t){.actor = "admin", .before_seq = 6, .limit = 2});
+    assert_int_equal(a.n, 2);
+    assert_int_equal(a.seq[0], 4);
+    assert_int_equal(a.seq[1], 2);
+    a = audit_query(s, (store_audit_filter_t){.ascending = 1, .after_seq = 2, .action = "login"});
+    assert_int_equal(a.n, 2);
+    assert_int_equal(a.seq[0], 4);
+    assert_int_equal(a.seq[1], 6);
+    a = audit_query(s, (store_audit_filter_t){.from = T0 + 2000, .to = T0 + 4000});
+    assert_int_equal(a.n, 2); /* [from, to) */
+    assert_int_equal(a.seq[0], 3);
+    a = audit_query(
+        s, (store_audit_filter_t){
+               .outcome = "success", .client = "127.0.0.1", .target = "alice", .to = INT64_MAX});
+    assert_int_equal(a.n, 6);
+    a = audit_query(s, (store_audit_filter_t){.target = "nobody"});
+    assert_int_equal(a.n, 0);
+
+    /* seals: listed by seq, their signatures of any length intact */
+    store_audit_seal_t s4 = audit_seal(4, T0 + 10, 72), s2 = audit_seal(2, T0 + 11, 70);
+    assert_int_equal(s->ops->audit_seal_append(s, &s4), STORE_OK);
+    assert_int_equal(s->ops->audit_seal_append(s, &s2), STORE_OK);
+    assert_true(s4.id > 0);
+    assert_true(s2.id > s4.id);
+    seals_t l = {0};
+    assert_int_equal(s->ops->audit_seals(s, collect_seal, &l), STORE_OK);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.seals[0].id, s2.id);
+    assert_int_equal(l.seals[0].seq, 2);
+    assert_int_equal(l.seals[0].ts, T0 + 11);
+    assert_int_equal(l.seals[0].sig_len, 70);
+    assert_memory_equal(l.seals[0].sig, s2.sig, 70);
+    assert_memory_equal(l.seals[0].hash, s2.hash, sizeof(s2.hash));
+    assert_memory_equal(l.seals[1].key_id, s4.key_id, sizeof(s4.key_id));
+    assert_int_equal(l.seals[1].sig_len, 72);
+
+    /* export cursors */
+    assert_int_equal(s->ops->audit_cursor_get(s, "syslog", &seq), STORE_NOT_FOUND);
+    assert_int_equal(seq, 0);
+    assert_int_equal(s->ops->audit_cursor_set(s, "syslog", 3), STORE_OK);
+    assert_int_equal(s->ops->audit_cursor_set(s, "webhook", 1), STORE_OK);
+    assert_int_equal(s->ops->audit_cursor_set(s, "syslog", 5), STORE_OK);
+    assert_int_equal(s->ops->audit_cursor_get(s, "syslog", &seq), STORE_OK);
+    assert_int_equal(seq, 5);
+    assert_int_equal(s->ops->audit_cursor_get(s, "webhook", &seq), STORE_OK);
+    assert_int_equal(seq, 1);
+    store_close(s);
+    /* the log continues after a reopen */
+    s = reopen_store(dir);
+    assert_int_equal(s->ops->audit_last(s, &seq, hash), STORE_OK);
+    assert_int_equal(seq, 6);
+    store_close(s);
+    temp_dir_remove(dir);
+}
+
+static int64_t audit_count(store_t *s)
+{
+    return audit_query(s, (store_audit_filter_t){0}).n;
+}
+
+/* The store refuses to rewrite history even to SQL behind rampartd's
+ * back; retention deletes only what is old enough. */
+static void test_audit_append_only(void **state)
+{
+    (void)state;
+    char dir[256];
+    store_t *s = fresh_store(dir);
+    int64_t now = time_now_ms(), year_ago = now - 365 * DAY_MS;
+    for (int i = 1; i <= 4; i++) {
+        store_audit_row_t r = audit_record(i, i < 4 ? year_ago + i : now, "admin", "login");
+        assert_int_equal(s->ops->audit_append(s, &r), STORE_OK);
+    }
+    store_audit_seal_t old = audit_seal(3, year_ago + 10, 71), young = audit_seal(3, now, 71),
+                       last = audit_seal(4, now, 71);
+    assert_int_equal(s->ops->audit_seal_append(s, &old), STORE_OK);
+    assert_int_equal(s->ops->audit_seal_append(s, &young), STORE_OK);
+    assert_int_equal(s->ops->audit_seal_append(s, &last), STORE_OK);
+
+    assert_int_not_equal(backend_sql_rc(dir, "UPDATE audit_log SET actor = 'x' WHERE seq = 1"), 0);
+    assert_int_not_equal(backend_sql_rc(dir, "UPDATE audit_log SET ts = 0 WHERE seq = 4"), 0);
+    assert_int_not_equal(backend_sql_rc(dir, "DELETE FROM audit_log WHERE seq = 4"), 0);
+    assert_int_not_equal(backend_sql_rc(dir, "DELETE FROM audit_log"), 0);
+    assert_int_not_equal(
+        backend_sql_rc(dir, "INSERT INTO audit_log SELECT * FROM audit_log WHERE seq = 1"), 0);
+    assert_int_not_equal(backend_sql_rc(dir, "UPDATE audit_seals SET seq = 1"), 0);
+    assert_int_not_equal(backend_sql_rc(dir, "DELETE FROM audit_seals"), 0);
+    if (is_postgres()) {
+        /* TRUNCATE skips row triggers: refused on its own */
+        assert_int_not_equal(backend_sql_rc(dir, "TRUNCATE audit_log"), 0);
+        assert_int_not_equal(backend_sql_rc(dir, "TRUNCATE audit_seals"), 0);
+    }
+    assert_int_equal(audit_count(s), 4);
+    seals_t l = {0};
+    assert_int_equal(s->ops->audit_seals(s, collect_seal, &l), STORE_OK);
+    assert_int_equal(l.n, 3);
+
+    /* retention through a young record: refused, nothing goes */
+    int64_t deleted = -1;
+    assert_int_not_equal(s->ops->audit_retention_delete(s, 4, now - 180 * DAY_MS, &deleted),
+                         STORE_OK);
+    assert_int_equal(audit_count(s), 4);
+    /* through the old ones: they go, with the seals older than the period */
+    assert_int_equal(s->ops->audit_retention_delete(s, 3, now - 180 * DAY_MS, &deleted), STORE_OK);
+    assert_int_equal(deleted, 3);
+    audit_seqs_t a = audit_query(s, (store_audit_filter_t){0});
+    assert_int_equal(a.n, 1);
+    assert_int_equal(a.seq[0], 4);
+    memset(&l, 0, sizeof(l));
+    assert_int_equal(s->ops->audit_seals(s, collect_seal, &l), STORE_OK);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.seals[0].id, young.id);
+    assert_int_equal(l.seals[1].id, last.id);
+    /* the next record still has to be seq 5 */
+    store_audit_row_t r = audit_record(5, now, "admin", "login");
+    assert_int_equal(s->ops->audit_append(s, &r), STORE_OK);
+    store_close(s);
+    temp_dir_remove(dir);
+}
+
 static int postgres_setup(void **state)
 {
     (void)state;
@@ -619,6 +866,8 @@ int main(void)
         cmocka_unit_test(test_any_day_is_stored),
         cmocka_unit_test(test_server_restart),
         cmocka_unit_test(test_accounts),
+        cmocka_unit_test(test_audit_log),
+        cmocka_unit_test(test_audit_append_only),
     };
     int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("postgres", tests, postgres_setup, postgres_teardown);
