@@ -112,7 +112,10 @@ static int api_begin(http_req_t *r)
     const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
     char allow[128] = "";
     for (size_t i = 0; i < N_ROUTES; i++) {
+        /* empty for a pattern without '*': r->arg is the audit record's
+         * default target, and must never be stack garbage */
         char arg[sizeof(r->arg)];
+        arg[0] = '\0';
         if (!path_matches(routes[i].pattern, r->path, arg, sizeof(arg)))
             continue;
         if (strcmp(routes[i].method, method) == 0) {

@@ -29,12 +29,6 @@ typedef struct {
     " a.created, a.updated"
 #define APP_FROM " FROM apps a LEFT JOIN policies p ON p.id = a.policy_id"
 
-/* The id of the policy named by $N, or NULL for "" (in SQL). Only when
- * POLICY_KNOWN holds does the statement write: an unknown name is
- * STORE_NOT_FOUND, as in SQLite. */
-#define POLICY_ID(n)    "(SELECT id FROM policies WHERE lower(name) = lower($" n "::text))"
-#define POLICY_KNOWN(n) "($" n "::text = '' OR EXISTS " POLICY_ID(n) ")"
-
 static int fill_app(void *out, const PGresult *res, int i)
 {
     store_app_t *a = out;
@@ -51,14 +45,19 @@ static int fill_app(void *out, const PGresult *res, int i)
     return 0;
 }
 
+/* app_create and app_update name the policy: "" stores NULL, a name its
+ * id; an unknown name writes nothing (no row: STORE_NOT_FOUND, as in
+ * SQLite). */
 static int app_create(store_t *s, store_app_t *a)
 {
     static const char sql[] =
         "INSERT INTO apps(name, host, path_prefix, upstream, policy_id, switches, created,"
-        " updated) SELECT $1::text, $2::text, $3::text, $4::text, " POLICY_ID(
-            "5") ", $6::text,"
-                 " $7::bigint, $7::bigint"
-                 " WHERE " POLICY_KNOWN("5") " RETURNING id";
+        " updated) SELECT $1::text, $2::text, $3::text, $4::text,"
+        " (SELECT id FROM policies WHERE lower(name) = lower($5::text)), $6::text,"
+        " $7::bigint, $7::bigint"
+        " WHERE $5::text = ''"
+        " OR EXISTS (SELECT 1 FROM policies WHERE lower(name) = lower($5::text))"
+        " RETURNING id";
     pg_param_t p[] = {PG_TEXT(a->name),     PG_TEXT(a->host),   PG_TEXT(a->path_prefix),
                       PG_TEXT(a->upstream), PG_TEXT(a->policy), PG_TEXT(a->switches),
                       PG_INT(a->created)};
@@ -90,10 +89,13 @@ static int app_list(store_t *s, store_app_cb cb, void *ctx)
 
 static int app_update(store_t *s, const store_app_t *a)
 {
-    static const char sql[] = "UPDATE apps SET name = $2, host = $3, path_prefix = $4,"
-                              " upstream = $5, policy_id = " POLICY_ID(
-                                  "6") ", switches = $7,"
-                                       " updated = $8 WHERE id = $1 AND " POLICY_KNOWN("6");
+    static const char sql[] =
+        "UPDATE apps SET name = $2, host = $3, path_prefix = $4, upstream = $5,"
+        " policy_id = (SELECT id FROM policies WHERE lower(name) = lower($6::text)),"
+        " switches = $7, updated = $8"
+        " WHERE id = $1"
+        " AND ($6::text = ''"
+        " OR EXISTS (SELECT 1 FROM policies WHERE lower(name) = lower($6::text)))";
     pg_param_t p[] = {PG_INT(a->id),           PG_TEXT(a->name),     PG_TEXT(a->host),
                       PG_TEXT(a->path_prefix), PG_TEXT(a->upstream), PG_TEXT(a->policy),
                       PG_TEXT(a->switches),    PG_INT(a->updated)};

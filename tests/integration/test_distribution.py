@@ -286,6 +286,11 @@ class Distribution(unittest.TestCase):
         switch = [x for x in records if x["action"] == "app.switches"][0]
         self.assertEqual(switch["method"], "PATCH")
         self.assertGreater(switch["detail"]["bundle_version"], 0)
+        # a route without a {name} has no target before its handler names one
+        intents = [x for x in records if x["outcome"] == "intent"
+                   and x["path"] in ("/api/v1/apps", "/api/v1/policies")]
+        self.assertEqual(len(intents), 2, intents)
+        self.assertEqual([x["target"] for x in intents], ["", ""])
         # the local gateway token rampartd made at start
         self.assertIn(("rampartd", "token.create", "local-gateway", "success"), done)
 
