@@ -4,7 +4,7 @@ BUILD ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang
 JOBS ?= 2
 
-.PHONY: all deps build test up down bench bench-ingest bench-crypto fuzz format clean
+.PHONY: all deps build test up down bench bench-ingest bench-crypto bench-distribution fuzz format clean
 
 all: build
 
@@ -29,12 +29,20 @@ bench: build
 	@bench/run.sh $(BUILD)
 	@bench/ingest.sh $(BUILD)
 	@bench/crypto.sh $(BUILD)
+	@$(MAKE) --no-print-directory bench-distribution
 
 bench-ingest: build
 	@bench/ingest.sh $(BUILD)
 
 bench-crypto: build
 	@bench/crypto.sh $(BUILD)
+
+# change → enforced by a local gateway under wrk: keep-alive, one connection
+# per request, switch changes only (docs/BENCHMARKS.md)
+bench-distribution: build
+	@python3 bench/distribution.py $(BUILD)
+	@DIST_CONNECTION_CLOSE=1 python3 bench/distribution.py $(BUILD)
+	@DIST_ONLY=switch python3 bench/distribution.py $(BUILD)
 
 fuzz: build
 	@scripts/fuzz.sh $(BUILD)

@@ -11,6 +11,8 @@ PACKAGES=(
   libxml2-dev libpcre2-dev libvectorscan-dev libssl-dev libjansson-dev libhiredis-dev
   # rampartd (control plane): HTTP server, store, password hashing
   libmicrohttpd-dev libsqlite3-dev libpq-dev libargon2-dev
+  # gateway sync (rampart sync): fetching bundles over HTTP(S)
+  libcurl4-openssl-dev
   # tests (chromium and CJK fonts: the console's end-to-end test)
   libcmocka-dev python3 python3-yaml curl sqlmap sqlite3 redis-server chromium fonts-noto-cjk
   # tests and benchmarks of the PostgreSQL store: a private server per run

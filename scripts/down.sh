@@ -2,8 +2,8 @@
 # down.sh BUILD — stop the local Rampart demo stack started by scripts/up.sh
 # (`make down`).
 #
-# Stops exactly the processes recorded in BUILD/run/*.pid (gateway, rampartd,
-# demo — in that order, front to back), and only after checking that the pid
+# Stops exactly the processes recorded in BUILD/run/*.pid (gateway, sync,
+# rampartd, demo — in that order, front to back), and only after checking that the pid
 # still belongs to the process up.sh started (a recycled pid is left alone).
 # Each is asked to stop with SIGTERM, given 10 s, then killed. Logs, the event
 # log and the demo's data stay in BUILD/run for inspection.
@@ -19,10 +19,11 @@ RUN=$(cd "$1/run" && pwd)
 # name → a string its /proc/PID/cmdline must contain
 declare -A MARKER=(
   [gateway]="$RUN/gateway"   # nginx master: "nginx: master process ... -p $RUN/gateway ..."
+  [sync]="$RUN/bundle"       # rampart sync --dir $RUN/bundle
   [rampartd]="rampartd"
   [demo]="demo/app.py"
 )
-ORDER=(gateway rampartd demo)
+ORDER=(gateway sync rampartd demo)
 
 alive() { kill -0 "$1" 2>/dev/null; }
 

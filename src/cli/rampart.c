@@ -10,6 +10,9 @@
  *       FILE:LINE: reason. Exit status 0 or 1.
  *   rampart audit verify ...
  *       Checks rampartd's audit log (audit_verify.c).
+ *   rampart sync ...
+ *       The gateway side of distribution (sync.c): fetches, verifies and
+ *       installs rampartd's bundle and makes nginx use it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 
 #include "rampart/http.h"
 #include "rampart/rampart.h"
+#include "sync.h"
 
 #define MAX_INPUT (256u * 1024 * 1024)
 
@@ -29,6 +33,7 @@ static void usage(FILE *f)
           "       rampart policy check FILE\n"
           "       rampart audit verify [--public-key PEM] DATA_DIR/rampart.db\n"
           "       rampart audit verify --public-key PEM --seals SEALS.json RECORDS.json...\n"
+          "       rampart sync --url URL --token-file FILE --dir DIR --gateway-id ID [...]\n"
           "       rampart version\n",
           f);
 }
@@ -201,6 +206,8 @@ int main(int argc, char **argv)
         return cmd_policy(argc - 2, argv + 2);
     if (strcmp(argv[1], "audit") == 0)
         return rampart_audit_main(argc - 2, argv + 2);
+    if (strcmp(argv[1], "sync") == 0)
+        return cmd_sync(argc - 2, argv + 2);
     if (strcmp(argv[1], "version") == 0) {
         puts("rampart " RAMPART_VERSION);
         return 0;

@@ -37,6 +37,27 @@ static route_t routes[] = {
     {"GET", "/api/v1/audit/verify", PERM_AUDIT_READ, api_audit_verify, 0, 0, 0, 0},
     {"GET", "/api/v1/audit/public-key", PERM_AUDIT_READ, api_audit_public_key, 0, 0, 0, 0},
     {"GET", "/api/v1/audit/seals", PERM_AUDIT_READ, api_audit_seals, 0, 0, 0, 0},
+    {"GET", "/api/v1/apps", PERM_APPS_READ, api_apps_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/apps", PERM_APPS_MANAGE, api_apps_create, 0, 0, 0, 0},
+    {"GET", "/api/v1/apps/*", PERM_APPS_READ, api_apps_get, 0, 0, 0, 0},
+    {"PATCH", "/api/v1/apps/*", PERM_APPS_MANAGE, api_apps_update, 0, 0, 0, 0},
+    {"DELETE", "/api/v1/apps/*", PERM_APPS_MANAGE, api_apps_delete, 0, 0, 0, 0},
+    {"PATCH", "/api/v1/apps/*/switches", PERM_APPS_MANAGE, api_apps_switches, 0, 0, 0, 0},
+    {"GET", "/api/v1/policies", PERM_POLICIES_READ, api_policies_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/policies", PERM_POLICIES_MANAGE, api_policies_create, 0, 0, 0, 0},
+    {"POST", "/api/v1/policies/validate", PERM_POLICIES_READ, api_policies_validate, 0, 0, 0, 0},
+    {"GET", "/api/v1/policies/*", PERM_POLICIES_READ, api_policies_get, 0, 0, 0, 0},
+    {"DELETE", "/api/v1/policies/*", PERM_POLICIES_MANAGE, api_policies_delete, 0, 0, 0, 0},
+    {"GET", "/api/v1/policies/*/versions", PERM_POLICIES_READ, api_policies_versions, 0, 0, 0, 0},
+    {"POST", "/api/v1/policies/*/versions", PERM_POLICIES_MANAGE, api_policies_add_version, 0, 0, 0,
+     0},
+    {"GET", "/api/v1/policies/*/versions/*", PERM_POLICIES_READ, api_policies_version_get, 0, 0, 0,
+     0},
+    {"GET", "/api/v1/policies/*/diff", PERM_POLICIES_READ, api_policies_diff, 0, 0, 0, 0},
+    {"POST", "/api/v1/policies/*/rollback", PERM_POLICIES_MANAGE, api_policies_rollback, 0, 0, 0,
+     0},
+    {"GET", "/api/v1/bundle", PERM_BUNDLE_FETCH, api_bundle_get, 0, 0, 1, 0},
+    {"GET", "/api/v1/gateways", PERM_GATEWAYS_READ, api_gateways_list, 0, 0, 0, 0},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -91,7 +112,10 @@ static int api_begin(http_req_t *r)
     const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
     char allow[128] = "";
     for (size_t i = 0; i < N_ROUTES; i++) {
+        /* empty for a pattern without '*': r->arg is the audit record's
+         * default target, and must never be stack garbage */
         char arg[sizeof(r->arg)];
+        arg[0] = '\0';
         if (!path_matches(routes[i].pattern, r->path, arg, sizeof(arg)))
             continue;
         if (strcmp(routes[i].method, method) == 0) {

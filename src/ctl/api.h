@@ -52,6 +52,27 @@ enum MHD_Result api_audit_verify(http_req_t *r);
 enum MHD_Result api_audit_public_key(http_req_t *r);
 enum MHD_Result api_audit_seals(http_req_t *r);
 
+enum MHD_Result api_apps_list(http_req_t *r);
+enum MHD_Result api_apps_create(http_req_t *r);
+enum MHD_Result api_apps_get(http_req_t *r);
+enum MHD_Result api_apps_update(http_req_t *r);
+enum MHD_Result api_apps_delete(http_req_t *r);
+enum MHD_Result api_apps_switches(http_req_t *r);
+
+enum MHD_Result api_policies_list(http_req_t *r);
+enum MHD_Result api_policies_create(http_req_t *r);
+enum MHD_Result api_policies_validate(http_req_t *r);
+enum MHD_Result api_policies_get(http_req_t *r);
+enum MHD_Result api_policies_delete(http_req_t *r);
+enum MHD_Result api_policies_versions(http_req_t *r);
+enum MHD_Result api_policies_add_version(http_req_t *r);
+enum MHD_Result api_policies_version_get(http_req_t *r);
+enum MHD_Result api_policies_diff(http_req_t *r);
+enum MHD_Result api_policies_rollback(http_req_t *r);
+
+enum MHD_Result api_bundle_get(http_req_t *r);
+enum MHD_Result api_gateways_list(http_req_t *r);
+
 /* Shared by handlers: a store failure as 503 (unavailable) or 500. */
 enum MHD_Result api_store_error(http_req_t *r, int store_rc);
 

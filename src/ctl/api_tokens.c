@@ -4,7 +4,7 @@
  * A token is "rpt_" + 43 base64url characters (256 random bits), shown
  * once in the creation answer; the store keeps its SHA-256 and its first
  * 12 characters to recognise it in lists. Each token has one role; a
- * gateway token can only submit events.
+ * gateway token can only submit events and fetch the distribution bundle.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -23,11 +23,19 @@ static const unsigned matrix[PERM_COUNT] = {
     /* MLPS three-role separation: the auditor reviews what admin and
      * secops did; neither of them reads (or can erase) the audit log. */
     [PERM_AUDIT_READ] = R(ROLE_AUDITOR),
+    [PERM_APPS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_APPS_MANAGE] = R(ROLE_ADMIN) | R(ROLE_SECOPS),
+    [PERM_POLICIES_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_POLICIES_MANAGE] = R(ROLE_ADMIN) | R(ROLE_SECOPS),
+    [PERM_BUNDLE_FETCH] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY),
+    [PERM_GATEWAYS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
 };
 
 static const char *const perm_names[PERM_COUNT] = {
-    "public",       "self",       "events:read",  "events:submit", "ingest:read",
-    "metrics:read", "users:read", "users:manage", "tokens:manage", "audit:read",
+    "public",        "self",        "events:read",   "events:submit",   "ingest:read",
+    "metrics:read",  "users:read",  "users:manage",  "tokens:manage",   "audit:read",
+    "apps:read",     "apps:manage", "policies:read", "policies:manage", "bundle:fetch",
+    "gateways:read",
 };
 
 const char *role_name(role_t role)

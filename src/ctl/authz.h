@@ -3,10 +3,11 @@
  * docs/RAMPARTD.md, in one table (authz.c).
  *
  * Three human roles separate duties as MLPS 2.0 level 3 asks: admin runs
- * the system (accounts, tokens), secops runs security (events; policies in
- * a later release), auditor reviews (reads events and accounts, changes
- * nothing). gateway is a machine role for API tokens that only submit
- * events.
+ * the system (accounts, tokens), secops runs security (events,
+ * applications, switches, policies — admins may change those too),
+ * auditor reviews (reads events, accounts, applications and policies,
+ * changes nothing). gateway is a machine role for API tokens that submit
+ * events and fetch the distribution bundle.
  */
 #ifndef RAMPART_CTL_AUTHZ_H
 #define RAMPART_CTL_AUTHZ_H
@@ -16,16 +17,22 @@ typedef enum { ROLE_NONE = -1, ROLE_ADMIN, ROLE_SECOPS, ROLE_AUDITOR, ROLE_GATEW
 #define ROLE_COUNT 4
 
 typedef enum {
-    PERM_PUBLIC,        /* no authentication: /healthz, /readyz, login */
-    PERM_SELF,          /* any authenticated caller, about itself */
-    PERM_EVENTS_READ,   /* query, export and aggregate events */
-    PERM_EVENTS_SUBMIT, /* POST events (gateways) */
-    PERM_INGEST_READ,   /* ingestion counters and sources */
-    PERM_METRICS_READ,  /* /metrics */
-    PERM_USERS_READ,    /* list accounts */
-    PERM_USERS_MANAGE,  /* create, change, delete accounts */
-    PERM_TOKENS_MANAGE, /* create, list, revoke API tokens */
-    PERM_AUDIT_READ,    /* read, export and verify the audit log */
+    PERM_PUBLIC,          /* no authentication: /healthz, /readyz, login */
+    PERM_SELF,            /* any authenticated caller, about itself */
+    PERM_EVENTS_READ,     /* query, export and aggregate events */
+    PERM_EVENTS_SUBMIT,   /* POST events (gateways) */
+    PERM_INGEST_READ,     /* ingestion counters and sources */
+    PERM_METRICS_READ,    /* /metrics */
+    PERM_USERS_READ,      /* list accounts */
+    PERM_USERS_MANAGE,    /* create, change, delete accounts */
+    PERM_TOKENS_MANAGE,   /* create, list, revoke API tokens */
+    PERM_AUDIT_READ,      /* read, export and verify the audit log */
+    PERM_APPS_READ,       /* applications and their protection switches */
+    PERM_APPS_MANAGE,     /* register, change, delete applications; set switches */
+    PERM_POLICIES_READ,   /* policies, versions, diffs */
+    PERM_POLICIES_MANAGE, /* create, change, roll back, delete policies */
+    PERM_BUNDLE_FETCH,    /* the distribution bundle (gateways check in with it) */
+    PERM_GATEWAYS_READ,   /* the gateways, their running version and last check-in */
     PERM_COUNT
 } perm_t;
 

@@ -17,9 +17,7 @@
 
 #define FIRST_PASSWORD_LEN 20
 
-/* Writes the password to a new 0600 file next to path and renames it into
- * place, so a reader never sees a partial file. */
-static int write_secret_file(const char *path, const char *password)
+int bootstrap_write_secret(const char *path, const char *password)
 {
     char tmp[CONFIG_PATH_MAX + 80];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -27,8 +25,13 @@ static int write_secret_file(const char *path, const char *password)
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
-    char line[FIRST_PASSWORD_LEN + 2];
+    char line[128];
     int n = snprintf(line, sizeof(line), "%s\n", password);
+    if (n < 0 || (size_t)n >= sizeof(line)) {
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
     int ok = write(fd, line, (size_t)n) == n && fsync(fd) == 0;
     secret_wipe(line, sizeof(line));
     if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
@@ -84,7 +87,7 @@ int bootstrap_admin(ctl_t *ctl, const ctl_config_t *cfg, rp_error_t *err)
         snprintf(err->reason, sizeof(err->reason), "cannot audit the admin account's creation");
         return -1;
     }
-    if (write_secret_file(ctl->bootstrap_file, password) != 0)
+    if (bootstrap_write_secret(ctl->bootstrap_file, password) != 0)
         log_kv(LOG_LEVEL_WARN, "cannot write the first-run password file", "path",
                ctl->bootstrap_file, "error", strerror(errno), NULL);
     else

@@ -17,4 +17,9 @@
 
 int bootstrap_admin(ctl_t *ctl, const ctl_config_t *cfg, rp_error_t *err);
 
+/* Writes a secret (one line, under 127 bytes) to a new 0600 file next to
+ * path and renames it into place, so a reader never sees a partial file.
+ * 0 or -1. */
+int bootstrap_write_secret(const char *path, const char *secret);
+
 #endif

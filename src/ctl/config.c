@@ -19,6 +19,7 @@
 #include <libpq-fe.h>
 
 #include "audit_dest.h"
+#include "bundle.h"
 #include "log.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
@@ -95,7 +96,8 @@ typedef enum {
     V_AUDIT_SYSLOG,
     V_AUDIT_WEBHOOK,
     V_OPTIONAL_PATH,
-    V_PATH_OR_OFF
+    V_PATH_OR_OFF,
+    V_SEED_APP
 } value_kind_t;
 
 typedef struct {
@@ -149,6 +151,8 @@ static const directive_t directives[] = {
     {"audit_webhook_secret_file", V_OPTIONAL_PATH, F(audit_webhook_secret_file), 0, 0, 1, 1},
     {"audit_webhook_ca", V_OPTIONAL_PATH, F(audit_webhook_ca), 0, 0, 1, 1},
     {"console_dir", V_PATH_OR_OFF, F(console_dir), 0, 0, 1, 0},
+    {"gateway_token_file", V_PATH_OR_OFF, F(gateway_token_file), 0, 0, 1, 1},
+    {"seed_app", V_SEED_APP, 0, 0, 0, 1, 1},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -326,8 +330,35 @@ static int parse_conninfo(parse_ctx_t *p, char *field, const char *v)
     return 0;
 }
 
+/* seed_app NAME HOST PREFIX UPSTREAM [waf=MODE]: checked as the API
+ * checks them. */
+static int parse_seed_app(parse_ctx_t *p, ctl_config_t *c, char **v, int count)
+{
+    if (count != 4 && count != 5)
+        return fail(p, "seed_app takes NAME HOST PATH_PREFIX UPSTREAM [waf=block|detect|off]");
+    if (count == 5 && (strncmp(v[4], "waf=", 4) != 0 || !bundle_valid_mode(v[4] + 4)))
+        return fail(p, "seed_app: the fifth value is waf=block, waf=detect or waf=off");
+    char why[200];
+    if (!bundle_valid_name(v[0], why, sizeof(why)))
+        return fail(p, "seed_app: name %s", why);
+    if (!bundle_valid_host(v[1], why, sizeof(why)))
+        return fail(p, "seed_app: host %s", why);
+    if (!bundle_valid_path_prefix(v[2], why, sizeof(why)))
+        return fail(p, "seed_app: path prefix %s", why);
+    if (!bundle_valid_upstream(v[3], why, sizeof(why)))
+        return fail(p, "seed_app: upstream %s", why);
+    snprintf(c->seed_app.name, sizeof(c->seed_app.name), "%s", v[0]);
+    snprintf(c->seed_app.host, sizeof(c->seed_app.host), "%s", v[1]);
+    snprintf(c->seed_app.path_prefix, sizeof(c->seed_app.path_prefix), "%s", v[2]);
+    snprintf(c->seed_app.upstream, sizeof(c->seed_app.upstream), "%s", v[3]);
+    snprintf(c->seed_app.waf, sizeof(c->seed_app.waf), "%s", count == 5 ? v[4] + 4 : "block");
+    return 0;
+}
+
 static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **values, int count)
 {
+    if (d->kind == V_SEED_APP)
+        return parse_seed_app(p, c, values, count);
     if (count != 1)
         return fail(p, "%s takes exactly one value", d->name);
     const char *v = values[0];
@@ -382,6 +413,8 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
                 return fail(p, "events_file: \"%s\" is listed twice", v);
         snprintf(c->event_files[c->n_event_files++], CONFIG_PATH_MAX, "%s", v);
         return 0;
+    case V_SEED_APP:
+        return parse_seed_app(p, c, values, count);
     case V_INT:
         if (parse_integer(v, &num) || num < d->min || num > d->max)
             return fail(p, "%s: expected an integer from %lld to %lld, got \"%s\"", d->name, d->min,
@@ -606,6 +639,8 @@ void config_restart_only_changes(const ctl_config_t *a, const ctl_config_t *b, c
             strcmp(a->audit_webhook, b->audit_webhook) != 0 ||
                 strcmp(a->audit_webhook_secret_file, b->audit_webhook_secret_file) != 0 ||
                 strcmp(a->audit_webhook_ca, b->audit_webhook_ca) != 0);
+    CHANGED("gateway_token_file", strcmp(a->gateway_token_file, b->gateway_token_file) != 0);
+    CHANGED("seed_app", memcmp(&a->seed_app, &b->seed_app, sizeof(a->seed_app)) != 0);
 #undef CHANGED
 }
 
@@ -631,6 +666,8 @@ void config_keep_restart_only(ctl_config_t *n, const ctl_config_t *o)
     memcpy(n->audit_webhook_secret_file, o->audit_webhook_secret_file,
            sizeof(n->audit_webhook_secret_file));
     memcpy(n->audit_webhook_ca, o->audit_webhook_ca, sizeof(n->audit_webhook_ca));
+    memcpy(n->gateway_token_file, o->gateway_token_file, sizeof(n->gateway_token_file));
+    n->seed_app = o->seed_app;
 }
 
 /* ------------------------------------------------------------------ */

@@ -44,7 +44,7 @@ typedef struct ctl_config {
     int log_level;                    /* log_level_t */
 
     /* store */
-    char store[16]; /* "sqlite" or "postgres" */
+    char store[16];                          /* "sqlite" or "postgres" */
     char postgres_conninfo[CONFIG_PATH_MAX]; /* libpq connection string; holds a password */
     int sqlite_synchronous_full;
     size_t store_max_size; /* bytes; 0: no cap beyond the disk */
@@ -82,6 +82,12 @@ typedef struct ctl_config {
     char audit_webhook_ca[CONFIG_PATH_MAX];
     /* web console */
     char console_dir[CONFIG_PATH_MAX]; /* Vite's build output; "" when off */
+    /* distribution to gateways on this host (make up) */
+    char gateway_token_file[CONFIG_PATH_MAX]; /* "": off */
+    struct {
+        char name[65], host[254], path_prefix[513], upstream[513]; /* name "": none */
+        char waf[8]; /* its WAF switch: block (default), detect or off */
+    } seed_app;
 } ctl_config_t;
 
 /* A configuration with every default (refs = 1). NULL on allocation failure. */

@@ -25,6 +25,7 @@ struct throttle;
 struct http_server;
 struct audit_log;
 struct audit_export;
+struct publisher;
 
 typedef struct ctl {
     config_slot_t config;
@@ -40,6 +41,7 @@ typedef struct ctl {
     struct http_server *http;
     struct audit_log *audit;           /* the tamper-evident audit log */
     struct audit_export *audit_export; /* syslog and webhook delivery */
+    struct publisher *publisher;       /* the distribution bundle (publisher.h) */
     atomic_int ready;   /* 1 between a complete start and the beginning of shutdown */
     atomic_int started; /* 1 once started completely (stays through shutdown) */
     /* The first-run admin password file, removed once the password changes. */

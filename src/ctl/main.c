@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "apps_bootstrap.h"
 #include "audit_export.h"
 #include "audit_log.h"
 #include "bootstrap.h"
@@ -28,6 +29,7 @@
 #include "http.h"
 #include "ingest_writer.h"
 #include "log.h"
+#include "publisher.h"
 #include "retention.h"
 #include "source_file.h"
 #include "source_socket.h"
@@ -152,6 +154,10 @@ static int start(ctl_t *ctl, ctl_config_t *cfg, rp_error_t *err)
     }
     if (bootstrap_admin(ctl, cfg, err))
         return -1;
+    if (apps_bootstrap(ctl, cfg, err))
+        return -1;
+    if (!(ctl->publisher = publisher_start(ctl->store, err)))
+        return -1;
     if (!(ctl->throttle = throttle_new())) {
         snprintf(err->reason, sizeof(err->reason), "out of memory");
         return -1;
@@ -190,6 +196,9 @@ static void stop(ctl_t *ctl)
         ingest_writer_join(ctl->writer);
         ctl->writer = NULL;
     }
+    /* long-polls answer "nothing newer" now, so the drain does not wait
+     * for them */
+    publisher_stop(ctl->publisher);
     http_server_drain(ctl->http, SHUTDOWN_DRAIN_MS);
     http_server_stop(ctl->http);
     ctl->http = NULL;
@@ -202,6 +211,8 @@ static void stop(ctl_t *ctl)
     ctl->audit_export = NULL;
     audit_log_close(ctl->audit);
     ctl->audit = NULL;
+    publisher_free(ctl->publisher);
+    ctl->publisher = NULL;
     for (size_t i = 0; i < ctl->n_files; i++)
         file_source_free(ctl->files[i]);
     socket_source_free(ctl->socket);

@@ -1,6 +1,7 @@
 /*
  * store.h — rampartd's storage interface: events, ingestion checkpoints,
- * accounts, sessions and API tokens behind one table of operations.
+ * accounts, sessions, API tokens, applications, policies, distribution
+ * bundles and gateways behind one table of operations.
  *
  * A backend (store_sqlite*.c; store_pg*.c for PostgreSQL, with events
  * partitioned by day) fills a store_ops_t. Everything above this header — HTTP
@@ -157,6 +158,71 @@ typedef struct {
 typedef int (*store_audit_cb)(void *ctx, const store_audit_row_t *row);
 typedef int (*store_seal_cb)(void *ctx, const store_audit_seal_t *seal);
 
+/* ---- applications, policies, bundles, gateways ------------------------ */
+
+#define STORE_HOST_MAX     253
+#define STORE_PREFIX_MAX   512
+#define STORE_UPSTREAM_MAX 512
+#define STORE_SWITCHES_MAX 512
+#define STORE_COMMENT_MAX  256
+
+/* A protected application: requests for host (or any host: "*") whose
+ * path starts with path_prefix go to upstream, inspected by policy ("":
+ * the engine's built-in defaults). switches is a JSON object mapping a
+ * protection name to block|detect|off; the API layer owns its shape. */
+typedef struct {
+    int64_t id;
+    char name[STORE_NAME_MAX + 1];
+    char host[STORE_HOST_MAX + 1];
+    char path_prefix[STORE_PREFIX_MAX + 1];
+    char upstream[STORE_UPSTREAM_MAX + 1];
+    char policy[STORE_NAME_MAX + 1];
+    char switches[STORE_SWITCHES_MAX + 1];
+    int64_t created, updated;
+} store_app_t;
+
+typedef struct {
+    int64_t id;
+    char name[STORE_NAME_MAX + 1];
+    int64_t current_version; /* the newest version: what gateways run */
+    int64_t created, updated;
+} store_policy_t;
+
+/* One version of a policy's text. text is NULL in listings. */
+typedef struct {
+    int64_t version;
+    const char *text;
+    char author[STORE_NAME_MAX + 1];
+    char comment[STORE_COMMENT_MAX + 1];
+    int64_t rollback_of; /* the version this one restored; 0: none */
+    int64_t created;
+} store_policy_version_t;
+
+/* A distribution bundle as published: its JSON, its SHA-256 (hex). */
+typedef struct {
+    int64_t version;
+    char hash[65];
+    const char *json;
+    int64_t created;
+} store_bundle_t;
+
+/* A gateway as it last checked in. */
+typedef struct {
+    char id[STORE_NAME_MAX + 1];
+    char name[STORE_NAME_MAX + 1];
+    int64_t running_version; /* 0: none installed yet */
+    char running_hash[65];
+    char address[64];
+    char token[STORE_NAME_MAX + 1]; /* the API token's name it used */
+    int64_t first_seen, last_seen;
+} store_gateway_t;
+
+typedef int (*store_app_cb)(void *ctx, const store_app_t *app);
+typedef int (*store_policy_cb)(void *ctx, const store_policy_t *policy);
+typedef int (*store_policy_version_cb)(void *ctx, const store_policy_version_t *version);
+typedef int (*store_bundle_cb)(void *ctx, const store_bundle_t *bundle);
+typedef int (*store_gateway_cb)(void *ctx, const store_gateway_t *gateway);
+
 /* ---- the operations --------------------------------------------------- */
 
 typedef struct store store_t;
@@ -231,6 +297,43 @@ typedef struct {
     /* Export cursors: the last seq each export destination acknowledged. */
     int (*audit_cursor_get)(store_t *s, const char *name, int64_t *seq);
     int (*audit_cursor_set)(store_t *s, const char *name, int64_t seq);
+
+    /* Applications (by name, case-insensitive). app_create sets a->id;
+     * STORE_CONFLICT: the name is taken; STORE_NOT_FOUND on create or
+     * update: the named policy does not exist. */
+    int (*app_create)(store_t *s, store_app_t *a);
+    int (*app_get)(store_t *s, const char *name, store_app_t *out);
+    int (*app_list)(store_t *s, store_app_cb cb, void *ctx);
+    int (*app_update)(store_t *s, const store_app_t *a); /* by id: every field */
+    int (*app_delete)(store_t *s, const char *name);
+
+    /* Policies and their versions. policy_create makes version 1;
+     * policy_add_version appends current + 1 and makes it current, both in
+     * one transaction (*version says which). rollback_of is 0 or the
+     * version the new one copies. policy_delete: STORE_CONFLICT while an
+     * application uses the policy. version 0 in policy_version_get: the
+     * current one. */
+    int (*policy_create)(store_t *s, const char *name, const store_policy_version_t *v,
+                         int64_t *version);
+    int (*policy_add_version)(store_t *s, const char *name, const store_policy_version_t *v,
+                              int64_t *version);
+    int (*policy_get)(store_t *s, const char *name, store_policy_t *out);
+    int (*policy_list)(store_t *s, store_policy_cb cb, void *ctx);
+    int (*policy_versions)(store_t *s, const char *name, store_policy_version_cb cb, void *ctx);
+    int (*policy_version_get)(store_t *s, const char *name, int64_t version,
+                              store_policy_version_cb cb, void *ctx);
+    int (*policy_delete)(store_t *s, const char *name);
+
+    /* Bundles: bundle_publish stores the next version (b->version is set
+     * to it; the JSON must already carry that number, so the caller asks
+     * bundle_next_version first under its own lock). */
+    int (*bundle_next_version)(store_t *s, int64_t *version);
+    int (*bundle_publish)(store_t *s, const store_bundle_t *b);
+    int (*bundle_latest)(store_t *s, store_bundle_cb cb, void *ctx);
+
+    /* Gateways: insert or update by id (first_seen kept). */
+    int (*gateway_checkin)(store_t *s, const store_gateway_t *g);
+    int (*gateway_list)(store_t *s, store_gateway_cb cb, void *ctx);
 } store_ops_t;
 
 struct store {

@@ -249,6 +249,7 @@ static void fill_ops(void)
     pg_fill_events_ops(&pg_ops);
     pg_fill_auth_ops(&pg_ops);
     pg_fill_audit_ops(&pg_ops);
+    pg_fill_apps_ops(&pg_ops);
 }
 
 int store_pg_schema_newest(void)

@@ -240,12 +240,68 @@ static const char migration_2[] =
     "  FOR EACH STATEMENT EXECUTE FUNCTION"
     "  rampart_audit_refuse('audit seals are kept at least 180 days');";
 
+/* Applications, their protection switches (a JSON object per app),
+ * policies with every version kept, the published distribution bundles
+ * and the gateways' check-ins, as SQLite's migration 3. Names are unique
+ * ignoring case (lower(name)), as SQLite's NOCASE columns; an application
+ * names its policy by id, and the foreign key keeps a policy in use from
+ * being deleted. */
+static const char migration_3[] =
+    "CREATE TABLE policies ("
+    "  id bigserial PRIMARY KEY,"
+    "  name text NOT NULL,"
+    "  current_version bigint NOT NULL,"
+    "  created bigint NOT NULL,"
+    "  updated bigint NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX policies_name ON policies (lower(name));"
+    "CREATE TABLE policy_versions ("
+    "  policy_id bigint NOT NULL REFERENCES policies(id) ON DELETE CASCADE,"
+    "  version bigint NOT NULL,"
+    "  text text NOT NULL,"
+    "  author text NOT NULL,"
+    "  comment text NOT NULL DEFAULT '',"
+    "  rollback_of bigint NOT NULL DEFAULT 0,"
+    "  created bigint NOT NULL,"
+    "  PRIMARY KEY (policy_id, version)"
+    ");"
+    "CREATE TABLE apps ("
+    "  id bigserial PRIMARY KEY,"
+    "  name text NOT NULL,"
+    "  host text NOT NULL,"
+    "  path_prefix text NOT NULL,"
+    "  upstream text NOT NULL,"
+    "  policy_id bigint REFERENCES policies(id),"
+    "  switches text NOT NULL DEFAULT '{}',"
+    "  created bigint NOT NULL,"
+    "  updated bigint NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX apps_name ON apps (lower(name));"
+    "CREATE INDEX apps_policy ON apps (policy_id);"
+    "CREATE TABLE bundles ("
+    "  version bigint PRIMARY KEY,"
+    "  hash text NOT NULL,"
+    "  json text NOT NULL,"
+    "  created bigint NOT NULL"
+    ");"
+    "CREATE TABLE gateways ("
+    "  id text COLLATE \"C\" PRIMARY KEY,"
+    "  name text NOT NULL,"
+    "  running_version bigint NOT NULL DEFAULT 0,"
+    "  running_hash text NOT NULL DEFAULT '',"
+    "  address text NOT NULL DEFAULT '',"
+    "  token text NOT NULL DEFAULT '',"
+    "  first_seen bigint NOT NULL,"
+    "  last_seen bigint NOT NULL"
+    ");";
+
 const pg_migration_t pg_migrations[] = {
     {1,
      "events partitioned by day, their per-day counts, ingestion checkpoints, users, sessions,"
      " API tokens",
      migration_1},
     {2, "audit log (SM3 chain, SM2 seals, export cursors), append-only", migration_2},
+    {3, "applications, policies and their versions, bundles, gateways", migration_3},
 };
 
 const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

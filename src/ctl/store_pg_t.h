@@ -5,8 +5,9 @@
  * store_pg_schema.c (the migrations), store_pg_events.c (ingestion,
  * queries, aggregations, day partitions, retention), store_pg_counts.c
  * (per-day counts for top-N), store_pg_auth.c (accounts, sessions,
- * tokens) and store_pg_audit.c (the audit log, its seals and export
- * cursors).
+ * tokens), store_pg_audit.c (the audit log, its seals and export
+ * cursors) and store_pg_apps.c (applications, policies, bundles,
+ * gateways).
  *
  * Adding an operation: write one function in the file of its area (a new
  * area gets a new store_pg_<area>.c with a pg_fill_<area>_ops, called
@@ -35,7 +36,7 @@
 #include "store.h"
 #include "strbuf.h"
 
-#define PG_STMT_CACHE 64
+#define PG_STMT_CACHE 96
 
 /* One connection and the statements prepared on it (named "s<index>"),
  * used by one thread at a time. */
@@ -185,5 +186,6 @@ extern const char pg_top_rule_join[];
 void pg_fill_events_ops(store_ops_t *ops);
 void pg_fill_auth_ops(store_ops_t *ops);
 void pg_fill_audit_ops(store_ops_t *ops);
+void pg_fill_apps_ops(store_ops_t *ops);
 
 #endif

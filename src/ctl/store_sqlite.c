@@ -63,6 +63,31 @@ void sq_column_copy(sqlite3_stmt *st, int col, char *out, size_t size)
     snprintf(out, size, "%s", t ? (const char *)t : "");
 }
 
+int sq_step_change(sq_conn_t *c, sqlite3_stmt *st, const char *what)
+{
+    int step = sqlite3_step(st);
+    int rc = sq_status(c->db, step, what);
+    if (rc == STORE_OK && sqlite3_changes(c->db) == 0)
+        rc = STORE_NOT_FOUND;
+    sq_done(st);
+    return rc;
+}
+
+int sq_step_one(sq_conn_t *c, sqlite3_stmt *st, void (*fill)(sqlite3_stmt *, void *), void *out,
+                const char *what)
+{
+    int step = sqlite3_step(st);
+    int rc;
+    if (step == SQLITE_ROW) {
+        fill(st, out);
+        rc = STORE_OK;
+    } else {
+        rc = step == SQLITE_DONE ? STORE_NOT_FOUND : sq_status(c->db, step, what);
+    }
+    sq_done(st);
+    return rc;
+}
+
 sqlite3_stmt *sq_stmt(sq_conn_t *c, const char *sql)
 {
     for (int i = 0; i < c->n_stmt; i++)
@@ -351,6 +376,7 @@ static void fill_ops(void)
     sq_fill_events_ops(&sq_ops);
     sq_fill_auth_ops(&sq_ops);
     sq_fill_audit_ops(&sq_ops);
+    sq_fill_apps_ops(&sq_ops);
 }
 
 store_t *store_sqlite_open(const store_options_t *opt, rp_error_t *err)

@@ -26,34 +26,6 @@ static void user_from(sqlite3_stmt *st, store_user_t *u)
     u->pw_changed = sqlite3_column_int64(st, 8);
 }
 
-/* Runs a statement expected to change rows: OK, NOT_FOUND when none
- * changed, or the mapped error. */
-static int step_change(sq_conn_t *c, sqlite3_stmt *st, const char *what)
-{
-    int step = sqlite3_step(st);
-    int rc = sq_status(c->db, step, what);
-    if (rc == STORE_OK && sqlite3_changes(c->db) == 0)
-        rc = STORE_NOT_FOUND;
-    sq_done(st);
-    return rc;
-}
-
-/* Runs a statement expected to return at most one row into fill(). */
-static int step_one(sq_conn_t *c, sqlite3_stmt *st, void (*fill)(sqlite3_stmt *, void *), void *out,
-                    const char *what)
-{
-    int step = sqlite3_step(st);
-    int rc;
-    if (step == SQLITE_ROW) {
-        fill(st, out);
-        rc = STORE_OK;
-    } else {
-        rc = step == SQLITE_DONE ? STORE_NOT_FOUND : sq_status(c->db, step, what);
-    }
-    sq_done(st);
-    return rc;
-}
-
 static int count_query(store_t *base, const char *sql, int64_t *count, const char *what)
 {
     sq_store_t *s = (sq_store_t *)base;
@@ -128,7 +100,7 @@ static int user_get_by_name(store_t *base, const char *name, store_user_t *out)
     int rc = STORE_ERROR;
     if (st) {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        rc = step_one(c, st, fill_user, out, "get user");
+        rc = sq_step_one(c, st, fill_user, out, "get user");
     }
     sq_release(s, c);
     return rc;
@@ -143,7 +115,7 @@ static int user_get_by_id(store_t *base, int64_t id, store_user_t *out)
     int rc = STORE_ERROR;
     if (st) {
         sqlite3_bind_int64(st, 1, id);
-        rc = step_one(c, st, fill_user, out, "get user");
+        rc = sq_step_one(c, st, fill_user, out, "get user");
     }
     sq_release(s, c);
     return rc;
@@ -187,7 +159,7 @@ static int user_update(store_t *base, const store_user_t *u)
         sqlite3_bind_int(st, 5, u->disabled);
         sqlite3_bind_int64(st, 6, u->updated);
         sqlite3_bind_int64(st, 7, u->pw_changed);
-        rc = step_change(c, st, "update user");
+        rc = sq_step_change(c, st, "update user");
     }
     sq_release(s, c);
     return rc;
@@ -202,7 +174,7 @@ static int user_delete(store_t *base, int64_t id)
     int rc = STORE_ERROR;
     if (st) {
         sqlite3_bind_int64(st, 1, id);
-        rc = step_change(c, st, "delete user");
+        rc = sq_step_change(c, st, "delete user");
     }
     sq_release(s, c);
     return rc;
@@ -255,7 +227,7 @@ static int session_get(store_t *base, const unsigned char hash[STORE_HASH_LEN],
     int rc = STORE_ERROR;
     if (st) {
         sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
-        rc = step_one(c, st, fill_session, out, "get session");
+        rc = sq_step_one(c, st, fill_session, out, "get session");
     }
     sq_release(s, c);
     return rc;
@@ -271,7 +243,7 @@ static int session_touch(store_t *base, const unsigned char hash[STORE_HASH_LEN]
     if (st) {
         sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, now);
-        rc = step_change(c, st, "touch session");
+        rc = sq_step_change(c, st, "touch session");
     }
     sq_release(s, c);
     return rc;
@@ -286,7 +258,7 @@ static int session_delete(store_t *base, const unsigned char hash[STORE_HASH_LEN
     int rc = STORE_ERROR;
     if (st) {
         sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
-        rc = step_change(c, st, "delete session");
+        rc = sq_step_change(c, st, "delete session");
     }
     sq_release(s, c);
     return rc;
@@ -390,7 +362,7 @@ static int token_get_by_hash(store_t *base, const unsigned char hash[STORE_HASH_
     int rc = STORE_ERROR;
     if (st) {
         sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
-        rc = step_one(c, st, fill_token, out, "get token");
+        rc = sq_step_one(c, st, fill_token, out, "get token");
     }
     sq_release(s, c);
     return rc;
@@ -428,7 +400,7 @@ static int token_revoke(store_t *base, int64_t id, int64_t now)
     if (st) {
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, now);
-        rc = step_change(c, st, "revoke token");
+        rc = sq_step_change(c, st, "revoke token");
     }
     sq_release(s, c);
     return rc;
@@ -444,7 +416,7 @@ static int token_touch(store_t *base, int64_t id, int64_t now)
     if (st) {
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, now);
-        rc = step_change(c, st, "touch token");
+        rc = sq_step_change(c, st, "touch token");
     }
     sq_release(s, c);
     return rc;

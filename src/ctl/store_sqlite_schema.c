@@ -145,9 +145,61 @@ static const char migration_2[] =
     "  WHEN old.ts >= " AUDIT_MIN_AGE_MS
     "  BEGIN SELECT RAISE(ABORT, 'audit seals are kept at least 180 days'); END;";
 
+/* Applications, their protection switches (a JSON object per app),
+ * policies with every version kept, the published distribution bundles
+ * and the gateways' check-ins. An application names its policy; the
+ * foreign key keeps a policy in use from being deleted. */
+static const char migration_3[] =
+    "CREATE TABLE policies ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  current_version INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE policy_versions ("
+    "  policy_id INTEGER NOT NULL REFERENCES policies(id) ON DELETE CASCADE,"
+    "  version INTEGER NOT NULL,"
+    "  text TEXT NOT NULL,"
+    "  author TEXT NOT NULL,"
+    "  comment TEXT NOT NULL DEFAULT '',"
+    "  rollback_of INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL,"
+    "  PRIMARY KEY (policy_id, version)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE apps ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  host TEXT NOT NULL,"
+    "  path_prefix TEXT NOT NULL,"
+    "  upstream TEXT NOT NULL,"
+    "  policy_id INTEGER REFERENCES policies(id),"
+    "  switches TEXT NOT NULL DEFAULT '{}',"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX apps_policy ON apps(policy_id);"
+    "CREATE TABLE bundles ("
+    "  version INTEGER PRIMARY KEY,"
+    "  hash TEXT NOT NULL,"
+    "  json TEXT NOT NULL,"
+    "  created INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE gateways ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  running_version INTEGER NOT NULL DEFAULT 0,"
+    "  running_hash TEXT NOT NULL DEFAULT '',"
+    "  address TEXT NOT NULL DEFAULT '',"
+    "  token TEXT NOT NULL DEFAULT '',"
+    "  first_seen INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL"
+    ");";
+
 const sq_migration_t sq_migrations[] = {
     {1, "events, event rules, ingestion checkpoints, users, sessions, API tokens", migration_1},
     {2, "audit log (SM3 chain, SM2 seals, export cursors), append-only", migration_2},
+    {3, "applications, policies and their versions, bundles, gateways", migration_3},
 };
 
 const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));

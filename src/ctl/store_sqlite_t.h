@@ -12,7 +12,7 @@
 
 #include "store.h"
 
-#define SQ_STMT_CACHE 64
+#define SQ_STMT_CACHE 112
 
 /* One connection and its prepared statements, used by one thread at a time. */
 typedef struct sq_conn {
@@ -80,6 +80,12 @@ int sq_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Copies a text column into a fixed buffer ("" for NULL). */
 void sq_column_copy(sqlite3_stmt *st, int col, char *out, size_t size);
 
+/* Runs an UPDATE/DELETE: STORE_NOT_FOUND when it changed no row. */
+int sq_step_change(sq_conn_t *c, sqlite3_stmt *st, const char *what);
+/* Runs a statement expected to return at most one row into fill(). */
+int sq_step_one(sq_conn_t *c, sqlite3_stmt *st, void (*fill)(sqlite3_stmt *, void *), void *out,
+                const char *what);
+
 void sq_fill_events_ops(store_ops_t *ops);
 void sq_fill_auth_ops(store_ops_t *ops);
 void sq_fill_audit_ops(store_ops_t *ops);
@@ -93,5 +99,6 @@ void sq_fill_audit_ops(store_ops_t *ops);
     "SELECT id, seq, ts, hash, key_id, signature FROM audit_seals ORDER BY seq, id"
 void sq_audit_row_from(sqlite3_stmt *st, store_audit_row_t *r); /* SQ_AUDIT_COLUMNS */
 void sq_audit_seal_from(sqlite3_stmt *st, store_audit_seal_t *seal);
+void sq_fill_apps_ops(store_ops_t *ops);
 
 #endif

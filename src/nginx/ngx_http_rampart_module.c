@@ -103,7 +103,17 @@ typedef struct {
     socklen_t                    sink_addrlen;
     ngx_fd_t                     sink_fd;   /* unix: per worker socket */
     ngx_open_file_t             *sink_file; /* file: opened by the master */
+
+    ngx_str_t                    switches;  /* rampart_switches FILE */
 } ngx_http_rampart_main_conf_t;
+
+
+/* One application's protection switches, from the rampart_switches file
+ * (per worker). Only the WAF's is used today; the file may name more. */
+typedef struct {
+    ngx_str_t                    app;
+    ngx_uint_t                   waf;       /* RP_MODE_* */
+} ngx_http_rampart_switch_t;
 
 
 typedef struct {
@@ -249,6 +259,13 @@ static ngx_command_t  ngx_http_rampart_commands[] = {
       0,
       NULL },
 
+    { ngx_string("rampart_switches"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_rampart_main_conf_t, switches),
+      NULL },
+
     { ngx_string("rampart_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_rampart_status,
@@ -363,6 +380,258 @@ static ngx_uint_t
 ngx_http_rampart_refuses(const rp_verdict_t *v)
 {
     return v != NULL && v->action != RP_ACTION_ALLOW && !v->detect_only;
+}
+
+
+/* ------------------------------------------------------------------------
+ * protection switches: rampart_switches FILE
+ *
+ * rampart sync writes the file (atomically, by rename) whenever the control
+ * plane changes a switch. Each worker checks it at most every
+ * NGX_HTTP_RAMPART_SWITCHES_CHECK ms, on the requests it serves: a stat(),
+ * and a read only when the file's identity (inode, size, mtime) changed.
+ * So a switch takes effect in every worker within that time, without a
+ * reload and without compiling a policy. Lines: "APP waf=block|detect|off
+ * [other=...]..."; '#' starts a comment; unknown keys are ignored (other
+ * protections read them), a bad line is skipped and logged.
+ */
+
+#define NGX_HTTP_RAMPART_SWITCHES_CHECK  100
+#define NGX_HTTP_RAMPART_SWITCHES_MAX    (1024 * 1024)
+
+static ngx_pool_t   *ngx_http_rampart_sw_pool;
+static ngx_array_t  *ngx_http_rampart_sw;       /* ngx_http_rampart_switch_t */
+static ngx_msec_t    ngx_http_rampart_sw_checked;
+static ngx_uint_t    ngx_http_rampart_sw_checked_once;
+static struct stat   ngx_http_rampart_sw_stat;
+static ngx_err_t     ngx_http_rampart_sw_errno;   /* the last one logged */
+
+
+static ngx_int_t
+ngx_http_rampart_parse_mode(u_char *p, size_t len)
+{
+    if (len == 5 && ngx_strncmp(p, "block", 5) == 0) {
+        return RP_MODE_BLOCK;
+    }
+
+    if (len == 6 && ngx_strncmp(p, "detect", 6) == 0) {
+        return RP_MODE_DETECT;
+    }
+
+    if (len == 3 && ngx_strncmp(p, "off", 3) == 0) {
+        return RP_MODE_OFF;
+    }
+
+    return NGX_ERROR;
+}
+
+
+static ngx_array_t *
+ngx_http_rampart_parse_switches(ngx_pool_t *pool, ngx_log_t *log, u_char *p,
+    u_char *end)
+{
+    u_char                     *line, *eol, *w, *we, *eq;
+    ngx_int_t                   mode;
+    ngx_uint_t                  n;
+    ngx_array_t                *a;
+    ngx_http_rampart_switch_t  *sw;
+
+    a = ngx_array_create(pool, 16, sizeof(ngx_http_rampart_switch_t));
+    if (a == NULL) {
+        return NULL;
+    }
+
+    for (n = 1, line = p; line < end; n++, line = eol + 1) {
+        eol = ngx_strlchr(line, end, '\n');
+        if (eol == NULL) {
+            eol = end;
+        }
+
+        w = line;
+        while (w < eol && (*w == ' ' || *w == '\t' || *w == '\r')) {
+            w++;
+        }
+
+        if (w == eol || *w == '#') {
+            continue;
+        }
+
+        we = w;
+        while (we < eol && *we != ' ' && *we != '\t' && *we != '\r') {
+            we++;
+        }
+
+        sw = ngx_array_push(a);
+        if (sw == NULL) {
+            return NULL;
+        }
+
+        sw->app.data = w;
+        sw->app.len = we - w;
+        sw->waf = NGX_CONF_UNSET_UINT;
+
+        for (w = we; w < eol; w = we) {
+            while (w < eol && (*w == ' ' || *w == '\t' || *w == '\r')) {
+                w++;
+            }
+
+            we = w;
+            while (we < eol && *we != ' ' && *we != '\t' && *we != '\r') {
+                we++;
+            }
+
+            eq = ngx_strlchr(w, we, '=');
+            if (eq == NULL || eq - w != 3 || ngx_strncmp(w, "waf", 3) != 0) {
+                continue;
+            }
+
+            mode = ngx_http_rampart_parse_mode(eq + 1, we - eq - 1);
+            if (mode == NGX_ERROR) {
+                ngx_log_error(NGX_LOG_WARN, log, 0,
+                              "rampart_switches: line %ui: waf must be "
+                              "block, detect or off; line ignored", n);
+                a->nelts--;
+                break;
+            }
+
+            sw->waf = mode;
+        }
+    }
+
+    return a;
+}
+
+
+/* Re-reads the switches file when it changed; keeps the last good table
+ * when it cannot be read. */
+static void
+ngx_http_rampart_refresh_switches(ngx_http_rampart_main_conf_t *mcf,
+    ngx_log_t *log)
+{
+    u_char       *buf;
+    ssize_t       n;
+    ngx_fd_t      fd;
+    ngx_pool_t   *pool;
+    struct stat   st;
+    ngx_array_t  *a;
+
+    if (ngx_http_rampart_sw_checked_once
+        && ngx_current_msec - ngx_http_rampart_sw_checked
+           < NGX_HTTP_RAMPART_SWITCHES_CHECK)
+    {
+        return;
+    }
+
+    ngx_http_rampart_sw_checked = ngx_current_msec;
+    ngx_http_rampart_sw_checked_once = 1;
+
+    if (stat((const char *) mcf->switches.data, &st) != 0) {
+        /* once per kind of failure: the workers' user must be able to
+         * read the file (and search every directory above it) */
+        if (ngx_errno != ngx_http_rampart_sw_errno) {
+            ngx_http_rampart_sw_errno = ngx_errno;
+            ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                          "rampart_switches: cannot stat \"%V\"; the "
+                          "policies' own modes apply", &mcf->switches);
+        }
+        return;
+    }
+
+    ngx_http_rampart_sw_errno = 0;
+
+    if (ngx_http_rampart_sw != NULL
+        && st.st_ino == ngx_http_rampart_sw_stat.st_ino
+        && st.st_dev == ngx_http_rampart_sw_stat.st_dev
+        && st.st_size == ngx_http_rampart_sw_stat.st_size
+        && st.st_mtim.tv_sec == ngx_http_rampart_sw_stat.st_mtim.tv_sec
+        && st.st_mtim.tv_nsec == ngx_http_rampart_sw_stat.st_mtim.tv_nsec)
+    {
+        return;
+    }
+
+    if (st.st_size > NGX_HTTP_RAMPART_SWITCHES_MAX) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "rampart_switches: \"%V\" is larger than %d bytes",
+                      &mcf->switches, NGX_HTTP_RAMPART_SWITCHES_MAX);
+        return;
+    }
+
+    pool = ngx_create_pool(4096, log);
+    if (pool == NULL) {
+        return;
+    }
+
+    buf = ngx_pnalloc(pool, st.st_size + 1);
+    fd = ngx_open_file(mcf->switches.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (buf == NULL || fd == NGX_INVALID_FILE) {
+        ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                      "rampart_switches: cannot open \"%V\"", &mcf->switches);
+        ngx_destroy_pool(pool);
+        return;
+    }
+
+    n = read(fd, buf, st.st_size + 1);
+    ngx_close_file(fd);
+
+    if (n < 0 || n > st.st_size) {
+        ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                      "rampart_switches: cannot read \"%V\"", &mcf->switches);
+        ngx_destroy_pool(pool);
+        return;
+    }
+
+    a = ngx_http_rampart_parse_switches(pool, log, buf, buf + n);
+    if (a == NULL) {
+        ngx_destroy_pool(pool);
+        return;
+    }
+
+    if (ngx_http_rampart_sw_pool != NULL) {
+        ngx_destroy_pool(ngx_http_rampart_sw_pool);
+    }
+
+    ngx_http_rampart_sw_pool = pool;
+    ngx_http_rampart_sw = a;
+    ngx_http_rampart_sw_stat = st;
+
+    ngx_log_error(NGX_LOG_INFO, log, 0,
+                  "rampart_switches: loaded \"%V\" (%ui applications)",
+                  &mcf->switches, a->nelts);
+}
+
+
+/* The WAF switch of an application, or NGX_CONF_UNSET_UINT. */
+static ngx_uint_t
+ngx_http_rampart_switch_waf(ngx_http_request_t *r, ngx_str_t *app)
+{
+    ngx_uint_t                     i;
+    ngx_http_rampart_switch_t     *sw;
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
+
+    if (mcf->switches.len == 0 || app->len == 0) {
+        return NGX_CONF_UNSET_UINT;
+    }
+
+    ngx_http_rampart_refresh_switches(mcf, r->connection->log);
+
+    if (ngx_http_rampart_sw == NULL) {
+        return NGX_CONF_UNSET_UINT;
+    }
+
+    sw = ngx_http_rampart_sw->elts;
+
+    for (i = 0; i < ngx_http_rampart_sw->nelts; i++) {
+        if (sw[i].app.len == app->len
+            && ngx_strncmp(sw[i].app.data, app->data, app->len) == 0)
+        {
+            return sw[i].waf;
+        }
+    }
+
+    return NGX_CONF_UNSET_UINT;
 }
 
 
@@ -676,7 +945,7 @@ ngx_http_rampart_inspect_request(ngx_http_request_t *r,
     ngx_http_rampart_ctx_t *ctx, ngx_http_rampart_loc_conf_t *lcf)
 {
     rp_tx_t           *tx;
-    ngx_uint_t         i, has_body;
+    ngx_uint_t         i, has_body, mode;
     rp_status_t        rc;
     ngx_list_part_t   *part;
     ngx_table_elt_t   *h;
@@ -685,8 +954,15 @@ ngx_http_rampart_inspect_request(ngx_http_request_t *r,
     tx = ctx->tx;
     c = r->connection;
 
-    if (lcf->mode != NGX_HTTP_RAMPART_MODE_POLICY) {
-        rp_tx_set_mode(tx, (rp_mode_t) lcf->mode);
+    /* the control plane's switch, then rampart_mode, then the policy's */
+    mode = ngx_http_rampart_switch_waf(r, &lcf->app);
+
+    if (mode == NGX_CONF_UNSET_UINT) {
+        mode = lcf->mode;
+    }
+
+    if (mode != NGX_HTTP_RAMPART_MODE_POLICY) {
+        rp_tx_set_mode(tx, (rp_mode_t) mode);
     }
 
     if (lcf->app.len) {

@@ -287,8 +287,53 @@ class Authorisation(unittest.TestCase):
         r = ADMIN.request("POST", "/api/v1/tokens", {"name": "t-%d" % self.n, "role": "auditor"})
         return r.json()["token"]["id"]
 
+    def throwaway_app(self):
+        self.n = getattr(self, "n", 0) + 1
+        name = "app-%d-%d" % (os.getpid(), self.n)
+        r = ADMIN.request("POST", "/api/v1/apps", {"name": name, "host": "*",
+                                                   "path_prefix": "/m%d/" % self.n,
+                                                   "upstream": "http://127.0.0.1:9"})
+        assert r.status == 201, r
+        return name
+
+    def throwaway_policy(self):
+        self.n = getattr(self, "n", 0) + 1
+        name = "policy-%d-%d" % (os.getpid(), self.n)
+        r = ADMIN.request("POST", "/api/v1/policies", {"name": name, "text": "mode detect\n"})
+        assert r.status == 201, r
+        return name
+
     def endpoints(self):
         unique = lambda: "u-%d" % time.time_ns()  # noqa: E731
+        manage = {"admin", "secops"}
+        app = lambda: "/api/v1/apps/" + self.throwaway_app()  # noqa: E731
+        policy = lambda: "/api/v1/policies/" + self.throwaway_policy()  # noqa: E731
+        new_app = lambda: {"name": unique(), "host": "*", "path_prefix": "/%s/" % unique(),  # noqa
+                           "upstream": "http://127.0.0.1:9"}
+        text = lambda: {"text": "mode block\n"}  # noqa: E731
+        apps_and_policies = [
+            ("GET", lambda: "/api/v1/apps", None, self.HUMANS),
+            ("POST", lambda: "/api/v1/apps", new_app, manage),
+            ("GET", app, None, self.HUMANS),
+            ("PATCH", app, lambda: {"upstream": "http://127.0.0.1:10"}, manage),
+            ("PATCH", lambda: app() + "/switches", lambda: {"waf": "detect"}, manage),
+            ("DELETE", app, None, manage),
+            ("GET", lambda: "/api/v1/policies", None, self.HUMANS),
+            ("POST", lambda: "/api/v1/policies", lambda: dict(text(), name=unique()), manage),
+            ("POST", lambda: "/api/v1/policies/validate", text, self.HUMANS),
+            ("GET", policy, None, self.HUMANS),
+            ("DELETE", policy, None, manage),
+            ("GET", lambda: policy() + "/versions", None, self.HUMANS),
+            ("POST", lambda: policy() + "/versions", text, manage),
+            ("GET", lambda: policy() + "/versions/1", None, self.HUMANS),
+            ("GET", lambda: policy() + "/diff?from=1&to=1", None, self.HUMANS),
+            ("POST", lambda: policy() + "/rollback", lambda: {"version": 1}, manage),
+            ("GET", lambda: "/api/v1/bundle", None, self.ALL),
+            ("GET", lambda: "/api/v1/gateways", None, self.HUMANS),
+        ]
+        return self.core_endpoints(unique) + apps_and_policies
+
+    def core_endpoints(self, unique):
         return [
             ("GET", lambda: "/metrics", None, self.HUMANS),
             ("GET", lambda: "/api/v1/auth/session", None, self.ALL),

@@ -113,6 +113,23 @@ static void test_directives(void **state)
     config_unref(c);
 }
 
+static void test_distribution_directives(void **state)
+{
+    (void)state;
+    static const char text[] = "gateway_token_file /run/rampart/gw.token\n"
+                               "seed_app demo * / http://127.0.0.1:8081 waf=detect\n";
+    rp_error_t err;
+    ctl_config_t *c = config_load_string(text, sizeof(text) - 1, "t.conf", &err);
+    assert_non_null(c);
+    assert_string_equal(c->gateway_token_file, "/run/rampart/gw.token");
+    assert_string_equal(c->seed_app.name, "demo");
+    assert_string_equal(c->seed_app.host, "*");
+    assert_string_equal(c->seed_app.path_prefix, "/");
+    assert_string_equal(c->seed_app.upstream, "http://127.0.0.1:8081");
+    assert_string_equal(c->seed_app.waf, "detect");
+    config_unref(c);
+}
+
 static void test_errors_name_the_line(void **state)
 {
     (void)state;
@@ -146,6 +163,14 @@ static void test_errors_name_the_line(void **state)
                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
                  1, "at most 107 bytes");
+    expect_error("gateway_token_file relative\n", 1,
+                 "must be an absolute path (shorter than 1024) or off");
+    expect_error("seed_app demo * /\n", 1, "NAME HOST PATH_PREFIX UPSTREAM");
+    expect_error("seed_app de;mo * / http://127.0.0.1:1\n", 1, "seed_app: name");
+    expect_error("seed_app demo h:80 / http://127.0.0.1:1\n", 1, "seed_app: host");
+    expect_error("seed_app demo * /a{ http://127.0.0.1:1\n", 1, "seed_app: path prefix");
+    expect_error("seed_app demo * / ftp://x\n", 1, "seed_app: upstream");
+    expect_error("seed_app demo * / http://x:1 waf=maybe\n", 1, "waf=block");
     /* whole-file checks have no line */
     expect_error("session_idle_minutes 600\nsession_absolute_hours 1\n", 0, "must not be shorter");
     expect_error("ingest_queue 2048\ningest_batch 4096\n", 0, "must not exceed");
@@ -273,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_directives),
         cmocka_unit_test(test_errors_name_the_line),
         cmocka_unit_test(test_postgres_connection_string),
+        cmocka_unit_test(test_distribution_directives),
         cmocka_unit_test(test_nul_byte_refused),
         cmocka_unit_test(test_restart_only),
         cmocka_unit_test(test_slot_keeps_old_config_alive),

@@ -4,11 +4,14 @@
  * pg_test_server.h starts): migrations, the ingest writer's transactions
  * and checkpoints, filters, keyset pagination, aggregations, retention,
  * partitions made on demand, accounts, sessions, tokens, the audit log
- * (records, seals, export cursors, its append-only triggers); and for
- * PostgreSQL, recovery after the server restarts.
+ * (records, seals, export cursors, its append-only triggers),
+ * applications, policy versions (two editors at once), bundles and
+ * gateway check-ins; and for PostgreSQL, recovery after the server
+ * restarts.
  */
 #include "ctl_test_util.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "pg_test_server.h"
@@ -834,6 +837,366 @@ static void test_audit_append_only(void **state)
     temp_dir_remove(dir);
 }
 
+/* ---- applications, policies, bundles, gateways ------------------------- */
+
+typedef struct {
+    int n;
+    char names[8][STORE_NAME_MAX + 1];
+    int64_t numbers[8];                /* versions, or running versions */
+    int text_seen;                     /* a version came with its text */
+    char other[8][STORE_NAME_MAX + 1]; /* a gateway's name */
+    int64_t first_seen[8], last_seen[8];
+} names_t;
+
+static int collect_app(void *ctx, const store_app_t *a)
+{
+    names_t *l = ctx;
+    if (l->n < 8)
+        snprintf(l->names[l->n], sizeof(l->names[0]), "%s", a->name);
+    l->n++;
+    return 0;
+}
+
+static int collect_policy(void *ctx, const store_policy_t *p)
+{
+    names_t *l = ctx;
+    if (l->n < 8) {
+        snprintf(l->names[l->n], sizeof(l->names[0]), "%s", p->name);
+        l->numbers[l->n] = p->current_version;
+    }
+    l->n++;
+    return 0;
+}
+
+static int collect_version(void *ctx, const store_policy_version_t *v)
+{
+    names_t *l = ctx;
+    if (l->n < 8) {
+        snprintf(l->names[l->n], sizeof(l->names[0]), "%s", v->author);
+        l->numbers[l->n] = v->version;
+    }
+    l->text_seen |= v->text != NULL;
+    l->n++;
+    return 0;
+}
+
+static int collect_gateway(void *ctx, const store_gateway_t *g)
+{
+    names_t *l = ctx;
+    if (l->n < 8) {
+        snprintf(l->names[l->n], sizeof(l->names[0]), "%s", g->id);
+        snprintf(l->other[l->n], sizeof(l->other[0]), "%s", g->name);
+        l->numbers[l->n] = g->running_version;
+        l->first_seen[l->n] = g->first_seen;
+        l->last_seen[l->n] = g->last_seen;
+    }
+    l->n++;
+    return 0;
+}
+
+/* One version with its text, copied out of the callback. */
+typedef struct {
+    store_policy_version_t v;
+    char text[256];
+} version_copy_t;
+
+static int copy_version(void *ctx, const store_policy_version_t *v)
+{
+    version_copy_t *c = ctx;
+    c->v = *v;
+    snprintf(c->text, sizeof(c->text), "%s", v->text ? v->text : "(null)");
+    c->v.text = c->text;
+    return 0;
+}
+
+static store_policy_version_t policy_text(const char *text, const char *author, int64_t created)
+{
+    store_policy_version_t v = {.text = text, .created = created};
+    snprintf(v.author, sizeof(v.author), "%s", author);
+    snprintf(v.comment, sizeof(v.comment), "by %s", author);
+    return v;
+}
+
+static store_app_t app(const char *name, const char *policy)
+{
+    store_app_t a = {.created = T0, .updated = T0};
+    snprintf(a.name, sizeof(a.name), "%s", name);
+    snprintf(a.host, sizeof(a.host), "www.example.gov.cn");
+    snprintf(a.path_prefix, sizeof(a.path_prefix), "/%s/", name);
+    snprintf(a.upstream, sizeof(a.upstream), "http://10.0.0.5:8080");
+    snprintf(a.policy, sizeof(a.policy), "%s", policy);
+    snprintf(a.switches, sizeof(a.switches), "{\"waf\":\"block\"}");
+    return a;
+}
+
+/* Applications by name ignoring case, their policy by name, in NOCASE
+ * order; a policy in use cannot be deleted. */
+static void test_apps(void **state)
+{
+    (void)state;
+    char dir[256];
+    store_t *s = fresh_store(dir);
+    store_app_t portal = app("portal", "");
+    assert_int_equal(s->ops->app_create(s, &portal), STORE_OK);
+    assert_true(portal.id > 0);
+    store_app_t dup = app("PORTAL", "");
+    assert_int_equal(s->ops->app_create(s, &dup), STORE_CONFLICT);
+    store_app_t orphan = app("orphan", "no-such-policy");
+    assert_int_equal(s->ops->app_create(s, &orphan), STORE_NOT_FOUND);
+    int64_t version = 0;
+    store_policy_version_t v = policy_text("mode block\n", "alice", T0);
+    assert_int_equal(s->ops->policy_create(s, "site", &v, &version), STORE_OK);
+    store_app_t shop = app("Shop", "SITE"); /* the policy's name ignores case too */
+    assert_int_equal(s->ops->app_create(s, &shop), STORE_OK);
+    assert_true(shop.id != portal.id);
+
+    store_app_t got;
+    assert_int_equal(s->ops->app_get(s, "shop", &got), STORE_OK);
+    assert_int_equal(got.id, shop.id);
+    assert_string_equal(got.name, "Shop");
+    assert_string_equal(got.policy, "site"); /* as the policy is named */
+    assert_string_equal(got.host, "www.example.gov.cn");
+    assert_string_equal(got.path_prefix, "/Shop/");
+    assert_string_equal(got.upstream, "http://10.0.0.5:8080");
+    assert_string_equal(got.switches, "{\"waf\":\"block\"}");
+    assert_int_equal(got.created, T0);
+    assert_int_equal(s->ops->app_get(s, "nobody", &got), STORE_NOT_FOUND);
+    store_app_t apple = app("apple", "");
+    assert_int_equal(s->ops->app_create(s, &apple), STORE_OK);
+    names_t l = {0};
+    assert_int_equal(s->ops->app_list(s, collect_app, &l), STORE_OK);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.names[0], "apple");
+    assert_string_equal(l.names[1], "portal");
+    assert_string_equal(l.names[2], "Shop");
+
+    /* update: every field by id; the policy by name, or none */
+    assert_int_equal(s->ops->app_get(s, "portal", &got), STORE_OK);
+    snprintf(got.policy, sizeof(got.policy), "site");
+    snprintf(got.switches, sizeof(got.switches), "{\"waf\":\"detect\"}");
+    snprintf(got.upstream, sizeof(got.upstream), "https://[::1]:8443");
+    got.updated = T0 + 5;
+    assert_int_equal(s->ops->app_update(s, &got), STORE_OK);
+    store_app_t again;
+    assert_int_equal(s->ops->app_get(s, "PORTAL", &again), STORE_OK);
+    assert_string_equal(again.policy, "site");
+    assert_string_equal(again.switches, "{\"waf\":\"detect\"}");
+    assert_string_equal(again.upstream, "https://[::1]:8443");
+    assert_int_equal(again.created, T0);
+    assert_int_equal(again.updated, T0 + 5);
+    snprintf(got.policy, sizeof(got.policy), "missing");
+    assert_int_equal(s->ops->app_update(s, &got), STORE_NOT_FOUND); /* unchanged */
+    assert_int_equal(s->ops->app_get(s, "portal", &again), STORE_OK);
+    assert_string_equal(again.policy, "site");
+    snprintf(got.policy, sizeof(got.policy), "%s", "");
+    snprintf(got.name, sizeof(got.name), "apple"); /* taken */
+    assert_int_equal(s->ops->app_update(s, &got), STORE_CONFLICT);
+    store_app_t gone = again;
+    gone.id = 999999;
+    assert_int_equal(s->ops->app_update(s, &gone), STORE_NOT_FOUND);
+
+    /* a policy in use stays; with its last user gone it can go */
+    assert_int_equal(s->ops->policy_delete(s, "site"), STORE_CONFLICT);
+    assert_int_equal(s->ops->app_delete(s, "SHOP"), STORE_OK);
+    assert_int_equal(s->ops->app_delete(s, "shop"), STORE_NOT_FOUND);
+    assert_int_equal(s->ops->policy_delete(s, "site"), STORE_CONFLICT); /* portal */
+    assert_int_equal(s->ops->app_get(s, "portal", &got), STORE_OK);
+    snprintf(got.policy, sizeof(got.policy), "%s", "");
+    assert_int_equal(s->ops->app_update(s, &got), STORE_OK);
+    assert_int_equal(s->ops->app_get(s, "portal", &got), STORE_OK);
+    assert_string_equal(got.policy, "");
+    assert_int_equal(s->ops->policy_delete(s, "Site"), STORE_OK);
+    assert_int_equal(s->ops->policy_delete(s, "site"), STORE_NOT_FOUND);
+    store_close(s);
+    temp_dir_remove(dir);
+}
+
+typedef struct {
+    store_t *s;
+    int64_t versions[10];
+    int failures;
+} editor_t;
+
+static void *edit_policy(void *arg)
+{
+    editor_t *e = arg;
+    for (int i = 0; i < 10; i++) {
+        store_policy_version_t v = policy_text("mode detect\n", "editor", T0 + i);
+        if (e->s->ops->policy_add_version(e->s, "busy", &v, &e->versions[i]) != STORE_OK)
+            e->failures++;
+    }
+    return NULL;
+}
+
+/* Versions: 1 at creation, current + 1 after, never the same number twice
+ * even with two editors at once; history newest first without texts. */
+static void test_policies(void **state)
+{
+    (void)state;
+    char dir[256];
+    store_t *s = fresh_store(dir);
+    int64_t version = 0;
+    store_policy_version_t v1 = policy_text("version site-1\ndetect xss on\n", "alice", T0);
+    assert_int_equal(s->ops->policy_create(s, "site", &v1, &version), STORE_OK);
+    assert_int_equal(version, 1);
+    assert_int_equal(s->ops->policy_create(s, "SITE", &v1, &version), STORE_CONFLICT);
+    /* a text the store keeps byte for byte: UTF-8, quotes, a backslash */
+    store_policy_version_t v2 = policy_text("# 默认策略 'x' \"y\" \\d+\n", "bob", T0 + 10);
+    assert_int_equal(s->ops->policy_add_version(s, "Site", &v2, &version), STORE_OK);
+    assert_int_equal(version, 2);
+    store_policy_version_t v3 = v1;
+    v3.rollback_of = 1;
+    v3.created = T0 + 20;
+    assert_int_equal(s->ops->policy_add_version(s, "site", &v3, &version), STORE_OK);
+    assert_int_equal(version, 3);
+    assert_int_equal(s->ops->policy_add_version(s, "nope", &v3, &version), STORE_NOT_FOUND);
+
+    store_policy_t p;
+    assert_int_equal(s->ops->policy_get(s, "SITE", &p), STORE_OK);
+    assert_string_equal(p.name, "site");
+    assert_int_equal(p.current_version, 3);
+    assert_int_equal(p.created, T0);
+    assert_int_equal(p.updated, T0 + 20);
+    assert_int_equal(s->ops->policy_get(s, "nope", &p), STORE_NOT_FOUND);
+
+    names_t l = {0};
+    assert_int_equal(s->ops->policy_versions(s, "site", collect_version, &l), STORE_OK);
+    assert_int_equal(l.n, 3);
+    assert_int_equal(l.numbers[0], 3);
+    assert_int_equal(l.numbers[2], 1);
+    assert_string_equal(l.names[1], "bob");
+    assert_false(l.text_seen); /* listings carry no text */
+    l = (names_t){0};
+    assert_int_equal(s->ops->policy_versions(s, "nope", collect_version, &l), STORE_NOT_FOUND);
+
+    version_copy_t c = {0};
+    assert_int_equal(s->ops->policy_version_get(s, "site", 2, copy_version, &c), STORE_OK);
+    assert_int_equal(c.v.version, 2);
+    assert_string_equal(c.text, v2.text);
+    assert_string_equal(c.v.author, "bob");
+    assert_string_equal(c.v.comment, "by bob");
+    assert_int_equal(c.v.rollback_of, 0);
+    assert_int_equal(c.v.created, T0 + 10);
+    assert_int_equal(s->ops->policy_version_get(s, "site", 0, copy_version, &c), STORE_OK);
+    assert_int_equal(c.v.version, 3); /* 0: the current one */
+    assert_int_equal(c.v.rollback_of, 1);
+    assert_string_equal(c.text, v1.text);
+    assert_int_equal(s->ops->policy_version_get(s, "site", 4, copy_version, &c), STORE_NOT_FOUND);
+    assert_int_equal(s->ops->policy_version_get(s, "nope", 0, copy_version, &c), STORE_NOT_FOUND);
+
+    /* two editors saving at once */
+    assert_int_equal(s->ops->policy_create(s, "busy", &v1, &version), STORE_OK);
+    editor_t a = {.s = s}, b = {.s = s};
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, edit_policy, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, edit_policy, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.failures + b.failures, 0);
+    int seen[22] = {0};
+    for (int i = 0; i < 10; i++) {
+        assert_in_range(a.versions[i], 2, 21);
+        assert_in_range(b.versions[i], 2, 21);
+        seen[a.versions[i]]++;
+        seen[b.versions[i]]++;
+    }
+    for (int i = 2; i <= 21; i++)
+        assert_int_equal(seen[i], 1);
+    assert_int_equal(s->ops->policy_get(s, "busy", &p), STORE_OK);
+    assert_int_equal(p.current_version, 21);
+
+    l = (names_t){0};
+    assert_int_equal(s->ops->policy_list(s, collect_policy, &l), STORE_OK);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.names[0], "busy");
+    assert_string_equal(l.names[1], "site");
+    assert_int_equal(l.numbers[1], 3);
+    /* deleting a policy takes its versions along */
+    assert_int_equal(s->ops->policy_delete(s, "busy"), STORE_OK);
+    assert_int_equal(s->ops->policy_create(s, "busy", &v2, &version), STORE_OK);
+    assert_int_equal(version, 1);
+    l = (names_t){0};
+    assert_int_equal(s->ops->policy_versions(s, "busy", collect_version, &l), STORE_OK);
+    assert_int_equal(l.n, 1);
+    store_close(s);
+    temp_dir_remove(dir);
+}
+
+typedef struct {
+    store_bundle_t b;
+    char json[128];
+} bundle_copy_t;
+
+static int copy_bundle(void *ctx, const store_bundle_t *b)
+{
+    bundle_copy_t *c = ctx;
+    c->b = *b;
+    snprintf(c->json, sizeof(c->json), "%s", b->json ? b->json : "(null)");
+    return 0;
+}
+
+/* Bundles: numbered from 1, the latest one back whole, a version taken
+ * once; gateways: inserted, then updated in place (first_seen kept). */
+static void test_bundles_and_gateways(void **state)
+{
+    (void)state;
+    char dir[256];
+    store_t *s = fresh_store(dir);
+    bundle_copy_t c = {0};
+    assert_int_equal(s->ops->bundle_latest(s, copy_bundle, &c), STORE_NOT_FOUND);
+    int64_t next = 0;
+    assert_int_equal(s->ops->bundle_next_version(s, &next), STORE_OK);
+    assert_int_equal(next, 1);
+    for (int64_t v = 1; v <= 3; v++) {
+        char json[64], hash[65];
+        snprintf(json, sizeof(json), "{\"format\":1,\"version\":%lld}", (long long)v);
+        memset(hash, 'a' + (int)v, 64);
+        hash[64] = '\0';
+        store_bundle_t b = {.version = v, .json = json, .created = T0 + v};
+        memcpy(b.hash, hash, sizeof(hash));
+        assert_int_equal(s->ops->bundle_publish(s, &b), STORE_OK);
+    }
+    store_bundle_t twice = {.version = 3, .json = "{}", .created = T0, .hash = "x"};
+    assert_int_equal(s->ops->bundle_publish(s, &twice), STORE_CONFLICT);
+    assert_int_equal(s->ops->bundle_next_version(s, &next), STORE_OK);
+    assert_int_equal(next, 4);
+    assert_int_equal(s->ops->bundle_latest(s, copy_bundle, &c), STORE_OK);
+    assert_int_equal(c.b.version, 3);
+    assert_string_equal(c.json, "{\"format\":1,\"version\":3}");
+    assert_int_equal(strlen(c.b.hash), 64);
+    assert_int_equal(c.b.hash[0], 'd');
+    assert_int_equal(c.b.created, T0 + 3);
+
+    store_gateway_t g = {.id = "hz-1",
+                         .name = "hangzhou-1",
+                         .running_version = 0,
+                         .address = "10.1.1.1",
+                         .token = "gw-token",
+                         .first_seen = T0,
+                         .last_seen = T0};
+    assert_int_equal(s->ops->gateway_checkin(s, &g), STORE_OK);
+    store_gateway_t b = g;
+    snprintf(b.id, sizeof(b.id), "bj-1");
+    assert_int_equal(s->ops->gateway_checkin(s, &b), STORE_OK);
+    g.running_version = 3;
+    snprintf(g.running_hash, sizeof(g.running_hash), "%s", c.b.hash);
+    snprintf(g.name, sizeof(g.name), "hangzhou-one");
+    g.first_seen = g.last_seen = T0 + 60000;
+    assert_int_equal(s->ops->gateway_checkin(s, &g), STORE_OK);
+    names_t l = {0};
+    assert_int_equal(s->ops->gateway_list(s, collect_gateway, &l), STORE_OK);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.names[0], "bj-1");
+    assert_string_equal(l.names[1], "hz-1");
+    assert_int_equal(l.numbers[1], 3);
+    assert_string_equal(l.other[1], "hangzhou-one");
+    assert_int_equal(l.first_seen[1], T0); /* kept */
+    assert_int_equal(l.last_seen[1], T0 + 60000);
+    assert_int_equal(l.first_seen[0], T0);
+    store_close(s);
+    temp_dir_remove(dir);
+}
+
 static int postgres_setup(void **state)
 {
     (void)state;
@@ -868,6 +1231,9 @@ int main(void)
         cmocka_unit_test(test_accounts),
         cmocka_unit_test(test_audit_log),
         cmocka_unit_test(test_audit_append_only),
+        cmocka_unit_test(test_apps),
+        cmocka_unit_test(test_policies),
+        cmocka_unit_test(test_bundles_and_gateways),
     };
     int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("postgres", tests, postgres_setup, postgres_teardown);
