@@ -11,6 +11,7 @@
 #include <string.h>
 
 #define CONF_FILE_MAX (1024 * 1024)
+#define CONF_LINE_MAX 4096 /* bytes of the words of one line */
 
 int conf_fail(conf_ctx_t *p, const char *fmt, ...)
 {
@@ -64,6 +65,28 @@ int conf_split_words(conf_ctx_t *p, const char *line, size_t n, char *buf, size_
             }
         }
         buf[out++] = '\0';
+    }
+    return 0;
+}
+
+int conf_parse_lines(conf_ctx_t *p, const char *text, size_t len, conf_line_cb on_line, void *ctx)
+{
+    size_t at = 0;
+    while (at < len) {
+        p->line++;
+        const char *line = text + at;
+        const char *nl = memchr(line, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - line) : len - at;
+        at += n + (nl ? 1 : 0);
+        if (memchr(line, '\0', n))
+            return conf_fail(p, "NUL byte in the configuration");
+        char buf[CONF_LINE_MAX];
+        char *words[8];
+        int count;
+        if (conf_split_words(p, line, n, buf, sizeof(buf), words, 8, &count))
+            return -1;
+        if (count > 0 && on_line(p, ctx, words, count))
+            return -1;
     }
     return 0;
 }

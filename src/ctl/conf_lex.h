@@ -27,6 +27,12 @@ int conf_fail(conf_ctx_t *p, const char *fmt, ...) __attribute__((format(printf,
 int conf_split_words(conf_ctx_t *p, const char *line, size_t n, char *buf, size_t buf_size,
                      char **words, int max_words, int *count);
 
+/* Runs on_line for every line with at least one word (words[0] is the
+ * directive), p->line counting lines; stops at the first nonzero answer
+ * or lexical error and returns -1 then. A NUL byte is an error. */
+typedef int (*conf_line_cb)(conf_ctx_t *p, void *ctx, char **words, int count);
+int conf_parse_lines(conf_ctx_t *p, const char *text, size_t len, conf_line_cb on_line, void *ctx);
+
 /* A decimal integer, the whole string; -1 when it is not one. */
 int conf_parse_integer(const char *s, long long *out);
 

@@ -285,6 +285,27 @@ static int check_whole(parse_ctx_t *p, ctl_config_t *c)
     return 0;
 }
 
+typedef struct {
+    ctl_config_t *c;
+    unsigned char seen[N_DIRECTIVES];
+} load_t;
+
+static int on_line(conf_ctx_t *p, void *ctx, char **words, int count)
+{
+    load_t *l = ctx;
+    const directive_t *d = NULL;
+    for (size_t i = 0; i < N_DIRECTIVES; i++)
+        if (strcmp(directives[i].name, words[0]) == 0)
+            d = &directives[i];
+    if (!d)
+        return fail(p, "unknown directive \"%s\"", words[0]);
+    size_t idx = (size_t)(d - directives);
+    if (l->seen[idx] && d->kind != V_EVENT_FILE)
+        return fail(p, "%s is set twice", d->name);
+    l->seen[idx] = 1;
+    return apply(p, l->c, d, words + 1, count - 1);
+}
+
 ctl_config_t *config_load_string(const char *text, size_t len, const char *name, rp_error_t *err)
 {
     memset(err, 0, sizeof(*err));
@@ -295,42 +316,9 @@ ctl_config_t *config_load_string(const char *text, size_t len, const char *name,
     }
     snprintf(c->file, sizeof(c->file), "%s", name);
     parse_ctx_t p = {.name = name, .line = 0, .err = err};
-    unsigned char seen[N_DIRECTIVES] = {0};
-    size_t at = 0;
-    while (at < len) {
-        p.line++;
-        const char *line = text + at;
-        const char *nl = memchr(line, '\n', len - at);
-        size_t n = nl ? (size_t)(nl - line) : len - at;
-        at += n + (nl ? 1 : 0);
-        if (memchr(line, '\0', n)) {
-            fail(&p, "NUL byte in the configuration");
-            goto bad;
-        }
-        char buf[4 * CONFIG_PATH_MAX];
-        char *words[8];
-        int count;
-        if (split_words(&p, line, n, buf, sizeof(buf), words, 8, &count))
-            goto bad;
-        if (count == 0)
-            continue;
-        const directive_t *d = NULL;
-        for (size_t i = 0; i < N_DIRECTIVES; i++)
-            if (strcmp(directives[i].name, words[0]) == 0)
-                d = &directives[i];
-        if (!d) {
-            fail(&p, "unknown directive \"%s\"", words[0]);
-            goto bad;
-        }
-        size_t idx = (size_t)(d - directives);
-        if (seen[idx] && d->kind != V_EVENT_FILE) {
-            fail(&p, "%s is set twice", d->name);
-            goto bad;
-        }
-        seen[idx] = 1;
-        if (apply(&p, c, d, words + 1, count - 1))
-            goto bad;
-    }
+    load_t l = {.c = c};
+    if (conf_parse_lines(&p, text, len, on_line, &l))
+        goto bad;
     if (check_whole(&p, c))
         goto bad;
     return c;

@@ -80,6 +80,13 @@ int sq_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Copies a text column into a fixed buffer ("" for NULL). */
 void sq_column_copy(sqlite3_stmt *st, int col, char *out, size_t size);
 
+/* Runs a statement that changes rows: STORE_NOT_FOUND when none changed. */
+int sq_step_change(sq_conn_t *c, sqlite3_stmt *st, const char *what);
+
+/* Runs a statement expected to return at most one row into fill(). */
+int sq_step_one(sq_conn_t *c, sqlite3_stmt *st, void (*fill)(sqlite3_stmt *, void *), void *out,
+                const char *what);
+
 void sq_fill_events_ops(store_ops_t *ops);
 void sq_fill_auth_ops(store_ops_t *ops);
 
