@@ -155,11 +155,11 @@ static void heartbeat(agent_t *ag, int64_t now)
     spool_stats_t st;
     spool_stats(ag->spool, &st);
     json_t *req = json_pack(
-        "{s:s, s:s, s:I, s:{s:I, s:I, s:I}, s:I, s:{s:b}}", "version", AGENT_VERSION, "hostname",
-        host_name(ag), "uptime_s", (json_int_t)((now - ag->started_ms) / 1000), "spool", "pending",
-        (json_int_t)st.pending, "bytes", (json_int_t)st.pending_bytes, "dropped",
-        (json_int_t)st.dropped, "events_sent", (json_int_t)ag->events_sent, "running", "fim",
-        ag->fim && fim_enabled(ag->fim));
+        "{s:s, s:s, s:i, s:I, s:{s:I, s:I, s:I}, s:I, s:{s:b}}", "version", AGENT_VERSION,
+        "hostname", host_name(ag), "heartbeat_s", ag->cfg.heartbeat_s, "uptime_s",
+        (json_int_t)((now - ag->started_ms) / 1000), "spool", "pending", (json_int_t)st.pending,
+        "bytes", (json_int_t)st.pending_bytes, "dropped", (json_int_t)st.dropped, "events_sent",
+        (json_int_t)ag->events_sent, "running", "fim", ag->fim && fim_enabled(ag->fim));
     char *body = json_dumps(req, JSON_COMPACT);
     json_decref(req);
     if (!body)

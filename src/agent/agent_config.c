@@ -88,14 +88,17 @@ static int set_path(conf_ctx_t *p, const char *name, char *field, const char *v)
 
 /* Appends v to a list of paths or patterns, refusing repeats. */
 static int add_to_list(conf_ctx_t *p, const char *name, char (*list)[AGENT_PATH_MAX], size_t *n,
-                       size_t max, const char *v)
+                       size_t max, int pattern, const char *v)
 {
     if (*n == max)
         return conf_fail(p, "%s: at most %zu entries", name, max);
     for (size_t i = 0; i < *n; i++)
         if (strcmp(list[i], v) == 0)
             return conf_fail(p, "%s: \"%s\" is listed twice", name, v);
-    if (set_path(p, name, list[*n], v))
+    /* an ignore pattern may start with '*' (fnmatch's '*' spans '/') */
+    if (pattern && v[0] == '*')
+        snprintf(list[*n], AGENT_PATH_MAX, "%s", v);
+    else if (set_path(p, name, list[*n], v))
         return -1;
     (*n)++;
     return 0;
@@ -146,9 +149,9 @@ static int apply(conf_ctx_t *p, agent_config_t *c, const directive_t *d, const c
         snprintf(field, AGENT_HOSTNAME_MAX + 1, "%s", v);
         return 0;
     case V_FIM_PATH:
-        return add_to_list(p, d->name, c->fim_paths, &c->n_fim_paths, AGENT_MAX_FIM_PATHS, v);
+        return add_to_list(p, d->name, c->fim_paths, &c->n_fim_paths, AGENT_MAX_FIM_PATHS, 0, v);
     case V_FIM_IGNORE:
-        return add_to_list(p, d->name, c->fim_ignores, &c->n_fim_ignores, AGENT_MAX_IGNORES, v);
+        return add_to_list(p, d->name, c->fim_ignores, &c->n_fim_ignores, AGENT_MAX_IGNORES, 1, v);
     case V_FIM_HASH:
         if (strcmp(v, "sha256") == 0)
             c->fim_hash = FIM_HASH_SHA256;

@@ -31,6 +31,14 @@ static route_t routes[] = {
     {"GET", "/api/v1/tokens", PERM_TOKENS_MANAGE, api_tokens_list, 0, 0, 0, 0},
     {"POST", "/api/v1/tokens", PERM_TOKENS_MANAGE, api_tokens_create, 0, 0, 0, 0},
     {"DELETE", "/api/v1/tokens/*", PERM_TOKENS_MANAGE, api_tokens_revoke, 0, 0, 0, 0},
+    {"GET", "/api/v1/agents", PERM_AGENTS_READ, api_agents_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/agents/enrolments", PERM_AGENTS_MANAGE, api_agents_enrolment_create, 0, 0, 0,
+     0},
+    {"PATCH", "/api/v1/agents/*", PERM_AGENTS_MANAGE, api_agents_update, 0, 0, 0, 0},
+    {"DELETE", "/api/v1/agents/*", PERM_AGENTS_MANAGE, api_agents_delete, 0, 0, 0, 0},
+    {"POST", "/api/v1/agent/enrol", PERM_PUBLIC, api_agent_enrol, 0, 0, 0, 0},
+    {"POST", "/api/v1/agent/heartbeat", PERM_AGENT, api_agent_heartbeat, 0, 0, 1, 0},
+    {"POST", "/api/v1/agent/events", PERM_AGENT, api_agent_events, 1, 0, 1, 0},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -117,6 +125,8 @@ static enum MHD_Result api_dispatch(http_req_t *r)
      * the way of logging in again. */
     if (route->perm == PERM_PUBLIC)
         return route->handler(r);
+    if (route->perm == PERM_AGENT)
+        return api_agent_authenticate(r) ? MHD_YES : route->handler(r);
     auth_result_t who = auth_identify(r);
     if (who == AUTH_STORE_ERROR)
         return http_reply_error(r, 503, "store_error", "cannot check credentials right now");

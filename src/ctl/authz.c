@@ -20,11 +20,14 @@ static const unsigned matrix[PERM_COUNT] = {
     [PERM_USERS_READ] = R(ROLE_ADMIN) | R(ROLE_AUDITOR),
     [PERM_USERS_MANAGE] = R(ROLE_ADMIN),
     [PERM_TOKENS_MANAGE] = R(ROLE_ADMIN),
+    [PERM_AGENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_AGENTS_MANAGE] = R(ROLE_ADMIN) | R(ROLE_SECOPS),
+    [PERM_AGENT] = 0,
 };
 
 static const char *const perm_names[PERM_COUNT] = {
-    "public",       "self",       "events:read",  "events:submit", "ingest:read",
-    "metrics:read", "users:read", "users:manage", "tokens:manage",
+    "public",     "self",         "events:read",   "events:submit", "ingest:read",   "metrics:read",
+    "users:read", "users:manage", "tokens:manage", "agents:read",   "agents:manage", "agent",
 };
 
 const char *role_name(role_t role)

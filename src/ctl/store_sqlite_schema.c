@@ -91,6 +91,7 @@ static const char migration_1[] =
 
 const sq_migration_t sq_migrations[] = {
     {1, "events, event rules, ingestion checkpoints, users, sessions, API tokens", migration_1},
+    {2, "host agents and their enrolment tokens", sq_migration_agents},
 };
 
 const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));

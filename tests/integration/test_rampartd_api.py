@@ -284,8 +284,15 @@ class Authorisation(unittest.TestCase):
         r = ADMIN.request("POST", "/api/v1/tokens", {"name": "t-%d" % self.n, "role": "auditor"})
         return r.json()["token"]["id"]
 
+    def throwaway_agent(self):
+        r = ADMIN.request("POST", "/api/v1/agents/enrolments", {})
+        r = RD.request("POST", "/api/v1/agent/enrol",
+                       {"token": r.json()["token"], "hostname": "h-%d" % time.time_ns()})
+        return str(r.json()["agent"]["id"])
+
     def endpoints(self):
         unique = lambda: "u-%d" % time.time_ns()  # noqa: E731
+        managers = {"admin", "secops"}
         return [
             ("GET", lambda: "/metrics", None, self.HUMANS),
             ("GET", lambda: "/api/v1/auth/session", None, self.ALL),
@@ -305,6 +312,12 @@ class Authorisation(unittest.TestCase):
             ("POST", lambda: "/api/v1/tokens", lambda: {"name": unique(), "role": "gateway"},
              {"admin"}),
             ("DELETE", lambda: "/api/v1/tokens/%d" % self.throwaway_token(), None, {"admin"}),
+            # host agents (their own signed routes: tests/integration/test_agent.py)
+            ("GET", lambda: "/api/v1/agents", None, self.HUMANS),
+            ("POST", lambda: "/api/v1/agents/enrolments", lambda: {}, managers),
+            ("PATCH", lambda: "/api/v1/agents/" + self.throwaway_agent(),
+             lambda: {"capabilities": {"fim": False}}, managers),
+            ("DELETE", lambda: "/api/v1/agents/" + self.throwaway_agent(), None, managers),
         ]
 
     def test_matrix(self):
