@@ -7,7 +7,7 @@
 
 #include "agent_sign.h"
 
-static const unsigned char key[AGENT_SECRET_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+static const unsigned char key[AGENT_SECRET_LEN] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
                                                     12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
                                                     23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
@@ -47,8 +47,9 @@ static void test_verify(void **state)
     assert_int_equal(
         agent_sign_verify(other, "POST", "/p", 3, now, body, strlen(body), sig, now, 0),
         AGENT_SIGN_BAD);
-    assert_int_equal(agent_sign_verify(key, "POST", "/p", 3, now, body, strlen(body), "abc", now, 0),
-                     AGENT_SIGN_BAD);
+    assert_int_equal(
+        agent_sign_verify(key, "POST", "/p", 3, now, body, strlen(body), "abc", now, 0),
+        AGENT_SIGN_BAD);
     assert_int_equal(agent_sign_verify(key, "POST", "/p", 3, now, body, strlen(body), NULL, now, 0),
                      AGENT_SIGN_BAD);
     /* the window, both ways */
