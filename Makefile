@@ -4,7 +4,7 @@ BUILD ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang
 JOBS ?= 2
 
-.PHONY: all deps build test up down bench bench-ingest fuzz format clean
+.PHONY: all deps build test up down bench bench-ingest bench-fim fuzz format clean
 
 all: build
 
@@ -27,9 +27,13 @@ down:
 bench: build
 	@bench/run.sh $(BUILD)
 	@bench/ingest.sh $(BUILD)
+	@bench/fim.sh $(BUILD)
 
 bench-ingest: build
 	@bench/ingest.sh $(BUILD)
+
+bench-fim: build
+	@bench/fim.sh $(BUILD)
 
 fuzz: build
 	@scripts/fuzz.sh $(BUILD)

@@ -75,6 +75,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (baseline_root) {
+        log_set_level((log_level_t)cfg.log_level);
         uint64_t entries = 0;
         int64_t started = time_mono_ns();
         if (fim_build_baseline(&cfg, baseline_root, baseline_out, &entries)) {
