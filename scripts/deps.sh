@@ -11,8 +11,8 @@ PACKAGES=(
   libxml2-dev libpcre2-dev libvectorscan-dev libssl-dev libjansson-dev libhiredis-dev
   # rampartd (control plane): HTTP server, store, password hashing
   libmicrohttpd-dev libsqlite3-dev libargon2-dev
-  # rampart-agent: HTTP client to rampartd, spool checksums
-  libcurl4-openssl-dev zlib1g-dev
+  # rampart-agent: HTTP client to rampartd, spool checksums, webshell rules
+  libcurl4-openssl-dev zlib1g-dev libyara-dev
   # tests
   libcmocka-dev python3 python3-yaml curl sqlmap sqlite3 redis-server
   # the gateway: Debian's nginx and its module build tree

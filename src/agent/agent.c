@@ -27,6 +27,7 @@
 #include "log.h"
 #include "secret.h"
 #include "timefmt.h"
+#include "webshell.h"
 
 #define BATCH_MAX_BYTES (4 * 1024 * 1024)
 #define BACKOFF_MAX_MS  60000
@@ -132,18 +133,26 @@ static void note_failure(agent_t *ag, int64_t now)
     ag->send_failures++;
 }
 
+/* Applies one capability of the heartbeat's answer; 1 when it changed. */
+static int switch_capability(json_t *caps, const char *name, int *current)
+{
+    json_t *v = json_object_get(caps, name);
+    if (!json_is_boolean(v) || json_is_true(v) == *current)
+        return 0;
+    *current = json_is_true(v);
+    log_kv(LOG_LEVEL_INFO, "capability switched by rampartd", name, *current ? "on" : "off", NULL);
+    return 1;
+}
+
 static void apply_answer(agent_t *ag, const char *text)
 {
     json_t *ans = json_loads(text, 0, NULL);
     json_t *caps = json_object_get(ans, "capabilities");
-    json_t *fim = json_object_get(caps, "fim");
-    if (json_is_boolean(fim) && json_is_true(fim) != ag->caps.fim) {
-        ag->caps.fim = json_is_true(fim);
-        log_kv(LOG_LEVEL_INFO, "capability switched by rampartd", "fim",
-               ag->caps.fim ? "on" : "off", NULL);
-        if (ag->fim)
-            fim_set_enabled(ag->fim, ag->caps.fim);
-    }
+    if (switch_capability(caps, "fim", &ag->caps.fim) && ag->fim)
+        fim_set_enabled(ag->fim, ag->caps.fim);
+    /* switched on: the next full scan looks at every script again */
+    if (switch_capability(caps, "webshell", &ag->caps.webshell) && ag->caps.webshell && ag->fim)
+        fim_request_scan(ag->fim);
     json_decref(ans);
 }
 
@@ -155,15 +164,18 @@ static void heartbeat(agent_t *ag, int64_t now)
     spool_stats_t st;
     spool_stats(ag->spool, &st);
     json_t *req = json_pack(
-        "{s:s, s:s, s:i, s:I, s:{s:I, s:I, s:I}, s:I, s:{s:b}}", "version", AGENT_VERSION,
+        "{s:s, s:s, s:i, s:I, s:{s:I, s:I, s:I}, s:I, s:{s:b, s:b}}", "version", AGENT_VERSION,
         "hostname", host_name(ag), "heartbeat_s", ag->cfg.heartbeat_s, "uptime_s",
         (json_int_t)((now - ag->started_ms) / 1000), "spool", "pending", (json_int_t)st.pending,
         "bytes", (json_int_t)st.pending_bytes, "dropped", (json_int_t)st.dropped, "events_sent",
-        (json_int_t)ag->events_sent, "running", "fim", ag->fim && fim_enabled(ag->fim));
-    char *body = json_dumps(req, JSON_COMPACT);
+        (json_int_t)ag->events_sent, "running", "fim", ag->fim && fim_enabled(ag->fim), "webshell",
+        ag->webshell && ag->caps.webshell);
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
-    if (!body)
+    if (!body) {
+        log_kv(LOG_LEVEL_ERROR, "heartbeat not built", NULL);
         return;
+    }
     strbuf_t resp;
     strbuf_init(&resp, CLIENT_RESPONSE_MAX);
     long status = client_post(ag->client, "/api/v1/agent/heartbeat", body, strlen(body),
@@ -255,6 +267,11 @@ static void reload(agent_t *ag)
     snprintf(fresh.server, sizeof(fresh.server), "%s", ag->cfg.server);
     snprintf(fresh.hostname, sizeof(fresh.hostname), "%s", ag->cfg.hostname);
     fresh.fim_hash = ag->cfg.fim_hash; /* the baseline's algorithm */
+    /* the compiled rules and their roots */
+    memcpy(fresh.webshell_roots, ag->cfg.webshell_roots, sizeof(fresh.webshell_roots));
+    fresh.n_webshell_roots = ag->cfg.n_webshell_roots;
+    memcpy(fresh.webshell_rules, ag->cfg.webshell_rules, sizeof(fresh.webshell_rules));
+    fresh.webshell_max_size = ag->cfg.webshell_max_size;
     ag->cfg = fresh;
     log_open(ag->cfg.log_target);
     log_set_level((log_level_t)ag->cfg.log_level);
@@ -300,6 +317,15 @@ static int setup(agent_t *ag, const agent_config_t *cfg)
         return -1;
     ag->enrolled = idrc == 0;
     ag->caps.fim = 1; /* until rampartd says otherwise */
+    ag->caps.webshell = 1;
+    if (ag->cfg.n_webshell_roots) {
+        ag->webshell = webshell_open(ag->cfg.webshell_rules, ag->cfg.webshell_max_size, &err);
+        if (!ag->webshell) {
+            log_kv(LOG_LEVEL_ERROR, "webshell rules refused", "file", err.file, "line",
+                   LOG_INT(err.line), "reason", err.reason, NULL);
+            return -1;
+        }
+    }
     ag->started_ms = time_now_ms();
     ag->fim = fim_open(ag);
     if (!ag->fim)
@@ -310,6 +336,7 @@ static int setup(agent_t *ag, const agent_config_t *cfg)
 static void teardown(agent_t *ag)
 {
     fim_close(ag->fim);
+    webshell_close(ag->webshell);
     if (ag->spool)
         spool_sync(ag->spool);
     spool_close(ag->spool);

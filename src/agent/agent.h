@@ -25,9 +25,11 @@
 /* What rampartd lets this host run (the heartbeat's answer). */
 typedef struct {
     int fim;
+    int webshell;
 } agent_caps_t;
 
 typedef struct fim fim_t;
+typedef struct webshell webshell_t;
 
 typedef struct agent {
     agent_config_t cfg;
@@ -37,6 +39,7 @@ typedef struct agent {
     int enrolled;
     agent_caps_t caps;
     fim_t *fim;
+    webshell_t *webshell; /* NULL without webshell_root */
     int64_t started_ms;
     int64_t next_heartbeat_ms;
     int64_t next_send_ms; /* after a failed send: when to try again */

@@ -24,7 +24,8 @@ typedef enum {
     V_HOSTNAME,
     V_FIM_PATH,
     V_FIM_IGNORE,
-    V_FIM_HASH
+    V_FIM_HASH,
+    V_WEB_ROOT
 } value_kind_t;
 
 typedef struct {
@@ -55,6 +56,9 @@ static const directive_t directives[] = {
     {"fim_hash", V_FIM_HASH, F(fim_hash), 0, 0, 1},
     {"fim_diff_max_size", V_SIZE, F(fim_diff_max_size), 0, 16LL << 20, 1},
     {"fim_hash_max_size", V_SIZE, F(fim_hash_max_size), 0, 1LL << 40, 1},
+    {"webshell_root", V_WEB_ROOT, 0, 0, 0, 1},
+    {"webshell_rules", V_PATH, F(webshell_rules), 0, 0, 1},
+    {"webshell_max_size", V_SIZE, F(webshell_max_size), 1024, 64LL << 20, 1},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -74,6 +78,15 @@ void agent_config_defaults(agent_config_t *c)
     c->fim_hash = FIM_HASH_SHA256;
     c->fim_diff_max_size = 64 * 1024;
     c->fim_hash_max_size = 1024LL * 1024 * 1024;
+    snprintf(c->webshell_rules, sizeof(c->webshell_rules),
+             "/usr/share/rampart/rampart-webshell.yar");
+    c->webshell_max_size = 2 * 1024 * 1024;
+}
+
+int agent_path_under(const char *path, const char *root)
+{
+    size_t n = strlen(root);
+    return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/' || n == 1);
 }
 
 static int set_path(conf_ctx_t *p, const char *name, char *field, const char *v)
@@ -152,6 +165,9 @@ static int apply(conf_ctx_t *p, agent_config_t *c, const directive_t *d, const c
         return add_to_list(p, d->name, c->fim_paths, &c->n_fim_paths, AGENT_MAX_FIM_PATHS, 0, v);
     case V_FIM_IGNORE:
         return add_to_list(p, d->name, c->fim_ignores, &c->n_fim_ignores, AGENT_MAX_IGNORES, 1, v);
+    case V_WEB_ROOT:
+        return add_to_list(p, d->name, c->webshell_roots, &c->n_webshell_roots, AGENT_MAX_WEB_ROOTS,
+                           0, v);
     case V_FIM_HASH:
         if (strcmp(v, "sha256") == 0)
             c->fim_hash = FIM_HASH_SHA256;
@@ -179,7 +195,7 @@ static int on_line(conf_ctx_t *p, void *ctx, char **words, int count)
     if (!d)
         return conf_fail(p, "unknown directive \"%s\"", words[0]);
     size_t idx = (size_t)(d - directives);
-    if (l->seen[idx] && d->kind != V_FIM_PATH && d->kind != V_FIM_IGNORE)
+    if (l->seen[idx] && d->kind != V_FIM_PATH && d->kind != V_FIM_IGNORE && d->kind != V_WEB_ROOT)
         return conf_fail(p, "%s is set twice", d->name);
     l->seen[idx] = 1;
     if (count != 2)
@@ -200,6 +216,14 @@ int agent_config_load_string(const char *text, size_t len, const char *name, age
     p.line = 0;
     if (c->fim_diff_max_size > c->fim_hash_max_size)
         return conf_fail(&p, "fim_diff_max_size must not exceed fim_hash_max_size");
+    for (size_t i = 0; i < c->n_webshell_roots; i++) {
+        int inside = 0;
+        for (size_t j = 0; j < c->n_fim_paths; j++)
+            inside |= agent_path_under(c->webshell_roots[i], c->fim_paths[j]);
+        if (!inside)
+            return conf_fail(&p, "webshell_root \"%s\" is not inside any fim_path",
+                             c->webshell_roots[i]);
+    }
     return 0;
 }
 

@@ -18,6 +18,7 @@
 #define AGENT_MAX_FIM_PATHS 64
 #define AGENT_MAX_IGNORES   64
 #define AGENT_HOSTNAME_MAX  64
+#define AGENT_MAX_WEB_ROOTS 16
 
 typedef enum { FIM_HASH_SHA256, FIM_HASH_SM3 } fim_hash_t;
 
@@ -48,6 +49,13 @@ typedef struct {
     fim_hash_t fim_hash;
     size_t fim_diff_max_size; /* text files up to this size are kept for diffs */
     size_t fim_hash_max_size; /* larger files are compared by metadata only */
+
+    /* webshell detection: script files under these roots (each inside a
+     * fim_path), matched with the YARA rules of webshell_rules */
+    char webshell_roots[AGENT_MAX_WEB_ROOTS][AGENT_PATH_MAX];
+    size_t n_webshell_roots;
+    char webshell_rules[AGENT_PATH_MAX];
+    size_t webshell_max_size;
 } agent_config_t;
 
 void agent_config_defaults(agent_config_t *c);
@@ -56,6 +64,9 @@ void agent_config_defaults(agent_config_t *c);
  * reason); on failure *c is left with defaults and partial values, never
  * to be used. */
 int agent_config_load(const char *path, agent_config_t *c, rp_error_t *err);
+/* 1 when path is root or below it. */
+int agent_path_under(const char *path, const char *root);
+
 int agent_config_load_string(const char *text, size_t len, const char *name, agent_config_t *c,
                              rp_error_t *err);
 

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "secret.h"
 #include "timefmt.h"
+#include "webshell.h"
 
 #define WATCH_MASK                                                                                 \
     (IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_MOVED_FROM |              \
@@ -52,8 +53,9 @@ struct fim {
     int watch_limit_logged;
     uint32_t gen;
     int enabled;
-    int report; /* the scan under way reports changes (not the first) */
-    int rescan; /* a full scan is due (overflow, switch, reload) */
+    int report;    /* the scan under way reports changes (not the first) */
+    int rescan;    /* a full scan is due (overflow, switch, reload) */
+    int full_scan; /* one is under way */
     int64_t next_scan_ms;
     int dirty;
     int64_t save_after_ms;
@@ -76,12 +78,9 @@ static int ignored(const fim_t *f, const char *path)
 /* Under one of the watched roots (a root itself counts). */
 static int watched(const fim_t *f, const char *path)
 {
-    for (size_t i = 0; i < f->cfg->n_fim_paths; i++) {
-        const char *root = f->cfg->fim_paths[i];
-        size_t n = strlen(root);
-        if (strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/' || n == 1))
+    for (size_t i = 0; i < f->cfg->n_fim_paths; i++)
+        if (agent_path_under(path, f->cfg->fim_paths[i]))
             return 1;
-    }
     return 0;
 }
 
@@ -183,6 +182,43 @@ static void report(fim_t *f, const char *change, const char *path, const fim_ent
     agent_emit(f->ag, "fim", detection, "detect", path, d);
 }
 
+/* A script file under a web root, new or changed (or any at a full scan):
+ * matched against the webshell rules. */
+static void check_webshell(fim_t *f, const char *path, const fim_entry_t *e)
+{
+    struct agent *ag = f->ag;
+    if (!ag || !ag->webshell || !ag->caps.webshell || !S_ISREG(e->mode) ||
+        !webshell_is_script(path))
+        return;
+    int in_root = 0;
+    for (size_t i = 0; i < f->cfg->n_webshell_roots && !in_root; i++)
+        in_root = agent_path_under(path, f->cfg->webshell_roots[i]);
+    if (!in_root)
+        return;
+    char names[WEBSHELL_MAX_MATCHES][WEBSHELL_RULE_MAX];
+    int n = webshell_scan_file(ag->webshell, path, names);
+    if (n < 0)
+        log_kv(LOG_LEVEL_WARN, "webshell: scan failed", "path", path, NULL);
+    if (n <= 0)
+        return;
+    json_t *rules = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(rules, json_string(names[i]));
+    json_t *d = json_pack("{s:s, s:o}", "path", path, "rules", rules);
+    if (!d)
+        return;
+    if (e->has_hash) {
+        char hex[2 * FIM_HASH_LEN + 1];
+        agent_hex(e->hash, FIM_HASH_LEN, hex);
+        json_object_set_new(d, f->cfg->fim_hash == FIM_HASH_SM3 ? "sm3" : "sha256",
+                            json_string(hex));
+    }
+    char detection[WEBSHELL_RULE_MAX + 16];
+    snprintf(detection, sizeof(detection), "webshell.%s", names[0]);
+    log_kv(LOG_LEVEL_WARN, "webshell: suspicious script", "path", path, "rule", names[0], NULL);
+    agent_emit(ag, "webshell", detection, "detect", path, d);
+}
+
 /* ---- watches ---------------------------------------------------------- */
 
 static void add_watch(fim_t *f, const char *dir)
@@ -266,6 +302,9 @@ static void check_path(fim_t *f, char *path, int recurse)
     }
     if (!old || !fim_entry_same(old, &now))
         f->dirty = 1;
+    if (!old || f->full_scan || old->has_hash != now.has_hash ||
+        memcmp(old->hash, now.hash, FIM_HASH_LEN) != 0)
+        check_webshell(f, path, &now);
     if (want_content && S_ISREG(now.mode) && (!old || !fim_entry_same(old, &now)))
         keep_content(f, path, f->content, clen);
     if (!fim_baseline_put(&f->base, &now))
@@ -341,6 +380,7 @@ static void full_scan(fim_t *f)
     f->gen++;
     f->scanned = 0;
     f->rescan = 0;
+    f->full_scan = 1;
     char path[PATH_MAX];
     for (size_t i = 0; i < f->cfg->n_fim_paths; i++) {
         snprintf(path, sizeof(path), "%s", f->cfg->fim_paths[i]);
@@ -360,6 +400,7 @@ static void full_scan(fim_t *f)
         free(s.gone[i]);
     }
     free(s.gone);
+    f->full_scan = 0;
     log_kv(LOG_LEVEL_INFO, "fim: scan done", "entries", LOG_INT(f->base.count), "checked",
            LOG_INT(f->scanned), "watches", LOG_INT(f->n_watches), "ms",
            LOG_INT((time_mono_ns() - started) / 1000000), NULL);
@@ -541,6 +582,11 @@ void fim_set_enabled(fim_t *f, int enabled)
     if (enabled && !f->enabled)
         f->rescan = 1;
     f->enabled = enabled;
+}
+
+void fim_request_scan(fim_t *f)
+{
+    f->rescan = 1;
 }
 
 int fim_enabled(const fim_t *f)

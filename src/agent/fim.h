@@ -48,6 +48,9 @@ void fim_tick(fim_t *f, int64_t now_ms);
 void fim_set_enabled(fim_t *f, int enabled);
 int fim_enabled(const fim_t *f);
 
+/* A full scan at the next tick (a detector switched on). */
+void fim_request_scan(fim_t *f);
+
 /* A reloaded configuration: new paths or ignore rules take effect with a
  * re-scan. */
 void fim_reconfigure(fim_t *f, const agent_config_t *cfg);

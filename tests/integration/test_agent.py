@@ -11,6 +11,7 @@ SIGHUP with a broken configuration, and the idle agent's CPU and memory.
 
 import json
 import os
+import shutil
 import signal
 import time
 import unittest
@@ -100,7 +101,7 @@ class Enrolment(unittest.TestCase):
         self.assertEqual(AUDITOR.request("DELETE", path).status, 403)
         self.assertEqual(AUDITOR.request("POST", "/api/v1/agents/enrolments", {}).status, 403)
         self.assertEqual(SECOPS.request("PATCH", path, caps).status, 200)
-        self.assertEqual(agents()["authz"]["capabilities"], {"fim": False})
+        self.assertEqual(agents()["authz"]["capabilities"], {"fim": False, "webshell": True})
         self.assertEqual(SECOPS.request("PATCH", path, {"capabilities": {"nope": 1}}).status, 400)
         self.assertEqual(ADMIN.request("DELETE", path).status, 204)
         self.assertNotIn("authz", agents())
@@ -124,7 +125,7 @@ class Signatures(unittest.TestCase):
         h = sign(self.id, self.secret, "POST", path, body)
         r = self.post(path, body, h)
         self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json()["capabilities"], {"fim": True})
+        self.assertEqual(r.json()["capabilities"], {"fim": True, "webshell": True})
         self.assertEqual(agents()["signer"]["version"], "9.9")
         self.assertEqual(agents()["signer"]["status"], "online")
         # the same request again: a replay
@@ -244,6 +245,65 @@ class FileIntegrity(unittest.TestCase):
         # switched on again: a re-scan finds what changed meanwhile
         self.assertTrue(wait_for(lambda: fim_events(quiet, "fim.added"), timeout=5),
                         self.agent.log_tail())
+
+
+class WebShells(unittest.TestCase):
+    DATA = os.path.join(harness.SOURCE_DIR, "tests", "data", "webshell")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="web-2")
+        cls.www = cls.agent.path("www")
+        os.mkdir(cls.www)
+        # one already there when the agent starts
+        shutil.copy(os.path.join(cls.DATA, "shells", "eval_post.php"),
+                    os.path.join(cls.www, "old.php"))
+        cls.agent.write_conf("webshell_root %s\nwebshell_rules %s\n" %
+                             (cls.www, os.path.join(harness.SOURCE_DIR, "etc",
+                                                    "rampart-webshell.yar")))
+        cls.agent.start()
+        cls.agent.wait_log("fim: scan done")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+
+    def webshell_events(self, path):
+        r = AUDITOR.request("GET", "/api/v1/events?category=webshell&limit=200")
+        self.assertEqual(r.status, 200, r)
+        return [e for e in r.json()["events"] if e.get("uri") == path]
+
+    def test_existing_and_dropped_shells_are_flagged_ordinary_code_is_not(self):
+        old = os.path.join(self.www, "old.php")
+        self.assertTrue(wait_for(lambda: self.webshell_events(old), timeout=5),
+                        self.agent.log_tail())
+        # the ordinary corpus first, then every sample
+        for name in os.listdir(os.path.join(self.DATA, "clean")):
+            shutil.copy(os.path.join(self.DATA, "clean", name), os.path.join(self.www, name))
+        uploads = os.path.join(self.www, "uploads")
+        os.mkdir(uploads)
+        samples = sorted(os.listdir(os.path.join(self.DATA, "shells")))
+        for name in samples:
+            shutil.copy(os.path.join(self.DATA, "shells", name), os.path.join(uploads, name))
+        for name in samples:
+            path = os.path.join(uploads, name)
+            found = wait_for(lambda: self.webshell_events(path), timeout=5)
+            self.assertTrue(found, "%s not flagged\n%s" % (name, self.agent.log_tail()))
+            self.assertTrue(any(m.startswith("webshell.") for m in found[0]["rules"]), found[0])
+        for name in os.listdir(os.path.join(self.DATA, "clean")):
+            self.assertEqual(self.webshell_events(os.path.join(self.www, name)), [], name)
+        # FIM saw them all too; the agent executed none of them
+        self.assertTrue(fim_events(os.path.join(uploads, samples[0]), "fim.added"))
+        self.assertIsNone(self.agent.proc.poll())
+
+    def test_a_web_root_outside_the_watched_paths_is_refused(self):
+        agent = Agent(RD.port, "rpe_unused", hostname="web-3",
+                      extra_conf="webshell_root /srv/elsewhere\n")
+        agent.start()
+        agent.proc.wait(timeout=10)
+        self.assertEqual(agent.proc.returncode, 2)
+        self.assertIn("webshell_root \"/srv/elsewhere\" is not inside any fim_path",
+                      agent.log_text())
 
 
 class Lifecycle(unittest.TestCase):

@@ -60,7 +60,10 @@ static void test_directives(void **state)
                        "fim_scan_interval_minutes 30\n"
                        "fim_hash sm3\n"
                        "fim_diff_max_size 16k\n"
-                       "fim_hash_max_size 1g\n";
+                       "fim_hash_max_size 1g\n"
+                       "webshell_root /srv/www/html\n"
+                       "webshell_rules /etc/rampart/webshell.yar\n"
+                       "webshell_max_size 512k\n";
     if (load(text, &err))
         fail_msg("%s:%u: %s", err.file, err.line, err.reason);
     assert_string_equal(cfg.server, "https://ctl.example:9443"); /* trailing / dropped */
@@ -77,6 +80,9 @@ static void test_directives(void **state)
     assert_int_equal(cfg.fim_scan_interval_s, 1800);
     assert_int_equal(cfg.fim_hash, FIM_HASH_SM3);
     assert_int_equal(cfg.fim_diff_max_size, 16 * 1024);
+    assert_int_equal(cfg.n_webshell_roots, 1);
+    assert_string_equal(cfg.webshell_rules, "/etc/rampart/webshell.yar");
+    assert_int_equal(cfg.webshell_max_size, 512 * 1024);
 }
 
 static void test_errors(void **state)
@@ -95,6 +101,8 @@ static void test_errors(void **state)
     expect_error("batch_max\n", 1, "exactly one value");
     expect_error("server \"http://x\n", 1, "unterminated");
     expect_error("fim_diff_max_size 2m\nfim_hash_max_size 1m\n", 0, "must not exceed");
+    expect_error("fim_path /srv/www\nwebshell_root /srv/www2\n", 0, "not inside any fim_path");
+    expect_error("fim_ignore relative\n", 1, "absolute path");
 }
 
 static void test_shipped_example_loads(void **state)
