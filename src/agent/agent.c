@@ -38,7 +38,7 @@ static const char *host_name(const agent_t *ag)
 }
 
 void agent_emit(agent_t *ag, const char *category, const char *detection, const char *action,
-                const char *object, json_t *detail)
+                const char *object, const char *client, json_t *detail)
 {
     char t[TIME_RFC3339_MAX];
     time_format_rfc3339(time_now_ms(), t);
@@ -50,6 +50,8 @@ void agent_emit(agent_t *ag, const char *category, const char *detection, const 
         log_kv(LOG_LEVEL_WARN, "event not built (not UTF-8?)", "detection", detection, NULL);
         return;
     }
+    if (client)
+        json_object_set_new(ev, "client", json_string(client));
     if (detail)
         json_object_set_new(ev, category, detail);
     char *text = json_dumps(ev, JSON_COMPACT);
@@ -153,6 +155,7 @@ static void apply_answer(agent_t *ag, const char *text)
     /* switched on: the next full scan looks at every script again */
     if (switch_capability(caps, "webshell", &ag->caps.webshell) && ag->caps.webshell && ag->fim)
         fim_request_scan(ag->fim);
+    switch_capability(caps, "bruteforce", &ag->caps.bruteforce);
     json_decref(ans);
 }
 
@@ -164,12 +167,12 @@ static void heartbeat(agent_t *ag, int64_t now)
     spool_stats_t st;
     spool_stats(ag->spool, &st);
     json_t *req = json_pack(
-        "{s:s, s:s, s:i, s:I, s:{s:I, s:I, s:I}, s:I, s:{s:b, s:b}}", "version", AGENT_VERSION,
+        "{s:s, s:s, s:i, s:I, s:{s:I, s:I, s:I}, s:I, s:{s:b, s:b, s:b}}", "version", AGENT_VERSION,
         "hostname", host_name(ag), "heartbeat_s", ag->cfg.heartbeat_s, "uptime_s",
         (json_int_t)((now - ag->started_ms) / 1000), "spool", "pending", (json_int_t)st.pending,
         "bytes", (json_int_t)st.pending_bytes, "dropped", (json_int_t)st.dropped, "events_sent",
         (json_int_t)ag->events_sent, "running", "fim", ag->fim && fim_enabled(ag->fim), "webshell",
-        ag->webshell && ag->caps.webshell);
+        ag->webshell && ag->caps.webshell, "bruteforce", ag->bruteforce && ag->caps.bruteforce);
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (!body) {
@@ -244,6 +247,40 @@ static void send_events(agent_t *ag, int64_t now)
     }
 }
 
+/* ---- brute force ------------------------------------------------------- */
+
+typedef struct {
+    agent_t *ag;
+    int64_t now;
+} auth_ctx_t;
+
+static void on_auth_line(void *ctx, const char *line, size_t len)
+{
+    auth_ctx_t *a = ctx;
+    bf_alert_t alerts[2];
+    int n = bf_line(a->ag->bruteforce, line, len, a->now, alerts);
+    for (int i = 0; i < n; i++) {
+        json_t *d = json_pack("{s:s, s:s, s:i, s:i, s:i}", "account", alerts[i].user, "source",
+                              alerts[i].source, "failures", alerts[i].failures, "threshold",
+                              a->ag->cfg.bruteforce_threshold, "window_seconds",
+                              a->ag->cfg.bruteforce_window_s);
+        char object[BF_KEY_MAX + 16];
+        snprintf(object, sizeof(object), "ssh://%s", alerts[i].user);
+        log_kv(LOG_LEVEL_WARN, "bruteforce", "detection", bf_kind_name(alerts[i].kind), "source",
+               alerts[i].source, "account", alerts[i].user, NULL);
+        agent_emit(a->ag, "bruteforce", bf_kind_name(alerts[i].kind), "detect", object,
+                   alerts[i].source, d);
+    }
+}
+
+static void read_auth_logs(agent_t *ag, int64_t now)
+{
+    auth_ctx_t ctx = {ag, now};
+    for (size_t i = 0; i < ag->n_auth_logs; i++)
+        /* switched off: keep up with the file, judge nothing */
+        log_tail_poll(&ag->auth_logs[i], ag->caps.bruteforce ? on_auth_line : NULL, &ctx);
+}
+
 /* ---- the loop ---------------------------------------------------------- */
 
 static int add_fd(int ep, int fd)
@@ -272,6 +309,10 @@ static void reload(agent_t *ag)
     fresh.n_webshell_roots = ag->cfg.n_webshell_roots;
     memcpy(fresh.webshell_rules, ag->cfg.webshell_rules, sizeof(fresh.webshell_rules));
     fresh.webshell_max_size = ag->cfg.webshell_max_size;
+    memcpy(fresh.auth_logs, ag->cfg.auth_logs, sizeof(fresh.auth_logs));
+    fresh.n_auth_logs = ag->cfg.n_auth_logs;
+    fresh.bruteforce_threshold = ag->cfg.bruteforce_threshold;
+    fresh.bruteforce_window_s = ag->cfg.bruteforce_window_s;
     ag->cfg = fresh;
     log_open(ag->cfg.log_target);
     log_set_level((log_level_t)ag->cfg.log_level);
@@ -318,6 +359,16 @@ static int setup(agent_t *ag, const agent_config_t *cfg)
     ag->enrolled = idrc == 0;
     ag->caps.fim = 1; /* until rampartd says otherwise */
     ag->caps.webshell = 1;
+    ag->caps.bruteforce = 1;
+    if (ag->cfg.n_auth_logs) {
+        ag->bruteforce = bf_new(ag->cfg.bruteforce_threshold, ag->cfg.bruteforce_window_s);
+        if (!ag->bruteforce)
+            return -1;
+        /* history before the start is not replayed as new attempts */
+        for (size_t i = 0; i < ag->cfg.n_auth_logs; i++)
+            log_tail_init(&ag->auth_logs[i], ag->cfg.auth_logs[i], 1);
+        ag->n_auth_logs = ag->cfg.n_auth_logs;
+    }
     if (ag->cfg.n_webshell_roots) {
         ag->webshell = webshell_open(ag->cfg.webshell_rules, ag->cfg.webshell_max_size, &err);
         if (!ag->webshell) {
@@ -337,6 +388,9 @@ static void teardown(agent_t *ag)
 {
     fim_close(ag->fim);
     webshell_close(ag->webshell);
+    for (size_t i = 0; i < ag->n_auth_logs; i++)
+        log_tail_close(&ag->auth_logs[i]);
+    bf_free(ag->bruteforce);
     if (ag->spool)
         spool_sync(ag->spool);
     spool_close(ag->spool);
@@ -396,6 +450,7 @@ int agent_run(const agent_config_t *cfg)
                 if (now >= ag.next_heartbeat_ms)
                     heartbeat(&ag, now);
                 fim_tick(ag.fim, now);
+                read_auth_logs(&ag, now);
             } else {
                 fim_on_readable(ag.fim);
             }

@@ -16,8 +16,10 @@
 #include <stdint.h>
 
 #include "agent_config.h"
+#include "bruteforce.h"
 #include "client.h"
 #include "identity.h"
+#include "log_tail.h"
 #include "spool.h"
 
 #define AGENT_VERSION "0.1.0"
@@ -26,6 +28,7 @@
 typedef struct {
     int fim;
     int webshell;
+    int bruteforce;
 } agent_caps_t;
 
 typedef struct fim fim_t;
@@ -40,6 +43,9 @@ typedef struct agent {
     agent_caps_t caps;
     fim_t *fim;
     webshell_t *webshell; /* NULL without webshell_root */
+    bf_t *bruteforce;     /* NULL without auth_log */
+    log_tail_t auth_logs[AGENT_MAX_AUTH_LOGS];
+    size_t n_auth_logs;
     int64_t started_ms;
     int64_t next_heartbeat_ms;
     int64_t next_send_ms; /* after a failed send: when to try again */
@@ -54,9 +60,10 @@ int agent_run(const agent_config_t *cfg);
 /* Queues one event for rampartd in the gateway event format
  * (src/engine/event.c) that rampartd's event store reads: time, action,
  * category, host, uri (the object concerned, e.g. a file path) and one
- * match naming the detection; `detail` (taken, may be NULL) is added as
+ * match naming the detection; client (NULL: none) is the remote address
+ * concerned; `detail` (taken, may be NULL) is added as
  * the member named by the category. */
 void agent_emit(agent_t *ag, const char *category, const char *detection, const char *action,
-                const char *object, json_t *detail);
+                const char *object, const char *client, json_t *detail);
 
 #endif

@@ -25,7 +25,8 @@ typedef enum {
     V_FIM_PATH,
     V_FIM_IGNORE,
     V_FIM_HASH,
-    V_WEB_ROOT
+    V_WEB_ROOT,
+    V_AUTH_LOG
 } value_kind_t;
 
 typedef struct {
@@ -59,6 +60,9 @@ static const directive_t directives[] = {
     {"webshell_root", V_WEB_ROOT, 0, 0, 0, 1},
     {"webshell_rules", V_PATH, F(webshell_rules), 0, 0, 1},
     {"webshell_max_size", V_SIZE, F(webshell_max_size), 1024, 64LL << 20, 1},
+    {"auth_log", V_AUTH_LOG, 0, 0, 0, 1},
+    {"bruteforce_threshold", V_INT, F(bruteforce_threshold), 2, 1000, 1},
+    {"bruteforce_window_seconds", V_INT, F(bruteforce_window_s), 1, 86400, 1},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -81,6 +85,8 @@ void agent_config_defaults(agent_config_t *c)
     snprintf(c->webshell_rules, sizeof(c->webshell_rules),
              "/usr/share/rampart/rampart-webshell.yar");
     c->webshell_max_size = 2 * 1024 * 1024;
+    c->bruteforce_threshold = 5;
+    c->bruteforce_window_s = 300;
 }
 
 int agent_path_under(const char *path, const char *root)
@@ -168,6 +174,8 @@ static int apply(conf_ctx_t *p, agent_config_t *c, const directive_t *d, const c
     case V_WEB_ROOT:
         return add_to_list(p, d->name, c->webshell_roots, &c->n_webshell_roots, AGENT_MAX_WEB_ROOTS,
                            0, v);
+    case V_AUTH_LOG:
+        return add_to_list(p, d->name, c->auth_logs, &c->n_auth_logs, AGENT_MAX_AUTH_LOGS, 0, v);
     case V_FIM_HASH:
         if (strcmp(v, "sha256") == 0)
             c->fim_hash = FIM_HASH_SHA256;
@@ -195,7 +203,8 @@ static int on_line(conf_ctx_t *p, void *ctx, char **words, int count)
     if (!d)
         return conf_fail(p, "unknown directive \"%s\"", words[0]);
     size_t idx = (size_t)(d - directives);
-    if (l->seen[idx] && d->kind != V_FIM_PATH && d->kind != V_FIM_IGNORE && d->kind != V_WEB_ROOT)
+    if (l->seen[idx] && d->kind != V_FIM_PATH && d->kind != V_FIM_IGNORE && d->kind != V_WEB_ROOT &&
+        d->kind != V_AUTH_LOG)
         return conf_fail(p, "%s is set twice", d->name);
     l->seen[idx] = 1;
     if (count != 2)

@@ -19,6 +19,7 @@
 #define AGENT_MAX_IGNORES   64
 #define AGENT_HOSTNAME_MAX  64
 #define AGENT_MAX_WEB_ROOTS 16
+#define AGENT_MAX_AUTH_LOGS 8
 
 typedef enum { FIM_HASH_SHA256, FIM_HASH_SM3 } fim_hash_t;
 
@@ -56,6 +57,12 @@ typedef struct {
     size_t n_webshell_roots;
     char webshell_rules[AGENT_PATH_MAX];
     size_t webshell_max_size;
+
+    /* brute force: sshd's log files, followed across rotation */
+    char auth_logs[AGENT_MAX_AUTH_LOGS][AGENT_PATH_MAX];
+    size_t n_auth_logs;
+    int bruteforce_threshold; /* failures per address or account ... */
+    int bruteforce_window_s;  /* ... within this many seconds */
 } agent_config_t;
 
 void agent_config_defaults(agent_config_t *c);

@@ -179,7 +179,7 @@ static void report(fim_t *f, const char *change, const char *path, const fim_ent
         json_object_set_new(d, "diff", json_string(diff));
     char detection[32];
     snprintf(detection, sizeof(detection), "fim.%s", change);
-    agent_emit(f->ag, "fim", detection, "detect", path, d);
+    agent_emit(f->ag, "fim", detection, "detect", path, NULL, d);
 }
 
 /* A script file under a web root, new or changed (or any at a full scan):
@@ -216,7 +216,7 @@ static void check_webshell(fim_t *f, const char *path, const fim_entry_t *e)
     char detection[WEBSHELL_RULE_MAX + 16];
     snprintf(detection, sizeof(detection), "webshell.%s", names[0]);
     log_kv(LOG_LEVEL_WARN, "webshell: suspicious script", "path", path, "rule", names[0], NULL);
-    agent_emit(ag, "webshell", detection, "detect", path, d);
+    agent_emit(ag, "webshell", detection, "detect", path, NULL, d);
 }
 
 /* ---- watches ---------------------------------------------------------- */

@@ -31,10 +31,11 @@
 #define ENROL_BYTES            32
 #define ENROL_DEFAULT_MINUTES  60
 #define ONLINE_GRACE_MS        5000
-#define CAPABILITY_NAMES_COUNT 2
+#define CAPABILITY_NAMES_COUNT 3
 
 /* The capabilities an agent knows today, each on by default. */
-static const char *const capability_names[CAPABILITY_NAMES_COUNT] = {"fim", "webshell"};
+static const char *const capability_names[CAPABILITY_NAMES_COUNT] = {"fim", "webshell",
+                                                                     "bruteforce"};
 
 static const store_agent_ops_t *agent_ops(http_req_t *r)
 {
@@ -187,7 +188,8 @@ enum MHD_Result api_agent_enrol(http_req_t *r)
     secret_wipe(a.secret, sizeof(a.secret));
     log_kv(LOG_LEVEL_INFO, "agent enrolled", "agent_id", LOG_INT(a.id), "host", a.name, "client",
            r->client, NULL);
-    snprintf(a.capabilities, sizeof(a.capabilities), "{\"fim\":true,\"webshell\":true}");
+    snprintf(a.capabilities, sizeof(a.capabilities),
+             "{\"bruteforce\":true,\"fim\":true,\"webshell\":true}");
     json_t *o = json_pack("{s:o, s:s}", "agent", agent_json(&a, now), "secret", hex);
     secret_wipe(hex, sizeof(hex));
     return http_reply_json(r, 201, o);
@@ -357,8 +359,9 @@ enum MHD_Result api_agents_update(http_req_t *r)
     json_decref(body);
     if (bad) {
         json_decref(out);
-        return http_reply_error(r, 400, "bad_request",
-                                "capabilities: an object of booleans; known: fim, webshell");
+        return http_reply_error(
+            r, 400, "bad_request",
+            "capabilities: an object of booleans; known: fim, webshell, bruteforce");
     }
     char *text = rc == STORE_OK ? json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     if (rc == STORE_OK)

@@ -101,7 +101,7 @@ class Enrolment(unittest.TestCase):
         self.assertEqual(AUDITOR.request("DELETE", path).status, 403)
         self.assertEqual(AUDITOR.request("POST", "/api/v1/agents/enrolments", {}).status, 403)
         self.assertEqual(SECOPS.request("PATCH", path, caps).status, 200)
-        self.assertEqual(agents()["authz"]["capabilities"], {"fim": False, "webshell": True})
+        self.assertEqual(agents()["authz"]["capabilities"], {"bruteforce": True, "fim": False, "webshell": True})
         self.assertEqual(SECOPS.request("PATCH", path, {"capabilities": {"nope": 1}}).status, 400)
         self.assertEqual(ADMIN.request("DELETE", path).status, 204)
         self.assertNotIn("authz", agents())
@@ -125,7 +125,7 @@ class Signatures(unittest.TestCase):
         h = sign(self.id, self.secret, "POST", path, body)
         r = self.post(path, body, h)
         self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json()["capabilities"], {"fim": True, "webshell": True})
+        self.assertEqual(r.json()["capabilities"], {"bruteforce": True, "fim": True, "webshell": True})
         self.assertEqual(agents()["signer"]["version"], "9.9")
         self.assertEqual(agents()["signer"]["status"], "online")
         # the same request again: a replay
