@@ -15,6 +15,8 @@ PACKAGES=(
   libcurl4-openssl-dev zlib1g-dev libyara-dev
   # tests
   libcmocka-dev python3 python3-yaml curl sqlmap sqlite3 redis-server
+  # tests of rampart-agent's brute-force detection: a real sshd on loopback
+  openssh-server sshpass
   # the gateway: Debian's nginx and its module build tree
   nginx nginx-dev
   # bench: load generator and the peer WAF

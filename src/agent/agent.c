@@ -365,8 +365,11 @@ static int setup(agent_t *ag, const agent_config_t *cfg)
         if (!ag->bruteforce)
             return -1;
         /* history before the start is not replayed as new attempts */
-        for (size_t i = 0; i < ag->cfg.n_auth_logs; i++)
+        for (size_t i = 0; i < ag->cfg.n_auth_logs; i++) {
             log_tail_init(&ag->auth_logs[i], ag->cfg.auth_logs[i], 1);
+            log_tail_poll(&ag->auth_logs[i], NULL,
+                          NULL); /* positioned now, not at the first tick */
+        }
         ag->n_auth_logs = ag->cfg.n_auth_logs;
     }
     if (ag->cfg.n_webshell_roots) {

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import time
 import unittest
 
@@ -304,6 +305,81 @@ class WebShells(unittest.TestCase):
         self.assertEqual(agent.proc.returncode, 2)
         self.assertIn("webshell_root \"/srv/elsewhere\" is not inside any fim_path",
                       agent.log_text())
+
+
+class BruteForce(unittest.TestCase):
+    """Real failed SSH logins (sshpass) against a real sshd on a loopback port."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not (os.path.exists("/usr/sbin/sshd") and shutil.which("sshpass")):
+            raise unittest.SkipTest("openssh-server and sshpass are not installed "
+                                    "(scripts/deps.sh installs them)")
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("sshd needs root for its privilege separation")
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="ssh-1")
+        cls.sshd_dir = os.path.join(cls.agent.dir, "sshd")
+        os.mkdir(cls.sshd_dir)
+        cls.sshd_log = os.path.join(cls.sshd_dir, "sshd.log")
+        key = os.path.join(cls.sshd_dir, "host_key")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+        cls.ssh_port = harness.free_port()
+        conf = os.path.join(cls.sshd_dir, "sshd_config")
+        with open(conf, "w") as f:
+            f.write("Port %d\nListenAddress 127.0.0.1\nHostKey %s\nPidFile %s/pid\n"
+                    "PasswordAuthentication yes\nKbdInteractiveAuthentication no\nUsePAM no\n"
+                    "MaxAuthTries 10\n" % (cls.ssh_port, key, cls.sshd_dir))
+        os.makedirs("/run/sshd", exist_ok=True)
+        cls.sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", conf, "-E", cls.sshd_log],
+                                    start_new_session=True)
+        harness._cleanups.append(cls.stop_sshd)
+        harness.wait_port(cls.ssh_port)
+        cls.agent.write_conf("auth_log %s\nbruteforce_threshold 4\n"
+                             "bruteforce_window_seconds 60\n" % cls.sshd_log)
+        cls.agent.start()
+        cls.agent.wait_log("fim: scan done")
+
+    @classmethod
+    def stop_sshd(cls):
+        if cls.sshd.poll() is None:
+            os.killpg(cls.sshd.pid, signal.SIGTERM)
+            cls.sshd.wait(timeout=10)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+        cls.stop_sshd()
+
+    def failed_login(self, user):
+        subprocess.run(["sshpass", "-p", "not-the-password", "ssh", "-p", str(self.ssh_port),
+                        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                        "-o", "PreferredAuthentications=password",
+                        "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=5",
+                        "%s@127.0.0.1" % user, "true"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+
+    def events(self):
+        r = AUDITOR.request("GET", "/api/v1/events?category=bruteforce&limit=100")
+        self.assertEqual(r.status, 200, r)
+        return r.json()["events"]
+
+    def test_password_guessing_is_detected(self):
+        for i in range(5):
+            self.failed_login("guess-%d" % i if i % 2 else "root")
+        found = wait_for(lambda: [e for e in self.events()
+                                  if "bruteforce.source" in e["rules"]], timeout=10)
+        self.assertTrue(found, self.agent.log_tail())
+        ev = found[0]
+        self.assertEqual(ev["client"], "127.0.0.1")
+        self.assertEqual(ev["source"], "agent:ssh-1")
+        full = AUDITOR.request("GET", "/api/v1/events/%d" % ev["id"]).json()
+        detail = full.get("event", full).get("bruteforce") or full.get("raw", {}).get("bruteforce")
+        self.assertEqual(detail["source"], "127.0.0.1")
+        self.assertGreaterEqual(detail["failures"], 4)
+        # one alert per source and window, however many more failures come
+        self.failed_login("root")
+        time.sleep(1.5)
+        self.assertEqual(len([e for e in self.events() if "bruteforce.source" in e["rules"]]), 1)
 
 
 class Lifecycle(unittest.TestCase):
