@@ -78,12 +78,13 @@ static void test_migrations(void **state)
     store_t *s = open_store(dir);
     int v = 0;
     assert_int_equal(s->ops->schema_version(s, &v), STORE_OK);
-    assert_int_equal(v, 1);
+    int newest = v; /* the last migration's number (more come with each feature) */
+    assert_true(newest >= 1);
     store_close(s);
     /* reopening applies nothing twice */
     s = open_store(dir);
     assert_int_equal(s->ops->schema_version(s, &v), STORE_OK);
-    assert_int_equal(v, 1);
+    assert_int_equal(v, newest);
     store_close(s);
     /* a store from a newer rampartd is refused, untouched */
     char path[300];
