@@ -4,7 +4,7 @@ BUILD ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang
 JOBS ?= 2
 
-.PHONY: all deps build test up down bench bench-ingest bench-crypto fuzz format clean
+.PHONY: all deps build test up down bench bench-ingest bench-crypto bench-fim fuzz format clean
 
 all: build
 
@@ -29,12 +29,16 @@ bench: build
 	@bench/run.sh $(BUILD)
 	@bench/ingest.sh $(BUILD)
 	@bench/crypto.sh $(BUILD)
+	@bench/fim.sh $(BUILD)
 
 bench-ingest: build
 	@bench/ingest.sh $(BUILD)
 
 bench-crypto: build
 	@bench/crypto.sh $(BUILD)
+
+bench-fim: build
+	@bench/fim.sh $(BUILD)
 
 fuzz: build
 	@scripts/fuzz.sh $(BUILD)

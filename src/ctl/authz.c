@@ -23,11 +23,15 @@ static const unsigned matrix[PERM_COUNT] = {
     /* MLPS three-role separation: the auditor reviews what admin and
      * secops did; neither of them reads (or can erase) the audit log. */
     [PERM_AUDIT_READ] = R(ROLE_AUDITOR),
+    [PERM_AGENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_AGENTS_MANAGE] = R(ROLE_ADMIN) | R(ROLE_SECOPS),
+    [PERM_AGENT] = 0,
 };
 
 static const char *const perm_names[PERM_COUNT] = {
     "public",       "self",       "events:read",  "events:submit", "ingest:read",
     "metrics:read", "users:read", "users:manage", "tokens:manage", "audit:read",
+    "agents:read",  "agents:manage", "agent",
 };
 
 const char *role_name(role_t role)

@@ -26,6 +26,9 @@ typedef enum {
     PERM_USERS_MANAGE,  /* create, change, delete accounts */
     PERM_TOKENS_MANAGE, /* create, list, revoke API tokens */
     PERM_AUDIT_READ,    /* read, export and verify the audit log */
+    PERM_AGENTS_READ,   /* list host agents */
+    PERM_AGENTS_MANAGE, /* enrolment tokens, capabilities, removal of host agents */
+    PERM_AGENT,         /* a host agent's signed request (no role: api.c checks the signature) */
     PERM_COUNT
 } perm_t;
 

@@ -28,7 +28,7 @@ static void user_from(sqlite3_stmt *st, store_user_t *u)
 
 /* Runs a statement expected to change rows: OK, NOT_FOUND when none
  * changed, or the mapped error. */
-static int step_change(sq_conn_t *c, sqlite3_stmt *st, const char *what)
+int sq_step_change(sq_conn_t *c, sqlite3_stmt *st, const char *what)
 {
     int step = sqlite3_step(st);
     int rc = sq_status(c->db, step, what);
@@ -39,8 +39,8 @@ static int step_change(sq_conn_t *c, sqlite3_stmt *st, const char *what)
 }
 
 /* Runs a statement expected to return at most one row into fill(). */
-static int step_one(sq_conn_t *c, sqlite3_stmt *st, void (*fill)(sqlite3_stmt *, void *), void *out,
-                    const char *what)
+int sq_step_one(sq_conn_t *c, sqlite3_stmt *st, void (*fill)(sqlite3_stmt *, void *), void *out,
+                const char *what)
 {
     int step = sqlite3_step(st);
     int rc;
@@ -128,7 +128,7 @@ static int user_get_by_name(store_t *base, const char *name, store_user_t *out)
     int rc = STORE_ERROR;
     if (st) {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        rc = step_one(c, st, fill_user, out, "get user");
+        rc = sq_step_one(c, st, fill_user, out, "get user");
     }
     sq_release(s, c);
     return rc;
@@ -143,7 +143,7 @@ static int user_get_by_id(store_t *base, int64_t id, store_user_t *out)
     int rc = STORE_ERROR;
     if (st) {
         sqlite3_bind_int64(st, 1, id);
-        rc = step_one(c, st, fill_user, out, "get user");
+        rc = sq_step_one(c, st, fill_user, out, "get user");
     }
     sq_release(s, c);
     return rc;
@@ -187,7 +187,7 @@ static int user_update(store_t *base, const store_user_t *u)
         sqlite3_bind_int(st, 5, u->disabled);
         sqlite3_bind_int64(st, 6, u->updated);
         sqlite3_bind_int64(st, 7, u->pw_changed);
-        rc = step_change(c, st, "update user");
+        rc = sq_step_change(c, st, "update user");
     }
     sq_release(s, c);
     return rc;
@@ -202,7 +202,7 @@ static int user_delete(store_t *base, int64_t id)
     int rc = STORE_ERROR;
     if (st) {
         sqlite3_bind_int64(st, 1, id);
-        rc = step_change(c, st, "delete user");
+        rc = sq_step_change(c, st, "delete user");
     }
     sq_release(s, c);
     return rc;
@@ -255,7 +255,7 @@ static int session_get(store_t *base, const unsigned char hash[STORE_HASH_LEN],
     int rc = STORE_ERROR;
     if (st) {
         sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
-        rc = step_one(c, st, fill_session, out, "get session");
+        rc = sq_step_one(c, st, fill_session, out, "get session");
     }
     sq_release(s, c);
     return rc;
@@ -271,7 +271,7 @@ static int session_touch(store_t *base, const unsigned char hash[STORE_HASH_LEN]
     if (st) {
         sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, now);
-        rc = step_change(c, st, "touch session");
+        rc = sq_step_change(c, st, "touch session");
     }
     sq_release(s, c);
     return rc;
@@ -286,7 +286,7 @@ static int session_delete(store_t *base, const unsigned char hash[STORE_HASH_LEN
     int rc = STORE_ERROR;
     if (st) {
         sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
-        rc = step_change(c, st, "delete session");
+        rc = sq_step_change(c, st, "delete session");
     }
     sq_release(s, c);
     return rc;
@@ -390,7 +390,7 @@ static int token_get_by_hash(store_t *base, const unsigned char hash[STORE_HASH_
     int rc = STORE_ERROR;
     if (st) {
         sqlite3_bind_blob(st, 1, hash, STORE_HASH_LEN, SQLITE_STATIC);
-        rc = step_one(c, st, fill_token, out, "get token");
+        rc = sq_step_one(c, st, fill_token, out, "get token");
     }
     sq_release(s, c);
     return rc;
@@ -428,7 +428,7 @@ static int token_revoke(store_t *base, int64_t id, int64_t now)
     if (st) {
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, now);
-        rc = step_change(c, st, "revoke token");
+        rc = sq_step_change(c, st, "revoke token");
     }
     sq_release(s, c);
     return rc;
@@ -444,7 +444,7 @@ static int token_touch(store_t *base, int64_t id, int64_t now)
     if (st) {
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, now);
-        rc = step_change(c, st, "touch token");
+        rc = sq_step_change(c, st, "touch token");
     }
     sq_release(s, c);
     return rc;

@@ -11,8 +11,9 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_agents.h"
 
-#define SQ_STMT_CACHE 64
+#define SQ_STMT_CACHE 128
 
 /* One connection and its prepared statements, used by one thread at a time. */
 typedef struct sq_conn {
@@ -80,7 +81,18 @@ int sq_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Copies a text column into a fixed buffer ("" for NULL). */
 void sq_column_copy(sqlite3_stmt *st, int col, char *out, size_t size);
 
+/* Runs a statement that changes rows: STORE_NOT_FOUND when none changed. */
+int sq_step_change(sq_conn_t *c, sqlite3_stmt *st, const char *what);
+
+/* Runs a statement expected to return at most one row into fill(). */
+int sq_step_one(sq_conn_t *c, sqlite3_stmt *st, void (*fill)(sqlite3_stmt *, void *), void *out,
+                const char *what);
+
 void sq_fill_events_ops(store_ops_t *ops);
+
+/* host agents (store_sqlite_agents.c): the operations and their migration */
+extern const store_agent_ops_t sq_agent_ops;
+extern const char sq_migration_agents[];
 void sq_fill_auth_ops(store_ops_t *ops);
 void sq_fill_audit_ops(store_ops_t *ops);
 
