@@ -29,8 +29,8 @@ static const unsigned matrix[PERM_COUNT] = {
 };
 
 static const char *const perm_names[PERM_COUNT] = {
-    "public",       "self",       "events:read",  "events:submit", "ingest:read",
-    "metrics:read", "users:read", "users:manage", "tokens:manage", "audit:read",
+    "public",       "self",          "events:read",  "events:submit", "ingest:read",
+    "metrics:read", "users:read",    "users:manage", "tokens:manage", "audit:read",
     "agents:read",  "agents:manage", "agent",
 };
 

@@ -5,8 +5,9 @@
  * store_pg_schema.c (the migrations), store_pg_events.c (ingestion,
  * queries, aggregations, day partitions, retention), store_pg_counts.c
  * (per-day counts for top-N), store_pg_auth.c (accounts, sessions,
- * tokens) and store_pg_audit.c (the audit log, its seals and export
- * cursors).
+ * tokens), store_pg_audit.c (the audit log, its seals and export
+ * cursors) and store_pg_agents.c (host agents: store_agents.h, a table of
+ * operations of its own, set as store->agents in store_pg_open).
  *
  * Adding an operation: write one function in the file of its area (a new
  * area gets a new store_pg_<area>.c with a pg_fill_<area>_ops, called
@@ -33,6 +34,7 @@
 #include <pthread.h>
 
 #include "store.h"
+#include "store_agents.h"
 #include "strbuf.h"
 
 #define PG_STMT_CACHE 64
@@ -185,5 +187,8 @@ extern const char pg_top_rule_join[];
 void pg_fill_events_ops(store_ops_t *ops);
 void pg_fill_auth_ops(store_ops_t *ops);
 void pg_fill_audit_ops(store_ops_t *ops);
+
+/* host agents (store_pg_agents.c; schema: migration 4) */
+extern const store_agent_ops_t pg_agent_ops;
 
 #endif
