@@ -13,6 +13,14 @@
  *                                 source "agent:HOSTNAME"
  * Signed requests are checked by api_agent_authenticate before the handler
  * runs (src/ctl/agent_sign.h: HMAC-SHA-256, time window, no replay).
+ *
+ * Audit (audit_hook.h): the people's changes are audited by the
+ * dispatcher, named here (agent.enrolment_create, agent.update,
+ * agent.delete). Enrolment is public, so it writes its own records as
+ * login does: agent.enrol for a success (fail closed: a host whose
+ * enrolment cannot be audited is removed again) and, within the audit
+ * log's noise budget, for a refused token or a taken name. Heartbeats and
+ * events are machine traffic and not audited.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,6 +30,8 @@
 #include "agent_sign.h"
 #include "api.h"
 #include "api_names.h"
+#include "audit_hook.h"
+#include "audit_log.h"
 #include "log.h"
 #include "secret.h"
 #include "store_agents.h"
@@ -32,6 +42,7 @@
 #define ENROL_DEFAULT_MINUTES  60
 #define ONLINE_GRACE_MS        5000
 #define CAPABILITY_NAMES_COUNT 3
+#define AGENT_ACTOR_PREFIX     "agent:" /* audit actor, as the events' source */
 
 /* The capabilities an agent knows today, each on by default. */
 static const char *const capability_names[CAPABILITY_NAMES_COUNT] = {"fim", "webshell",
@@ -170,6 +181,23 @@ enum MHD_Result api_agent_enrol(http_req_t *r)
         return http_reply_error(r, 500, "internal", "cannot generate a secret");
     int64_t now = time_now_ms();
     int rc = ops->enrol(r->ctl->store, hash, now, &a);
+    char actor[sizeof(AGENT_ACTOR_PREFIX) + STORE_AGENT_NAME_MAX];
+    snprintf(actor, sizeof(actor), AGENT_ACTOR_PREFIX "%s", a.name);
+    audit_note(r, NULL, a.name);
+    if ((rc == STORE_NOT_FOUND || rc == STORE_CONFLICT) && audit_log_admit_noise(r->ctl->audit))
+        audit_event(r, actor, "", "agent.enrol", "failure", rc == STORE_NOT_FOUND ? 401 : 409,
+                    json_pack("{s:s}", "reason",
+                              rc == STORE_NOT_FOUND ? "enrolment token unknown, used or expired"
+                                                    : "host name enrolled already"));
+    if (rc == STORE_OK && audit_event(r, actor, "", "agent.enrol", "success", 201,
+                                      json_pack("{s:I, s:s}", "agent_id", (json_int_t)a.id,
+                                                "version", a.version)) != STORE_OK) {
+        secret_wipe(a.secret, sizeof(a.secret));
+        ops->remove(r->ctl->store, a.id);
+        return http_reply_error(r, 503, "audit_unavailable",
+                                "the enrolment cannot be audited right now, so it was undone; "
+                                "create a new enrolment token");
+    }
     if (rc != STORE_OK) {
         secret_wipe(a.secret, sizeof(a.secret));
         if (rc == STORE_NOT_FOUND) {
@@ -290,6 +318,8 @@ enum MHD_Result api_agents_enrolment_create(http_req_t *r)
         }
     }
     json_decref(body);
+    audit_note(r, "agent.enrolment_create", NULL);
+    audit_detail(r, "expires_minutes", json_integer(m));
     char token[80];
     if (secret_token(ENROL_PREFIX, ENROL_BYTES, token, sizeof(token)))
         return http_reply_error(r, 500, "internal", "cannot generate a token");
@@ -323,6 +353,7 @@ enum MHD_Result api_agents_update(http_req_t *r)
     const store_agent_ops_t *ops = agent_ops(r);
     if (!ops)
         return no_agents(r);
+    audit_note(r, "agent.update", NULL);
     int64_t id;
     if (parse_id(r, &id))
         return MHD_YES;
@@ -331,6 +362,8 @@ enum MHD_Result api_agents_update(http_req_t *r)
     if (!body)
         return mrc;
     json_t *caps = json_object_get(body, "capabilities");
+    if (json_is_object(caps))
+        audit_detail(r, "capabilities", json_incref(caps));
     json_t *out = json_object();
     int bad = !json_is_object(caps) || json_object_size(caps) == 0;
     const char *key;
@@ -383,6 +416,7 @@ enum MHD_Result api_agents_delete(http_req_t *r)
     const store_agent_ops_t *ops = agent_ops(r);
     if (!ops)
         return no_agents(r);
+    audit_note(r, "agent.delete", NULL);
     int64_t id;
     if (parse_id(r, &id))
         return MHD_YES;

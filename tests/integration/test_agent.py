@@ -56,6 +56,14 @@ def fim_events(path, detection=None):
     return out
 
 
+def audit(**params):
+    """The audit log's result records (not the intents) matching params."""
+    qs = "&".join("%s=%s" % kv for kv in dict(params, limit="1000").items())
+    r = AUDITOR.request("GET", "/api/v1/audit?" + qs)
+    assert r.status == 200, r
+    return [x for x in r.json()["records"] if x["outcome"] != "intent"]
+
+
 def setUpModule():
     global RD, ADMIN, SECOPS, AUDITOR, GATEWAY_TOKEN
     RD = Rampartd(name="agent").start()
@@ -88,6 +96,15 @@ class Enrolment(unittest.TestCase):
         self.assertEqual(r.status, 201)
         r = ADMIN.request("POST", "/api/v1/agents/enrolments", {"expires_minutes": 0})
         self.assertEqual(r.status, 400)
+        # enrolments are in the audit log (public route: rampartd writes them itself)
+        recs = audit(action="agent.enrol")
+        outcomes = [(x["actor"], x["outcome"], x["status"]) for x in recs]
+        self.assertIn(("agent:once", "success", 201), outcomes)
+        self.assertIn(("agent:twice", "failure", 401), outcomes)
+        self.assertIn(("agent:once", "failure", 409), outcomes)
+        self.assertIn(("agent:once-2", "success", 201), outcomes)
+        self.assertTrue(any(x["actor"] == "sec" and x["outcome"] == "success"
+                            for x in audit(action="agent.enrolment_create")))
 
     def test_hosts_authorisation(self):
         token = enrolment_token()
@@ -107,6 +124,12 @@ class Enrolment(unittest.TestCase):
         self.assertEqual(ADMIN.request("DELETE", path).status, 204)
         self.assertNotIn("authz", agents())
         self.assertEqual(ADMIN.request("DELETE", path).status, 404)
+        target = str(agent_id)
+        self.assertTrue(any(x["actor"] == "sec" and x["target"] == target and
+                            x["outcome"] == "success" for x in audit(action="agent.update")))
+        deletes = [(x["actor"], x["status"]) for x in audit(action="agent.delete")
+                   if x["target"] == target]
+        self.assertEqual(sorted(deletes), [("admin", 204), ("admin", 404)])
 
 
 class Signatures(unittest.TestCase):
