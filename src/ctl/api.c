@@ -99,7 +99,9 @@ static int api_begin(http_req_t *r)
     const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
     char allow[128] = "";
     for (size_t i = 0; i < N_ROUTES; i++) {
-        char arg[sizeof(r->arg)];
+        /* empty unless the pattern has a '*': r->arg becomes the audit
+         * record's target, so it must never be stale stack bytes */
+        char arg[sizeof(r->arg)] = "";
         if (!path_matches(routes[i].pattern, r->path, arg, sizeof(arg)))
             continue;
         if (strcmp(routes[i].method, method) == 0) {
