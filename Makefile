@@ -4,7 +4,8 @@ BUILD ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang
 JOBS ?= 2
 
-.PHONY: all deps build test up down bench bench-ingest bench-crypto bench-distribution fuzz format clean
+.PHONY: all deps build test up down bench bench-ingest bench-crypto bench-distribution bench-fim \
+	fuzz format clean
 
 all: build
 
@@ -30,6 +31,7 @@ bench: build
 	@bench/ingest.sh $(BUILD)
 	@bench/crypto.sh $(BUILD)
 	@$(MAKE) --no-print-directory bench-distribution
+	@bench/fim.sh $(BUILD)
 
 bench-ingest: build
 	@bench/ingest.sh $(BUILD)
@@ -43,6 +45,9 @@ bench-distribution: build
 	@python3 bench/distribution.py $(BUILD)
 	@DIST_CONNECTION_CLOSE=1 python3 bench/distribution.py $(BUILD)
 	@DIST_ONLY=switch python3 bench/distribution.py $(BUILD)
+
+bench-fim: build
+	@bench/fim.sh $(BUILD)
 
 fuzz: build
 	@scripts/fuzz.sh $(BUILD)

@@ -11,18 +11,23 @@ PACKAGES=(
   libxml2-dev libpcre2-dev libvectorscan-dev libssl-dev libjansson-dev libhiredis-dev
   # rampartd (control plane): HTTP server, store, password hashing
   libmicrohttpd-dev libsqlite3-dev libpq-dev libargon2-dev
-  # gateway sync (rampart sync): fetching bundles over HTTP(S)
-  libcurl4-openssl-dev
+  # gateway sync (rampart sync) and rampart-agent: HTTP client to rampartd;
+  # rampart-agent: spool checksums, webshell rules
+  libcurl4-openssl-dev zlib1g-dev libyara-dev
   # tests (chromium and CJK fonts: the console's end-to-end test)
   libcmocka-dev python3 python3-yaml curl sqlmap sqlite3 redis-server chromium fonts-noto-cjk
   # tests and benchmarks of the PostgreSQL store: a private server per run
   postgresql
   # audit tests: certificates for the TLS syslog receiver
   openssl
+  # tests of rampart-agent's brute-force detection: a real sshd on loopback
+  openssh-server sshpass
   # the gateway: Debian's nginx and its module build tree
   nginx nginx-dev
   # bench: load generator and the peer WAF
   wrk libnginx-mod-http-modsecurity modsecurity-crs
+  # bench: the file integrity anchor (bench/fim.sh)
+  aide
 )
 
 missing=()

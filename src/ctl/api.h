@@ -72,6 +72,17 @@ enum MHD_Result api_policies_rollback(http_req_t *r);
 
 enum MHD_Result api_bundle_get(http_req_t *r);
 enum MHD_Result api_gateways_list(http_req_t *r);
+enum MHD_Result api_agents_list(http_req_t *r);
+enum MHD_Result api_agents_update(http_req_t *r);
+enum MHD_Result api_agents_delete(http_req_t *r);
+enum MHD_Result api_agents_enrolment_create(http_req_t *r);
+enum MHD_Result api_agent_enrol(http_req_t *r);
+enum MHD_Result api_agent_heartbeat(http_req_t *r);
+enum MHD_Result api_agent_events(http_req_t *r);
+
+/* Checks a host agent's request signature (PERM_AGENT routes) and fills
+ * r->who; 0, or -1 with the 401/503 reply queued. */
+int api_agent_authenticate(http_req_t *r);
 
 /* Shared by handlers: a store failure as 503 (unavailable) or 500. */
 enum MHD_Result api_store_error(http_req_t *r, int store_rc);

@@ -203,8 +203,9 @@ enum MHD_Result api_events_submit(http_req_t *r)
     if (!s)
         return http_reply_error(r, 500, "internal", "out of memory");
     s->errors = json_array();
-    /* who.name is "token:NAME"; stored as "http:NAME". */
-    snprintf(s->source, sizeof(s->source), "http:%s",
+    /* who.name is "token:NAME"; stored as "http:NAME"; a host agent's
+     * events as "agent:HOSTNAME". */
+    snprintf(s->source, sizeof(s->source), "%s:%s", r->who.kind == WHO_AGENT ? "agent" : "http",
              strncmp(r->who.name, "token:", 6) == 0 ? r->who.name + 6 : r->who.name);
     batch_t b = {.r = r, .s = s};
     enum MHD_Result rc;

@@ -29,13 +29,16 @@ static const unsigned matrix[PERM_COUNT] = {
     [PERM_POLICIES_MANAGE] = R(ROLE_ADMIN) | R(ROLE_SECOPS),
     [PERM_BUNDLE_FETCH] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY),
     [PERM_GATEWAYS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_AGENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_AGENTS_MANAGE] = R(ROLE_ADMIN) | R(ROLE_SECOPS),
+    [PERM_AGENT] = 0,
 };
 
 static const char *const perm_names[PERM_COUNT] = {
     "public",        "self",        "events:read",   "events:submit",   "ingest:read",
     "metrics:read",  "users:read",  "users:manage",  "tokens:manage",   "audit:read",
     "apps:read",     "apps:manage", "policies:read", "policies:manage", "bundle:fetch",
-    "gateways:read",
+    "gateways:read", "agents:read", "agents:manage", "agent",
 };
 
 const char *role_name(role_t role)

@@ -33,6 +33,9 @@ typedef enum {
     PERM_POLICIES_MANAGE, /* create, change, roll back, delete policies */
     PERM_BUNDLE_FETCH,    /* the distribution bundle (gateways check in with it) */
     PERM_GATEWAYS_READ,   /* the gateways, their running version and last check-in */
+    PERM_AGENTS_READ,     /* list host agents */
+    PERM_AGENTS_MANAGE,   /* enrolment tokens, capabilities, removal of host agents */
+    PERM_AGENT,           /* a host agent's signed request (no role: api.c checks the signature) */
     PERM_COUNT
 } perm_t;
 

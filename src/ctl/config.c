@@ -9,9 +9,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +18,8 @@
 
 #include "audit_dest.h"
 #include "bundle.h"
+#include "conf_lex.h"
 #include "log.h"
-
-#define CONFIG_FILE_MAX (1024 * 1024)
 
 ctl_config_t *config_defaults(void)
 {
@@ -160,101 +157,13 @@ static const directive_t directives[] = {
 /* ------------------------------------------------------------------ */
 /* parsing                                                             */
 
-typedef struct {
-    const char *name; /* file name for errors */
-    unsigned line;
-    rp_error_t *err;
-} parse_ctx_t;
+/* The shared lexer (conf_lex.c) under this file's short names. */
+typedef conf_ctx_t parse_ctx_t;
 
-static int fail(parse_ctx_t *p, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    snprintf(p->err->file, sizeof(p->err->file), "%s", p->name);
-    p->err->line = p->line;
-    vsnprintf(p->err->reason, sizeof(p->err->reason), fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-/* Splits a line into words: bare words or "quoted strings" with \" and \\
- * escapes; '#' outside quotes ends the line. Words are written NUL
- * terminated into buf. */
-static int split_words(parse_ctx_t *p, const char *line, size_t n, char *buf, size_t buf_size,
-                       char **words, int max_words, int *count)
-{
-    size_t i = 0, out = 0;
-    *count = 0;
-    while (i < n) {
-        while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
-            i++;
-        if (i >= n || line[i] == '#')
-            break;
-        if (*count == max_words)
-            return fail(p, "too many values");
-        words[(*count)++] = buf + out;
-        if (line[i] == '"') {
-            i++;
-            for (;;) {
-                if (i >= n)
-                    return fail(p, "unterminated quoted value");
-                char c = line[i++];
-                if (c == '"')
-                    break;
-                if (c == '\\' && i < n && (line[i] == '"' || line[i] == '\\'))
-                    c = line[i++];
-                if (out + 1 >= buf_size)
-                    return fail(p, "line too long");
-                buf[out++] = c;
-            }
-        } else {
-            while (i < n && line[i] != ' ' && line[i] != '\t' && line[i] != '\r' &&
-                   line[i] != '#') {
-                if (line[i] == '"')
-                    return fail(p, "stray quote in a value");
-                if (out + 1 >= buf_size)
-                    return fail(p, "line too long");
-                buf[out++] = line[i++];
-            }
-        }
-        buf[out++] = '\0';
-    }
-    return 0;
-}
-
-static int parse_integer(const char *s, long long *out)
-{
-    if (!*s)
-        return -1;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || (!isdigit((unsigned char)s[0]) && s[0] != '-'))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_size(const char *s, long long *out)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 20)
-        return -1;
-    long long scale = 1;
-    char num[24];
-    memcpy(num, s, n + 1);
-    char last = (char)tolower((unsigned char)num[n - 1]);
-    if (last == 'k' || last == 'm' || last == 'g') {
-        scale = last == 'k' ? 1024LL : last == 'm' ? 1024LL * 1024 : 1024LL * 1024 * 1024;
-        num[n - 1] = '\0';
-    }
-    long long v;
-    /* bounded before the multiplication, so a huge count cannot overflow */
-    if (parse_integer(num, &v) || v < 0 || v > (1LL << 40) / scale)
-        return -1;
-    *out = v * scale;
-    return 0;
-}
+#define fail          conf_fail
+#define split_words   conf_split_words
+#define parse_integer conf_parse_integer
+#define parse_size    conf_parse_size
 
 static int parse_listen(parse_ctx_t *p, ctl_config_t *c, const char *v)
 {
@@ -523,6 +432,27 @@ static int check_whole(parse_ctx_t *p, ctl_config_t *c)
     return 0;
 }
 
+typedef struct {
+    ctl_config_t *c;
+    unsigned char seen[N_DIRECTIVES];
+} load_t;
+
+static int on_line(conf_ctx_t *p, void *ctx, char **words, int count)
+{
+    load_t *l = ctx;
+    const directive_t *d = NULL;
+    for (size_t i = 0; i < N_DIRECTIVES; i++)
+        if (strcmp(directives[i].name, words[0]) == 0)
+            d = &directives[i];
+    if (!d)
+        return fail(p, "unknown directive \"%s\"", words[0]);
+    size_t idx = (size_t)(d - directives);
+    if (l->seen[idx] && d->kind != V_EVENT_FILE)
+        return fail(p, "%s is set twice", d->name);
+    l->seen[idx] = 1;
+    return apply(p, l->c, d, words + 1, count - 1);
+}
+
 ctl_config_t *config_load_string(const char *text, size_t len, const char *name, rp_error_t *err)
 {
     memset(err, 0, sizeof(*err));
@@ -533,42 +463,9 @@ ctl_config_t *config_load_string(const char *text, size_t len, const char *name,
     }
     snprintf(c->file, sizeof(c->file), "%s", name);
     parse_ctx_t p = {.name = name, .line = 0, .err = err};
-    unsigned char seen[N_DIRECTIVES] = {0};
-    size_t at = 0;
-    while (at < len) {
-        p.line++;
-        const char *line = text + at;
-        const char *nl = memchr(line, '\n', len - at);
-        size_t n = nl ? (size_t)(nl - line) : len - at;
-        at += n + (nl ? 1 : 0);
-        if (memchr(line, '\0', n)) {
-            fail(&p, "NUL byte in the configuration");
-            goto bad;
-        }
-        char buf[4 * CONFIG_PATH_MAX];
-        char *words[8];
-        int count;
-        if (split_words(&p, line, n, buf, sizeof(buf), words, 8, &count))
-            goto bad;
-        if (count == 0)
-            continue;
-        const directive_t *d = NULL;
-        for (size_t i = 0; i < N_DIRECTIVES; i++)
-            if (strcmp(directives[i].name, words[0]) == 0)
-                d = &directives[i];
-        if (!d) {
-            fail(&p, "unknown directive \"%s\"", words[0]);
-            goto bad;
-        }
-        size_t idx = (size_t)(d - directives);
-        if (seen[idx] && d->kind != V_EVENT_FILE) {
-            fail(&p, "%s is set twice", d->name);
-            goto bad;
-        }
-        seen[idx] = 1;
-        if (apply(&p, c, d, words + 1, count - 1))
-            goto bad;
-    }
+    load_t l = {.c = c};
+    if (conf_parse_lines(&p, text, len, on_line, &l))
+        goto bad;
     if (check_whole(&p, c))
         goto bad;
     return c;
@@ -580,25 +477,10 @@ bad:
 ctl_config_t *config_load(const char *path, rp_error_t *err)
 {
     memset(err, 0, sizeof(*err));
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err->file, sizeof(err->file), "%s", path);
-        snprintf(err->reason, sizeof(err->reason), "cannot open: %s", strerror(errno));
+    size_t n;
+    char *text = conf_read_file(path, &n, err);
+    if (!text)
         return NULL;
-    }
-    char *text = malloc(CONFIG_FILE_MAX + 1);
-    size_t n = text ? fread(text, 1, CONFIG_FILE_MAX + 1, f) : 0;
-    int read_error = ferror(f);
-    fclose(f);
-    if (!text || read_error || n > CONFIG_FILE_MAX) {
-        snprintf(err->file, sizeof(err->file), "%s", path);
-        snprintf(err->reason, sizeof(err->reason), "%s",
-                 !text        ? "out of memory"
-                 : read_error ? "read error"
-                              : "file larger than 1 MiB");
-        free(text);
-        return NULL;
-    }
     ctl_config_t *c = config_load_string(text, n, path, err);
     free(text);
     return c;

@@ -26,7 +26,7 @@
 typedef struct http_req http_req_t;
 typedef enum MHD_Result (*http_handler_t)(http_req_t *r);
 
-typedef enum { WHO_ANONYMOUS, WHO_SESSION, WHO_TOKEN } who_kind_t;
+typedef enum { WHO_ANONYMOUS, WHO_SESSION, WHO_TOKEN, WHO_AGENT } who_kind_t;
 
 /* Who is calling, once api.c has checked the credentials. */
 typedef struct {
@@ -34,6 +34,7 @@ typedef struct {
     role_t role;
     int64_t user_id;  /* sessions */
     int64_t token_id; /* API tokens */
+    int64_t agent_id; /* host agents (name: the host name) */
     char name[STORE_NAME_MAX + 1];
     int must_change; /* the account's password must change first */
     unsigned char session_hash[STORE_HASH_LEN];

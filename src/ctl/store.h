@@ -338,6 +338,7 @@ typedef struct {
 
 struct store {
     const store_ops_t *ops;
+    const struct store_agent_ops *agents; /* host agents (store_agents.h); NULL: none */
 };
 
 typedef struct {

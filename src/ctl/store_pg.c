@@ -125,8 +125,25 @@ static int exec_simple(PGconn *db, const char *sql, char *why, size_t why_size)
     return ok ? 0 : -1;
 }
 
+/* Whether schema_version records the migration (-1: cannot tell). */
+static int migration_applied(PGconn *db, int version)
+{
+    char text[16];
+    snprintf(text, sizeof(text), "%d", version);
+    const char *params[] = {text};
+    PGresult *res = PQexecParams(db, "SELECT 1 FROM schema_version WHERE version = $1", 1, NULL,
+                                 params, NULL, NULL, 0);
+    int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) > 0 : -1;
+    PQclear(res);
+    return rc;
+}
+
 /* Brings the schema to the newest migration, all in one transaction. An
- * advisory lock serialises two rampartds starting on one database. */
+ * advisory lock serialises two rampartds starting on one database.
+ * Version numbers may have gaps (features on separate branches reserve
+ * their numbers), so every migration schema_version does not record is
+ * applied in the table's order, not only those above the highest one:
+ * a store made with 4 but without 3 still gets 3 later. */
 static int migrate(PGconn *db, rp_error_t *err)
 {
     char why[200];
@@ -159,7 +176,13 @@ static int migrate(PGconn *db, rp_error_t *err)
     }
     for (int i = 0; i < pg_migrations_count; i++) {
         const pg_migration_t *m = &pg_migrations[i];
-        if (m->version <= current)
+        int done = migration_applied(db, m->version);
+        if (done < 0) {
+            snprintf(err->reason, sizeof(err->reason), "schema_version: %s", PQerrorMessage(db));
+            exec_simple(db, "ROLLBACK", why, sizeof(why));
+            return -1;
+        }
+        if (done)
             continue;
         if (exec_simple(db, m->sql, why, sizeof(why))) {
             snprintf(err->reason, sizeof(err->reason), "migration %d failed: %s", m->version, why);
@@ -270,6 +293,7 @@ store_t *store_pg_open(const store_options_t *opt, rp_error_t *err)
         return NULL;
     }
     s->base.ops = &pg_ops;
+    s->base.agents = &pg_agent_ops;
     if (strlen(opt->conninfo) >= sizeof(s->conninfo)) {
         snprintf(err->reason, sizeof(err->reason), "postgres connection string too long");
         free(s);

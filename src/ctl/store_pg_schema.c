@@ -294,6 +294,34 @@ static const char migration_3[] =
     "  first_seen bigint NOT NULL,"
     "  last_seen bigint NOT NULL"
     ");";
+/* Host agents and their one-time enrolment tokens (store_agents.h), as
+ * SQLite's migration 4. Names are unique without regard to case, as
+ * SQLite's NOCASE column. */
+static const char migration_4[] =
+    "CREATE TABLE agent_enrolments ("
+    "  id bigserial PRIMARY KEY,"
+    "  token_hash bytea NOT NULL UNIQUE,"
+    "  created_by bigint,"
+    "  created bigint NOT NULL,"
+    "  expires bigint NOT NULL,"
+    "  used bigint NOT NULL DEFAULT 0,"
+    "  agent_id bigint"
+    ");"
+    "CREATE TABLE agents ("
+    "  id bigserial PRIMARY KEY,"
+    "  name text NOT NULL,"
+    "  version text NOT NULL DEFAULT '',"
+    "  secret bytea NOT NULL,"
+    "  capabilities text NOT NULL DEFAULT '{\"bruteforce\":true,\"fim\":true,\"webshell\":true}',"
+    "  enrolled bigint NOT NULL,"
+    "  last_seen bigint NOT NULL DEFAULT 0,"
+    "  last_ts bigint NOT NULL DEFAULT 0,"
+    "  heartbeat_s bigint NOT NULL DEFAULT 0,"
+    "  spool_pending bigint NOT NULL DEFAULT 0,"
+    "  spool_dropped bigint NOT NULL DEFAULT 0,"
+    "  events_sent bigint NOT NULL DEFAULT 0"
+    ");"
+    "CREATE UNIQUE INDEX agents_name ON agents (lower(name));";
 
 const pg_migration_t pg_migrations[] = {
     {1,
@@ -302,6 +330,7 @@ const pg_migration_t pg_migrations[] = {
      migration_1},
     {2, "audit log (SM3 chain, SM2 seals, export cursors), append-only", migration_2},
     {3, "applications, policies and their versions, bundles, gateways", migration_3},
+    {4, "host agents and their enrolment tokens", migration_4},
 };
 
 const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

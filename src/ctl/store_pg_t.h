@@ -6,8 +6,9 @@
  * queries, aggregations, day partitions, retention), store_pg_counts.c
  * (per-day counts for top-N), store_pg_auth.c (accounts, sessions,
  * tokens), store_pg_audit.c (the audit log, its seals and export
- * cursors) and store_pg_apps.c (applications, policies, bundles,
- * gateways).
+ * cursors), store_pg_apps.c (applications, policies, bundles,
+ * gateways) and store_pg_agents.c (host agents: store_agents.h, a table
+ * of operations of its own, set as store->agents in store_pg_open).
  *
  * Adding an operation: write one function in the file of its area (a new
  * area gets a new store_pg_<area>.c with a pg_fill_<area>_ops, called
@@ -34,9 +35,10 @@
 #include <pthread.h>
 
 #include "store.h"
+#include "store_agents.h"
 #include "strbuf.h"
 
-#define PG_STMT_CACHE 96
+#define PG_STMT_CACHE 112
 
 /* One connection and the statements prepared on it (named "s<index>"),
  * used by one thread at a time. */
@@ -187,5 +189,8 @@ void pg_fill_events_ops(store_ops_t *ops);
 void pg_fill_auth_ops(store_ops_t *ops);
 void pg_fill_audit_ops(store_ops_t *ops);
 void pg_fill_apps_ops(store_ops_t *ops);
+
+/* host agents (store_pg_agents.c; schema: migration 4) */
+extern const store_agent_ops_t pg_agent_ops;
 
 #endif

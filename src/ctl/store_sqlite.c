@@ -207,7 +207,26 @@ void sq_release(sq_store_t *s, sq_conn_t *c)
     pthread_mutex_unlock(&s->lock);
 }
 
-/* Brings the schema to the newest migration, all in one transaction. */
+/* Whether schema_version records the migration (-1: cannot tell). */
+static int migration_applied(sqlite3 *db, int version)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM schema_version WHERE version = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -1;
+    sqlite3_bind_int(st, 1, version);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Brings the schema to the newest migration, all in one transaction.
+ * Version numbers may have gaps: features developed on separate branches
+ * reserve their numbers, and a build may carry a later one without an
+ * earlier one. So every migration that schema_version does not record is
+ * applied, in the table's order, not only those above the highest
+ * recorded version: a store made without migration 3 and with 4 still
+ * gets 3 when a build that has it opens the store. */
 static int migrate(sqlite3 *db, rp_error_t *err)
 {
     char why[512];
@@ -239,7 +258,13 @@ static int migrate(sqlite3 *db, rp_error_t *err)
     }
     for (int i = 0; i < sq_migrations_count; i++) {
         const sq_migration_t *m = &sq_migrations[i];
-        if (m->version <= current)
+        int applied = migration_applied(db, m->version);
+        if (applied < 0) {
+            snprintf(err->reason, sizeof(err->reason), "schema_version: %s", sqlite3_errmsg(db));
+            exec(db, "ROLLBACK", why, sizeof(why));
+            return -1;
+        }
+        if (applied)
             continue;
         if (exec(db, m->sql, why, sizeof(why)) != SQLITE_OK) {
             char rb[128];
@@ -392,6 +417,7 @@ store_t *store_sqlite_open(const store_options_t *opt, rp_error_t *err)
         return NULL;
     }
     s->base.ops = &sq_ops;
+    s->base.agents = &sq_agent_ops;
     s->synchronous_full = opt->synchronous_full;
     s->max_bytes = opt->max_bytes;
     int n = snprintf(s->path, sizeof(s->path), "%s/rampart.db", opt->data_dir);

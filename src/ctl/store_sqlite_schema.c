@@ -196,10 +196,14 @@ static const char migration_3[] =
     "  last_seen INTEGER NOT NULL"
     ");";
 
+/* In version order; migrate() applies every migration the store has not
+ * recorded, in this order, so a store that had 4 before 3 was merged
+ * still gets 3. */
 const sq_migration_t sq_migrations[] = {
     {1, "events, event rules, ingestion checkpoints, users, sessions, API tokens", migration_1},
     {2, "audit log (SM3 chain, SM2 seals, export cursors), append-only", migration_2},
     {3, "applications, policies and their versions, bundles, gateways", migration_3},
+    {4, "host agents and their enrolment tokens", sq_migration_agents},
 };
 
 const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));

@@ -11,8 +11,9 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_agents.h"
 
-#define SQ_STMT_CACHE 112
+#define SQ_STMT_CACHE 176
 
 /* One connection and its prepared statements, used by one thread at a time. */
 typedef struct sq_conn {
@@ -87,6 +88,10 @@ int sq_step_one(sq_conn_t *c, sqlite3_stmt *st, void (*fill)(sqlite3_stmt *, voi
                 const char *what);
 
 void sq_fill_events_ops(store_ops_t *ops);
+
+/* host agents (store_sqlite_agents.c): the operations and their migration */
+extern const store_agent_ops_t sq_agent_ops;
+extern const char sq_migration_agents[];
 void sq_fill_auth_ops(store_ops_t *ops);
 void sq_fill_audit_ops(store_ops_t *ops);
 

@@ -303,6 +303,12 @@ class Authorisation(unittest.TestCase):
         assert r.status == 201, r
         return name
 
+    def throwaway_agent(self):
+        r = ADMIN.request("POST", "/api/v1/agents/enrolments", {})
+        r = RD.request("POST", "/api/v1/agent/enrol",
+                       {"token": r.json()["token"], "hostname": "h-%d" % time.time_ns()})
+        return str(r.json()["agent"]["id"])
+
     def endpoints(self):
         unique = lambda: "u-%d" % time.time_ns()  # noqa: E731
         manage = {"admin", "secops"}
@@ -334,6 +340,7 @@ class Authorisation(unittest.TestCase):
         return self.core_endpoints(unique) + apps_and_policies
 
     def core_endpoints(self, unique):
+        managers = {"admin", "secops"}
         return [
             ("GET", lambda: "/metrics", None, self.HUMANS),
             ("GET", lambda: "/api/v1/auth/session", None, self.ALL),
@@ -359,6 +366,12 @@ class Authorisation(unittest.TestCase):
             ("GET", lambda: "/api/v1/audit/verify", None, {"auditor"}),
             ("GET", lambda: "/api/v1/audit/seals", None, {"auditor"}),
             ("GET", lambda: "/api/v1/audit/public-key", None, {"auditor"}),
+            # host agents (their own signed routes: tests/integration/test_agent.py)
+            ("GET", lambda: "/api/v1/agents", None, self.HUMANS),
+            ("POST", lambda: "/api/v1/agents/enrolments", lambda: {}, managers),
+            ("PATCH", lambda: "/api/v1/agents/" + self.throwaway_agent(),
+             lambda: {"capabilities": {"fim": False}}, managers),
+            ("DELETE", lambda: "/api/v1/agents/" + self.throwaway_agent(), None, managers),
         ]
 
     def test_matrix(self):

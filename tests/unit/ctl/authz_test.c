@@ -23,6 +23,8 @@ static void test_matrix(void **state)
         {PERM_APPS_READ, {1, 1, 1, 0}},     {PERM_APPS_MANAGE, {1, 1, 0, 0}},
         {PERM_POLICIES_READ, {1, 1, 1, 0}}, {PERM_POLICIES_MANAGE, {1, 1, 0, 0}},
         {PERM_BUNDLE_FETCH, {1, 1, 1, 1}},  {PERM_GATEWAYS_READ, {1, 1, 1, 0}},
+        {PERM_AGENTS_READ, {1, 1, 1, 0}},   {PERM_AGENTS_MANAGE, {1, 1, 0, 0}},
+        {PERM_AGENT, {0, 0, 0, 0}},
     };
     assert_int_equal(sizeof(expected) / sizeof(expected[0]), PERM_COUNT);
     for (size_t i = 0; i < PERM_COUNT; i++)
@@ -58,14 +60,15 @@ static void test_routes(void **state)
             public_routes++;
             assert_true(strcmp(routes[i].pattern, "/healthz") == 0 ||
                         strcmp(routes[i].pattern, "/readyz") == 0 ||
-                        strcmp(routes[i].pattern, "/api/v1/auth/login") == 0);
+                        strcmp(routes[i].pattern, "/api/v1/auth/login") == 0 ||
+                        strcmp(routes[i].pattern, "/api/v1/agent/enrol") == 0);
         }
         /* only the password endpoints are open to an account that must
          * change its password */
         if (routes[i].while_must_change && routes[i].perm != PERM_PUBLIC)
             assert_non_null(strstr(routes[i].pattern, "/api/v1/auth/"));
     }
-    assert_int_equal(public_routes, 3);
+    assert_int_equal(public_routes, 4);
 }
 
 int main(void)

@@ -6,8 +6,8 @@
  * partitions made on demand, accounts, sessions, tokens, the audit log
  * (records, seals, export cursors, its append-only triggers),
  * applications, policy versions (two editors at once), bundles and
- * gateway check-ins; and for PostgreSQL, recovery after the server
- * restarts.
+ * gateway check-ins, host agents and their enrolment tokens; and for
+ * PostgreSQL, recovery after the server restarts.
  */
 #include "ctl_test_util.h"
 
@@ -17,6 +17,7 @@
 #include "pg_test_server.h"
 
 #include "event_parse.h"
+#include "store_agents.h"
 #include "store_sqlite_t.h"
 #include "timefmt.h"
 
@@ -164,6 +165,24 @@ static void test_migrations(void **state)
     store_close(s);
     opt.backend = "postgresql";
     assert_null(store_open(&opt, &err));
+    /* a gap below the newest: the store has the later migrations but not
+     * 2 (as a feature branch's lower number merged after a higher one),
+     * so opening applies 2 although newer ones are recorded */
+    backend_sql(dir, is_postgres() ? "DROP TABLE audit_log, audit_seals, audit_export_cursors;"
+                                     "DROP FUNCTION rampart_audit_next_seq(),"
+                                     " rampart_audit_refuse(), rampart_audit_keep_young();"
+                                     "DELETE FROM schema_version WHERE version = 2"
+                                   : "DROP TABLE audit_log; DROP TABLE audit_seals;"
+                                     "DROP TABLE audit_export_cursors;"
+                                     "DELETE FROM schema_version WHERE version = 2");
+    s = reopen_store(dir);
+    assert_int_equal(s->ops->schema_version(s, &v), STORE_OK);
+    assert_int_equal(v, newest);
+    int64_t seq = -1;
+    unsigned char hash[STORE_AUDIT_HASH_LEN];
+    assert_int_equal(s->ops->audit_last(s, &seq, hash), STORE_OK);
+    assert_int_equal(seq, 0);
+    store_close(s);
     temp_dir_remove(dir);
 }
 
@@ -1197,6 +1216,89 @@ static void test_bundles_and_gateways(void **state)
     temp_dir_remove(dir);
 }
 
+/* ---- host agents (store_agents.h): an enrolment token enrols one host
+ * and only before it expires, a taken name leaves the token usable,
+ * signature timestamps only move forward (replay), the heartbeat's
+ * counters, capabilities, listing and removal ---- */
+
+static const unsigned char token_a[32] = {1}, token_b[32] = {2}, token_old[32] = {3};
+
+static store_agent_t agent_named(const char *name)
+{
+    store_agent_t a;
+    memset(&a, 0, sizeof(a));
+    snprintf(a.name, sizeof(a.name), "%s", name);
+    snprintf(a.version, sizeof(a.version), "0.1.0");
+    memset(a.secret, 0x5a, sizeof(a.secret));
+    return a;
+}
+
+static int count_agents(void *ctx, const store_agent_t *a)
+{
+    (*(int *)ctx)++;
+    assert_true(a->id > 0);
+    return 0;
+}
+
+static void test_agents(void **state)
+{
+    (void)state;
+    char dir[256];
+    store_t *s = fresh_store(dir);
+    const store_agent_ops_t *ops = s->agents;
+    assert_non_null(ops);
+    int64_t now = 1795000000000LL;
+    assert_int_equal(ops->enrolment_create(s, token_a, 0, now, now + 60000), STORE_OK);
+    assert_int_equal(ops->enrolment_create(s, token_b, 0, now, now + 60000), STORE_OK);
+    assert_int_equal(ops->enrolment_create(s, token_old, 0, now - 120000, now - 60000), STORE_OK);
+
+    store_agent_t a = agent_named("web-1");
+    assert_int_equal(ops->enrol(s, token_a, now, &a), STORE_OK);
+    assert_true(a.id > 0);
+    /* one token, one host */
+    store_agent_t again = agent_named("web-2");
+    assert_int_equal(ops->enrol(s, token_a, now, &again), STORE_NOT_FOUND);
+    /* expired */
+    assert_int_equal(ops->enrol(s, token_old, now, &again), STORE_NOT_FOUND);
+    /* a taken name (any case) fails and leaves token_b usable */
+    store_agent_t dup = agent_named("WEB-1");
+    assert_int_equal(ops->enrol(s, token_b, now, &dup), STORE_CONFLICT);
+    assert_int_equal(ops->enrol(s, token_b, now, &again), STORE_OK);
+
+    store_agent_t got;
+    assert_int_equal(ops->get(s, a.id, &got), STORE_OK);
+    assert_string_equal(got.name, "web-1");
+    assert_memory_equal(got.secret, a.secret, AGENT_SECRET_LEN);
+    assert_string_equal(got.capabilities, "{\"bruteforce\":true,\"fim\":true,\"webshell\":true}");
+
+    /* timestamps only move forward */
+    assert_int_equal(ops->accept(s, a.id, now), STORE_OK);
+    assert_int_equal(ops->accept(s, a.id, now), STORE_NOT_FOUND);
+    assert_int_equal(ops->accept(s, a.id, now - 1), STORE_NOT_FOUND);
+    assert_int_equal(ops->accept(s, a.id, now + 1), STORE_OK);
+
+    got.last_seen = now;
+    got.heartbeat_s = 30;
+    got.spool_pending = 7;
+    got.spool_dropped = 2;
+    assert_int_equal(ops->heartbeat(s, &got), STORE_OK);
+    assert_int_equal(ops->set_capabilities(s, a.id, "{\"fim\":false}"), STORE_OK);
+    assert_int_equal(ops->get(s, a.id, &got), STORE_OK);
+    assert_int_equal(got.spool_dropped, 2);
+    assert_int_equal(got.last_ts, now + 1);
+    assert_string_equal(got.capabilities, "{\"fim\":false}");
+
+    int n = 0;
+    assert_int_equal(ops->list(s, count_agents, &n), STORE_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(ops->remove(s, a.id), STORE_OK);
+    assert_int_equal(ops->remove(s, a.id), STORE_NOT_FOUND);
+    assert_int_equal(ops->get(s, a.id, &got), STORE_NOT_FOUND);
+    assert_int_equal(ops->accept(s, a.id, now + 5), STORE_NOT_FOUND);
+    store_close(s);
+    temp_dir_remove(dir);
+}
+
 static int postgres_setup(void **state)
 {
     (void)state;
@@ -1234,6 +1336,7 @@ int main(void)
         cmocka_unit_test(test_apps),
         cmocka_unit_test(test_policies),
         cmocka_unit_test(test_bundles_and_gateways),
+        cmocka_unit_test(test_agents),
     };
     int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("postgres", tests, postgres_setup, postgres_teardown);

