@@ -89,6 +89,23 @@ static rp_status_t memory_apply(rp_collections_t *c, const char *key, size_t key
     return rc;
 }
 
+static rp_status_t memory_rate_take(rp_collections_t *c, const char *key, size_t key_len,
+                                    const rp_rl_state_step_t *step)
+{
+    memory_store_t *m = (memory_store_t *)c;
+    bool first_eviction = false;
+    pthread_mutex_lock(&m->lock);
+    ct_table_t *t = table(m);
+    rp_status_t rc = t ? ct_rate_take(t, &m->alloc, key, key_len, step, &first_eviction) : RP_NOMEM;
+    pthread_mutex_unlock(&m->lock);
+    if (first_eviction)
+        coll_log(c,
+                 "collections: memory store full (%zu bytes), evicting the least recently "
+                 "updated records",
+                 m->budget);
+    return rc;
+}
+
 static void memory_stats(rp_collections_t *c, rp_collections_stats_t *out)
 {
     memory_store_t *m = (memory_store_t *)c;
@@ -108,6 +125,7 @@ static void memory_destroy(rp_collections_t *c)
 static const coll_backend_t memory_backend = {
     .load = memory_load,
     .apply = memory_apply,
+    .rate_take = memory_rate_take,
     .stats = memory_stats,
     .destroy = memory_destroy,
 };
