@@ -77,6 +77,8 @@ const rp_api_op_t *rp_openapi_check_head(const rp_openapi_t *api, const rp_api_r
 bool rp_openapi_wants_body(const rp_api_op_t *op, const char *content_type);
 size_t rp_openapi_max_body(const rp_api_op_t *op);
 bool rp_openapi_op_blocks(const rp_api_op_t *op);
+/* The operation's path template as the spec writes it ("/citizens/{id}"). */
+const char *rp_openapi_op_template(const rp_api_op_t *op);
 
 /* Check a complete request body against op's schema for its media type.
  * Returns the count of violations. */

@@ -339,6 +339,11 @@ bool rp_openapi_op_blocks(const rp_api_op_t *op)
     return op->blocks;
 }
 
+const char *rp_openapi_op_template(const rp_api_op_t *op)
+{
+    return op->path_template;
+}
+
 size_t rp_openapi_max_body(const rp_api_op_t *op)
 {
     return op->max_body;

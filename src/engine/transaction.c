@@ -262,7 +262,8 @@ rp_status_t rp_tx_request_header(rp_tx_t *tx, const char *name, size_t name_len,
     if (tx->rules &&
         rl_list_add(tx->rules, &tx->rules->headers, name, name_len, value, value_len) < 0)
         return RP_NOMEM;
-    if (p->openapi && rp_tx_api_header(tx, name, name_len, value, value_len) != RP_OK)
+    if ((p->openapi || p->nratelimits) &&
+        rp_tx_api_header(tx, name, name_len, value, value_len) != RP_OK)
         return RP_NOMEM;
     /* The headers the engine itself reads, told apart by length first: a
      * request has a dozen headers and each would otherwise be compared
@@ -463,6 +464,10 @@ rp_status_t rp_tx_request_headers_done(rp_tx_t *tx)
     tx->state = TX_BODY;
     bool has_body = tx->content_length > 0 || tx->chunked;
     bool api_body = tx->policy->openapi && rp_tx_api_head(tx, has_body);
+    if (blocked(tx))
+        return RP_BLOCK;
+    if (tx->policy->nratelimits && rp_tx_ratelimits(tx) == RP_NOMEM)
+        return RP_NOMEM;
     if (blocked(tx))
         return RP_BLOCK;
     if (has_body || tx->rules)
@@ -668,6 +673,9 @@ static void build_verdict(rp_tx_t *tx)
     if (blocked(tx) || tx->host_refused) {
         v->action = RP_ACTION_BLOCK;
         v->status = tx->block_status;
+        v->retry_after = v->status == 429 && tx->retry_after_us
+                             ? (unsigned)((tx->retry_after_us + 999999) / 1000000)
+                             : 0;
         v->detect_only = false;
         if (tx->redirect && !tx->host_refused) {
             v->action = RP_ACTION_REDIRECT;

@@ -97,6 +97,9 @@ struct rp_tx {
     const rp_api_op_t *api_op;
     bool api_body;
     rp_abuf_t api_buf;
+
+    /* The longest wait a refusing rate limit asked for (tx_ratelimit.c). */
+    uint64_t retry_after_us;
 };
 
 /* tx_openapi.c: the hooks transaction.c calls when policy->openapi is set.
@@ -108,6 +111,9 @@ rp_status_t rp_tx_api_header(rp_tx_t *tx, const char *name, size_t name_len, con
 bool rp_tx_api_head(rp_tx_t *tx, bool has_body);
 rp_status_t rp_tx_api_body(rp_tx_t *tx, const void *data, size_t len);
 void rp_tx_api_end(rp_tx_t *tx);
+
+/* tx_ratelimit.c: count the request against the policy's rate limits. */
+rp_status_t rp_tx_ratelimits(rp_tx_t *tx);
 
 /* inspect.c: run the policy's detectors and anomaly checks on one value.
  * Returns RP_BLOCK when the transaction must stop now (block mode). */

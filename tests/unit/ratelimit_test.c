@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "rampart/ratelimit.h"
+#include "rampart/rampart.h"
 
 #define DAY_US (86400ull * 1000000ull)
 
@@ -197,6 +197,87 @@ static void test_fail_modes(void **state)
     rp_collections_free(store);
 }
 
+/* The "ratelimit" directive through whole transactions. */
+static const rp_verdict_t *request(rp_policy_t *p, rp_tx_t **tx, const char *addr,
+                                   const char *method, const char *uri, const char *user)
+{
+    *tx = rp_tx_new(p);
+    assert_non_null(*tx);
+    rp_tx_connection(*tx, addr, strlen(addr), 40000, STR_AND_LEN("10.0.0.1"), 80);
+    rp_tx_request_line(*tx, method, strlen(method), uri, strlen(uri), STR_AND_LEN("HTTP/1.1"));
+    rp_tx_request_header(*tx, STR_AND_LEN("Host"), STR_AND_LEN("portal"));
+    if (user)
+        rp_tx_request_header(*tx, STR_AND_LEN("X-User"), user, strlen(user));
+    rp_tx_request_headers_done(*tx);
+    rp_tx_request_end(*tx);
+    return rp_tx_verdict(*tx);
+}
+
+static void test_policy_directive(void **state)
+{
+    const char *text = "ratelimit login 3/m key=addr path=/login method=POST\n"
+                       "ratelimit per_user 2/10s algorithm=sliding-window key=header:X-User\n"
+                       "ratelimit watch 1/d key=addr,route path=/report mode=detect\n";
+    rp_error_t err = {0};
+    rp_policy_t *p = rp_policy_load_string(text, strlen(text), "rl.policy", &err);
+    if (!p)
+        fail_msg("%u %s", err.line, err.reason);
+    rp_tx_t *tx;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(request(p, &tx, "10.0.0.7", "POST", "/login", NULL)->action,
+                         RP_ACTION_ALLOW);
+        rp_tx_free(tx);
+    }
+    const rp_verdict_t *v = request(p, &tx, "10.0.0.7", "POST", "/login", NULL);
+    assert_int_equal(v->action, RP_ACTION_BLOCK);
+    assert_int_equal(v->status, 429);
+    assert_true(v->retry_after >= 19 && v->retry_after <= 20); /* one token per 20 s */
+    assert_string_equal(v->matches[0].target, "ratelimit:login");
+    rp_tx_free(tx);
+    /* another address, another method: not counted together */
+    assert_int_equal(request(p, &tx, "10.0.0.8", "POST", "/login", NULL)->action, RP_ACTION_ALLOW);
+    rp_tx_free(tx);
+    assert_int_equal(request(p, &tx, "10.0.0.7", "GET", "/login", NULL)->action, RP_ACTION_ALLOW);
+    rp_tx_free(tx);
+    /* per user, whatever the address */
+    assert_int_equal(request(p, &tx, "10.0.1.1", "GET", "/x", "alice")->action, RP_ACTION_ALLOW);
+    rp_tx_free(tx);
+    assert_int_equal(request(p, &tx, "10.0.1.2", "GET", "/x", "alice")->action, RP_ACTION_ALLOW);
+    rp_tx_free(tx);
+    assert_int_equal(request(p, &tx, "10.0.1.3", "GET", "/x", "alice")->status, 429);
+    rp_tx_free(tx);
+    assert_int_equal(request(p, &tx, "10.0.1.3", "GET", "/x", "bob")->action, RP_ACTION_ALLOW);
+    rp_tx_free(tx);
+    /* detect: recorded, not refused */
+    request(p, &tx, "10.0.2.1", "GET", "/report", NULL);
+    rp_tx_free(tx);
+    v = request(p, &tx, "10.0.2.1", "GET", "/report", NULL);
+    assert_int_equal(v->action, RP_ACTION_ALLOW);
+    assert_int_equal(v->nmatches, 1);
+    assert_int_equal(v->retry_after, 0);
+    rp_tx_free(tx);
+    rp_policy_unref(p);
+}
+
+static void test_policy_errors(void **state)
+{
+    static const char *const bad[][2] = {
+        {"ratelimit a 0/m\n", "rate must be LIMIT/PERIOD"},
+        {"ratelimit a 5/w\n", "period must be"},
+        {"ratelimit a 5/m key=ip\n", "key parts are"},
+        {"ratelimit a 5/m algorithm=leaky\n", "algorithm is"},
+        {"ratelimit a 5/m\nratelimit a 6/m\n", "defined twice"},
+        {"ratelimit a 5/m store_down=maybe\n", "store_down is allow or deny"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rp_error_t err = {0};
+        rp_policy_t *p = rp_policy_load_string(bad[i][0], strlen(bad[i][0]), "rl.policy", &err);
+        assert_null(p);
+        if (!strstr(err.reason, bad[i][1]))
+            fail_msg("%s: got \"%s\"", bad[i][0], err.reason);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +287,8 @@ int main(void)
         cmocka_unit_test(test_sliding_window),
         cmocka_unit_test(test_long_keys_and_bad_rules),
         cmocka_unit_test(test_fail_modes),
+        cmocka_unit_test(test_policy_directive),
+        cmocka_unit_test(test_policy_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
