@@ -15,7 +15,8 @@ static char data_path[512];
 static const char *data(const char *name)
 {
     const char *dir = getenv("RP_TEST_DATA");
-    snprintf(data_path, sizeof(data_path), "%s/openapi/%s", dir ? dir : "tests/unit/data", name);
+    snprintf(data_path, sizeof(data_path), "%s/openapi/%s",
+             dir ? dir : RP_SOURCE_DIR "/tests/unit/data", name);
     return data_path;
 }
 
@@ -53,8 +54,7 @@ static int check(rp_openapi_t *api, const char *method, const char *target,
 {
     rp_api_field_t h[3];
     size_t nh = 0;
-    h[nh++] = (rp_api_field_t){STR_AND_LEN("X-Request-Id"),
-                               STR_AND_LEN("5b0d7e0a-3f4c-4e55-9a41-3c1d2e0b9f10")};
+    h[nh++] = (rp_api_field_t){STR_AND_LEN("X-Channel"), STR_AND_LEN("web")};
     if (content_type)
         h[nh++] = (rp_api_field_t){STR_AND_LEN("Content-Type"), STR_AND_LEN(content_type)};
     if (cookie)
