@@ -4,9 +4,11 @@
  * nginx worker (shared store) or every gateway (Redis) sees one count.
  *
  * A decision is one atomic read-modify-write of the key's record in the
- * store: under the store's lock for the memory and shared stores, one
- * server-side script for Redis. When the store cannot answer (Redis down)
- * the rule's fail mode decides: open allows, closed refuses.
+ * store: under the store's lock for the memory and shared stores; for
+ * Redis a read, then a compare-and-set script that a concurrent writer
+ * makes fail and retry (after 64 lost races the request is refused, never
+ * let through uncounted). When the store cannot answer (Redis down) the
+ * rule's fail mode decides: open allows, closed refuses.
  *
  * Policies name rules with the "ratelimit" directive (docs/POLICY.md);
  * this header is the engine's decision, for hosts and benchmarks.

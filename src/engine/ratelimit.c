@@ -145,7 +145,12 @@ rp_status_t rp_ratelimit_take(rp_collections_t *store, const rp_rl_rule_t *rule,
     size_t klen = store_key(key, key_len, k);
     rp_status_t rc =
         store && store->be->rate_take ? store->be->rate_take(store, k, klen, &step) : RP_ERROR;
-    if (rc != RP_OK) {
+    if (rc == RP_LIMIT) {
+        /* the store answered, but the key stayed too contended to update:
+         * refuse rather than let a request through uncounted */
+        memset(out, 0, sizeof(*out));
+        out->retry_after_us = 1000000u;
+    } else if (rc != RP_OK) {
         memset(out, 0, sizeof(*out));
         out->store_failed = true;
         out->allowed = !rule->fail_closed;
