@@ -7,6 +7,8 @@
 #   nginx        plain proxy to the upstream — the limit
 #   rampart      the same + ngx_http_rampart_module, policies/detectors.policy
 #                (Rampart's own detectors, no SecLang rules), block mode
+#   rampart-api  the same with policies/api.policy: detectors + OpenAPI
+#                enforcement (policies/api/bench.yaml) + a rate limit per route
 #   rampart-crs  the same with $RAMPART_CRS_POLICY (default policies/default.policy:
 #                Rampart's detectors + OWASP CRS v4, PL1), block mode
 #   modsecurity  the same + ModSecurity 3 + CRS 3.3 (Debian), PL1, anomaly blocking
@@ -36,6 +38,8 @@ BENCH=$REPO/bench
 WORK=$BUILD/bench-run
 MODULE=$BUILD/nginx/ngx_http_rampart_module.so
 POLICY=$REPO/policies/detectors.policy
+# detectors + OpenAPI enforcement and a rate limit on every route (docs/API-SECURITY.md)
+API_POLICY=$REPO/policies/api.policy
 CRS_POLICY=${RAMPART_CRS_POLICY:-$REPO/policies/default.policy}
 case $CRS_POLICY in /*) ;; *) CRS_POLICY=$PWD/$CRS_POLICY ;; esac  # nginx needs it absolute
 MODSEC_MODULE=/usr/lib/nginx/modules/ngx_http_modsecurity_module.so
@@ -47,7 +51,7 @@ QUICK=${BENCH_QUICK:-0}
 CONNS=${BENCH_CONNECTIONS:-16}
 MEM_REQUESTS=${BENCH_MEM_REQUESTS:-1000000}
 MEM_CRS_REQUESTS=${BENCH_MEM_CRS_REQUESTS:-100000}
-read -r -a TARGETS <<<"${BENCH_TARGETS:-nginx rampart rampart-crs modsecurity}"
+read -r -a TARGETS <<<"${BENCH_TARGETS:-nginx rampart rampart-api rampart-crs modsecurity}"
 WORKLOADS=(get post big)
 export BENCH_POST_JSON=$BENCH/post.json
 
@@ -60,13 +64,13 @@ key_of() { echo "${1//-/_}"; }
 
 # --- preflight ------------------------------------------------------------
 for t in "${TARGETS[@]}"; do
-  case $t in nginx|rampart|rampart-crs|modsecurity) ;; *) die "unknown target '$t' in BENCH_TARGETS" ;; esac
+  case $t in nginx|rampart|rampart-api|rampart-crs|modsecurity) ;; *) die "unknown target '$t' in BENCH_TARGETS" ;; esac
 done
 has_target nginx || die "BENCH_TARGETS must include nginx (the reference for the ratios)"
 command -v wrk >/dev/null || die "wrk not found; run scripts/deps.sh"
 command -v curl >/dev/null || die "curl not found"
 [ -x "$NGINX" ] || die "nginx not found at $NGINX"
-if has_target rampart || has_target rampart-crs; then
+if has_target rampart || has_target rampart-api || has_target rampart-crs; then
   [ -f "$MODULE" ] || die "$MODULE is missing — build first (make build)"
   [ -x "$BUILD/engine_bench" ] || die "$BUILD/engine_bench is missing — build first (make build)"
 fi
@@ -137,9 +141,9 @@ while len(found) < want and port < 19000:
 print(" ".join(map(str, found)))
 EOF
 }
-# shellcheck disable=SC2034  # P_rampart, P_rampart_crs, P_modsecurity are read through port_of
-read -r UP_PORT P_nginx P_rampart P_rampart_crs P_modsecurity <<<"$(free_ports 5)"
-[ -n "${P_modsecurity:-}" ] || die "could not find 5 free ports in 18100-18999"
+# shellcheck disable=SC2034  # P_rampart, P_rampart_api... are read through port_of
+read -r UP_PORT P_nginx P_rampart P_rampart_crs P_modsecurity P_rampart_api <<<"$(free_ports 6)"
+[ -n "${P_rampart_api:-}" ] || die "could not find 6 free ports in 18100-18999"
 port_of() { local v; v="P_$(key_of "$1")"; echo "${!v}"; }
 
 # nginx settings common to every instance: own prefix, pid, logs, temp paths.
@@ -274,6 +278,7 @@ rampart_front() {  # NAME POLICY
     rampart_event_sink file:$WORK/$1-events.jsonl;"
 }
 if has_target rampart; then rampart_front rampart "$POLICY"; fi
+if has_target rampart-api; then rampart_front rampart-api "$API_POLICY"; fi
 if has_target rampart-crs; then rampart_front rampart-crs "$CRS_POLICY"; fi
 
 if has_target modsecurity; then
@@ -362,7 +367,7 @@ attacks=(
   "/search?q=1%20UNION%20SELECT%20username%2Cpassword%20FROM%20users--"
   "/search?q=%3Cscript%3Ealert(document.cookie)%3C%2Fscript%3E"  # <script>
 )
-for t in rampart rampart-crs modsecurity; do
+for t in rampart rampart-api rampart-crs modsecurity; do
   has_target "$t" || continue
   for a in "${attacks[@]}"; do
     code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(port_of "$t")$a")

@@ -35,6 +35,8 @@ grep -q '^pcre2_' <<<"$undef" && RAMPART_SHARED_LIBS="-lpcre2-8 $RAMPART_SHARED_
 grep -q '^hs_' <<<"$undef" && RAMPART_SHARED_LIBS="-lhs $RAMPART_SHARED_LIBS"
 grep -Eq '^(EVP_|HMAC|RAND_bytes|OPENSSL_|CRYPTO_)' <<<"$undef" && RAMPART_SHARED_LIBS="-lcrypto $RAMPART_SHARED_LIBS"
 grep -q '^redis' <<<"$undef" && RAMPART_SHARED_LIBS="-lhiredis $RAMPART_SHARED_LIBS"
+grep -q '^json_' <<<"$undef" && RAMPART_SHARED_LIBS="-ljansson $RAMPART_SHARED_LIBS"
+grep -q '^yaml_' <<<"$undef" && RAMPART_SHARED_LIBS="-lyaml $RAMPART_SHARED_LIBS"
 
 # Debian's own hardening flags (nginx -V) plus our include directory
 # ($RAMPART_MODULE_CC_OPT adds flags, e.g. -gdwarf-4 for valgrind's profilers)

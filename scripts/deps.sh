@@ -9,6 +9,7 @@ PACKAGES=(
   build-essential clang libclang-rt-14-dev cmake pkg-config make
   # engine and tools
   libxml2-dev libpcre2-dev libvectorscan-dev libssl-dev libjansson-dev libhiredis-dev
+  libyaml-dev
   # rampartd (control plane): HTTP server, store, password hashing
   libmicrohttpd-dev libsqlite3-dev libpq-dev libargon2-dev
   # gateway sync (rampart sync) and rampart-agent: HTTP client to rampartd;

@@ -10,7 +10,9 @@
 
 #include "rampart/collections.h"
 #include "rampart/detect.h"
+#include "rampart/openapi.h"
 #include "rampart/policy.h"
+#include "rampart/ratelimit.h"
 #include "rampart/status.h"
 #include "rampart/transaction.h"
 

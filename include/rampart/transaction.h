@@ -91,6 +91,9 @@ typedef struct {
     const char *category; /* category of the first match, or NULL */
     size_t nmatches;
     const rp_match_t *matches;
+    /* Seconds a refused client should wait (a rate limit's Retry-After,
+     * RFC 9110 section 10.2.3); 0 when none applies. */
+    unsigned retry_after;
 } rp_verdict_t;
 
 /* Start a transaction on a policy (takes its own reference). NULL only when

@@ -61,6 +61,10 @@ typedef struct {
     size_t nvars;
 } coll_record_t;
 
+typedef struct ct_table ct_table_t;
+struct rp_rl_state_step;
+typedef struct ct_alloc ct_alloc_t;
+
 typedef struct {
     /* Copy the live record key[0..key_len) ("ip:10.0.0.7") into arena
      * memory; RP_OK with found=false when there is none; RP_ERROR when the
@@ -73,7 +77,26 @@ typedef struct {
                          size_t nops, long long now, long long timeout);
     void (*stats)(rp_collections_t *c, rp_collections_stats_t *out);
     void (*destroy)(rp_collections_t *c);
+    /* A rate-limit decision on the record in one atomic step (ratelimit.c):
+     * under the store's lock, or in one Redis script. */
+    rp_status_t (*rate_take)(rp_collections_t *c, const char *key, size_t key_len,
+                             const struct rp_rl_state_step *step);
 } coll_backend_t;
+
+/* ------------------------------------------------ rate limits
+ * (ratelimit.c): the state of one key is two numbers, stored as the
+ * record's variables "a" and "b"; step computes the new state and the
+ * decision from the old one (0, 0 when there is none). */
+typedef struct rp_rl_state_step {
+    void (*fn)(const struct rp_rl_state_step *step, long long a, long long b, long long *new_a,
+               long long *new_b);
+    void *ctx;
+    long long timeout_s; /* the record's lifetime when it is created */
+} rp_rl_state_step_t;
+
+/* The memory and shared stores' rate_take: lock held by the caller. */
+rp_status_t ct_rate_take(ct_table_t *t, const ct_alloc_t *a, const char *key, size_t key_len,
+                         const rp_rl_state_step_t *step, bool *first_eviction);
 
 /* The head of every store (the backends embed it first). */
 struct rp_collections {
@@ -96,13 +119,11 @@ rp_status_t coll_apply(rp_collections_t *c, const char *key, size_t key_len, con
  * updated list, in memory that an allocator hands out. The caller holds
  * the lock around every call. */
 
-typedef struct {
+struct ct_alloc {
     void *(*alloc)(void *ctx, size_t size); /* NULL when full */
     void (*free)(void *ctx, void *p);
     void *ctx;
-} ct_alloc_t;
-
-typedef struct ct_table ct_table_t;
+};
 
 /* buckets: a power of two. NULL when out of memory. */
 ct_table_t *ct_create(const ct_alloc_t *a, size_t buckets);

@@ -70,6 +70,14 @@ static rp_status_t memory_load(rp_collections_t *c, const char *key, size_t key_
     return rc;
 }
 
+static void log_full(memory_store_t *m)
+{
+    coll_log(&m->head,
+             "collections: memory store full (%zu bytes), evicting the least recently "
+             "updated records",
+             m->budget);
+}
+
 static rp_status_t memory_apply(rp_collections_t *c, const char *key, size_t key_len,
                                 const coll_op_t *ops, size_t nops, long long now, long long timeout)
 {
@@ -82,10 +90,21 @@ static rp_status_t memory_apply(rp_collections_t *c, const char *key, size_t key
           : RP_NOMEM;
     pthread_mutex_unlock(&m->lock);
     if (first_eviction)
-        coll_log(c,
-                 "collections: memory store full (%zu bytes), evicting the least recently "
-                 "updated records",
-                 m->budget);
+        log_full(m);
+    return rc;
+}
+
+static rp_status_t memory_rate_take(rp_collections_t *c, const char *key, size_t key_len,
+                                    const rp_rl_state_step_t *step)
+{
+    memory_store_t *m = (memory_store_t *)c;
+    bool first_eviction = false;
+    pthread_mutex_lock(&m->lock);
+    ct_table_t *t = table(m);
+    rp_status_t rc = t ? ct_rate_take(t, &m->alloc, key, key_len, step, &first_eviction) : RP_NOMEM;
+    pthread_mutex_unlock(&m->lock);
+    if (first_eviction)
+        log_full(m);
     return rc;
 }
 
@@ -108,6 +127,7 @@ static void memory_destroy(rp_collections_t *c)
 static const coll_backend_t memory_backend = {
     .load = memory_load,
     .apply = memory_apply,
+    .rate_take = memory_rate_take,
     .stats = memory_stats,
     .destroy = memory_destroy,
 };

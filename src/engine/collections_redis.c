@@ -315,6 +315,89 @@ out:
     return rc;
 }
 
+/* Rate limits: the decision is computed here, in C, from the state read
+ * with HMGET, and written back by a compare-and-set script that refuses
+ * when another host changed the state in between; the loser reads again.
+ * One algorithm for every store, exact across hosts; two round trips per
+ * decision when uncontended. KEYS[1] the record; ARGV: the old a and b as
+ * read ("" for none), the new a and b, the key's lifetime in seconds. */
+static const char rate_cas_script[] =
+    "local k = KEYS[1]\n"
+    "if (redis.call('HGET', k, 'v:a') or '') ~= ARGV[1] or\n"
+    "   (redis.call('HGET', k, 'v:b') or '') ~= ARGV[2] then return 0 end\n"
+    "redis.call('HSET', k, 'v:a', ARGV[3], 'v:b', ARGV[4])\n"
+    "redis.call('EXPIRE', k, ARGV[5])\n"
+    "return 1\n";
+
+/* Two hosts that read and write in lock step would make the same one lose
+ * every time: a loser waits a random, growing while before reading again.
+ * After the last try the request is refused (RP_LIMIT), never let through
+ * uncounted. */
+#define RATE_CAS_TRIES 64
+
+static void reply_text(const redisReply *e, char *out, size_t cap)
+{
+    size_t n = e && e->type == REDIS_REPLY_STRING ? e->len : 0;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, n ? e->str : "", n);
+    out[n] = '\0';
+}
+
+static rp_status_t redis_rate_take(rp_collections_t *c, const char *key, size_t key_len,
+                                   const rp_rl_state_step_t *step)
+{
+    redis_store_t *r = (redis_store_t *)c;
+    char k[sizeof(KEY_PREFIX) + COLL_MAX_KEY];
+    size_t klen;
+    if (!full_key(key, key_len, k, &klen))
+        return RP_ERROR;
+    rp_status_t rc = RP_ERROR;
+    pthread_mutex_lock(&r->lock);
+    for (int attempt = 0; attempt < RATE_CAS_TRIES; attempt++) {
+        const char *get[] = {"HMGET", k, "v:a", "v:b"};
+        size_t get_lens[] = {5, klen, 3, 3};
+        redisReply *rep = command(r, "HMGET", 4, get, get_lens);
+        if (!rep)
+            break;
+        char old_a[24], old_b[24], new_a[24], new_b[24], life[24];
+        reply_text(rep->elements > 0 ? rep->element[0] : NULL, old_a, sizeof(old_a));
+        reply_text(rep->elements > 1 ? rep->element[1] : NULL, old_b, sizeof(old_b));
+        freeReplyObject(rep);
+        long long na, nb;
+        step->fn(step, coll_number(old_a, strlen(old_a)), coll_number(old_b, strlen(old_b)), &na,
+                 &nb);
+        snprintf(new_a, sizeof(new_a), "%lld", na);
+        snprintf(new_b, sizeof(new_b), "%lld", nb);
+        snprintf(life, sizeof(life), "%lld", step->timeout_s);
+        const char *set[] = {"EVAL", rate_cas_script, "1", k, old_a, old_b, new_a, new_b, life};
+        size_t set_lens[] = {4,
+                             sizeof(rate_cas_script) - 1,
+                             1,
+                             klen,
+                             strlen(old_a),
+                             strlen(old_b),
+                             strlen(new_a),
+                             strlen(new_b),
+                             strlen(life)};
+        rep = command(r, "EVAL", 9, set, set_lens);
+        if (!rep)
+            break;
+        bool swapped = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
+        freeReplyObject(rep);
+        if (swapped) {
+            rc = RP_OK;
+            break;
+        }
+        rc = RP_LIMIT;
+        unsigned seed =
+            (unsigned)(uintptr_t)&attempt ^ (unsigned)monotonic_ms() ^ (unsigned)attempt;
+        usleep((useconds_t)(rand_r(&seed) % (50u * (unsigned)(attempt + 1))));
+    }
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
 static void redis_stats(rp_collections_t *c, rp_collections_stats_t *out)
 {
     (void)c;
@@ -333,6 +416,7 @@ static void redis_destroy(rp_collections_t *c)
 static const coll_backend_t redis_backend = {
     .load = redis_load,
     .apply = redis_apply,
+    .rate_take = redis_rate_take,
     .stats = redis_stats,
     .destroy = redis_destroy,
 };

@@ -58,6 +58,21 @@ static rp_status_t shared_apply(rp_collections_t *c, const char *key, size_t key
     return rc;
 }
 
+static rp_status_t shared_rate_take(rp_collections_t *c, const char *key, size_t key_len,
+                                    const rp_rl_state_step_t *step)
+{
+    shared_store_t *s = (shared_store_t *)c;
+    bool first_eviction = false;
+    s->host.lock(s->host.ctx);
+    ct_table_t *t = table(s);
+    rp_status_t rc = t ? ct_rate_take(t, &s->alloc, key, key_len, step, &first_eviction) : RP_NOMEM;
+    s->host.unlock(s->host.ctx);
+    if (first_eviction && s->host.log)
+        s->host.log(s->host.ctx, "collections: shared zone full, evicting the least recently "
+                                 "updated records (counted as \"evicted\")");
+    return rc;
+}
+
 static void shared_stats(rp_collections_t *c, rp_collections_stats_t *out)
 {
     shared_store_t *s = (shared_store_t *)c;
@@ -75,6 +90,7 @@ static void shared_destroy(rp_collections_t *c)
 static const coll_backend_t shared_backend = {
     .load = shared_load,
     .apply = shared_apply,
+    .rate_take = shared_rate_take,
     .stats = shared_stats,
     .destroy = shared_destroy,
 };

@@ -19,6 +19,8 @@
 
 #include "policy_t.h"
 #include "rampart/collections.h"
+#include "rampart/openapi.h"
+#include "ratelimit_policy.h"
 #include "rules.h"
 #include "seclang.h"
 
@@ -295,6 +297,53 @@ static int directive_collections(parse_ctx_t *c, rp_policy_t *p, char **w, int n
     return 0;
 }
 
+static int directive_ratelimit(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
+{
+    if (p->nratelimits == RP_MAX_RATELIMITS)
+        FAIL(c, "more than %d ratelimit directives", RP_MAX_RATELIMITS);
+    rl_policy_rule_t r;
+    char why[256];
+    if (rl_policy_parse(&r, w, nw, why, sizeof(why)) != 0)
+        FAIL(c, "%s", why);
+    for (size_t i = 0; i < p->nratelimits; i++)
+        if (strcmp(p->ratelimits[i].name, r.name) == 0)
+            FAIL(c, "ratelimit %s: defined twice", r.name);
+    rl_policy_rule_t *n = realloc(p->ratelimits, (p->nratelimits + 1) * sizeof(*n));
+    if (!n)
+        FAIL(c, "out of memory");
+    n[p->nratelimits++] = r;
+    p->ratelimits = n;
+    return 0;
+}
+
+/* openapi FILE [block|detect]: positive security from an OpenAPI 3.0/3.1
+ * spec, a relative FILE read from the policy file's directory. */
+static int directive_openapi(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
+{
+    if (nw < 2 || nw > 3)
+        FAIL(c, "usage: openapi FILE [block|detect]");
+    if (p->openapi)
+        FAIL(c, "openapi: one spec per policy");
+    bool block = true;
+    if (nw == 3) {
+        if (strcmp(w[2], "detect") == 0)
+            block = false;
+        else if (strcmp(w[2], "block") != 0)
+            FAIL(c, "openapi: mode must be block or detect");
+    }
+    char path[PATH_MAX];
+    const char *slash = strrchr(c->file, '/');
+    if (w[1][0] == '/' || !slash)
+        snprintf(path, sizeof(path), "%s", w[1]);
+    else
+        snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - c->file), c->file, w[1]);
+    rp_error_t e = {0};
+    p->openapi = rp_openapi_load(path, block, &e);
+    if (!p->openapi)
+        FAIL(c, "openapi %s%s%.0u: %s", e.file, e.line ? ":" : "", e.line, e.reason);
+    return 0;
+}
+
 static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
 {
     const char *d = w[0];
@@ -374,6 +423,10 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
         return directive_skip_header(c, p, w, nw);
     } else if (strcmp(d, "collections") == 0) {
         return directive_collections(c, p, w, nw);
+    } else if (strcmp(d, "ratelimit") == 0) {
+        return directive_ratelimit(c, p, w, nw);
+    } else if (strcmp(d, "openapi") == 0) {
+        return directive_openapi(c, p, w, nw);
     } else if (strcmp(d, "rules") == 0) {
         if (need_args(c, nw, 2, "rules SECLANG_FILE_OR_GLOB") != 0)
             return -1;
@@ -529,6 +582,11 @@ rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *nam
         set_error(err, name, 0, "collections: out of memory");
         goto fail;
     }
+    /* rate limits without a configured store count in the policy's own */
+    if (p->nratelimits && !p->collections && !(p->collections = rp_collections_memory_new(0))) {
+        set_error(err, name, 0, "collections: out of memory");
+        goto fail;
+    }
     free_rule_files(&c);
     if (p->version[0] == '\0')
         snprintf(p->version, sizeof(p->version), "sha-%016llx", text_hash(text, len));
@@ -537,6 +595,8 @@ fail:
     free_rule_files(&c);
     rl_ruleset_free(p->rules);
     rp_collections_free(p->collections);
+    rp_openapi_free(p->openapi);
+    free(p->ratelimits);
     free(p);
     return NULL;
 }
@@ -604,6 +664,8 @@ void rp_policy_unref(rp_policy_t *p)
     if (p && atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) {
         rl_ruleset_free(p->rules);
         rp_collections_free(p->collections);
+        rp_openapi_free(p->openapi);
+        free(p->ratelimits);
         free(p);
     }
 }

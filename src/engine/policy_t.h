@@ -85,6 +85,11 @@ struct rp_policy {
      * was given, so a host's store does not replace it. */
     struct rp_collections *collections;
     bool collections_explicit;
+    /* OpenAPI positive security ("openapi" directive), or NULL */
+    struct rp_openapi *openapi;
+    /* rate limits ("ratelimit" directives), checked in order */
+    struct rl_policy_rule *ratelimits;
+    size_t nratelimits;
     size_t nskip_headers;
     char skip_headers[RP_MAX_SKIP_HEADERS][48];
     unsigned char skip_header_len[RP_MAX_SKIP_HEADERS];

@@ -262,6 +262,9 @@ rp_status_t rp_tx_request_header(rp_tx_t *tx, const char *name, size_t name_len,
     if (tx->rules &&
         rl_list_add(tx->rules, &tx->rules->headers, name, name_len, value, value_len) < 0)
         return RP_NOMEM;
+    if ((p->openapi || p->nratelimits) &&
+        rp_tx_api_header(tx, name, name_len, value, value_len) != RP_OK)
+        return RP_NOMEM;
     /* The headers the engine itself reads, told apart by length first: a
      * request has a dozen headers and each would otherwise be compared
      * with all six names. */
@@ -460,6 +463,13 @@ rp_status_t rp_tx_request_headers_done(rp_tx_t *tx)
         return RP_BLOCK;
     tx->state = TX_BODY;
     bool has_body = tx->content_length > 0 || tx->chunked;
+    bool api_body = tx->policy->openapi && rp_tx_api_head(tx, has_body);
+    if (blocked(tx))
+        return RP_BLOCK;
+    if (tx->policy->nratelimits && rp_tx_ratelimits(tx) == RP_NOMEM)
+        return RP_NOMEM;
+    if (blocked(tx))
+        return RP_BLOCK;
     if (has_body || tx->rules)
         choose_body_kind(tx); /* REQBODY_PROCESSOR is known in phase 1 */
     if (tx->rules) {
@@ -471,6 +481,8 @@ rp_status_t rp_tx_request_headers_done(rp_tx_t *tx)
     }
     if (!has_body)
         return RP_DECLINED;
+    if (api_body)
+        return RP_OK; /* the spec's schema wants the bytes */
     if (tx->rules && tx->rules->body_processor) {
         /* ctl:requestBodyProcessor decides the grammar */
         static const body_kind_t kinds[] = {BODY_NONE, BODY_FORM, BODY_MULTIPART, BODY_XML,
@@ -578,10 +590,20 @@ rp_status_t rp_tx_request_body(rp_tx_t *tx, const void *data, size_t len)
 {
     if (blocked(tx))
         return RP_BLOCK;
+    const rp_policy_t *p = tx->policy;
+    if (tx->api_body && tx->mode != RP_MODE_OFF) {
+        /* buffered whatever the body processor thinks of it: a body the
+         * processor gives up on still has to fit the schema */
+        if (tx->api_buf.len + len > p->limits.body)
+            tx->api_body = false; /* the body limit's own match decides */
+        else if (rp_tx_api_body(tx, data, len) != RP_OK)
+            return RP_NOMEM;
+        if (blocked(tx))
+            return RP_BLOCK;
+    }
     if (tx->mode == RP_MODE_OFF || tx->body_failed || tx->body_truncated || len == 0)
         return RP_OK;
     tx->state = TX_BODY;
-    const rp_policy_t *p = tx->policy;
     if (tx->body_bytes + len > p->limits.body || tx->body_bytes + len < tx->body_bytes) {
         if (p->body_limit_action == RP_BODY_LIMIT_REJECT) {
             limit_match(tx, "body", 413);
@@ -651,6 +673,9 @@ static void build_verdict(rp_tx_t *tx)
     if (blocked(tx) || tx->host_refused) {
         v->action = RP_ACTION_BLOCK;
         v->status = tx->block_status;
+        v->retry_after = v->status == 429 && tx->retry_after_us
+                             ? (unsigned)((tx->retry_after_us + 999999) / 1000000)
+                             : 0;
         v->detect_only = false;
         if (tx->redirect && !tx->host_refused) {
             v->action = RP_ACTION_REDIRECT;
@@ -671,6 +696,8 @@ rp_status_t rp_tx_request_end(rp_tx_t *tx)
     }
     if (tx->state < TX_REQUEST_DONE)
         tx->state = TX_REQUEST_DONE;
+    if (tx->api_body && tx->mode != RP_MODE_OFF && !blocked(tx))
+        rp_tx_api_end(tx);
     if (tx->rules && tx->mode != RP_MODE_OFF && !blocked(tx)) {
         rl_state_t *st = tx->rules;
         if (tx->body && tx->body_kind == BODY_MULTIPART)

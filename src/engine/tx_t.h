@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "body.h"
 #include "policy_t.h"
+#include "rampart/openapi.h"
 #include "rampart/transaction.h"
 
 /* Matches kept per transaction; later ones are counted, not kept. */
@@ -88,7 +89,31 @@ struct rp_tx {
 
     /* The SecLang rule engine's state, when the policy has rules. */
     struct rl_state *rules;
+
+    /* OpenAPI enforcement (tx_openapi.c), when the policy has a spec: the
+     * request headers it reads, the operation matched, its body buffer. */
+    rp_api_field_t *api_headers;
+    size_t napi_headers, api_headers_cap;
+    const rp_api_op_t *api_op;
+    bool api_body;
+    rp_abuf_t api_buf;
+
+    /* The longest wait a refusing rate limit asked for (tx_ratelimit.c). */
+    uint64_t retry_after_us;
 };
+
+/* tx_openapi.c: the hooks transaction.c calls when policy->openapi is set.
+ * header: keep one request header (RP_NOMEM on failure); head: check the
+ * request line and headers, true when the body must be fed; body: buffer
+ * a chunk; end: check the buffered body. */
+rp_status_t rp_tx_api_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
+                             size_t value_len);
+bool rp_tx_api_head(rp_tx_t *tx, bool has_body);
+rp_status_t rp_tx_api_body(rp_tx_t *tx, const void *data, size_t len);
+void rp_tx_api_end(rp_tx_t *tx);
+
+/* tx_ratelimit.c: count the request against the policy's rate limits. */
+rp_status_t rp_tx_ratelimits(rp_tx_t *tx);
 
 /* inspect.c: run the policy's detectors and anomaly checks on one value.
  * Returns RP_BLOCK when the transaction must stop now (block mode). */

@@ -1160,6 +1160,25 @@ ngx_http_rampart_decide(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx)
         return NGX_HTTP_MOVED_TEMPORARILY;
     }
 
+    if (v->retry_after > 0) {
+        /* a rate limit refused: say when to come back (RFC 9110 10.2.3) */
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->value.data = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+        if (h->value.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->value.len = ngx_sprintf(h->value.data, "%ui",
+                                   (ngx_uint_t) v->retry_after)
+                       - h->value.data;
+        h->hash = 1;
+        ngx_str_set(&h->key, "Retry-After");
+    }
+
     if (v->status >= NGX_HTTP_BAD_REQUEST && v->status <= 599) {
         return v->status;
     }

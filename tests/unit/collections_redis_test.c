@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -312,12 +313,58 @@ static void test_fails_open_when_redis_dies(void **state)
     rp_policy_unref(p);
 }
 
+/* Rate limits counted in Redis: two stores (two gateways) and 8 threads
+ * each take from one bucket; exactly its size is allowed. */
+#include "rampart/ratelimit.h"
+
+typedef struct {
+    rp_collections_t *store;
+    atomic_int *allowed;
+} rate_worker_t;
+
+static void *rate_worker(void *arg)
+{
+    rate_worker_t *w = arg;
+    rp_rl_rule_t rule = {
+        .algorithm = RP_RL_TOKEN_BUCKET, .limit = 300, .period_us = 86400000000ull};
+    for (int i = 0; i < 60; i++) {
+        rp_rl_decision_t d;
+        rp_ratelimit_take(w->store, &rule, "addr:10.9.9.9", 13, 1795000000000000ull, &d);
+        if (d.allowed)
+            atomic_fetch_add(w->allowed, 1);
+    }
+    return NULL;
+}
+
+static void test_rate_limit_exact_across_gateways(void **state)
+{
+    (void)state;
+    need_redis();
+    char url[64];
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", g_port);
+    rp_collections_t *gw[2] = {rp_collections_redis_new(url, 300, NULL),
+                               rp_collections_redis_new(url, 300, NULL)};
+    atomic_int allowed = 0;
+    pthread_t t[8];
+    rate_worker_t w[8];
+    for (int i = 0; i < 8; i++) {
+        w[i] = (rate_worker_t){gw[i % 2], &allowed};
+        assert_int_equal(pthread_create(&t[i], NULL, rate_worker, &w[i]), 0);
+    }
+    for (int i = 0; i < 8; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(atomic_load(&allowed), 300); /* 480 tried */
+    rp_collections_free(gw[0]);
+    rp_collections_free(gw[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules_through_redis),
         cmocka_unit_test(test_concurrent_clients_add_up),
         cmocka_unit_test(test_concurrent_increments_exact),
+        cmocka_unit_test(test_rate_limit_exact_across_gateways),
         cmocka_unit_test(test_fails_open_when_redis_dies),
     };
     return cmocka_run_group_tests(tests, start_redis, teardown);
