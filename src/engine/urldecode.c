@@ -265,7 +265,7 @@ unsigned rp_utf8_check(const char *s, size_t len)
         if (len - i >= 8) {
             uint64_t w;
             memcpy(&w, p + i, 8);
-            if (!(w & 0x8080808080808080ull)) {
+            if (!(w & HIGHS)) {
                 i += 8;
                 continue;
             }
