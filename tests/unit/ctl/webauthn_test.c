@@ -1,0 +1,618 @@
+/*
+ * webauthn_test.c — WebAuthn (webauthn_*.c), CBOR (cbor.c) and base64url
+ * (base64url.c): ceremonies end to end against the tests' software
+ * authenticator (tests/support/soft_authenticator_core.c), every refusal it
+ * can provoke, hand-made malformed input, packed x5c chains made here with
+ * OpenSSL, and the W3C WebAuthn Level 3 specification's own test vectors
+ * (§16.2, "none" attestation with ES256), verified as published.
+ */
+#include "test_util.h"
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "base64url.h"
+#include "cbor.h"
+#include "soft_authenticator_core.h"
+#include "webauthn.h"
+#include "webauthn_assertion.h"
+#include "webauthn_authdata.h"
+#include "webauthn_cose.h"
+#include "webauthn_options.h"
+#include "webauthn_register.h"
+
+#define RP_ID  "login.example.test"
+#define ORIGIN "https://login.example.test"
+
+static const char *const origins[] = {"https://other.example.test", ORIGIN};
+static const unsigned char user_handle[] = {0x75, 0x73, 0x65, 0x72, 0x2d, 0x34, 0x32};
+
+/* --- helpers ------------------------------------------------------------- */
+
+static size_t unhex(const char *hex, unsigned char *out, size_t cap)
+{
+    size_t n = strlen(hex) / 2;
+    assert_true(n <= cap);
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+        out[i] = (unsigned char)v;
+    }
+    return n;
+}
+
+static char *creation_options(const unsigned char *challenge, const char *uv,
+                              const webauthn_credential_ref_t *exclude, size_t n_exclude)
+{
+    webauthn_creation_request_t req = {.rp_id = RP_ID,
+                                       .rp_name = "Rampart",
+                                       .user_handle = user_handle,
+                                       .user_handle_len = sizeof(user_handle),
+                                       .user_name = "alice",
+                                       .user_display_name = "Alice",
+                                       .challenge = challenge,
+                                       .challenge_len = WEBAUTHN_CHALLENGE_LEN,
+                                       .exclude = exclude,
+                                       .n_exclude = n_exclude,
+                                       .user_verification = uv};
+    json_t *o = webauthn_creation_options(&req);
+    assert_non_null(o);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+static char *request_options(const unsigned char *challenge, const webauthn_credential_t *cred)
+{
+    webauthn_credential_ref_t allow = {cred->credential_id, cred->credential_id_len};
+    webauthn_request_request_t req = {.rp_id = RP_ID,
+                                      .challenge = challenge,
+                                      .challenge_len = WEBAUTHN_CHALLENGE_LEN,
+                                      .allow = &allow,
+                                      .n_allow = 1};
+    json_t *o = webauthn_request_options(&req);
+    assert_non_null(o);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+typedef struct {
+    int require_uv;
+    const int64_t *algorithms;
+    size_t n_algorithms;
+    X509_STORE *anchors;
+} reg_policy_t;
+
+/* One registration: options from the library, the soft authenticator's
+ * answer, parse and verify. */
+static webauthn_result_t do_register(soft_authn_t *a, const soft_params_t *p,
+                                     const reg_policy_t *rp, webauthn_credential_t *out)
+{
+    unsigned char challenge[WEBAUTHN_CHALLENGE_LEN];
+    assert_int_equal(webauthn_challenge(challenge), 0);
+    char *options = creation_options(challenge, "preferred", NULL, 0);
+    char err[256];
+    char *answer = soft_authn_create(a, options, p, err, sizeof(err));
+    if (!answer)
+        fail_msg("soft authenticator: %s", err);
+    webauthn_response_t resp;
+    webauthn_result_t r = webauthn_response_parse(answer, strlen(answer), WEBAUTHN_REGISTRATION,
+                                                  &resp, err, sizeof(err));
+    assert_int_equal(r, WEBAUTHN_OK);
+    webauthn_registration_policy_t policy = {
+        .ceremony = {.rp_id = RP_ID,
+                     .origins = origins,
+                     .n_origins = 2,
+                     .challenge = challenge,
+                     .challenge_len = sizeof(challenge),
+                     .require_user_verification = rp ? rp->require_uv : 0},
+        .algorithms = rp ? rp->algorithms : NULL,
+        .n_algorithms = rp ? rp->n_algorithms : 0,
+        .attestation_anchors = rp ? rp->anchors : NULL};
+    r = webauthn_registration_verify(&policy, &resp, out, err, sizeof(err));
+    assert_true(r == WEBAUTHN_OK || err[0] != '\0');
+    webauthn_response_clear(&resp);
+    free(answer);
+    free(options);
+    return r;
+}
+
+static webauthn_result_t do_assert(soft_authn_t *a, const soft_params_t *p,
+                                   const webauthn_credential_t *cred, uint32_t stored_count,
+                                   int require_uv, int refuse_cloned,
+                                   webauthn_assertion_result_t *res)
+{
+    unsigned char challenge[WEBAUTHN_CHALLENGE_LEN];
+    assert_int_equal(webauthn_challenge(challenge), 0);
+    char *options = request_options(challenge, cred);
+    char err[256];
+    char *answer = soft_authn_get(a, options, p, err, sizeof(err));
+    if (!answer)
+        fail_msg("soft authenticator: %s", err);
+    webauthn_response_t resp;
+    assert_int_equal(webauthn_response_parse(answer, strlen(answer), WEBAUTHN_AUTHENTICATION, &resp,
+                                             err, sizeof(err)),
+                     WEBAUTHN_OK);
+    assert_non_null(resp.user_handle);
+    webauthn_assertion_policy_t policy = {.ceremony = {.rp_id = RP_ID,
+                                                       .origins = origins,
+                                                       .n_origins = 2,
+                                                       .challenge = challenge,
+                                                       .challenge_len = sizeof(challenge),
+                                                       .require_user_verification = require_uv},
+                                          .refuse_cloned = refuse_cloned};
+    webauthn_stored_credential_t stored = {.credential_id = cred->credential_id,
+                                           .credential_id_len = cred->credential_id_len,
+                                           .public_key = cred->public_key,
+                                           .public_key_len = cred->public_key_len,
+                                           .sign_count = stored_count,
+                                           .user_handle = user_handle,
+                                           .user_handle_len = sizeof(user_handle)};
+    webauthn_result_t r = webauthn_assertion_verify(&policy, &stored, &resp, res, err, sizeof(err));
+    assert_true(r == WEBAUTHN_OK || err[0] != '\0');
+    webauthn_response_clear(&resp);
+    free(answer);
+    free(options);
+    return r;
+}
+
+/* --- CBOR and base64url ------------------------------------------------------ */
+
+static int decodes(const char *hex, unsigned flags)
+{
+    unsigned char buf[256];
+    size_t n = unhex(hex, buf, sizeof(buf));
+    cbor_doc_t doc;
+    cbor_limits_t limits = {.flags = flags};
+    char err[128];
+    int r = cbor_decode(buf, n, &limits, &doc, err, sizeof(err));
+    if (r == 0)
+        cbor_doc_free(&doc);
+    else
+        assert_int_equal(strncmp(err, "offset ", 7), 0);
+    return r == 0;
+}
+
+static void test_cbor_accepts(void **state)
+{
+    (void)state;
+    /* {1: 2, 3: -7, "a": [h'01', true, null], -1: "é"} */
+    unsigned char buf[64];
+    size_t n = unhex("a40102032661618341"
+                     "01f5f62062c3a9",
+                     buf, sizeof(buf));
+    cbor_doc_t doc;
+    char err[128];
+    assert_int_equal(cbor_decode(buf, n, NULL, &doc, err, sizeof(err)), 0);
+    const cbor_item_t *root = &doc.items[0];
+    assert_int_equal(root->type, CBOR_MAP);
+    assert_int_equal(root->value, 4);
+    assert_int_equal(root->span, doc.n_items);
+    int64_t v;
+    assert_int_equal(cbor_int64(cbor_map_int(root, 3), &v), 0);
+    assert_int_equal(v, -7);
+    const cbor_item_t *arr = cbor_map_text(root, "a");
+    assert_non_null(arr);
+    assert_int_equal(arr->type, CBOR_ARRAY);
+    assert_int_equal(cbor_child(arr, 1)->type, CBOR_TRUE);
+    assert_int_equal(cbor_child(arr, 2)->type, CBOR_NULL);
+    assert_null(cbor_child(arr, 3));
+    assert_true(cbor_text_is(cbor_map_int(root, -1), "\xc3\xa9"));
+    assert_null(cbor_map_int(root, 7));
+    cbor_doc_free(&doc);
+    /* the largest values */
+    assert_true(decodes("1bffffffffffffffff", 0));
+    assert_true(decodes("3bffffffffffffffff", 0));
+    assert_true(decodes("a0", CBOR_CANONICAL));
+    assert_true(decodes("a2012002f4", CBOR_CANONICAL)); /* {1: -1, 2: false} */
+}
+
+static void test_cbor_refusals(void **state)
+{
+    (void)state;
+    assert_false(decodes("", 0));                   /* nothing */
+    assert_false(decodes("9f0102ff", 0));           /* indefinite array */
+    assert_false(decodes("5f4101ff", 0));           /* indefinite bytes */
+    assert_false(decodes("c11a514b67b0", 0));       /* a tag */
+    assert_false(decodes("f93c00", 0));             /* half float */
+    assert_false(decodes("fb3ff0000000000000", 0)); /* double */
+    assert_false(decodes("f0", 0));                 /* simple value 16 */
+    assert_false(decodes("f818", 0));               /* one-byte simple value */
+    assert_false(decodes("ff", 0));                 /* a lone break */
+    assert_false(decodes("1c", 0));                 /* reserved additional information */
+    assert_false(decodes("a201020103", 0));         /* duplicate key 1 */
+    assert_false(decodes("a2616101616102", 0));     /* duplicate key "a" */
+    assert_false(decodes("a21801010102", 0));       /* 1 twice, once in a longer head */
+    assert_false(decodes("a1800102", 0));           /* an array as a key */
+    assert_false(decodes("0102", 0));               /* trailing bytes */
+    assert_false(decodes("5a00010000", 0));         /* a string longer than the input */
+    assert_false(decodes("9bffffffffffffffff", 0)); /* an absurd array */
+    assert_false(decodes("62c328", 0));             /* invalid UTF-8 */
+    assert_false(decodes("63eda080", 0));           /* a UTF-16 surrogate in UTF-8 */
+    assert_false(decodes("62c0af", 0));             /* an overlong form */
+    assert_false(decodes("1817", CBOR_CANONICAL));  /* 23 in two bytes */
+    assert_false(decodes("190017", CBOR_CANONICAL));
+    assert_true(decodes("1817", 0));
+    assert_false(decodes("a203010102", CBOR_CANONICAL)); /* keys out of order */
+    assert_true(decodes("a203010102", 0));
+    assert_false(decodes("a220010102", CBOR_CANONICAL)); /* -1 (0x20) before 1 (0x01) */
+    /* nesting beyond the limit */
+    unsigned char deep[40];
+    memset(deep, 0x81, sizeof(deep) - 1);
+    deep[sizeof(deep) - 1] = 0x00;
+    cbor_doc_t doc;
+    char err[128];
+    assert_int_equal(cbor_decode(deep, sizeof(deep), NULL, &doc, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "deeper"));
+    /* more items than allowed */
+    unsigned char many[20] = {0x93};
+    cbor_limits_t few = {.max_items = 10};
+    assert_int_equal(cbor_decode(many, sizeof(many), &few, &doc, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "items"));
+    /* CBOR_PREFIX reports how much the item took */
+    cbor_limits_t prefix = {.flags = CBOR_PREFIX};
+    assert_int_equal(
+        cbor_decode((const unsigned char *)"\x82\x01\x02\xff", 4, &prefix, &doc, err, sizeof(err)),
+        0);
+    assert_int_equal(doc.consumed, 3);
+    cbor_doc_free(&doc);
+}
+
+static void test_base64url(void **state)
+{
+    (void)state;
+    unsigned char out[16];
+    assert_int_equal(base64url_decode(STR_AND_LEN("Zm9vYmFy"), out, sizeof(out)), 6);
+    assert_memory_equal(out, "foobar", 6);
+    assert_int_equal(base64url_decode(STR_AND_LEN("Zm9vYg"), out, sizeof(out)), 4);
+    assert_int_equal(base64url_decode(STR_AND_LEN("-_8"), out, sizeof(out)), 2);
+    assert_int_equal(out[0], 0xfb);
+    assert_int_equal(base64url_decode(STR_AND_LEN(""), out, sizeof(out)), 0);
+    assert_int_equal(base64url_decode(STR_AND_LEN("Zm9vYg=="), out, sizeof(out)), -1); /* padding */
+    assert_int_equal(base64url_decode(STR_AND_LEN("+/8"), out, sizeof(out)), -1);      /* base64 */
+    assert_int_equal(base64url_decode(STR_AND_LEN("Zm9v Yg"), out, sizeof(out)), -1);
+    assert_int_equal(base64url_decode(STR_AND_LEN("Zm9vY"), out, sizeof(out)), -1); /* 6 bits */
+    assert_int_equal(base64url_decode(STR_AND_LEN("Zm9vYh"), out, sizeof(out)),
+                     -1);                                                    /* stray bits */
+    assert_int_equal(base64url_decode(STR_AND_LEN("Zm9vYmFy"), out, 5), -1); /* too small */
+}
+
+/* --- round trips with the soft authenticator -------------------------------------- */
+
+static void round_trip(int64_t alg, const char *fmt, webauthn_attestation_type_t expected)
+{
+    soft_authn_t *a = soft_authn_new();
+    soft_params_t p = {.origin = ORIGIN, .alg = alg, .fmt = fmt, .user_verified = 1};
+    webauthn_credential_t cred;
+    assert_int_equal(do_register(a, &p, NULL, &cred), WEBAUTHN_OK);
+    assert_int_equal(cred.algorithm, alg);
+    assert_int_equal(cred.attestation, expected);
+    assert_string_equal(cred.fmt, fmt);
+    assert_int_equal(cred.credential_id_len, 32);
+    assert_memory_equal(cred.aaguid, "rampart-soft-aut", 16);
+    assert_true(cred.flags & WEBAUTHN_FLAG_UV);
+    assert_int_equal(cred.sign_count, 0);
+    webauthn_assertion_result_t res;
+    uint32_t count = cred.sign_count;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(do_assert(a, &p, &cred, count, 1, 1, &res), WEBAUTHN_OK);
+        assert_int_equal(res.sign_count, count + 1);
+        assert_false(res.clone_warning);
+        assert_true(res.user_verified);
+        count = res.sign_count;
+    }
+    webauthn_credential_clear(&cred);
+    soft_authn_free(a);
+}
+
+/* both algorithms, both attestation formats */
+static void test_round_trips(void **state)
+{
+    (void)state;
+    round_trip(COSE_ALG_ES256, "none", WEBAUTHN_ATTESTATION_NONE);
+    round_trip(COSE_ALG_ES256, "packed", WEBAUTHN_ATTESTATION_SELF);
+    round_trip(COSE_ALG_RS256, "none", WEBAUTHN_ATTESTATION_NONE);
+    round_trip(COSE_ALG_RS256, "packed", WEBAUTHN_ATTESTATION_SELF);
+}
+
+/* --- refusals in registration ------------------------------------------------ */
+
+static webauthn_result_t register_with(unsigned faults, const char *fmt, int uv,
+                                       const reg_policy_t *rp)
+{
+    soft_authn_t *a = soft_authn_new();
+    soft_params_t p = {.origin = ORIGIN, .fmt = fmt, .user_verified = uv, .faults = faults};
+    webauthn_credential_t cred;
+    webauthn_result_t r = do_register(a, &p, rp, &cred);
+    if (r == WEBAUTHN_OK)
+        webauthn_credential_clear(&cred);
+    else
+        assert_null(cred.credential_id);
+    soft_authn_free(a);
+    return r;
+}
+
+static void test_registration_refusals(void **state)
+{
+    (void)state;
+    assert_int_equal(register_with(SOFT_FAULT_WRONG_ORIGIN, "none", 0, NULL), WEBAUTHN_ERR_ORIGIN);
+    assert_int_equal(register_with(SOFT_FAULT_WRONG_CHALLENGE, "none", 0, NULL),
+                     WEBAUTHN_ERR_CHALLENGE);
+    assert_int_equal(register_with(SOFT_FAULT_WRONG_TYPE, "none", 0, NULL), WEBAUTHN_ERR_TYPE);
+    assert_int_equal(register_with(SOFT_FAULT_CROSS_ORIGIN, "none", 0, NULL),
+                     WEBAUTHN_ERR_CROSS_ORIGIN);
+    assert_int_equal(register_with(SOFT_FAULT_WRONG_RP, "none", 0, NULL), WEBAUTHN_ERR_RP_ID);
+    assert_int_equal(register_with(SOFT_FAULT_NO_UP, "none", 0, NULL), WEBAUTHN_ERR_USER_PRESENCE);
+    assert_int_equal(register_with(SOFT_FAULT_BAD_SIGNATURE, "packed", 0, NULL),
+                     WEBAUTHN_ERR_SIGNATURE);
+    assert_int_equal(register_with(SOFT_FAULT_WRONG_CREDENTIAL, "none", 0, NULL),
+                     WEBAUTHN_ERR_CREDENTIAL);
+    reg_policy_t uv = {.require_uv = 1};
+    assert_int_equal(register_with(0, "none", 0, &uv), WEBAUTHN_ERR_USER_VERIFICATION);
+    assert_int_equal(register_with(0, "none", 1, &uv), WEBAUTHN_OK);
+    /* a policy that accepts RS256 only refuses the ES256 key */
+    static const int64_t rs256_only[] = {COSE_ALG_RS256};
+    reg_policy_t rs = {.algorithms = rs256_only, .n_algorithms = 1};
+    assert_int_equal(register_with(0, "none", 0, &rs), WEBAUTHN_ERR_ALGORITHM);
+}
+
+/* --- refusals in authentication ---------------------------------------------- */
+
+typedef struct {
+    soft_authn_t *a;
+    webauthn_credential_t cred;
+} enrolled_t;
+
+static void enrol(enrolled_t *e, int64_t alg)
+{
+    e->a = soft_authn_new();
+    soft_params_t p = {.origin = ORIGIN, .alg = alg};
+    assert_int_equal(do_register(e->a, &p, NULL, &e->cred), WEBAUTHN_OK);
+}
+
+static void unenrol(enrolled_t *e)
+{
+    webauthn_credential_clear(&e->cred);
+    soft_authn_free(e->a);
+}
+
+static webauthn_result_t assert_with(enrolled_t *e, unsigned faults, int uv, int require_uv)
+{
+    soft_params_t p = {.origin = ORIGIN, .faults = faults, .user_verified = uv};
+    webauthn_assertion_result_t res;
+    return do_assert(e->a, &p, &e->cred, 1000, require_uv, 0, &res);
+}
+
+static void test_assertion_refusals(void **state)
+{
+    (void)state;
+    int64_t algs[] = {COSE_ALG_ES256, COSE_ALG_RS256};
+    for (size_t i = 0; i < 2; i++) {
+        enrolled_t e;
+        enrol(&e, algs[i]);
+        assert_int_equal(assert_with(&e, SOFT_FAULT_WRONG_ORIGIN, 0, 0), WEBAUTHN_ERR_ORIGIN);
+        assert_int_equal(assert_with(&e, SOFT_FAULT_WRONG_CHALLENGE, 0, 0), WEBAUTHN_ERR_CHALLENGE);
+        assert_int_equal(assert_with(&e, SOFT_FAULT_WRONG_TYPE, 0, 0), WEBAUTHN_ERR_TYPE);
+        assert_int_equal(assert_with(&e, SOFT_FAULT_CROSS_ORIGIN, 0, 0), WEBAUTHN_ERR_CROSS_ORIGIN);
+        assert_int_equal(assert_with(&e, SOFT_FAULT_WRONG_RP, 0, 0), WEBAUTHN_ERR_RP_ID);
+        assert_int_equal(assert_with(&e, SOFT_FAULT_NO_UP, 0, 0), WEBAUTHN_ERR_USER_PRESENCE);
+        assert_int_equal(assert_with(&e, SOFT_FAULT_BAD_SIGNATURE, 0, 0), WEBAUTHN_ERR_SIGNATURE);
+        assert_int_equal(assert_with(&e, SOFT_FAULT_WRONG_CREDENTIAL, 0, 0),
+                         WEBAUTHN_ERR_CREDENTIAL);
+        assert_int_equal(assert_with(&e, 0, 0, 1), WEBAUTHN_ERR_USER_VERIFICATION);
+        unenrol(&e);
+    }
+}
+
+static void test_counter_regression(void **state)
+{
+    (void)state;
+    enrolled_t e;
+    enrol(&e, COSE_ALG_ES256);
+    soft_params_t good = {.origin = ORIGIN};
+    soft_params_t replayed = {.origin = ORIGIN, .faults = SOFT_FAULT_COUNTER_REGRESSION};
+    webauthn_assertion_result_t res;
+    assert_int_equal(do_assert(e.a, &good, &e.cred, 0, 0, 0, &res), WEBAUTHN_OK);
+    assert_int_equal(res.sign_count, 1);
+    assert_false(res.clone_warning);
+    /* the same counter again: a warning, the stored counter unchanged */
+    assert_int_equal(do_assert(e.a, &replayed, &e.cred, 1, 0, 0, &res), WEBAUTHN_OK);
+    assert_true(res.clone_warning);
+    assert_int_equal(res.sign_count, 1);
+    /* ... and a refusal when the policy says so */
+    assert_int_equal(do_assert(e.a, &replayed, &e.cred, 1, 0, 1, &res), WEBAUTHN_ERR_CLONED);
+    /* a stored counter ahead of the authenticator's: a regression too */
+    assert_int_equal(do_assert(e.a, &good, &e.cred, 50, 0, 0, &res), WEBAUTHN_OK);
+    assert_true(res.clone_warning);
+    unenrol(&e);
+}
+
+static void test_assertion_wrong_user_and_key(void **state)
+{
+    (void)state;
+    enrolled_t e, other;
+    enrol(&e, COSE_ALG_ES256);
+    enrol(&other, COSE_ALG_ES256);
+    unsigned char challenge[WEBAUTHN_CHALLENGE_LEN];
+    assert_int_equal(webauthn_challenge(challenge), 0);
+    char *options = request_options(challenge, &e.cred);
+    soft_params_t p = {.origin = ORIGIN};
+    char err[256];
+    char *answer = soft_authn_get(e.a, options, &p, err, sizeof(err));
+    assert_non_null(answer);
+    webauthn_response_t resp;
+    assert_int_equal(webauthn_response_parse(answer, strlen(answer), WEBAUTHN_AUTHENTICATION, &resp,
+                                             err, sizeof(err)),
+                     WEBAUTHN_OK);
+    webauthn_assertion_policy_t policy = {.ceremony = {.rp_id = RP_ID,
+                                                       .origins = origins,
+                                                       .n_origins = 2,
+                                                       .challenge = challenge,
+                                                       .challenge_len = sizeof(challenge)}};
+    webauthn_stored_credential_t stored = {.credential_id = e.cred.credential_id,
+                                           .credential_id_len = e.cred.credential_id_len,
+                                           .public_key = e.cred.public_key,
+                                           .public_key_len = e.cred.public_key_len,
+                                           .user_handle = (const unsigned char *)"someone-else",
+                                           .user_handle_len = 12};
+    webauthn_assertion_result_t res;
+    assert_int_equal(webauthn_assertion_verify(&policy, &stored, &resp, &res, err, sizeof(err)),
+                     WEBAUTHN_ERR_CREDENTIAL);
+    /* the right id with another credential's key: the signature fails */
+    stored.user_handle = NULL;
+    stored.public_key = other.cred.public_key;
+    stored.public_key_len = other.cred.public_key_len;
+    assert_int_equal(webauthn_assertion_verify(&policy, &stored, &resp, &res, err, sizeof(err)),
+                     WEBAUTHN_ERR_SIGNATURE);
+    /* an origin list without the page's origin */
+    stored.public_key = e.cred.public_key;
+    stored.public_key_len = e.cred.public_key_len;
+    policy.ceremony.n_origins = 1;
+    assert_int_equal(webauthn_assertion_verify(&policy, &stored, &resp, &res, err, sizeof(err)),
+                     WEBAUTHN_ERR_ORIGIN);
+    policy.ceremony.n_origins = 2;
+    assert_int_equal(webauthn_assertion_verify(&policy, &stored, &resp, &res, err, sizeof(err)),
+                     WEBAUTHN_OK);
+    webauthn_response_clear(&resp);
+    free(answer);
+    free(options);
+    unenrol(&other);
+    unenrol(&e);
+}
+
+/* --- the W3C Level 3 test vectors (§16.2: none, ES256) ------------------------- */
+
+static const char w3c_reg_challenge[] =
+    "00c30fb78531c464d2b6771dab8d7b603c01162f2fa486bea70f283ae556e130";
+static const char w3c_reg_client_data[] =
+    "7b2274797065223a22776562617574686e2e637265617465222c226368616c6c656e6765"
+    "223a22414d4d507434557878475453746e63647134313759447742466938767049612d70"
+    "77386f4f755657345441222c226f726967696e223a2268747470733a2f2f6578616d706c"
+    "652e6f7267222c2263726f73734f726967696e223a66616c73652c226578747261446174"
+    "61223a22636c69656e74446174614a534f4e206d617920626520657874656e6465642077"
+    "697468206164646974696f6e616c206669656c647320696e20746865206675747572652c"
+    "207375636820617320746869733a20426b5165446a646354427258426941774a544c4535"
+    "51227d";
+static const char w3c_reg_attestation[] =
+    "a363666d74646e6f6e656761747453746d74a068617574684461746158a4bfabc3743295"
+    "8b063360d3ad6461c9c4735ae7f8edd46592a5e0f01452b2e4b559000000008446ccb9ab"
+    "1db374750b2367ff6f3a1f0020f91f391db4c9b2fde0ea70189cba3fb63f579ba6122b33"
+    "ad94ff3ec330084be4a5010203262001215820afefa16f97ca9b2d23eb86ccb64098d20d"
+    "b90856062eb249c33a9b672f26df61225820930a56b87a2fca66334b03458abf879717c1"
+    "2cc68ed73290af2e2664796b9220";
+static const char w3c_credential_id[] =
+    "f91f391db4c9b2fde0ea70189cba3fb63f579ba6122b33ad94ff3ec330084be4";
+static const char w3c_aaguid[] = "8446ccb9ab1db374750b2367ff6f3a1f";
+static const char w3c_auth_challenge[] =
+    "39c0e7521417ba54d43e8dc95174f423dee9bf3cd804ff6d65c857c9abf4d408";
+static const char w3c_auth_data[] =
+    "bfabc37432958b063360d3ad6461c9c4735ae7f8edd46592a5e0f01452b2e4b51900000000";
+static const char w3c_auth_client_data[] =
+    "7b2274797065223a22776562617574686e2e676574222c226368616c6c656e6765223a22"
+    "4f63446e55685158756c5455506f334a5558543049393770767a7a59425039745a636858"
+    "79617630314167222c226f726967696e223a2268747470733a2f2f6578616d706c652e6f"
+    "7267222c2263726f73734f726967696e223a66616c73657d";
+static const char w3c_signature[] =
+    "3046022100f50a4e2e4409249c4a853ba361282f09841df4dd4547a13a87780218deffcd"
+    "380221008480ac0f0b93538174f575bf11a1dd5d78c6e486013f937295ea13653e331e87";
+
+static void test_w3c_vectors(void **state)
+{
+    (void)state;
+    static const char *const w3c_origins[] = {"https://example.org"};
+    unsigned char challenge[32], client_data[512], att[512], cred_id[32], aaguid[16];
+    size_t challenge_len = unhex(w3c_reg_challenge, challenge, sizeof(challenge));
+    webauthn_response_t resp = {0};
+    resp.client_data_json = client_data;
+    resp.client_data_json_len = unhex(w3c_reg_client_data, client_data, sizeof(client_data));
+    resp.attestation_object = att;
+    resp.attestation_object_len = unhex(w3c_reg_attestation, att, sizeof(att));
+    resp.credential_id = cred_id;
+    resp.credential_id_len = unhex(w3c_credential_id, cred_id, sizeof(cred_id));
+    unhex(w3c_aaguid, aaguid, sizeof(aaguid));
+    webauthn_registration_policy_t policy = {.ceremony = {.rp_id = "example.org",
+                                                          .origins = w3c_origins,
+                                                          .n_origins = 1,
+                                                          .challenge = challenge,
+                                                          .challenge_len = challenge_len}};
+    webauthn_credential_t cred;
+    char err[256];
+    webauthn_result_t r = webauthn_registration_verify(&policy, &resp, &cred, err, sizeof(err));
+    if (r != WEBAUTHN_OK)
+        fail_msg("W3C registration: %s", err);
+    assert_int_equal(cred.algorithm, COSE_ALG_ES256);
+    assert_int_equal(cred.attestation, WEBAUTHN_ATTESTATION_NONE);
+    assert_int_equal(cred.sign_count, 0);
+    assert_memory_equal(cred.aaguid, aaguid, 16);
+    assert_int_equal(cred.credential_id_len, 32);
+    assert_memory_equal(cred.credential_id, cred_id, 32);
+    assert_false(cred.flags & WEBAUTHN_FLAG_UV);
+    assert_true(cred.flags & WEBAUTHN_FLAG_BE);
+    /* the same answer under another RP ID, or another challenge, is refused */
+    policy.ceremony.rp_id = "example.com";
+    webauthn_credential_t none;
+    assert_int_equal(webauthn_registration_verify(&policy, &resp, &none, err, sizeof(err)),
+                     WEBAUTHN_ERR_RP_ID);
+    policy.ceremony.rp_id = "example.org";
+    policy.ceremony.require_user_verification = 1;
+    assert_int_equal(webauthn_registration_verify(&policy, &resp, &none, err, sizeof(err)),
+                     WEBAUTHN_ERR_USER_VERIFICATION);
+
+    unsigned char auth_challenge[32], auth_data[64], auth_cd[512], sig[128];
+    webauthn_response_t a = {0};
+    a.credential_id = cred_id;
+    a.credential_id_len = sizeof(cred_id);
+    a.client_data_json = auth_cd;
+    a.client_data_json_len = unhex(w3c_auth_client_data, auth_cd, sizeof(auth_cd));
+    a.authenticator_data = auth_data;
+    a.authenticator_data_len = unhex(w3c_auth_data, auth_data, sizeof(auth_data));
+    a.signature = sig;
+    a.signature_len = unhex(w3c_signature, sig, sizeof(sig));
+    webauthn_assertion_policy_t apol = {
+        .ceremony = {.rp_id = "example.org",
+                     .origins = w3c_origins,
+                     .n_origins = 1,
+                     .challenge = auth_challenge,
+                     .challenge_len =
+                         unhex(w3c_auth_challenge, auth_challenge, sizeof(auth_challenge))},
+        .refuse_cloned = 1};
+    webauthn_stored_credential_t stored = {.credential_id = cred.credential_id,
+                                           .credential_id_len = cred.credential_id_len,
+                                           .public_key = cred.public_key,
+                                           .public_key_len = cred.public_key_len,
+                                           .sign_count = 0};
+    webauthn_assertion_result_t res;
+    r = webauthn_assertion_verify(&apol, &stored, &a, &res, err, sizeof(err));
+    if (r != WEBAUTHN_OK)
+        fail_msg("W3C assertion: %s", err);
+    assert_false(res.clone_warning); /* zero on both sides: no counter */
+    assert_false(res.user_verified);
+    /* the registration's challenge is not this ceremony's */
+    apol.ceremony.challenge = challenge;
+    assert_int_equal(webauthn_assertion_verify(&apol, &stored, &a, &res, err, sizeof(err)),
+                     WEBAUTHN_ERR_CHALLENGE);
+    apol.ceremony.challenge = auth_challenge;
+    /* one flipped bit in the signed data */
+    auth_data[36] ^= 1;
+    assert_int_equal(webauthn_assertion_verify(&apol, &stored, &a, &res, err, sizeof(err)),
+                     WEBAUTHN_ERR_SIGNATURE);
+    webauthn_credential_clear(&cred);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cbor_accepts),
+        cmocka_unit_test(test_cbor_refusals),
+        cmocka_unit_test(test_base64url),
+        cmocka_unit_test(test_round_trips),
+        cmocka_unit_test(test_registration_refusals),
+        cmocka_unit_test(test_assertion_refusals),
+        cmocka_unit_test(test_counter_regression),
+        cmocka_unit_test(test_assertion_wrong_user_and_key),
+        cmocka_unit_test(test_w3c_vectors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
