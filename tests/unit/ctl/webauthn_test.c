@@ -14,10 +14,12 @@
 
 #include "base64url.h"
 #include "cbor.h"
+#include "secret.h"
 #include "soft_authenticator_core.h"
 #include "webauthn.h"
 #include "webauthn_assertion.h"
 #include "webauthn_authdata.h"
+#include "webauthn_client_data.h"
 #include "webauthn_cose.h"
 #include "webauthn_options.h"
 #include "webauthn_register.h"
@@ -30,14 +32,20 @@ static const unsigned char user_handle[] = {0x75, 0x73, 0x65, 0x72, 0x2d, 0x34, 
 
 /* --- helpers ------------------------------------------------------------- */
 
+/* Hex to bytes; spaces (used to mark a field in a vector) are skipped. */
 static size_t unhex(const char *hex, unsigned char *out, size_t cap)
 {
-    size_t n = strlen(hex) / 2;
-    assert_true(n <= cap);
-    for (size_t i = 0; i < n; i++) {
+    size_t n = 0;
+    for (const char *p = hex; *p;) {
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
         unsigned v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        out[i] = (unsigned char)v;
+        assert_true(n < cap);
+        assert_int_equal(sscanf(p, "%2x", &v), 1);
+        out[n++] = (unsigned char)v;
+        p += 2;
     }
     return n;
 }
@@ -601,6 +609,363 @@ static void test_w3c_vectors(void **state)
     webauthn_credential_clear(&cred);
 }
 
+/* --- hand-made malformed input ------------------------------------------------ */
+
+static const char w3c_reg_auth_data[] =
+    "bfabc37432958b063360d3ad6461c9c4735ae7f8edd46592a5e0f01452b2e4b559000000008446ccb9ab"
+    "1db374750b2367ff6f3a1f0020f91f391db4c9b2fde0ea70189cba3fb63f579ba6122b33"
+    "ad94ff3ec330084be4a5010203262001215820afefa16f97ca9b2d23eb86ccb64098d20d"
+    "b90856062eb249c33a9b672f26df61225820930a56b87a2fca66334b03458abf879717c1"
+    "2cc68ed73290af2e2664796b9220";
+
+static void test_authdata_parse(void **state)
+{
+    (void)state;
+    unsigned char ad[256];
+    size_t n = unhex(w3c_reg_auth_data, ad, sizeof(ad));
+    webauthn_authdata_t out;
+    char err[200];
+    assert_int_equal(webauthn_authdata_parse(ad, n, &out, err, sizeof(err)), 0);
+    assert_int_equal(out.flags, 0x59);
+    assert_int_equal(out.credential_id_len, 32);
+    assert_int_equal(out.public_key_len, 77);
+    assert_null(out.extensions);
+    /* every truncation is refused */
+    for (size_t len = 0; len < n; len++)
+        assert_int_equal(webauthn_authdata_parse(ad, len, &out, err, sizeof(err)), -1);
+    /* a trailing byte without ED */
+    ad[n] = 0xa0;
+    assert_int_equal(webauthn_authdata_parse(ad, n + 1, &out, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "unexpected"));
+    /* with ED: one map of extensions, {"credProtect": 1} */
+    ad[32] |= WEBAUTHN_FLAG_ED;
+    size_t ext = unhex("a16b6372656450726f7465637401", ad + n, sizeof(ad) - n);
+    assert_int_equal(webauthn_authdata_parse(ad, n + ext, &out, err, sizeof(err)), 0);
+    assert_int_equal(out.extensions_len, ext);
+    assert_int_equal(webauthn_authdata_parse(ad, n + ext - 1, &out, err, sizeof(err)), -1);
+    ad[n] = 0x80; /* an array where the map belongs */
+    assert_int_equal(webauthn_authdata_parse(ad, n + 1, &out, err, sizeof(err)), -1);
+    /* a credential id longer than the data, and an empty one */
+    ad[32] &= (unsigned char)~WEBAUTHN_FLAG_ED;
+    ad[53] = 0xff;
+    assert_int_equal(webauthn_authdata_parse(ad, n, &out, err, sizeof(err)), -1);
+    ad[53] = 0x00;
+    ad[54] = 0x00;
+    assert_int_equal(webauthn_authdata_parse(ad, n, &out, err, sizeof(err)), -1);
+    /* the counter is big-endian */
+    unsigned char small[37] = {0};
+    small[32] = WEBAUTHN_FLAG_UP;
+    small[33] = 0x01, small[36] = 0x02;
+    assert_int_equal(webauthn_authdata_parse(small, sizeof(small), &out, err, sizeof(err)), 0);
+    assert_int_equal(out.sign_count, 0x01000002);
+}
+
+static webauthn_result_t cose(const char *hex)
+{
+    unsigned char buf[600];
+    size_t n = unhex(hex, buf, sizeof(buf));
+    EVP_PKEY *key;
+    int64_t alg;
+    char err[200];
+    webauthn_result_t r = webauthn_cose_key_decode(buf, n, &key, &alg, err, sizeof(err));
+    if (r == WEBAUTHN_OK)
+        EVP_PKEY_free(key);
+    else
+        assert_null(key);
+    return r;
+}
+
+#define W3C_X "afefa16f97ca9b2d23eb86ccb64098d20db90856062eb249c33a9b672f26df61"
+#define W3C_Y "930a56b87a2fca66334b03458abf879717c12cc68ed73290af2e2664796b9220"
+
+static void test_cose_keys(void **state)
+{
+    (void)state;
+    assert_int_equal(cose("a50102032620012158 20" W3C_X "225820" W3C_Y), WEBAUTHN_OK);
+    /* y off the curve */
+    assert_int_equal(cose("a501020326200121582 0" W3C_X "225820" W3C_X), WEBAUTHN_ERR_PUBLIC_KEY);
+    /* x of 31 bytes */
+    assert_int_equal(cose("a5010203262001215 81f" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_PUBLIC_KEY);
+    /* P-384 named */
+    assert_int_equal(cose("a501020326200221 5820" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_PUBLIC_KEY);
+    /* alg missing */
+    assert_int_equal(cose("a4010220012158 20" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_PUBLIC_KEY);
+    /* keys out of canonical order (3 before 1) */
+    assert_int_equal(cose("a50326010220012158 20" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_PUBLIC_KEY);
+    /* EdDSA (OKP, -8) and ES256 on an RSA key type: algorithms we do not take */
+    assert_int_equal(cose("a4010103272006215820" W3C_X), WEBAUTHN_ERR_ALGORITHM);
+    assert_int_equal(cose("a50103032620012158 20" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_ALGORITHM);
+    /* not a map, trailing bytes */
+    assert_int_equal(cose("8101"), WEBAUTHN_ERR_PUBLIC_KEY);
+    assert_int_equal(cose("a50102032620012158 20" W3C_X "225820" W3C_Y "00"),
+                     WEBAUTHN_ERR_PUBLIC_KEY);
+    /* RSA: a 1024-bit modulus, an even exponent */
+    EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+    assert_non_null(rsa);
+    BIGNUM *n = NULL;
+    assert_true(EVP_PKEY_get_bn_param(rsa, "n", &n));
+    unsigned char nb[128];
+    assert_int_equal(BN_bn2bin(n, nb), 128);
+    BN_free(n);
+    EVP_PKEY_free(rsa);
+    char hex[600] = "a401030339010020 5880";
+    for (size_t i = 0; i < 128; i++)
+        sprintf(hex + strlen(hex), "%02x", nb[i]);
+    char with_e[620];
+    snprintf(with_e, sizeof(with_e), "%s2143010001", hex);
+    assert_int_equal(cose(with_e), WEBAUTHN_ERR_PUBLIC_KEY);
+    /* 2048 bits made of the 1024-bit modulus twice (a valid size) with e = 2 */
+    char big[1200] = "a4010303390100205901 00";
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < 128; i++)
+            sprintf(big + strlen(big), "%02x", nb[i]);
+    strcat(big, "214102");
+    assert_int_equal(cose(big), WEBAUTHN_ERR_PUBLIC_KEY);
+}
+
+/* The W3C registration with its attestation object edited. */
+static webauthn_result_t w3c_registration_with(const char *att_hex)
+{
+    static const char *const w3c_origins[] = {"https://example.org"};
+    unsigned char challenge[32], client_data[512], att[600];
+    webauthn_response_t resp = {0};
+    resp.client_data_json = client_data;
+    resp.client_data_json_len = unhex(w3c_reg_client_data, client_data, sizeof(client_data));
+    resp.attestation_object = att;
+    resp.attestation_object_len = unhex(att_hex, att, sizeof(att));
+    webauthn_registration_policy_t policy = {
+        .ceremony = {.rp_id = "example.org",
+                     .origins = w3c_origins,
+                     .n_origins = 1,
+                     .challenge = challenge,
+                     .challenge_len = unhex(w3c_reg_challenge, challenge, sizeof(challenge))}};
+    webauthn_credential_t cred;
+    char err[256];
+    webauthn_result_t r = webauthn_registration_verify(&policy, &resp, &cred, err, sizeof(err));
+    webauthn_credential_clear(&cred);
+    return r;
+}
+
+static void test_attestation_object_refusals(void **state)
+{
+    (void)state;
+    char hex[700];
+    const char *ad = w3c_reg_auth_data;
+    snprintf(hex, sizeof(hex), "a363666d74646e6f6e656761747453746d74a068617574684461746158a4%s",
+             ad);
+    assert_int_equal(w3c_registration_with(hex), WEBAUTHN_OK);
+    /* an unknown format, "nonf" */
+    snprintf(hex, sizeof(hex), "a363666d74646e6f6e666761747453746d74a068617574684461746158a4%s",
+             ad);
+    assert_int_equal(w3c_registration_with(hex), WEBAUTHN_ERR_ATTESTATION);
+    /* none with a non-empty statement */
+    snprintf(hex, sizeof(hex),
+             "a363666d74646e6f6e656761747453746d74a161610168617574684461746158a4%s", ad);
+    assert_int_equal(w3c_registration_with(hex), WEBAUTHN_ERR_ATTESTATION);
+    /* packed without a signature */
+    snprintf(hex, sizeof(hex),
+             "a363666d74667061636b65646761747453746d74a163616c672668617574684461746158a4%s", ad);
+    assert_int_equal(w3c_registration_with(hex), WEBAUTHN_ERR_ATTESTATION);
+    /* packed self attestation with a signature that is not one */
+    snprintf(
+        hex, sizeof(hex),
+        "a363666d74667061636b65646761747453746d74a263616c67266373696742300068617574684461746158"
+        "a4%s",
+        ad);
+    assert_int_equal(w3c_registration_with(hex), WEBAUTHN_ERR_SIGNATURE);
+    /* a fourth key */
+    snprintf(hex, sizeof(hex),
+             "a463666d74646e6f6e656761747453746d74a068617574684461746158a4%s617801", ad);
+    assert_int_equal(w3c_registration_with(hex), WEBAUTHN_ERR_MALFORMED);
+    /* authData as text, trailing bytes, a duplicate fmt */
+    snprintf(hex, sizeof(hex), "a363666d74646e6f6e656761747453746d74a068617574684461746178a4%s",
+             ad);
+    assert_int_equal(w3c_registration_with(hex), WEBAUTHN_ERR_MALFORMED);
+    snprintf(hex, sizeof(hex), "a363666d74646e6f6e656761747453746d74a068617574684461746158a4%s00",
+             ad);
+    assert_int_equal(w3c_registration_with(hex), WEBAUTHN_ERR_MALFORMED);
+    snprintf(hex, sizeof(hex), "a363666d74646e6f6e6563666d74646e6f6e6568617574684461746158a4%s",
+             ad);
+    assert_int_equal(w3c_registration_with(hex), WEBAUTHN_ERR_MALFORMED);
+    /* AT cleared: the credential data becomes bytes nobody announced */
+    snprintf(hex, sizeof(hex), "a363666d74646e6f6e656761747453746d74a068617574684461746158a4%s",
+             ad);
+    memcpy(strstr(hex, "e4b559") + 4, "19", 2);
+    assert_int_equal(w3c_registration_with(hex), WEBAUTHN_ERR_MALFORMED);
+}
+
+static void test_response_json(void **state)
+{
+    (void)state;
+    webauthn_response_t r;
+    char err[200];
+    const char *ok = "{\"id\":\"AQI\",\"rawId\":\"AQI\",\"type\":\"public-key\",\"response\":"
+                     "{\"clientDataJSON\":\"e30\",\"attestationObject\":\"oA\"}}";
+    assert_int_equal(
+        webauthn_response_parse(ok, strlen(ok), WEBAUTHN_REGISTRATION, &r, err, sizeof(err)),
+        WEBAUTHN_OK);
+    assert_int_equal(r.credential_id_len, 2);
+    assert_int_equal(r.client_data_json_len, 2);
+    assert_memory_equal(r.client_data_json, "{}", 2);
+    webauthn_response_clear(&r);
+    /* the same object lacks what an assertion needs */
+    assert_int_equal(
+        webauthn_response_parse(ok, strlen(ok), WEBAUTHN_AUTHENTICATION, &r, err, sizeof(err)),
+        WEBAUTHN_ERR_MALFORMED);
+    const char *assertion =
+        "{\"id\":\"AQI\",\"rawId\":\"AQI\",\"type\":\"public-key\",\"response\":"
+        "{\"clientDataJSON\":\"e30\",\"authenticatorData\":\"AA\","
+        "\"signature\":\"AA\",\"userHandle\":null}}";
+    assert_int_equal(webauthn_response_parse(assertion, strlen(assertion), WEBAUTHN_AUTHENTICATION,
+                                             &r, err, sizeof(err)),
+                     WEBAUTHN_OK);
+    assert_null(r.user_handle);
+    webauthn_response_clear(&r);
+    const char *bad[] = {
+        "[]",
+        "{\"id\":\"AQI\",\"rawId\":\"AQM\",\"type\":\"public-key\",\"response\":"
+        "{\"clientDataJSON\":\"e30\",\"attestationObject\":\"oA\"}}",
+        "{\"id\":\"AQI\",\"rawId\":\"AQI\",\"type\":\"password\",\"response\":"
+        "{\"clientDataJSON\":\"e30\",\"attestationObject\":\"oA\"}}",
+        "{\"id\":\"AQI=\",\"rawId\":\"AQI=\",\"type\":\"public-key\",\"response\":"
+        "{\"clientDataJSON\":\"e30\",\"attestationObject\":\"oA\"}}",
+        "{\"id\":\"AQI\",\"rawId\":\"AQI\",\"type\":\"public-key\",\"response\":"
+        "{\"clientDataJSON\":\"e30\"}}",
+        "{\"id\":\"AQI\",\"rawId\":\"AQI\",\"type\":\"public-key\",\"response\":"
+        "{\"clientDataJSON\":\"e30\",\"attestationObject\":\"\"}}",
+        "{\"id\":\"AQI\",\"rawId\":\"AQI\",\"type\":\"public-key\",\"response\":"
+        "{\"clientDataJSON\":\"e30\",\"attestationObject\":7}}",
+        "{\"id\":\"AQI\",\"id\":\"AQI\",\"rawId\":\"AQI\",\"type\":\"public-key\",\"response\":"
+        "{\"clientDataJSON\":\"e30\",\"attestationObject\":\"oA\"}}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(webauthn_response_parse(bad[i], strlen(bad[i]), WEBAUTHN_REGISTRATION, &r,
+                                                 err, sizeof(err)),
+                         WEBAUTHN_ERR_MALFORMED);
+        assert_null(r.credential_id);
+    }
+}
+
+static webauthn_result_t client_data(const char *json, const char *type)
+{
+    static const unsigned char challenge[4] = {1, 2, 3, 4}; /* "AQIDBA" */
+    webauthn_ceremony_t c = {.rp_id = RP_ID,
+                             .origins = origins,
+                             .n_origins = 2,
+                             .challenge = challenge,
+                             .challenge_len = sizeof(challenge)};
+    char err[200];
+    return webauthn_client_data_check((const unsigned char *)json, strlen(json), type, &c, err,
+                                      sizeof(err));
+}
+
+#define CD_HEAD "{\"type\":\"webauthn.get\",\"challenge\":\"AQIDBA\",\"origin\":\"" ORIGIN "\""
+
+static void test_client_data(void **state)
+{
+    (void)state;
+    const char *get = WEBAUTHN_TYPE_GET;
+    assert_int_equal(client_data(CD_HEAD "}", get), WEBAUTHN_OK);
+    assert_int_equal(client_data(CD_HEAD ",\"crossOrigin\":false,\"other\":[1]}", get),
+                     WEBAUTHN_OK);
+    assert_int_equal(client_data(CD_HEAD "}", WEBAUTHN_TYPE_CREATE), WEBAUTHN_ERR_TYPE);
+    assert_int_equal(client_data(CD_HEAD ",\"crossOrigin\":true}", get), WEBAUTHN_ERR_CROSS_ORIGIN);
+    assert_int_equal(client_data(CD_HEAD ",\"crossOrigin\":\"false\"}", get),
+                     WEBAUTHN_ERR_CROSS_ORIGIN);
+    assert_int_equal(
+        client_data(CD_HEAD ",\"tokenBinding\":{\"status\":\"present\",\"id\":\"AA\"}}", get),
+        WEBAUTHN_ERR_TOKEN_BINDING);
+    assert_int_equal(client_data(CD_HEAD ",\"tokenBinding\":{\"status\":\"supported\"}}", get),
+                     WEBAUTHN_OK);
+    assert_int_equal(client_data(CD_HEAD ",\"origin\":\"" ORIGIN "\"}", get),
+                     WEBAUTHN_ERR_MALFORMED); /* a duplicate member */
+    assert_int_equal(client_data("{\"type\":\"webauthn.get\",\"challenge\":\"AQIDBA==\","
+                                 "\"origin\":\"" ORIGIN "\"}",
+                                 get),
+                     WEBAUTHN_ERR_CHALLENGE);
+    assert_int_equal(client_data("{\"type\":\"webauthn.get\",\"challenge\":\"AQID\","
+                                 "\"origin\":\"" ORIGIN "\"}",
+                                 get),
+                     WEBAUTHN_ERR_CHALLENGE); /* a prefix of the challenge */
+    assert_int_equal(client_data("{\"type\":\"webauthn.get\",\"challenge\":\"AQIDBA\","
+                                 "\"origin\":\"" ORIGIN ".evil.example\"}",
+                                 get),
+                     WEBAUTHN_ERR_ORIGIN);
+    assert_int_equal(client_data("{\"type\":\"webauthn.get\",\"challenge\":\"AQIDBA\","
+                                 "\"origin\":\"https://other.example.test\"}",
+                                 get),
+                     WEBAUTHN_OK); /* the other allowed origin */
+    assert_int_equal(client_data("{\"type\":\"webauthn.get\",\"origin\":\"" ORIGIN "\"}", get),
+                     WEBAUTHN_ERR_MALFORMED);
+    assert_int_equal(client_data("not json", get), WEBAUTHN_ERR_MALFORMED);
+}
+
+/* --- options for the browser ----------------------------------------------------- */
+
+static void test_options(void **state)
+{
+    (void)state;
+    unsigned char a[WEBAUTHN_CHALLENGE_LEN], b[WEBAUTHN_CHALLENGE_LEN];
+    assert_int_equal(webauthn_challenge(a), 0);
+    assert_int_equal(webauthn_challenge(b), 0);
+    assert_memory_not_equal(a, b, sizeof(a));
+    static const unsigned char old_id[] = {0xfb, 0xff, 0x01};
+    webauthn_credential_ref_t exclude = {old_id, sizeof(old_id)};
+    char *text = creation_options(a, "required", &exclude, 1);
+    json_error_t jerr;
+    json_t *o = json_loads(text, 0, &jerr);
+    free(text);
+    assert_non_null(o);
+    char challenge_text[64];
+    secret_base64url(a, sizeof(a), challenge_text);
+    assert_string_equal(json_string_value(json_object_get(o, "challenge")), challenge_text);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(o, "rp"), "id")), RP_ID);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(o, "user"), "id")),
+                        "dXNlci00Mg");
+    json_t *params = json_object_get(o, "pubKeyCredParams");
+    assert_int_equal(json_array_size(params), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(params, 0), "alg")), -7);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(params, 1), "alg")), -257);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(o, "excludeCredentials"), 0), "id")),
+                        "-_8B");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(o, "authenticatorSelection"), "userVerification")),
+                        "required");
+    assert_string_equal(json_string_value(json_object_get(o, "attestation")), "none");
+    assert_int_equal(json_integer_value(json_object_get(o, "timeout")), 300000);
+    json_decref(o);
+    /* refused: a bad userVerification, a user handle too long, no challenge */
+    webauthn_creation_request_t req = {.rp_id = RP_ID,
+                                       .rp_name = "Rampart",
+                                       .user_handle = user_handle,
+                                       .user_handle_len = sizeof(user_handle),
+                                       .user_name = "alice",
+                                       .user_display_name = "Alice",
+                                       .challenge = a,
+                                       .challenge_len = sizeof(a),
+                                       .user_verification = "always"};
+    assert_null(webauthn_creation_options(&req));
+    req.user_verification = NULL;
+    req.user_handle_len = 65;
+    assert_null(webauthn_creation_options(&req));
+    req.user_handle_len = sizeof(user_handle);
+    req.challenge = NULL;
+    assert_null(webauthn_creation_options(&req));
+    /* request options: a discoverable credential when nothing is allowed */
+    webauthn_request_request_t get = {
+        .rp_id = RP_ID, .challenge = b, .challenge_len = sizeof(b), .timeout_ms = 60000};
+    o = webauthn_request_options(&get);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "rpId")), RP_ID);
+    assert_int_equal(json_array_size(json_object_get(o, "allowCredentials")), 0);
+    assert_string_equal(json_string_value(json_object_get(o, "userVerification")), "preferred");
+    assert_int_equal(json_integer_value(json_object_get(o, "timeout")), 60000);
+    json_decref(o);
+    get.rp_id = NULL;
+    assert_null(webauthn_request_options(&get));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -613,6 +978,12 @@ int main(void)
         cmocka_unit_test(test_counter_regression),
         cmocka_unit_test(test_assertion_wrong_user_and_key),
         cmocka_unit_test(test_w3c_vectors),
+        cmocka_unit_test(test_authdata_parse),
+        cmocka_unit_test(test_cose_keys),
+        cmocka_unit_test(test_attestation_object_refusals),
+        cmocka_unit_test(test_response_json),
+        cmocka_unit_test(test_client_data),
+        cmocka_unit_test(test_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
