@@ -2,9 +2,9 @@
  * webauthn_cose.c — COSE_Key decoding and signature checks (see
  * webauthn_cose.h).
  *
- * Keys are built with EVP_PKEY_fromdata and then checked with
- * EVP_PKEY_public_check, so an off-curve point or a degenerate RSA modulus
- * is refused here rather than trusted later.
+ * Keys are built with EVP_PKEY_fromdata; EC keys are then checked with
+ * EVP_PKEY_public_check, so an off-curve point is refused here rather than
+ * trusted later (RSA: see from_params).
  */
 #include "webauthn_cose.h"
 
@@ -28,7 +28,14 @@
 
 #define P256_COORD_LEN 32
 
-static EVP_PKEY *from_params(const char *type, OSSL_PARAM *params, char *err, size_t err_size)
+/* check_public: run EVP_PKEY_public_check — for EC keys only. OpenSSL's
+ * RSA public check (SP 800-56B) runs Miller-Rabin with random bases over
+ * the modulus: costly on every login, and for a malformed modulus its
+ * verdict can change from one call to the next. An RSA key gets the
+ * deterministic checks in rsa_key instead; a bogus modulus then only fails
+ * its signatures. */
+static EVP_PKEY *from_params(const char *type, OSSL_PARAM *params, int check_public, char *err,
+                             size_t err_size)
 {
     EVP_PKEY *key = NULL;
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
@@ -39,6 +46,8 @@ static EVP_PKEY *from_params(const char *type, OSSL_PARAM *params, char *err, si
         return NULL;
     }
     EVP_PKEY_CTX_free(ctx);
+    if (!check_public)
+        return key;
     ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
     if (!ctx || EVP_PKEY_public_check(ctx) <= 0) {
         snprintf(err, err_size, "the %s public key fails its consistency check", type);
@@ -74,7 +83,7 @@ static EVP_PKEY *ec2_key(const cbor_item_t *map, char *err, size_t err_size)
         OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0),
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)),
         OSSL_PARAM_construct_end()};
-    return from_params("EC", params, err, err_size);
+    return from_params("EC", params, 1, err, err_size);
 }
 
 static EVP_PKEY *rsa_key(const cbor_item_t *map, char *err, size_t err_size)
@@ -100,6 +109,10 @@ static EVP_PKEY *rsa_key(const cbor_item_t *map, char *err, size_t err_size)
                  WEBAUTHN_RSA_MIN_BITS, WEBAUTHN_RSA_MAX_BITS);
         goto done;
     }
+    if (!BN_is_odd(n)) {
+        snprintf(err, err_size, "an RS256 modulus must be odd");
+        goto done;
+    }
     if (!BN_is_odd(e) || BN_is_one(e)) {
         snprintf(err, err_size, "an RS256 public exponent must be odd and at least 3");
         goto done;
@@ -110,7 +123,7 @@ static EVP_PKEY *rsa_key(const cbor_item_t *map, char *err, size_t err_size)
         snprintf(err, err_size, "out of memory");
         goto done;
     }
-    key = from_params("RSA", params, err, err_size);
+    key = from_params("RSA", params, 0, err, err_size);
 done:
     OSSL_PARAM_free(params);
     OSSL_PARAM_BLD_free(bld);

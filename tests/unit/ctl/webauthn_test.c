@@ -8,6 +8,8 @@
  */
 #include "test_util.h"
 
+#include <ctype.h>
+
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -43,6 +45,7 @@ static size_t unhex(const char *hex, unsigned char *out, size_t cap)
         }
         unsigned v;
         assert_true(n < cap);
+        assert_true(isxdigit((unsigned char)p[0]) && isxdigit((unsigned char)p[1]));
         assert_int_equal(sscanf(p, "%2x", &v), 1);
         out[n++] = (unsigned char)v;
         p += 2;
@@ -681,23 +684,23 @@ static webauthn_result_t cose(const char *hex)
 static void test_cose_keys(void **state)
 {
     (void)state;
-    assert_int_equal(cose("a50102032620012158 20" W3C_X "225820" W3C_Y), WEBAUTHN_OK);
+    assert_int_equal(cose("a5010203262001215820" W3C_X "225820" W3C_Y), WEBAUTHN_OK);
     /* y off the curve */
-    assert_int_equal(cose("a501020326200121582 0" W3C_X "225820" W3C_X), WEBAUTHN_ERR_PUBLIC_KEY);
+    assert_int_equal(cose("a5010203262001215820" W3C_X "225820" W3C_X), WEBAUTHN_ERR_PUBLIC_KEY);
     /* x of 31 bytes */
-    assert_int_equal(cose("a5010203262001215 81f" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_PUBLIC_KEY);
+    assert_int_equal(cose("a501020326200121581f" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_PUBLIC_KEY);
     /* P-384 named */
-    assert_int_equal(cose("a501020326200221 5820" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_PUBLIC_KEY);
+    assert_int_equal(cose("a5010203262002215820" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_PUBLIC_KEY);
     /* alg missing */
-    assert_int_equal(cose("a4010220012158 20" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_PUBLIC_KEY);
+    assert_int_equal(cose("a401022001215820" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_PUBLIC_KEY);
     /* keys out of canonical order (3 before 1) */
-    assert_int_equal(cose("a50326010220012158 20" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_PUBLIC_KEY);
+    assert_int_equal(cose("a5032601022001215820" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_PUBLIC_KEY);
     /* EdDSA (OKP, -8) and ES256 on an RSA key type: algorithms we do not take */
     assert_int_equal(cose("a4010103272006215820" W3C_X), WEBAUTHN_ERR_ALGORITHM);
-    assert_int_equal(cose("a50103032620012158 20" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_ALGORITHM);
+    assert_int_equal(cose("a5010303262001215820" W3C_X "225820" W3C_Y), WEBAUTHN_ERR_ALGORITHM);
     /* not a map, trailing bytes */
     assert_int_equal(cose("8101"), WEBAUTHN_ERR_PUBLIC_KEY);
-    assert_int_equal(cose("a50102032620012158 20" W3C_X "225820" W3C_Y "00"),
+    assert_int_equal(cose("a5010203262001215820" W3C_X "225820" W3C_Y "00"),
                      WEBAUTHN_ERR_PUBLIC_KEY);
     /* RSA: a 1024-bit modulus, an even exponent */
     EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
@@ -708,18 +711,25 @@ static void test_cose_keys(void **state)
     assert_int_equal(BN_bn2bin(n, nb), 128);
     BN_free(n);
     EVP_PKEY_free(rsa);
-    char hex[600] = "a401030339010020 5880";
+    char hex[600] = "a4010303390100205880";
     for (size_t i = 0; i < 128; i++)
         sprintf(hex + strlen(hex), "%02x", nb[i]);
     char with_e[620];
     snprintf(with_e, sizeof(with_e), "%s2143010001", hex);
     assert_int_equal(cose(with_e), WEBAUTHN_ERR_PUBLIC_KEY);
     /* 2048 bits made of the 1024-bit modulus twice (a valid size) with e = 2 */
-    char big[1200] = "a4010303390100205901 00";
+    char big[1200] = "a401030339010020590100";
     for (int k = 0; k < 2; k++)
         for (size_t i = 0; i < 128; i++)
             sprintf(big + strlen(big), "%02x", nb[i]);
+    size_t modulus_end = strlen(big);
     strcat(big, "214102");
+    assert_int_equal(cose(big), WEBAUTHN_ERR_PUBLIC_KEY);
+    /* ... with e = 65537 it is accepted (the signatures would tell) */
+    strcpy(big + modulus_end, "2143010001");
+    assert_int_equal(cose(big), WEBAUTHN_OK);
+    /* ... and refused with an even modulus */
+    big[modulus_end - 1] = '0';
     assert_int_equal(cose(big), WEBAUTHN_ERR_PUBLIC_KEY);
 }
 
