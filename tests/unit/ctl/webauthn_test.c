@@ -976,6 +976,162 @@ static void test_options(void **state)
     assert_null(webauthn_request_options(&get));
 }
 
+/* --- packed attestation with certificates (x5c) ------------------------------- */
+
+/* A certificate for key, issued by issuer (NULL: self-signed). aaguid:
+ * the id-fido-gen-ce-aaguid extension's value, or NULL for none. */
+static X509 *make_cert(EVP_PKEY *key, EVP_PKEY *issuer_key, X509 *issuer, const char *ou, int ca,
+                       const unsigned char *aaguid)
+{
+    static long serial = 1;
+    X509 *c = X509_new();
+    assert_non_null(c);
+    assert_true(X509_set_version(c, X509_VERSION_3));
+    ASN1_INTEGER_set(X509_get_serialNumber(c), serial++);
+    X509_gmtime_adj(X509_getm_notBefore(c), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(c), 86400);
+    assert_true(X509_set_pubkey(c, key));
+    X509_NAME *name = X509_get_subject_name(c);
+    X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC, (const unsigned char *)"CN", -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"Rampart Test", -1,
+                               -1, 0);
+    X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_ASC, (const unsigned char *)ou, -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               (const unsigned char *)(ca ? "Test CA" : "Soft Authenticator"), -1,
+                               -1, 0);
+    assert_true(X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name));
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, issuer ? issuer : c, c, NULL, NULL, 0);
+    X509_EXTENSION *bc = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
+                                             ca ? "critical,CA:TRUE" : "CA:FALSE");
+    assert_non_null(bc);
+    X509_add_ext(c, bc, -1);
+    X509_EXTENSION_free(bc);
+    if (aaguid) {
+        unsigned char der[18] = {0x04, 0x10};
+        memcpy(der + 2, aaguid, 16);
+        ASN1_OCTET_STRING *value = ASN1_OCTET_STRING_new();
+        ASN1_OCTET_STRING_set(value, der, sizeof(der));
+        ASN1_OBJECT *oid = OBJ_txt2obj("1.3.6.1.4.1.45724.1.1.4", 1);
+        X509_EXTENSION *ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 0, value);
+        assert_non_null(ext);
+        X509_add_ext(c, ext, -1);
+        X509_EXTENSION_free(ext);
+        ASN1_OBJECT_free(oid);
+        ASN1_OCTET_STRING_free(value);
+    }
+    assert_true(X509_sign(c, issuer_key ? issuer_key : key, EVP_sha256()) > 0);
+    return c;
+}
+
+typedef struct {
+    unsigned char *der[2];
+    size_t len[2];
+} chain_t;
+
+static void chain_of(chain_t *ch, X509 *leaf, X509 *next)
+{
+    X509 *certs[2] = {leaf, next};
+    for (int i = 0; i < 2; i++) {
+        ch->der[i] = NULL;
+        int n = i2d_X509(certs[i], &ch->der[i]);
+        assert_true(n > 0);
+        ch->len[i] = (size_t)n;
+    }
+}
+
+static void chain_free(chain_t *ch)
+{
+    OPENSSL_free(ch->der[0]);
+    OPENSSL_free(ch->der[1]);
+}
+
+static webauthn_result_t register_x5c(EVP_PKEY *att_key, chain_t *ch, X509_STORE *anchors,
+                                      unsigned faults, webauthn_attestation_type_t *type)
+{
+    soft_authn_t *a = soft_authn_new();
+    soft_params_t p = {.origin = ORIGIN,
+                       .fmt = "packed",
+                       .faults = faults,
+                       .attestation_key = att_key,
+                       .x5c = (const unsigned char *const *)ch->der,
+                       .x5c_len = ch->len,
+                       .n_x5c = 2};
+    reg_policy_t rp = {.anchors = anchors};
+    webauthn_credential_t cred;
+    webauthn_result_t r = do_register(a, &p, &rp, &cred);
+    *type = cred.attestation;
+    webauthn_credential_clear(&cred);
+    soft_authn_free(a);
+    return r;
+}
+
+static void test_packed_x5c(void **state)
+{
+    (void)state;
+    EVP_PKEY *ca_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    EVP_PKEY *other_ca_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    EVP_PKEY *att_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    assert_true(ca_key && other_ca_key && att_key);
+    const char *ou = "Authenticator Attestation";
+    X509 *ca = make_cert(ca_key, NULL, NULL, "Test", 1, NULL);
+    X509 *other_ca = make_cert(other_ca_key, NULL, NULL, "Test", 1, NULL);
+    X509_STORE *anchors = X509_STORE_new(), *other_anchors = X509_STORE_new();
+    X509_STORE_add_cert(anchors, ca);
+    X509_STORE_add_cert(other_anchors, other_ca);
+    webauthn_attestation_type_t type;
+    chain_t ch;
+
+    /* a good chain, with the soft authenticator's AAGUID in the certificate */
+    X509 *leaf = make_cert(att_key, ca_key, ca, ou, 0, (const unsigned char *)"rampart-soft-aut");
+    chain_of(&ch, leaf, ca);
+    assert_int_equal(register_x5c(att_key, &ch, NULL, 0, &type), WEBAUTHN_OK);
+    assert_int_equal(type, WEBAUTHN_ATTESTATION_BASIC);
+    assert_int_equal(register_x5c(att_key, &ch, anchors, 0, &type), WEBAUTHN_OK);
+    assert_int_equal(type, WEBAUTHN_ATTESTATION_TRUSTED);
+    assert_int_equal(register_x5c(att_key, &ch, other_anchors, 0, &type), WEBAUTHN_ERR_ATTESTATION);
+    assert_int_equal(register_x5c(att_key, &ch, NULL, SOFT_FAULT_BAD_SIGNATURE, &type),
+                     WEBAUTHN_ERR_SIGNATURE);
+    /* signed by a key that is not the certificate's */
+    assert_int_equal(register_x5c(other_ca_key, &ch, NULL, 0, &type), WEBAUTHN_ERR_SIGNATURE);
+    chain_free(&ch);
+    /* x5c[1] did not issue x5c[0] */
+    chain_of(&ch, leaf, other_ca);
+    assert_int_equal(register_x5c(att_key, &ch, NULL, 0, &type), WEBAUTHN_ERR_ATTESTATION);
+    chain_free(&ch);
+    X509_free(leaf);
+    /* §8.2.1 requirements: the OU, CA false, the AAGUID */
+    leaf = make_cert(att_key, ca_key, ca, "Engineering", 0, NULL);
+    chain_of(&ch, leaf, ca);
+    assert_int_equal(register_x5c(att_key, &ch, NULL, 0, &type), WEBAUTHN_ERR_ATTESTATION);
+    chain_free(&ch);
+    X509_free(leaf);
+    leaf = make_cert(att_key, ca_key, ca, ou, 1, NULL);
+    chain_of(&ch, leaf, ca);
+    assert_int_equal(register_x5c(att_key, &ch, NULL, 0, &type), WEBAUTHN_ERR_ATTESTATION);
+    chain_free(&ch);
+    X509_free(leaf);
+    leaf = make_cert(att_key, ca_key, ca, ou, 0, (const unsigned char *)"another-aaguid!!");
+    chain_of(&ch, leaf, ca);
+    assert_int_equal(register_x5c(att_key, &ch, NULL, 0, &type), WEBAUTHN_ERR_ATTESTATION);
+    chain_free(&ch);
+    X509_free(leaf);
+    /* no AAGUID extension at all is fine */
+    leaf = make_cert(att_key, ca_key, ca, ou, 0, NULL);
+    chain_of(&ch, leaf, ca);
+    assert_int_equal(register_x5c(att_key, &ch, anchors, 0, &type), WEBAUTHN_OK);
+    chain_free(&ch);
+    X509_free(leaf);
+
+    X509_STORE_free(anchors);
+    X509_STORE_free(other_anchors);
+    X509_free(ca);
+    X509_free(other_ca);
+    EVP_PKEY_free(ca_key);
+    EVP_PKEY_free(other_ca_key);
+    EVP_PKEY_free(att_key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -994,6 +1150,7 @@ int main(void)
         cmocka_unit_test(test_response_json),
         cmocka_unit_test(test_client_data),
         cmocka_unit_test(test_options),
+        cmocka_unit_test(test_packed_x5c),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
