@@ -1066,6 +1066,21 @@ static webauthn_result_t register_x5c(EVP_PKEY *att_key, chain_t *ch, X509_STORE
     return r;
 }
 
+/* A registration whose statement is signed by att_key, certified by a leaf
+ * made with these properties under ca. */
+static webauthn_result_t leaf_case(EVP_PKEY *att_key, EVP_PKEY *ca_key, X509 *ca, const char *ou,
+                                   int leaf_is_ca, const unsigned char *aaguid, X509_STORE *anchors)
+{
+    X509 *leaf = make_cert(att_key, ca_key, ca, ou, leaf_is_ca, aaguid);
+    chain_t ch;
+    chain_of(&ch, leaf, ca);
+    webauthn_attestation_type_t type;
+    webauthn_result_t r = register_x5c(att_key, &ch, anchors, 0, &type);
+    chain_free(&ch);
+    X509_free(leaf);
+    return r;
+}
+
 static void test_packed_x5c(void **state)
 {
     (void)state;
@@ -1100,28 +1115,14 @@ static void test_packed_x5c(void **state)
     assert_int_equal(register_x5c(att_key, &ch, NULL, 0, &type), WEBAUTHN_ERR_ATTESTATION);
     chain_free(&ch);
     X509_free(leaf);
-    /* §8.2.1 requirements: the OU, CA false, the AAGUID */
-    leaf = make_cert(att_key, ca_key, ca, "Engineering", 0, NULL);
-    chain_of(&ch, leaf, ca);
-    assert_int_equal(register_x5c(att_key, &ch, NULL, 0, &type), WEBAUTHN_ERR_ATTESTATION);
-    chain_free(&ch);
-    X509_free(leaf);
-    leaf = make_cert(att_key, ca_key, ca, ou, 1, NULL);
-    chain_of(&ch, leaf, ca);
-    assert_int_equal(register_x5c(att_key, &ch, NULL, 0, &type), WEBAUTHN_ERR_ATTESTATION);
-    chain_free(&ch);
-    X509_free(leaf);
-    leaf = make_cert(att_key, ca_key, ca, ou, 0, (const unsigned char *)"another-aaguid!!");
-    chain_of(&ch, leaf, ca);
-    assert_int_equal(register_x5c(att_key, &ch, NULL, 0, &type), WEBAUTHN_ERR_ATTESTATION);
-    chain_free(&ch);
-    X509_free(leaf);
-    /* no AAGUID extension at all is fine */
-    leaf = make_cert(att_key, ca_key, ca, ou, 0, NULL);
-    chain_of(&ch, leaf, ca);
-    assert_int_equal(register_x5c(att_key, &ch, anchors, 0, &type), WEBAUTHN_OK);
-    chain_free(&ch);
-    X509_free(leaf);
+    /* §8.2.1 requirements: the OU, CA false, the AAGUID (none at all is fine) */
+    const unsigned char *other_aaguid = (const unsigned char *)"another-aaguid!!";
+    assert_int_equal(leaf_case(att_key, ca_key, ca, "Engineering", 0, NULL, NULL),
+                     WEBAUTHN_ERR_ATTESTATION);
+    assert_int_equal(leaf_case(att_key, ca_key, ca, ou, 1, NULL, NULL), WEBAUTHN_ERR_ATTESTATION);
+    assert_int_equal(leaf_case(att_key, ca_key, ca, ou, 0, other_aaguid, NULL),
+                     WEBAUTHN_ERR_ATTESTATION);
+    assert_int_equal(leaf_case(att_key, ca_key, ca, ou, 0, NULL, anchors), WEBAUTHN_OK);
 
     X509_STORE_free(anchors);
     X509_STORE_free(other_anchors);
