@@ -1144,7 +1144,7 @@ static void test_cose_keys(void **state)
 static webauthn_result_t w3c_registration_with(const char *att_hex)
 {
     static const char *const w3c_origins[] = {"https://example.org"};
-    unsigned char challenge[32], client_data[512], att[600];
+    unsigned char challenge[32], client_data[512], att[2048];
     webauthn_response_t resp = {0};
     resp.client_data_json = client_data;
     resp.client_data_json_len = unhex(w3c_reg_client_data, client_data, sizeof(client_data));
@@ -1204,6 +1204,38 @@ static void test_attestation_object_refusals(void **state)
     snprintf(hex, sizeof(hex), "a363666d74646e6f6e6563666d74646e6f6e6568617574684461746158a4%s",
              ad);
     assert_int_equal(w3c_registration_with(hex), WEBAUTHN_ERR_MALFORMED);
+    /* packed statements that are not acceptable */
+    static const struct {
+        const char *att_stmt, *what;
+        webauthn_result_t expected;
+    } packed_refused[] = {
+        {"a263616c6739010063736967423000", "self attestation claiming RS256 for an ES256 key",
+         WEBAUTHN_ERR_ALGORITHM},
+        {"a363616c6726637369674230006a65636461614b657949644100", "ECDAA", WEBAUTHN_ERR_ATTESTATION},
+        {"a363616c6726637369674230006378356380", "an empty x5c", WEBAUTHN_ERR_ATTESTATION},
+        {"a363616c672663736967423000637835638141 00", "x5c[0] not a certificate",
+         WEBAUTHN_ERR_ATTESTATION},
+    };
+    for (size_t i = 0; i < sizeof(packed_refused) / sizeof(packed_refused[0]); i++) {
+        snprintf(hex, sizeof(hex),
+                 "a363666d74667061636b65646761747453746d74%s68617574684461746158a4%s",
+                 packed_refused[i].att_stmt, ad);
+        webauthn_result_t r = w3c_registration_with(hex);
+        if (r != packed_refused[i].expected)
+            fail_msg("%s: %s", packed_refused[i].what, webauthn_result_name(r));
+    }
+    /* an x5c statement claiming RS256 for the certificate's EC key */
+    char *x5c = strdup(w3c_x5c_reg_attestation);
+    assert_non_null(x5c);
+    char *alg = strstr(x5c, "63616c6726");
+    assert_non_null(alg);
+    char *edited = malloc(strlen(x5c) + 8);
+    assert_non_null(edited);
+    alg[8] = '\0';
+    sprintf(edited, "%s390100%s", x5c, alg + 10);
+    assert_int_equal(w3c_registration_with(edited), WEBAUTHN_ERR_ALGORITHM);
+    free(edited);
+    free(x5c);
     /* AT cleared: the credential data becomes bytes nobody announced */
     snprintf(hex, sizeof(hex), "a363666d74646e6f6e656761747453746d74a068617574684461746158a4%s",
              ad);
