@@ -54,7 +54,7 @@ const char *webauthn_result_name(webauthn_result_t r);
 #define WEBAUTHN_AUTHENTICATOR_DATA_MAX 4096
 #define WEBAUTHN_SIGNATURE_MAX          1024
 #define WEBAUTHN_USER_HANDLE_MAX        64
-#define WEBAUTHN_CREDENTIAL_ID_MAX      1023 /* Level 2 §5.8.1 */
+#define WEBAUTHN_CREDENTIAL_ID_MAX      1023 /* Level 3 §7.1: at most 1023 bytes */
 #define WEBAUTHN_RESPONSE_JSON_MAX      65536
 
 /* What one ceremony expects: the caller's RP ID, its origins and the

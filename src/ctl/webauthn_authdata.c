@@ -98,6 +98,10 @@ webauthn_result_t webauthn_authdata_check(const webauthn_authdata_t *ad,
         snprintf(err, err_size, "authenticator data: rpIdHash is not that of our RP ID");
         return WEBAUTHN_ERR_RP_ID;
     }
+    if ((ad->flags & WEBAUTHN_FLAG_BS) && !(ad->flags & WEBAUTHN_FLAG_BE)) {
+        snprintf(err, err_size, "authenticator data: backed up (BS) but not backup eligible (BE)");
+        return WEBAUTHN_ERR_MALFORMED;
+    }
     if (!(ad->flags & WEBAUTHN_FLAG_UP)) {
         snprintf(err, err_size, "authenticator data: the user was not present (UP)");
         return WEBAUTHN_ERR_USER_PRESENCE;

@@ -51,7 +51,8 @@ int webauthn_authdata_parse(const unsigned char *in, size_t len, webauthn_authda
                             char *err, size_t err_size);
 
 /* The checks both ceremonies make on parsed authenticator data: rpIdHash
- * is SHA-256 of the ceremony's RP ID (WEBAUTHN_ERR_RP_ID), UP is set
+ * is SHA-256 of the ceremony's RP ID (WEBAUTHN_ERR_RP_ID), BS is not set
+ * without BE (Level 3 §7.1 step 16, WEBAUTHN_ERR_MALFORMED), UP is set
  * (WEBAUTHN_ERR_USER_PRESENCE), UV is set when required
  * (WEBAUTHN_ERR_USER_VERIFICATION). */
 webauthn_result_t webauthn_authdata_check(const webauthn_authdata_t *ad,

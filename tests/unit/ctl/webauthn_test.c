@@ -1068,6 +1068,18 @@ static void test_authdata_parse(void **state)
     small[33] = 0x01, small[36] = 0x02;
     assert_int_equal(webauthn_authdata_parse(small, sizeof(small), &out, err, sizeof(err)), 0);
     assert_int_equal(out.sign_count, 0x01000002);
+    /* the checks both ceremonies share: BS needs BE */
+    static const char *const none[] = {NULL};
+    webauthn_ceremony_t c = {.rp_id = "", .origins = none};
+    memset(small, 0, 32);
+    secret_sha256("", 0, small);
+    assert_int_equal(webauthn_authdata_check(&out, &c, err, sizeof(err)), WEBAUTHN_OK);
+    small[32] = WEBAUTHN_FLAG_UP | WEBAUTHN_FLAG_BS;
+    assert_int_equal(webauthn_authdata_parse(small, sizeof(small), &out, err, sizeof(err)), 0);
+    assert_int_equal(webauthn_authdata_check(&out, &c, err, sizeof(err)), WEBAUTHN_ERR_MALFORMED);
+    small[32] |= WEBAUTHN_FLAG_BE;
+    assert_int_equal(webauthn_authdata_parse(small, sizeof(small), &out, err, sizeof(err)), 0);
+    assert_int_equal(webauthn_authdata_check(&out, &c, err, sizeof(err)), WEBAUTHN_OK);
 }
 
 static webauthn_result_t cose(const char *hex)
