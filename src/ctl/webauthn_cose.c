@@ -3,8 +3,11 @@
  * webauthn_cose.h).
  *
  * Keys are built with EVP_PKEY_fromdata; EC keys are then checked with
- * EVP_PKEY_public_check, so an off-curve point is refused here rather than
- * trusted later (RSA: see from_params).
+ * EVP_PKEY_public_check_quick (not the point at infinity, on the curve),
+ * so an invalid point is refused here rather than trusted later. P-256 has
+ * cofactor 1, so the full check's extra n·Q = O multiplication would prove
+ * nothing more and cost a scalar multiplication per login (RSA: see
+ * from_params).
  */
 #include "webauthn_cose.h"
 
@@ -28,7 +31,7 @@
 
 #define P256_COORD_LEN 32
 
-/* check_public: run EVP_PKEY_public_check — for EC keys only. OpenSSL's
+/* check_public: run EVP_PKEY_public_check_quick — for EC keys only. OpenSSL's
  * RSA public check (SP 800-56B) runs Miller-Rabin with random bases over
  * the modulus: costly on every login, and for a malformed modulus its
  * verdict can change from one call to the next. An RSA key gets the
@@ -49,7 +52,7 @@ static EVP_PKEY *from_params(const char *type, OSSL_PARAM *params, int check_pub
     if (!check_public)
         return key;
     ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-    if (!ctx || EVP_PKEY_public_check(ctx) <= 0) {
+    if (!ctx || EVP_PKEY_public_check_quick(ctx) <= 0) {
         snprintf(err, err_size, "the %s public key fails its consistency check", type);
         EVP_PKEY_free(key);
         key = NULL;
