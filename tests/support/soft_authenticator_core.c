@@ -242,6 +242,13 @@ static EVP_PKEY *key_from_pem(const char *pem)
 
 /* --- state --------------------------------------------------------------- */
 
+/* A credential's text member; "" when a hand-edited state file lacks it. */
+static const char *field_of(json_t *cred, const char *name)
+{
+    const char *v = json_string_value(json_object_get(cred, name));
+    return v ? v : "";
+}
+
 soft_authn_t *soft_authn_new(void)
 {
     soft_authn_t *a = calloc(1, sizeof(*a));
@@ -383,8 +390,7 @@ static int excluded(const soft_authn_t *a, json_t *exclude, const char *rp_id)
         const char *id = json_string_value(json_object_get(ex, "id"));
         json_array_foreach(a->credentials, k, cred)
         {
-            if (id && !strcmp(id, json_string_value(json_object_get(cred, "id"))) &&
-                !strcmp(rp_id, json_string_value(json_object_get(cred, "rp_id"))))
+            if (id && !strcmp(id, field_of(cred, "id")) && !strcmp(rp_id, field_of(cred, "rp_id")))
                 return 1;
         }
     }
@@ -507,14 +513,14 @@ static json_t *find_credential(soft_authn_t *a, json_t *allow, const char *rp_id
     json_t *cred, *al;
     json_array_foreach(a->credentials, i, cred)
     {
-        if (strcmp(rp_id, json_string_value(json_object_get(cred, "rp_id"))))
+        if (strcmp(rp_id, field_of(cred, "rp_id")))
             continue;
         if (json_array_size(allow) == 0)
             return cred;
         json_array_foreach(allow, k, al)
         {
             const char *id = json_string_value(json_object_get(al, "id"));
-            if (id && !strcmp(id, json_string_value(json_object_get(cred, "id"))))
+            if (id && !strcmp(id, field_of(cred, "id")))
                 return cred;
         }
     }
@@ -548,9 +554,9 @@ char *soft_authn_get(soft_authn_t *a, const char *options_json, const soft_param
     json_int_t count = json_integer_value(json_object_get(cred, "sign_count"));
     if (!(p->faults & SOFT_FAULT_COUNTER_REGRESSION))
         json_object_set_new(cred, "sign_count", json_integer(++count));
-    key = key_from_pem(json_string_value(json_object_get(cred, "key")));
-    id = soft_b64u_decode(json_string_value(json_object_get(cred, "id")), &id_len);
-    user = soft_b64u_decode(json_string_value(json_object_get(cred, "user_handle")), &user_len);
+    key = key_from_pem(field_of(cred, "key"));
+    id = soft_b64u_decode(field_of(cred, "id"), &id_len);
+    user = soft_b64u_decode(field_of(cred, "user_handle"), &user_len);
     if (!key || !id || !user ||
         !(cdj = client_data("webauthn.get", challenge, p->origin, p->faults)))
         goto done;
