@@ -1361,6 +1361,23 @@ static void test_client_data(void **state)
     assert_int_equal(client_data("not json", get), WEBAUTHN_ERR_MALFORMED);
 }
 
+/* names that go into events and audit records stay as documented */
+static void test_result_names(void **state)
+{
+    (void)state;
+    assert_string_equal(webauthn_result_name(WEBAUTHN_OK), "ok");
+    assert_string_equal(webauthn_result_name(WEBAUTHN_ERR_CHALLENGE), "challenge");
+    assert_string_equal(webauthn_result_name(WEBAUTHN_ERR_ORIGIN), "origin");
+    assert_string_equal(webauthn_result_name(WEBAUTHN_ERR_SIGNATURE), "signature");
+    assert_string_equal(webauthn_result_name(WEBAUTHN_ERR_CLONED), "cloned");
+    assert_string_equal(webauthn_result_name(WEBAUTHN_ERR_INTERNAL), "internal");
+    assert_string_equal(webauthn_result_name((webauthn_result_t)99), "unknown");
+    for (int r = WEBAUTHN_OK; r <= WEBAUTHN_ERR_INTERNAL; r++)
+        assert_string_not_equal(webauthn_result_name((webauthn_result_t)r), "unknown");
+    assert_string_equal(webauthn_attestation_type_name(WEBAUTHN_ATTESTATION_NONE), "none");
+    assert_string_equal(webauthn_attestation_type_name(WEBAUTHN_ATTESTATION_TRUSTED), "trusted");
+}
+
 /* --- options for the browser ----------------------------------------------------- */
 
 static void test_options(void **state)
@@ -1446,6 +1463,7 @@ int main(void)
         cmocka_unit_test(test_client_data),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_packed_x5c),
+        cmocka_unit_test(test_result_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
