@@ -5,9 +5,12 @@ rampartd tailing that file and serving the built console, then runs
 tests/console/e2e.mjs (playwright-core driving Debian's chromium): log in
 with the first-run password change, an attack sent with curl through the
 gateway seen on the overview and in the events explorer within 2 s each,
-the detail drawer, the exports, English and back, and a security operator
-refused the admin pages, and the banner when a full store (store_max_size)
-stops ingestion. Screenshots go to $RP_BUILD_DIR/console-screenshots.
+the detail drawer, the exports, English and back; policies (an invalid
+version refused at FILE:LINE, diff, rollback), applications and their
+switches (the API state checked), a gateway checking in, the audit log
+verified by an auditor and refused to a security operator; and the banner
+when a full store (store_max_size) stops ingestion. Screenshots go to
+$RP_BUILD_DIR/console-screenshots.
 """
 
 import os
@@ -73,7 +76,8 @@ class ConsoleEndToEnd(unittest.TestCase):
             f.write(POLICY)
         gw.start()
         rd = Rampartd(name="console-e2e", extra_conf=(
-            "events_file %s\ningest_flush_ms 5\nconsole_dir %s\nstore_max_size 2m\n" %
+            "events_file %s\ningest_flush_ms 5\nconsole_dir %s\nstore_max_size 2m\n"
+            "audit_seal_records 5\n" %
             (gw.path("events.jsonl"), console))).start()
         shots = os.path.join(harness.BUILD_DIR, "console-screenshots")
         shutil.rmtree(shots, ignore_errors=True)
