@@ -5,6 +5,7 @@
 //
 //   RD_URL, GW_URL        rampartd (console + API), the gateway
 //   ADMIN_PASSWORD        the first-run one-time password of admin
+//   RD_DB                 rampartd's SQLite store (the tampering step)
 //   SHOT_DIR              where the PNG screenshots go
 //   CHROMIUM              the browser (default /usr/bin/chromium)
 //   CONSOLE_SRC           console/, whose node_modules has playwright-core
@@ -22,7 +23,8 @@
 // admin pages and the audit log refused (page and API) and switch WAF back;
 // as the auditor verify the audit chain, filter the log, open a record's
 // hash chain and seal, export it, and see the pages read-only in English;
-// then fill the store (store_max_size) with the token and see the
+// edit a record in the store behind rampartd's back and see the page name
+// it as the first bad one; then fill the store (store_max_size) with the token and see the
 // "ingestion stopped" banner.
 // No Content-Security-Policy violation and no page error may happen.
 // Prints one JSON line per measurement ("measure ...") and exits non-zero
@@ -421,6 +423,7 @@ try {
   })
   await shot(page, '17-audit', true)
   const auditRow = await page.$('[data-test=audit-table] tbody tr.clickable:last-child')
+  const tamperedSeq = Number((await auditRow.getAttribute('data-test')).replace('audit-', ''))
   await auditRow.focus()
   await page.keyboard.press('Enter')
   await page.waitForSelector('[data-test=audit-detail]')
@@ -450,6 +453,23 @@ try {
   await shot(page, '22-gateways-english')
   await page.selectOption('header [data-test=lang]', 'zh-CN')
   await page.waitForSelector('[data-test=nav-audit]:has-text("审计日志")')
+
+  // --- someone with write access to the store edits a record: the page says so ---
+  // (as test_rampartd_audit.py does: drop the no-update trigger, change a field)
+  execFileSync('python3', ['-c', [
+    'import sqlite3, sys',
+    'db = sqlite3.connect(sys.argv[1], timeout=10)',
+    'db.execute("DROP TRIGGER audit_log_no_update")',
+    'db.execute("UPDATE audit_log SET actor = \'mallory\' WHERE seq = ?", (int(sys.argv[2]),))',
+    'db.commit()',
+  ].join('\n'), process.env.RD_DB, String(tamperedSeq)])
+  await page.click('[data-test=nav-audit]')
+  await page.click('[data-test=verify-again]')
+  await page.waitForSelector('[data-test=audit-verify].verify-bad')
+  check((await page.textContent('[data-test=verify-state]')) === '审计链已被篡改', 'the page reports tampering')
+  const firstBad = await page.textContent('[data-test=first-bad]')
+  check(firstBad.includes('序号 ' + tamperedSeq), 'the first bad record is named: ' + firstBad)
+  await shot(page, '23-audit-tampered')
 
   // --- a full store stops ingestion: the banner says so, on every page ---
   // (rampartd runs with store_max_size 2m: fill it through the HTTP

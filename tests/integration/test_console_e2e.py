@@ -84,6 +84,7 @@ class ConsoleEndToEnd(unittest.TestCase):
         os.makedirs(shots)
         env = dict(os.environ, RD_URL="http://127.0.0.1:%d" % rd.port,
                    GW_URL="http://127.0.0.1:%d" % gw.port, ADMIN_PASSWORD=rd.first_password(),
+                   RD_DB=os.path.join(rd.data_dir, "rampart.db"),
                    SHOT_DIR=shots, CHROMIUM=CHROMIUM,
                    CONSOLE_SRC=os.path.join(harness.SOURCE_DIR, "console"))
         script = os.path.join(harness.SOURCE_DIR, "tests", "console", "e2e.mjs")
