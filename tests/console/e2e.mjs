@@ -17,15 +17,16 @@
 // policy, see an invalid version refused at FILE:LINE (line marked and
 // selected), fix it, diff the versions, roll back after the confirmation;
 // register applications (a bad upstream refused), edit one, flip its WAF
-// switch with the keyboard and see the API and the bundle change, delete
-// one; check a gateway in with the token and see it healthy on its page;
+// switch with the keyboard and see the API and the bundle change and the
+// gateway (fed by rampart sync) let the next attack through, delete one;
+// see the gateway healthy on the latest bundle on its page;
 // create a security operator and an auditor; as the operator find the
-// admin pages and the audit log refused (page and API) and switch WAF back;
-// as the auditor verify the audit chain, filter the log, open a record's
+// admin pages and the audit log refused (page and API) and switch WAF back
+// (the gateway blocks again); as the auditor verify the audit chain, filter the log, open a record's
 // hash chain and seal, export it, and see the pages read-only in English;
 // edit a record in the store behind rampartd's back and see the page name
-// it as the first bad one; then fill the store (store_max_size) with the token and see the
-// "ingestion stopped" banner.
+// it as the first bad one; then fill the store (store_max_size) with the
+// token and see the "ingestion stopped" banner.
 // No Content-Security-Policy violation and no page error may happen.
 // Prints one JSON line per measurement ("measure ...") and exits non-zero
 // on the first failed check.
@@ -63,15 +64,30 @@ function marker(prefix) {
   return prefix + '-' + Array.from({ length: 12 }, () => letters[Math.floor(Math.random() * 26)]).join('')
 }
 
-// A real client through the gateway: curl, as a user would.
-function attack(marker, kind = 'sqli') {
+// A real client through the gateway: curl, as a user would; the HTTP status.
+function send(marker, kind = 'sqli') {
   const payload = kind === 'xss' ? `<script>alert('${marker}')</script>` : `1' OR '1'='1 -- ${marker}`
   const where = kind === 'xss' ? '/comment' : '/search'
   const q = encodeURIComponent(payload)
-  const code = execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', `${GW}${where}?q=${q}`])
+  return execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', `${GW}${where}?q=${q}`])
     .toString()
     .trim()
+}
+function attack(marker, kind = 'sqli') {
+  const code = send(marker, kind)
   check(code === '403', `the gateway blocked the attack (got ${code})`)
+}
+// Sends the attack until the gateway answers `want` (the switch reached it
+// through rampart sync), at most LIMIT_MS; records how long that took.
+async function attackUntil(name, want, t0) {
+  let code = ''
+  while (Date.now() - t0 <= LIMIT_MS + 500) {
+    code = send(marker('switch'))
+    if (code === want) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  check(code === want, `${name}: the gateway answered ${code}, want ${want}`)
+  measure(name, Date.now() - t0)
 }
 
 async function shot(page, name, fullPage = false) {
@@ -318,6 +334,7 @@ try {
   const bundleBefore = (await apiGet(page, '/api/v1/gateways')).body.latest_version
   // keyboard: focus the WAF group's "block" radio and move to "detect" with an arrow key
   await page.focus('[data-test=switch-shop-waf] input[value=block]')
+  let switchedAt = Date.now()
   await page.keyboard.press('ArrowRight')
   await page.waitForSelector('[data-test=apps-notice]')
   const changed = await page.textContent('[data-test=apps-notice]')
@@ -325,6 +342,7 @@ try {
   const shopNow = (await apiGet(page, '/api/v1/apps/shop')).body.app
   check(shopNow.switches.waf === 'detect', 'the API has WAF on detect: ' + JSON.stringify(shopNow.switches))
   check((await apiGet(page, '/api/v1/gateways')).body.latest_version > bundleBefore, 'the switch published a new bundle')
+  await attackUntil('detect_switch_lets_attack_pass', '200', switchedAt) // WAF detects only: the attack reaches the upstream
   await page.click('[data-test=switch-shop-rate_limit] .seg-block')
   await page.waitForFunction(() => (document.querySelector('[data-test=apps-notice]')?.textContent || '').includes('限流'))
   check((await apiGet(page, '/api/v1/apps/shop')).body.app.switches.rate_limit === 'block', 'another protection switched')
@@ -335,22 +353,19 @@ try {
   check((await apiGet(page, '/api/v1/apps/scratch')).status === 404, 'the deleted application is gone')
   await shot(page, '15-apps')
 
-  // --- gateways: one checks in with the gateway token, as rampart sync does ---
-  async function checkIn(since, running, hash) {
-    const u = `${RD}/api/v1/bundle?since=${since}&wait=0&gateway=e2e-gw-1&name=hangzhou-1&running=${running}` + (hash ? '&running_hash=' + hash : '')
-    return fetch(u, { headers: { Authorization: 'Bearer ' + gatewayToken } })
-  }
-  const first = await checkIn(0, 0)
-  check(first.status === 200, 'the gateway fetched the bundle: ' + first.status)
-  const bundle = await first.json()
-  const again = await checkIn(bundle.version, bundle.version, bundle.hash)
-  check(again.status === 204, 'the gateway is up to date: ' + again.status)
+  // --- gateways: the rampart sync of this gateway checked in with the latest bundle ---
   await page.click('[data-test=nav-gateways]')
-  await page.waitForSelector('[data-test=gateway-e2e-gw-1]')
-  const gwRow = await page.textContent('[data-test=gateway-e2e-gw-1]')
-  check(gwRow.includes('hangzhou-1') && gwRow.includes('v' + bundle.version) && gwRow.includes('ci-gateway'), 'the gateway row: ' + gwRow)
-  check((await page.textContent('[data-test=gateway-e2e-gw-1] [data-test=gw-health]')) === '正常', 'the gateway is healthy')
-  check((await page.textContent('[data-test=gateway-tokens]')).includes('ci-gateway'), 'the gateway tokens are listed')
+  await page.waitForSelector('[data-test=gateway-e2e-gw]')
+  const latest = (await apiGet(page, '/api/v1/gateways')).body.latest_version
+  await page.waitForFunction(
+    (v) => document.querySelector('[data-test=gateway-e2e-gw]').textContent.includes('v' + v + ' / v' + v),
+    latest, { timeout: 8000 },
+  )
+  const gwRow = await page.textContent('[data-test=gateway-e2e-gw]')
+  check(gwRow.includes('e2e-gateway') && gwRow.includes('local-gateway'), 'the gateway row: ' + gwRow)
+  check((await page.textContent('[data-test=gateway-e2e-gw] [data-test=gw-health]')) === '正常', 'the gateway is healthy')
+  const gwTokens = await page.textContent('[data-test=gateway-tokens]')
+  check(gwTokens.includes('ci-gateway') && gwTokens.includes('local-gateway'), 'the gateway tokens are listed')
   await shot(page, '16-gateways')
   await page.click('[data-test=nav-users]')
   await page.fill('[data-test=user-form] input[name=name]', 'sam')
@@ -394,9 +409,11 @@ try {
   }
   // the operator may switch protections: back to block, and the API agrees
   await page.click('[data-test=nav-apps]')
+  switchedAt = Date.now()
   await page.click('[data-test=switch-shop-waf] .seg-block')
   await page.waitForSelector('[data-test=apps-notice]')
   check((await apiGet(page, '/api/v1/apps/shop')).body.app.switches.waf === 'block', 'the operator switched WAF back to block')
+  await attackUntil('block_switch_blocks_again', '403', switchedAt)
   await page.click('[data-test=logout]')
   await page.waitForURL(/\/login/)
 
@@ -448,7 +465,7 @@ try {
   await page.waitForSelector('[data-test=app-shop]')
   await shot(page, '21-apps-english-auditor')
   await page.click('[data-test=nav-gateways]')
-  await page.waitForSelector('[data-test=gateway-e2e-gw-1]')
+  await page.waitForSelector('[data-test=gateway-e2e-gw]')
   check(!(await page.$('[data-test=gateway-tokens]')), 'the auditor does not see gateway tokens')
   await shot(page, '22-gateways-english')
   await page.selectOption('header [data-test=lang]', 'zh-CN')
