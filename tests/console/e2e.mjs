@@ -325,6 +325,7 @@ try {
   await page.click('[data-test=app-submit]')
   await page.waitForSelector('[data-test=app-shop]')
   check((await page.textContent('[data-test=app-shop]')).includes('site'), 'the application names its policy')
+  check((await page.getAttribute('[data-test=app-shop] a', 'href')) === '/events?app=shop', 'the application links to its events')
   await page.click('[data-test=edit-shop]')
   await page.fill('[data-test=app-form] input[name=path_prefix]', '/shop')
   await page.click('[data-test=app-submit]')
