@@ -32,7 +32,7 @@
 // on the first failed check.
 import { execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -121,6 +121,7 @@ async function login(page, user, password, fresh) {
 }
 
 const profile = mkdtempSync(path.join(tmpdir(), 'rp-chromium-'))
+const scratch = mkdtempSync(path.join(tmpdir(), 'rp-e2e-')) // files the test gives rampartd to read
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
@@ -281,6 +282,13 @@ try {
   }), 'the bad line is selected in the editor')
   check((await apiGet(page, '/api/v1/policies/site')).body.policy.current_version === 1, 'the invalid text was not stored')
   await shot(page, '12-policy-error')
+  // an error in a SecLang file the policy pulls in names that file, and marks no line of the editor
+  const seclang = path.join(scratch, 'bad.conf')
+  writeFileSync(seclang, '# one rule\nSecRuel ARGS "@rx x" "id:1,phase:2,deny"\n')
+  await page.fill('[data-test=policy-text]', `version site-2\nmode block\nrules ${seclang}\n`)
+  await page.click('[data-test=policy-validate]')
+  await page.waitForSelector(`[data-test=policy-errors]:has-text("${seclang}:2")`)
+  check(!(await page.$('.code-gutter .bad')), 'an error in another file marks no line of the editor')
   const V2 = 'version site-2\nmode block\ndetect sqli on\ndetect xss on\n'
   await page.fill('[data-test=policy-text]', V2)
   await page.click('[data-test=policy-validate]')
@@ -529,5 +537,6 @@ try {
 } finally {
   await context.close()
   rmSync(profile, { recursive: true, force: true })
+  rmSync(scratch, { recursive: true, force: true })
 }
 process.exit(failed ? 1 : 0)
