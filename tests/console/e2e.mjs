@@ -5,6 +5,7 @@
 //
 //   RD_URL, GW_URL        rampartd (console + API), the gateway
 //   ADMIN_PASSWORD        the first-run one-time password of admin
+//   RD_DB                 rampartd's SQLite store (the tampering step)
 //   SHOT_DIR              where the PNG screenshots go
 //   CHROMIUM              the browser (default /usr/bin/chromium)
 //   CONSOLE_SRC           console/, whose node_modules has playwright-core
@@ -12,16 +13,26 @@
 // Steps: log in as admin (with the forced password change), send an attack
 // to the gateway with curl and see it on the overview and in the events
 // explorer within 2 s each, open the detail drawer (keyboard), check the
-// export, switch to English and back, create a gateway token and a security
-// operator on their pages, log in as that operator and find the admin pages
-// refused, then fill the store (store_max_size) with the token and see the
-// "ingestion stopped" banner.
+// export, switch to English and back, create a gateway token; create a
+// policy, see an invalid version refused at FILE:LINE (line marked and
+// selected), fix it, diff the versions, roll back after the confirmation;
+// register applications (a bad upstream refused), edit one, flip its WAF
+// switch with the keyboard and see the API and the bundle change and the
+// gateway (fed by rampart sync) let the next attack through, delete one;
+// see the gateway healthy on the latest bundle on its page;
+// create a security operator and an auditor; as the operator find the
+// admin pages and the audit log refused (page and API) and switch WAF back
+// (the gateway blocks again); as the auditor verify the audit chain, filter the log, open a record's
+// hash chain and seal, export it, and see the pages read-only in English;
+// edit a record in the store behind rampartd's back and see the page name
+// it as the first bad one; then fill the store (store_max_size) with the
+// token and see the "ingestion stopped" banner.
 // No Content-Security-Policy violation and no page error may happen.
 // Prints one JSON line per measurement ("measure ...") and exits non-zero
 // on the first failed check.
 import { execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -33,6 +44,7 @@ const GW = process.env.GW_URL
 const SHOTS = process.env.SHOT_DIR
 const ADMIN_NEW = 'correct horse battery staple'
 const SECOPS_NEW = 'a long enough passphrase'
+const AUDITOR_NEW = 'the auditor reads everything'
 const LIMIT_MS = 2000
 
 const problems = []
@@ -52,21 +64,44 @@ function marker(prefix) {
   return prefix + '-' + Array.from({ length: 12 }, () => letters[Math.floor(Math.random() * 26)]).join('')
 }
 
-// A real client through the gateway: curl, as a user would.
-function attack(marker, kind = 'sqli') {
+// A real client through the gateway: curl, as a user would; the HTTP status.
+function send(marker, kind = 'sqli') {
   const payload = kind === 'xss' ? `<script>alert('${marker}')</script>` : `1' OR '1'='1 -- ${marker}`
   const where = kind === 'xss' ? '/comment' : '/search'
   const q = encodeURIComponent(payload)
-  const code = execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', `${GW}${where}?q=${q}`])
+  return execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', `${GW}${where}?q=${q}`])
     .toString()
     .trim()
+}
+function attack(marker, kind = 'sqli') {
+  const code = send(marker, kind)
   check(code === '403', `the gateway blocked the attack (got ${code})`)
+}
+// Sends the attack until the gateway answers `want` (the switch reached it
+// through rampart sync), at most LIMIT_MS; records how long that took.
+async function attackUntil(name, want, t0) {
+  let code = ''
+  while (Date.now() - t0 <= LIMIT_MS + 500) {
+    code = send(marker('switch'))
+    if (code === want) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  check(code === want, `${name}: the gateway answered ${code}, want ${want}`)
+  measure(name, Date.now() - t0)
 }
 
 async function shot(page, name, fullPage = false) {
   await page.waitForTimeout(350) // charts animate in 300 ms
   await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage })
   console.log('screenshot ' + name + '.png')
+}
+
+// The API's answer for the page's own session (cookie), as JSON.
+async function apiGet(page, p) {
+  return page.evaluate(async (u) => {
+    const r = await fetch(u)
+    return { status: r.status, body: r.status === 200 ? await r.json() : null }
+  }, p)
 }
 
 async function login(page, user, password, fresh) {
@@ -86,6 +121,7 @@ async function login(page, user, password, fresh) {
 }
 
 const profile = mkdtempSync(path.join(tmpdir(), 'rp-chromium-'))
+const scratch = mkdtempSync(path.join(tmpdir(), 'rp-e2e-')) // files the test gives rampartd to read
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
@@ -222,6 +258,124 @@ try {
   const gatewayToken = (await page.textContent('[data-test=secret]')).trim()
   check(gatewayToken.startsWith('rpt_'), 'the token secret is shown once')
   await shot(page, '08-tokens')
+
+  // --- policies: create, an invalid version refused at FILE:LINE, fixed, diff, rollback ---
+  await page.click('[data-test=nav-policies]')
+  await page.waitForURL(/\/policies/)
+  await page.click('[data-test=policy-new]')
+  await page.fill('[data-test=policy-editor] input[name=policy-name]', 'site')
+  const V1 = 'version site-1\nmode block\ndetect sqli on\n'
+  await page.fill('[data-test=policy-text]', V1)
+  await page.fill('[data-test=policy-editor] input[name=comment]', 'first')
+  await page.click('[data-test=policy-save]')
+  await page.waitForURL(/\/policies\?name=site/)
+  await page.waitForSelector('[data-test=version-1]')
+  await page.fill('[data-test=policy-text]', 'version site-2\nmode block\nlimit body 64q\n')
+  await page.click('[data-test=policy-save]')
+  await page.waitForSelector('[data-test=policy-errors]')
+  const problem = await page.textContent('[data-test=policy-errors]')
+  check(problem.includes('site.policy:3') && /64q/.test(problem), 'the refused version names FILE:LINE: ' + problem)
+  check(await page.$('.code-gutter [data-line="3"].bad'), 'the editor marks line 3')
+  check(await page.evaluate(() => {
+    const el = document.querySelector('[data-test=policy-text]')
+    return document.activeElement === el && el.value.slice(el.selectionStart, el.selectionEnd) === 'limit body 64q'
+  }), 'the bad line is selected in the editor')
+  check((await apiGet(page, '/api/v1/policies/site')).body.policy.current_version === 1, 'the invalid text was not stored')
+  await shot(page, '12-policy-error')
+  // an error in a SecLang file the policy pulls in names that file, and marks no line of the editor
+  const seclang = path.join(scratch, 'bad.conf')
+  writeFileSync(seclang, '# one rule\nSecRuel ARGS "@rx x" "id:1,phase:2,deny"\n')
+  await page.fill('[data-test=policy-text]', `version site-2\nmode block\nrules ${seclang}\n`)
+  await page.click('[data-test=policy-validate]')
+  await page.waitForSelector(`[data-test=policy-errors]:has-text("${seclang}:2")`)
+  check(!(await page.$('.code-gutter .bad')), 'an error in another file marks no line of the editor')
+  const V2 = 'version site-2\nmode block\ndetect sqli on\ndetect xss on\n'
+  await page.fill('[data-test=policy-text]', V2)
+  await page.click('[data-test=policy-validate]')
+  await page.waitForSelector('[data-test=policy-valid]')
+  check(!(await page.$('[data-test=policy-errors]')), 'validation clears the errors')
+  await page.fill('[data-test=policy-editor] input[name=comment]', 'xss too')
+  await page.click('[data-test=policy-save]')
+  await page.waitForSelector('[data-test=version-2]')
+  check((await page.textContent('[data-test=policies-notice]')).includes('2'), 'saving says which version')
+  await page.selectOption('select[name=diff-from]', '1')
+  await page.selectOption('select[name=diff-to]', '2')
+  await page.click('[data-test=diff-compare]')
+  await page.waitForSelector('[data-test=diff] .diff-add')
+  const diff = await page.textContent('[data-test=diff]')
+  check(diff.includes('-version site-1') && diff.includes('+detect xss on'), 'the diff of 1 → 2: ' + diff)
+  await shot(page, '13-policy-diff', true)
+  await page.click('[data-test=rollback-1]')
+  await page.waitForSelector('[data-test=rollback-confirm] [data-test=diff] .diff-del')
+  check((await page.textContent('[data-test=rollback-confirm]')).includes('-detect xss on'), 'the rollback confirmation shows the change')
+  await shot(page, '14-policy-rollback-confirm')
+  await page.click('[data-test=rollback-ok]')
+  await page.waitForSelector('[data-test=version-3] .badge-redirect')
+  const afterRollback = (await apiGet(page, '/api/v1/policies/site')).body
+  check(afterRollback.policy.current_version === 3 && afterRollback.version.text === V1 && afterRollback.version.rollback_of === 1,
+    'the rollback made version 3 with the text of 1')
+
+  // --- applications: register, edit, a refused value, flip a switch, delete ---
+  page.on('dialog', (d) => d.accept()) // the delete confirmations
+  await page.click('[data-test=nav-apps]')
+  await page.waitForSelector('[data-test=app-form]')
+  async function registerApp(name, upstream) {
+    await page.fill('[data-test=app-form] input[name=name]', name)
+    await page.fill('[data-test=app-form] input[name=host]', 'shop.example')
+    await page.fill('[data-test=app-form] input[name=upstream]', upstream)
+    await page.click('[data-test=app-submit]')
+  }
+  await registerApp('shop', 'ftp://127.0.0.1:21')
+  await page.waitForSelector('.error-note')
+  check((await page.textContent('.error-note')).includes('upstream'), 'a bad upstream is refused, naming the field')
+  await page.fill('[data-test=app-form] input[name=upstream]', 'http://127.0.0.1:8081')
+  await page.selectOption('[data-test=app-form] select[name=policy]', 'site')
+  await page.click('[data-test=app-submit]')
+  await page.waitForSelector('[data-test=app-shop]')
+  check((await page.textContent('[data-test=app-shop]')).includes('site'), 'the application names its policy')
+  check((await page.getAttribute('[data-test=app-shop] a', 'href')) === '/events?app=shop', 'the application links to its events')
+  await page.click('[data-test=edit-shop]')
+  await page.fill('[data-test=app-form] input[name=path_prefix]', '/shop')
+  await page.click('[data-test=app-submit]')
+  await page.waitForSelector('[data-test=app-shop]:has-text("/shop")')
+  check((await apiGet(page, '/api/v1/apps/shop')).body.app.path_prefix === '/shop', 'the edit reached the API')
+  check((await apiGet(page, '/api/v1/apps/shop')).body.app.switches.waf === 'block', 'WAF blocks by default')
+  const bundleBefore = (await apiGet(page, '/api/v1/gateways')).body.latest_version
+  // keyboard: focus the WAF group's "block" radio and move to "detect" with an arrow key
+  await page.focus('[data-test=switch-shop-waf] input[value=block]')
+  let switchedAt = Date.now()
+  await page.keyboard.press('ArrowRight')
+  await page.waitForSelector('[data-test=apps-notice]')
+  const changed = await page.textContent('[data-test=apps-notice]')
+  check(changed.includes('shop') && changed.includes('WAF') && changed.includes('拦截') && changed.includes('仅检测'), 'the change is confirmed: ' + changed)
+  const shopNow = (await apiGet(page, '/api/v1/apps/shop')).body.app
+  check(shopNow.switches.waf === 'detect', 'the API has WAF on detect: ' + JSON.stringify(shopNow.switches))
+  check((await apiGet(page, '/api/v1/gateways')).body.latest_version > bundleBefore, 'the switch published a new bundle')
+  await attackUntil('detect_switch_lets_attack_pass', '200', switchedAt) // WAF detects only: the attack reaches the upstream
+  await page.click('[data-test=switch-shop-rate_limit] .seg-block')
+  await page.waitForFunction(() => (document.querySelector('[data-test=apps-notice]')?.textContent || '').includes('限流'))
+  check((await apiGet(page, '/api/v1/apps/shop')).body.app.switches.rate_limit === 'block', 'another protection switched')
+  await registerApp('scratch', 'http://127.0.0.1:8082')
+  await page.waitForSelector('[data-test=app-scratch]')
+  await page.click('[data-test=delete-scratch]')
+  await page.waitForSelector('[data-test=app-scratch]', { state: 'detached' })
+  check((await apiGet(page, '/api/v1/apps/scratch')).status === 404, 'the deleted application is gone')
+  await shot(page, '15-apps')
+
+  // --- gateways: the rampart sync of this gateway checked in with the latest bundle ---
+  await page.click('[data-test=nav-gateways]')
+  await page.waitForSelector('[data-test=gateway-e2e-gw]')
+  const latest = (await apiGet(page, '/api/v1/gateways')).body.latest_version
+  await page.waitForFunction(
+    (v) => document.querySelector('[data-test=gateway-e2e-gw]').textContent.includes('v' + v + ' / v' + v),
+    latest, { timeout: 8000 },
+  )
+  const gwRow = await page.textContent('[data-test=gateway-e2e-gw]')
+  check(gwRow.includes('e2e-gateway') && gwRow.includes('local-gateway'), 'the gateway row: ' + gwRow)
+  check((await page.textContent('[data-test=gateway-e2e-gw] [data-test=gw-health]')) === '正常', 'the gateway is healthy')
+  const gwTokens = await page.textContent('[data-test=gateway-tokens]')
+  check(gwTokens.includes('ci-gateway') && gwTokens.includes('local-gateway'), 'the gateway tokens are listed')
+  await shot(page, '16-gateways')
   await page.click('[data-test=nav-users]')
   await page.fill('[data-test=user-form] input[name=name]', 'sam')
   await page.selectOption('[data-test=user-form] select[name=role]', 'secops')
@@ -229,6 +383,13 @@ try {
   await page.waitForSelector('[data-test=secret]')
   const otp = (await page.textContent('[data-test=secret]')).trim()
   await page.waitForSelector('[data-test=users-table] td:has-text("sam")')
+  await page.fill('[data-test=user-form] input[name=name]', 'audrey')
+  await page.selectOption('[data-test=user-form] select[name=role]', 'auditor')
+  await page.press('[data-test=user-form] input[name=name]', 'Enter')
+  await page.waitForSelector('[data-test=users-table] td:has-text("audrey")')
+  const auditorOtp = (await page.textContent('[data-test=secret]')).trim()
+  check(auditorOtp && auditorOtp !== otp, 'the auditor has a one-time password of its own')
+  check(!(await page.$('[data-test=nav-audit]')), 'the admin has no audit page')
   await shot(page, '09-users')
   await page.click('[data-test=logout]')
   await page.waitForURL(/\/login/)
@@ -244,9 +405,97 @@ try {
     await page.waitForSelector('[data-test=forbidden]')
     check(!(await page.$('[data-test=tokens-table], [data-test=users-table]')), p + ' shows nothing')
   }
+  check(!(await page.$('[data-test=nav-audit]')), 'no audit page in the operator\'s navigation')
+  await page.goto(RD + '/audit')
+  await page.waitForSelector('[data-test=forbidden]')
+  check(!(await page.$('[data-test=audit-table], [data-test=audit-verify]')), '/audit shows nothing to the operator')
   await shot(page, '10-forbidden-secops')
   const status = await page.evaluate(async () => (await fetch('/api/v1/tokens')).status)
   check(status === 403, 'the API refuses the operator too: ' + status)
+  for (const p of ['/api/v1/audit', '/api/v1/audit/verify']) {
+    const st = (await apiGet(page, p)).status
+    check(st === 403, p + ' refuses the operator: ' + st)
+  }
+  // the operator may switch protections: back to block, and the API agrees
+  await page.click('[data-test=nav-apps]')
+  switchedAt = Date.now()
+  await page.click('[data-test=switch-shop-waf] .seg-block')
+  await page.waitForSelector('[data-test=apps-notice]')
+  check((await apiGet(page, '/api/v1/apps/shop')).body.app.switches.waf === 'block', 'the operator switched WAF back to block')
+  await attackUntil('block_switch_blocks_again', '403', switchedAt)
+  await page.click('[data-test=logout]')
+  await page.waitForURL(/\/login/)
+
+  // --- the auditor: the audit log, its verification, a record's chain and seal ---
+  const finishAudrey = await login(page, 'audrey', auditorOtp, AUDITOR_NEW)
+  await finishAudrey()
+  check(await page.$('[data-test=nav-audit]'), 'the auditor has the audit page')
+  await page.click('[data-test=nav-apps]')
+  await page.waitForSelector('[data-test=app-shop]')
+  check(!(await page.$('[data-test=app-form]')) && !(await page.$('[data-test=switch-shop-waf] input')), 'the auditor cannot change applications')
+  await page.click('[data-test=nav-audit]')
+  await page.waitForSelector('[data-test=audit-verify].verify-ok')
+  check((await page.textContent('[data-test=verify-state]')) === '审计链完整', 'the chain verifies')
+  const verified = (await apiGet(page, '/api/v1/audit/verify')).body
+  check(verified.ok && verified.seals >= 1, 'the API verifies the chain with seals: ' + JSON.stringify(verified))
+  await page.fill('[data-test=audit-filters] input[name=actor]', 'admin')
+  await page.fill('[data-test=audit-filters] input[name=action]', 'app.switches')
+  await page.selectOption('[data-test=audit-filters] select[name=outcome]', 'success')
+  await page.click('[data-test=audit-apply]')
+  await page.waitForURL(/action=app.switches/)
+  await page.waitForFunction(() => {
+    const rows = document.querySelectorAll('[data-test=audit-table] tbody tr.clickable')
+    return rows.length === 2 && [...rows].every((r) => r.textContent.includes('app.switches') && r.textContent.includes('shop'))
+  })
+  await shot(page, '17-audit', true)
+  const auditRow = await page.$('[data-test=audit-table] tbody tr.clickable:last-child')
+  const tamperedSeq = Number((await auditRow.getAttribute('data-test')).replace('audit-', ''))
+  await auditRow.focus()
+  await page.keyboard.press('Enter')
+  await page.waitForSelector('[data-test=audit-detail]')
+  check(/^[0-9a-f]{64}$/.test((await page.textContent('[data-test=audit-hash]')).trim()), 'the record shows its SM3 hash')
+  check(/^[0-9a-f]{64}$/.test((await page.textContent('[data-test=audit-prev-hash]')).trim()), 'and the previous one')
+  check((await page.textContent('[data-test=audit-detail-json]')).includes('waf'), 'the detail names the switch')
+  check((await page.textContent('[data-test=audit-seal]')).includes('签封于序号'), 'the record is covered by a seal')
+  await shot(page, '18-audit-record')
+  await page.keyboard.press('Escape')
+  await page.waitForSelector('[data-test=audit-detail]', { state: 'detached' })
+  const auditCsv = await page.evaluate(async (u) => (await fetch(u)).text(), await page.getAttribute('[data-test=audit-export-csv]', 'href'))
+  check(auditCsv.startsWith('seq,time,actor') && auditCsv.split('\r\n').filter((l) => l.includes('app.switches')).length === 2, 'the audit CSV export has the filter\'s records')
+  await page.selectOption('header [data-test=lang]', 'en')
+  await page.waitForSelector('[data-test=verify-state]:has-text("The audit chain is intact")')
+  await shot(page, '19-audit-english', true)
+  await page.click('[data-test=nav-policies]')
+  await page.click('[data-test=policy-site]')
+  await page.waitForSelector('[data-test=version-3]')
+  check(!(await page.$('[data-test=policy-save]')) && !(await page.$('[data-test=rollback-1]')), 'the auditor cannot change policies')
+  await shot(page, '20-policies-english-auditor', true)
+  await page.click('[data-test=nav-apps]')
+  await page.waitForSelector('[data-test=app-shop]')
+  await shot(page, '21-apps-english-auditor')
+  await page.click('[data-test=nav-gateways]')
+  await page.waitForSelector('[data-test=gateway-e2e-gw]')
+  check(!(await page.$('[data-test=gateway-tokens]')), 'the auditor does not see gateway tokens')
+  await shot(page, '22-gateways-english')
+  await page.selectOption('header [data-test=lang]', 'zh-CN')
+  await page.waitForSelector('[data-test=nav-audit]:has-text("审计日志")')
+
+  // --- someone with write access to the store edits a record: the page says so ---
+  // (as test_rampartd_audit.py does: drop the no-update trigger, change a field)
+  execFileSync('python3', ['-c', [
+    'import sqlite3, sys',
+    'db = sqlite3.connect(sys.argv[1], timeout=10)',
+    'db.execute("DROP TRIGGER audit_log_no_update")',
+    'db.execute("UPDATE audit_log SET actor = \'mallory\' WHERE seq = ?", (int(sys.argv[2]),))',
+    'db.commit()',
+  ].join('\n'), process.env.RD_DB, String(tamperedSeq)])
+  await page.click('[data-test=nav-audit]')
+  await page.click('[data-test=verify-again]')
+  await page.waitForSelector('[data-test=audit-verify].verify-bad')
+  check((await page.textContent('[data-test=verify-state]')) === '审计链已被篡改', 'the page reports tampering')
+  const firstBad = await page.textContent('[data-test=first-bad]')
+  check(firstBad.includes('序号 ' + tamperedSeq), 'the first bad record is named: ' + firstBad)
+  await shot(page, '23-audit-tampered')
 
   // --- a full store stops ingestion: the banner says so, on every page ---
   // (rampartd runs with store_max_size 2m: fill it through the HTTP
@@ -288,5 +537,6 @@ try {
 } finally {
   await context.close()
   rmSync(profile, { recursive: true, force: true })
+  rmSync(scratch, { recursive: true, force: true })
 }
 process.exit(failed ? 1 : 0)

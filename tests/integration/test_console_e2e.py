@@ -5,16 +5,23 @@ rampartd tailing that file and serving the built console, then runs
 tests/console/e2e.mjs (playwright-core driving Debian's chromium): log in
 with the first-run password change, an attack sent with curl through the
 gateway seen on the overview and in the events explorer within 2 s each,
-the detail drawer, the exports, English and back, and a security operator
-refused the admin pages, and the banner when a full store (store_max_size)
-stops ingestion. Screenshots go to $RP_BUILD_DIR/console-screenshots.
+the detail drawer, the exports, English and back; policies (an invalid
+version refused at FILE:LINE, diff, rollback), applications and their
+switches (the API state checked, and the gateway, fed by a real `rampart
+sync`, passing an attack once WAF is on detect and blocking it again), the
+gateway's check-in, the audit log verified by an auditor (and a record
+edited in the store found) and refused to a security operator; and the
+banner when a full store (store_max_size) stops ingestion. Screenshots go
+to $RP_BUILD_DIR/console-screenshots.
 """
 
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
+import time
 import unittest
 
 import harness
@@ -31,8 +38,13 @@ detect sqli on
 detect xss on
 """
 
+# The gateway reads its protection switches from the bundle that a real
+# `rampart sync` installs (the console flips WAF to detect and the next attack
+# passes); its server is written here, not taken from the bundle, so the
+# events flow from the first request on.
 GATEWAY = """
     rampart_event_sink file:{prefix}/events.jsonl;
+    rampart_switches {prefix}/bundle/current/switches;
 
     server {
         listen 127.0.0.1:{port};
@@ -63,6 +75,31 @@ def diagnose(out, gw, rd):
             "newest stored: %r" % (marker, len(lines), lines[:1], rows, newest))
 
 
+def start_sync(rd, gw):
+    """`rampart sync` for the gateway, as `make up` runs it; waits for its first bundle."""
+    log = open(gw.path("sync.log"), "ab")
+    proc = subprocess.Popen(
+        [os.path.join(harness.BUILD_DIR, "rampart"), "sync", "--url",
+         "http://127.0.0.1:%d" % rd.port, "--token-file", gw.path("gateway.token"),
+         "--dir", gw.path("bundle"), "--gateway-id", "e2e-gw", "--name", "e2e-gateway",
+         "--listen", "127.0.0.1:%d" % harness.free_port(), "--nginx-pid", gw.path("nginx.pid"),
+         "--wait", "25"], stdout=log, stderr=log, start_new_session=True)
+    log.close()
+
+    def stop():
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+    harness._cleanups.append(stop)
+    switches = gw.path(os.path.join("bundle", "current", "switches"))
+    deadline = time.time() + 15
+    while not os.path.exists(switches):
+        if time.time() > deadline or proc.poll() is not None:
+            with open(gw.path("sync.log"), "rb") as f:
+                raise RuntimeError("no bundle installed:\n" + f.read().decode(errors="replace"))
+        time.sleep(0.05)
+
+
 class ConsoleEndToEnd(unittest.TestCase):
     def test_console_in_chromium(self):
         self.assertTrue(os.access(CHROMIUM, os.X_OK), "%s missing: scripts/deps.sh" % CHROMIUM)
@@ -73,13 +110,16 @@ class ConsoleEndToEnd(unittest.TestCase):
             f.write(POLICY)
         gw.start()
         rd = Rampartd(name="console-e2e", extra_conf=(
-            "events_file %s\ningest_flush_ms 5\nconsole_dir %s\nstore_max_size 2m\n" %
-            (gw.path("events.jsonl"), console))).start()
+            "events_file %s\ningest_flush_ms 5\nconsole_dir %s\nstore_max_size 2m\n"
+            "audit_seal_records 5\ngateway_token_file %s\n" %
+            (gw.path("events.jsonl"), console, gw.path("gateway.token")))).start()
+        start_sync(rd, gw)
         shots = os.path.join(harness.BUILD_DIR, "console-screenshots")
         shutil.rmtree(shots, ignore_errors=True)
         os.makedirs(shots)
         env = dict(os.environ, RD_URL="http://127.0.0.1:%d" % rd.port,
                    GW_URL="http://127.0.0.1:%d" % gw.port, ADMIN_PASSWORD=rd.first_password(),
+                   RD_DB=os.path.join(rd.data_dir, "rampart.db"),
                    SHOT_DIR=shots, CHROMIUM=CHROMIUM,
                    CONSOLE_SRC=os.path.join(harness.SOURCE_DIR, "console"))
         script = os.path.join(harness.SOURCE_DIR, "tests", "console", "e2e.mjs")

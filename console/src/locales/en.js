@@ -10,7 +10,7 @@ export default {
     apply: 'Apply', reset: 'Reset', all: 'All', none: 'None', yes: 'Yes', no: 'No', actions: 'Actions',
     name: 'Name', role: 'Role', created: 'Created', error: 'Error: {msg}', never: 'never',
     language: 'Language', logout: 'Log out', loggedInAs: 'Signed in as', confirmDelete: 'Delete {name}?',
-    copy: 'Copy', shownOnce: 'Shown only once: copy it now.', status: 'Status', enabled: 'enabled', disabled: 'disabled',
+    copy: 'Copy', edit: 'Edit', back: 'Back', shownOnce: 'Shown only once: copy it now.', status: 'Status', enabled: 'enabled', disabled: 'disabled',
   },
   roles: { admin: 'Administrator', secops: 'Security operator', auditor: 'Auditor', gateway: 'Gateway' },
   actions: { allow: 'allow', log: 'log', detect: 'detect', block: 'block', redirect: 'redirect', challenge: 'challenge' },

@@ -10,7 +10,7 @@ export default {
     apply: '应用', reset: '重置', all: '全部', none: '无', yes: '是', no: '否', actions: '操作',
     name: '名称', role: '角色', created: '创建时间', error: '出错了：{msg}', never: '从不',
     language: '语言', logout: '退出登录', loggedInAs: '当前用户', confirmDelete: '确定删除 {name}？',
-    copy: '复制', shownOnce: '只显示这一次，请立即复制保存。', status: '状态', enabled: '启用', disabled: '停用',
+    copy: '复制', edit: '编辑', back: '返回', shownOnce: '只显示这一次，请立即复制保存。', status: '状态', enabled: '启用', disabled: '停用',
   },
   roles: { admin: '管理员', secops: '安全运维', auditor: '审计员', gateway: '网关' },
   actions: { allow: '放行', log: '记录', detect: '检测', block: '拦截', redirect: '重定向', challenge: '质询' },
