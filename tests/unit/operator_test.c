@@ -392,10 +392,24 @@ static void test_rx_captures(void **state)
     rp_op_free(op);
 }
 
+/* The budgets below bound the work a pattern does, so they count this
+ * thread's CPU time: a loaded machine's scheduling delays are not the
+ * engine's. Sanitizer builds run several times slower. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+#define BUDGET_SCALE 4.0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define BUDGET_SCALE 4.0
+#endif
+#endif
+#ifndef BUDGET_SCALE
+#define BUDGET_SCALE 1.0
+#endif
+
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -435,7 +449,7 @@ static void test_rx_limits(void **state)
         /* No match exists: Vectorscan says so, or PCRE2 stops at its limit. */
         assert_true(r == N || r == RP_OP_LIMIT);
         assert_int_equal(p, RP_OP_LIMIT);
-        assert_true(t1 - t0 < 1.0 && t2 - t1 < 1.0);
+        assert_true(t1 - t0 < 1.0 * BUDGET_SCALE && t2 - t1 < 1.0 * BUDGET_SCALE);
         free(v);
         rp_op_free(op);
     }
@@ -486,7 +500,7 @@ static void test_long_values(void **state)
         rp_op_result_t r = rp_op_execute(op, v, big, NULL, 0, &cap);
         double dt = now_s() - t0;
         assert_true(r == M || r == N || r == RP_OP_LIMIT);
-        assert_true(dt < 5.0);
+        assert_true(dt < 5.0 * BUDGET_SCALE);
         rp_op_free(op);
     }
     free(v);
@@ -859,7 +873,7 @@ static void test_crs_rx(void **state)
                 matches += r == M;
             }
             double dt = now_s() - t1;
-            assert_true(dt < 2 * 0.05 * (double)refs.n); /* 2 calls, 10 ms budget + slack */
+            assert_true(dt < 2 * 0.05 * (double)refs.n * BUDGET_SCALE); /* 2 calls, 10 ms + slack */
             print_message("  all %zu patterns on benign kind %d (%zu B): %.2f us/pattern, "
                           "%zu matches, %zu limits\n",
                           refs.n, k, sizes[s], dt * 1e6 / (double)refs.n / 2, matches, limits);
