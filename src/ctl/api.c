@@ -4,6 +4,7 @@
  * truth: a route names its permission, authz.c says which roles hold it.
  */
 #include "api.h"
+#include "api_directory.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -66,6 +67,28 @@ static route_t routes[] = {
     {"POST", "/api/v1/agent/enrol", PERM_PUBLIC, api_agent_enrol, 0, 0, 0, 0},
     {"POST", "/api/v1/agent/heartbeat", PERM_AGENT, api_agent_heartbeat, 0, 0, 1, 0},
     {"POST", "/api/v1/agent/events", PERM_AGENT, api_agent_events, 1, 0, 1, 0},
+    /* the identity directory (api_directory*.c) */
+    {"GET", "/api/v1/directory/users", PERM_DIRECTORY_READ, api_dir_users_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/directory/users", PERM_DIRECTORY_MANAGE, api_dir_users_create, 0, 0, 0, 0},
+    {"GET", "/api/v1/directory/users/*", PERM_DIRECTORY_READ, api_dir_users_get, 0, 0, 0, 0},
+    {"PATCH", "/api/v1/directory/users/*", PERM_DIRECTORY_MANAGE, api_dir_users_update, 0, 0, 0, 0},
+    {"DELETE", "/api/v1/directory/users/*", PERM_DIRECTORY_MANAGE, api_dir_users_delete, 0, 0, 0,
+     0},
+    {"GET", "/api/v1/directory/groups", PERM_DIRECTORY_READ, api_dir_groups_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/directory/groups", PERM_DIRECTORY_MANAGE, api_dir_groups_create, 0, 0, 0, 0},
+    {"GET", "/api/v1/directory/groups/*", PERM_DIRECTORY_READ, api_dir_groups_get, 0, 0, 0, 0},
+    {"PATCH", "/api/v1/directory/groups/*", PERM_DIRECTORY_MANAGE, api_dir_groups_update, 0, 0, 0,
+     0},
+    {"DELETE", "/api/v1/directory/groups/*", PERM_DIRECTORY_MANAGE, api_dir_groups_delete, 0, 0, 0,
+     0},
+    {"GET", "/api/v1/directory/roles", PERM_DIRECTORY_READ, api_dir_roles_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/directory/roles", PERM_DIRECTORY_MANAGE, api_dir_roles_create, 0, 0, 0, 0},
+    {"GET", "/api/v1/directory/roles/*", PERM_DIRECTORY_READ, api_dir_roles_get, 0, 0, 0, 0},
+    {"PATCH", "/api/v1/directory/roles/*", PERM_DIRECTORY_MANAGE, api_dir_roles_update, 0, 0, 0, 0},
+    {"DELETE", "/api/v1/directory/roles/*", PERM_DIRECTORY_MANAGE, api_dir_roles_delete, 0, 0, 0,
+     0},
+    {"GET", "/api/v1/directory/export", PERM_DIRECTORY_READ, api_dir_export, 0, 0, 0, 0},
+    {"POST", "/api/v1/directory/import", PERM_DIRECTORY_MANAGE, api_dir_import, 0, 0, 0, 0},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

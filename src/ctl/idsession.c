@@ -1,0 +1,96 @@
+/*
+ * idsession.c — the identity service's lifecycle and revocations (see
+ * idsession.h).
+ */
+#include "idsession.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "store_idsess.h"
+#include "timefmt.h"
+
+/* How often expired revocations and sessions are pruned, at most. */
+#define PRUNE_EVERY_MS 60000
+
+idservice_t *idservice_start(ctl_t *ctl, rp_error_t *err)
+{
+    int64_t seq = 0, pruned = 0;
+    if (idrev_head(ctl->store, &seq, &pruned) != STORE_OK) {
+        snprintf(err->reason, sizeof(err->reason), "cannot read the revocation list");
+        return NULL;
+    }
+    idservice_t *svc = calloc(1, sizeof(*svc));
+    if (!svc || !(svc->feed = idfeed_new(seq))) {
+        free(svc);
+        snprintf(err->reason, sizeof(err->reason), "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&svc->revoke_lock, NULL);
+    return svc;
+}
+
+void idservice_stop(idservice_t *svc)
+{
+    if (svc)
+        idfeed_stop(svc->feed);
+}
+
+void idservice_free(idservice_t *svc)
+{
+    if (!svc)
+        return;
+    idfeed_free(svc->feed);
+    pthread_mutex_destroy(&svc->revoke_lock);
+    free(svc);
+}
+
+static int append(ctl_t *ctl, const char *kind, const char *ident, int64_t t, int64_t prune_after,
+                  const char *reason)
+{
+    idservice_t *svc = ctl->identity;
+    static int64_t last_prune; /* under revoke_lock */
+    if (svc)
+        pthread_mutex_lock(&svc->revoke_lock);
+    int64_t now = time_now_ms(), seq = 0;
+    if (now - last_prune > PRUNE_EVERY_MS) {
+        last_prune = now;
+        idrev_prune(ctl->store, now);
+        idsess_purge(ctl->store, now);
+    }
+    int rc = idrev_append(ctl->store, kind, ident, t, prune_after, &seq);
+    if (svc)
+        pthread_mutex_unlock(&svc->revoke_lock);
+    if (rc != STORE_OK) {
+        log_kv(LOG_LEVEL_ERROR, "cannot record a revocation", "kind", kind, "id", ident, NULL);
+        return rc;
+    }
+    if (svc)
+        idfeed_advance(svc->feed, seq);
+    log_kv(LOG_LEVEL_INFO, "identity revocation", "kind", kind, "id", ident, "seq", LOG_INT(seq),
+           "reason", reason, NULL);
+    return STORE_OK;
+}
+
+int idsession_revoke_user(ctl_t *ctl, int64_t user_id, const char *reason)
+{
+    char id[24];
+    snprintf(id, sizeof(id), "%" PRId64, user_id);
+    int64_t now = time_now_ms();
+    /* "before" is the next second: a token issued in this second (iat has
+     * second resolution) is revoked too; a login in the same second as a
+     * revocation must log in again, which errs on the safe side. */
+    int rc =
+        append(ctl, "user", id, now / 1000 + 1, now + (int64_t)IDSESS_ABSOLUTE_S * 1000, reason);
+    idsess_delete_user(ctl->store, user_id);
+    return rc;
+}
+
+int idsession_revoke_sid(ctl_t *ctl, const char *sid, int64_t exp_s, const char *reason)
+{
+    int rc = append(ctl, "sid", sid, exp_s, exp_s * 1000, reason);
+    idsess_delete(ctl->store, sid);
+    return rc;
+}
