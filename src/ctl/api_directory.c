@@ -17,6 +17,8 @@
 #include "api_directory.h"
 #include "audit_hook.h"
 #include "dir_record.h"
+#include "idevent.h"
+#include "idlogin.h"
 #include "idpassword.h"
 #include "idsession.h"
 #include "timefmt.h"
@@ -258,4 +260,81 @@ enum MHD_Result api_dir_users_delete(http_req_t *r)
     if (rc != STORE_OK)
         return api_dir_not_found(r, rc, "no such directory user");
     return http_reply(r, 204, NULL, NULL, 0);
+}
+
+/* ---- an operator's account actions ------------------------------------------------- */
+
+/* Loads the user named by the path, or replies 404. */
+static int user_of_path(http_req_t *r, dir_user_t *u, enum MHD_Result *rc)
+{
+    int st = dir_user_get(r->ctl->store, NULL, r->arg, u);
+    if (st != STORE_OK)
+        *rc = api_dir_not_found(r, st, "no such directory user");
+    return st == STORE_OK ? 0 : -1;
+}
+
+static enum MHD_Result save_and_revoke(http_req_t *r, dir_user_t *u, const char *what)
+{
+    u->updated = time_now_ms();
+    int st = dir_user_update(r->ctl->store, NULL, u);
+    if (st != STORE_OK)
+        return api_store_error(r, st);
+    idsession_revoke_user(r->ctl, u->id, what);
+    idevent(r, what, "success", 200, u->name, NULL);
+    return reply_user(r, 200, u);
+}
+
+/* POST .../users/{name}/password {password}: an operator sets a password. */
+enum MHD_Result api_dir_users_password(http_req_t *r)
+{
+    audit_note(r, "directory.user.password", NULL);
+    enum MHD_Result rc;
+    dir_user_t u;
+    if (user_of_path(r, &u, &rc))
+        return rc;
+    json_t *body = http_json_body(r, &rc);
+    if (!body)
+        return rc;
+    const char *why = idpw_set(r->cfg, &u, json_string_value(json_object_get(body, "password")));
+    json_decref(body);
+    if (why)
+        return http_reply_error(r, 400, "weak_password", why);
+    return save_and_revoke(r, &u, "password.reset");
+}
+
+/* POST .../users/{name}/unlock: ends a lockout (timed, or state locked). */
+enum MHD_Result api_dir_users_unlock(http_req_t *r)
+{
+    audit_note(r, "directory.user.unlock", NULL);
+    enum MHD_Result rc;
+    dir_user_t u;
+    if (user_of_path(r, &u, &rc))
+        return rc;
+    u.failures = 0;
+    u.locked_until = 0;
+    if (strcmp(u.state, "locked") == 0)
+        snprintf(u.state, sizeof(u.state), "active");
+    u.updated = time_now_ms();
+    int st = dir_user_update(r->ctl->store, NULL, &u);
+    if (st != STORE_OK)
+        return api_store_error(r, st);
+    idlogin_unlock(r->ctl->identity->login, u.name);
+    idevent(r, "unlock", "success", 200, u.name, NULL);
+    return reply_user(r, 200, &u);
+}
+
+/* DELETE .../users/{name}/mfa: removes TOTP and recovery codes (a lost phone). */
+enum MHD_Result api_dir_users_mfa_reset(http_req_t *r)
+{
+    audit_note(r, "directory.user.mfa_reset", NULL);
+    enum MHD_Result rc;
+    dir_user_t u;
+    if (user_of_path(r, &u, &rc))
+        return rc;
+    u.totp_state = DIR_TOTP_NONE;
+    u.totp_secret[0] = '\0';
+    int st = dir_recovery_set(r->ctl->store, u.id, NULL, 0);
+    if (st != STORE_OK)
+        return api_store_error(r, st);
+    return save_and_revoke(r, &u, "mfa.reset");
 }

@@ -22,6 +22,7 @@ enum MHD_Result api_dir_users_update(http_req_t *r);
 enum MHD_Result api_dir_users_delete(http_req_t *r);
 enum MHD_Result api_dir_users_password(http_req_t *r);
 enum MHD_Result api_dir_users_unlock(http_req_t *r);
+enum MHD_Result api_dir_users_mfa_reset(http_req_t *r);
 
 enum MHD_Result api_dir_groups_list(http_req_t *r);
 enum MHD_Result api_dir_groups_get(http_req_t *r);

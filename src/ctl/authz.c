@@ -38,6 +38,9 @@ static const unsigned matrix[PERM_COUNT] = {
     [PERM_DIRECTORY_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
     [PERM_DIRECTORY_MANAGE] = R(ROLE_ADMIN),
     [PERM_IDSESSIONS_MANAGE] = R(ROLE_ADMIN) | R(ROLE_SECOPS),
+    /* Session keys let their holder mint sessions: only the gateways,
+     * which enforce them, get them — no human role. */
+    [PERM_GATEWAY_IDENTITY] = R(ROLE_GATEWAY),
 };
 
 static const char *const perm_names[PERM_COUNT] = {

@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "idcrypt.h"
+#include "idkeys.h"
+#include "idlogin.h"
 #include "log.h"
+#include "secret.h"
 #include "store_idsess.h"
 #include "timefmt.h"
 
@@ -23,12 +27,24 @@ idservice_t *idservice_start(ctl_t *ctl, rp_error_t *err)
         return NULL;
     }
     idservice_t *svc = calloc(1, sizeof(*svc));
+    if (svc)
+        pthread_mutex_init(&svc->revoke_lock, NULL);
     if (!svc || !(svc->feed = idfeed_new(seq))) {
-        free(svc);
+        idservice_free(svc);
         snprintf(err->reason, sizeof(err->reason), "out of memory");
         return NULL;
     }
-    pthread_mutex_init(&svc->revoke_lock, NULL);
+    ctl_config_t *cfg = config_acquire(&ctl->config);
+    int kek = idcrypt_init(cfg->data_dir, err);
+    config_release(cfg);
+    if (kek || !(svc->keys = idkeys_new()) || !(svc->login = idlogin_new()) ||
+        secret_random(svc->csrf_secret, sizeof(svc->csrf_secret)) ||
+        idkeys_refresh(ctl, svc->keys) != STORE_OK) {
+        if (!err->reason[0])
+            snprintf(err->reason, sizeof(err->reason), "cannot start the identity service");
+        idservice_free(svc);
+        return NULL;
+    }
     return svc;
 }
 
@@ -43,6 +59,10 @@ void idservice_free(idservice_t *svc)
     if (!svc)
         return;
     idfeed_free(svc->feed);
+    idkeys_free(svc->keys);
+    idlogin_free(svc->login);
+    secret_wipe(svc->csrf_secret, sizeof(svc->csrf_secret));
+    idcrypt_close();
     pthread_mutex_destroy(&svc->revoke_lock);
     free(svc);
 }

@@ -21,9 +21,10 @@
 
 typedef struct idservice {
     idfeed_t *feed;
-    pthread_mutex_t revoke_lock; /* orders appends, so seqs follow the clicks */
-    struct idkeys *keys;         /* session and upstream keys (idkeys.h) */
-    struct idlogin *login;       /* login throttling and step tokens (idlogin.h) */
+    pthread_mutex_t revoke_lock;   /* orders appends, so seqs follow the clicks */
+    struct idkeys *keys;           /* session and upstream keys (idkeys.h) */
+    struct idlogin *login;         /* login throttling and step tokens (idlogin.h) */
+    unsigned char csrf_secret[32]; /* keys the portal's CSRF tokens (api_id.c) */
 } idservice_t;
 
 /* After the store is open; NULL with err on failure. */

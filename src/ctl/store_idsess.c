@@ -210,6 +210,17 @@ int idrev_prune(store_t *s, int64_t now_ms)
     return s->sql->transaction(s, prune_body, &now_ms);
 }
 
+int idrev_user_before(store_t *s, int64_t user_id, int64_t *before)
+{
+    static const char sql[] =
+        "SELECT max(t) FROM id_revocations WHERE kind = 'user' AND ident = $1";
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", (long long)user_id);
+    store_sql_val_t p[] = {SQL_T(id)};
+    *before = 0;
+    return RUN(NULL, sql, p, one_int, before, NULL);
+}
+
 /* ---- keys -------------------------------------------------------------------------- */
 
 int idkey_add(store_t *s, const idkey_t *k)

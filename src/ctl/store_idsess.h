@@ -65,6 +65,8 @@ int idrev_head(store_t *s, int64_t *seq, int64_t *pruned);
 /* Entries with seq > since, in seq order. */
 int idrev_since(store_t *s, int64_t since, idrev_cb cb, void *ctx);
 int idrev_prune(store_t *s, int64_t now_ms);
+/* The latest "before" of the user's revocations (0: none). */
+int idrev_user_before(store_t *s, int64_t user_id, int64_t *before);
 
 int idkey_add(store_t *s, const idkey_t *k);
 /* Keys of a purpose (and app, "" for all), oldest first. */

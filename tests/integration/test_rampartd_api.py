@@ -375,6 +375,17 @@ class Authorisation(unittest.TestCase):
             ("GET", lambda: d + "export", None, self.HUMANS),
             ("GET", lambda: d + "export?format=csv", None, self.HUMANS),
             ("POST", lambda: d + "import", lambda: {"users": [{"name": unique()}]}, admin),
+            ("POST", lambda: d + "users/" + self.throwaway_dir("users") + "/password",
+             lambda: {"password": "Str0ng-Enough-Pass"}, admin),
+            ("POST", lambda: d + "users/" + self.throwaway_dir("users") + "/unlock",
+             lambda: {}, admin),
+            ("DELETE", lambda: d + "users/" + self.throwaway_dir("users") + "/mfa", None, admin),
+            ("DELETE", lambda: d + "users/" + self.throwaway_dir("users") + "/sessions", None,
+             {"admin", "secops"}),
+            ("GET", lambda: d + "sessions", None, self.HUMANS),
+            # the session keys let their holder mint sessions: gateways only
+            ("GET", lambda: "/api/v1/gateway/identity-keys", None, {"gateway"}),
+            ("GET", lambda: "/api/v1/gateway/revocations?since=0", None, {"gateway"}),
         ]
 
     def core_endpoints(self, unique):
