@@ -324,8 +324,11 @@ enum MHD_Result api_id_login(http_req_t *r)
     dir_user_t u;
     int retry = 0;
     const char *why = NULL;
-    idlogin_result_t res = idlogin_password(r, svc->login, name, password, &u, &retry, &why);
-    json_decref(body); /* name and password live in it until here */
+    char user[65];
+    snprintf(user, sizeof(user), "%s", name);
+    idlogin_result_t res = idlogin_password(r, svc->login, user, password, &u, &retry, &why);
+    json_decref(body); /* the password lives in it until here */
+    name = user;
     if (res == IDLOGIN_ERROR)
         return api_store_error(r, STORE_ERROR);
     if (res == IDLOGIN_THROTTLED)

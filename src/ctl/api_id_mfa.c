@@ -71,18 +71,27 @@ enum MHD_Result api_id_mfa(http_req_t *r)
     if (!body)
         return rc;
     idservice_t *svc = r->ctl->identity;
-    const char *token = json_string_value(json_object_get(body, "step_token"));
+    char token[IDSTEP_TOKEN_LEN + 2] = "";
+    const char *token_in = json_string_value(json_object_get(body, "step_token"));
+    if (token_in)
+        snprintf(token, sizeof(token), "%s", token_in); /* used after the body is gone */
     const char *code = json_string_value(json_object_get(body, "code"));
     const char *recovery = json_string_value(json_object_get(body, "recovery_code"));
     idstep_t step;
     dir_user_t u;
-    if (!token || (!code && !recovery) || idstep_get(svc->login, token, IDSTEP_MFA, &step) ||
+    int retry = idlogin_step_throttled(r, svc->login); /* the address, before anything */
+    if (retry > 0) {
+        json_decref(body);
+        return api_id_throttled(r, NULL, retry, "throttled");
+    }
+    if (!token[0] || (!code && !recovery) || idstep_get(svc->login, token, IDSTEP_MFA, &step) ||
         dir_user_get_id(r->ctl->store, step.uid, &u) != STORE_OK) {
         json_decref(body);
+        idlogin_step_failed(r, svc->login);
         idevent(r, "mfa.failure", "denied", 401, NULL, json_pack("{s:s}", "reason", "step"));
         return http_reply_error(r, 401, "invalid_step", "log in again");
     }
-    int retry = idlogin_throttled(r, svc->login, u.name);
+    retry = idlogin_throttled(r, svc->login, u.name);
     if (retry > 0) {
         json_decref(body);
         return api_id_throttled(r, u.name, retry, "throttled");
@@ -123,7 +132,11 @@ enum MHD_Result api_id_password(http_req_t *r)
     if (!body)
         return rc;
     idservice_t *svc = r->ctl->identity;
-    const char *step_token = json_string_value(json_object_get(body, "step_token"));
+    char step_buf[IDSTEP_TOKEN_LEN + 2] = "";
+    const char *step_in = json_string_value(json_object_get(body, "step_token"));
+    if (step_in)
+        snprintf(step_buf, sizeof(step_buf), "%s", step_in); /* used after the body is gone */
+    const char *step_token = step_in ? step_buf : NULL;
     const char *current = json_string_value(json_object_get(body, "current_password"));
     const char *fresh = json_string_value(json_object_get(body, "new_password"));
     dir_user_t u;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit_hook.h"
 #include "ingest_queue.h"
@@ -45,8 +46,14 @@ static void submit_event(http_req_t *r, const char *what, const char *outcome, u
         it->kind = SOURCE_HTTP;
         it->source = "rampartd-identity";
         it->received = time_now_ms();
-        if (ingest_queue_try_push(&r->ctl->queue, it) == 0)
-            it = NULL;
+        /* a full queue is waited on, up to a second: under a login flood the
+         * flood slows down rather than its events going missing */
+        for (int tries = 0; it && tries < 200; tries++) {
+            if (ingest_queue_try_push(&r->ctl->queue, it) == 0)
+                it = NULL;
+            else
+                nanosleep(&(struct timespec){0, 5000000}, NULL);
+        }
     }
     if (it)
         ingest_item_free(it);

@@ -6,8 +6,8 @@
  * the details under "identity") and an audit record (the action prefixed
  * "identity."). Events go through the ingest queue like any gateway's,
  * so they are validated, batched and counted the same way; when the queue
- * is full the event is dropped (counted) but the audit record is still
- * written.
+ * is full the request waits up to a second for room (a flood slows down),
+ * then the event is dropped — the audit record is written either way.
  */
 #ifndef RAMPART_CTL_IDEVENT_H
 #define RAMPART_CTL_IDEVENT_H

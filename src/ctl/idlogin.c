@@ -5,6 +5,7 @@
 #include "idlogin.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +117,27 @@ idlogin_result_t idlogin_password(http_req_t *r, idlogin_t *l, const char *name,
 void idlogin_factor_failed(http_req_t *r, idlogin_t *l, const dir_user_t *u)
 {
     count_failure(r, l, u->name, u, time_now_ms());
+}
+
+/* The pseudo-account of step-token failures: one per address, so a flood
+ * of bad step tokens from one address locks no other. */
+static void step_account(const http_req_t *r, char out[80])
+{
+    snprintf(out, 80, " step %s", r->client); /* a space: no real name has one */
+}
+
+void idlogin_step_failed(http_req_t *r, idlogin_t *l)
+{
+    char account[80];
+    step_account(r, account);
+    throttle_failure(l->throttle, r->cfg, account, r->client, time_now_ms());
+}
+
+int idlogin_step_throttled(http_req_t *r, idlogin_t *l)
+{
+    char account[80];
+    step_account(r, account);
+    return throttle_check(l->throttle, r->cfg, account, r->client, time_now_ms());
 }
 
 int idlogin_throttled(http_req_t *r, idlogin_t *l, const char *name)

@@ -76,6 +76,11 @@ idlogin_result_t idlogin_password(http_req_t *r, idlogin_t *l, const char *name,
                                   const char **why);
 /* Counts a failed second factor against the account and address. */
 void idlogin_factor_failed(http_req_t *r, idlogin_t *l, const dir_user_t *u);
+/* A second-factor request whose step token is unknown, spent or
+ * expired: counted against the address (a pseudo-account per address). */
+void idlogin_step_failed(http_req_t *r, idlogin_t *l);
+/* 0, or the seconds the address must wait before a second-factor try. */
+int idlogin_step_throttled(http_req_t *r, idlogin_t *l);
 /* Checks the in-memory throttle only (second-factor attempts). */
 int idlogin_throttled(http_req_t *r, idlogin_t *l, const char *name);
 void idlogin_succeeded(http_req_t *r, idlogin_t *l, const dir_user_t *u);

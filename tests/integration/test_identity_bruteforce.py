@@ -6,12 +6,11 @@ wrong passwords, right passwords, and guessed TOTP codes on every step
 token won. The run must be throttled (429 answers with Retry-After, no
 argon2 work once throttled), logged (identity events in the event store and
 identity audit records), and must never yield a session: no answer is
-"ok", no answer sets the portal cookie. Afterwards the real user, from the
-same address once the window has passed, still gets in with both factors.
+"ok", no answer sets the portal cookie. Afterwards the real user, from
+another address, still gets in with both factors.
 
 rampartd runs with its default throttle (20 failures per address per 15
-minutes, 5 per account) but a short address window, so the last check does
-not wait 15 minutes."""
+minutes, 5 per account); the victim logs in afterwards from 127.0.0.2."""
 
 import base64
 import hashlib
@@ -40,7 +39,7 @@ def totp(secret_b32):
 
 class BruteForce(unittest.TestCase):
     def test_10000_attempts_throttled_logged_never_a_session(self):
-        rd = Rampartd("login_address_window_seconds 20\n", name="brute").start()
+        rd = Rampartd(name="brute").start()
         admin = first_login(rd)
         auditor = make_user(admin, "audrey", "auditor")
         r = admin.request("POST", "/api/v1/directory/users", {"name": "target", "password": PW})
@@ -103,7 +102,7 @@ class BruteForce(unittest.TestCase):
         self.assertGreater(throttled, ATTEMPTS * 0.95, counts)
         # logged: events and audit records of the run
         n_events = rd.query("SELECT count(*) FROM events WHERE category = 'identity'")[0][0]
-        n_audit = rd.query("SELECT count(*) FROM audit_log WHERE action LIKE 'identity.login%'")
+        n_audit = rd.query("SELECT count(*) FROM audit_log WHERE action LIKE 'identity.%'")
         print("identity events: %s, audit records: %s" % (n_events, n_audit[0][0]))
         wait_until(lambda: int(rd.query(
             "SELECT count(*) FROM events WHERE category = 'identity'")[0][0]) >= ATTEMPTS,
@@ -111,17 +110,24 @@ class BruteForce(unittest.TestCase):
         self.assertGreaterEqual(int(n_audit[0][0]), ATTEMPTS)
         r = auditor.request("GET", "/api/v1/audit?action=identity.login.throttled&limit=1")
         self.assertEqual(r.json()["records"][0]["outcome"], "throttled")
-        # the victim still gets in with both factors once the address window passed
+        # the victim, from another address, still gets in with both factors once an
+        # operator lifted the account's lockout
         admin.request("POST", "/api/v1/directory/users/target/unlock", {})
-        time.sleep(max(0, 21 - (time.time() - t0)))
         while int(time.time() // 30) <= enrolled_step:
             time.sleep(0.5)  # the enrolment used this step's code
-        r = rd.request("POST", "/api/v1/id/login", {"username": "target", "password": PW},
-                       jar=jar)
-        self.assertEqual(r.json().get("status"), "mfa_required", r)
-        r = rd.request("POST", "/api/v1/id/mfa", {"step_token": r.json()["step_token"],
-                                                  "code": totp(secret)}, jar=jar)
-        self.assertEqual((r.status, r.json().get("amr")), (200, "pwd,otp,mfa"), r)
+        victim = http.client.HTTPConnection("127.0.0.1", rd.port, timeout=30,
+                                            source_address=("127.0.0.2", 0))
+
+        def post(path, body):
+            victim.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+            resp = victim.getresponse()
+            return resp.status, json.loads(resp.read())
+        status, answer = post("/api/v1/id/login", {"username": "target", "password": PW})
+        self.assertEqual((status, answer.get("status")), (200, "mfa_required"), answer)
+        status, answer = post("/api/v1/id/mfa", {"step_token": answer["step_token"],
+                                                 "code": totp(secret)})
+        self.assertEqual((status, answer.get("amr")), (200, "pwd,otp,mfa"), answer)
+        victim.close()
         rd.stop()
 
 
