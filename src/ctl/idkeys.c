@@ -122,16 +122,21 @@ int idkeys_refresh(ctl_t *ctl, idkeys_t *k)
         }
         if (l->n > IDKEY_MAX && first == 0)
             first = l->n - IDKEY_MAX;
-        pthread_mutex_lock(&k->lock);
-        secret_wipe(k->session, sizeof(k->session));
-        k->n = 0;
-        for (int i = first; i < l->n && k->n < IDKEY_MAX; i++)
-            k->session[k->n++] = l->keys[i];
-        pthread_mutex_unlock(&k->lock);
+        idkeys_install(k, l->keys + first, l->n - first);
     }
     secret_wipe(l, sizeof(*l));
     free(l);
     return rc;
+}
+
+void idkeys_install(idkeys_t *k, const idkey_mem_t *keys, int n)
+{
+    pthread_mutex_lock(&k->lock);
+    secret_wipe(k->session, sizeof(k->session));
+    k->n = 0;
+    for (int i = 0; i < n && k->n < IDKEY_MAX; i++)
+        k->session[k->n++] = keys[i];
+    pthread_mutex_unlock(&k->lock);
 }
 
 int idkeys_newest(idkeys_t *k, idkey_mem_t *out)

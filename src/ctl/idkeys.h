@@ -43,6 +43,9 @@ void idkeys_free(idkeys_t *k);
  * due, and dropping expired ones. STORE_OK or an error. */
 int idkeys_refresh(ctl_t *ctl, idkeys_t *k);
 
+/* Replaces the keys held in memory (oldest first); refresh uses it. */
+void idkeys_install(idkeys_t *k, const idkey_mem_t *keys, int n);
+
 /* The newest session key (to sign with); 0, or -1 when there is none. */
 int idkeys_newest(idkeys_t *k, idkey_mem_t *out);
 /* The session key kid, if it is still valid at now (Unix seconds). */

@@ -169,7 +169,7 @@ int idtoken_verify(idkeys_t *keys, const char *token, int64_t now, idclaims_t *c
     char text[IDTOKEN_MAX + 1];
     int n = idcrypt_b64url_decode(payload, (size_t)(last - payload), (unsigned char *)text,
                                   sizeof(text) - 1);
-    if (n <= 0)
+    if (n <= 0 || text[n - 1] == '&')
         return -1;
     text[n] = '\0';
     memset(c, 0, sizeof(*c));
@@ -184,7 +184,8 @@ int idtoken_verify(idkeys_t *keys, const char *token, int64_t now, idclaims_t *c
         return -1;
     char *end;
     c->uid = strtoll(uid, &end, 10);
-    if (*end || c->uid <= 0)
+    if (*end || c->uid <= 0 || uid[0] == '0' || c->act < c->iat || c->exp <= c->iat ||
+        c->idl <= 0)
         return -1;
     if (now >= c->exp || now - c->act > c->idl || c->iat > now + 60)
         return -1;
