@@ -241,9 +241,20 @@ enum MHD_Result api_dir_users_update(http_req_t *r)
     u.updated = time_now_ms();
     /* Rights shrink or change: every session issued before now ends. */
     int revoke = strcmp(u.state, before.state) != 0 || w.set_groups || w.set_roles;
+    json_t *change =
+        revoke ? json_pack("{s:s, s:s}", "state_before", before.state, "state", u.state) : NULL;
+    if (change && w.set_roles)
+        json_object_set(change, "roles", json_object_get(body, "roles"));
+    if (change && w.set_groups)
+        json_object_set(change, "groups", json_object_get(body, "groups"));
     hrc = write_reply(r, &w, body, 200);
-    if (revoke && r->status == 200)
+    if (revoke && r->status == 200) {
+        /* a privilege change: the user's sessions end, the event says why */
         idsession_revoke_user(r->ctl, u.id, "directory change");
+        idevent(r, "privilege.change", "success", 200, u.name, change);
+        change = NULL;
+    }
+    json_decref(change);
     return hrc;
 }
 
@@ -259,6 +270,7 @@ enum MHD_Result api_dir_users_delete(http_req_t *r)
     rc = dir_user_delete(s, u.id);
     if (rc != STORE_OK)
         return api_dir_not_found(r, rc, "no such directory user");
+    idevent(r, "privilege.change", "success", 204, u.name, json_pack("{s:b}", "deleted", 1));
     return http_reply(r, 204, NULL, NULL, 0);
 }
 

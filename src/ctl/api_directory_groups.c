@@ -14,6 +14,7 @@
 #include "api_names.h"
 #include "audit_hook.h"
 #include "dir_record.h"
+#include "idevent.h"
 #include "idsession.h"
 #include "timefmt.h"
 
@@ -170,8 +171,11 @@ static int revoke_member(void *ctx, const char *name)
 {
     http_req_t *r = ctx;
     dir_user_t u;
-    if (dir_user_get(r->ctl->store, NULL, name, &u) == STORE_OK)
+    if (dir_user_get(r->ctl->store, NULL, name, &u) == STORE_OK) {
         idsession_revoke_user(r->ctl, u.id, "group or role deleted");
+        idevent(r, "privilege.change", "success", 200, u.name,
+                json_pack("{s:s}", "reason", "group or role deleted"));
+    }
     return 0;
 }
 

@@ -29,6 +29,7 @@
 #include "csv.h"
 #include "csv_parse.h"
 #include "dir_record.h"
+#include "idevent.h"
 #include "idsession.h"
 #include "timefmt.h"
 
@@ -485,7 +486,13 @@ enum MHD_Result api_dir_import(http_req_t *r)
         size_t i;
         json_t *id;
         json_array_foreach(im.revoke, i, id)
+        {
             idsession_revoke_user(r->ctl, json_integer_value(id), "directory import");
+            dir_user_t u;
+            if (dir_user_get_id(r->ctl->store, json_integer_value(id), &u) == STORE_OK)
+                idevent(r, "privilege.change", "success", 200, u.name,
+                        json_pack("{s:s}", "reason", "directory import"));
+        }
         if (rc != STORE_OK)
             hrc = api_store_error(r, rc);
         else

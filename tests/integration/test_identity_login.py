@@ -322,6 +322,9 @@ class Revocation(unittest.TestCase):
         ADMIN.request("POST", D + "roles", {"name": "approver"})
         ADMIN.request("PATCH", D + "users/rev.two", {"roles": ["approver"]})
         wait_for(lambda: revocations().count("user %d " % u["id"]) > n, 2.0, "a second line")
+        r = AUDITOR.request("GET", "/api/v1/audit?action=identity.privilege.change&limit=5")
+        self.assertTrue(any(x["detail"].get("user") == "rev.two" for x in r.json()["records"]),
+                        r)
         p = Portal("rev.two")
         r = p.request("GET", "/api/v1/id/sessions")
         self.assertEqual([s["current"] for s in r.json()["sessions"]], [True])
