@@ -111,6 +111,20 @@ class Portal:
         return RD.request(method, path, body, h, jar=self.jar)
 
 
+def behind_the_back(sql):
+    """Changes the store under rampartd (a password set long ago)."""
+    if RD.pg:
+        RD.query(sql)
+        return
+    import sqlite3
+    db = sqlite3.connect(os.path.join(RD.data_dir, "rampart.db"), timeout=10)
+    try:
+        db.execute(sql)
+        db.commit()
+    finally:
+        db.close()
+
+
 def b64d(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
@@ -172,6 +186,28 @@ class Passwords(unittest.TestCase):
         r = ADMIN.request("POST", D + "users/pol.user/password", {"password": "中文口令-Strong-9"})
         self.assertEqual(r.status, 200, r)
         self.assertEqual(Portal("pol.user", "中文口令-Strong-9").last.status, 200)
+
+
+    def test_expired_password_must_change_before_a_session(self):
+        make_dir_user("old.pw")
+        behind_the_back("UPDATE dir_users SET pw_changed = 1 WHERE name = 'old.pw'")
+        p = Portal()
+        r = p.login("old.pw", PW, app="tax", rd="https://tax.gov.example/", n=NONCE)
+        self.assertEqual(r.json()["status"], "password_change_required", r)
+        self.assertEqual(p.request("GET", "/api/v1/id/session").status, 401)
+        step = r.json()["step_token"]
+        r = RD.request("POST", "/api/v1/id/password", {"step_token": step,
+                                                      "new_password": PW}, jar=p.jar)
+        self.assertEqual(r.status, 400, "the same password again")
+        r = RD.request("POST", "/api/v1/id/password", {"step_token": step,
+                                                      "new_password": "Brand-New-Passw0rd"},
+                       jar=p.jar)
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.json()["redirect"].startswith("https://tax.gov.example/.rampart/"))
+        r = RD.request("POST", "/api/v1/id/password", {"step_token": step,
+                                                      "new_password": "Another-New-Passw0rd"},
+                       jar=p.jar)
+        self.assertEqual(r.status, 401, "a step token is spent once used")
 
 
 class Login(unittest.TestCase):
