@@ -126,6 +126,30 @@ const char *api_id_target(json_t *body, idtarget_t *t)
     return NULL;
 }
 
+typedef struct {
+    const char *rd;
+    int found;
+} rd_match_t;
+
+/* Is rd on the host and under the path prefix of this application? */
+static int rd_on_app(void *ctx, const store_app_t *app)
+{
+    rd_match_t *m = ctx;
+    const char *rd = m->rd;
+    size_t scheme = strncmp(rd, "https://", 8) == 0 ? 8 : strncmp(rd, "http://", 7) == 0 ? 7 : 0;
+    if (!scheme || strcmp(app->host, "*") == 0)
+        return 0;
+    const char *authority = rd + scheme;
+    size_t alen = strcspn(authority, "/?#"), hlen = strcspn(authority, ":/?#");
+    if (memchr(authority, '@', alen) || hlen != strlen(app->host) ||
+        strncasecmp(authority, app->host, hlen) != 0 ||
+        (authority[hlen] == ':' && strspn(authority + hlen + 1, "0123456789") != alen - hlen - 1))
+        return 0;
+    const char *path = authority + alen;
+    m->found = *path == '/' && strncmp(path, app->path_prefix, strlen(app->path_prefix)) == 0;
+    return m->found;
+}
+
 /* The hand-off URL for c to target, or -1 when rd is not on the
  * application's registered host and path (no open redirect). */
 static int handoff_url(http_req_t *r, const idclaims_t *c, const idtarget_t *t, char *out,
@@ -136,23 +160,14 @@ static int handoff_url(http_req_t *r, const idclaims_t *c, const idtarget_t *t, 
         strcmp(app.host, "*") == 0)
         return -1;
     const char *rd = t->rd;
-    size_t scheme = strncmp(rd, "https://", 8) == 0 ? 8 : strncmp(rd, "http://", 7) == 0 ? 7 : 0;
-    if (!scheme)
-        return -1;
+    rd_match_t m = {rd, 0};
     for (const unsigned char *p = (const unsigned char *)rd; *p; p++)
         if (*p <= 0x20 || *p >= 0x7f || *p == '\\')
             return -1;
-    const char *authority = rd + scheme;
-    size_t alen = strcspn(authority, "/?#");
-    size_t hlen = strcspn(authority, ":/?#");
-    const char *path = authority + alen;
-    if (memchr(authority, '@', alen) || hlen != strlen(app.host) ||
-        strncasecmp(authority, app.host, hlen) != 0)
+    if (!rd_on_app(&m, &app))
         return -1;
-    if (authority[hlen] == ':' && strspn(authority + hlen + 1, "0123456789") != alen - hlen - 1)
-        return -1;
-    if (*path != '/' || strncmp(path, app.path_prefix, strlen(app.path_prefix)) != 0)
-        return -1;
+    size_t scheme = strncmp(rd, "https://", 8) == 0 ? 8 : 7;
+    size_t alen = strcspn(rd + scheme, "/?#");
     idkey_mem_t key;
     char handoff[IDTOKEN_MAX + 1], rd_enc[3 * sizeof(t->rd)];
     if (idkeys_newest(r->ctl->identity->keys, &key))
@@ -374,6 +389,20 @@ enum MHD_Result api_id_session(http_req_t *r)
                                      "csrf_token", csrf));
 }
 
+/* 1 when rd may be redirected to: a registered application's host and path. */
+static int registered_rd(http_req_t *r, const char *rd)
+{
+    for (const unsigned char *p = (const unsigned char *)rd; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || *p == '\\')
+            return 0;
+    rd_match_t m = {rd, 0};
+    return strlen(rd) < 2048 &&
+           r->ctl->store->ops->app_list(r->ctl->store, rd_on_app, &m) == STORE_OK && m.found;
+}
+
+/* POST /api/v1/id/logout [{"rd"}]: 204, or 200 {"redirect"} when rd is on
+ * a registered application (where the gateway's /.rampart/logout came
+ * from); any other rd is dropped (no open redirect). */
 enum MHD_Result api_id_logout(http_req_t *r)
 {
     enum MHD_Result rc;
@@ -381,9 +410,21 @@ enum MHD_Result api_id_logout(http_req_t *r)
     dir_user_t u;
     if (api_id_caller(r, 1, &c, &u, &rc))
         return rc;
+    char rd[2048] = "";
+    if (r->body.len) {
+        json_t *body = http_json_body(r, &rc);
+        if (!body)
+            return rc;
+        const char *v = json_string_value(json_object_get(body, "rd"));
+        if (v && registered_rd(r, v))
+            snprintf(rd, sizeof(rd), "%s", v);
+        json_decref(body);
+    }
     idsession_revoke_sid(r->ctl, c.sid, c.exp, "logout");
     set_portal_cookie(r, NULL);
-    idevent(r, "logout", "success", 204, u.name, json_pack("{s:s}", "sid", c.sid));
+    idevent(r, "logout", "success", rd[0] ? 200 : 204, u.name, json_pack("{s:s}", "sid", c.sid));
+    if (rd[0])
+        return http_reply_json(r, 200, json_pack("{s:s}", "redirect", rd));
     return http_reply(r, 204, NULL, NULL, 0);
 }
 

@@ -326,6 +326,13 @@ class Revocation(unittest.TestCase):
         took = wait_for(lambda: ("sid %s " % sid) in revocations(), 2.0, "the sid line") - t0
         print("revocation reached the file in %.0f ms" % (took * 1000))
         self.assertEqual(p.request("GET", "/api/v1/id/session").status, 401)
+        # logging out from an application's /.rampart/logout: back to it, never elsewhere
+        q = Portal("rev.user")
+        r = q.request("POST", "/api/v1/id/logout", {"rd": "https://evil.example/"})
+        self.assertEqual(r.status, 204, r)
+        q = Portal("rev.user")
+        r = q.request("POST", "/api/v1/id/logout", {"rd": "https://tax.gov.example/bye"})
+        self.assertEqual(r.json()["redirect"], "https://tax.gov.example/bye")
         head = revocations().splitlines()[0]
         self.assertRegex(head, r"^# rampart revocations seq=\d+$")
         self.assertEqual(stat.S_IMODE(os.stat(os.path.join(GW, "identity-keys")).st_mode),
