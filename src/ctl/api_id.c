@@ -265,6 +265,7 @@ enum MHD_Result api_id_complete(http_req_t *r, dir_user_t *u, const char *amr,
     snprintf(sess.client, sizeof(sess.client), "%s", r->client);
     sess.created = time_now_ms();
     sess.expires = c.exp * 1000;
+    idsession_housekeeping(r->ctl); /* sessions that ended by time leave the list */
     if ((rc = idsess_create(s, &sess)) != STORE_OK)
         return api_store_error(r, rc);
     idlogin_succeeded(r, svc->login, u);

@@ -67,19 +67,34 @@ void idservice_free(idservice_t *svc)
     free(svc);
 }
 
-static int append(ctl_t *ctl, const char *kind, const char *ident, int64_t t, int64_t prune_after,
-                  const char *reason)
+/* Prunes expired revocations and sessions, at most once a minute; the
+ * caller holds revoke_lock. */
+static void housekeeping_locked(ctl_t *ctl, int64_t now)
 {
-    idservice_t *svc = ctl->identity;
-    static int64_t last_prune; /* under revoke_lock */
-    if (svc)
-        pthread_mutex_lock(&svc->revoke_lock);
-    int64_t now = time_now_ms(), seq = 0;
+    static int64_t last_prune;
     if (now - last_prune > PRUNE_EVERY_MS) {
         last_prune = now;
         idrev_prune(ctl->store, now);
         idsess_purge(ctl->store, now);
     }
+}
+
+void idsession_housekeeping(ctl_t *ctl)
+{
+    idservice_t *svc = ctl->identity;
+    pthread_mutex_lock(&svc->revoke_lock);
+    housekeeping_locked(ctl, time_now_ms());
+    pthread_mutex_unlock(&svc->revoke_lock);
+}
+
+static int append(ctl_t *ctl, const char *kind, const char *ident, int64_t t, int64_t prune_after,
+                  const char *reason)
+{
+    idservice_t *svc = ctl->identity;
+    if (svc)
+        pthread_mutex_lock(&svc->revoke_lock);
+    int64_t now = time_now_ms(), seq = 0;
+    housekeeping_locked(ctl, now);
     int rc = idrev_append(ctl->store, kind, ident, t, prune_after, &seq);
     if (svc)
         pthread_mutex_unlock(&svc->revoke_lock);

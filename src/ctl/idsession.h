@@ -36,6 +36,8 @@ void idservice_free(idservice_t *svc);
 /* Ends every session of the user issued before now. STORE_OK or an error
  * (logged). reason goes to the log and the event. */
 int idsession_revoke_user(ctl_t *ctl, int64_t user_id, const char *reason);
+/* Drops expired sessions and revocations (at most once a minute). */
+void idsession_housekeeping(ctl_t *ctl);
 /* Ends one session (exp: its absolute expiry, Unix seconds). */
 int idsession_revoke_sid(ctl_t *ctl, const char *sid, int64_t exp_s, const char *reason);
 
