@@ -372,6 +372,19 @@ class Revocation(unittest.TestCase):
         r = p.request("GET", "/api/v1/id/sessions")
         self.assertEqual([s["current"] for s in r.json()["sessions"]], [True])
 
+    def test_operator_ends_one_session(self):
+        make_dir_user("rev.three")
+        p, q = Portal("rev.three"), Portal("rev.three")
+        sid = p.request("GET", "/api/v1/id/session").json()["sid"]
+        self.assertEqual(AUDITOR.request("DELETE", D + "sessions/" + sid).status, 403)
+        self.assertEqual(SECOPS.request("DELETE", D + "sessions/" + sid).status, 204)
+        self.assertEqual(SECOPS.request("DELETE", D + "sessions/" + sid).status, 404)
+        wait_for(lambda: ("sid %s " % sid) in revocations(), 2.0, "the sid line")
+        self.assertEqual(p.request("GET", "/api/v1/id/session").status, 401)
+        self.assertEqual(q.request("GET", "/api/v1/id/session").status, 200, "the other stays")
+        r = AUDITOR.request("GET", "/api/v1/audit?action=identity.session.revoke&limit=5")
+        self.assertTrue(r.json()["records"], r)
+
     def test_feed_is_for_gateways_only(self):
         for who in (ADMIN, AUDITOR):
             self.assertEqual(who.request("GET", "/api/v1/gateway/identity-keys").status, 403)
