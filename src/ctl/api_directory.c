@@ -176,6 +176,20 @@ static enum MHD_Result write_reply(http_req_t *r, user_write_t *w, json_t *body,
     return reply_user(r, status, w->user);
 }
 
+/* A password an operator sets: temporary unless the body says
+ * "temporary": false — the user must change it at the first login
+ * (pw_changed 0 reads as expired, idpassword.h). NULL or the reason. */
+static const char *operator_password(http_req_t *r, json_t *body, dir_user_t *u)
+{
+    json_t *temporary = json_object_get(body, "temporary");
+    if (temporary && !json_is_boolean(temporary))
+        return "temporary: true or false";
+    const char *why = idpw_set(r->cfg, u, json_string_value(json_object_get(body, "password")));
+    if (!why && !json_is_false(temporary))
+        u->pw_changed = 0;
+    return why;
+}
+
 enum MHD_Result api_dir_users_create(http_req_t *r)
 {
     enum MHD_Result hrc;
@@ -189,7 +203,7 @@ enum MHD_Result api_dir_users_create(http_req_t *r)
         why = memberships_from(body, &w);
     audit_note(r, "directory.user.create", u.name[0] ? u.name : NULL);
     if (!why && json_object_get(body, "password"))
-        why = idpw_set(r->cfg, &u, json_string_value(json_object_get(body, "password")));
+        why = operator_password(r, body, &u);
     if (why) {
         free(w.groups);
         free(w.roles);
@@ -307,7 +321,7 @@ enum MHD_Result api_dir_users_password(http_req_t *r)
     json_t *body = http_json_body(r, &rc);
     if (!body)
         return rc;
-    const char *why = idpw_set(r->cfg, &u, json_string_value(json_object_get(body, "password")));
+    const char *why = operator_password(r, body, &u);
     json_decref(body);
     if (why)
         return http_reply_error(r, 400, "weak_password", why);

@@ -104,8 +104,8 @@ const char *dir_user_from_json(json_t *obj, dir_user_t *u, int creating)
 {
     if (!json_is_object(obj))
         return "a user is a JSON object";
-    const char *known[] = {"name",  "display_name", "email",  "phone", "ou",
-                           "state", "attributes",   "groups", "roles", "password"};
+    const char *known[] = {"name",       "display_name", "email", "phone",    "ou",       "state",
+                           "attributes", "groups",       "roles", "password", "temporary"};
     const char *key;
     json_t *value;
     json_object_foreach(obj, key, value)
@@ -115,7 +115,7 @@ const char *dir_user_from_json(json_t *obj, dir_user_t *u, int creating)
             i++;
         if (i == sizeof(known) / sizeof(known[0]))
             return "unknown field (allowed: name, display_name, email, phone, ou, state, "
-                   "attributes, groups, roles, password)";
+                   "attributes, groups, roles, password, temporary)";
     }
     if (creating) {
         memset(u, 0, sizeof(*u));

@@ -155,6 +155,8 @@ const char *idpw_set(const ctl_config_t *cfg, dir_user_t *u, const char *passwor
 
 int idpw_expired(const dir_user_t *u, int64_t now_ms)
 {
-    return IDPW_MAX_AGE_DAYS > 0 && u->pw_hash[0] &&
-           now_ms - u->pw_changed > (int64_t)IDPW_MAX_AGE_DAYS * 86400000LL;
+    /* pw_changed 0: set by an operator, to be changed at the first login */
+    return u->pw_hash[0] && (u->pw_changed == 0 ||
+                             (IDPW_MAX_AGE_DAYS > 0 &&
+                              now_ms - u->pw_changed > (int64_t)IDPW_MAX_AGE_DAYS * 86400000LL));
 }

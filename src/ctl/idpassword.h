@@ -31,7 +31,8 @@ const char *idpw_policy(const dir_user_t *u, const char *password);
  * NULL or the reason. u is not written to the store. */
 const char *idpw_set(const ctl_config_t *cfg, dir_user_t *u, const char *password);
 
-/* 1 when u's password is older than the policy allows. */
+/* 1 when u's password is older than the policy allows, or temporary
+ * (set by an operator: pw_changed 0). */
 int idpw_expired(const dir_user_t *u, int64_t now_ms);
 
 /* 1 when word is on the common-password list (exact, any case). */

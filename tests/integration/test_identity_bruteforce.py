@@ -42,7 +42,8 @@ class BruteForce(unittest.TestCase):
         rd = Rampartd(name="brute").start()
         admin = first_login(rd)
         auditor = make_user(admin, "audrey", "auditor")
-        r = admin.request("POST", "/api/v1/directory/users", {"name": "target", "password": PW})
+        r = admin.request("POST", "/api/v1/directory/users", {"name": "target", "password": PW,
+                                                                "temporary": False})
         self.assertEqual(r.status, 201, r)
         # the victim enrols TOTP
         jar = rd.path("victim")
