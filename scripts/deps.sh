@@ -12,6 +12,8 @@ PACKAGES=(
   libyaml-dev
   # rampartd (control plane): HTTP server, store, password hashing
   libmicrohttpd-dev libsqlite3-dev libpq-dev libargon2-dev
+  # rampartd identity: QR codes of TOTP enrolment (otpauth:// URIs)
+  libqrencode-dev
   # gateway sync (rampart sync) and rampart-agent: HTTP client to rampartd;
   # rampart-agent: spool checksums, webshell rules
   libcurl4-openssl-dev zlib1g-dev libyara-dev

@@ -32,13 +32,40 @@ static const unsigned matrix[PERM_COUNT] = {
     [PERM_AGENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
     [PERM_AGENTS_MANAGE] = R(ROLE_ADMIN) | R(ROLE_SECOPS),
     [PERM_AGENT] = 0,
+    /* The directory holds people's data: admin keeps it; secops and the
+     * auditor read it (investigations, reviews). Ending a directory
+     * user's sessions is incident response: admin and secops. */
+    [PERM_DIRECTORY_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_DIRECTORY_MANAGE] = R(ROLE_ADMIN),
+    [PERM_IDSESSIONS_MANAGE] = R(ROLE_ADMIN) | R(ROLE_SECOPS),
+    /* Session keys let their holder mint sessions: only the gateways,
+     * which enforce them, get them — no human role. */
+    [PERM_GATEWAY_IDENTITY] = R(ROLE_GATEWAY),
 };
 
 static const char *const perm_names[PERM_COUNT] = {
-    "public",        "self",        "events:read",   "events:submit",   "ingest:read",
-    "metrics:read",  "users:read",  "users:manage",  "tokens:manage",   "audit:read",
-    "apps:read",     "apps:manage", "policies:read", "policies:manage", "bundle:fetch",
-    "gateways:read", "agents:read", "agents:manage", "agent",
+    "public",
+    "self",
+    "events:read",
+    "events:submit",
+    "ingest:read",
+    "metrics:read",
+    "users:read",
+    "users:manage",
+    "tokens:manage",
+    "audit:read",
+    "apps:read",
+    "apps:manage",
+    "policies:read",
+    "policies:manage",
+    "bundle:fetch",
+    "gateways:read",
+    "agents:read",
+    "agents:manage",
+    "agent",
+    "directory:read",
+    "directory:manage",
+    "idsessions:manage",
 };
 
 const char *role_name(role_t role)

@@ -27,6 +27,7 @@
 #include "bootstrap.h"
 #include "ctl.h"
 #include "http.h"
+#include "idsession.h"
 #include "ingest_writer.h"
 #include "log.h"
 #include "publisher.h"
@@ -158,6 +159,8 @@ static int start(ctl_t *ctl, ctl_config_t *cfg, rp_error_t *err)
         return -1;
     if (!(ctl->publisher = publisher_start(ctl->store, err)))
         return -1;
+    if (!(ctl->identity = idservice_start(ctl, err)))
+        return -1;
     if (!(ctl->throttle = throttle_new())) {
         snprintf(err->reason, sizeof(err->reason), "out of memory");
         return -1;
@@ -199,6 +202,7 @@ static void stop(ctl_t *ctl)
     /* long-polls answer "nothing newer" now, so the drain does not wait
      * for them */
     publisher_stop(ctl->publisher);
+    idservice_stop(ctl->identity);
     http_server_drain(ctl->http, SHUTDOWN_DRAIN_MS);
     http_server_stop(ctl->http);
     ctl->http = NULL;
@@ -217,6 +221,8 @@ static void stop(ctl_t *ctl)
         file_source_free(ctl->files[i]);
     socket_source_free(ctl->socket);
     throttle_free(ctl->throttle);
+    idservice_free(ctl->identity);
+    ctl->identity = NULL;
     store_close(ctl->store);
     ingest_queue_destroy(&ctl->queue);
 }

@@ -35,6 +35,7 @@
  * byte comparisons, the order SQLite uses, and no locale cost per index
  * comparison.
  */
+#include "store_dir_schema.h"
 #include "store_pg_t.h"
 
 static const char migration_1[] =
@@ -331,6 +332,8 @@ const pg_migration_t pg_migrations[] = {
     {2, "audit log (SM3 chain, SM2 seals, export cursors), append-only", migration_2},
     {3, "applications, policies and their versions, bundles, gateways", migration_3},
     {4, "host agents and their enrolment tokens", migration_4},
+    {5, "identity: directory users, groups, roles, sessions, revocations, keys",
+     STORE_DIR_MIGRATION("bigserial PRIMARY KEY", "bigint")},
 };
 
 const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

@@ -38,7 +38,7 @@
 #include "store_agents.h"
 #include "strbuf.h"
 
-#define PG_STMT_CACHE 112
+#define PG_STMT_CACHE 224
 
 /* One connection and the statements prepared on it (named "s<index>"),
  * used by one thread at a time. */
@@ -192,5 +192,7 @@ void pg_fill_apps_ops(store_ops_t *ops);
 
 /* host agents (store_pg_agents.c; schema: migration 4) */
 extern const store_agent_ops_t pg_agent_ops;
+/* neutral statements (store_sql.h, store_pg_sql.c) */
+extern const struct store_sql_ops pg_sql_ops;
 
 #endif

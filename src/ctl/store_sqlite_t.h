@@ -13,7 +13,7 @@
 #include "store.h"
 #include "store_agents.h"
 
-#define SQ_STMT_CACHE 176
+#define SQ_STMT_CACHE 288
 
 /* One connection and its prepared statements, used by one thread at a time. */
 typedef struct sq_conn {
@@ -92,6 +92,8 @@ void sq_fill_events_ops(store_ops_t *ops);
 /* host agents (store_sqlite_agents.c): the operations and their migration */
 extern const store_agent_ops_t sq_agent_ops;
 extern const char sq_migration_agents[];
+/* neutral statements (store_sql.h, store_sqlite_sql.c) */
+extern const struct store_sql_ops sq_sql_ops;
 void sq_fill_auth_ops(store_ops_t *ops);
 void sq_fill_audit_ops(store_ops_t *ops);
 
