@@ -734,6 +734,31 @@ static rp_status_t fast_scalar(json_t *j, jstate_t kind, const char *s, size_t n
     return scalar_end(j);
 }
 
+/* A whole key without escapes: written once, into the name, and reported
+ * from there (the name ends with it, so it is NUL-terminated). One that
+ * reaches a limit goes the byte machine's way, through the token. */
+static rp_status_t fast_key(json_t *j, const char *key, size_t n)
+{
+    if ((j->lim.max_name_size && n > j->lim.max_name_size) ||
+        (j->lim.max_field_size && n > j->lim.max_field_size)) {
+        token_begin(j, J_STRING, 1);
+        rp_status_t st = tok_put(j, key, n);
+        return st == RP_OK ? key_end(j) : st;
+    }
+    frame_t *f = &j->stack[j->depth - 1];
+    path_cut(j, f->prefix);
+    if (j->depth > 1 && rp_abuf_putc(&j->path, '.') != 0)
+        return jnomem(j);
+    size_t at = j->path.len;
+    if (rp_abuf_append(&j->path, key, n) != 0)
+        return jnomem(j);
+    rp_status_t st = path_check(j);
+    if (st != RP_OK)
+        return st;
+    j->state = J_COLON;
+    return emit(j, j->path.data + at, n, RP_FIELD_KEY_ONLY);
+}
+
 static int is_structural(jstate_t st)
 {
     return st != J_BOM && st != J_STRING && st != J_NUMBER && st != J_LITERAL;
@@ -758,9 +783,7 @@ static rp_status_t fast_tokens(json_t *j, const unsigned char *s, size_t len, si
                 break; /* an escape, a control byte or the chunk's end */
             const char *content = (const char *)s + i + 1;
             if (state == J_OBJ_FIRST || state == J_KEY) {
-                token_begin(j, J_STRING, 1);
-                if ((st = tok_put(j, content, n)) == RP_OK)
-                    st = key_end(j);
+                st = fast_key(j, content, n);
             } else {
                 st = fast_scalar(j, J_STRING, content, n);
             }
