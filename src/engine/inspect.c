@@ -381,19 +381,20 @@ static void inspect_json_key(rp_tx_t *tx, const char *name, size_t name_len, con
                              size_t value_len, unsigned flags)
 {
     const rp_policy_t *p = tx->policy;
-    const char *dot = name_len ? memrchr(name, '.', name_len) : NULL;
-    const char *key = dot ? dot + 1 : name;
-    size_t key_len = name_len - (size_t)(key - name);
     rp_detect_result_t r = {.offset = 0, .length = value_len};
-    if ((flags & RP_FIELD_KEY_ONLY) && (p->detectors & (1u << RP_DET_NOSQL)) &&
-        rp_detect_nosql_key(value, value_len)) {
-        snprintf(r.fingerprint, sizeof(r.fingerprint), "nosql:key");
-        add_detector_match(tx, rp_detector_names[RP_DET_NOSQL], RP_SRC_JSON, name, name_len, value,
-                           value_len, &r);
+    if (flags & RP_FIELD_KEY_ONLY) {
+        if ((p->detectors & (1u << RP_DET_NOSQL)) && rp_detect_nosql_key(value, value_len)) {
+            snprintf(r.fingerprint, sizeof(r.fingerprint), "nosql:key");
+            add_detector_match(tx, rp_detector_names[RP_DET_NOSQL], RP_SRC_JSON, name, name_len,
+                               value, value_len, &r);
+        }
         return;
     }
-    if (!(flags & RP_FIELD_KEY_ONLY) && (p->detectors & (1u << RP_DET_DESER)) &&
-        rp_detect_deser_type_key(key, key_len, value, value_len)) {
+    if (!(p->detectors & (1u << RP_DET_DESER)))
+        return;
+    const char *dot = name_len ? memrchr(name, '.', name_len) : NULL;
+    const char *key = dot ? dot + 1 : name;
+    if (rp_detect_deser_type_key(key, name_len - (size_t)(key - name), value, value_len)) {
         snprintf(r.fingerprint, sizeof(r.fingerprint), "deser:type");
         add_detector_match(tx, rp_detector_names[RP_DET_DESER], RP_SRC_JSON, name, name_len, value,
                            value_len, &r);
