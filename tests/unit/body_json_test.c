@@ -273,7 +273,8 @@ static void gen_value(char *out, size_t *n, size_t cap, unsigned *seed, int dept
         "0",  "-0", "12", "-3.25", "1e5",   "2E-7", "6.02e+23", "01",  "1.",     "-",
         "1e", ".5", "+1", "true",  "false", "null", "tru",      "nul", "falsex", "0x1",
     };
-    static const char *const blanks[] = {"", " ", "\n  ", "\t", "\r\n", "\n \t                  \r\n"};
+    static const char *const blanks[] = {"",   " ",    "\n  ",
+                                         "\t", "\r\n", "\n \t                  \r\n"};
     gen_put(out, n, cap, blanks[rnd(seed) % 6]);
     unsigned kind = depth > 4 ? rnd(seed) % 2 : rnd(seed) % 4;
     if (kind == 0) {

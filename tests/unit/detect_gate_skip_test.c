@@ -9,14 +9,7 @@
  * every alignment. The table itself must hold the shortcut's premise: no
  * byte >= 0x80 but the nine it names carries a bit.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
-#include <string.h>
+#include "test_util.h"
 
 #define RP_GATE_BYTEWISE 1
 #define rp_detect_gate   gate_bytewise
@@ -65,19 +58,9 @@ static void test_agrees_with_bytewise(void **state)
     unsigned seed = 2026;
     char buf[200];
     for (int round = 0; round < 200000; round++) {
-        size_t n = 0;
-        for (int k = 1 + (int)(seed % 12); k > 0; k--) {
-            seed = seed * 1103515245u + 12345u;
-            /* mostly Chinese text, so whole blocks of it occur */
-            const char *pc = (seed >> 16) % 3
-                                 ? pieces[(seed >> 8) % 3]
-                                 : pieces[(seed >> 20) % (sizeof(pieces) / sizeof(pieces[0]))];
-            size_t l = strlen(pc);
-            if (n + l > sizeof(buf))
-                break;
-            memcpy(buf + n, pc, l);
-            n += l;
-        }
+        /* mostly Chinese text, so whole blocks of it occur */
+        size_t n = test_random_pieces(buf, sizeof(buf), pieces, sizeof(pieces) / sizeof(pieces[0]),
+                                      3, 67, 1 + (int)(seed % 12), &seed);
         size_t skip = (size_t)(seed >> 24) % 16;
         if (skip > n)
             skip = n;

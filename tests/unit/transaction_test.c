@@ -553,19 +553,8 @@ static void test_value_profile(void **state)
     unsigned seed = 4242;
     char buf[128];
     for (int round = 0; round < 200000; round++) {
-        size_t n = 0;
-        for (int k = (int)(seed % 12); k > 0; k--) {
-            seed = seed * 1103515245u + 12345u;
-            const char *pc = (seed >> 16) % 2
-                                 ? pieces[(seed >> 8) % 3]
-                                 : pieces[(seed >> 20) % (sizeof(pieces) / sizeof(pieces[0]))];
-            size_t l = pc[0] ? strlen(pc) : 1; /* "\x00" is one NUL byte */
-            if (n + l > sizeof(buf))
-                break;
-            memcpy(buf + n, pc, l);
-            n += l;
-        }
-        seed = seed * 1103515245u + 12345u;
+        size_t n = test_random_pieces(buf, sizeof(buf), pieces, sizeof(pieces) / sizeof(pieces[0]),
+                                      3, 50, (int)(seed % 12), &seed);
         bool cjk_valid = false;
         unsigned got = rp_value_profile(buf, n, &cjk_valid);
         if (got != defined_profile((const unsigned char *)buf, n) ||
@@ -574,7 +563,9 @@ static void test_value_profile(void **state)
                      defined_profile((const unsigned char *)buf, n), cjk_valid);
     }
     bool cjk_valid = false;
-    assert_int_equal(rp_value_profile("\xe4\xb8\xad\xe6\x96\x87" "abc", 9, &cjk_valid),
+    assert_int_equal(rp_value_profile("\xe4\xb8\xad\xe6\x96\x87"
+                                      "abc",
+                                      9, &cjk_valid),
                      PROF_HIGH | PROF_NOT_B64 | PROF_LOWER);
     assert_true(cjk_valid); /* Chinese text needs no second look */
 }

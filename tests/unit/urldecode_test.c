@@ -3,16 +3,7 @@
  * ordinary and hostile inputs; every row asserts the exact bytes and the
  * exact flag set, decoded both into a separate buffer and in place.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "test_util.h"
 
 #include "rampart/transaction.h"
 #include "urldecode.h"
@@ -224,20 +215,9 @@ static void test_utf8_three_byte_runs(void **state)
     unsigned seed = 7;
     char buf[160];
     for (int round = 0; round < 100000; round++) {
-        size_t n = 0;
-        for (int k = (int)(seed % 30); k > 0; k--) {
-            seed = seed * 1103515245u + 12345u;
-            /* every other round mostly valid Chinese, so long runs occur */
-            const char *pc = (round & 1) && (seed >> 12) % 8
-                                 ? pieces[(seed >> 16) % 3]
-                                 : pieces[(seed >> 16) % (sizeof(pieces) / sizeof(pieces[0]))];
-            size_t l = strlen(pc);
-            if (n + l > sizeof(buf))
-                break;
-            memcpy(buf + n, pc, l);
-            n += l;
-        }
-        seed = seed * 1103515245u + 12345u;
+        /* every other round mostly valid Chinese, so long runs occur */
+        size_t n = test_random_pieces(buf, sizeof(buf), pieces, sizeof(pieces) / sizeof(pieces[0]),
+                                      3, round & 1 ? 88 : 0, (int)(seed % 30), &seed);
         unsigned want = utf8_check_by_steps(buf, n), got = rp_utf8_check(buf, n);
         if (got != want)
             print_error("round %d: %#x, by steps %#x\n", round, got, want);
