@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-static const char *const role_names[ROLE_COUNT] = {"admin", "secops", "auditor", "gateway"};
+static const char *const role_names[ROLE_COUNT] = {"admin", "secops", "auditor", "gateway", "app"};
 
 #define R(role) (1u << (role))
 
@@ -32,13 +32,19 @@ static const unsigned matrix[PERM_COUNT] = {
     [PERM_AGENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
     [PERM_AGENTS_MANAGE] = R(ROLE_ADMIN) | R(ROLE_SECOPS),
     [PERM_AGENT] = 0,
+    /* Keys: admins manage them, auditors see metadata and use records;
+     * using a key needs a grant as well (admins hold none by default). */
+    [PERM_KEYS_READ] = R(ROLE_ADMIN) | R(ROLE_AUDITOR),
+    [PERM_KEYS_MANAGE] = R(ROLE_ADMIN),
+    [PERM_CRYPTO_USE] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_APP),
 };
 
 static const char *const perm_names[PERM_COUNT] = {
     "public",        "self",        "events:read",   "events:submit",   "ingest:read",
     "metrics:read",  "users:read",  "users:manage",  "tokens:manage",   "audit:read",
     "apps:read",     "apps:manage", "policies:read", "policies:manage", "bundle:fetch",
-    "gateways:read", "agents:read", "agents:manage", "agent",
+    "gateways:read", "agents:read", "agents:manage", "agent",           "keys:read",
+    "keys:manage",   "crypto:use",
 };
 
 const char *role_name(role_t role)

@@ -36,6 +36,7 @@
 
 #include "store.h"
 #include "store_agents.h"
+#include "store_keys.h"
 #include "strbuf.h"
 
 #define PG_STMT_CACHE 112
@@ -192,5 +193,7 @@ void pg_fill_apps_ops(store_ops_t *ops);
 
 /* host agents (store_pg_agents.c; schema: migration 4) */
 extern const store_agent_ops_t pg_agent_ops;
+/* key management (store_pg_keys.c; schema: migration 6) */
+extern const store_key_ops_t pg_key_ops;
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "store.h"
 #include "store_agents.h"
+#include "store_keys.h"
 
 #define SQ_STMT_CACHE 176
 
@@ -92,6 +93,9 @@ void sq_fill_events_ops(store_ops_t *ops);
 /* host agents (store_sqlite_agents.c): the operations and their migration */
 extern const store_agent_ops_t sq_agent_ops;
 extern const char sq_migration_agents[];
+/* key management (store_sqlite_keys.c): the operations and migration 6 */
+extern const store_key_ops_t sq_key_ops;
+extern const char sq_migration_keys[];
 void sq_fill_auth_ops(store_ops_t *ops);
 void sq_fill_audit_ops(store_ops_t *ops);
 
