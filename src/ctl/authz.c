@@ -11,8 +11,9 @@ static const char *const role_names[ROLE_COUNT] = {"admin", "secops", "auditor",
 
 /* Which roles hold each permission. PERM_PUBLIC needs no role at all. */
 static const unsigned matrix[PERM_COUNT] = {
-    [PERM_PUBLIC] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY),
-    [PERM_SELF] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY),
+    [PERM_PUBLIC] =
+        R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY) | R(ROLE_APP),
+    [PERM_SELF] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY) | R(ROLE_APP),
     [PERM_EVENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
     [PERM_EVENTS_SUBMIT] = R(ROLE_GATEWAY),
     [PERM_INGEST_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
