@@ -149,6 +149,12 @@ static long open_envelope(crypto_call_t *c, const char *in, size_t len, const ch
         *error = "malformed";
         return -1;
     }
+    /* nothing this service sealed is longer; the plaintext must fit the
+     * scratch before the envelope's own bytes */
+    if (env.ciphertext_len > CRYPTO_VALUE_MAX) {
+        *error = "too_large";
+        return -1;
+    }
     if (env.key_id_len != strlen(c->current->envelope_id) ||
         memcmp(env.key_id, c->current->envelope_id, env.key_id_len) != 0) {
         *error = "other_key";

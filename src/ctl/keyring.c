@@ -55,6 +55,8 @@ struct keyring {
     /* metrics */
     _Atomic uint64_t calls[KEY_OP_COUNT], values[KEY_OP_COUNT], failed[KEY_OP_COUNT];
     _Atomic uint64_t rewrapped;
+    keyring_audit_fn audit;
+    void *audit_ctx;
 };
 
 static const store_key_ops_t *ops(keyring_t *kr)
@@ -340,6 +342,20 @@ static void job_progress(keyring_t *kr, uint32_t target)
     job_save(kr);
 }
 
+/* A record of the job in the audit log: its outcome, id, target, counts. */
+static void job_audit(keyring_t *kr, const char *outcome)
+{
+    if (!kr->audit)
+        return;
+    char detail[160];
+    pthread_mutex_lock(&kr->lock);
+    snprintf(
+        detail, sizeof(detail), "{\"done\":%lld,\"job\":%lld,\"master_version\":%u,\"total\":%lld}",
+        (long long)kr->job.done, (long long)kr->job.id, kr->job.target, (long long)kr->job.total);
+    pthread_mutex_unlock(&kr->lock);
+    kr->audit(kr->audit_ctx, "key.master_rotation", outcome, detail);
+}
+
 /* Sleeps ms unless stopping; returns whether stopping. Called locked. */
 static int pause_locked(keyring_t *kr, int64_t ms)
 {
@@ -392,6 +408,7 @@ static void *job_main(void *arg)
             snprintf(kr->job.state, sizeof(kr->job.state), "failed");
             pthread_mutex_unlock(&kr->lock);
             job_save(kr);
+            job_audit(kr, "failure");
             log_kv(LOG_LEVEL_ERROR, "master key rotation failed", "job", LOG_INT(kr->job.id), NULL);
             return NULL;
         }
@@ -410,6 +427,7 @@ static void *job_main(void *arg)
     snprintf(kr->job.state, sizeof(kr->job.state), "done");
     pthread_mutex_unlock(&kr->lock);
     job_progress(kr, target);
+    job_audit(kr, "success");
     log_kv(LOG_LEVEL_INFO, "master key rotation done", "job", LOG_INT(kr->job.id), "master_version",
            LOG_INT(target), "rewrapped", LOG_INT(kr->job.done), NULL);
     return NULL;
@@ -533,7 +551,8 @@ static int newest_running(void *ctx, const store_key_job_t *j)
     return 0;
 }
 
-keyring_t *keyring_open(store_t *store, keyprov_t *prov, rp_error_t *err)
+keyring_t *keyring_open(store_t *store, keyprov_t *prov, keyring_audit_fn audit, void *audit_ctx,
+                        rp_error_t *err)
 {
     if (!store->keys) {
         snprintf(err->reason, sizeof(err->reason), "the store has no key tables");
@@ -548,6 +567,8 @@ keyring_t *keyring_open(store_t *store, keyprov_t *prov, rp_error_t *err)
     }
     kr->store = store;
     kr->prov = prov;
+    kr->audit = audit;
+    kr->audit_ctx = audit_ctx;
     pthread_mutex_init(&kr->lock, NULL);
     pthread_cond_init(&kr->wake, NULL);
     /* Every master version the store refers to must be in the provider:

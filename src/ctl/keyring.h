@@ -59,12 +59,18 @@ typedef enum {
     KEYRING_ERROR,       /* the store failed */
 } keyring_status_t;
 
+/* Where the service's own records go (the job's end, a resumed job): an
+ * action ("key.master_rotation"), an outcome and a JSON detail. */
+typedef void (*keyring_audit_fn)(void *ctx, const char *action, const char *outcome,
+                                 const char *detail);
+
 /* Opens the service over a store and a provider (taken; closed with the
  * keyring). Refuses (NULL, err) when the store holds data keys wrapped by
  * master versions the provider does not have: a missing or wrong master
  * key file must stop start-up, not make every ciphertext unreadable. A
  * master-key rotation left running (or never started) is resumed. */
-keyring_t *keyring_open(store_t *store, keyprov_t *prov, rp_error_t *err);
+keyring_t *keyring_open(store_t *store, keyprov_t *prov, keyring_audit_fn audit, void *audit_ctx,
+                        rp_error_t *err);
 /* Stops the job (it resumes at the next start) and wipes every key. */
 void keyring_close(keyring_t *kr);
 

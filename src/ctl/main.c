@@ -125,6 +125,12 @@ static void reload(ctl_t *ctl, const char *path)
     audit_reload(ctl, path, "success", restart[0] ? restart : NULL);
 }
 
+static void audit_keys(void *ctx, const char *action, const char *outcome, const char *detail)
+{
+    ctl_t *ctl = ctx;
+    audit_log_system(ctl->audit, action, outcome, detail);
+}
+
 /* The master key (DATA_DIR/master.key, made at first start) and the key
  * service over it (keyring.h). */
 static int start_keys(ctl_t *ctl, const ctl_config_t *cfg, rp_error_t *err)
@@ -141,7 +147,7 @@ static int start_keys(ctl_t *ctl, const ctl_config_t *cfg, rp_error_t *err)
     keyprov_t *prov = keyprov_file_open(path, versions == 0, err);
     if (!prov)
         return -1;
-    if (!(ctl->keyring = keyring_open(ctl->store, prov, err)))
+    if (!(ctl->keyring = keyring_open(ctl->store, prov, audit_keys, ctl, err)))
         return -1;
     memset(err, 0, sizeof(*err));
     log_kv(LOG_LEVEL_INFO, "key management ready", "provider", keyring_provider_name(ctl->keyring),
@@ -229,6 +235,11 @@ static void stop(ctl_t *ctl)
     http_server_drain(ctl->http, SHUTDOWN_DRAIN_MS);
     http_server_stop(ctl->http);
     ctl->http = NULL;
+    /* no request uses a key any more; a master-key rotation job stops here
+     * (it resumes at the next start) while the audit log still takes its
+     * records */
+    keyring_close(ctl->keyring);
+    ctl->keyring = NULL;
     /* Every request's record is in; the stop record is the last one, and
      * the export gets one more chance to deliver it before the log is
      * sealed and closed. */
@@ -240,8 +251,6 @@ static void stop(ctl_t *ctl)
     ctl->audit = NULL;
     publisher_free(ctl->publisher);
     ctl->publisher = NULL;
-    keyring_close(ctl->keyring);
-    ctl->keyring = NULL;
     for (size_t i = 0; i < ctl->n_files; i++)
         file_source_free(ctl->files[i]);
     socket_source_free(ctl->socket);

@@ -334,6 +334,11 @@ class MasterRotation(unittest.TestCase):
         key_file = read(os.path.join(rd.data_dir, "master.key"))
         self.assertEqual([x.split()[1] for x in key_file.splitlines() if x.startswith("rpmk1")],
                          ["2"])
+        # the job's end is in the audit log
+        auditor = make_user(admin, "audrey", "auditor")
+        r = auditor.request("GET", "/api/v1/audit?action=key.master_rotation")
+        recs = r.json()["records"]
+        self.assertEqual([(x["outcome"], x["detail"]["total"]) for x in recs], [("success", 40)])
         keys = admin.request("GET", "/api/v1/crypto/keys").json()["keys"]
         self.assertEqual({v["master_version"] for k in keys for v in k["versions"]}, {2})
         # nothing lost: every ciphertext made before the rotation opens

@@ -115,7 +115,7 @@ static keyring_t *open_keyring(store_t *s, const char *dir)
     keyprov_t *p = keyprov_file_open(path, total == 0, &err);
     if (!p)
         fail_msg("provider: %s", err.reason);
-    keyring_t *kr = keyring_open(s, p, &err);
+    keyring_t *kr = keyring_open(s, p, NULL, NULL, &err);
     if (!kr)
         fail_msg("keyring: %s", err.reason);
     return kr;
@@ -239,7 +239,7 @@ static void test_keys_rotation_and_master_rotation(void **state)
     assert_int_equal(rename(other_path, path), 0);
     keyprov_t *p = keyprov_file_open(path, 0, &err);
     assert_non_null(p);
-    assert_null(keyring_open(s, p, &err));
+    assert_null(keyring_open(s, p, NULL, NULL, &err));
     assert_non_null(strstr(err.reason, "does not unwrap"));
     store_close(s);
     temp_dir_remove(other);
