@@ -571,9 +571,9 @@ keyring_t *keyring_open(store_t *store, keyprov_t *prov, keyring_audit_fn audit,
     kr->audit_ctx = audit_ctx;
     pthread_mutex_init(&kr->lock, NULL);
     pthread_cond_init(&kr->wake, NULL);
-    /* Every master version the store refers to must be in the provider:
-     * the oldest one still used comes first (versions below the current
-     * master, then the rest). */
+    /* Every master version the store refers to must be in the provider
+     * and unwrap its data keys (check_master: all versions are read, one
+     * trial unwrap per master version). */
     master_check_t check = {.prov = prov};
     uint32_t current = prov->ops->current(prov);
     int rc = store->keys->versions_below(store, UINT32_MAX, 1 << 30, check_master, &check);
