@@ -207,6 +207,7 @@ const sq_migration_t sq_migrations[] = {
     {4, "host agents and their enrolment tokens", sq_migration_agents},
     {5, "identity: directory users, groups, roles, sessions, revocations, keys",
      STORE_DIR_MIGRATION("INTEGER PRIMARY KEY", "INTEGER")},
+    {6, "data keys wrapped by the master key, their versions, grants, key jobs", sq_migration_keys},
 };
 
 const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));
