@@ -253,6 +253,11 @@ typedef struct {
     int *tfns;
     size_t n;
     int parent; /* index of tfns[0..n-1), -1 for the empty chain */
+    /* union of the steps' rp_transform_changes_on, and whether a step
+     * changes every value: the chain is the identity on a value with byte
+     * classes f when !always && !(changes_on & f) */
+    unsigned changes_on;
+    bool always;
 } rl_chain_t;
 
 struct rl_rule {
@@ -429,9 +434,12 @@ typedef struct rl_state {
         rl_target_t target;
     } * removed_targets;
     size_t nremoved_targets, removed_targets_cap;
+    /* bit per rule index: the rule has removed targets (NULL: none has), so
+     * the values of every other rule skip the list */
+    unsigned char *has_removed_targets;
 
     /* The prefilter's per-slot hits of the running phase (rules_prefilter.c) */
-    struct rl_pf_hits *pf_hits;
+    struct rl_pf_hits **pf_hits;
     /* Transformed values already computed (rules_chain.c) */
     struct rl_chain_cache *chain_cache;
 
@@ -450,6 +458,11 @@ rl_state_t *rl_state_new(rp_tx_t *tx, const rl_ruleset_t *rs);
 /* Record request data for the rules. Names and values are copied. */
 int rl_list_add(rl_state_t *st, rl_list_t *l, const char *name, size_t name_len, const char *value,
                 size_t value_len);
+/* The same without copying: name and value must stay as they are for the
+ * whole transaction (arena memory never rewritten, rule text). MATCHED_VARS
+ * holds values the rules already read, often a whole request body. */
+int rl_list_add_ref(rl_state_t *st, rl_list_t *l, const char *name, size_t name_len,
+                    const char *value, size_t value_len);
 /* Run one phase (1..5). Returns RP_BLOCK when a disruptive action decided
  * to stop the transaction (in blocking mode), else RP_OK. */
 rp_status_t rl_run_phase(rl_state_t *st, int phase);

@@ -65,7 +65,7 @@ static struct rl_chain_memo *memo_slot(const struct rl_chain_cache *c, const cha
 
 static bool memo_grow(rl_state_t *st, struct rl_chain_cache *c)
 {
-    size_t cap = c->cap ? c->cap * 2 : 256;
+    size_t cap = c->cap ? c->cap * 2 : 1024; /* a CRS request fills ~700 */
     struct rl_chain_memo *slots = rp_arena_calloc(st->arena, cap * sizeof(*slots));
     if (!slots)
         return false;
@@ -96,10 +96,7 @@ static void remember(rl_state_t *st, const char *v, size_t len, int chain, const
 /* Can no transformation of ch change a value with these byte classes? */
 static bool identity(const rl_chain_t *ch, unsigned flags)
 {
-    for (size_t i = 0; i < ch->n; i++)
-        if (rp_transform_may_change(ch->tfns[i], flags))
-            return false;
-    return true;
+    return !ch->always && !(ch->changes_on & flags);
 }
 
 static const struct rl_chain_memo *recall(const rl_state_t *st, const char *v, size_t len,
@@ -145,6 +142,22 @@ static void run(rl_state_t *st, int chain, const char *v, size_t len, bool stabl
         remember(st, v, len, chain, *out, *out_len, *out_flags);
 }
 
+/* v's byte classes: a pass over v, remembered for stable values (the
+ * prefilter and every rule whose chain proves to be the identity on v would
+ * each pass over it again; a JSON body is read by dozens of rules). Stored
+ * under the pseudo-chain FLAGS_ONLY with out = v. */
+#define FLAGS_ONLY (-1)
+static unsigned value_flags(rl_state_t *st, const char *v, size_t len, bool stable)
+{
+    const struct rl_chain_memo *m;
+    if (stable && (m = recall(st, v, len, FLAGS_ONLY)))
+        return m->out_flags;
+    unsigned f = rp_transform_value_flags(v, len);
+    if (stable)
+        remember(st, v, len, FLAGS_ONLY, v, len, f);
+    return f;
+}
+
 void rl_chain_run(rl_state_t *st, int chain, const char *v, size_t len, bool stable,
                   unsigned *flags, const char **out, size_t *out_len)
 {
@@ -162,7 +175,7 @@ void rl_chain_run(rl_state_t *st, int chain, const char *v, size_t len, bool sta
             *out_len = m->out_len;
             return;
         }
-        f = rp_transform_value_flags(v, len);
+        f = value_flags(st, v, len, stable);
         if (flags)
             *flags = f;
     }

@@ -587,13 +587,17 @@ struct rl_pf_hits {
     const char *v[SLOT_VALUES];
 };
 
+/* The record of a slot whose values were not remembered: never written
+ * (the code below only writes records with fewer values). */
+static struct rl_pf_hits every_value = {.n = SLOT_VALUES + 1};
+
 typedef struct {
     rl_state_t *st;
     const struct rl_prefilter *pf;
     size_t g0, g1; /* the groups of the variable being walked */
     uint64_t *cand;
     uint64_t *settled;
-    struct rl_pf_hits *hits;
+    struct rl_pf_hits **hits;
     hs_scratch_t *scratch;
     /* per value: the distinct strings scanned so far and their hits */
     struct {
@@ -701,8 +705,12 @@ static bool on_value(void *ctx, rv_id_t var, const char *name, size_t name_len, 
             hit &= r->pf->by_value[w];
             while (hit) {
                 size_t slot = w * 64 + (size_t)__builtin_ctzll(hit);
-                struct rl_pf_hits *h = &r->hits[slot];
+                struct rl_pf_hits *h = r->hits[slot];
                 hit &= hit - 1;
+                if (!h && !(h = r->hits[slot] = rp_arena_calloc(r->st->arena, sizeof(*h)))) {
+                    h = r->hits[slot] = &every_value; /* no memory: every value may match */
+                    r->settled[w] |= 1ull << (slot % 64);
+                }
                 if (h->n < SLOT_VALUES && (h->n == 0 || h->v[h->n - 1] != value)) {
                     h->v[h->n++] = value;
                 } else if (h->n == SLOT_VALUES && h->v[h->n - 1] != value) {
@@ -717,7 +725,9 @@ static bool on_value(void *ctx, rv_id_t var, const char *name, size_t name_len, 
 
 bool rl_prefilter_value_hit(const rl_state_t *st, int slot, const char *value)
 {
-    const struct rl_pf_hits *h = &st->pf_hits[slot];
+    const struct rl_pf_hits *h = st->pf_hits[slot];
+    if (!h)
+        return false; /* no value hit the slot */
     if (h->n > SLOT_VALUES)
         return true;
     for (unsigned i = 0; i < h->n; i++)
@@ -745,7 +755,8 @@ const uint64_t *rl_prefilter_run(rl_state_t *st, int phase)
     }
     if (!buf)
         return NULL;
-    struct rl_pf_hits *hits = rp_arena_calloc(st->arena, pf->nslots * sizeof(*hits));
+    /* a slot's record is allocated at its first hit: most never hit */
+    struct rl_pf_hits **hits = rp_arena_calloc(st->arena, pf->nslots * sizeof(*hits));
     if (!hits)
         return NULL;
     run_t r = {.st = st,

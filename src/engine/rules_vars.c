@@ -213,8 +213,8 @@ bool rv_is_collection(rv_id_t id)
 
 /* ---------------------------------------------------------------- lists */
 
-int rl_list_add(rl_state_t *st, rl_list_t *l, const char *name, size_t name_len, const char *value,
-                size_t value_len)
+int rl_list_add_ref(rl_state_t *st, rl_list_t *l, const char *name, size_t name_len,
+                    const char *value, size_t value_len)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
@@ -226,12 +226,19 @@ int rl_list_add(rl_state_t *st, rl_list_t *l, const char *name, size_t name_len,
         l->v = v;
         l->cap = cap;
     }
+    l->v[l->n++] =
+        (rl_kv_t){name ? name : "", value ? value : "", (uint32_t)name_len, (uint32_t)value_len};
+    return 0;
+}
+
+int rl_list_add(rl_state_t *st, rl_list_t *l, const char *name, size_t name_len, const char *value,
+                size_t value_len)
+{
     char *n = rp_arena_strndup(st->arena, name, name_len);
     char *val = rp_arena_strndup(st->arena, value, value_len);
     if (!n || !val)
         return -1;
-    l->v[l->n++] = (rl_kv_t){n, val, (uint32_t)name_len, (uint32_t)value_len};
-    return 0;
+    return rl_list_add_ref(st, l, n, name_len, val, value_len);
 }
 
 /* ----------------------------------------------------------------- maps */

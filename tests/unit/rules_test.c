@@ -771,7 +771,19 @@ static void test_transformations(void **state)
         "SecRule ARGS:c \"@streq %41\" \"id:720,phase:1,t:none,t:urlDecode,multiMatch\"\n"
         "SecRule ARGS:c \"@streq %41\" \"id:721,phase:1,t:none,t:urlDecode\"\n"
         "SecRule ARGS:c \"@streq A\" \"id:722,phase:1,t:none,t:urlDecode,multiMatch\"\n"
-        "SecRule ARGS:c \"@streq %41\" \"id:723,phase:1,t:none,multiMatch\"\n");
+        "SecRule ARGS:c \"@streq %41\" \"id:723,phase:1,t:none,multiMatch\"\n"
+        /* multiMatch tries the value, then after each step that changed it
+         * (the steps' results come from the transaction's table): on "%2541"
+         * the lowercase steps change nothing, the urlDecodes give "%41" and
+         * "A" — three tries, for a list value and for a TX value (which is
+         * transformed afresh each time, never from the table) */
+        "SecRule ARGS:d \"@rx .\" \"id:724,phase:1,pass,nolog,t:none,t:lowercase,t:urlDecode,"
+        "t:lowercase,t:urlDecode,multiMatch,setvar:tx.mm=+1\"\n"
+        "SecRule ARGS:d \"@rx .\" \"id:725,phase:1,pass,nolog,setvar:tx.d=%2541\"\n"
+        "SecRule TX:d \"@rx .\" \"id:726,phase:1,pass,nolog,t:none,t:lowercase,t:urlDecode,"
+        "t:lowercase,t:urlDecode,multiMatch,setvar:tx.mt=+1\"\n"
+        "SecRule TX:mm \"@eq 3\" \"id:727,phase:1,pass,log\"\n"
+        "SecRule TX:mt \"@eq 3\" \"id:728,phase:1,pass,log\"\n");
     expect_get(p, "/?a=SEVMTE8%3D", "700");
     expect_get(p, "/?b=ABC", "711,712,713,714");
     res_t r;
@@ -779,6 +791,7 @@ static void test_transformations(void **state)
     EXPECT_IDS(&r, "720,722,723");
     assert_int_equal(count_rule(&r, 720), 1); /* one match per rule */
     done(&r);
+    expect_get(p, "/?d=%252541", "727,728");
     rp_policy_unref(p);
 }
 
