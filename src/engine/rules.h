@@ -506,6 +506,10 @@ bool rl_var_stable_pointers(rv_id_t v);
 void rl_chain_run(rl_state_t *st, int chain, const char *v, size_t len, bool stable,
                   unsigned *flags, const char **out, size_t *out_len);
 
+/* rules_chain.c: v's rp_transform_value_flags, remembered per transaction
+ * when stable. */
+unsigned rl_value_flags(rl_state_t *st, const char *v, size_t len, bool stable);
+
 const uint64_t *rl_prefilter_run(rl_state_t *st, int phase);
 /* After rl_prefilter_run: may value (as the walk hands it out) match the
  * rule in slot? Only meaningful for rules with pf_values. */

@@ -147,7 +147,7 @@ static void run(rl_state_t *st, int chain, const char *v, size_t len, bool stabl
  * each pass over it again; a JSON body is read by dozens of rules). Stored
  * under the pseudo-chain FLAGS_ONLY with out = v. */
 #define FLAGS_ONLY (-1)
-static unsigned value_flags(rl_state_t *st, const char *v, size_t len, bool stable)
+unsigned rl_value_flags(rl_state_t *st, const char *v, size_t len, bool stable)
 {
     const struct rl_chain_memo *m;
     if (stable && (m = recall(st, v, len, FLAGS_ONLY)))
@@ -175,7 +175,7 @@ void rl_chain_run(rl_state_t *st, int chain, const char *v, size_t len, bool sta
             *out_len = m->out_len;
             return;
         }
-        f = value_flags(st, v, len, stable);
+        f = rl_value_flags(st, v, len, stable);
         if (flags)
             *flags = f;
     }
