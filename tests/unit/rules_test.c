@@ -750,6 +750,52 @@ static void test_targets_tx(void **state)
     rp_policy_unref(p);
 }
 
+/* TX names are case-insensitive for ASCII letters only (rules_vars.c
+ * compares eight bytes at a time): every case mix of a stored name finds
+ * it; a byte that differs from a letter by 0x20 without being one ('@' and
+ * '`', '[' and '{', 0xC1 and 0xE1) does not, at every position and length. */
+static void test_map_name_case(void **state)
+{
+    (void)state;
+    rl_state_t st;
+    memset(&st, 0, sizeof st);
+    st.arena = rp_arena_new(4096, 1 << 20);
+    assert_non_null(st.arena);
+    rl_map_t m;
+    memset(&m, 0, sizeof m);
+    char name[40], probe[40];
+    for (size_t len = 1; len < sizeof name; len++) {
+        for (size_t i = 0; i < len; i++)
+            name[i] = (char)('a' + (i * 7 + len) % 26);
+        name[len / 2] = '@';
+        if (len / 3 != len / 2)
+            name[len / 3] = '[';
+        if (len > 4)
+            name[len - 1] = '\xe1';
+        assert_int_equal(rl_map_set(&st, &m, name, len, "v", 1), 0);
+        for (size_t i = 0; i < len; i++) {
+            memcpy(probe, name, len);
+            bool letter = probe[i] >= 'a' && probe[i] <= 'z';
+            if (letter) { /* another case: found */
+                probe[i] = (char)(probe[i] - 32);
+                assert_non_null(rl_map_get(&m, probe, len));
+            }
+            /* 0x20 apart but not letters ('@' '`', '[' '{', 0xE1 0xC1), or
+             * an upper-case letter with bit 7 set: not found */
+            if (name[i] == '@')
+                probe[i] = '`';
+            else if (name[i] == '[')
+                probe[i] = '{';
+            else if (name[i] == '\xe1')
+                probe[i] = '\xc1';
+            else
+                probe[i] = (char)((name[i] - 32) | 0x80);
+            assert_null(rl_map_get(&m, probe, len));
+        }
+    }
+    rp_arena_free(st.arena);
+}
+
 /* ------------------------------------------------------ transformations */
 
 static void test_transformations(void **state)
@@ -1451,6 +1497,7 @@ int main(void)
         cmocka_unit_test(test_targets_collections),
         cmocka_unit_test(test_targets_request_line_and_headers),
         cmocka_unit_test(test_targets_tx),
+        cmocka_unit_test(test_map_name_case),
         cmocka_unit_test(test_transformations),
         cmocka_unit_test(test_transformation_reuse),
         cmocka_unit_test(test_setvar),
