@@ -529,6 +529,20 @@ void rl_persist_setvar(rl_state_t *st, int var, rl_setvar_op_t op, const char *n
 void rl_persist_expirevar(rl_state_t *st, const rl_action_t *a);
 void rl_persist_commit(rl_state_t *st);
 
+/* Eight bytes with ASCII A-Z turned to a-z, every other byte unchanged
+ * (names and literals are compared without ASCII case eight bytes at a
+ * time): bit 7 of ge_a (gt_z) says a byte's low seven bits are >= 'A'
+ * (> 'Z'), a byte >= 0x80 is never a letter, and no sum carries into the
+ * next byte. */
+static inline uint64_t rl_fold_ascii8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t low7 = x & ~high;
+    uint64_t ge_a = low7 + (0x80 - 'A') * ones;
+    uint64_t gt_z = low7 + (0x80 - 'Z' - 1) * ones;
+    return x | ((ge_a & ~gt_z & ~x & high) >> 2);
+}
+
 /* Expand %{...} macros of text into arena memory (text itself when it has
  * none). */
 const char *rl_expand(rl_state_t *st, const char *text, size_t *len);

@@ -640,7 +640,15 @@ static bool group_open(const run_t *r, const struct rl_pf_group *g)
  * in ASCII case (a value and its t:lowercase) have the same hits. */
 static bool same_but_case(const char *a, const char *b, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y && rl_fold_ascii8(x) != rl_fold_ascii8(y))
+            return false;
+    }
+    for (; i < len; i++) {
         unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
         if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z'))
             return false;

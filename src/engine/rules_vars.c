@@ -267,18 +267,6 @@ static uint64_t name_hash(const char *s, size_t len)
     return h ^ (h >> 31);
 }
 
-/* Eight bytes with ASCII A-Z turned to a-z, every other byte unchanged:
- * bit 7 of ge_a (lt_z) says the byte's low seven bits are >= 'A' (<= 'Z'),
- * and a byte >= 0x80 is never a letter; no sum carries into the next byte. */
-static inline uint64_t fold_ascii8(uint64_t x)
-{
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    uint64_t low7 = x & ~high;
-    uint64_t ge_a = low7 + (0x80 - 'A') * ones;
-    uint64_t gt_z = low7 + (0x80 - 'Z' - 1) * ones;
-    return x | ((ge_a & ~gt_z & ~x & high) >> 2);
-}
-
 /* ASCII case-insensitive equality of a map name (lower case) and a
  * looked-up name (any case), eight bytes at a time: CRS looks TX names of
  * ~25 bytes up ~170 times per request. */
@@ -289,7 +277,7 @@ static bool name_eq(const char *lower, const char *s, size_t len)
         uint64_t a, b;
         memcpy(&a, lower + i, 8);
         memcpy(&b, s + i, 8);
-        if (a != fold_ascii8(b))
+        if (a != rl_fold_ascii8(b))
             return false;
     }
     for (; i < len; i++) {

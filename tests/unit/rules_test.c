@@ -796,6 +796,29 @@ static void test_map_name_case(void **state)
     rp_arena_free(st.arena);
 }
 
+/* rl_fold_ascii8 (TX names, the prefilter's case-only comparison) against
+ * the per-byte rule for every pair of bytes at every position of a word:
+ * equal after folding exactly when the bytes are equal or the same ASCII
+ * letter in another case. */
+static void test_fold_ascii8_every_byte(void **state)
+{
+    (void)state;
+    for (unsigned x = 0; x < 256; x++)
+        for (unsigned y = 0; y < 256; y++) {
+            bool want =
+                x == y || ((x | 0x20) == (y | 0x20) && (x | 0x20) >= 'a' && (x | 0x20) <= 'z');
+            for (unsigned pos = 0; pos < 8; pos++) {
+                uint64_t base =
+                    0x2d6e3f41617a5a30ull; /* neighbours: letters, digits, punctuation */
+                uint64_t wx = (base & ~(0xffull << (8 * pos))) | ((uint64_t)x << (8 * pos));
+                uint64_t wy = (base & ~(0xffull << (8 * pos))) | ((uint64_t)y << (8 * pos));
+                if ((rl_fold_ascii8(wx) == rl_fold_ascii8(wy)) != want)
+                    fail_msg("bytes %#x and %#x at %u: folded equal %d, expected %d", x, y, pos,
+                             !want, want);
+            }
+        }
+}
+
 /* ------------------------------------------------------ transformations */
 
 static void test_transformations(void **state)
@@ -1498,6 +1521,7 @@ int main(void)
         cmocka_unit_test(test_targets_request_line_and_headers),
         cmocka_unit_test(test_targets_tx),
         cmocka_unit_test(test_map_name_case),
+        cmocka_unit_test(test_fold_ascii8_every_byte),
         cmocka_unit_test(test_transformations),
         cmocka_unit_test(test_transformation_reuse),
         cmocka_unit_test(test_setvar),
