@@ -420,9 +420,11 @@ bool rl_target_selects(const rl_target_t *t, const char *name, size_t len)
     return true;
 }
 
-static void emit(walk_t *w, const char *name, size_t name_len, const char *value, size_t value_len)
+/* Hand out one element the target selects (the caller checked). */
+static void emit_selected(walk_t *w, const char *name, size_t name_len, const char *value,
+                          size_t value_len)
 {
-    if (w->stop || !rl_target_selects(w->t, name, name_len))
+    if (w->stop)
         return;
     if (w->counting) {
         w->count++;
@@ -434,6 +436,12 @@ static void emit(walk_t *w, const char *name, size_t name_len, const char *value
     }
     if (!w->fn(w->ctx, w->as, name, name_len, value, value_len))
         w->stop = true;
+}
+
+static void emit(walk_t *w, const char *name, size_t name_len, const char *value, size_t value_len)
+{
+    if (!w->stop && rl_target_selects(w->t, name, name_len))
+        emit_selected(w, name, name_len, value, value_len);
 }
 
 static void walk_list(walk_t *w, const rl_list_t *l)
@@ -496,9 +504,11 @@ static void walk_map(walk_t *w, const rl_map_t *m, const char *prefix, size_t pl
         } else if (tx && in_other_collection(k, kl)) {
             return;
         }
+        /* found by the selector itself (the map compares names the way
+         * rl_target_selects does, ASCII case folded) */
         const rl_kv_t *kv = rl_map_get(m, k, kl);
         if (kv)
-            emit(w, kv->name + plen, kv->name_len - plen, kv->value, kv->value_len);
+            emit_selected(w, kv->name + plen, kv->name_len - plen, kv->value, kv->value_len);
         return;
     }
     for (size_t i = 0; i < m->norder && !w->stop; i++) {
@@ -510,8 +520,8 @@ static void walk_map(walk_t *w, const rl_map_t *m, const char *prefix, size_t pl
         if (w->t->sel_rx && !rl_target_selects(w->t, o->name + plen, o->name_len - plen))
             continue;
         const rl_kv_t *kv = rl_map_get(m, o->name, o->name_len);
-        if (kv)
-            emit(w, kv->name + plen, kv->name_len - plen, kv->value, kv->value_len);
+        if (kv) /* no selector, or the regex selector just tested */
+            emit_selected(w, kv->name + plen, kv->name_len - plen, kv->value, kv->value_len);
     }
 }
 
