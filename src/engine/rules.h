@@ -529,6 +529,13 @@ void rl_persist_setvar(rl_state_t *st, int var, rl_setvar_op_t op, const char *n
 void rl_persist_expirevar(rl_state_t *st, const rl_action_t *a);
 void rl_persist_commit(rl_state_t *st);
 
+/* v in decimal, as printf's "%lld" writes it, NUL-terminated into buf (at
+ * least RL_LL_BUF bytes); returns the length. Counts (&ARGS), lengths and
+ * setvar arithmetic format numbers on every request: snprintf's format
+ * parsing cost more than the rest of a count. */
+#define RL_LL_BUF 24
+size_t rl_format_ll(char *buf, long long v);
+
 /* Eight bytes with ASCII A-Z turned to a-z, every other byte unchanged
  * (names and literals are compared without ASCII case eight bytes at a
  * time): bit 7 of ge_a (gt_z) says a byte's low seven bits are >= 'A'

@@ -157,9 +157,9 @@ static void run_setvar(rl_state_t *st, const rl_action_t *a)
         parse_ll(kv->value, kv->value_len, &cur);
     parse_ll(value, vlen, &delta);
     long long r = a->op == RL_SETVAR_ADD ? cur + delta : cur - delta;
-    char buf[32];
-    int n = snprintf(buf, sizeof(buf), "%lld", r);
-    rl_map_set(st, m, name, nlen, buf, (size_t)n);
+    char buf[RL_LL_BUF];
+    size_t n = rl_format_ll(buf, r);
+    rl_map_set(st, m, name, nlen, buf, n);
 }
 
 static void run_ctl(rl_state_t *st, const rl_action_t *a)

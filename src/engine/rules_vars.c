@@ -525,12 +525,28 @@ static void walk_map(walk_t *w, const rl_map_t *m, const char *prefix, size_t pl
     }
 }
 
+size_t rl_format_ll(char *buf, long long v)
+{
+    char digits[RL_LL_BUF];
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    size_t n = 0, len = 0;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        buf[len++] = '-';
+    while (n)
+        buf[len++] = digits[--n];
+    buf[len] = '\0';
+    return len;
+}
+
 static const char *num(rl_state_t *st, long long v, size_t *len)
 {
-    char buf[32];
-    int n = snprintf(buf, sizeof(buf), "%lld", v);
-    *len = (size_t)n;
-    return rp_arena_strndup(st->arena, buf, (size_t)n);
+    char buf[RL_LL_BUF];
+    *len = rl_format_ll(buf, v);
+    return rp_arena_strndup(st->arena, buf, *len);
 }
 
 static const char *time_part(rl_state_t *st, rv_id_t id, size_t *len)

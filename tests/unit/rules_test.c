@@ -16,6 +16,7 @@
 #include "test_util.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -819,6 +820,42 @@ static void test_fold_ascii8_every_byte(void **state)
         }
 }
 
+/* rl_format_ll writes what snprintf's "%lld" writes: the limits, powers of
+ * ten and their neighbours, and pseudo-random values of every magnitude. */
+static void test_format_ll_matches_printf(void **state)
+{
+    (void)state;
+    long long fixed[] = {
+        0, 1, -1, 9, 10, -10, 99, 100, LLONG_MAX, LLONG_MIN, LLONG_MAX - 1, LLONG_MIN + 1};
+    char want[64], got[RL_LL_BUF];
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        snprintf(want, sizeof want, "%lld", fixed[i]);
+        assert_int_equal(rl_format_ll(got, fixed[i]), strlen(want));
+        assert_string_equal(got, want);
+    }
+    long long p = 1;
+    for (int k = 0; k < 18; k++, p *= 10)
+        for (long long d = -1; d <= 1; d++)
+            for (int sign = -1; sign <= 1; sign += 2) {
+                long long v = sign * (p + d);
+                snprintf(want, sizeof want, "%lld", v);
+                assert_int_equal(rl_format_ll(got, v), strlen(want));
+                assert_string_equal(got, want);
+            }
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        long long v = (long long)(x >> (x % 64)); /* every magnitude */
+        if ((x & 1) && v != LLONG_MIN)
+            v = -v;
+        snprintf(want, sizeof want, "%lld", v);
+        assert_int_equal(rl_format_ll(got, v), strlen(want));
+        assert_string_equal(got, want);
+    }
+}
+
 /* ------------------------------------------------------ transformations */
 
 static void test_transformations(void **state)
@@ -1522,6 +1559,7 @@ int main(void)
         cmocka_unit_test(test_targets_tx),
         cmocka_unit_test(test_map_name_case),
         cmocka_unit_test(test_fold_ascii8_every_byte),
+        cmocka_unit_test(test_format_ll_matches_printf),
         cmocka_unit_test(test_transformations),
         cmocka_unit_test(test_transformation_reuse),
         cmocka_unit_test(test_setvar),
