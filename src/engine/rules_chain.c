@@ -63,9 +63,23 @@ static struct rl_chain_memo *memo_slot(const struct rl_chain_cache *c, const cha
     }
 }
 
+/* Entries the last transaction of this thread remembered: the next one's
+ * table starts large enough for as many, so a stream of like requests
+ * (CRS: 800-1,500 entries each) never rehashes, and one huge request
+ * only sizes the table of the one after it. */
+static _Thread_local size_t memo_last_n;
+
+static size_t memo_start_cap(void)
+{
+    size_t cap = 1024;
+    while (cap < 16384 && memo_last_n * 4 > cap * 3)
+        cap *= 2;
+    return cap;
+}
+
 static bool memo_grow(rl_state_t *st, struct rl_chain_cache *c)
 {
-    size_t cap = c->cap ? c->cap * 2 : 1024; /* a CRS request fills ~700 */
+    size_t cap = c->cap ? c->cap * 2 : memo_start_cap();
     struct rl_chain_memo *slots = rp_arena_calloc(st->arena, cap * sizeof(*slots));
     if (!slots)
         return false;
@@ -90,7 +104,7 @@ static void remember(rl_state_t *st, const char *v, size_t len, int chain, const
         return; /* no memory: just not remembered */
     struct rl_chain_memo *m = memo_slot(c, v, len, chain);
     *m = (struct rl_chain_memo){v, out, (uint32_t)len, (uint32_t)out_len, chain, out_flags};
-    c->n++;
+    memo_last_n = ++c->n;
 }
 
 /* Can no transformation of ch change a value with these byte classes? */
