@@ -25,6 +25,7 @@
 
 #include "fim.h"
 #include "log.h"
+#include "procmon.h"
 #include "secret.h"
 #include "timefmt.h"
 #include "webshell.h"
@@ -156,6 +157,8 @@ static void apply_answer(agent_t *ag, const char *text)
     if (switch_capability(caps, "webshell", &ag->caps.webshell) && ag->caps.webshell && ag->fim)
         fim_request_scan(ag->fim);
     switch_capability(caps, "bruteforce", &ag->caps.bruteforce);
+    if (switch_capability(caps, "process", &ag->caps.process) && ag->procmon)
+        procmon_set_enabled(ag->procmon, ag->caps.process);
     json_decref(ans);
 }
 
@@ -173,6 +176,8 @@ static void heartbeat(agent_t *ag, int64_t now)
         "bytes", (json_int_t)st.pending_bytes, "dropped", (json_int_t)st.dropped, "events_sent",
         (json_int_t)ag->events_sent, "running", "fim", ag->fim && fim_enabled(ag->fim), "webshell",
         ag->webshell && ag->caps.webshell, "bruteforce", ag->bruteforce && ag->caps.bruteforce);
+    json_t *running = json_object_get(req, "running");
+    json_object_set_new(running, "process", json_boolean(procmon_enabled(ag->procmon)));
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (!body) {
@@ -360,6 +365,11 @@ static int setup(agent_t *ag, const agent_config_t *cfg)
     ag->caps.fim = 1; /* until rampartd says otherwise */
     ag->caps.webshell = 1;
     ag->caps.bruteforce = 1;
+    ag->caps.process = 1;
+    ag->caps.baseline = 1;
+    ag->caps.response = 1;
+    if (ag->cfg.process_monitor && !(ag->procmon = procmon_open(ag)))
+        return -1;
     if (ag->cfg.n_auth_logs) {
         ag->bruteforce = bf_new(ag->cfg.bruteforce_threshold, ag->cfg.bruteforce_window_s);
         if (!ag->bruteforce)
@@ -390,6 +400,7 @@ static int setup(agent_t *ag, const agent_config_t *cfg)
 static void teardown(agent_t *ag)
 {
     fim_close(ag->fim);
+    procmon_close(ag->procmon);
     webshell_close(ag->webshell);
     for (size_t i = 0; i < ag->n_auth_logs; i++)
         log_tail_close(&ag->auth_logs[i]);
@@ -420,7 +431,8 @@ int agent_run(const agent_config_t *cfg)
     ep = epoll_create1(EPOLL_CLOEXEC);
     struct itimerspec tick = {.it_interval = {1, 0}, .it_value = {1, 0}};
     if (sfd < 0 || tfd < 0 || ep < 0 || timerfd_settime(tfd, 0, &tick, NULL) || add_fd(ep, sfd) ||
-        add_fd(ep, tfd) || add_fd(ep, fim_fd(ag.fim))) {
+        add_fd(ep, tfd) || add_fd(ep, fim_fd(ag.fim)) ||
+        (procmon_fd(ag.procmon) >= 0 && add_fd(ep, procmon_fd(ag.procmon)))) {
         log_kv(LOG_LEVEL_ERROR, "cannot set up the event loop", "error", strerror(errno), NULL);
         goto out;
     }
@@ -454,6 +466,9 @@ int agent_run(const agent_config_t *cfg)
                     heartbeat(&ag, now);
                 fim_tick(ag.fim, now);
                 read_auth_logs(&ag, now);
+                procmon_tick(ag.procmon, now);
+            } else if (fd == procmon_fd(ag.procmon)) {
+                procmon_on_readable(ag.procmon);
             } else {
                 fim_on_readable(ag.fim);
             }

