@@ -23,6 +23,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "fim.h"
 #include "log.h"
 #include "procmon.h"
@@ -157,6 +158,8 @@ static void apply_answer(agent_t *ag, const char *text)
     if (switch_capability(caps, "webshell", &ag->caps.webshell) && ag->caps.webshell && ag->fim)
         fim_request_scan(ag->fim);
     switch_capability(caps, "bruteforce", &ag->caps.bruteforce);
+    if (switch_capability(caps, "baseline", &ag->caps.baseline) && ag->caps.baseline)
+        baseline_request(ag->baseline);
     if (switch_capability(caps, "process", &ag->caps.process) && ag->procmon)
         procmon_set_enabled(ag->procmon, ag->caps.process);
     json_decref(ans);
@@ -178,6 +181,7 @@ static void heartbeat(agent_t *ag, int64_t now)
         ag->webshell && ag->caps.webshell, "bruteforce", ag->bruteforce && ag->caps.bruteforce);
     json_t *running = json_object_get(req, "running");
     json_object_set_new(running, "process", json_boolean(procmon_enabled(ag->procmon)));
+    json_object_set_new(running, "baseline", json_boolean(ag->baseline && ag->caps.baseline));
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (!body) {
@@ -318,6 +322,10 @@ static void reload(agent_t *ag)
     fresh.n_auth_logs = ag->cfg.n_auth_logs;
     fresh.bruteforce_threshold = ag->cfg.bruteforce_threshold;
     fresh.bruteforce_window_s = ag->cfg.bruteforce_window_s;
+    /* loaded at start: the process monitor, the policies, the responses */
+    fresh.process_monitor = ag->cfg.process_monitor;
+    memcpy(fresh.baseline_policies, ag->cfg.baseline_policies, sizeof(fresh.baseline_policies));
+    fresh.n_baseline_policies = ag->cfg.n_baseline_policies;
     ag->cfg = fresh;
     log_open(ag->cfg.log_target);
     log_set_level((log_level_t)ag->cfg.log_level);
@@ -370,6 +378,11 @@ static int setup(agent_t *ag, const agent_config_t *cfg)
     ag->caps.response = 1;
     if (ag->cfg.process_monitor && !(ag->procmon = procmon_open(ag)))
         return -1;
+    if (ag->cfg.n_baseline_policies && !(ag->baseline = baseline_open(&ag->cfg, &err))) {
+        log_kv(LOG_LEVEL_ERROR, "baseline policy refused", "file", err.file, "line",
+               LOG_INT(err.line), "reason", err.reason, NULL);
+        return -1;
+    }
     if (ag->cfg.n_auth_logs) {
         ag->bruteforce = bf_new(ag->cfg.bruteforce_threshold, ag->cfg.bruteforce_window_s);
         if (!ag->bruteforce)
@@ -401,6 +414,7 @@ static void teardown(agent_t *ag)
 {
     fim_close(ag->fim);
     procmon_close(ag->procmon);
+    baseline_close(ag->baseline);
     webshell_close(ag->webshell);
     for (size_t i = 0; i < ag->n_auth_logs; i++)
         log_tail_close(&ag->auth_logs[i]);
@@ -467,6 +481,7 @@ int agent_run(const agent_config_t *cfg)
                 fim_tick(ag.fim, now);
                 read_auth_logs(&ag, now);
                 procmon_tick(ag.procmon, now);
+                baseline_tick(ag.baseline, &ag, now);
             } else if (fd == procmon_fd(ag.procmon)) {
                 procmon_on_readable(ag.procmon);
             } else {

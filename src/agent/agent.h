@@ -37,6 +37,7 @@ typedef struct {
 typedef struct fim fim_t;
 typedef struct webshell webshell_t;
 typedef struct procmon procmon_t;
+typedef struct baseline baseline_t;
 
 typedef struct agent {
     agent_config_t cfg;
@@ -49,6 +50,7 @@ typedef struct agent {
     webshell_t *webshell; /* NULL without webshell_root */
     bf_t *bruteforce;     /* NULL without auth_log */
     procmon_t *procmon;   /* NULL without process_monitor on */
+    baseline_t *baseline; /* NULL without baseline_policy */
     log_tail_t auth_logs[AGENT_MAX_AUTH_LOGS];
     size_t n_auth_logs;
     int64_t started_ms;

@@ -323,6 +323,19 @@ static const char migration_4[] =
     ");"
     "CREATE UNIQUE INDEX agents_name ON agents (lower(name));";
 
+/* The latest baseline results of each host (store_agents.h), as SQLite's
+ * migration 5; removed with the host. */
+static const char migration_5[] =
+    "CREATE TABLE agent_baselines ("
+    "  agent_id bigint PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,"
+    "  reported bigint NOT NULL,"
+    "  score bigint NOT NULL,"
+    "  passed bigint NOT NULL,"
+    "  failed bigint NOT NULL,"
+    "  not_applicable bigint NOT NULL,"
+    "  report text NOT NULL"
+    ");";
+
 const pg_migration_t pg_migrations[] = {
     {1,
      "events partitioned by day, their per-day counts, ingestion checkpoints, users, sessions,"
@@ -331,6 +344,7 @@ const pg_migration_t pg_migrations[] = {
     {2, "audit log (SM3 chain, SM2 seals, export cursors), append-only", migration_2},
     {3, "applications, policies and their versions, bundles, gateways", migration_3},
     {4, "host agents and their enrolment tokens", migration_4},
+    {5, "host agents' baseline results", migration_5},
 };
 
 const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

@@ -192,5 +192,7 @@ void pg_fill_apps_ops(store_ops_t *ops);
 
 /* host agents (store_pg_agents.c; schema: migration 4) */
 extern const store_agent_ops_t pg_agent_ops;
+int pg_agent_baseline_put(store_t *s, int64_t id, const store_agent_baseline_t *b);
+int pg_agent_baseline_get(store_t *s, int64_t id, store_agent_baseline_t *out);
 
 #endif

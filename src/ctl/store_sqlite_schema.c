@@ -204,6 +204,7 @@ const sq_migration_t sq_migrations[] = {
     {2, "audit log (SM3 chain, SM2 seals, export cursors), append-only", migration_2},
     {3, "applications, policies and their versions, bundles, gateways", migration_3},
     {4, "host agents and their enrolment tokens", sq_migration_agents},
+    {5, "host agents' baseline results", sq_migration_agent_baselines},
 };
 
 const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));

@@ -92,6 +92,9 @@ void sq_fill_events_ops(store_ops_t *ops);
 /* host agents (store_sqlite_agents.c): the operations and their migration */
 extern const store_agent_ops_t sq_agent_ops;
 extern const char sq_migration_agents[];
+extern const char sq_migration_agent_baselines[];
+int sq_agent_baseline_put(store_t *s, int64_t id, const store_agent_baseline_t *b);
+int sq_agent_baseline_get(store_t *s, int64_t id, store_agent_baseline_t *out);
 void sq_fill_auth_ops(store_ops_t *ops);
 void sq_fill_audit_ops(store_ops_t *ops);
 

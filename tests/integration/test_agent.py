@@ -123,7 +123,8 @@ class Enrolment(unittest.TestCase):
         self.assertEqual(AUDITOR.request("DELETE", path).status, 403)
         self.assertEqual(AUDITOR.request("POST", "/api/v1/agents/enrolments", {}).status, 403)
         self.assertEqual(SECOPS.request("PATCH", path, caps).status, 200)
-        self.assertEqual(agents()["authz"]["capabilities"], {"bruteforce": True, "fim": False, "webshell": True})
+        self.assertEqual(agents()["authz"]["capabilities"], {"bruteforce": True, "fim": False, "webshell": True,
+                          "process": True, "baseline": True, "response": True})
         self.assertEqual(SECOPS.request("PATCH", path, {"capabilities": {"nope": 1}}).status, 400)
         self.assertEqual(ADMIN.request("DELETE", path).status, 204)
         self.assertNotIn("authz", agents())
@@ -525,6 +526,84 @@ class Processes(unittest.TestCase):
         r = SECOPS.request("PATCH", "/api/v1/agents/%d" % aid, {"capabilities": {"process": True}})
         self.assertEqual(r.status, 200, r)
         self.agent.wait_log('capability switched by rampartd" process=on', timeout=5)
+
+
+class Baseline(unittest.TestCase):
+    """The shipped SSH policy and a local one against a prepared root."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="sca-1")
+        root = os.path.join(cls.agent.dir, "root")
+        os.makedirs(os.path.join(root, "etc", "ssh"))
+        with open(os.path.join(root, "etc", "ssh", "sshd_config"), "w") as f:
+            f.write("PermitRootLogin yes\nPasswordAuthentication no\nMaxAuthTries 3\n")
+        os.chmod(os.path.join(root, "etc", "ssh", "sshd_config"), 0o600)
+        local = os.path.join(cls.agent.dir, "local.policy")
+        with open(local, "w") as f:
+            f.write('policy local "Local"\ncheck local.motd "A login banner"\n'
+                    ' control "GB/T 22239-2019 8.1.4.1 a)"\n rationale "r"\n remediation "m"\n'
+                    ' file_contains /etc/issue.net "(?i)authori[sz]ed"\nend\n')
+        cls.agent.write_conf("baseline_policy %s\nbaseline_policy %s\nbaseline_root %s\n" %
+                             (os.path.join(harness.SOURCE_DIR, "etc", "baseline", "ssh.policy"),
+                              local, root))
+        cls.agent.start()
+        cls.agent.wait_log("baseline: checks done")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+
+    def test_results_are_stored_per_host_and_readable(self):
+        aid = agents()["sca-1"]["id"]
+        path = "/api/v1/agents/%d/baseline" % aid
+        r = wait_for(lambda: (lambda x: x if x.status == 200 else None)(
+            AUDITOR.request("GET", path)), timeout=5)
+        self.assertTrue(r, self.agent.log_tail())
+        report = r.json()
+        self.assertEqual(report["agent_id"], aid)
+        self.assertIn("reported", report)
+        results = {c["id"]: c for p in report["policies"] for c in p["checks"]}
+        self.assertEqual(results["ssh.root_login"]["result"], "fail")
+        self.assertIn("sshd_config:1", results["ssh.root_login"]["reason"])
+        self.assertEqual(results["ssh.password_authentication"]["result"], "pass")
+        self.assertEqual(results["ssh.max_auth_tries"]["result"], "pass")
+        self.assertEqual(results["local.motd"]["result"], "fail")
+        self.assertEqual(results["ssh.host_key_permissions"]["result"], "not_applicable")
+        self.assertTrue(results["ssh.root_login"]["control"].startswith("GB/T 22239-2019"))
+        self.assertTrue(results["ssh.root_login"]["remediation"])
+        p = report["passed"] + report["failed"]
+        self.assertEqual(report["score"], round(100 * report["passed"] / p))
+        # people without agents:read, and anonymous callers, are refused
+        self.assertEqual(RD.request("GET", path, headers=bearer(GATEWAY_TOKEN)).status, 403)
+        self.assertEqual(RD.request("GET", path).status, 401)
+        self.assertEqual(AUDITOR.request("GET", "/api/v1/agents/999999/baseline").status, 404)
+
+    def test_a_malformed_report_is_refused(self):
+        r = RD.request("POST", "/api/v1/agent/enrol",
+                       {"token": enrolment_token(), "hostname": "sca-bad"})
+        aid, secret = r.json()["agent"]["id"], bytes.fromhex(r.json()["secret"])
+        path = "/api/v1/agent/baseline"
+        for bad in ({"score": 101, "passed": 0, "failed": 0, "not_applicable": 0, "policies": []},
+                    {"score": None, "passed": 1, "failed": 0, "not_applicable": 0,
+                     "policies": []},
+                    {"score": None, "passed": 1, "failed": 0, "not_applicable": 0,
+                     "policies": [{"id": "p", "checks": [{"id": "c", "result": "maybe"}]}]}):
+            body = json.dumps(bad).encode()
+            r = curl(RD.port, "POST", path, body, sign(aid, secret, "POST", path, body),
+                     content_type="application/json")
+            self.assertEqual(r.status, 400, (bad, r))
+
+    def test_a_malformed_policy_is_refused_with_file_and_line(self):
+        bad = os.path.join(self.agent.dir, "bad.policy")
+        with open(bad, "w") as f:
+            f.write('policy bad "Bad"\ncheck x "X"\n sshd PermitRootLogin is no\nend\n')
+        agent = Agent(RD.port, "rpe_unused", hostname="sca-2",
+                      extra_conf="baseline_policy %s\n" % bad)
+        agent.start()
+        agent.proc.wait(timeout=10)
+        self.assertEqual(agent.proc.returncode, 2)
+        self.assertIn("%s:3: expected an operator" % bad, agent.log_text())
 
 
 class Lifecycle(unittest.TestCase):

@@ -22,6 +22,7 @@ import time
 import unittest
 
 import harness  # noqa: F401  (cleanups)
+from agent_harness import sign
 from rampartd_harness import (Rampartd, Session, bearer, curl, first_login, make_token,
                               make_user, store_backend)
 
@@ -309,6 +310,20 @@ class Authorisation(unittest.TestCase):
                        {"token": r.json()["token"], "hostname": "h-%d" % time.time_ns()})
         return str(r.json()["agent"]["id"])
 
+    def agent_with_baseline(self):
+        """A fresh host that reported (signed) an empty baseline report."""
+        r = ADMIN.request("POST", "/api/v1/agents/enrolments", {})
+        r = RD.request("POST", "/api/v1/agent/enrol",
+                       {"token": r.json()["token"], "hostname": "b-%d" % time.time_ns()})
+        agent_id, secret = r.json()["agent"]["id"], bytes.fromhex(r.json()["secret"])
+        path = "/api/v1/agent/baseline"
+        body = json.dumps({"score": None, "passed": 0, "failed": 0, "not_applicable": 0,
+                           "policies": []}).encode()
+        r = curl(RD.port, "POST", path, body, sign(agent_id, secret, "POST", path, body),
+                 content_type="application/json")
+        assert r.status == 200, r
+        return str(agent_id)
+
     def endpoints(self):
         unique = lambda: "u-%d" % time.time_ns()  # noqa: E731
         manage = {"admin", "secops"}
@@ -372,6 +387,8 @@ class Authorisation(unittest.TestCase):
             ("PATCH", lambda: "/api/v1/agents/" + self.throwaway_agent(),
              lambda: {"capabilities": {"fim": False}}, managers),
             ("DELETE", lambda: "/api/v1/agents/" + self.throwaway_agent(), None, managers),
+            ("GET", lambda: "/api/v1/agents/%s/baseline" % self.agent_with_baseline(), None,
+             self.HUMANS),
         ]
 
     def test_matrix(self):
