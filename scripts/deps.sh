@@ -23,6 +23,8 @@ PACKAGES=(
   openssl
   # tests of rampart-agent's brute-force detection: a real sshd on loopback
   openssh-server sshpass
+  # rampart-agent's active response (nft) and its test's network namespaces (ip netns)
+  nftables iproute2
   # the gateway: Debian's nginx and its module build tree
   nginx nginx-dev
   # bench: load generator and the peer WAF

@@ -27,6 +27,7 @@
 #include "fim.h"
 #include "log.h"
 #include "procmon.h"
+#include "response.h"
 #include "secret.h"
 #include "timefmt.h"
 #include "webshell.h"
@@ -57,13 +58,17 @@ void agent_emit(agent_t *ag, const char *category, const char *detection, const 
     if (detail)
         json_object_set_new(ev, category, detail);
     char *text = json_dumps(ev, JSON_COMPACT);
+    if (text) {
+        spool_status_t st = spool_append(ag->spool, text, strlen(text));
+        if (st != SPOOL_OK)
+            log_kv(LOG_LEVEL_WARN, "event dropped: the spool is full", "detection", detection,
+                   NULL);
+        free(text);
+    }
+    /* after the detection is spooled, so its response event follows it */
+    response_on_event(ag->response, category, detection, object, client,
+                      json_object_get(ev, category));
     json_decref(ev);
-    if (!text)
-        return;
-    spool_status_t st = spool_append(ag->spool, text, strlen(text));
-    if (st != SPOOL_OK)
-        log_kv(LOG_LEVEL_WARN, "event dropped: the spool is full", "detection", detection, NULL);
-    free(text);
 }
 
 /* ---- enrolment -------------------------------------------------------- */
@@ -160,6 +165,7 @@ static void apply_answer(agent_t *ag, const char *text)
     switch_capability(caps, "bruteforce", &ag->caps.bruteforce);
     if (switch_capability(caps, "baseline", &ag->caps.baseline) && ag->caps.baseline)
         baseline_request(ag->baseline);
+    switch_capability(caps, "response", &ag->caps.response);
     if (switch_capability(caps, "process", &ag->caps.process) && ag->procmon)
         procmon_set_enabled(ag->procmon, ag->caps.process);
     json_decref(ans);
@@ -182,6 +188,8 @@ static void heartbeat(agent_t *ag, int64_t now)
     json_t *running = json_object_get(req, "running");
     json_object_set_new(running, "process", json_boolean(procmon_enabled(ag->procmon)));
     json_object_set_new(running, "baseline", json_boolean(ag->baseline && ag->caps.baseline));
+    json_object_set_new(running, "response",
+                        json_boolean(ag->cfg.response_mode != RESPONSE_OFF && ag->caps.response));
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (!body) {
@@ -376,6 +384,8 @@ static int setup(agent_t *ag, const agent_config_t *cfg)
     ag->caps.process = 1;
     ag->caps.baseline = 1;
     ag->caps.response = 1;
+    if (!(ag->response = response_open(ag)))
+        return -1;
     if (ag->cfg.process_monitor && !(ag->procmon = procmon_open(ag)))
         return -1;
     if (ag->cfg.n_baseline_policies && !(ag->baseline = baseline_open(&ag->cfg, &err))) {
@@ -415,6 +425,7 @@ static void teardown(agent_t *ag)
     fim_close(ag->fim);
     procmon_close(ag->procmon);
     baseline_close(ag->baseline);
+    response_close(ag->response);
     webshell_close(ag->webshell);
     for (size_t i = 0; i < ag->n_auth_logs; i++)
         log_tail_close(&ag->auth_logs[i]);
@@ -482,6 +493,7 @@ int agent_run(const agent_config_t *cfg)
                 read_auth_logs(&ag, now);
                 procmon_tick(ag.procmon, now);
                 baseline_tick(ag.baseline, &ag, now);
+                response_tick(ag.response);
             } else if (fd == procmon_fd(ag.procmon)) {
                 procmon_on_readable(ag.procmon);
             } else {

@@ -38,6 +38,7 @@ typedef struct fim fim_t;
 typedef struct webshell webshell_t;
 typedef struct procmon procmon_t;
 typedef struct baseline baseline_t;
+typedef struct response response_t;
 
 typedef struct agent {
     agent_config_t cfg;
@@ -51,6 +52,7 @@ typedef struct agent {
     bf_t *bruteforce;     /* NULL without auth_log */
     procmon_t *procmon;   /* NULL without process_monitor on */
     baseline_t *baseline; /* NULL without baseline_policy */
+    response_t *response; /* active response rules (response.h) */
     log_tail_t auth_logs[AGENT_MAX_AUTH_LOGS];
     size_t n_auth_logs;
     int64_t started_ms;

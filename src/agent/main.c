@@ -7,6 +7,8 @@
  *                                                      to OUT and exit (benchmarks)
  *   rampart-agent -c FILE -S                           run the baseline policies once
  *                                                      and print the report (JSON)
+ *   rampart-agent -c FILE -U ADDR                      lift an active-response block
+ *   rampart-agent -c FILE -R ID                        restore a quarantined file
  *
  * Exit codes: 0 after SIGTERM/SIGINT, 1 on a start-up failure, 2 on a bad
  * command line or configuration.
@@ -21,6 +23,7 @@
 #include "baseline.h"
 #include "fim.h"
 #include "log.h"
+#include "response.h"
 #include "timefmt.h"
 
 static void usage(void)
@@ -30,16 +33,18 @@ static void usage(void)
                     "  -t       check the configuration and exit\n"
                     "  -B ROOT  build a file integrity baseline of ROOT (with -o OUT) and exit\n"
                     "  -S       run the baseline policies once, print the report and exit\n"
+                    "  -U ADDR  lift the block of ADDR (active response) and exit\n"
+                    "  -R ID    restore the quarantined file ID and exit\n"
                     "  -V       print the version\n");
 }
 
 int main(int argc, char **argv)
 {
     const char *conf = "/etc/rampart/rampart-agent.conf";
-    const char *baseline_root = NULL, *baseline_out = NULL;
+    const char *baseline_root = NULL, *baseline_out = NULL, *unblock = NULL, *restore = NULL;
     int check_only = 0, run_baseline = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "c:tB:o:SVh")) != -1) {
+    while ((opt = getopt(argc, argv, "c:tB:o:SU:R:Vh")) != -1) {
         switch (opt) {
         case 'c':
             conf = optarg;
@@ -55,6 +60,12 @@ int main(int argc, char **argv)
             break;
         case 'S':
             run_baseline = 1;
+            break;
+        case 'U':
+            unblock = optarg;
+            break;
+        case 'R':
+            restore = optarg;
             break;
         case 'V':
             printf("rampart-agent %s\n", AGENT_VERSION);
@@ -77,6 +88,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "rampart-agent: %s: %s\n", err.file, err.reason);
         return 2;
     }
+    if (unblock)
+        return response_unblock_now(&cfg, unblock);
+    if (restore)
+        return response_restore_now(&cfg, restore);
     /* the policies are part of the configuration: a broken one is refused
      * like a broken directive */
     baseline_t *policies = baseline_open(&cfg, &err);

@@ -104,24 +104,26 @@ const char *proc_miner_trait(const char *name, const char *cmdline)
     return pool_option(cmdline) ? "pool_port" : NULL;
 }
 
-int proc_exe_writable(const char *exe, char *why, size_t why_size)
+int proc_exe_writable(const char *view, const char *exe, char *why, size_t why_size)
 {
     struct stat st;
-    if (exe[0] != '/' || stat(exe, &st))
+    char path[PROC_PATH_MAX + 64];
+    snprintf(path, sizeof(path), "%s%s", view, exe);
+    if (exe[0] != '/' || stat(path, &st))
         return 0;
     if (st.st_mode & S_IWOTH) {
         snprintf(why, why_size, "file mode %04o", (unsigned)(st.st_mode & 07777));
         return 1;
     }
-    char dir[PROC_PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s", exe);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        slash[1] = '\0';
+    char *slash = strrchr(path, '/');
+    size_t dir_len = (size_t)(slash - path) - strlen(view);
+    if (dir_len == 0)
+        slash[1] = '\0'; /* "/x": the directory is "/" */
     else
         *slash = '\0';
-    if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH)) {
-        snprintf(why, why_size, "directory %s mode %04o", dir, (unsigned)(st.st_mode & 07777));
+    if (stat(path, &st) == 0 && (st.st_mode & S_IWOTH)) {
+        snprintf(why, why_size, "directory %.*s mode %04o", dir_len ? (int)dir_len : 1, exe,
+                 (unsigned)(st.st_mode & 07777));
         return 1;
     }
     return 0;

@@ -37,7 +37,9 @@ int proc_is_web_server(const char *name);
 const char *proc_miner_trait(const char *name, const char *cmdline);
 
 /* 1 when the executable (exe: a path) can be replaced by any user: the
- * file or its directory is world-writable; why says which. */
-int proc_exe_writable(const char *exe, char *why, size_t why_size);
+ * file or its directory is world-writable; why says which. The path is
+ * looked up below view ("" or "/proc/PID/root": the process's own view
+ * of the file system, whatever the agent's mount namespace). */
+int proc_exe_writable(const char *view, const char *exe, char *why, size_t why_size);
 
 #endif

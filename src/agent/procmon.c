@@ -212,10 +212,11 @@ static void inspect(procmon_t *pm, pid_t pid)
     if (p.ppid == pm->self)
         return; /* what the agent runs itself (nft) */
     const char *name = proc_name(&p);
-    char why[PROC_PATH_MAX + 64];
+    char why[PROC_PATH_MAX + 64], view[64];
     if (p.exe_deleted)
         report(pm, &p, PROC_RULE_DELETED_EXE, NULL, json_pack("{s:s}", "file", p.exe));
-    else if (proc_exe_writable(p.exe, why, sizeof(why)))
+    else if (snprintf(view, sizeof(view), PROC_ROOT "/%d/root", (int)p.pid) > 0 &&
+             proc_exe_writable(view, p.exe, why, sizeof(why)))
         report(pm, &p, PROC_RULE_WRITABLE_EXE, NULL,
                json_pack("{s:s, s:s}", "file", p.exe, "writable", why));
     const char *miner = proc_miner_trait(name, p.cmdline);

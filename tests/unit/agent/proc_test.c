@@ -52,16 +52,19 @@ static void test_writable(void **state)
     write_file(exe, "x");
     chmod(dir, 0755);
     chmod(exe, 0755);
-    assert_false(proc_exe_writable(exe, why, sizeof(why)));
+    assert_false(proc_exe_writable("", exe, why, sizeof(why)));
     chmod(exe, 0757);
-    assert_true(proc_exe_writable(exe, why, sizeof(why)));
+    assert_true(proc_exe_writable("", exe, why, sizeof(why)));
     assert_string_equal(why, "file mode 0757");
     chmod(exe, 0755);
     chmod(dir, 01777); /* like /tmp */
-    assert_true(proc_exe_writable(exe, why, sizeof(why)));
+    assert_true(proc_exe_writable("", exe, why, sizeof(why)));
     assert_non_null(strstr(why, "directory"));
-    assert_false(proc_exe_writable("/usr/bin/env", why, sizeof(why)));
-    assert_false(proc_exe_writable("relative", why, sizeof(why)));
+    assert_false(proc_exe_writable("", "/usr/bin/env", why, sizeof(why)));
+    assert_false(proc_exe_writable("", "relative", why, sizeof(why)));
+    /* seen through /proc/self/root, as the agent looks at other processes */
+    assert_true(proc_exe_writable("/proc/self/root", exe, why, sizeof(why)));
+    assert_non_null(strstr(why, dir));
     temp_dir_remove(dir);
 }
 
