@@ -23,6 +23,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "auth_journal.h"
 #include "baseline.h"
 #include "fim.h"
 #include "log.h"
@@ -296,6 +297,8 @@ static void read_auth_logs(agent_t *ag, int64_t now)
     for (size_t i = 0; i < ag->n_auth_logs; i++)
         /* switched off: keep up with the file, judge nothing */
         log_tail_poll(&ag->auth_logs[i], ag->caps.bruteforce ? on_auth_line : NULL, &ctx);
+    if (ag->auth_journal)
+        auth_journal_poll(ag->auth_journal, ag->caps.bruteforce ? on_auth_line : NULL, &ctx);
 }
 
 /* ---- the loop ---------------------------------------------------------- */
@@ -328,6 +331,8 @@ static void reload(agent_t *ag)
     fresh.webshell_max_size = ag->cfg.webshell_max_size;
     memcpy(fresh.auth_logs, ag->cfg.auth_logs, sizeof(fresh.auth_logs));
     fresh.n_auth_logs = ag->cfg.n_auth_logs;
+    fresh.auth_journal = ag->cfg.auth_journal;
+    memcpy(fresh.auth_journal_dir, ag->cfg.auth_journal_dir, sizeof(fresh.auth_journal_dir));
     fresh.bruteforce_threshold = ag->cfg.bruteforce_threshold;
     fresh.bruteforce_window_s = ag->cfg.bruteforce_window_s;
     /* loaded at start: the process monitor, the policies, the responses */
@@ -393,7 +398,13 @@ static int setup(agent_t *ag, const agent_config_t *cfg)
                LOG_INT(err.line), "reason", err.reason, NULL);
         return -1;
     }
-    if (ag->cfg.n_auth_logs) {
+    if (ag->cfg.auth_journal &&
+        !(ag->auth_journal = auth_journal_open(ag->cfg.auth_journal_dir, &err))) {
+        log_kv(LOG_LEVEL_ERROR, "cannot follow the journal", "journal", err.file, "reason",
+               err.reason, NULL);
+        return -1;
+    }
+    if (ag->cfg.n_auth_logs || ag->auth_journal) {
         ag->bruteforce = bf_new(ag->cfg.bruteforce_threshold, ag->cfg.bruteforce_window_s);
         if (!ag->bruteforce)
             return -1;
@@ -429,6 +440,7 @@ static void teardown(agent_t *ag)
     webshell_close(ag->webshell);
     for (size_t i = 0; i < ag->n_auth_logs; i++)
         log_tail_close(&ag->auth_logs[i]);
+    auth_journal_close(ag->auth_journal);
     bf_free(ag->bruteforce);
     if (ag->spool)
         spool_sync(ag->spool);

@@ -54,6 +54,7 @@ typedef struct agent {
     baseline_t *baseline; /* NULL without baseline_policy */
     response_t *response; /* active response rules (response.h) */
     log_tail_t auth_logs[AGENT_MAX_AUTH_LOGS];
+    struct auth_journal *auth_journal; /* NULL without auth_journal on */
     size_t n_auth_logs;
     int64_t started_ms;
     int64_t next_heartbeat_ms;

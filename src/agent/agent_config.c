@@ -67,6 +67,8 @@ static const directive_t directives[] = {
     {"webshell_rules", V_PATH, F(webshell_rules), 0, 0, 1},
     {"webshell_max_size", V_SIZE, F(webshell_max_size), 1024, 64LL << 20, 1},
     {"auth_log", V_AUTH_LOG, 0, 0, 0, 1},
+    {"auth_journal", V_ON_OFF, F(auth_journal), 0, 0, 1},
+    {"auth_journal_dir", V_PATH, F(auth_journal_dir), 0, 0, 1},
     {"bruteforce_threshold", V_INT, F(bruteforce_threshold), 2, 1000, 1},
     {"bruteforce_window_seconds", V_INT, F(bruteforce_window_s), 1, 86400, 1},
     {"process_monitor", V_ON_OFF, F(process_monitor), 0, 0, 1},

@@ -75,8 +75,10 @@ typedef struct {
     /* brute force: sshd's log files, followed across rotation */
     char auth_logs[AGENT_MAX_AUTH_LOGS][AGENT_PATH_MAX];
     size_t n_auth_logs;
-    int bruteforce_threshold; /* failures per address or account ... */
-    int bruteforce_window_s;  /* ... within this many seconds */
+    int auth_journal;                      /* 1: sshd's messages from the systemd journal too */
+    char auth_journal_dir[AGENT_PATH_MAX]; /* "" = the system's journals */
+    int bruteforce_threshold;              /* failures per address or account ... */
+    int bruteforce_window_s;               /* ... within this many seconds */
 
     /* malicious processes (procmon.h) */
     int process_monitor; /* 0 off (the default), 1 on */

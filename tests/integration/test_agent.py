@@ -775,6 +775,64 @@ class ActiveResponse(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
 
 
+class JournalInput(unittest.TestCase):
+    """sshd's messages from a systemd journal directory (sd_journal); the
+    journal files are written by systemd-journal-remote from export format."""
+
+    REMOTE = "/lib/systemd/systemd-journal-remote"
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(cls.REMOTE):
+            raise unittest.SkipTest("systemd-journal-remote is not installed "
+                                    "(scripts/deps.sh installs it)")
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="journal-1")
+        cls.journal = os.path.join(cls.agent.dir, "journal")
+        os.mkdir(cls.journal)
+        # history: failures from before the start are not replayed
+        cls.write_journal("old", [("sshd", "Failed password for root from 192.0.2.99 port 1 ssh2")]
+                          * 4)
+        cls.agent.write_conf("auth_journal on\nauth_journal_dir %s\nbruteforce_threshold 3\n"
+                             "bruteforce_window_seconds 60\n" % cls.journal)
+        cls.agent.start()
+        cls.agent.wait_log("fim: scan done")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+
+    @classmethod
+    def write_journal(cls, name, entries):
+        now = int(time.time() * 1e6)
+        text = "".join("__REALTIME_TIMESTAMP=%d\nMESSAGE=%s\nSYSLOG_IDENTIFIER=%s\n_PID=%d\n\n" %
+                       (now + i, msg, ident, 4000 + i) for i, (ident, msg) in enumerate(entries))
+        export = os.path.join(cls.agent.dir, name + ".export")
+        with open(export, "w") as f:
+            f.write(text)
+        subprocess.run([cls.REMOTE, "--output=%s" % os.path.join(cls.journal, name + ".journal"),
+                        export], check=True, capture_output=True)
+
+    def events(self):
+        r = AUDITOR.request("GET", "/api/v1/events?category=bruteforce&limit=100")
+        self.assertEqual(r.status, 200, r)
+        return [e for e in r.json()["events"] if e["source"] == "agent:journal-1"]
+
+    def test_guessing_logged_to_the_journal_is_detected(self):
+        entries = [("sshd", "Failed password for invalid user u%d from 192.0.2.44 port %d ssh2"
+                    % (i, 5000 + i)) for i in range(3)]
+        # another program's look-alike line is not sshd's
+        entries += [("cron", "Failed password for root from 192.0.2.55 port 1 ssh2")] * 3
+        self.write_journal("new", entries)
+        found = wait_for(lambda: [e for e in self.events() if "bruteforce.source" in e["rules"]],
+                         timeout=5)
+        self.assertTrue(found, self.agent.log_tail())
+        self.assertEqual([e["client"] for e in found], ["192.0.2.44"])
+        time.sleep(1.2)
+        clients = {e["client"] for e in self.events()}
+        self.assertNotIn("192.0.2.99", clients)  # history
+        self.assertNotIn("192.0.2.55", clients)  # not sshd
+
+
 class Lifecycle(unittest.TestCase):
     def test_changes_while_stopped_and_the_spool_across_an_outage(self):
         agent = Agent(RD.port, enrolment_token(), hostname="life-1")
