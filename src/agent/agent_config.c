@@ -66,6 +66,7 @@ static const directive_t directives[] = {
     {"webshell_root", V_WEB_ROOT, 0, 0, 0, 1},
     {"webshell_rules", V_PATH, F(webshell_rules), 0, 0, 1},
     {"webshell_max_size", V_SIZE, F(webshell_max_size), 1024, 64LL << 20, 1},
+    {"webshell_heuristics", V_ON_OFF, F(webshell_heuristics), 0, 0, 1},
     {"auth_log", V_AUTH_LOG, 0, 0, 0, 1},
     {"auth_journal", V_ON_OFF, F(auth_journal), 0, 0, 1},
     {"auth_journal_dir", V_PATH, F(auth_journal_dir), 0, 0, 1},
@@ -108,6 +109,7 @@ void agent_config_defaults(agent_config_t *c)
     snprintf(c->webshell_rules, sizeof(c->webshell_rules),
              "/usr/share/rampart/rampart-webshell.yar");
     c->webshell_max_size = 2 * 1024 * 1024;
+    c->webshell_heuristics = 1;
     c->bruteforce_threshold = 5;
     c->bruteforce_window_s = 300;
     c->process_scan_s = 15;

@@ -71,6 +71,7 @@ typedef struct {
     size_t n_webshell_roots;
     char webshell_rules[AGENT_PATH_MAX];
     size_t webshell_max_size;
+    int webshell_heuristics; /* 1 (default): webshell_heur.h besides the rules */
 
     /* brute force: sshd's log files, followed across rotation */
     char auth_logs[AGENT_MAX_AUTH_LOGS][AGENT_PATH_MAX];

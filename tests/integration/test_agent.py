@@ -326,6 +326,30 @@ class WebShells(unittest.TestCase):
         self.assertTrue(fim_events(os.path.join(uploads, samples[0]), "fim.added"))
         self.assertIsNone(self.agent.proc.poll())
 
+    def test_heuristics_flag_obfuscated_shells_and_uploaded_scripts(self):
+        heur = os.path.join(self.DATA, "heuristic")
+        samples = sorted(os.listdir(heur))
+        for name in samples:
+            shutil.copy(os.path.join(heur, name), os.path.join(self.www, "h-" + name))
+        for name in samples:
+            path = os.path.join(self.www, "h-" + name)
+            found = wait_for(lambda: self.webshell_events(path), timeout=5)
+            self.assertTrue(found, "%s not flagged\n%s" % (name, self.agent.log_tail()))
+        # an ordinary-looking script is flagged once it lands in an upload directory
+        os.makedirs(os.path.join(self.www, "images"), exist_ok=True)
+        dropped = os.path.join(self.www, "images", "info.php")
+        kept = os.path.join(self.www, "info.php")
+        for path in (dropped, kept):
+            with open(path, "w") as f:
+                f.write("<?php phpinfo();\n")
+        found = wait_for(lambda: self.webshell_events(dropped), timeout=5)
+        self.assertTrue(found, self.agent.log_tail())
+        self.assertIn("webshell.heuristic", found[0]["rules"])
+        d = event_detail(found[0], "webshell")
+        self.assertEqual(d["heuristics"]["traits"], ["upload_script"])
+        time.sleep(0.5)
+        self.assertEqual(self.webshell_events(kept), [])
+
     def test_a_web_root_outside_the_watched_paths_is_refused(self):
         agent = Agent(RD.port, "rpe_unused", hostname="web-3",
                       extra_conf="webshell_root /srv/elsewhere\n")
