@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static ssize_t read_small(const char *path, char *buf, size_t size)
@@ -146,6 +147,30 @@ unsigned long proc_fd_socket(const char *proc_root, pid_t pid, int fd)
     return sscanf(link, "socket:[%lu]", &inode) == 1 ? inode : 0;
 }
 
+int proc_fd_is_tcp(const char *proc_root, pid_t pid, int fd)
+{
+    char path[128], proto[32];
+    snprintf(path, sizeof(path), "%s/%d/fd/%d", proc_root, (int)pid, fd);
+    ssize_t n = getxattr(path, "system.sockprotoname", proto, sizeof(proto) - 1);
+    if (n <= 0)
+        return 0;
+    proto[n] = '\0';
+    return strcmp(proto, "TCP") == 0 || strcmp(proto, "TCPv6") == 0;
+}
+
+/* The kernel rebuilds its position in the TCP hash at each read of
+ * /proc/net/tcp, so a busy table read in 4 KiB pieces costs quadratic
+ * time: read it in large pieces. */
+#define TCP_TABLE_BUFFER (256 * 1024)
+
+static FILE *open_table(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (f)
+        setvbuf(f, NULL, _IOFBF, TCP_TABLE_BUFFER);
+    return f;
+}
+
 /* "0100007F:1F90" (v4) or 32 hex digits (v6), in the kernel's byte order
  * of 32-bit words → text and port. */
 static int parse_endpoint(const char *s, int v6, char *ip, size_t ip_size, unsigned *port)
@@ -197,7 +222,7 @@ int proc_tcp_parse_line(const char *line, int v6, proc_tcp_t *t)
 
 int proc_tcp_each(const char *path, int v6, proc_tcp_cb cb, void *ctx)
 {
-    FILE *f = fopen(path, "re");
+    FILE *f = open_table(path);
     if (!f)
         return -1;
     char line[512];
@@ -223,6 +248,38 @@ static int match_inode(void *ctx, const proc_tcp_t *t)
         return 0;
     *f->out = *t;
     return 1;
+}
+
+int proc_tcp_find_many(const char *proc_root, pid_t pid, const unsigned long *inodes, int n,
+                       proc_tcp_t *out)
+{
+    char needles[8][24];
+    int found = 0;
+    if (n > 8)
+        n = 8;
+    for (int i = 0; i < n; i++) {
+        out[i].inode = 0;
+        snprintf(needles[i], sizeof(needles[i]), " %lu ", inodes[i]);
+    }
+    for (int v6 = 0; v6 < 2 && found < n; v6++) {
+        char path[128], line[512];
+        snprintf(path, sizeof(path), "%s/%d/net/%s", proc_root, (int)pid, v6 ? "tcp6" : "tcp");
+        FILE *f = open_table(path);
+        while (f && found < n && fgets(line, sizeof(line), f)) {
+            /* the inode's digits somewhere in the line before the full parse */
+            for (int i = 0; i < n; i++) {
+                proc_tcp_t t;
+                if (out[i].inode || !strstr(line, needles[i]) ||
+                    proc_tcp_parse_line(line, v6, &t) || t.inode != inodes[i])
+                    continue;
+                out[i] = t;
+                found++;
+            }
+        }
+        if (f)
+            fclose(f);
+    }
+    return found;
 }
 
 int proc_tcp_find(const char *proc_root, pid_t pid, unsigned long inode, proc_tcp_t *out)

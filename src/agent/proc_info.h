@@ -54,6 +54,11 @@ const char *proc_name(const proc_info_t *p);
 /* The socket inode fd of pid refers to, or 0 when it is not a socket. */
 unsigned long proc_fd_socket(const char *proc_root, pid_t pid, int fd);
 
+/* 1 when fd of pid is a TCP socket (v4 or v6): the socket's
+ * "system.sockprotoname" attribute, so UNIX sockets and pipes cost no
+ * look-up in the (possibly huge) TCP tables. */
+int proc_fd_is_tcp(const char *proc_root, pid_t pid, int fd);
+
 /* Calls cb for every entry of one /proc/net/tcp-format file; stops when cb
  * returns non-zero and returns that value (-1: the file cannot be read). */
 typedef int (*proc_tcp_cb)(void *ctx, const proc_tcp_t *t);
@@ -64,6 +69,12 @@ int proc_tcp_parse_line(const char *line, int v6, proc_tcp_t *t);
 /* Finds the TCP socket with this inode in pid's network namespace
  * (/proc/PID/net/tcp, then tcp6): 0 found, -1 not a TCP socket. */
 int proc_tcp_find(const char *proc_root, pid_t pid, unsigned long inode, proc_tcp_t *out);
+
+/* The same for up to n inodes in one pass over the tables (busy hosts
+ * have tens of thousands of entries): out[i].inode is 0 for those not
+ * found. Returns how many were found. */
+int proc_tcp_find_many(const char *proc_root, pid_t pid, const unsigned long *inodes, int n,
+                       proc_tcp_t *out);
 
 /* Copies src (len bytes) into dst as printable text: NUL separators become
  * spaces, control bytes '?', and bytes of invalid UTF-8 '?'. */

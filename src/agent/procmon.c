@@ -150,40 +150,43 @@ static void check_reverse_shell(procmon_t *pm, const proc_info_t *p)
 {
     /* stdin or stdout connected to a TCP peer: the shell reads its
      * commands from, or writes its output to, the network */
-    proc_tcp_t conn;
-    json_t *fds = NULL;
+    unsigned long inodes[3];
+    int fd_of[3], n = 0;
     for (int fd = 0; fd <= 2; fd++) {
         unsigned long inode = proc_fd_socket(PROC_ROOT, p->pid, fd);
-        proc_tcp_t t;
-        if (!inode || proc_tcp_find(PROC_ROOT, p->pid, inode, &t) ||
-            t.state != PROC_TCP_ESTABLISHED)
+        if (inode && proc_fd_is_tcp(PROC_ROOT, p->pid, fd))
+            inodes[n] = inode, fd_of[n++] = fd;
+    }
+    if (!n || fd_of[0] > 1)
+        return; /* neither stdin nor stdout is a TCP socket: the usual case */
+    proc_tcp_t found[3];
+    if (!proc_tcp_find_many(PROC_ROOT, p->pid, inodes, n, found))
+        return; /* closed meanwhile */
+    json_t *fds = NULL;
+    const proc_tcp_t *conn = NULL;
+    for (int i = 0; i < n; i++) {
+        if (!found[i].inode || found[i].state != PROC_TCP_ESTABLISHED)
             continue;
-        if (!fds) {
+        if (!conn) {
+            if (fd_of[i] > 1)
+                return; /* only stderr */
+            conn = &found[i];
             fds = json_array();
-            conn = t;
         }
-        json_array_append_new(fds, json_integer(fd));
+        json_array_append_new(fds, json_integer(fd_of[i]));
     }
-    if (!fds || (!json_array_size(fds)))
+    if (!conn)
         return;
-    int stdio = 0;
-    size_t i;
-    json_t *v;
-    json_array_foreach(fds, i, v) stdio |= json_integer_value(v) <= 1;
-    if (!stdio) {
-        json_decref(fds);
-        return;
-    }
     for (size_t k = 0; k < SHELL_SOCKETS_MAX; k++)
-        if (pm->shell_sockets[k] == conn.inode) {
+        if (pm->shell_sockets[k] == conn->inode) {
             json_decref(fds);
             return;
         }
-    pm->shell_sockets[pm->next_shell_socket] = conn.inode;
+    pm->shell_sockets[pm->next_shell_socket] = conn->inode;
     pm->next_shell_socket = (pm->next_shell_socket + 1) % SHELL_SOCKETS_MAX;
-    report(pm, p, PROC_RULE_REVERSE_SHELL, conn.remote_ip,
-           json_pack("{s:o, s:s, s:s, s:I}", "fds", fds, "local", conn.local, "remote", conn.remote,
-                     "socket_inode", (json_int_t)conn.inode));
+    report(pm, p, PROC_RULE_REVERSE_SHELL, conn->remote_ip,
+           json_pack("{s:o, s:s, s:s, s:I}", "fds", fds, "local", conn->local, "remote",
+                     conn->remote, "socket_inode", (json_int_t)conn->inode));
 }
 
 static void check_web_parent(procmon_t *pm, const proc_info_t *p)

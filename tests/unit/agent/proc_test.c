@@ -6,6 +6,7 @@
  */
 #include "agent_test_util.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "proc_info.h"
@@ -124,6 +125,17 @@ static void test_self(void **state)
     assert_non_null(strstr(p.cmdline, "proc_test"));
     assert_non_null(strstr(proc_name(&p), "proc_test"));
     assert_int_equal(proc_info_read("/proc", 0x7ffffff0, &p), -1);
+    /* a TCP socket, a UNIX socket and a pipe, as seen through /proc */
+    int tcp = socket(AF_INET, SOCK_STREAM, 0), unix_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    int pipe_fds[2];
+    assert_int_equal(pipe(pipe_fds), 0);
+    assert_true(proc_fd_socket("/proc", getpid(), tcp) != 0);
+    assert_true(proc_fd_is_tcp("/proc", getpid(), tcp));
+    assert_true(proc_fd_socket("/proc", getpid(), unix_fd) != 0);
+    assert_false(proc_fd_is_tcp("/proc", getpid(), unix_fd));
+    assert_int_equal(proc_fd_socket("/proc", getpid(), pipe_fds[0]), 0);
+    assert_false(proc_fd_is_tcp("/proc", getpid(), pipe_fds[0]));
+    close(tcp), close(unix_fd), close(pipe_fds[0]), close(pipe_fds[1]);
 }
 
 int main(void)
