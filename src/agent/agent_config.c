@@ -13,6 +13,7 @@
 
 #include "conf_lex.h"
 #include "log.h"
+#include "response_nft.h"
 
 typedef enum {
     V_URL,
@@ -32,7 +33,8 @@ typedef enum {
     V_POLICY,
     V_RESPONSE_MODE,
     V_RESPONSE_RULE,
-    V_NETNS
+    V_NETNS,
+    V_NEVER_BLOCK
 } value_kind_t;
 
 typedef struct {
@@ -82,6 +84,7 @@ static const directive_t directives[] = {
     {"response_rule", V_RESPONSE_RULE, 0, 0, 0, 1},
     {"response_nft", V_PATH, F(response_nft), 0, 0, 1},
     {"response_netns", V_NETNS, F(response_netns), 0, 0, 1},
+    {"response_never_block", V_NEVER_BLOCK, 0, 0, 0, 1},
 };
 
 /* Executables that may listen when process_listen_allow is not given:
@@ -232,6 +235,14 @@ static int apply(conf_ctx_t *p, agent_config_t *c, const directive_t *d, const c
             return conf_fail(p, "response_netns: a network namespace name, got \"%s\"", v);
         snprintf(field, AGENT_PATH_MAX, "%s", v);
         return 0;
+    case V_NEVER_BLOCK:
+        if (nft_cidr_match(v, "0.0.0.0") < 0 || strlen(v) >= sizeof(c->response_never_block[0]))
+            return conf_fail(p, "response_never_block: an address or CIDR block, got \"%s\"", v);
+        if (c->n_response_never_block == AGENT_MAX_RESPONSES)
+            return conf_fail(p, "response_never_block: at most %d entries", AGENT_MAX_RESPONSES);
+        snprintf(c->response_never_block[c->n_response_never_block++],
+                 sizeof(c->response_never_block[0]), "%s", v);
+        return 0;
     case V_RESPONSE_RULE:
         break; /* several words: on_line */
     case V_FIM_HASH:
@@ -293,7 +304,7 @@ static int on_line(conf_ctx_t *p, void *ctx, char **words, int count)
     size_t idx = (size_t)(d - directives);
     if (l->seen[idx] && d->kind != V_FIM_PATH && d->kind != V_FIM_IGNORE && d->kind != V_WEB_ROOT &&
         d->kind != V_AUTH_LOG && d->kind != V_LISTEN_ALLOW && d->kind != V_POLICY &&
-        d->kind != V_RESPONSE_RULE)
+        d->kind != V_RESPONSE_RULE && d->kind != V_NEVER_BLOCK)
         return conf_fail(p, "%s is set twice", d->name);
     l->seen[idx] = 1;
     if (d->kind == V_RESPONSE_RULE)

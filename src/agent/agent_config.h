@@ -101,6 +101,9 @@ typedef struct {
     size_t n_response_rules;
     char response_nft[AGENT_PATH_MAX];   /* the nft program */
     char response_netns[AGENT_PATH_MAX]; /* "" or a named network namespace (/run/netns) */
+    /* addresses or CIDR blocks never blocked (administrators, monitoring) */
+    char response_never_block[AGENT_MAX_RESPONSES][64];
+    size_t n_response_never_block;
 } agent_config_t;
 
 void agent_config_defaults(agent_config_t *c);

@@ -69,6 +69,13 @@ static void block(response_t *r, const response_rule_t *rule, json_t *d, const c
         record(ag, "block", 0, client ? client : "", NULL, d);
         return;
     }
+    for (size_t i = 0; i < ag->cfg.n_response_never_block; i++)
+        if (nft_cidr_match(ag->cfg.response_never_block[i], addr) == 1) {
+            json_object_set_new(d, "error", json_string("the address is on response_never_block"));
+            json_object_set_new(d, "never_block", json_string(ag->cfg.response_never_block[i]));
+            record(ag, "block", 0, addr, addr, d);
+            return;
+        }
     char t[TIME_RFC3339_MAX];
     time_format_rfc3339(time_now_ms() + seconds * 1000LL, t);
     json_object_set_new(d, "expires", json_string(t));

@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -39,6 +40,35 @@ int nft_parse_address(const char *text, char *out, size_t size, int *v6)
         !inet_ntop(*v6 ? AF_INET6 : AF_INET, bin, out, (socklen_t)size))
         return -1;
     return 0;
+}
+
+int nft_cidr_match(const char *cidr, const char *addr)
+{
+    char net[64];
+    const char *slash = strchr(cidr, '/');
+    size_t n = slash ? (size_t)(slash - cidr) : strlen(cidr);
+    if (n >= sizeof(net))
+        return -1;
+    memcpy(net, cidr, n);
+    net[n] = '\0';
+    unsigned char a[16], b[16];
+    int v6 = strchr(net, ':') != NULL;
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, net, a) != 1)
+        return -1;
+    int bits = v6 ? 128 : 32;
+    if (slash) {
+        char *end;
+        long p = strtol(slash + 1, &end, 10);
+        if (!slash[1] || *end || p < 0 || p > bits)
+            return -1;
+        bits = (int)p;
+    }
+    if ((strchr(addr, ':') != NULL) != v6 || inet_pton(v6 ? AF_INET6 : AF_INET, addr, b) != 1)
+        return 0;
+    for (int i = 0; i < bits; i++)
+        if ((a[i / 8] ^ b[i / 8]) & (0x80 >> (i % 8)))
+            return 0;
+    return 1;
 }
 
 /* Runs nft -f - with script on stdin (or with args when script is NULL);

@@ -25,6 +25,10 @@
  * -1 when text is no address. */
 int nft_parse_address(const char *text, char *out, size_t size, int *v6);
 
+/* 1 when addr (an address) is inside cidr ("10.0.0.0/8", "2001:db8::/32",
+ * or one address); 0 when not; -1 when cidr is malformed. */
+int nft_cidr_match(const char *cidr, const char *addr);
+
 /* Blocks addr for seconds (creating the table when it is missing), or
  * removes its block. 0, or -1 with nft's complaint in err. */
 int nft_block(const char *nft, const char *netns, const char *addr, int seconds, char *err,

@@ -100,7 +100,8 @@ static void test_process_baseline_response(void **state)
                        "baseline_root /srv/image\nbaseline_interval_minutes 60\n"
                        "response_mode dry-run\nresponse_rule bruteforce.source block 3600\n"
                        "response_rule webshell.* quarantine\nresponse_rule process.* kill\n"
-                       "response_netns test-ns\n";
+                       "response_netns test-ns\nresponse_never_block 10.0.0.0/8\n"
+                       "response_never_block 2001:db8::1\n";
     if (load(text, &err))
         fail_msg("%s:%u: %s", err.file, err.line, err.reason);
     assert_true(cfg.process_monitor);
@@ -116,6 +117,7 @@ static void test_process_baseline_response(void **state)
     assert_string_equal(cfg.response_rules[1].detection, "webshell.*");
     assert_int_equal(cfg.response_rules[2].action, RESPONSE_KILL);
     assert_string_equal(cfg.response_netns, "test-ns");
+    assert_int_equal(cfg.n_response_never_block, 2);
 }
 
 static void test_errors(void **state)
@@ -144,6 +146,7 @@ static void test_errors(void **state)
     expect_error("response_rule process.* kill 60\n", 1, "only block takes a duration");
     expect_error("response_rule x block 0\n", 1, "only block takes a duration");
     expect_error("response_netns ../x\n", 1, "network namespace name");
+    expect_error("response_never_block 10.0.0.0/40\n", 1, "address or CIDR block");
     expect_error("baseline_interval_minutes 0\n", 1, "from 1 to");
 }
 

@@ -28,6 +28,24 @@ static void test_addresses(void **state)
     assert_int_equal(nft_parse_address(NULL, out, sizeof(out), &v6), -1);
 }
 
+static void test_never_block(void **state)
+{
+    (void)state;
+    assert_int_equal(nft_cidr_match("10.0.0.0/8", "10.200.3.4"), 1);
+    assert_int_equal(nft_cidr_match("10.0.0.0/8", "11.0.0.1"), 0);
+    assert_int_equal(nft_cidr_match("192.0.2.7", "192.0.2.7"), 1);
+    assert_int_equal(nft_cidr_match("192.0.2.7", "192.0.2.8"), 0);
+    assert_int_equal(nft_cidr_match("192.0.2.0/25", "192.0.2.127"), 1);
+    assert_int_equal(nft_cidr_match("192.0.2.0/25", "192.0.2.128"), 0);
+    assert_int_equal(nft_cidr_match("0.0.0.0/0", "203.0.113.1"), 1);
+    assert_int_equal(nft_cidr_match("2001:db8::/32", "2001:db8:ffff::1"), 1);
+    assert_int_equal(nft_cidr_match("2001:db8::/32", "2001:db9::1"), 0);
+    assert_int_equal(nft_cidr_match("2001:db8::/32", "10.0.0.1"), 0); /* other family */
+    assert_int_equal(nft_cidr_match("10.0.0.0/33", "10.0.0.1"), -1);
+    assert_int_equal(nft_cidr_match("10.0.0.0/", "10.0.0.1"), -1);
+    assert_int_equal(nft_cidr_match("ten/8", "10.0.0.1"), -1);
+}
+
 static void test_quarantine(void **state)
 {
     (void)state;
@@ -81,6 +99,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_addresses),
+        cmocka_unit_test(test_never_block),
         cmocka_unit_test(test_quarantine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
