@@ -65,6 +65,7 @@ static route_t routes[] = {
      0},
     {"PATCH", "/api/v1/agents/*", PERM_AGENTS_MANAGE, api_agents_update, 0, 0, 0, 0},
     {"DELETE", "/api/v1/agents/*", PERM_AGENTS_MANAGE, api_agents_delete, 0, 0, 0, 0},
+    {"GET", "/api/v1/agents/*/baseline", PERM_AGENTS_READ, api_agents_baseline_get, 0, 0, 0, 0},
     {"POST", "/api/v1/agent/enrol", PERM_PUBLIC, api_agent_enrol, 0, 0, 0, 0},
     {"POST", "/api/v1/agent/heartbeat", PERM_AGENT, api_agent_heartbeat, 0, 0, 1, 0},
     {"POST", "/api/v1/agent/events", PERM_AGENT, api_agent_events, 1, 0, 1, 0},
@@ -136,6 +137,7 @@ static route_t routes[] = {
     {"POST", "/api/v1/crypto/blind-index", PERM_CRYPTO_USE, api_crypto_blind_index, 0, 0, 0, 0},
     {"POST", "/api/v1/crypto/tokenize", PERM_CRYPTO_USE, api_crypto_tokenize, 0, 0, 0, 0},
     {"POST", "/api/v1/crypto/detokenize", PERM_CRYPTO_USE, api_crypto_detokenize, 0, 0, 0, 0},
+    {"POST", "/api/v1/agent/baseline", PERM_AGENT, api_agent_baseline_put, 0, 0, 1, 0},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

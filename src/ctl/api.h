@@ -79,6 +79,8 @@ enum MHD_Result api_agents_enrolment_create(http_req_t *r);
 enum MHD_Result api_agent_enrol(http_req_t *r);
 enum MHD_Result api_agent_heartbeat(http_req_t *r);
 enum MHD_Result api_agent_events(http_req_t *r);
+enum MHD_Result api_agent_baseline_put(http_req_t *r); /* api_agent_baseline.c */
+enum MHD_Result api_agents_baseline_get(http_req_t *r);
 
 enum MHD_Result api_keys_list(http_req_t *r);
 enum MHD_Result api_keys_create(http_req_t *r);

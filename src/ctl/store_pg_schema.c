@@ -373,6 +373,19 @@ static const char migration_6[] =
     "  updated bigint NOT NULL"
     ");";
 
+/* The latest baseline results of each host (store_agents.h), as SQLite's
+ * migration 7; removed with the host. */
+static const char migration_7[] =
+    "CREATE TABLE agent_baselines ("
+    "  agent_id bigint PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,"
+    "  reported bigint NOT NULL,"
+    "  score bigint NOT NULL,"
+    "  passed bigint NOT NULL,"
+    "  failed bigint NOT NULL,"
+    "  not_applicable bigint NOT NULL,"
+    "  report text NOT NULL"
+    ");";
+
 const pg_migration_t pg_migrations[] = {
     {1,
      "events partitioned by day, their per-day counts, ingestion checkpoints, users, sessions,"
@@ -384,6 +397,7 @@ const pg_migration_t pg_migrations[] = {
     {5, "identity: directory users, groups, roles, sessions, revocations, keys",
      STORE_DIR_MIGRATION("bigserial PRIMARY KEY", "bigint")},
     {6, "data keys wrapped by the master key, their versions, grants, key jobs", migration_6},
+    {7, "host agents' baseline results", migration_7},
 };
 
 const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

@@ -208,6 +208,7 @@ const sq_migration_t sq_migrations[] = {
     {5, "identity: directory users, groups, roles, sessions, revocations, keys",
      STORE_DIR_MIGRATION("INTEGER PRIMARY KEY", "INTEGER")},
     {6, "data keys wrapped by the master key, their versions, grants, key jobs", sq_migration_keys},
+    {7, "host agents' baseline results", sq_migration_agent_baselines},
 };
 
 const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));

@@ -1290,10 +1290,29 @@ static void test_agents(void **state)
     assert_int_equal(got.last_ts, now + 1);
     assert_string_equal(got.capabilities, "{\"fim\":false}");
 
+    /* baseline results: none, stored, replaced, removed with the host */
+    store_agent_baseline_t b = {.reported = now,
+                                .score = 50,
+                                .passed = 1,
+                                .failed = 1,
+                                .report = "{\"score\":50}"},
+                           gb;
+    assert_int_equal(ops->baseline_get(s, a.id, &gb), STORE_NOT_FOUND);
+    assert_int_equal(ops->baseline_put(s, a.id, &b), STORE_OK);
+    b.score = -1;
+    b.report = "{\"score\":null}";
+    assert_int_equal(ops->baseline_put(s, a.id, &b), STORE_OK);
+    assert_int_equal(ops->baseline_get(s, a.id, &gb), STORE_OK);
+    assert_int_equal(gb.score, -1);
+    assert_int_equal(gb.failed, 1);
+    assert_string_equal(gb.report, "{\"score\":null}");
+    free(gb.report);
+
     int n = 0;
     assert_int_equal(ops->list(s, count_agents, &n), STORE_OK);
     assert_int_equal(n, 2);
     assert_int_equal(ops->remove(s, a.id), STORE_OK);
+    assert_int_equal(ops->baseline_get(s, a.id, &gb), STORE_NOT_FOUND);
     assert_int_equal(ops->remove(s, a.id), STORE_NOT_FOUND);
     assert_int_equal(ops->get(s, a.id, &got), STORE_NOT_FOUND);
     assert_int_equal(ops->accept(s, a.id, now + 5), STORE_NOT_FOUND);
