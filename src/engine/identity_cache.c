@@ -17,6 +17,7 @@ typedef struct {
     uint64_t serial;
     size_t len;
     char *token;
+    rp_id_claims_t *claims;
 } slot_t;
 
 typedef struct {
@@ -29,8 +30,10 @@ static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static void cache_free(void *p)
 {
     cache_t *c = p;
-    for (size_t i = 0; i < SLOTS; i++)
+    for (size_t i = 0; i < SLOTS; i++) {
         free(c->slot[i].token);
+        free(c->slot[i].claims);
+    }
     free(c);
 }
 
@@ -61,7 +64,32 @@ static size_t slot_of(const char *token, size_t len)
     return (size_t)(h % SLOTS);
 }
 
-bool rp_id_cache_hit(uint64_t key_serial, const char *token, size_t len)
+static void repoint(rp_id_str_t *d, const rp_id_str_t *s, const char *from, char *to)
+{
+    d->p = s->p ? to + (s->p - from) : NULL;
+    d->len = s->len;
+}
+
+void rp_id_claims_copy(rp_id_claims_t *dst, const rp_id_claims_t *src)
+{
+    memcpy(dst->text, src->text, src->text_len + 1);
+    dst->text_len = src->text_len;
+    repoint(&dst->sid, &src->sid, src->text, dst->text);
+    repoint(&dst->uid_text, &src->uid_text, src->text, dst->text);
+    repoint(&dst->sub, &src->sub, src->text, dst->text);
+    repoint(&dst->ro, &src->ro, src->text, dst->text);
+    repoint(&dst->gr, &src->gr, src->text, dst->text);
+    repoint(&dst->amr, &src->amr, src->text, dst->text);
+    repoint(&dst->n, &src->n, src->text, dst->text);
+    dst->uid = src->uid;
+    dst->iat = src->iat;
+    dst->act = src->act;
+    dst->exp = src->exp;
+    dst->idl = src->idl;
+    dst->hx = src->hx;
+}
+
+bool rp_id_cache_hit(uint64_t key_serial, const char *token, size_t len, rp_id_claims_t *claims)
 {
     if (len < sizeof(uint64_t))
         return false;
@@ -69,11 +97,14 @@ bool rp_id_cache_hit(uint64_t key_serial, const char *token, size_t len)
     if (!c)
         return false;
     slot_t *s = &c->slot[slot_of(token, len)];
-    return s->token && s->serial == key_serial && s->len == len &&
-           memcmp(s->token, token, len) == 0;
+    if (!s->token || s->serial != key_serial || s->len != len || memcmp(s->token, token, len) != 0)
+        return false;
+    rp_id_claims_copy(claims, s->claims);
+    return true;
 }
 
-void rp_id_cache_put(uint64_t key_serial, const char *token, size_t len)
+void rp_id_cache_put(uint64_t key_serial, const char *token, size_t len,
+                     const rp_id_claims_t *claims)
 {
     if (len < sizeof(uint64_t))
         return;
@@ -81,6 +112,8 @@ void rp_id_cache_put(uint64_t key_serial, const char *token, size_t len)
     if (!c)
         return;
     slot_t *s = &c->slot[slot_of(token, len)];
+    if (!s->claims && !(s->claims = malloc(sizeof(*s->claims))))
+        return;
     char *copy = s->token && s->len >= len ? s->token : realloc(s->token, len);
     if (!copy)
         return;
@@ -88,4 +121,5 @@ void rp_id_cache_put(uint64_t key_serial, const char *token, size_t len)
     s->token = copy;
     s->len = len;
     s->serial = key_serial;
+    rp_id_claims_copy(s->claims, claims);
 }

@@ -34,6 +34,10 @@ struct rp_id_keys {
 const rp_id_key_t *rp_id_key_find(const rp_id_keys_t *k, const char *kid, size_t kid_len,
                                   int64_t now);
 
+/* HMAC of data under a raw key (1..64 bytes). */
+bool rp_id_hmac(rp_id_alg_t alg, const uint8_t *key, size_t key_len, const void *data, size_t len,
+                uint8_t out[RP_ID_MAC_LEN]);
+
 /* HMAC (the key's algorithm) of data. */
 bool rp_id_mac(const rp_id_key_t *key, const char *data, size_t len, uint8_t out[RP_ID_MAC_LEN]);
 

@@ -9,8 +9,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "identity_t.h"
 #include "normalize.h"
@@ -57,8 +55,7 @@ bool rp_id_upstream_sign(const uint8_t *key, size_t key_len, int64_t t, const ch
     if (m.overflow)
         return false;
     uint8_t mac[32];
-    unsigned n = 0;
-    if (!HMAC(EVP_sha256(), key, (int)key_len, (const uint8_t *)m.buf, m.len, mac, &n) || n != 32)
+    if (!rp_id_hmac(RP_ID_HMAC_SHA256, key, key_len, m.buf, m.len, mac))
         return false;
     char out[48];
     rp_base64url_encode(out, mac, sizeof(mac));

@@ -371,6 +371,7 @@ class GatewayIdentity(unittest.TestCase):
             deadline = time.time() + 3
             while time.time() < deadline and self.get("/app/sw").status != 200:
                 time.sleep(0.05)
+            time.sleep(0.3)  # every worker re-reads the switches within 100 ms
             self.assertEqual(self.get("/app/sw").status, 200)
             # off still strips forged identity headers
             self.get("/app/sw2", headers={"X-Rampart-User": "root"})
@@ -380,6 +381,7 @@ class GatewayIdentity(unittest.TestCase):
         deadline = time.time() + 3
         while time.time() < deadline and self.get("/app/sw").status != 401:
             time.sleep(0.05)
+        time.sleep(0.3)
         self.assertEqual(self.get("/app/sw").status, 401)
 
         r = self.get("/.rampart/logout", cookies={"rampart_id": mint(claims())}, browser=True)
