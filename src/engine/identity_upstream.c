@@ -39,7 +39,9 @@ bool rp_id_upstream_sign(const uint8_t *key, size_t key_len, int64_t t, const ch
 {
     if (!key || key_len < RP_ID_UPSTREAM_KEY_MIN)
         return false;
-    msg_t m = {.len = 0};
+    msg_t m; /* 5 KiB: not zeroed, only its first len bytes are read */
+    m.len = 0;
+    m.overflow = false;
     char ts[24];
     int tl = snprintf(ts, sizeof(ts), "%lld", (long long)t);
     add(&m, SIG_PREFIX, sizeof(SIG_PREFIX) - 1, false);

@@ -891,24 +891,72 @@ ngx_http_rampart_header_in(ngx_http_request_t *r, const char *name)
 }
 
 
+/*
+ * A cookie's value (the first of that name), RFC 6265 section 5.2 syntax:
+ * "name=value" pairs separated by ';' and blanks, over every Cookie
+ * header. A plain scan: nginx's ngx_http_parse_multi_header_lines costs
+ * several times more on a browser's cookie line.
+ */
 static ngx_int_t
 ngx_http_rampart_cookie(ngx_http_request_t *r, const char *name,
     ngx_str_t *value)
 {
-    ngx_str_t  n;
+    u_char           *p, *end, *v;
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
 
-    n.data = (u_char *) name;
-    n.len = ngx_strlen(name);
+    len = ngx_strlen(name);
+    part = &r->headers_in.headers.part;
+    h = part->elts;
 
-#if (nginx_version >= 1023000)
-    return ngx_http_parse_multi_header_lines(r, r->headers_in.cookie, &n,
-                                             value) != NULL
-           ? NGX_OK : NGX_DECLINED;
-#else
-    return ngx_http_parse_multi_header_lines(&r->headers_in.cookies, &n,
-                                             value) != NGX_DECLINED
-           ? NGX_OK : NGX_DECLINED;
-#endif
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NGX_DECLINED;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len != 6
+            || ngx_strncasecmp(h[i].key.data, (u_char *) "cookie", 6) != 0)
+        {
+            continue;
+        }
+
+        p = h[i].value.data;
+        end = p + h[i].value.len;
+
+        /* memmem is vectorised: find "NAME=" and check it starts a pair */
+        while ((v = memmem(p, end - p, name, len)) != NULL) {
+            p = v + len;
+
+            if (p < end && *p == '='
+                && (v == h[i].value.data || v[-1] == ';' || v[-1] == ' '
+                    || v[-1] == '\t'))
+            {
+                v = ++p;
+
+                while (p < end && *p != ';') {
+                    p++;
+                }
+
+                while (p > v && (p[-1] == ' ' || p[-1] == '\t')) {
+                    p--;
+                }
+
+                value->data = v;
+                value->len = p - v;
+
+                return NGX_OK;
+            }
+        }
+    }
 }
 
 
@@ -984,31 +1032,64 @@ ngx_http_rampart_strip_identity_headers(ngx_http_request_t *r)
 }
 
 
+/* The identity headers sent upstream, with their lower-case names and
+ * hashes computed once (the proxy module looks them up by hash). */
+typedef struct {
+    ngx_str_t    name;
+    u_char      *lowcase;
+    ngx_uint_t   hash;
+} ngx_http_rampart_id_header_t;
+
+enum {
+    NGX_HTTP_RAMPART_H_USER = 0,
+    NGX_HTTP_RAMPART_H_USER_ID,
+    NGX_HTTP_RAMPART_H_ROLES,
+    NGX_HTTP_RAMPART_H_GROUPS,
+    NGX_HTTP_RAMPART_H_AUTH,
+    NGX_HTTP_RAMPART_H_IDENTITY,
+    NGX_HTTP_RAMPART_H_COUNT
+};
+
+static u_char  ngx_http_rampart_id_lowcase[NGX_HTTP_RAMPART_H_COUNT][24];
+
+static ngx_http_rampart_id_header_t
+    ngx_http_rampart_id_headers[NGX_HTTP_RAMPART_H_COUNT] = {
+    { ngx_string("X-Rampart-User"), NULL, 0 },
+    { ngx_string("X-Rampart-User-Id"), NULL, 0 },
+    { ngx_string("X-Rampart-Roles"), NULL, 0 },
+    { ngx_string("X-Rampart-Groups"), NULL, 0 },
+    { ngx_string("X-Rampart-Auth"), NULL, 0 },
+    { ngx_string("X-Rampart-Identity"), NULL, 0 }
+};
+
+
 static ngx_int_t
-ngx_http_rampart_add_header_in(ngx_http_request_t *r, const char *name,
+ngx_http_rampart_add_header_in(ngx_http_request_t *r, ngx_uint_t which,
     u_char *value, size_t len)
 {
-    ngx_table_elt_t  *h;
+    ngx_table_elt_t               *h;
+    ngx_http_rampart_id_header_t  *ih;
+
+    ih = &ngx_http_rampart_id_headers[which];
+
+    if (ih->lowcase == NULL) {
+        ih->lowcase = ngx_http_rampart_id_lowcase[which];
+        ih->hash = ngx_hash_strlow(ih->lowcase, ih->name.data, ih->name.len);
+    }
 
     h = ngx_list_push(&r->headers_in.headers);
     if (h == NULL) {
         return NGX_ERROR;
     }
 
-    h->key.data = (u_char *) name;
-    h->key.len = ngx_strlen(name);
+    h->key = ih->name;
     h->value.data = value;
     h->value.len = len;
+    h->lowcase_key = ih->lowcase;
+    h->hash = ih->hash;
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
-
-    h->lowcase_key = ngx_pnalloc(r->pool, h->key.len);
-    if (h->lowcase_key == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = ngx_hash_strlow(h->lowcase_key, h->key.data, h->key.len);
 
     return NGX_OK;
 }
@@ -1296,19 +1377,19 @@ ngx_http_rampart_identity_pass(ngx_http_request_t *r,
     ngx_str_t   host;
     char        sig[44];
 
-    if (ngx_http_rampart_add_header_in(r, "X-Rampart-User",
+    if (ngx_http_rampart_add_header_in(r, NGX_HTTP_RAMPART_H_USER,
                                        (u_char *) c->sub.p, c->sub.len)
         != NGX_OK
-        || ngx_http_rampart_add_header_in(r, "X-Rampart-User-Id",
+        || ngx_http_rampart_add_header_in(r, NGX_HTTP_RAMPART_H_USER_ID,
                                           (u_char *) c->uid_text.p,
                                           c->uid_text.len) != NGX_OK
-        || ngx_http_rampart_add_header_in(r, "X-Rampart-Roles",
+        || ngx_http_rampart_add_header_in(r, NGX_HTTP_RAMPART_H_ROLES,
                                           (u_char *) c->ro.p, c->ro.len)
            != NGX_OK
-        || ngx_http_rampart_add_header_in(r, "X-Rampart-Groups",
+        || ngx_http_rampart_add_header_in(r, NGX_HTTP_RAMPART_H_GROUPS,
                                           (u_char *) c->gr.p, c->gr.len)
            != NGX_OK
-        || ngx_http_rampart_add_header_in(r, "X-Rampart-Auth",
+        || ngx_http_rampart_add_header_in(r, NGX_HTTP_RAMPART_H_AUTH,
                                           (u_char *) c->amr.p, c->amr.len)
            != NGX_OK)
     {
@@ -1337,7 +1418,8 @@ ngx_http_rampart_identity_pass(ngx_http_request_t *r,
         len = ngx_sprintf(p, "t=%T,sid=%*s,sig=%s", now, c->sid.len, c->sid.p,
                           sig) - p;
 
-        if (ngx_http_rampart_add_header_in(r, "X-Rampart-Identity", p, len)
+        if (ngx_http_rampart_add_header_in(r, NGX_HTTP_RAMPART_H_IDENTITY, p,
+                                           len)
             != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
