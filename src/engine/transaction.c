@@ -19,7 +19,6 @@
 #include "body_xml.h"
 #include "normalize.h"
 #include "rampart/collections.h"
-#include "rampart/identity.h"
 #include "rules.h"
 #include "transform.h"
 #include "tx_t.h"
@@ -233,31 +232,6 @@ static int rules_field(rp_tx_t *tx, rp_source_t src, const char *name, size_t na
     }
 }
 
-/* The gateway's own session cookie (docs/IDENTITY.md) where the policy
- * enforces identity: a value of only the token alphabet ("rpt1." kid "."
- * base64url "." base64url) that the gateway verifies by its MAC. The
- * detectors could find nothing in it (no decoding layer applies to it), so
- * it is not inspected: on a session-protected site it is the longest cookie
- * of every request. Anything else under that name is inspected as usual. */
-static bool session_cookie(const rp_tx_t *tx, const char *name, size_t name_len, const char *value,
-                           size_t value_len)
-{
-    if (!tx->policy->access || name_len != sizeof(RP_ID_COOKIE) - 1 ||
-        memcmp(name, RP_ID_COOKIE, name_len) != 0 || value_len < 5 || value_len > RP_ID_TOKEN_MAX ||
-        memcmp(value, "rpt1.", 5) != 0)
-        return false;
-    unsigned dots = 0;
-    for (size_t i = 5; i < value_len; i++) {
-        unsigned char c = (unsigned char)value[i];
-        if (c == '.')
-            dots++;
-        else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                   c == '-' || c == '_'))
-            return false;
-    }
-    return dots == 2;
-}
-
 static rp_status_t inspect_field(void *ctx, rp_source_t src, const char *name, size_t name_len,
                                  const char *value, size_t value_len, unsigned flags)
 {
@@ -266,8 +240,6 @@ static rp_status_t inspect_field(void *ctx, rp_source_t src, const char *name, s
         return RP_NOMEM;
     if (flags & (RP_FIELD_PART_HEADER | RP_FIELD_FILE_SIZE))
         return RP_OK; /* multipart metadata, for the rules only */
-    if (src == RP_SRC_COOKIE && session_cookie(tx, name, name_len, value, value_len))
-        return RP_OK;
     return rp_inspect_value(ctx, src, name, name_len, value, value_len, flags);
 }
 
