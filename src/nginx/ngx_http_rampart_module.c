@@ -899,7 +899,7 @@ ngx_http_rampart_header_in(ngx_http_request_t *r, const char *name)
  */
 static ngx_int_t
 ngx_http_rampart_cookie(ngx_http_request_t *r, const char *name,
-    ngx_str_t *value)
+    ngx_str_t *value, ngx_table_elt_t **header)
 {
     u_char           *p, *end, *v;
     size_t            len;
@@ -952,6 +952,10 @@ ngx_http_rampart_cookie(ngx_http_request_t *r, const char *name,
 
                 value->data = v;
                 value->len = p - v;
+
+                if (header != NULL) {
+                    *header = &h[i];
+                }
 
                 return NGX_OK;
             }
@@ -1365,6 +1369,39 @@ ngx_http_rampart_is_browser(ngx_http_request_t *r)
 }
 
 
+/*
+ * The application never gets the session token: the "rampart_id=..." pair
+ * (found by ngx_http_rampart_cookie, value inside h's value) is cut out of
+ * the Cookie header it receives, with the separator after it. The engine
+ * has inspected the header as the client sent it already.
+ */
+static void
+ngx_http_rampart_strip_cookie(ngx_table_elt_t *h, ngx_str_t *value)
+{
+    u_char  *start, *end, *last;
+
+    start = value->data - (sizeof(RP_ID_COOKIE) - 1) - 1;
+    end = value->data + value->len;
+    last = h->value.data + h->value.len;
+
+    while (end < last && (*end == ';' || *end == ' ' || *end == '\t')) {
+        end++;
+    }
+
+    if (end == last) {
+        /* the last pair: drop the separator before it instead */
+        while (start > h->value.data
+               && (start[-1] == ';' || start[-1] == ' ' || start[-1] == '\t'))
+        {
+            start--;
+        }
+    }
+
+    ngx_memmove(start, end, last - end);
+    h->value.len -= end - start;
+}
+
+
 /* A valid session: identity headers upstream, the cookie re-signed when
  * the sliding idle timeout is due. */
 static ngx_int_t
@@ -1562,7 +1599,7 @@ ngx_http_rampart_session_endpoint(ngx_http_request_t *r,
                                                 "handoff", "malformed");
     }
 
-    if (ngx_http_rampart_cookie(r, RP_ID_STATE, &nonce) != NGX_OK) {
+    if (ngx_http_rampart_cookie(r, RP_ID_STATE, &nonce, NULL) != NGX_OK) {
         ngx_str_null(&nonce);
     }
 
@@ -1682,6 +1719,7 @@ ngx_http_rampart_identity(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
     time_t                          now;
     ngx_str_t                       cookie;
     ngx_uint_t                      mode;
+    ngx_table_elt_t                *cookie_header;
     rp_id_status_t                  st;
     rp_id_claims_t                 *c;
     rp_access_result_t              access;
@@ -1730,7 +1768,9 @@ ngx_http_rampart_identity(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
     c = NULL;
     st = RP_ID_NO_SESSION;
 
-    if (ngx_http_rampart_cookie(r, RP_ID_COOKIE, &cookie) == NGX_OK) {
+    if (ngx_http_rampart_cookie(r, RP_ID_COOKIE, &cookie, &cookie_header)
+        == NGX_OK)
+    {
         c = ngx_palloc(r->pool, sizeof(rp_id_claims_t));
         if (c == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -1738,6 +1778,9 @@ ngx_http_rampart_identity(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
 
         st = rp_id_session_check(keys, rev, (const char *) cookie.data,
                                  cookie.len, now, c);
+
+        /* the claims are a copy: the header can be cut now */
+        ngx_http_rampart_strip_cookie(cookie_header, &cookie);
     }
 
     access = rp_access_check(rules, (const char *) r->uri.data, r->uri.len,

@@ -247,6 +247,13 @@ class GatewayIdentity(unittest.TestCase):
         self.assertEqual(h["X-Rampart-Auth"], "pwd%2Cotp%2Cmfa")
         sid = self.verify_identity_header(h, "GET", "/app/home?q=1")
         self.assertEqual(sid, parse_token(tok)["sid"])
+        # the application never receives the session token; other cookies pass
+        self.assertNotIn("rampart_id", h.get("Cookie") or "")
+        for cookies, want in [({"lang": "zh", "rampart_id": tok, "theme": "x"}, "lang=zh; theme=x"),
+                              ({"lang": "zh", "rampart_id": tok}, "lang=zh"),
+                              ({"rampart_id": tok, "lang": "zh"}, "lang=zh")]:
+            self.assertEqual(self.get("/app/cookies", cookies=cookies).status, 200)
+            self.assertEqual(self.upstream_saw("/app/cookies").get("Cookie"), want)
 
     def test_handoff_refusals(self):
         nonce = b64(secrets.token_bytes(16))
