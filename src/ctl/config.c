@@ -254,7 +254,9 @@ static int parse_seed_app(parse_ctx_t *p, ctl_config_t *c, char **v, int count)
         else if (strncmp(v[i], "masking=", 8) == 0 && bundle_valid_mode(v[i] + 8))
             snprintf(c->seed_app.masking, sizeof(c->seed_app.masking), "%s", v[i] + 8);
         else
-            return fail(p, "seed_app: \"%s\" is not waf=MODE or masking=MODE (block, detect, off)",
+            return fail(p,
+                        "seed_app: \"%s\": expected waf=block, waf=detect or waf=off, or "
+                        "masking=MODE (the same modes)",
                         v[i]);
     }
     char why[200];
