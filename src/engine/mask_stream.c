@@ -326,6 +326,11 @@ int rp_mask_stream_feed(rp_mask_stream_t *s, const char *in, size_t len, bool la
         if (s->json && s->in_str &&
             (s->str_is_key || (s->value_label & (LABEL_NAME | LABEL_ADDRESS))))
             continue;
+        /* outside strings only whole JSON numbers are values: -13812345678
+         * is a negative number, not a phone */
+        if (s->json && !s->in_str && m.offset > 0 &&
+            (s->buf[m.offset - 1] == '-' || s->buf[m.offset - 1] == '+'))
+            continue;
         s->report.counts[m.cls]++;
         if (out) {
             char masked[RP_DATA_MASK_MAX(RP_MASK_HOLD) + 2];
