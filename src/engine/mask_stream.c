@@ -131,6 +131,17 @@ static void lex_emit(rp_mask_stream_t *s, const char *p, size_t n, rp_abuf_t *ou
     size_t run = 0; /* bytes copied verbatim, flushed in one append */
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
+        if (s->in_str && !s->esc_left && !s->str_is_key && !s->capturing &&
+            !(s->value_label & (LABEL_NAME | LABEL_ADDRESS)) && c != '"' && c != '\\') {
+            /* plain string content: copied as it is up to the next quote or
+             * backslash, found with memchr */
+            const char *end = p + n, *q = memchr(p + i, '"', n - i);
+            const char *bs = memchr(p + i, '\\', (size_t)((q ? q : end) - (p + i)));
+            size_t stop = (size_t)((bs ? bs : q ? q : end) - p);
+            run += stop - i;
+            i = stop - 1;
+            continue;
+        }
         if (s->in_str) {
             bool new_char;
             if (s->esc_left == ESC_START) {
