@@ -10,6 +10,10 @@
 #   nginx        no module — the limit
 #   rampart      the module with policies/detectors.policy (make bench's `rampart`)
 #   rampart-off  the module with every detector off: what the hand-over costs
+#   rampart-mask `rampart` with response masking (make bench's `rampart-mask`),
+#                on the `big` workload only: GET of a 64 KB JSON body full of ID
+#                and mobile numbers (bench/big-pii.py), every one masked; nginx
+#                runs `big` too, on the same body
 #   rampart-session  `rampart` with every route behind a session (make bench's
 #                `rampart-session`): the requests carry a valid session cookie,
 #                the front verifies it and sends signed identity headers upstream
@@ -72,10 +76,12 @@ mkdir -p "$U"
     server {
         listen 127.0.0.1:$UP_PORT;
         location / { default_type text/html; return 200 "<!doctype html><p>ok</p>\n"; }
+        location = /big-pii { default_type application/json; alias $U/big-pii.json; }
     }
 }
 EOF
 } >"$U/nginx.conf"
+python3 "$REPO/bench/big-pii.py" "$U/big-pii.json"
 "$NGINX" -p "$U" -c "$U/nginx.conf" -e "$U/error.log"
 pids+=("$(cat "$U/nginx.pid")")
 
@@ -111,6 +117,8 @@ print(signed + "." + b64(hmac.new(key, signed.encode(), hashlib.sha256).digest()
 EOF
 }
 { cat "$REPO/policies/detectors.policy"; echo "access / authenticated"; } >"$S/session.policy"
+mask_policy=$WORK/mask.policy
+{ cat "$REPO/policies/detectors.policy"; echo "mask / roles-clear=auditor"; } >"$mask_policy"
 
 front_conf() { # $1 prefix, $2 target
   local load="" rp=""
@@ -120,6 +128,7 @@ front_conf() { # $1 prefix, $2 target
     rampart_identity_revocations $S/revocations; rampart_identity_upstream_key $S/upstream.key;" ;;
     rampart) load="load_module $MODULE;"; rp="rampart on; rampart_policy $REPO/policies/detectors.policy;" ;;
     rampart-off) load="load_module $MODULE;"; rp="rampart on; rampart_policy $off_policy;" ;;
+    rampart-mask) load="load_module $MODULE;"; rp="rampart on; rampart_policy $mask_policy;" ;;
   esac
   cat <<EOF
 $load
@@ -153,7 +162,10 @@ port, wl, n, post_json = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.ar
 session = ("; rampart_id=" + sys.argv[5]) if sys.argv[5] else ""
 ua = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
       "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36")
-if wl == "get":
+if wl == "big":
+    req = ("GET /big-pii HTTP/1.1\r\nHost: zwfw.example.gov.cn\r\nUser-Agent: " + ua + "\r\n"
+           "Accept: application/json\r\nAccept-Language: zh-CN,zh;q=0.9,en;q=0.8\r\n\r\n").encode()
+elif wl == "get":
     req = ("GET /search?q=%E7%A4%BE%E4%BF%9D%E6%9F%A5%E8%AF%A2&page=2&sort=date&lang=zh-CN HTTP/1.1\r\n"
            "Host: zwfw.example.gov.cn\r\nUser-Agent: " + ua + "\r\n"
            "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8\r\n"
@@ -175,14 +187,23 @@ for _ in range(n):
     status = f.readline()
     if b" 200 " not in status:
         sys.exit("front answered %r" % status)
-    length = 0
+    length, chunked = 0, False
     while True:
         h = f.readline()
         if h in (b"\r\n", b""):
             break
         if h.lower().startswith(b"content-length:"):
             length = int(h.split(b":")[1])
-    f.read(length)
+        if h.lower().startswith(b"transfer-encoding:") and b"chunked" in h.lower():
+            chunked = True
+    if not chunked:
+        f.read(length)
+        continue
+    while True:  # a masked body is chunked: its length is not known up front
+        size = int(f.readline().split(b";")[0], 16)
+        f.read(size + 2)
+        if size == 0:
+            break
 EOF
 }
 
@@ -194,10 +215,13 @@ wait_port() {  # patient: under valgrind on a busy machine a policy loads slowly
   die "front did not start on $FRONT_PORT"
 }
 
-read -r -a TARGETS <<<"${FI_TARGETS:-nginx rampart-off rampart rampart-session}"
+read -r -a TARGETS <<<"${FI_TARGETS:-nginx rampart-off rampart rampart-session rampart-mask}"
 declare -A RESULT
 for target in "${TARGETS[@]}"; do
-  for wl in get post; do
+  wls="get post"
+  [ "$target" = nginx ] && wls="get post big"
+  [ "$target" = rampart-mask ] && wls="big"
+  for wl in $wls; do
     F=$WORK/$target-$wl
     mkdir -p "$F"
     front_conf "$F" "$target" >"$F/nginx.conf"
@@ -222,6 +246,13 @@ done
 
 printf '%-12s %12s %12s %12s %12s\n' target get/req "+ vs nginx" post/req "+ vs nginx"
 for target in "${TARGETS[@]}"; do
+  [ -n "${RESULT[$target/get]:-}" ] || continue
   g=${RESULT[$target/get]}; p=${RESULT[$target/post]}
   printf '%-12s %12d %12d %12d %12d\n' "$target" "$g" $((g - ${RESULT[nginx/get]})) "$p" $((p - ${RESULT[nginx/post]}))
+done
+for target in "${TARGETS[@]}"; do
+  [ -n "${RESULT[$target/big]:-}" ] || continue
+  b=${RESULT[$target/big]}
+  printf '%-12s big/req %12d  + vs nginx %12d  nginx/this %.3f\n' "$target" "$b" $((b - ${RESULT[nginx/big]})) \
+    "$(awk -v a="${RESULT[nginx/big]}" -v b="$b" 'BEGIN {print a / b}')"
 done

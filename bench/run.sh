@@ -13,6 +13,10 @@
 #                every route needs a session (`access / authenticated`), each
 #                wrk run carries a freshly minted valid session cookie, and the
 #                gateway verifies it and adds signed identity headers upstream
+#   rampart-mask the rampart target with response masking (docs/DATA-CLASSES.md):
+#                its `big` workload is a 64 KB JSON body full of resident ID and
+#                mobile numbers (the upstream's /big-pii, same size as /big), every
+#                one masked on the way (mask / in the detectors policy)
 #   rampart-crs  the same with $RAMPART_CRS_POLICY (default policies/default.policy:
 #                Rampart's detectors + OWASP CRS v4, PL1), block mode
 #   modsecurity  the same + ModSecurity 3 + CRS 3.3 (Debian), PL1, anomaly blocking
@@ -55,7 +59,7 @@ QUICK=${BENCH_QUICK:-0}
 CONNS=${BENCH_CONNECTIONS:-16}
 MEM_REQUESTS=${BENCH_MEM_REQUESTS:-1000000}
 MEM_CRS_REQUESTS=${BENCH_MEM_CRS_REQUESTS:-100000}
-read -r -a TARGETS <<<"${BENCH_TARGETS:-nginx rampart rampart-api rampart-session rampart-crs modsecurity}"
+read -r -a TARGETS <<<"${BENCH_TARGETS:-nginx rampart rampart-api rampart-session rampart-mask rampart-crs modsecurity}"
 WORKLOADS=(get post big)
 export BENCH_POST_JSON=$BENCH/post.json
 
@@ -68,13 +72,13 @@ key_of() { echo "${1//-/_}"; }
 
 # --- preflight ------------------------------------------------------------
 for t in "${TARGETS[@]}"; do
-  case $t in nginx|rampart|rampart-api|rampart-session|rampart-crs|modsecurity) ;; *) die "unknown target '$t' in BENCH_TARGETS" ;; esac
+  case $t in nginx|rampart|rampart-api|rampart-session|rampart-mask|rampart-crs|modsecurity) ;; *) die "unknown target '$t' in BENCH_TARGETS" ;; esac
 done
 has_target nginx || die "BENCH_TARGETS must include nginx (the reference for the ratios)"
 command -v wrk >/dev/null || die "wrk not found; run scripts/deps.sh"
 command -v curl >/dev/null || die "curl not found"
 [ -x "$NGINX" ] || die "nginx not found at $NGINX"
-if has_target rampart || has_target rampart-api || has_target rampart-session || has_target rampart-crs; then
+if has_target rampart || has_target rampart-api || has_target rampart-session || has_target rampart-mask || has_target rampart-crs; then
   [ -f "$MODULE" ] || die "$MODULE is missing — build first (make build)"
   [ -x "$BUILD/engine_bench" ] || die "$BUILD/engine_bench is missing — build first (make build)"
 fi
@@ -146,8 +150,8 @@ print(" ".join(map(str, found)))
 EOF
 }
 # shellcheck disable=SC2034  # P_rampart, P_rampart_api... are read through port_of
-read -r UP_PORT P_nginx P_rampart P_rampart_crs P_modsecurity P_rampart_api P_rampart_session <<<"$(free_ports 7)"
-[ -n "${P_rampart_session:-}" ] || die "could not find 7 free ports in 18100-18999"
+read -r UP_PORT P_nginx P_rampart P_rampart_crs P_modsecurity P_rampart_api P_rampart_session P_rampart_mask <<<"$(free_ports 8)"
+[ -n "${P_rampart_mask:-}" ] || die "could not find 8 free ports in 18100-18999"
 port_of() { local v; v="P_$(key_of "$1")"; echo "${!v}"; }
 
 # nginx settings common to every instance: own prefix, pid, logs, temp paths.
@@ -254,6 +258,7 @@ data = (body + tail).encode()
 assert len(data) == 65536, len(data)
 open(sys.argv[1], "wb").write(data)
 EOF
+python3 "$BENCH/big-pii.py" "$WORK/upstream/html/big-pii.json"
 {
   common_main "$WORK/upstream"
   echo "http {"
@@ -264,6 +269,10 @@ EOF
         location = /big {
             default_type text/html;
             alias $WORK/upstream/html/big.html;
+        }
+        location = /big-pii {
+            default_type application/json;
+            alias $WORK/upstream/html/big-pii.json;
         }
         location / {
             # any method, body discarded: GET and POST both get a small 200
@@ -337,6 +346,13 @@ if has_target rampart-session; then
     rampart_identity_revocations $sd/revocations;
     rampart_identity_upstream_key $sd/upstream.key;"
 fi
+if has_target rampart-mask; then
+  # the detectors policy, and every response masked (anonymous callers)
+  md=$WORK/rampart-mask
+  mkdir -p "$md"
+  { cat "$POLICY"; printf '\nmask / roles-clear=auditor\n'; } >"$md/mask.policy"
+  rampart_front rampart-mask "$md/mask.policy"
+fi
 if has_target rampart-crs; then rampart_front rampart-crs "$CRS_POLICY"; fi
 
 if has_target modsecurity; then
@@ -389,7 +405,7 @@ done
 url_of() {  # TARGET WORKLOAD
   local base
   base="http://127.0.0.1:$(port_of "$1")"
-  case $2 in big) echo "$base/big" ;; *) echo "$base/" ;; esac
+  case $2/$1 in big/rampart-mask) echo "$base/big-pii" ;; big/*) echo "$base/big" ;; *) echo "$base/" ;; esac
 }
 
 # run_wrk TARGET WORKLOAD SECONDS CONNECTIONS — wrk's output on stdout
@@ -429,7 +445,7 @@ attacks=(
   "/search?q=1%20UNION%20SELECT%20username%2Cpassword%20FROM%20users--"
   "/search?q=%3Cscript%3Ealert(document.cookie)%3C%2Fscript%3E"  # <script>
 )
-for t in rampart rampart-api rampart-session rampart-crs modsecurity; do
+for t in rampart rampart-api rampart-session rampart-mask rampart-crs modsecurity; do
   has_target "$t" || continue
   for a in "${attacks[@]}"; do
     # shellcheck disable=SC2046
@@ -439,6 +455,12 @@ for t in rampart rampart-api rampart-session rampart-crs modsecurity; do
 done
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_nginx${attacks[0]}")
 [ "$code" = 200 ] || die "plain nginx answered $code to ${attacks[0]} (want 200: it must not filter)"
+if has_target rampart-mask; then
+  # the JSON really is masked: no clear ID number reaches the client
+  body=$(curl -s "$(url_of rampart-mask big)")
+  { grep -q '"idNumber":"110105\*\*\*\*\*\*\*\*' <<<"$body" && ! grep -q '"idNumber":"1101051985' <<<"$body"; } ||
+    die "rampart-mask/big is not masked — is the mask rule in force?"
+fi
 if has_target rampart-session; then
   # without a session an API client gets 401: identity really is enforced
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_rampart_session/")

@@ -151,7 +151,7 @@ log stderr
 events_file $EVENTS
 console_dir $BUILD/console
 gateway_token_file $RAMPARTD_RUN/gateway.token
-seed_app demo * / http://127.0.0.1:$DEMO_PORT waf=$MODE
+seed_app demo * / http://127.0.0.1:$DEMO_PORT waf=$MODE masking=block
 EOF
 "$RAMPARTD" -t -c "$RUN/rampartd.conf" >/dev/null || die "the rampartd configuration $RUN/rampartd.conf does not load"
 say "starting rampartd on 127.0.0.1:$RAMPARTD_PORT"
@@ -217,7 +217,16 @@ else
   module_line="load_module $MODULE;"
   # Applications without a policy of their own use $POLICY; each one's WAF
   # mode is its switch (rampart_switches), set in rampartd.
+  # Session key of the demo (docs/DEMO.md, "Masking"): sessions minted
+  # with scripts/demo-session.sh are verified with it, so a caller with the
+  # role auditor sees /api/citizens in clear. Made once per BUILD/run.
+  DEMO_KEYS=$GW/demo-identity-keys
+  if [ ! -s "$DEMO_KEYS" ]; then
+    (umask 077; python3 -c 'import base64, os; print("# rampart session keys (make up demo)\ndemo hmac-sha256 %s 0" % base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode())' >"$DEMO_KEYS")
+  fi
+  [ "$(id -u)" -eq 0 ] && chown nobody:nogroup "$DEMO_KEYS"
   rampart_http="    rampart_policy $POLICY;
+    rampart_identity_keys $DEMO_KEYS;
     rampart_event_sink file:$EVENTS;
     rampart_switches $BUNDLE/current/switches;
     include $BUNDLE/current/nginx/*.conf;"

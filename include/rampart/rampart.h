@@ -11,6 +11,7 @@
 #include "rampart/collections.h"
 #include "rampart/detect.h"
 #include "rampart/identity.h"
+#include "rampart/masking.h"
 #include "rampart/openapi.h"
 #include "rampart/policy.h"
 #include "rampart/ratelimit.h"

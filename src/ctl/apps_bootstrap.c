@@ -64,6 +64,8 @@ static int seed_app(ctl_t *ctl, const ctl_config_t *cfg, rp_error_t *err)
     snprintf(a.path_prefix, sizeof(a.path_prefix), "%s", cfg->seed_app.path_prefix);
     snprintf(a.upstream, sizeof(a.upstream), "%s", cfg->seed_app.upstream);
     json_t *switches = json_pack("{s:s}", "waf", cfg->seed_app.waf);
+    if (switches && cfg->seed_app.masking[0])
+        json_object_set_new(switches, "masking", json_string(cfg->seed_app.masking));
     char why[160], *text = NULL;
     if (switches && bundle_switches_complete(switches, why, sizeof(why)) == 0)
         text = json_dumps(switches, JSON_COMPACT | JSON_SORT_KEYS);

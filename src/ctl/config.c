@@ -243,10 +243,22 @@ static int parse_conninfo(parse_ctx_t *p, char *field, const char *v)
  * checks them. */
 static int parse_seed_app(parse_ctx_t *p, ctl_config_t *c, char **v, int count)
 {
-    if (count != 4 && count != 5)
-        return fail(p, "seed_app takes NAME HOST PATH_PREFIX UPSTREAM [waf=block|detect|off]");
-    if (count == 5 && (strncmp(v[4], "waf=", 4) != 0 || !bundle_valid_mode(v[4] + 4)))
-        return fail(p, "seed_app: the fifth value is waf=block, waf=detect or waf=off");
+    if (count < 4 || count > 6)
+        return fail(p, "seed_app takes NAME HOST PATH_PREFIX UPSTREAM [waf=block|detect|off] "
+                       "[masking=block|detect|off]");
+    const char *waf = "block";
+    c->seed_app.masking[0] = '\0';
+    for (int i = 4; i < count; i++) {
+        if (strncmp(v[i], "waf=", 4) == 0 && bundle_valid_mode(v[i] + 4))
+            waf = v[i] + 4;
+        else if (strncmp(v[i], "masking=", 8) == 0 && bundle_valid_mode(v[i] + 8))
+            snprintf(c->seed_app.masking, sizeof(c->seed_app.masking), "%s", v[i] + 8);
+        else
+            return fail(p,
+                        "seed_app: \"%s\": expected waf=block, waf=detect or waf=off, or "
+                        "masking=MODE (the same modes)",
+                        v[i]);
+    }
     char why[200];
     if (!bundle_valid_name(v[0], why, sizeof(why)))
         return fail(p, "seed_app: name %s", why);
@@ -260,7 +272,7 @@ static int parse_seed_app(parse_ctx_t *p, ctl_config_t *c, char **v, int count)
     snprintf(c->seed_app.host, sizeof(c->seed_app.host), "%s", v[1]);
     snprintf(c->seed_app.path_prefix, sizeof(c->seed_app.path_prefix), "%s", v[2]);
     snprintf(c->seed_app.upstream, sizeof(c->seed_app.upstream), "%s", v[3]);
-    snprintf(c->seed_app.waf, sizeof(c->seed_app.waf), "%s", count == 5 ? v[4] + 4 : "block");
+    snprintf(c->seed_app.waf, sizeof(c->seed_app.waf), "%s", waf);
     return 0;
 }
 

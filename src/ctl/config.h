@@ -86,7 +86,8 @@ typedef struct ctl_config {
     char gateway_token_file[CONFIG_PATH_MAX]; /* "": off */
     struct {
         char name[65], host[254], path_prefix[513], upstream[513]; /* name "": none */
-        char waf[8]; /* its WAF switch: block (default), detect or off */
+        char waf[8];     /* its WAF switch: block (default), detect or off */
+        char masking[8]; /* its masking switch: "" leaves the default (off) */
     } seed_app;
 } ctl_config_t;
 

@@ -164,24 +164,33 @@ static const char *action_name(const rp_tx_t *tx)
     return tx->nmatches ? "log" : "allow";
 }
 
-const char *rp_event_build(rp_tx_t *tx, size_t *len)
+void rp_event_put_string(rp_abuf_t *b, const char *s, size_t n)
 {
-    rp_abuf_t b;
-    rp_abuf_init(&b, tx->arena);
+    put_json_string(b, s, n);
+}
+
+void rp_event_put_common(rp_tx_t *tx, rp_abuf_t *b)
+{
     char when[40];
     struct tm tm;
     gmtime_r(&tx->started.tv_sec, &tm);
     size_t w = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(when + w, sizeof(when) - w, ".%03ldZ", tx->started.tv_nsec / 1000000);
+    put_field(b, "time", when, 1);
+    put_field(b, "request_id", rp_tx_request_id(tx), 0);
+    put_field(b, "client", tx->client_addr, 0);
+    put_field(b, "host", tx->host, 0);
+    put_field(b, "method", tx->method, 0);
+    put_field(b, "uri", event_uri(tx), 0);
+    put_field(b, "app", tx->app, 0);
+}
 
+const char *rp_event_build(rp_tx_t *tx, size_t *len)
+{
+    rp_abuf_t b;
+    rp_abuf_init(&b, tx->arena);
     rp_abuf_putc(&b, '{');
-    put_field(&b, "time", when, 1);
-    put_field(&b, "request_id", rp_tx_request_id(tx), 0);
-    put_field(&b, "client", tx->client_addr, 0);
-    put_field(&b, "host", tx->host, 0);
-    put_field(&b, "method", tx->method, 0);
-    put_field(&b, "uri", event_uri(tx), 0);
-    put_field(&b, "app", tx->app, 0);
+    rp_event_put_common(tx, &b);
     put_field(&b, "action", action_name(tx), 0);
     put_int(&b, "status",
             tx->verdict.action == RP_ACTION_BLOCK ? tx->verdict.status : tx->response_status);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mask_policy.h"
 #include "policy_t.h"
 #include "rampart/collections.h"
 #include "rampart/identity.h"
@@ -163,6 +164,11 @@ static int parse_size(const char *s, size_t *out)
         return -1;
     *out = (size_t)(v * mul);
     return 0;
+}
+
+int rp_policy_parse_size(const char *s, size_t *out)
+{
+    return parse_size(s, out);
 }
 
 static int parse_on_off(parse_ctx_t *c, const char *w, bool *out)
@@ -432,6 +438,13 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
         char why[256];
         if (rp_access_rules_add(&p->access, w, nw, why, sizeof(why)) != 0)
             FAIL(c, "%s", why);
+    } else if (strncmp(d, "mask", 4) == 0 && (d[4] == '\0' || d[4] == '_')) {
+        char why[256], dir[PATH_MAX];
+        const char *slash = strrchr(c->file, '/');
+        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - c->file) : 1,
+                 slash ? c->file : ".");
+        if (rp_mask_directive(&p->masks, w, nw, dir, why, sizeof(why)) != 0)
+            FAIL(c, "%s", why);
     } else if (strcmp(d, "rules") == 0) {
         if (need_args(c, nw, 2, "rules SECLANG_FILE_OR_GLOB") != 0)
             return -1;
@@ -582,6 +595,11 @@ rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *nam
     }
     if (c.nrule_files && compile_rules(&c, p) != 0)
         goto fail;
+    char mask_why[256];
+    if (rp_mask_rules_check(p->masks, mask_why, sizeof(mask_why)) != 0) {
+        set_error(err, name, 0, "%s", mask_why);
+        goto fail;
+    }
     if (p->rules && p->rules->uses_collections && !p->collections &&
         !(p->collections = rp_collections_memory_new(0))) {
         set_error(err, name, 0, "collections: out of memory");
@@ -603,6 +621,7 @@ fail:
     rp_openapi_free(p->openapi);
     free(p->ratelimits);
     rp_access_rules_free(p->access);
+    rp_mask_rules_free(p->masks);
     free(p);
     return NULL;
 }
@@ -673,6 +692,7 @@ void rp_policy_unref(rp_policy_t *p)
         rp_openapi_free(p->openapi);
         free(p->ratelimits);
         rp_access_rules_free(p->access);
+        rp_mask_rules_free(p->masks);
         free(p);
     }
 }

@@ -92,10 +92,16 @@ struct rp_policy {
     size_t nratelimits;
     /* identity access rules ("access" directives), or NULL */
     struct rp_access_rules *access;
+    /* response masking ("mask" directives, mask_policy.h), or NULL */
+    struct rp_mask_rules *masks;
     size_t nskip_headers;
     char skip_headers[RP_MAX_SKIP_HEADERS][48];
     unsigned char skip_header_len[RP_MAX_SKIP_HEADERS];
 };
+
+/* "16k", "64m", "1g" or plain bytes, as policy files write sizes: 0, or
+ * -1 when s is not one. */
+int rp_policy_parse_size(const char *s, size_t *out);
 
 /* Names used in policy files and events, indexed by rp_anomaly_t. */
 extern const char *const rp_anomaly_names[RP_ANOM_COUNT];

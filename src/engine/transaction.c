@@ -68,6 +68,7 @@ void rp_tx_free(rp_tx_t *tx)
         return;
     if (tx->body && tx->body_kind == BODY_XML)
         rp_body_xml_abort(tx->body);
+    rp_tx_mask_free(tx);
     rp_policy_unref(tx->policy);
     rp_arena_free(tx->arena);
 }
@@ -749,6 +750,7 @@ rp_status_t rp_tx_response_status(rp_tx_t *tx, int status)
 rp_status_t rp_tx_response_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
                                   size_t value_len)
 {
+    rp_tx_mask_header(tx, name, name_len, value, value_len);
     rl_state_t *st = tx->rules;
     if (!st || tx->mode == RP_MODE_OFF)
         return RP_OK;
@@ -778,18 +780,22 @@ rp_status_t rp_tx_response_headers_done(rp_tx_t *tx)
 {
     tx->state = TX_RESPONSE_BODY;
     rl_state_t *st = tx->rules;
-    if (!st || tx->mode == RP_MODE_OFF || blocked(tx))
-        return blocked(tx) ? RP_BLOCK : RP_DECLINED;
+    if (blocked(tx))
+        return RP_BLOCK;
+    /* masking (tx_mask.c) needs the body whatever the rules want */
+    bool masking = rp_tx_mask_start(tx);
+    if (tx->host_refused)
+        return RP_BLOCK;
+    if (!st || tx->mode == RP_MODE_OFF)
+        return masking ? RP_OK : RP_DECLINED;
     st->response_protocol = tx->protocol;
     if (rl_run_phase(st, 3) == RP_BLOCK || blocked(tx))
         return RP_BLOCK;
-    /* Masking and field decryption will plug in here too; today only the
-     * rules' response-body phase needs the body. */
     if (st->rs->needs_response_body && st->response_body_access && response_mime_wanted(st)) {
         st->response_body_on = true;
         return RP_OK;
     }
-    return RP_DECLINED;
+    return masking ? RP_OK : RP_DECLINED;
 }
 
 rp_status_t rp_tx_response_body(rp_tx_t *tx, const void *in, size_t in_len, const void **out,
@@ -798,15 +804,19 @@ rp_status_t rp_tx_response_body(rp_tx_t *tx, const void *in, size_t in_len, cons
     *out = in;
     *out_len = in_len;
     rl_state_t *st = tx->rules;
-    if (!st || !st->response_body_on)
-        return RP_OK;
-    size_t room = st->rs->response_body_limit > st->response_body.len
-                      ? st->rs->response_body_limit - st->response_body.len
-                      : 0;
-    /* Beyond the limit the rest passes uninspected (ProcessPartial). */
-    size_t take = in_len < room ? in_len : room;
-    if (take && rp_abuf_append(&st->response_body, in, take) < 0)
-        return RP_NOMEM;
+    if (st && st->response_body_on) {
+        size_t room = st->rs->response_body_limit > st->response_body.len
+                          ? st->rs->response_body_limit - st->response_body.len
+                          : 0;
+        /* Beyond the limit the rest passes uninspected (ProcessPartial). */
+        size_t take = in_len < room ? in_len : room;
+        if (take && rp_abuf_append(&st->response_body, in, take) < 0)
+            return RP_NOMEM;
+    }
+    /* the rules saw the body as the application sent it; the client gets
+     * it masked */
+    if (tx->mask)
+        return rp_tx_mask_body(tx, in, in_len, false, out, out_len);
     return RP_OK;
 }
 
@@ -815,6 +825,8 @@ rp_status_t rp_tx_response_end(rp_tx_t *tx, const void **out, size_t *out_len)
     tx->state = TX_DONE;
     *out = NULL;
     *out_len = 0;
+    if (tx->mask && rp_tx_mask_body(tx, "", 0, true, out, out_len) != RP_OK)
+        return tx->host_refused ? RP_BLOCK : RP_NOMEM;
     rl_state_t *st = tx->rules;
     if (st && tx->mode != RP_MODE_OFF && st->response_body_on) {
         if (!st->response_body.data)

@@ -100,7 +100,22 @@ struct rp_tx {
 
     /* The longest wait a refusing rate limit asked for (tx_ratelimit.c). */
     uint64_t retry_after_us;
+
+    /* Response masking (tx_mask.c), when the policy has mask rules. */
+    struct tx_mask *mask;
 };
+
+typedef struct tx_mask tx_mask_t;
+
+/* tx_mask.c: the hooks transaction.c calls. header: note Content-Type and
+ * Content-Encoding; start: true when the body must pass through
+ * rp_tx_mask_body (called once the headers are done); free: zlib state. */
+void rp_tx_mask_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
+                       size_t value_len);
+bool rp_tx_mask_start(rp_tx_t *tx);
+rp_status_t rp_tx_mask_body(rp_tx_t *tx, const void *in, size_t len, bool last, const void **out,
+                            size_t *out_len);
+void rp_tx_mask_free(rp_tx_t *tx);
 
 /* tx_openapi.c: the hooks transaction.c calls when policy->openapi is set.
  * header: keep one request header (RP_NOMEM on failure); head: check the
@@ -147,5 +162,9 @@ const char *rp_source_name(rp_source_t src);
 
 /* event.c */
 const char *rp_event_build(rp_tx_t *tx, size_t *len);
+/* The members every event starts with (time, request_id, client, host,
+ * method, uri, app), without the braces; a JSON string, escaped. */
+void rp_event_put_common(rp_tx_t *tx, rp_abuf_t *b);
+void rp_event_put_string(rp_abuf_t *b, const char *s, size_t n);
 
 #endif

@@ -118,6 +118,7 @@ typedef struct {
     ngx_str_t                    app;
     ngx_uint_t                   waf;       /* RP_MODE_* */
     ngx_uint_t                   identity;  /* RP_MODE_* */
+    ngx_uint_t                   masking;   /* RP_MODE_* */
 } ngx_http_rampart_switch_t;
 
 
@@ -151,6 +152,8 @@ typedef struct {
 
     ngx_str_t                    set_cookie[2];  /* identity cookies to send */
     ngx_uint_t                   nset_cookie;
+
+    rp_id_claims_t              *viewer;         /* a valid session, or NULL */
 } ngx_http_rampart_ctx_t;
 
 
@@ -518,6 +521,7 @@ ngx_http_rampart_parse_switches(ngx_pool_t *pool, ngx_log_t *log, u_char *p,
         sw->app.len = we - w;
         sw->waf = NGX_CONF_UNSET_UINT;
         sw->identity = NGX_CONF_UNSET_UINT;
+        sw->masking = NGX_CONF_UNSET_UINT;
 
         for (w = we; w < eol; w = we) {
             while (w < eol && (*w == ' ' || *w == '\t' || *w == '\r')) {
@@ -538,6 +542,12 @@ ngx_http_rampart_parse_switches(ngx_pool_t *pool, ngx_log_t *log, u_char *p,
                        && ngx_strncmp(w, "identity", 8) == 0)
             {
                 field = &sw->identity;
+
+            } else if (eq != NULL
+                       && ((eq - w == 7 && ngx_strncmp(w, "masking", 7) == 0)
+                           || (eq - w == 4 && ngx_strncmp(w, "mask", 4) == 0)))
+            {
+                field = &sw->masking;
 
             } else {
                 continue;
@@ -715,6 +725,18 @@ ngx_http_rampart_switch_identity(ngx_http_request_t *r, ngx_str_t *app)
     sw = ngx_http_rampart_switch_find(r, app);
 
     return sw != NULL ? sw->identity : NGX_CONF_UNSET_UINT;
+}
+
+
+/* The masking switch of an application, or NGX_CONF_UNSET_UINT. */
+static ngx_uint_t
+ngx_http_rampart_switch_masking(ngx_http_request_t *r, ngx_str_t *app)
+{
+    ngx_http_rampart_switch_t  *sw;
+
+    sw = ngx_http_rampart_switch_find(r, app);
+
+    return sw != NULL ? sw->masking : NGX_CONF_UNSET_UINT;
 }
 
 
@@ -1788,6 +1810,10 @@ ngx_http_rampart_identity(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
                              (const char *) r->connection->addr_text.data,
                              r->connection->addr_text.len, now);
 
+    if (st == RP_ID_OK) {
+        ctx->viewer = c;
+    }
+
     if (access == RP_ACCESS_ALLOW) {
         return st == RP_ID_OK
                ? ngx_http_rampart_identity_pass(r, ctx, lcf, keys, c, now)
@@ -1830,6 +1856,129 @@ ngx_http_rampart_identity(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
     return ngx_http_rampart_identity_refuse(r, ctx,
                                       ngx_http_rampart_unauthorized(r, lcf),
                                       "session", rp_id_status_name(st));
+}
+
+
+/* ------------------------------------------------------------------------
+ * response masking (docs/DATA-CLASSES.md, "Masking responses"): the engine
+ * learns the route, the application's masking switch and who is looking;
+ * upstream is asked for gzip (which the engine undoes and redoes) or for
+ * unencoded bodies only.
+ */
+
+static ngx_int_t
+ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
+    ngx_http_rampart_loc_conf_t *lcf)
+{
+    bool                           identity_only;
+    ngx_str_t                      cookie;
+    ngx_uint_t                     mode, i;
+    rp_viewer_t                    viewer;
+    rp_id_claims_t                *c;
+    ngx_list_part_t               *part;
+    ngx_table_elt_t               *h;
+    const rp_id_keys_t            *keys;
+    const rp_id_revocations_t     *rev;
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    if (!rp_policy_mask_route(lcf->policy, (const char *) r->uri.data,
+                              r->uri.len, &identity_only))
+    {
+        return NGX_OK;
+    }
+
+    mode = ngx_http_rampart_switch_masking(r, &lcf->app);
+
+    if (mode == NGX_CONF_UNSET_UINT) {
+        mode = RP_MODE_BLOCK;   /* not named: the policy's rules apply */
+    }
+
+    if (mode == RP_MODE_OFF) {
+        return NGX_OK;
+    }
+
+    /* who is looking: the session identity verified already, else the
+     * cookie verified here when roles may see clear values (without
+     * enforcing anything: no session just means masked) */
+
+    c = ctx->viewer;
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
+
+    if (c == NULL && mcf->identity_keys.len
+        && rp_policy_mask_needs_viewer(lcf->policy)
+        && ngx_http_rampart_cookie(r, RP_ID_COOKIE, &cookie) == NGX_OK)
+    {
+        keys = ngx_http_rampart_watched_get(&ngx_http_rampart_id_keys,
+                                            &mcf->identity_keys,
+                                            r->connection->log);
+        rev = ngx_http_rampart_watched_get(&ngx_http_rampart_id_revocations,
+                                           &mcf->identity_revocations,
+                                           r->connection->log);
+
+        c = ngx_palloc(r->pool, sizeof(rp_id_claims_t));
+        if (c == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (keys == NULL
+            || rp_id_session_check(keys, rev, (const char *) cookie.data,
+                                   cookie.len, ngx_time(), c) != RP_ID_OK)
+        {
+            c = NULL;
+        }
+    }
+
+    if (c != NULL) {
+        viewer.user = c->sub.p;
+        viewer.user_len = c->sub.len;
+        viewer.roles = c->ro.p;
+        viewer.roles_len = c->ro.len;
+        viewer.groups = c->gr.p;
+        viewer.groups_len = c->gr.len;
+    }
+
+    rp_tx_set_masking(ctx->tx, (const char *) r->uri.data, r->uri.len,
+                      (rp_mode_t) mode, c != NULL ? &viewer : NULL);
+
+    if (mode != RP_MODE_BLOCK) {
+        return NGX_OK;
+    }
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len != sizeof("Accept-Encoding") - 1
+            || ngx_strncasecmp(h[i].key.data, (u_char *) "Accept-Encoding",
+                               sizeof("Accept-Encoding") - 1) != 0)
+        {
+            continue;
+        }
+
+        if (!identity_only
+            && ngx_strlcasestrn(h[i].value.data,
+                                h[i].value.data + h[i].value.len,
+                                (u_char *) "gzip", 4 - 1) != NULL)
+        {
+            ngx_str_set(&h[i].value, "gzip");
+
+        } else {
+            ngx_str_set(&h[i].value, "identity");
+        }
+    }
+
+    return NGX_OK;
 }
 
 
@@ -2238,6 +2387,10 @@ ngx_http_rampart_inspect_request(ngx_http_request_t *r,
     if (rc_id != NGX_DECLINED) {
         ctx->request_ended = 1;
         return rc_id;
+    }
+
+    if (ngx_http_rampart_masking(r, ctx, lcf) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
@@ -2982,6 +3135,14 @@ ngx_http_rampart_log_handler(ngx_http_request_t *r)
     }
 
     ev = rp_tx_event(ctx->tx, &len);
+
+    if (ev != NULL && len > 0) {
+        ngx_http_rampart_send_event(r, mcf, ev, len);
+    }
+
+    /* who saw which sensitive classes: its own event, whatever the
+     * policy's event setting */
+    ev = rp_tx_data_event(ctx->tx, &len);
 
     if (ev != NULL && len > 0) {
         ngx_http_rampart_send_event(r, mcf, ev, len);

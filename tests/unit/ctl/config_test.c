@@ -117,7 +117,7 @@ static void test_distribution_directives(void **state)
 {
     (void)state;
     static const char text[] = "gateway_token_file /run/rampart/gw.token\n"
-                               "seed_app demo * / http://127.0.0.1:8081 waf=detect\n";
+                               "seed_app demo * / http://127.0.0.1:8081 waf=detect masking=block\n";
     rp_error_t err;
     ctl_config_t *c = config_load_string(text, sizeof(text) - 1, "t.conf", &err);
     assert_non_null(c);
@@ -127,6 +127,7 @@ static void test_distribution_directives(void **state)
     assert_string_equal(c->seed_app.path_prefix, "/");
     assert_string_equal(c->seed_app.upstream, "http://127.0.0.1:8081");
     assert_string_equal(c->seed_app.waf, "detect");
+    assert_string_equal(c->seed_app.masking, "block");
     config_unref(c);
 }
 
@@ -166,6 +167,7 @@ static void test_errors_name_the_line(void **state)
     expect_error("gateway_token_file relative\n", 1,
                  "must be an absolute path (shorter than 1024) or off");
     expect_error("seed_app demo * /\n", 1, "NAME HOST PATH_PREFIX UPSTREAM");
+    expect_error("seed_app demo * / http://127.0.0.1:1 masking=loud\n", 1, "masking=MODE");
     expect_error("seed_app de;mo * / http://127.0.0.1:1\n", 1, "seed_app: name");
     expect_error("seed_app demo h:80 / http://127.0.0.1:1\n", 1, "seed_app: host");
     expect_error("seed_app demo * /a{ http://127.0.0.1:1\n", 1, "seed_app: path prefix");
