@@ -198,6 +198,7 @@ async function identityKeysHosts(page) {
     const ok = document.querySelector('[data-test=kpi-logins]'), bad = document.querySelector('[data-test=kpi-failures]')
     return ok && bad && Number(ok.textContent) >= 1 && Number(bad.textContent) >= 1
   })
+  await page.waitForSelector('[data-test=identity-events] td:has-text("login.failure")')
   await shot(page, '26-identity-activity')
 
   // keys: create, rotate; metadata only
