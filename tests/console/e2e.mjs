@@ -549,6 +549,8 @@ try {
     check(!(await page.$('[data-test=tokens-table], [data-test=users-table]')), p + ' shows nothing')
   }
   check(!(await page.$('[data-test=nav-audit]')), 'no audit page in the operator\'s navigation')
+  check(!(await page.$('[data-test=nav-keys]')) && (await page.$('[data-test=nav-hosts]')) && (await page.$('[data-test=nav-identity]')),
+    'the operator sees hosts and the directory, not key management')
   await page.goto(RD + '/audit')
   await page.waitForSelector('[data-test=forbidden]')
   check(!(await page.$('[data-test=audit-table], [data-test=audit-verify]')), '/audit shows nothing to the operator')
@@ -620,6 +622,13 @@ try {
   await page.waitForSelector('[data-test=gateway-e2e-gw]')
   check(!(await page.$('[data-test=gateway-tokens]')), 'the auditor does not see gateway tokens')
   await shot(page, '22-gateways-english')
+  await page.click('[data-test=nav-keys]')
+  await page.waitForSelector('[data-test="key-billing/card"]')
+  check(!(await page.$('[data-test=key-form], [data-test=master-form], [data-test="rotate-billing/card"]')), 'the auditor reads keys, changes none')
+  await page.click('[data-test=nav-identity]')
+  await page.waitForSelector('[data-test=dir-user-liwei]')
+  check(!(await page.$('[data-test=dir-user-form]')), 'the auditor reads the directory, changes nothing')
+  await shot(page, '32-identity-auditor-english')
   await page.selectOption('header [data-test=lang]', 'zh-CN')
   await page.waitForSelector('[data-test=nav-audit]:has-text("审计日志")')
 
