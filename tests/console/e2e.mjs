@@ -518,7 +518,9 @@ try {
   check(gwTokens.includes('ci-gateway') && gwTokens.includes('local-gateway'), 'the gateway tokens are listed')
   await shot(page, '16-gateways')
   // --- identity, key management, hosts (the pages of issues 5-7) ---
+  const pagesStart = Date.now()
   await identityKeysHosts(page)
+  console.log('timing ' + JSON.stringify({ name: 'identity_keys_hosts_steps', ms: Date.now() - pagesStart }))
   await page.click('[data-test=nav-users]')
   await page.fill('[data-test=user-form] input[name=name]', 'sam')
   await page.selectOption('[data-test=user-form] select[name=role]', 'secops')
