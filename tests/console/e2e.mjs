@@ -177,6 +177,13 @@ async function identityKeysHosts(page) {
   check(JSON.stringify(liwei.groups) === '["/gov/tax"]', 'the user is in /gov/tax: ' + JSON.stringify(liwei.groups))
   await page.keyboard.press('Escape')
   await page.waitForSelector('[data-test=dir-user-detail]', { state: 'detached' })
+  // import: a CSV with a bad column is refused line by line, a good one creates the user
+  await page.setInputFiles('[data-test=dir-import]', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('name,colour\nzhangsan,red\n') })
+  await page.waitForSelector('[data-test=import-errors]')
+  await page.setInputFiles('[data-test=dir-import]', { name: 'dir.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('name,display_name,groups,roles\nzhangsan,张三,/gov/tax,clerk\n') })
+  await page.waitForSelector('[data-test=dir-user-zhangsan]')
+  check(!(await page.$('[data-test=import-errors]')) && (await page.textContent('[data-test=identity-notice]')).includes('1'), 'the import is confirmed')
   // a portal login (a password of their own, not temporary) makes a session to end
   const PW = 'Tax office Portal #2026'
   const set = await apiSend(page, 'POST', '/api/v1/directory/users/liwei/password', { password: PW, temporary: false })
@@ -211,6 +218,12 @@ async function identityKeysHosts(page) {
   check((await page.textContent('[data-test=keys-status]')).includes('2'), 'the rotation is confirmed')
   const key = (await apiGet(page, '/api/v1/crypto/keys')).body.keys.find((k) => k.name === 'billing/card')
   check(key.current_version === 2 && key.versions.length === 2, 'the API has version 2')
+  // the master key: rotated, the re-wrap job followed to its end
+  await page.click('[data-test=master-form] button[type=submit]')
+  await page.waitForSelector('[data-test=master-version]:has-text("2")')
+  await page.waitForSelector('[data-test=jobs-table] .badge-allow', { timeout: 15000 })
+  const master = (await apiGet(page, '/api/v1/crypto/master')).body
+  check(master.version === 2 && master.job.state === 'done' && master.job.done === master.job.total, 'the master rotation ran: ' + JSON.stringify(master.job))
   await shot(page, '27-keys', true)
 
   // hosts: an agent enrols, reports a heartbeat, a baseline and a FIM change
