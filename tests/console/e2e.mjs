@@ -224,6 +224,14 @@ async function identityKeysHosts(page) {
   await page.waitForSelector('[data-test=jobs-table] .badge-allow', { timeout: 15000 })
   const master = (await apiGet(page, '/api/v1/crypto/master')).body
   check(master.version === 2 && master.job.state === 'done' && master.job.done === master.job.total, 'the master rotation ran: ' + JSON.stringify(master.job))
+  // a grant: the app token billing-app may encrypt and decrypt billing/card
+  await page.fill('[data-test=grant-form] input[name=subject]', 'token:billing-app')
+  await page.fill('[data-test=grant-form] input[name=app]', 'billing')
+  await page.fill('[data-test=grant-form] input[name=keys]', 'card')
+  await page.click('[data-test=grant-form] button[type=submit]')
+  await page.waitForSelector('[data-test=grants-table] td:has-text("token:billing-app")')
+  const grant = (await apiGet(page, '/api/v1/crypto/grants')).body.grants[0]
+  check(grant.app === 'billing' && grant.keys.join() === 'card' && grant.ops.join() === 'encrypt,decrypt', 'the grant: ' + JSON.stringify(grant))
   await shot(page, '27-keys', true)
 
   // hosts: an agent enrols, reports a heartbeat, a baseline and a FIM change
