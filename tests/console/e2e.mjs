@@ -235,9 +235,15 @@ async function identityKeysHosts(page) {
   await shot(page, '27-keys', true)
 
   // hosts: an agent enrols, reports a heartbeat, a baseline and a FIM change
-  const enrol = await apiSend(page, 'POST', '/api/v1/agents/enrolments', { expires_minutes: 5 })
+  await page.click('[data-test=nav-hosts]')
+  await page.fill('[data-test=enrol-form] input[name=enrol-minutes]', '5')
+  await page.click('[data-test=enrol-form] button[type=submit]')
+  await page.waitForSelector('[data-test=secret]')
+  const enrolToken = (await page.textContent('[data-test=secret]')).trim()
+  check(enrolToken.startsWith('rpe_'), 'the enrolment token is shown once: ' + enrolToken.slice(0, 4))
+  await shot(page, '28a-hosts-enrolment')
   const res = await fetch(RD + '/api/v1/agent/enrol', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ token: enrol.body.token, hostname: 'web-1', version: '1.4.0' }) })
+    body: JSON.stringify({ token: enrolToken, hostname: 'web-1', version: '1.4.0' }) })
   check(res.status === 201, 'the agent enrols: ' + res.status)
   const enrolled = await res.json()
   const agent = { id: enrolled.agent.id, secret: enrolled.secret }
@@ -251,7 +257,7 @@ async function identityKeysHosts(page) {
   await agentPost(agent, '/api/v1/agent/events', [{ time: new Date().toISOString(), request_id: 'fim-e2e-1', app: 'rampart-agent',
     host: 'web-1', uri: '/etc/passwd', action: 'detect', category: 'fim', score: 5,
     matches: [{ detector: 'fim.modified' }] }])
-  await page.click('[data-test=nav-hosts]')
+  await page.click('[data-test=hosts-refresh]')
   await page.waitForSelector('[data-test=host-web-1] [data-test=host-score]:has-text("50%")')
   check((await page.textContent('[data-test=host-web-1]')).includes('在线'), 'the host is online')
   await page.focus('[data-test=host-web-1]')
