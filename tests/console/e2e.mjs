@@ -159,6 +159,11 @@ async function identityKeysHosts(page) {
     await page.press('[data-test=group-form] input[name=group-path]', 'Enter')
     await page.waitForSelector(`[data-test=group-tree] li:has-text("${g}")`)
   }
+  await page.fill('[data-test=role-form] input[name=role-name]', 'clerk')
+  await page.fill('[data-test=role-form] input[name=role-description]', '办税员')
+  await page.press('[data-test=role-form] input[name=role-name]', 'Enter')
+  await page.waitForSelector('[data-test=role-table] td:has-text("clerk")')
+  await shot(page, '24a-identity-groups')
   await page.click('[data-test=tab-users]')
   await page.fill('[data-test=dir-user-form] input[name=dir-name]', 'liwei')
   await page.fill('[data-test=dir-user-form] input[name=dir-display]', '李伟')
