@@ -31,6 +31,7 @@
 // Prints one JSON line per measurement ("measure ...") and exits non-zero
 // on the first failed check.
 import { execFileSync } from 'node:child_process'
+import { createHash, createHmac } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -118,6 +119,178 @@ async function login(page, user, password, fresh) {
     await page.press('input[name=confirm]', 'Enter')
     await page.waitForURL(/\/overview/)
   }
+}
+
+// A state-changing API call with the page's own session (cookie + CSRF).
+async function apiSend(page, method, p, body) {
+  return page.evaluate(async ([m, u, b]) => {
+    const csrf = (await (await fetch('/api/v1/auth/session')).json()).csrf_token
+    const r = await fetch(u, { method: m, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: b === undefined ? undefined : JSON.stringify(b) })
+    return { status: r.status, body: r.status === 204 ? null : await r.json() }
+  }, [method, p, body])
+}
+
+// A request signed as an enrolled agent (docs/AGENT.md, agent_harness.py's sign()).
+async function agentPost(agent, p, body) {
+  const text = JSON.stringify(body)
+  const ts = Date.now()
+  const digest = createHash('sha256').update(text).digest('hex')
+  const sig = createHmac('sha256', Buffer.from(agent.secret, 'hex'))
+    .update(`RAMPART-AGENT-HMAC-SHA256\nPOST\n${p}\n${agent.id}\n${ts}\n${digest}`).digest('hex')
+  const res = await fetch(RD + p, { method: 'POST', body: text, headers: { 'Content-Type': 'application/json',
+    'X-Rampart-Agent': String(agent.id), 'X-Rampart-Timestamp': String(ts), 'X-Rampart-Signature': sig } })
+  check(res.status === 200, `${p} as the agent: ${res.status}`)
+}
+
+// Identity directory, key management and hosts, as the admin: a directory
+// user created and put in a group in the UI, their portal session ended,
+// the login activity; a key created and rotated; an enrolled host with a
+// baseline report and a FIM event, a capability switched off.
+async function identityKeysHosts(page) {
+  // directory: a group, a user created in the form and found in the list, put in the group
+  await page.click('[data-test=nav-identity]')
+  await page.waitForSelector('[data-test=dir-user-form]')
+  await page.click('[data-test=tab-users]')
+  await page.keyboard.press('ArrowRight') // the tab list moves with the arrow keys
+  await page.waitForSelector('[data-test=group-form]')
+  check(await page.evaluate(() => document.activeElement.id === 'tab-groups'), 'the arrow key focuses the next tab')
+  for (const g of ['/gov', '/gov/tax']) {
+    await page.fill('[data-test=group-form] input[name=group-path]', g)
+    await page.press('[data-test=group-form] input[name=group-path]', 'Enter')
+    await page.waitForSelector(`[data-test=group-tree] li:has-text("${g}")`)
+  }
+  await page.fill('[data-test=role-form] input[name=role-name]', 'clerk')
+  await page.fill('[data-test=role-form] input[name=role-description]', '办税员')
+  await page.press('[data-test=role-form] input[name=role-name]', 'Enter')
+  await page.waitForSelector('[data-test=role-table] td:has-text("clerk")')
+  await shot(page, '24a-identity-groups')
+  await page.click('[data-test=tab-users]')
+  await page.fill('[data-test=dir-user-form] input[name=dir-name]', 'liwei')
+  await page.fill('[data-test=dir-user-form] input[name=dir-display]', '李伟')
+  await page.fill('[data-test=dir-user-form] input[name=dir-email]', 'liwei@tax.example')
+  await page.click('[data-test=dir-user-form] button[type=submit]')
+  await page.waitForSelector('[data-test=dir-user-liwei]')
+  check((await page.textContent('[data-test=identity-notice]')).includes('liwei'), 'the creation is confirmed')
+  await page.focus('[data-test=dir-user-liwei]')
+  await page.keyboard.press('Enter')
+  await page.waitForSelector('[data-test=dir-user-detail]')
+  await page.check('[data-test=dir-edit-form] input[value="/gov/tax"]')
+  await page.click('[data-test=dir-save]')
+  await page.waitForSelector('[data-test=identity-notice]')
+  await shot(page, '24-identity-user')
+  const liwei = (await apiGet(page, '/api/v1/directory/users/liwei')).body.user
+  check(JSON.stringify(liwei.groups) === '["/gov/tax"]', 'the user is in /gov/tax: ' + JSON.stringify(liwei.groups))
+  await page.keyboard.press('Escape')
+  await page.waitForSelector('[data-test=dir-user-detail]', { state: 'detached' })
+  // import: a CSV with a bad column is refused line by line, a good one creates the user
+  await page.setInputFiles('[data-test=dir-import]', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('name,colour\nzhangsan,red\n') })
+  await page.waitForSelector('[data-test=import-errors]')
+  await page.setInputFiles('[data-test=dir-import]', { name: 'dir.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('name,display_name,groups,roles\nzhangsan,张三,/gov/tax,clerk\n') })
+  await page.waitForSelector('[data-test=dir-user-zhangsan]')
+  check(!(await page.$('[data-test=import-errors]')) && (await page.textContent('[data-test=identity-notice]')).includes('1'), 'the import is confirmed')
+  // a portal login (a password of their own, not temporary) makes a session to end
+  const PW = 'Tax office Portal #2026'
+  const set = await apiSend(page, 'POST', '/api/v1/directory/users/liwei/password', { password: PW, temporary: false })
+  check(set.status === 200 || set.status === 204, 'the password is set: ' + set.status)
+  const bad = await fetch(RD + '/api/v1/id/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'liwei', password: 'not the passphrase' }) })
+  check(bad.status === 401, 'a failed portal login: ' + bad.status)
+  const portal = await fetch(RD + '/api/v1/id/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'liwei', password: PW }) })
+  check(portal.status === 200, 'the portal login: ' + portal.status)
+  await page.click('[data-test=tab-sessions]')
+  await page.waitForSelector('[data-test=session-liwei]')
+  await shot(page, '25-identity-sessions')
+  await page.click('[data-test=revoke-liwei]')
+  await page.waitForSelector('[data-test=session-liwei]', { state: 'detached' })
+  check((await apiGet(page, '/api/v1/directory/sessions?user=liwei')).body.sessions.length === 0, 'the session is gone')
+  await page.click('[data-test=tab-activity]')
+  await page.waitForFunction(() => {
+    const ok = document.querySelector('[data-test=kpi-logins]'), bad = document.querySelector('[data-test=kpi-failures]')
+    return ok && bad && Number(ok.textContent) >= 1 && Number(bad.textContent) >= 1
+  })
+  await page.waitForSelector('[data-test=identity-events] td:has-text("login.failure")')
+  await shot(page, '26-identity-activity')
+
+  // keys: create, rotate; metadata only
+  await page.click('[data-test=nav-keys]')
+  await page.fill('[data-test=key-form] input[name=key-name]', 'billing/card')
+  await page.press('[data-test=key-form] input[name=key-name]', 'Enter')
+  await page.waitForSelector('[data-test="key-billing/card"]')
+  await page.click('[data-test="rotate-billing/card"]')
+  await page.waitForSelector('[data-test="key-billing/card"] [data-test=key-version]:has-text("v2")')
+  check((await page.textContent('[data-test=keys-status]')).includes('2'), 'the rotation is confirmed')
+  const key = (await apiGet(page, '/api/v1/crypto/keys')).body.keys.find((k) => k.name === 'billing/card')
+  check(key.current_version === 2 && key.versions.length === 2, 'the API has version 2')
+  // the master key: rotated, the re-wrap job followed to its end
+  await page.click('[data-test=master-form] button[type=submit]')
+  await page.waitForSelector('[data-test=master-version]:has-text("2")')
+  await page.waitForSelector('[data-test=jobs-table] .badge-allow', { timeout: 15000 })
+  const master = (await apiGet(page, '/api/v1/crypto/master')).body
+  check(master.version === 2 && master.job.state === 'done' && master.job.done === master.job.total, 'the master rotation ran: ' + JSON.stringify(master.job))
+  // a grant: the app token billing-app may encrypt and decrypt billing/card
+  await page.fill('[data-test=grant-form] input[name=subject]', 'token:billing-app')
+  await page.fill('[data-test=grant-form] input[name=app]', 'billing')
+  await page.fill('[data-test=grant-form] input[name=keys]', 'card')
+  await page.click('[data-test=grant-form] button[type=submit]')
+  await page.waitForSelector('[data-test=grants-table] td:has-text("token:billing-app")')
+  const grant = (await apiGet(page, '/api/v1/crypto/grants')).body.grants[0]
+  check(grant.app === 'billing' && grant.keys.join() === 'card' && grant.ops.join() === 'encrypt,decrypt', 'the grant: ' + JSON.stringify(grant))
+  await shot(page, '27-keys', true)
+
+  // hosts: an agent enrols, reports a heartbeat, a baseline and a FIM change
+  await page.click('[data-test=nav-hosts]')
+  await page.fill('[data-test=enrol-form] input[name=enrol-minutes]', '5')
+  await page.click('[data-test=enrol-form] button[type=submit]')
+  await page.waitForSelector('[data-test=secret]')
+  const enrolToken = (await page.textContent('[data-test=secret]')).trim()
+  check(enrolToken.startsWith('rpe_'), 'the enrolment token is shown once: ' + enrolToken.slice(0, 4))
+  await shot(page, '28a-hosts-enrolment')
+  const res = await fetch(RD + '/api/v1/agent/enrol', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token: enrolToken, hostname: 'web-1', version: '1.4.0' }) })
+  check(res.status === 201, 'the agent enrols: ' + res.status)
+  const enrolled = await res.json()
+  const agent = { id: enrolled.agent.id, secret: enrolled.secret }
+  await agentPost(agent, '/api/v1/agent/heartbeat', { version: '1.4.0', heartbeat_s: 30 })
+  const check1 = (id, title, result) => ({ id, title, control: 'GB/T 22239-2019 8.1.4.1 a)', result,
+    reason: result === 'pass' ? 'PASS_MAX_DAYS (/etc/login.defs:1) is 90' : 'PermitRootLogin (/etc/ssh/sshd_config:1) is "yes" (wanted == no)',
+    rationale: 'Direct root logins leave no personal trace', remediation: 'Set PermitRootLogin no in sshd_config' })
+  await agentPost(agent, '/api/v1/agent/baseline', { score: 50, passed: 1, failed: 1, not_applicable: 0, policies: [
+    { id: 'ssh', title: 'SSH server', file: 'ssh.policy', score: 50, passed: 1, failed: 1, not_applicable: 0,
+      checks: [check1('ssh.root', 'No root login', 'fail'), check1('pw.max', 'Password lifetime', 'pass')] }] })
+  await agentPost(agent, '/api/v1/agent/events', [{ time: new Date().toISOString(), request_id: 'fim-e2e-1', app: 'rampart-agent',
+    host: 'web-1', uri: '/etc/passwd', action: 'detect', category: 'fim', score: 5,
+    matches: [{ detector: 'fim.modified' }] }])
+  await page.click('[data-test=hosts-refresh]')
+  await page.waitForSelector('[data-test=host-web-1] [data-test=host-score]:has-text("50%")')
+  check((await page.textContent('[data-test=host-web-1]')).includes('在线'), 'the host is online')
+  await page.focus('[data-test=host-web-1]')
+  await page.keyboard.press('Enter')
+  await page.waitForSelector('[data-test=host-events] td:has-text("/etc/passwd")')
+  await page.waitForSelector('[data-test=host-baseline]')
+  await page.click('[data-test=host-baseline] summary:has-text("No root login")')
+  await page.waitForSelector('[data-test=host-baseline] dd:has-text("PermitRootLogin no")')
+  await page.click('[data-test=cap-fim]')
+  await page.waitForSelector('[data-test=hosts-notice]')
+  const host = (await apiGet(page, '/api/v1/agents')).body.agents.find((a) => a.name === 'web-1')
+  check(host.capabilities.fim === false, 'FIM is switched off for the host: ' + JSON.stringify(host.capabilities))
+  await shot(page, '28-host-detail')
+  await page.keyboard.press('Escape')
+  // the same pages in English
+  await page.selectOption('header [data-test=lang]', 'en')
+  await page.waitForSelector('[data-test=host-web-1]:has-text("online")')
+  await shot(page, '29-hosts-english')
+  await page.click('[data-test=nav-keys]')
+  await page.waitForSelector('[data-test="key-billing/card"]')
+  await shot(page, '30-keys-english', true)
+  await page.click('[data-test=nav-identity]')
+  await page.waitForSelector('[data-test=dir-user-liwei]')
+  await page.click('[data-test=tab-activity]')
+  await page.waitForSelector('[data-test=chart-logins]')
+  await shot(page, '31-identity-activity-english')
+  await page.selectOption('header [data-test=lang]', 'zh-CN')
+  await page.waitForSelector('[data-test=nav-identity]:has-text("身份目录")')
 }
 
 const profile = mkdtempSync(path.join(tmpdir(), 'rp-chromium-'))
@@ -376,6 +549,10 @@ try {
   const gwTokens = await page.textContent('[data-test=gateway-tokens]')
   check(gwTokens.includes('ci-gateway') && gwTokens.includes('local-gateway'), 'the gateway tokens are listed')
   await shot(page, '16-gateways')
+  // --- identity, key management, hosts (the pages of issues 5-7) ---
+  const pagesStart = Date.now()
+  await identityKeysHosts(page)
+  console.log('timing ' + JSON.stringify({ name: 'identity_keys_hosts_steps', ms: Date.now() - pagesStart }))
   await page.click('[data-test=nav-users]')
   await page.fill('[data-test=user-form] input[name=name]', 'sam')
   await page.selectOption('[data-test=user-form] select[name=role]', 'secops')
@@ -406,6 +583,8 @@ try {
     check(!(await page.$('[data-test=tokens-table], [data-test=users-table]')), p + ' shows nothing')
   }
   check(!(await page.$('[data-test=nav-audit]')), 'no audit page in the operator\'s navigation')
+  check(!(await page.$('[data-test=nav-keys]')) && (await page.$('[data-test=nav-hosts]')) && (await page.$('[data-test=nav-identity]')),
+    'the operator sees hosts and the directory, not key management')
   await page.goto(RD + '/audit')
   await page.waitForSelector('[data-test=forbidden]')
   check(!(await page.$('[data-test=audit-table], [data-test=audit-verify]')), '/audit shows nothing to the operator')
@@ -477,6 +656,13 @@ try {
   await page.waitForSelector('[data-test=gateway-e2e-gw]')
   check(!(await page.$('[data-test=gateway-tokens]')), 'the auditor does not see gateway tokens')
   await shot(page, '22-gateways-english')
+  await page.click('[data-test=nav-keys]')
+  await page.waitForSelector('[data-test="key-billing/card"]')
+  check(!(await page.$('[data-test=key-form], [data-test=master-form], [data-test="rotate-billing/card"]')), 'the auditor reads keys, changes none')
+  await page.click('[data-test=nav-identity]')
+  await page.waitForSelector('[data-test=dir-user-liwei]')
+  check(!(await page.$('[data-test=dir-user-form]')), 'the auditor reads the directory, changes nothing')
+  await shot(page, '32-identity-auditor-english')
   await page.selectOption('header [data-test=lang]', 'zh-CN')
   await page.waitForSelector('[data-test=nav-audit]:has-text("审计日志")')
 
