@@ -141,6 +141,18 @@ try {
   check((await page.$$('[data-test=portal-recovery-codes] li')).length === 10, 'ten recovery codes')
   await shot(page, '05-portal-recovery-codes-zh')
 
+  // --- a security key: Chromium's virtual authenticator (resident keys, user verification) ---
+  const cdp = await context.newCDPSession(page)
+  await cdp.send('WebAuthn.enable')
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+  })
+  await page.fill('#portal-key-name', '笔记本电脑')
+  await page.press('#portal-key-name', 'Enter')
+  await page.waitForSelector('[data-test=portal-keys] li strong')
+  check((await page.textContent('[data-test=portal-keys] li strong')) === '笔记本电脑', 'the key is listed by its name')
+  await shot(page, '05b-portal-security-key-zh')
+
   // --- sign-out through the gateway: the session is revoked at the gateway ---
   await page.goto(APP + '/.rampart/logout')
   await page.waitForURL((u) => u.href.startsWith(RD + '/id/login?app=hr'))
@@ -184,6 +196,16 @@ try {
   await page.goto(RD + '/id/account')
   await page.waitForSelector('[data-test=portal-totp-disable]')
   await shot(page, '08-portal-account-en')
+
+  // --- signed out, a passkey alone: the page again, with the key's factors ---
+  await page.click('[data-test=portal-logout-button]')
+  await page.waitForSelector('[data-test=portal-logout] a')
+  await page.goto(PAGE)
+  await page.waitForSelector('[data-test=portal-passkey]')
+  await page.click('[data-test=portal-passkey]')
+  await page.waitForURL(PAGE)
+  const keyAmr = decodeURIComponent(await page.textContent('#auth'))
+  check(keyAmr === 'hwk,mfa', 'a passkey login: ' + keyAmr)
 
   check(problems.length === 0, 'no CSP violation, page error or third-party request:\n' + problems.join('\n'))
   console.log('portal e2e ok')

@@ -7,10 +7,12 @@ tests/console/portal_e2e.mjs then walks it as a user: protected page →
 portal (zh-CN) → password → the forced change of the operator's temporary
 password → hand-off → the page, the upstream seeing X-Rampart-User; TOTP
 enrolment on the account page (QR code and key; the code computed by the
-test, RFC 6238); sign-out through the gateway (the old cookie refused by the
+test, RFC 6238); a security key registered with Chromium's virtual
+authenticator (CDP WebAuthn domain); sign-out through the gateway (the old cookie refused by the
 gateway within 2 s: revoked); the same answer for an unknown user and a
 wrong password (English); password then the TOTP code → the page again with
-`mfa` in X-Rampart-Auth. Screenshots go to $RP_BUILD_DIR/portal-screenshots.
+`mfa` in X-Rampart-Auth; signed out again, a passkey login alone → the page
+with `hwk`. Screenshots go to $RP_BUILD_DIR/portal-screenshots.
 """
 
 import json
@@ -127,7 +129,9 @@ class PortalEndToEnd(unittest.TestCase):
         token_file = os.path.join(top, "gateway.token")
         rd = Rampartd(name="portal-e2e", extra_conf=(
             "console_dir %s\ngateway_token_file %s\n" % (console, token_file))).start()
-        portal = "http://127.0.0.1:%d/id" % rd.port
+        # "localhost": the WebAuthn RP ID rampartd uses by default (an IP address
+        # is no RP ID, and Chromium refuses a ceremony at http://127.0.0.1)
+        portal = "http://localhost:%d/id" % rd.port
         gw = Nginx(GATEWAY % portal, up.port, name="portal-gw")
         with open(gw.path("hr.policy"), "w") as f:
             f.write(POLICY)
@@ -145,7 +149,7 @@ class PortalEndToEnd(unittest.TestCase):
         shots = os.path.join(harness.BUILD_DIR, "portal-screenshots")
         shutil.rmtree(shots, ignore_errors=True)
         os.makedirs(shots)
-        env = dict(os.environ, RD_URL="http://127.0.0.1:%d" % rd.port,
+        env = dict(os.environ, RD_URL="http://localhost:%d" % rd.port,
                    APP_URL="http://%s:%d" % (APP_HOST, gw.port), GW_PORT=str(gw.port),
                    APP_HOST=APP_HOST, TEMP_PASSWORD="Temp-Pass-4-LiNa", SHOT_DIR=shots,
                    CHROMIUM=CHROMIUM, CONSOLE_SRC=os.path.join(harness.SOURCE_DIR, "console"))

@@ -69,6 +69,10 @@ export default {
   notFound: { title: 'No such page', back: 'Back to the overview' },
   // the login portal (portal/, pages/Portal*.vue)
   portal: {
+    passkey: 'Sign in with a passkey', useKey: 'Use your security key', or: 'or', keyCancelled: 'The security key was not used (cancelled or timed out)',
+    invalidCredential: 'The security key was not accepted', keysTitle: 'Security keys and passkeys', keyName: 'Key name', addKey: 'Add a security key',
+    rename: 'Rename', save: 'Save', remove: 'Remove', noKeys: 'No security key yet.', keyAdded: 'The security key was added.', keyRemoved: 'The security key was removed.',
+    lastUsed: 'Last used {t}', never: 'never used', keyExists: 'This key is registered already',
     brand: 'Single sign-on', loginTitle: 'Sign in', username: 'User name', password: 'Password', submit: 'Sign in', working: 'Working…',
     failed: 'Wrong user name or password', throttled: 'Too many attempts; try again in {s} s',
     badRedirect: 'The application’s return address is not valid; start again from the application',

@@ -68,6 +68,10 @@ export default {
   notFound: { title: '页面不存在', back: '返回总览' },
   // the login portal (portal/, pages/Portal*.vue)
   portal: {
+    passkey: '使用通行密钥登录', useKey: '使用安全密钥', or: '或', keyCancelled: '未使用安全密钥（已取消或超时）',
+    invalidCredential: '安全密钥未被接受', keysTitle: '安全密钥与通行密钥', keyName: '密钥名称', addKey: '添加安全密钥',
+    rename: '重命名', save: '保存', remove: '删除', noKeys: '尚未添加安全密钥。', keyAdded: '安全密钥已添加。', keyRemoved: '安全密钥已删除。',
+    lastUsed: '上次使用：{t}', never: '从未使用', keyExists: '该密钥已注册',
     brand: '统一身份认证', loginTitle: '登录', username: '用户名', password: '密码', submit: '登录', working: '处理中…',
     failed: '用户名或密码错误', throttled: '尝试次数过多，请 {s} 秒后再试', badRedirect: '来源应用的跳转地址无效，请从应用重新进入',
     crossOrigin: '请求来源不被接受', error: '出错了：{m}',

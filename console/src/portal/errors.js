@@ -6,9 +6,13 @@ const KNOWN = {
   invalid_step: 'invalidStep',
   bad_redirect: 'badRedirect',
   cross_origin: 'crossOrigin',
+  invalid_credential: 'invalidCredential',
+  credential_exists: 'keyExists',
+  webauthn_refused: 'invalidCredential',
 }
 
 export function portalError(t, e) {
+  if (e && (e.name === 'NotAllowedError' || e.name === 'AbortError')) return t('portal.keyCancelled') // the browser's own dialog
   if (!e || !e.status) return e && e.message ? e.message : String(e) // already in words (checks in the page)
   if (e.status === 429) return t('portal.throttled', { s: e.retryAfter || 60 })
   if (e.code === 'weak_password') return t('portal.weak', { m: e.message })
