@@ -134,6 +134,14 @@ class WebAuthn(unittest.TestCase):
         self.assertEqual(r.json()["credentials"][0]["name"], "办公室钥匙")
         r = other.call("DELETE", "/webauthn/credentials/%d" % cred["id"])
         self.assertEqual(r.status, 404, r)
+        # without a portal session: nothing (the operator's console session is no portal session)
+        for method, path in (("GET", "/webauthn/credentials"), ("POST", "/webauthn/register/begin"),
+                             ("PATCH", "/webauthn/credentials/%d" % cred["id"]),
+                             ("DELETE", "/webauthn/credentials/%d" % cred["id"])):
+            r = RD.request(method, "/api/v1/id" + path, {} if method != "GET" else None)
+            self.assertEqual(r.status, 401, (method, path, r))
+            r = ADMIN.request(method, "/api/v1/id" + path, {} if method != "GET" else None)
+            self.assertEqual(r.status, 401, (method, path, r))
         # no CSRF token, no change
         r = RD.request("POST", "/api/v1/id/webauthn/register/begin", {}, jar=b.jar)
         self.assertEqual(r.status, 403, r)
