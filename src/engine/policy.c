@@ -19,9 +19,9 @@
 
 #include "policy_t.h"
 #include "rampart/collections.h"
+#include "rampart/identity.h"
 #include "rampart/openapi.h"
 #include "ratelimit_policy.h"
-#include "rampart/identity.h"
 #include "rules.h"
 #include "seclang.h"
 
