@@ -357,20 +357,31 @@ enum MHD_Result api_id_webauthn_register_finish(http_req_t *r)
 
 /* ---- authentication ------------------------------------------------------------ */
 
+/* A login call's body: same origin (no login CSRF) and the address not
+ * throttled, checked before anything else; NULL with the reply queued. */
+static json_t *before_login(http_req_t *r, enum MHD_Result *rc)
+{
+    if (api_id_same_origin(r, rc))
+        return NULL;
+    json_t *body = http_json_body(r, rc);
+    if (!body)
+        return NULL;
+    int retry = idlogin_step_throttled(r, r->ctl->identity->login);
+    if (retry > 0) {
+        json_decref(body);
+        *rc = api_id_throttled(r, NULL, retry, "throttled");
+        return NULL;
+    }
+    return body;
+}
+
 enum MHD_Result api_id_webauthn_login_begin(http_req_t *r)
 {
     enum MHD_Result rc;
-    if (api_id_same_origin(r, &rc))
-        return rc;
-    json_t *body = http_json_body(r, &rc);
+    json_t *body = before_login(r, &rc);
     if (!body)
         return rc;
     idservice_t *svc = r->ctl->identity;
-    int retry = idlogin_step_throttled(r, svc->login);
-    if (retry > 0) {
-        json_decref(body);
-        return api_id_throttled(r, NULL, retry, "throttled");
-    }
     idceremony_t cer = {.expires_ms = time_now_ms() + IDCEREMONY_TTL_S * 1000LL};
     const char *step_token = json_string_value(json_object_get(body, "step_token"));
     idstep_t step;
@@ -482,17 +493,10 @@ static webauthn_result_t assertion_check(http_req_t *r, const idceremony_t *cer,
 enum MHD_Result api_id_webauthn_login_finish(http_req_t *r)
 {
     enum MHD_Result rc;
-    if (api_id_same_origin(r, &rc))
-        return rc;
-    json_t *body = http_json_body(r, &rc);
+    json_t *body = before_login(r, &rc);
     if (!body)
         return rc;
     idservice_t *svc = r->ctl->identity;
-    int retry = idlogin_step_throttled(r, svc->login);
-    if (retry > 0) {
-        json_decref(body);
-        return api_id_throttled(r, NULL, retry, "throttled");
-    }
     idceremony_t cer;
     idstep_t step;
     const char *handle = json_string_value(json_object_get(body, "ceremony"));
@@ -530,7 +534,7 @@ enum MHD_Result api_id_webauthn_login_finish(http_req_t *r)
                 json_pack("{s:s, s:s}", "method", "webauthn", "reason", webauthn_result_name(res)));
         return http_reply_error(r, 401, "invalid_credential", "the security key was not accepted");
     }
-    retry = idlogin_throttled(r, svc->login, u.name);
+    int retry = idlogin_throttled(r, svc->login, u.name);
     if (retry > 0)
         return api_id_throttled(r, u.name, retry, "throttled");
     wa_cred_used(r->ctl->store, row.id, out.sign_count, time_now_ms());
