@@ -498,6 +498,16 @@ else
   say "no $BUILD/engine_bench — engine micro-benchmark skipped"
 fi
 
+# the session check behind rampart-session (docs/IDENTITY.md: target ≤ 2 µs)
+IDENTITY_CHECK_US=""
+if has_target rampart-session && [ -x "$BUILD/identity_bench" ]; then
+  say "identity micro-benchmark ($BUILD/identity_bench 1)"
+  out=$("$BUILD/identity_bench" 1) || die "identity_bench failed: $out"
+  # shellcheck disable=SC2001  # indent a multi-line block
+  sed 's/^/  /' <<<"$out"
+  IDENTITY_CHECK_US=$(awk '$1 == "identity/check_hit_us" {print $2}' <<<"$out")
+fi
+
 # --- memory check -----------------------------------------------------------
 declare -A RSS_BEFORE=() RSS_AFTER=() RSS_REQUESTS=()
 mem_check() {  # TARGET REQUESTS — VmRSS of the target's single worker before/after
@@ -554,6 +564,7 @@ for w in "${WORKLOADS[@]}"; do
 done
 [ -n "$ENGINE_TPS" ] && echo "engine/tps $ENGINE_TPS (detectors policy; one thread, full transaction API; $ENGINE_NOTE)"
 [ -n "$ENGINE_CRS_TPS" ] && echo "engine-crs/tps $ENGINE_CRS_TPS (CRS policy; one thread, full transaction API; $ENGINE_CRS_NOTE)"
+[ -n "$IDENTITY_CHECK_US" ] && echo "identity/check_us $IDENTITY_CHECK_US (session check of a returning session; target <= 2)"
 for t in rampart rampart-crs; do
   [ -n "${RSS_AFTER[$t]:-}" ] && echo "$t worker VmRSS: ${RSS_BEFORE[$t]} kB before, ${RSS_AFTER[$t]} kB after ${RSS_REQUESTS[$t]} requests"
 done
@@ -582,6 +593,7 @@ json_str() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
   has_target rampart-crs && printf '%s  "rampart-crs/policy": %s' "$sep" "$(json_str "$CRS_POLICY")"
   [ -n "$ENGINE_TPS" ] && printf '%s  "engine/tps": %.0f' "$sep" "$ENGINE_TPS"
   [ -n "$ENGINE_CRS_TPS" ] && printf '%s  "engine-crs/tps": %.0f' "$sep" "$ENGINE_CRS_TPS"
+  [ -n "$IDENTITY_CHECK_US" ] && printf '%s  "identity/check_us": %s' "$sep" "$IDENTITY_CHECK_US"
   for t in rampart rampart-crs; do
     [ -n "${RSS_AFTER[$t]:-}" ] || continue
     printf '%s  "%s/rss_before_kb": %d,\n  "%s/rss_after_kb": %d,\n  "%s/rss_requests": %d' \

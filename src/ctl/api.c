@@ -66,6 +66,7 @@ static route_t routes[] = {
      0},
     {"PATCH", "/api/v1/agents/*", PERM_AGENTS_MANAGE, api_agents_update, 0, 0, 0, 0},
     {"DELETE", "/api/v1/agents/*", PERM_AGENTS_MANAGE, api_agents_delete, 0, 0, 0, 0},
+    {"GET", "/api/v1/agents/*/baseline", PERM_AGENTS_READ, api_agents_baseline_get, 0, 0, 0, 0},
     {"POST", "/api/v1/agent/enrol", PERM_PUBLIC, api_agent_enrol, 0, 0, 0, 0},
     {"POST", "/api/v1/agent/heartbeat", PERM_AGENT, api_agent_heartbeat, 0, 0, 1, 0},
     {"POST", "/api/v1/agent/events", PERM_AGENT, api_agent_events, 1, 0, 1, 0},
@@ -134,6 +135,23 @@ static route_t routes[] = {
     {"PATCH", "/api/v1/id/webauthn/credentials/*", PERM_PUBLIC, api_id_webauthn_rename, 0, 1, 0, 0},
     {"DELETE", "/api/v1/id/webauthn/credentials/*", PERM_PUBLIC, api_id_webauthn_delete, 0, 1, 0,
      0},
+    /* key management and the encryption service (docs/CRYPTO.md) */
+    {"GET", "/api/v1/crypto/keys", PERM_KEYS_READ, api_keys_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/keys", PERM_KEYS_MANAGE, api_keys_create, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/keys/rotate", PERM_KEYS_MANAGE, api_keys_rotate, 0, 0, 0, 0},
+    {"GET", "/api/v1/crypto/master", PERM_KEYS_READ, api_keys_master, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/master/rotate", PERM_KEYS_MANAGE, api_keys_master_rotate, 0, 0, 0, 0},
+    {"GET", "/api/v1/crypto/jobs", PERM_KEYS_READ, api_keys_jobs, 0, 0, 0, 0},
+    {"GET", "/api/v1/crypto/grants", PERM_KEYS_READ, api_grants_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/grants", PERM_KEYS_MANAGE, api_grants_create, 0, 0, 0, 0},
+    {"DELETE", "/api/v1/crypto/grants/*", PERM_KEYS_MANAGE, api_grants_delete, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/encrypt", PERM_CRYPTO_USE, api_crypto_encrypt, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/decrypt", PERM_CRYPTO_USE, api_crypto_decrypt, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/rewrap", PERM_CRYPTO_USE, api_crypto_rewrap, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/blind-index", PERM_CRYPTO_USE, api_crypto_blind_index, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/tokenize", PERM_CRYPTO_USE, api_crypto_tokenize, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/detokenize", PERM_CRYPTO_USE, api_crypto_detokenize, 0, 0, 0, 0},
+    {"POST", "/api/v1/agent/baseline", PERM_AGENT, api_agent_baseline_put, 0, 0, 1, 0},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
