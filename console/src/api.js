@@ -35,7 +35,9 @@ export async function api(method, path, body) {
       data = null
     }
   }
-  if (res.status === 401 && !path.startsWith('/api/v1/auth/login')) {
+  // the session probe (router.js) answers 401 before any page is shown: no
+  // redirect from it, or a public page (the login portal) would be left
+  if (res.status === 401 && !path.startsWith('/api/v1/auth/login') && path !== '/api/v1/auth/session') {
     session.clear()
     onUnauthenticated()
   }

@@ -6,6 +6,7 @@
 #include "api.h"
 #include "api_directory.h"
 #include "api_id.h"
+#include "api_id_webauthn.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -121,6 +122,19 @@ static route_t routes[] = {
     {"POST", "/api/v1/id/totp/enrol", PERM_PUBLIC, api_id_totp_enrol, 0, 1, 0, 0},
     {"POST", "/api/v1/id/totp/confirm", PERM_PUBLIC, api_id_totp_confirm, 0, 1, 0, 0},
     {"POST", "/api/v1/id/totp/disable", PERM_PUBLIC, api_id_totp_disable, 0, 1, 0, 0},
+    /* WebAuthn in the portal (api_id_webauthn.c) */
+    {"POST", "/api/v1/id/webauthn/register/begin", PERM_PUBLIC, api_id_webauthn_register_begin, 0,
+     1, 0, 0},
+    {"POST", "/api/v1/id/webauthn/register/finish", PERM_PUBLIC, api_id_webauthn_register_finish,
+     0, 1, 0, 0},
+    {"POST", "/api/v1/id/webauthn/login/begin", PERM_PUBLIC, api_id_webauthn_login_begin, 0, 1, 0,
+     0},
+    {"POST", "/api/v1/id/webauthn/login/finish", PERM_PUBLIC, api_id_webauthn_login_finish, 0, 1,
+     0, 0},
+    {"GET", "/api/v1/id/webauthn/credentials", PERM_PUBLIC, api_id_webauthn_list, 0, 1, 0, 0},
+    {"PATCH", "/api/v1/id/webauthn/credentials/*", PERM_PUBLIC, api_id_webauthn_rename, 0, 1, 0, 0},
+    {"DELETE", "/api/v1/id/webauthn/credentials/*", PERM_PUBLIC, api_id_webauthn_delete, 0, 1, 0,
+     0},
     /* key management and the encryption service (docs/CRYPTO.md) */
     {"GET", "/api/v1/crypto/keys", PERM_KEYS_READ, api_keys_list, 0, 0, 0, 0},
     {"POST", "/api/v1/crypto/keys", PERM_KEYS_MANAGE, api_keys_create, 0, 0, 0, 0},

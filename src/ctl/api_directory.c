@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "api_directory.h"
+#include "store_webauthn.h"
 #include "audit_hook.h"
 #include "dir_record.h"
 #include "idevent.h"
@@ -360,6 +361,8 @@ enum MHD_Result api_dir_users_mfa_reset(http_req_t *r)
     u.totp_state = DIR_TOTP_NONE;
     u.totp_secret[0] = '\0';
     int st = dir_recovery_set(r->ctl->store, u.id, NULL, 0);
+    if (st == STORE_OK) /* and every security key or passkey */
+        st = wa_cred_delete_all(r->ctl->store, u.id);
     if (st != STORE_OK)
         return api_store_error(r, st);
     return save_and_revoke(r, &u, "mfa.reset");

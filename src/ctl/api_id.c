@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "api.h"
+#include "api_id_webauthn.h"
 #include "api_names.h"
 #include "auth.h"
 #include "idevent.h"
@@ -302,8 +303,16 @@ static enum MHD_Result step_reply(http_req_t *r, dir_user_t *u, idstep_kind_t ki
     json_t *o =
         json_pack("{s:s, s:s, s:i}", "status", mfa ? "mfa_required" : "password_change_required",
                   "step_token", token, "expires_in", IDSTEP_TTL_S);
-    if (mfa)
-        json_object_set_new(o, "methods", json_pack("[s, s]", "totp", "recovery_code"));
+    if (mfa) {
+        json_t *methods = json_array();
+        if (u->totp_state == DIR_TOTP_ACTIVE) {
+            json_array_append_new(methods, json_string("totp"));
+            json_array_append_new(methods, json_string("recovery_code"));
+        }
+        if (api_id_webauthn_count(r->ctl->store, u->id) > 0)
+            json_array_append_new(methods, json_string("webauthn"));
+        json_object_set_new(o, "methods", methods);
+    }
     secret_wipe(token, sizeof(token));
     return http_reply_json(r, 200, o);
 }
@@ -358,7 +367,7 @@ enum MHD_Result api_id_login(http_req_t *r)
         return http_reply_error(r, 401, "invalid_credentials",
                                 "wrong user name or password, or the account cannot log in now");
     }
-    if (u.totp_state == DIR_TOTP_ACTIVE)
+    if (u.totp_state == DIR_TOTP_ACTIVE || api_id_webauthn_count(r->ctl->store, u.id) > 0)
         return step_reply(r, &u, IDSTEP_MFA, &target);
     if (idpw_expired(&u, time_now_ms()))
         return step_reply(r, &u, IDSTEP_PASSWORD, &target);

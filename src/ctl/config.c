@@ -59,6 +59,9 @@ ctl_config_t *config_defaults(void)
     c->audit_seal_seconds = 60;
     c->audit_retention_days = 180;
     snprintf(c->console_dir, sizeof(c->console_dir), "/usr/share/rampart/console");
+    /* browsers accept "localhost" as an RP ID over plain HTTP; 127.0.0.1 is
+     * no valid RP ID (W3C WebAuthn §5.1.3: a registrable domain) */
+    snprintf(c->webauthn_rp_id, sizeof(c->webauthn_rp_id), "localhost");
     return c;
 }
 
@@ -94,7 +97,9 @@ typedef enum {
     V_AUDIT_WEBHOOK,
     V_OPTIONAL_PATH,
     V_PATH_OR_OFF,
-    V_SEED_APP
+    V_SEED_APP,
+    V_WEBAUTHN_RP_ID,
+    V_WEBAUTHN_ORIGINS
 } value_kind_t;
 
 typedef struct {
@@ -150,6 +155,8 @@ static const directive_t directives[] = {
     {"console_dir", V_PATH_OR_OFF, F(console_dir), 0, 0, 1, 0},
     {"gateway_token_file", V_PATH_OR_OFF, F(gateway_token_file), 0, 0, 1, 1},
     {"seed_app", V_SEED_APP, 0, 0, 0, 1, 1},
+    {"webauthn_rp_id", V_WEBAUTHN_RP_ID, F(webauthn_rp_id), 0, 0, 1, 0},
+    {"webauthn_origins", V_WEBAUTHN_ORIGINS, F(webauthn_origins), 0, 0, 1, 0},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -164,6 +171,41 @@ typedef conf_ctx_t parse_ctx_t;
 #define split_words   conf_split_words
 #define parse_integer conf_parse_integer
 #define parse_size    conf_parse_size
+
+/* A host name: letters, digits, '-' and '.', not an IP address. */
+static int parse_webauthn_rp_id(parse_ctx_t *p, char *field, const char *v)
+{
+    size_t n = strlen(v);
+    int letter = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = v[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.'))
+            return fail(p, "webauthn_rp_id: \"%s\" is not a lower-case host name", v);
+        letter |= ch >= 'a' && ch <= 'z';
+    }
+    if (n == 0 || n > 253 || !letter || v[0] == '.' || v[n - 1] == '.')
+        return fail(p, "webauthn_rp_id: \"%s\" is not a host name (an IP address is no RP ID)", v);
+    snprintf(field, 254, "%s", v);
+    return 0;
+}
+
+/* http(s)://host[:port] origins, comma-separated, as browsers serialise them. */
+static int parse_webauthn_origins(parse_ctx_t *p, char *field, const char *v)
+{
+    if (strlen(v) >= CONFIG_PATH_MAX)
+        return fail(p, "webauthn_origins: too long");
+    char copy[CONFIG_PATH_MAX];
+    snprintf(copy, sizeof(copy), "%s", v);
+    for (char *rest = copy, *o; (o = strtok_r(rest, ",", &rest));) {
+        const char *h = strncmp(o, "https://", 8) == 0  ? o + 8
+                        : strncmp(o, "http://", 7) == 0 ? o + 7
+                                                        : NULL;
+        if (!h || !*h || strpbrk(h, "/?#@ \\"))
+            return fail(p, "webauthn_origins: \"%s\" is not an origin (http(s)://host[:port])", o);
+    }
+    snprintf(field, CONFIG_PATH_MAX, "%s", v);
+    return 0;
+}
 
 static int parse_listen(parse_ctx_t *p, ctl_config_t *c, const char *v)
 {
@@ -336,6 +378,10 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
         return 0;
     case V_SEED_APP:
         return parse_seed_app(p, c, values, count);
+    case V_WEBAUTHN_RP_ID:
+        return parse_webauthn_rp_id(p, field, v);
+    case V_WEBAUTHN_ORIGINS:
+        return parse_webauthn_origins(p, field, v);
     case V_INT:
         if (parse_integer(v, &num) || num < d->min || num > d->max)
             return fail(p, "%s: expected an integer from %lld to %lld, got \"%s\"", d->name, d->min,

@@ -84,6 +84,11 @@ typedef struct ctl_config {
     char console_dir[CONFIG_PATH_MAX]; /* Vite's build output; "" when off */
     /* distribution to gateways on this host (make up) */
     char gateway_token_file[CONFIG_PATH_MAX]; /* "": off */
+    /* WebAuthn relying party (api_id_webauthn.c): the RP ID (a host name,
+     * never an IP address) and the portal's origins, comma-separated
+     * ("": http://<rp id>:<listen port>) */
+    char webauthn_rp_id[254];
+    char webauthn_origins[CONFIG_PATH_MAX];
     struct {
         char name[65], host[254], path_prefix[513], upstream[513]; /* name "": none */
         char waf[8];     /* its WAF switch: block (default), detect or off */

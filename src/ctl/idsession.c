@@ -10,6 +10,7 @@
 
 #include "idcrypt.h"
 #include "idkeys.h"
+#include "idceremony.h"
 #include "idlogin.h"
 #include "log.h"
 #include "secret.h"
@@ -38,6 +39,7 @@ idservice_t *idservice_start(ctl_t *ctl, rp_error_t *err)
     int kek = idcrypt_init(cfg->data_dir, err);
     config_release(cfg);
     if (kek || !(svc->keys = idkeys_new()) || !(svc->login = idlogin_new()) ||
+        !(svc->webauthn = idceremonies_new()) ||
         secret_random(svc->csrf_secret, sizeof(svc->csrf_secret)) ||
         idkeys_refresh(ctl, svc->keys) != STORE_OK) {
         if (!err->reason[0])
@@ -61,6 +63,7 @@ void idservice_free(idservice_t *svc)
     idfeed_free(svc->feed);
     idkeys_free(svc->keys);
     idlogin_free(svc->login);
+    idceremonies_free(svc->webauthn);
     secret_wipe(svc->csrf_secret, sizeof(svc->csrf_secret));
     idcrypt_close();
     pthread_mutex_destroy(&svc->revoke_lock);

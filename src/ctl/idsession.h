@@ -25,6 +25,7 @@ typedef struct idservice {
     struct idkeys *keys;           /* session and upstream keys (idkeys.h) */
     struct idlogin *login;         /* login throttling and step tokens (idlogin.h) */
     unsigned char csrf_secret[32]; /* keys the portal's CSRF tokens (api_id.c) */
+    struct idceremonies *webauthn; /* WebAuthn ceremonies in progress (idceremony.h) */
 } idservice_t;
 
 /* After the store is open; NULL with err on failure. */

@@ -36,6 +36,7 @@
  * comparison.
  */
 #include "store_dir_schema.h"
+#include "store_webauthn_schema.h"
 #include "store_pg_t.h"
 
 static const char migration_1[] =
@@ -398,6 +399,8 @@ const pg_migration_t pg_migrations[] = {
      STORE_DIR_MIGRATION("bigserial PRIMARY KEY", "bigint")},
     {6, "data keys wrapped by the master key, their versions, grants, key jobs", migration_6},
     {7, "host agents' baseline results", migration_7},
+    {8, "identity: WebAuthn credentials of directory users",
+     STORE_WEBAUTHN_MIGRATION("bigserial PRIMARY KEY", "bigint")},
 };
 
 const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

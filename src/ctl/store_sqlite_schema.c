@@ -15,6 +15,7 @@
  * event, so no second index is needed.
  */
 #include "store_dir_schema.h"
+#include "store_webauthn_schema.h"
 #include "store_sqlite_t.h"
 
 static const char migration_1[] =
@@ -209,6 +210,8 @@ const sq_migration_t sq_migrations[] = {
      STORE_DIR_MIGRATION("INTEGER PRIMARY KEY", "INTEGER")},
     {6, "data keys wrapped by the master key, their versions, grants, key jobs", sq_migration_keys},
     {7, "host agents' baseline results", sq_migration_agent_baselines},
+    {8, "identity: WebAuthn credentials of directory users",
+     STORE_WEBAUTHN_MIGRATION("INTEGER PRIMARY KEY", "INTEGER")},
 };
 
 const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));

@@ -131,6 +131,32 @@ static void test_distribution_directives(void **state)
     config_unref(c);
 }
 
+/* The WebAuthn relying party: a host name (never an IP address) and origins. */
+static void test_webauthn_directives(void **state)
+{
+    (void)state;
+    rp_error_t err;
+    ctl_config_t *c = load("listen 127.0.0.1:9000\n", &err);
+    assert_non_null(c);
+    assert_string_equal(c->webauthn_rp_id, "localhost");
+    assert_string_equal(c->webauthn_origins, "");
+    config_unref(c);
+    c = load("webauthn_rp_id login.example.gov.cn\n"
+             "webauthn_origins https://login.example.gov.cn,https://login.example.gov.cn:8443\n",
+             &err);
+    assert_non_null(c);
+    assert_string_equal(c->webauthn_rp_id, "login.example.gov.cn");
+    assert_string_equal(c->webauthn_origins,
+                        "https://login.example.gov.cn,https://login.example.gov.cn:8443");
+    config_unref(c);
+    expect_error("webauthn_rp_id 127.0.0.1\n", 1, "an IP address is no RP ID");
+    expect_error("webauthn_rp_id Login.Example\n", 1, "lower-case host name");
+    expect_error("webauthn_rp_id .example\n", 1, "not a host name");
+    expect_error("webauthn_origins login.example\n", 1, "not an origin");
+    expect_error("webauthn_origins https://a.example/path\n", 1, "not an origin");
+    expect_error("webauthn_origins https://a.example,ftp://b\n", 1, "not an origin");
+}
+
 static void test_errors_name_the_line(void **state)
 {
     (void)state;
@@ -305,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_restart_only),
         cmocka_unit_test(test_slot_keeps_old_config_alive),
         cmocka_unit_test(test_shipped_example_loads),
+        cmocka_unit_test(test_webauthn_directives),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@
  * deletion under sub-groups), roles, memberships (replacing, unknown
  * names refused), atomic counters (failures, TOTP steps refused on
  * replay), recovery codes used once, and a rolled-back transaction
- * leaving nothing behind.
+ * leaving nothing behind; WebAuthn credentials (store_webauthn.h).
  */
 #include "ctl_test_util.h"
 
@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "store_dir.h"
+#include "store_webauthn.h"
 
 static const char *backend = "sqlite";
 static pg_test_server_t pg;
@@ -259,6 +260,71 @@ static void test_groups_roles_memberships(void **state)
     temp_dir_remove(dir);
 }
 
+static wa_cred_t credential(int64_t uid, const char *id)
+{
+    wa_cred_t c;
+    memset(&c, 0, sizeof(c));
+    c.user_id = uid;
+    snprintf(c.credential_id, sizeof(c.credential_id), "%s", id);
+    snprintf(c.user_handle, sizeof(c.user_handle), "aGFuZGxl");
+    snprintf(c.public_key, sizeof(c.public_key), "pQECAyYgASFYIA");
+    c.alg = -7;
+    c.sign_count = 5;
+    snprintf(c.transports, sizeof(c.transports), "usb,nfc");
+    snprintf(c.name, sizeof(c.name), "钥匙 %s", id);
+    c.created = 1795000000000LL;
+    return c;
+}
+
+static int count_cred(void *ctx, const wa_cred_t *c)
+{
+    (void)c;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* WebAuthn credentials (migration 8): ids unique across users (and case
+ * matters: base64url), the counter and last use stored, rename and delete
+ * only by their owner, gone with the user. */
+static void test_webauthn_credentials(void **state)
+{
+    (void)state;
+    char dir[256];
+    store_t *s = fresh_store(dir);
+    dir_user_t a = user("wa.a", "a@example.test"), b = user("wa.b", "b@example.test");
+    assert_int_equal(dir_user_create(s, NULL, &a), STORE_OK);
+    assert_int_equal(dir_user_create(s, NULL, &b), STORE_OK);
+    wa_cred_t c1 = credential(a.id, "Q3JlZDE"), dup = credential(b.id, "Q3JlZDE");
+    wa_cred_t c2 = credential(b.id, "q3JlZDE"), got;
+    assert_int_equal(wa_cred_add(s, &c1), STORE_OK);
+    assert_true(c1.id > 0);
+    assert_int_equal(wa_cred_add(s, &dup), STORE_CONFLICT);
+    assert_int_equal(wa_cred_add(s, &c2), STORE_OK);
+    assert_int_equal(wa_cred_get(s, "Q3JlZDE", &got), STORE_OK);
+    assert_int_equal(got.user_id, a.id);
+    assert_int_equal(got.alg, -7);
+    assert_int_equal(got.sign_count, 5);
+    assert_string_equal(got.transports, "usb,nfc");
+    assert_string_equal(got.name, "钥匙 Q3JlZDE");
+    assert_int_equal(got.last_used, 0);
+    assert_int_equal(wa_cred_used(s, c1.id, 9, 1795000000123LL), STORE_OK);
+    assert_int_equal(wa_cred_get(s, "Q3JlZDE", &got), STORE_OK);
+    assert_int_equal(got.sign_count, 9);
+    assert_int_equal(got.last_used, 1795000000123LL);
+    assert_int_equal(wa_cred_rename(s, b.id, c1.id, "mine"), STORE_NOT_FOUND);
+    assert_int_equal(wa_cred_rename(s, a.id, c1.id, "laptop"), STORE_OK);
+    assert_int_equal(wa_cred_delete(s, b.id, c1.id), STORE_NOT_FOUND);
+    int n = 0;
+    assert_int_equal(wa_cred_list(s, a.id, count_cred, &n), STORE_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(wa_cred_delete(s, a.id, c1.id), STORE_OK);
+    assert_int_equal(wa_cred_get(s, "Q3JlZDE", &got), STORE_NOT_FOUND);
+    assert_int_equal(dir_user_delete(s, b.id), STORE_OK);
+    assert_int_equal(wa_cred_get(s, "q3JlZDE", &got), STORE_NOT_FOUND);
+    store_close(s);
+    temp_dir_remove(dir);
+}
+
 static int postgres_setup(void **state)
 {
     (void)state;
@@ -283,6 +349,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_users),
         cmocka_unit_test(test_groups_roles_memberships),
+        cmocka_unit_test(test_webauthn_credentials),
     };
     int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("postgres", tests, postgres_setup, postgres_teardown);
