@@ -136,7 +136,8 @@ static int uses_tainted(const char *args, size_t n, const tainted_t *t)
     for (int i = 0; i < t->n; i++) {
         size_t nl = strlen(t->name[i]);
         for (const char *p = args; p + nl <= args + n; p++)
-            if (memcmp(p, t->name[i], nl) == 0 && !is_ident((unsigned char)p[nl]) &&
+            if (memcmp(p, t->name[i], nl) == 0 &&
+                (p + nl == args + n || !is_ident((unsigned char)p[nl])) &&
                 (p == args || !is_ident((unsigned char)p[-1])))
                 return 1;
     }
