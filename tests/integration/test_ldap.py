@@ -6,12 +6,14 @@ slapadd; no system service is touched). An LDAP user logs in at the portal
 API by a bind as that user; its attributes, groups and mapped role are synced
 into the directory; a wrong password or an unknown user is refused; filter
 metacharacters in a name cannot widen the search; with slapd stopped a login
-is a clear 503 "directory_unavailable" with an event, never a session.
+is a clear 503 "directory_unavailable" with an event, never a session, and so
+is a server that accepts connections and never answers (ldap_timeout_ms).
 
 The store is $RP_TEST_STORE (SQLite by default)."""
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -197,6 +199,18 @@ class Ldap(unittest.TestCase):
         wait_until(lambda: ADMIN.request(
             "GET", "/api/v1/events?q=directory_unavailable").json()["count"] >= 1,
             what="a directory_unavailable event")
+        # a server that accepts and never answers: ldap_timeout_ms bounds it
+        silent = socket.socket()
+        silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        silent.bind(("127.0.0.1", PORT))
+        silent.listen(8)
+        try:
+            t0 = time.monotonic()
+            r = login("ada", "ada-ldap-pass")
+            self.assertEqual(r.status, 503, r)
+            self.assertLess(time.monotonic() - t0, 8)
+        finally:
+            silent.close()
 
 
 if __name__ == "__main__":
