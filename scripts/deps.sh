@@ -14,6 +14,8 @@ PACKAGES=(
   libmicrohttpd-dev libsqlite3-dev libpq-dev libargon2-dev
   # rampartd identity: QR codes of TOTP enrolment (otpauth:// URIs)
   libqrencode-dev
+  # rampartd identity: LDAP as an external directory (libldap); its test's private slapd
+  libldap-dev slapd ldap-utils
   # gateway sync (rampart sync) and rampart-agent: HTTP client to rampartd;
   # rampart-agent: spool checksums, webshell rules
   libcurl4-openssl-dev zlib1g-dev libyara-dev

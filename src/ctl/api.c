@@ -7,6 +7,7 @@
 #include "api_directory.h"
 #include "api_id.h"
 #include "api_id_webauthn.h"
+#include "api_scim.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -152,6 +153,25 @@ static route_t routes[] = {
     {"POST", "/api/v1/crypto/tokenize", PERM_CRYPTO_USE, api_crypto_tokenize, 0, 0, 0, 0},
     {"POST", "/api/v1/crypto/detokenize", PERM_CRYPTO_USE, api_crypto_detokenize, 0, 0, 0, 0},
     {"POST", "/api/v1/agent/baseline", PERM_AGENT, api_agent_baseline_put, 0, 0, 1, 0},
+    /* SCIM 2.0 provisioning of the directory (api_scim*.c, docs/IDENTITY.md) */
+    {"GET", "/scim/v2/ServiceProviderConfig", PERM_DIRECTORY_MANAGE, api_scim_service_config, 0, 0,
+     0, 0},
+    {"GET", "/scim/v2/ResourceTypes", PERM_DIRECTORY_MANAGE, api_scim_resource_types, 0, 0, 0, 0},
+    {"GET", "/scim/v2/ResourceTypes/*", PERM_DIRECTORY_MANAGE, api_scim_resource_type, 0, 0, 0, 0},
+    {"GET", "/scim/v2/Schemas", PERM_DIRECTORY_MANAGE, api_scim_schemas, 0, 0, 0, 0},
+    {"GET", "/scim/v2/Schemas/*", PERM_DIRECTORY_MANAGE, api_scim_schema, 0, 0, 0, 0},
+    {"GET", "/scim/v2/Users", PERM_DIRECTORY_MANAGE, api_scim_users_list, 0, 0, 0, 0},
+    {"POST", "/scim/v2/Users", PERM_DIRECTORY_MANAGE, api_scim_users_create, 0, 0, 0, 0},
+    {"GET", "/scim/v2/Users/*", PERM_DIRECTORY_MANAGE, api_scim_users_get, 0, 0, 0, 0},
+    {"PUT", "/scim/v2/Users/*", PERM_DIRECTORY_MANAGE, api_scim_users_replace, 0, 0, 0, 0},
+    {"PATCH", "/scim/v2/Users/*", PERM_DIRECTORY_MANAGE, api_scim_users_patch, 0, 0, 0, 0},
+    {"DELETE", "/scim/v2/Users/*", PERM_DIRECTORY_MANAGE, api_scim_users_delete, 0, 0, 0, 0},
+    {"GET", "/scim/v2/Groups", PERM_DIRECTORY_MANAGE, api_scim_groups_list, 0, 0, 0, 0},
+    {"POST", "/scim/v2/Groups", PERM_DIRECTORY_MANAGE, api_scim_groups_create, 0, 0, 0, 0},
+    {"GET", "/scim/v2/Groups/*", PERM_DIRECTORY_MANAGE, api_scim_groups_get, 0, 0, 0, 0},
+    {"PUT", "/scim/v2/Groups/*", PERM_DIRECTORY_MANAGE, api_scim_groups_replace, 0, 0, 0, 0},
+    {"PATCH", "/scim/v2/Groups/*", PERM_DIRECTORY_MANAGE, api_scim_groups_patch, 0, 0, 0, 0},
+    {"DELETE", "/scim/v2/Groups/*", PERM_DIRECTORY_MANAGE, api_scim_groups_delete, 0, 0, 0, 0},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -356,6 +356,12 @@ enum MHD_Result api_id_login(http_req_t *r)
     name = user;
     if (res == IDLOGIN_ERROR)
         return api_store_error(r, STORE_ERROR);
+    if (res == IDLOGIN_UNAVAILABLE) {
+        idevent(r, "login.failure", "error", 503, name,
+                json_pack("{s:s, s:s}", "reason", "directory_unavailable", "detail", why));
+        return http_reply_error(r, 503, "directory_unavailable",
+                                "the user directory cannot be reached; try again later");
+    }
     if (res == IDLOGIN_THROTTLED)
         return api_id_throttled(r, name, retry, why);
     if (res == IDLOGIN_FAILED) {

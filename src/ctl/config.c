@@ -47,6 +47,12 @@ ctl_config_t *config_defaults(void)
     c->session_idle_s = 30 * 60;
     c->session_absolute_s = 12 * 3600;
     c->login_account_failures = 5;
+    snprintf(c->ldap_user_filter, sizeof(c->ldap_user_filter), "(uid=%%s)");
+    snprintf(c->ldap_group_filter, sizeof(c->ldap_group_filter), "(member=%%s)");
+    snprintf(c->ldap_attr_display, sizeof(c->ldap_attr_display), "cn");
+    snprintf(c->ldap_attr_email, sizeof(c->ldap_attr_email), "mail");
+    snprintf(c->ldap_attr_phone, sizeof(c->ldap_attr_phone), "telephoneNumber");
+    c->ldap_timeout_ms = 3000;
     c->login_lockout_s = 300;
     c->login_address_failures = 20;
     c->login_address_window_s = 900;
@@ -96,6 +102,7 @@ typedef enum {
     V_AUDIT_SYSLOG,
     V_AUDIT_WEBHOOK,
     V_OPTIONAL_PATH,
+    V_LDAP_TEXT, /* LDAP settings: text without control characters; "none" is empty */
     V_PATH_OR_OFF,
     V_SEED_APP,
     V_WEBAUTHN_RP_ID,
@@ -157,6 +164,19 @@ static const directive_t directives[] = {
     {"seed_app", V_SEED_APP, 0, 0, 0, 1, 1},
     {"webauthn_rp_id", V_WEBAUTHN_RP_ID, F(webauthn_rp_id), 0, 0, 1, 0},
     {"webauthn_origins", V_WEBAUTHN_ORIGINS, F(webauthn_origins), 0, 0, 1, 0},
+    {"ldap_url", V_LDAP_TEXT, F(ldap_url), 0, 0, 1, 0},
+    {"ldap_bind_dn", V_LDAP_TEXT, F(ldap_bind_dn), 0, 0, 1, 0},
+    {"ldap_bind_password_file", V_OPTIONAL_PATH, F(ldap_bind_password_file), 0, 0, 1, 0},
+    {"ldap_user_base", V_LDAP_TEXT, F(ldap_user_base), 0, 0, 1, 0},
+    {"ldap_user_filter", V_LDAP_TEXT, F(ldap_user_filter), 0, 0, 1, 0},
+    {"ldap_attr_display", V_LDAP_TEXT, F(ldap_attr_display), 64, 0, 1, 0},
+    {"ldap_attr_email", V_LDAP_TEXT, F(ldap_attr_email), 64, 0, 1, 0},
+    {"ldap_attr_phone", V_LDAP_TEXT, F(ldap_attr_phone), 64, 0, 1, 0},
+    {"ldap_group_base", V_LDAP_TEXT, F(ldap_group_base), 0, 0, 1, 0},
+    {"ldap_group_filter", V_LDAP_TEXT, F(ldap_group_filter), 0, 0, 1, 0},
+    {"ldap_group_roles", V_LDAP_TEXT, F(ldap_group_roles), 0, 0, 1, 0},
+    {"ldap_ca", V_OPTIONAL_PATH, F(ldap_ca), 0, 0, 1, 0},
+    {"ldap_timeout_ms", V_INT, F(ldap_timeout_ms), 100, 60000, 1, 0},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -440,6 +460,21 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
             audit_dest_parse(v, d->kind == V_AUDIT_WEBHOOK, &dest, why, sizeof(why)))
             return fail(p, "%s: %s", d->name, strlen(v) >= CONFIG_PATH_MAX ? "too long" : why);
         snprintf(field, CONFIG_PATH_MAX, "%s", v);
+        return 0;
+    }
+    case V_LDAP_TEXT: {
+        size_t max = d->min ? (size_t)d->min : CONFIG_PATH_MAX; /* min: the field's size */
+        if (strcmp(v, "none") == 0)
+            v = "";
+        for (const char *q = v; *q; q++)
+            if ((unsigned char)*q < 0x20 || *q == 0x7f)
+                return fail(p, "%s: control characters", d->name);
+        if (strlen(v) >= max)
+            return fail(p, "%s: at most %zu bytes", d->name, max - 1);
+        if (strcmp(d->name, "ldap_url") == 0 && v[0] && strncmp(v, "ldap://", 7) != 0 &&
+            strncmp(v, "ldaps://", 8) != 0)
+            return fail(p, "ldap_url: ldap://HOST:PORT, ldaps://HOST:PORT or none");
+        snprintf(field, max, "%s", v);
         return 0;
     }
     case V_OPTIONAL_PATH:

@@ -89,6 +89,18 @@ typedef struct ctl_config {
      * ("": http://<rp id>:<listen port>) */
     char webauthn_rp_id[254];
     char webauthn_origins[CONFIG_PATH_MAX];
+    /* LDAP as an external directory (idldap.h); ldap_url "" is off */
+    char ldap_url[CONFIG_PATH_MAX]; /* ldap://HOST:PORT or ldaps://HOST:PORT */
+    char ldap_bind_dn[CONFIG_PATH_MAX];
+    char ldap_bind_password_file[CONFIG_PATH_MAX];
+    char ldap_user_base[CONFIG_PATH_MAX];
+    char ldap_user_filter[CONFIG_PATH_MAX]; /* %s: the escaped user name */
+    char ldap_attr_display[64], ldap_attr_email[64], ldap_attr_phone[64];
+    char ldap_group_base[CONFIG_PATH_MAX];
+    char ldap_group_filter[CONFIG_PATH_MAX]; /* %s: the escaped user DN */
+    char ldap_group_roles[CONFIG_PATH_MAX];  /* cn:role,cn:role */
+    char ldap_ca[CONFIG_PATH_MAX];
+    int ldap_timeout_ms;
     struct {
         char name[65], host[254], path_prefix[513], upstream[513]; /* name "": none */
         char waf[8];     /* its WAF switch: block (default), detect or off */

@@ -3,6 +3,7 @@
  * idlogin.h).
  */
 #include "idlogin.h"
+#include "idldap_sync.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -97,10 +98,18 @@ idlogin_result_t idlogin_password(http_req_t *r, idlogin_t *l, const char *name,
         return IDLOGIN_THROTTLED;
     }
     int verified = 0;
-    if (known && u->pw_hash[0])
+    if (idldap_enabled(r->cfg) && (!known || idldap_is_source(u))) {
+        /* LDAP's users: a bind as the user decides; a dead server is
+         * never a success (docs/IDENTITY.md "LDAP") */
+        idldap_result_t lr = idldap_login(r->ctl->store, r->cfg, name, password, u, &known, why);
+        if (lr == IDLDAP_UNAVAILABLE)
+            return IDLOGIN_UNAVAILABLE;
+        verified = lr == IDLDAP_OK;
+    } else if (known && u->pw_hash[0]) {
         verified = password_verify(u->pw_hash, password) == 1;
-    else
+    } else {
         password_waste_time(r->cfg, password);
+    }
     *why = !known                  ? "unknown_user"
            : !verified             ? "bad_password"
            : u->locked_until > now ? "locked"

@@ -62,10 +62,11 @@ idlogin_t *idlogin_new(void);
 void idlogin_free(idlogin_t *l);
 
 typedef enum {
-    IDLOGIN_OK,        /* the password is right and the account may log in */
-    IDLOGIN_FAILED,    /* 401, counted */
-    IDLOGIN_THROTTLED, /* 429 after *retry_after seconds, nothing checked */
-    IDLOGIN_ERROR      /* the store failed */
+    IDLOGIN_OK,         /* the password is right and the account may log in */
+    IDLOGIN_FAILED,     /* 401, counted */
+    IDLOGIN_THROTTLED,  /* 429 after *retry_after seconds, nothing checked */
+    IDLOGIN_ERROR,      /* the store failed */
+    IDLOGIN_UNAVAILABLE /* the external directory (LDAP) cannot answer: 503, *why says why */
 } idlogin_result_t;
 
 /* Checks name and password; on IDLOGIN_OK, u is the user. *why (for the

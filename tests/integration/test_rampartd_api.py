@@ -368,7 +368,46 @@ class Authorisation(unittest.TestCase):
             ("GET", lambda: "/api/v1/gateways", None, self.HUMANS),
         ]
         return (self.core_endpoints(unique) + apps_and_policies + self.directory_endpoints(unique)
-                + self.crypto_endpoints(unique))
+                + self.crypto_endpoints(unique) + self.scim_endpoints(unique))
+
+    def throwaway_scim(self, kind):
+        """A SCIM user or group (its id) made by the admin for one call."""
+        self.n = getattr(self, "n", 0) + 1
+        name = "s%d-%d" % (self.n, time.time_ns())
+        body = {"userName": name} if kind == "Users" else {"displayName": name}
+        r = ADMIN.request("POST", "/scim/v2/" + kind, body)
+        assert r.status == 201, r
+        self.last_scim = name  # a PUT's body names it again (the path is built first)
+        return r.json()["id"]
+
+    def scim_endpoints(self, unique):
+        """SCIM provisioning (docs/IDENTITY.md): directory:manage, so admin only."""
+        s = "/scim/v2/"
+        admin = {"admin"}
+        patch = lambda: {"Operations": [{"op": "replace", "value": {"active": False}}]}  # noqa
+        return [
+            ("GET", lambda: s + "ServiceProviderConfig", None, admin),
+            ("GET", lambda: s + "ResourceTypes", None, admin),
+            ("GET", lambda: s + "ResourceTypes/User", None, admin),
+            ("GET", lambda: s + "Schemas", None, admin),
+            ("GET", lambda: s + "Schemas/urn:ietf:params:scim:schemas:core:2.0:Group", None,
+             admin),
+            ("GET", lambda: s + "Users?count=2", None, admin),
+            ("POST", lambda: s + "Users", lambda: {"userName": unique()}, admin),
+            ("GET", lambda: s + "Users/" + self.throwaway_scim("Users"), None, admin),
+            ("PUT", lambda: s + "Users/" + self.throwaway_scim("Users"),
+             lambda: {"userName": self.last_scim}, admin),
+            ("PATCH", lambda: s + "Users/" + self.throwaway_scim("Users"), patch, admin),
+            ("DELETE", lambda: s + "Users/" + self.throwaway_scim("Users"), None, admin),
+            ("GET", lambda: s + "Groups?count=2", None, admin),
+            ("POST", lambda: s + "Groups", lambda: {"displayName": unique()}, admin),
+            ("GET", lambda: s + "Groups/" + self.throwaway_scim("Groups"), None, admin),
+            ("PUT", lambda: s + "Groups/" + self.throwaway_scim("Groups"),
+             lambda: {"displayName": self.last_scim}, admin),
+            ("PATCH", lambda: s + "Groups/" + self.throwaway_scim("Groups"),
+             lambda: {"Operations": [{"op": "add", "path": "members", "value": []}]}, admin),
+            ("DELETE", lambda: s + "Groups/" + self.throwaway_scim("Groups"), None, admin),
+        ]
 
     def throwaway_dir(self, kind):
         """A directory user, group (its id) or role made by the admin for one call."""
