@@ -6,6 +6,7 @@
 #include "api.h"
 #include "api_directory.h"
 #include "api_id.h"
+#include "api_oidc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -120,6 +121,10 @@ static route_t routes[] = {
     {"POST", "/api/v1/id/totp/enrol", PERM_PUBLIC, api_id_totp_enrol, 0, 1, 0, 0},
     {"POST", "/api/v1/id/totp/confirm", PERM_PUBLIC, api_id_totp_confirm, 0, 1, 0, 0},
     {"POST", "/api/v1/id/totp/disable", PERM_PUBLIC, api_id_totp_disable, 0, 1, 0, 0},
+    /* the OpenID Connect provider (api_oidc*.c): public protocol endpoints;
+     * each authenticates its caller as the protocol says */
+    {"GET", "/.well-known/openid-configuration", PERM_PUBLIC, api_oidc_discovery, 0, 1, 0, 0},
+    {"GET", "/oidc/jwks", PERM_PUBLIC, api_oidc_jwks, 0, 1, 0, 0},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -36,6 +36,7 @@
  * comparison.
  */
 #include "store_dir_schema.h"
+#include "store_oidc_schema.h"
 #include "store_pg_t.h"
 
 static const char migration_1[] =
@@ -334,6 +335,8 @@ const pg_migration_t pg_migrations[] = {
     {4, "host agents and their enrolment tokens", migration_4},
     {5, "identity: directory users, groups, roles, sessions, revocations, keys",
      STORE_DIR_MIGRATION("bigserial PRIMARY KEY", "bigint")},
+    {9, "OpenID Connect provider: signing keys, clients, codes, tokens, consents",
+     STORE_OIDC_MIGRATION("bigint")},
 };
 
 const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

@@ -15,6 +15,7 @@
  * event, so no second index is needed.
  */
 #include "store_dir_schema.h"
+#include "store_oidc_schema.h"
 #include "store_sqlite_t.h"
 
 static const char migration_1[] =
@@ -207,6 +208,8 @@ const sq_migration_t sq_migrations[] = {
     {4, "host agents and their enrolment tokens", sq_migration_agents},
     {5, "identity: directory users, groups, roles, sessions, revocations, keys",
      STORE_DIR_MIGRATION("INTEGER PRIMARY KEY", "INTEGER")},
+    {9, "OpenID Connect provider: signing keys, clients, codes, tokens, consents",
+     STORE_OIDC_MIGRATION("INTEGER")},
 };
 
 const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));
