@@ -41,6 +41,10 @@ static const unsigned matrix[PERM_COUNT] = {
     /* Session keys let their holder mint sessions: only the gateways,
      * which enforce them, get them — no human role. */
     [PERM_GATEWAY_IDENTITY] = R(ROLE_GATEWAY),
+    /* A relying party is let into people's identities: admin registers
+     * them (like the directory); secops and the auditor review. */
+    [PERM_OIDC_CLIENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_OIDC_CLIENTS_MANAGE] = R(ROLE_ADMIN),
 };
 
 static const char *const perm_names[PERM_COUNT] = {
@@ -66,6 +70,8 @@ static const char *const perm_names[PERM_COUNT] = {
     "directory:read",
     "directory:manage",
     "idsessions:manage",
+    [PERM_OIDC_CLIENTS_READ] = "oidc-clients:read",
+    [PERM_OIDC_CLIENTS_MANAGE] = "oidc-clients:manage",
 };
 
 const char *role_name(role_t role)

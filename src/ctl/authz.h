@@ -38,8 +38,10 @@ typedef enum {
     PERM_AGENT,            /* a host agent's signed request (no role: api.c checks the signature) */
     PERM_DIRECTORY_READ,   /* identity directory: users, groups, roles, export */
     PERM_DIRECTORY_MANAGE, /* create, change, delete, import directory entries; reset, unlock */
-    PERM_IDSESSIONS_MANAGE, /* revoke directory users' sessions */
-    PERM_GATEWAY_IDENTITY,  /* the revocation feed and identity keys (gateway tokens only) */
+    PERM_IDSESSIONS_MANAGE,   /* revoke directory users' sessions */
+    PERM_GATEWAY_IDENTITY,    /* the revocation feed and identity keys (gateway tokens only) */
+    PERM_OIDC_CLIENTS_READ,   /* OpenID Connect relying parties */
+    PERM_OIDC_CLIENTS_MANAGE, /* register, change, delete them; rotate secrets */
     PERM_COUNT
 } perm_t;
 
