@@ -19,6 +19,7 @@
  *   POST /api/v1/id/oidc/consent {request, approve}
  *     as authorize; approve false: back to the client with access_denied.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -232,6 +233,15 @@ static json_t *amr_array(const char *amr)
     return a;
 }
 
+/* Expired codes and tokens leave the store, at most once a minute. */
+static void prune_grants(store_t *s, int64_t now)
+{
+    static _Atomic int64_t last;
+    int64_t seen = last;
+    if (now - seen >= 60 && atomic_compare_exchange_strong(&last, &seen, now))
+        oidc_grants_prune(s, now);
+}
+
 /* Answers the request q with a code for the session c. */
 static enum MHD_Result issue_code(http_req_t *r, const oidc_request_t *q, const idclaims_t *c)
 {
@@ -256,6 +266,7 @@ static enum MHD_Result issue_code(http_req_t *r, const oidc_request_t *q, const 
     if (fits)
         snprintf(g->grant_data, sizeof(g->grant_data), "%s", text);
     free(text);
+    prune_grants(r->ctl->store, time_now_ms() / 1000);
     g->expires = time_now_ms() / 1000 + CODE_TTL_S;
     int rc = fits ? oidc_code_add(r->ctl->store, g) : STORE_ERROR;
     free(g);
