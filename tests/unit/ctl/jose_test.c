@@ -5,11 +5,12 @@
  * algorithm's key and malformed text; JWKs carry the public key's
  * coordinates (checked against OpenSSL's own encoding); at_hash is the
  * left half of SHA-256 (recomputed here); sealed keys open only with the
- * same kid.
+ * same kid; RFC 7515 Appendix A.3's published ES256 example verifies.
  */
 #include "test_util.h"
 
 #include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,61 @@ static void test_half_hash(void **state)
     assert_string_not_equal(got, want); /* SM3, not SHA-256 */
 }
 
+/* The P-256 public key of RFC 7515 Appendix A.3 from its JWK coordinates. */
+static EVP_PKEY *rfc7515_a3_key(void)
+{
+    const char *x = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
+    const char *y = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
+    unsigned char point[65] = {0x04};
+    assert_int_equal(base64url_decode(x, strlen(x), point + 1, 32), 32);
+    assert_int_equal(base64url_decode(y, strlen(y), point + 33, 32), 32);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    EVP_PKEY *key = NULL;
+    assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
+    assert_int_equal(EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params), 1);
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
+
+/* RFC 7515 Appendix A.3: the published ES256 JWS verifies, its payload is
+ * the RFC's (with its CR LF), and one changed signature byte fails. */
+static void test_rfc7515_a3(void **state)
+{
+    (void)state;
+    const char *jws =
+        "eyJhbGciOiJFUzI1NiJ9."
+        "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0"
+        "cnVlfQ."
+        "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+    EVP_PKEY *key = rfc7515_a3_key();
+    assert_true(jose_key_fits(key, JOSE_ES256));
+    assert_true(verifies(key, jws));
+    jose_parsed_t p;
+    assert_int_equal(jose_parse(jws, strlen(jws), &p), 0);
+    assert_string_equal(json_string_value(json_object_get(p.payload, "iss")), "joe");
+    assert_int_equal(json_integer_value(json_object_get(p.payload, "exp")), 1300819380);
+    assert_true(json_is_true(json_object_get(p.payload, "http://example.com/is_root")));
+    assert_null(p.kid);
+    jose_parsed_free(&p);
+    char *bad = strdup(jws);
+    bad[strlen(bad) - 2] = bad[strlen(bad) - 2] == 'N' ? 'M' : 'N';
+    assert_false(verifies(key, bad));
+    free(bad);
+    /* the JWK this module exports for that key carries the RFC's coordinates */
+    json_t *jwk = jose_jwk(key, JOSE_ES256, "a3");
+    assert_string_equal(json_string_value(json_object_get(jwk, "x")),
+                        "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU");
+    assert_string_equal(json_string_value(json_object_get(jwk, "y")),
+                        "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0");
+    json_decref(jwk);
+    EVP_PKEY_free(key);
+}
+
 static void test_sealed_keys(void **state)
 {
     (void)state;
@@ -232,10 +288,11 @@ static void test_sealed_keys(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rs256),     cmocka_unit_test(test_es256),
-        cmocka_unit_test(test_sm2sm3),    cmocka_unit_test(test_wrong_algorithm_key),
-        cmocka_unit_test(test_malformed), cmocka_unit_test(test_jwk),
-        cmocka_unit_test(test_half_hash), cmocka_unit_test(test_sealed_keys),
+        cmocka_unit_test(test_rs256),      cmocka_unit_test(test_es256),
+        cmocka_unit_test(test_sm2sm3),     cmocka_unit_test(test_wrong_algorithm_key),
+        cmocka_unit_test(test_malformed),  cmocka_unit_test(test_jwk),
+        cmocka_unit_test(test_half_hash),  cmocka_unit_test(test_sealed_keys),
+        cmocka_unit_test(test_rfc7515_a3),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
