@@ -138,7 +138,7 @@ enum MHD_Result api_oidc_authorize(http_req_t *r)
     if (rc == STORE_NOT_FOUND || !redirect_uri ||
         !oidc_uri_listed(client->redirect_uris, redirect_uri)) {
         free(client);
-        idevent(r, "oidc.authorize.refused", "denied", 400, "",
+        idevent(r, "oidc.authorize.refused", "denied", 400, NULL,
                 json_pack("{s:s?}", "client_id", client_id));
         return http_reply_error(r, 400, "invalid_request",
                                 "unknown client_id or a redirect_uri not registered for it");
