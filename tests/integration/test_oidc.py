@@ -410,6 +410,41 @@ class CodeFlow(unittest.TestCase):
         self.assertEqual((r.status, r.json()["error"]), (401, "invalid_client"))
 
 
+class Freshness(unittest.TestCase):
+    def test_max_age_and_prompt_login(self):
+        b = Browser()
+        b.login()
+        time.sleep(1.1)
+        for extra in ({"max_age": "0"}, {"prompt": "login"}):
+            flow = start(**extra)
+            r = b.portal("/api/v1/id/oidc/authorize", {"request": flow["request"]})
+            self.assertEqual((r.status, r.json()["error"]), (401, "login_required"), extra)
+            b.login()  # a fresh login: the same request now completes
+            r = b.portal("/api/v1/id/oidc/authorize", {"request": flow["request"]})
+            self.assertEqual(r.json()["status"], "ok", (extra, r))
+            tok = exchange(flow, callback_params(r.json()["redirect"])["code"]).json()
+            claims = json.loads(b64d(tok["id_token"].split(".")[1]))
+            self.assertGreaterEqual(claims["auth_time"], int(time.time()) - 2)
+            time.sleep(1.1)
+
+    def test_revocation_list_ends_tokens(self):
+        """Logout everywhere (a `user` revocation entry) ends the tokens of every session."""
+        b = Browser()
+        b.login()
+        flow = start()
+        tok = exchange(flow, code_for(b, flow)).json()
+        bearer = {"Authorization": "Bearer " + tok["access_token"]}
+        self.assertEqual(RD.request("GET", "/oidc/userinfo", headers=bearer).status, 200)
+        other = Browser()
+        other.login()
+        time.sleep(1.1)  # the revocation is "issued before now"
+        r = other.portal("/api/v1/id/logout-everywhere", {})
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(RD.request("GET", "/oidc/userinfo", headers=bearer).status, 401)
+        r = token({"grant_type": "refresh_token", "refresh_token": tok["refresh_token"]})
+        self.assertEqual((r.status, r.json()["error"]), (400, "invalid_grant"))
+
+
 class Refusals(unittest.TestCase):
     def test_no_open_redirect(self):
         for client, uri in (("webapp", "https://evil.example/cb"), ("webapp", CB + "/x"),
