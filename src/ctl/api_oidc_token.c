@@ -157,11 +157,11 @@ static char *id_token(http_req_t *r, const oidc_client_t *c, const dir_user_t *u
     json_t *v;
     json_array_foreach(amr, i, v) mfa |= strcmp(json_string_value(v), "mfa") == 0;
     json_t *claims = json_pack(
-        "{s:s, s:s, s:s, s:I, s:I, s:I, s:O, s:s, s:s, s:s}", "iss", iss, "sub", u->name, "aud",
+        "{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:s, s:s, s:s}", "iss", iss, "sub", u->name, "aud",
         c->client_id, "exp", (json_int_t)(now + ID_TOKEN_TTL_S), "iat", (json_int_t)now,
         "auth_time", json_integer_value(json_object_get(data, "auth_time")), "amr",
-        amr ? amr : json_array(), "acr", mfa ? "urn:rampart:acr:mfa" : "urn:rampart:acr:pwd", "sid",
-        g->sid, "at_hash", at_hash);
+        amr ? json_incref(amr) : json_array(), "acr",
+        mfa ? "urn:rampart:acr:mfa" : "urn:rampart:acr:pwd", "sid", g->sid, "at_hash", at_hash);
     const char *nonce = json_string_value(json_object_get(data, "nonce"));
     if (claims && nonce && nonce[0])
         json_object_set_new(claims, "nonce", json_string(nonce));
