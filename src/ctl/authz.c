@@ -5,14 +5,15 @@
 
 #include <string.h>
 
-static const char *const role_names[ROLE_COUNT] = {"admin", "secops", "auditor", "gateway"};
+static const char *const role_names[ROLE_COUNT] = {"admin", "secops", "auditor", "gateway", "app"};
 
 #define R(role) (1u << (role))
 
 /* Which roles hold each permission. PERM_PUBLIC needs no role at all. */
 static const unsigned matrix[PERM_COUNT] = {
-    [PERM_PUBLIC] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY),
-    [PERM_SELF] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY),
+    [PERM_PUBLIC] =
+        R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY) | R(ROLE_APP),
+    [PERM_SELF] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY) | R(ROLE_APP),
     [PERM_EVENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
     [PERM_EVENTS_SUBMIT] = R(ROLE_GATEWAY),
     [PERM_INGEST_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
@@ -41,6 +42,11 @@ static const unsigned matrix[PERM_COUNT] = {
     /* Session keys let their holder mint sessions: only the gateways,
      * which enforce them, get them — no human role. */
     [PERM_GATEWAY_IDENTITY] = R(ROLE_GATEWAY),
+    /* Keys: admins manage them, auditors see metadata and use records;
+     * using a key needs a grant as well (admins hold none by default). */
+    [PERM_KEYS_READ] = R(ROLE_ADMIN) | R(ROLE_AUDITOR),
+    [PERM_KEYS_MANAGE] = R(ROLE_ADMIN),
+    [PERM_CRYPTO_USE] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_APP),
     /* A relying party is let into people's identities: admin registers
      * them (like the directory); secops and the auditor review. */
     [PERM_OIDC_CLIENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
@@ -70,6 +76,10 @@ static const char *const perm_names[PERM_COUNT] = {
     "directory:read",
     "directory:manage",
     "idsessions:manage",
+    "gateway:identity",
+    "keys:read",
+    "keys:manage",
+    "crypto:use",
     [PERM_OIDC_CLIENTS_READ] = "oidc-clients:read",
     [PERM_OIDC_CLIENTS_MANAGE] = "oidc-clients:manage",
 };

@@ -12,9 +12,19 @@
 #ifndef RAMPART_CTL_AUTHZ_H
 #define RAMPART_CTL_AUTHZ_H
 
-typedef enum { ROLE_NONE = -1, ROLE_ADMIN, ROLE_SECOPS, ROLE_AUDITOR, ROLE_GATEWAY } role_t;
+/* app: a machine role for API tokens of applications that call the
+ * encryption service; what each may do with which keys is its grants
+ * (keyring.h, docs/CRYPTO.md). */
+typedef enum {
+    ROLE_NONE = -1,
+    ROLE_ADMIN,
+    ROLE_SECOPS,
+    ROLE_AUDITOR,
+    ROLE_GATEWAY,
+    ROLE_APP
+} role_t;
 
-#define ROLE_COUNT 4
+#define ROLE_COUNT 5
 
 typedef enum {
     PERM_PUBLIC,           /* no authentication: /healthz, /readyz, login */
@@ -38,8 +48,11 @@ typedef enum {
     PERM_AGENT,            /* a host agent's signed request (no role: api.c checks the signature) */
     PERM_DIRECTORY_READ,   /* identity directory: users, groups, roles, export */
     PERM_DIRECTORY_MANAGE, /* create, change, delete, import directory entries; reset, unlock */
-    PERM_IDSESSIONS_MANAGE,   /* revoke directory users' sessions */
-    PERM_GATEWAY_IDENTITY,    /* the revocation feed and identity keys (gateway tokens only) */
+    PERM_IDSESSIONS_MANAGE, /* revoke directory users' sessions */
+    PERM_GATEWAY_IDENTITY,  /* the revocation feed and identity keys (gateway tokens only) */
+    PERM_KEYS_READ,         /* key metadata, grants, key jobs (never material) */
+    PERM_KEYS_MANAGE,       /* create and rotate keys, rotate the master key, grant key use */
+    PERM_CRYPTO_USE, /* the encryption service; the handler then checks the caller's grants */
     PERM_OIDC_CLIENTS_READ,   /* OpenID Connect relying parties */
     PERM_OIDC_CLIENTS_MANAGE, /* register, change, delete them; rotate secrets */
     PERM_COUNT

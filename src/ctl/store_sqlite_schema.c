@@ -208,6 +208,8 @@ const sq_migration_t sq_migrations[] = {
     {4, "host agents and their enrolment tokens", sq_migration_agents},
     {5, "identity: directory users, groups, roles, sessions, revocations, keys",
      STORE_DIR_MIGRATION("INTEGER PRIMARY KEY", "INTEGER")},
+    {6, "data keys wrapped by the master key, their versions, grants, key jobs", sq_migration_keys},
+    {7, "host agents' baseline results", sq_migration_agent_baselines},
     {9, "OpenID Connect provider: signing keys, clients, codes, tokens, consents",
      STORE_OIDC_MIGRATION("INTEGER")},
 };

@@ -12,6 +12,7 @@
 
 #include "store.h"
 #include "store_agents.h"
+#include "store_keys.h"
 
 #define SQ_STMT_CACHE 288
 
@@ -94,6 +95,12 @@ extern const store_agent_ops_t sq_agent_ops;
 extern const char sq_migration_agents[];
 /* neutral statements (store_sql.h, store_sqlite_sql.c) */
 extern const struct store_sql_ops sq_sql_ops;
+/* key management (store_sqlite_keys.c): the operations and migration 6 */
+extern const store_key_ops_t sq_key_ops;
+extern const char sq_migration_keys[];
+extern const char sq_migration_agent_baselines[];
+int sq_agent_baseline_put(store_t *s, int64_t id, const store_agent_baseline_t *b);
+int sq_agent_baseline_get(store_t *s, int64_t id, store_agent_baseline_t *out);
 void sq_fill_auth_ops(store_ops_t *ops);
 void sq_fill_audit_ops(store_ops_t *ops);
 

@@ -19,6 +19,7 @@
 
 #include "policy_t.h"
 #include "rampart/collections.h"
+#include "rampart/identity.h"
 #include "rampart/openapi.h"
 #include "ratelimit_policy.h"
 #include "rules.h"
@@ -427,6 +428,10 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
         return directive_ratelimit(c, p, w, nw);
     } else if (strcmp(d, "openapi") == 0) {
         return directive_openapi(c, p, w, nw);
+    } else if (strcmp(d, "access") == 0) {
+        char why[256];
+        if (rp_access_rules_add(&p->access, w, nw, why, sizeof(why)) != 0)
+            FAIL(c, "%s", why);
     } else if (strcmp(d, "rules") == 0) {
         if (need_args(c, nw, 2, "rules SECLANG_FILE_OR_GLOB") != 0)
             return -1;
@@ -597,6 +602,7 @@ fail:
     rp_collections_free(p->collections);
     rp_openapi_free(p->openapi);
     free(p->ratelimits);
+    rp_access_rules_free(p->access);
     free(p);
     return NULL;
 }
@@ -666,6 +672,7 @@ void rp_policy_unref(rp_policy_t *p)
         rp_collections_free(p->collections);
         rp_openapi_free(p->openapi);
         free(p->ratelimits);
+        rp_access_rules_free(p->access);
         free(p);
     }
 }

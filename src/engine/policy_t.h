@@ -90,6 +90,8 @@ struct rp_policy {
     /* rate limits ("ratelimit" directives), checked in order */
     struct rl_policy_rule *ratelimits;
     size_t nratelimits;
+    /* identity access rules ("access" directives), or NULL */
+    struct rp_access_rules *access;
     size_t nskip_headers;
     char skip_headers[RP_MAX_SKIP_HEADERS][48];
     unsigned char skip_header_len[RP_MAX_SKIP_HEADERS];

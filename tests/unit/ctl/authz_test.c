@@ -10,36 +10,40 @@
 static void test_matrix(void **state)
 {
     (void)state;
-    /* rows: admin, secops, auditor, gateway */
+    /* columns: admin, secops, auditor, gateway, app */
     static const struct {
         perm_t perm;
         int allowed[ROLE_COUNT];
     } expected[] = {
-        {PERM_PUBLIC, {1, 1, 1, 1}},
-        {PERM_SELF, {1, 1, 1, 1}},
-        {PERM_EVENTS_READ, {1, 1, 1, 0}},
-        {PERM_EVENTS_SUBMIT, {0, 0, 0, 1}},
-        {PERM_INGEST_READ, {1, 1, 1, 0}},
-        {PERM_METRICS_READ, {1, 1, 1, 0}},
-        {PERM_USERS_READ, {1, 0, 1, 0}},
-        {PERM_USERS_MANAGE, {1, 0, 0, 0}},
-        {PERM_TOKENS_MANAGE, {1, 0, 0, 0}},
-        {PERM_AUDIT_READ, {0, 0, 1, 0}},
-        {PERM_APPS_READ, {1, 1, 1, 0}},
-        {PERM_APPS_MANAGE, {1, 1, 0, 0}},
-        {PERM_POLICIES_READ, {1, 1, 1, 0}},
-        {PERM_POLICIES_MANAGE, {1, 1, 0, 0}},
-        {PERM_BUNDLE_FETCH, {1, 1, 1, 1}},
-        {PERM_GATEWAYS_READ, {1, 1, 1, 0}},
-        {PERM_AGENTS_READ, {1, 1, 1, 0}},
-        {PERM_AGENTS_MANAGE, {1, 1, 0, 0}},
-        {PERM_AGENT, {0, 0, 0, 0}},
-        {PERM_DIRECTORY_READ, {1, 1, 1, 0}},
-        {PERM_DIRECTORY_MANAGE, {1, 0, 0, 0}},
-        {PERM_IDSESSIONS_MANAGE, {1, 1, 0, 0}},
-        {PERM_GATEWAY_IDENTITY, {0, 0, 0, 1}},
-        {PERM_OIDC_CLIENTS_READ, {1, 1, 1, 0}},
-        {PERM_OIDC_CLIENTS_MANAGE, {1, 0, 0, 0}},
+        {PERM_PUBLIC, {1, 1, 1, 1, 1}},
+        {PERM_SELF, {1, 1, 1, 1, 1}},
+        {PERM_EVENTS_READ, {1, 1, 1, 0, 0}},
+        {PERM_EVENTS_SUBMIT, {0, 0, 0, 1, 0}},
+        {PERM_INGEST_READ, {1, 1, 1, 0, 0}},
+        {PERM_METRICS_READ, {1, 1, 1, 0, 0}},
+        {PERM_USERS_READ, {1, 0, 1, 0, 0}},
+        {PERM_USERS_MANAGE, {1, 0, 0, 0, 0}},
+        {PERM_TOKENS_MANAGE, {1, 0, 0, 0, 0}},
+        {PERM_AUDIT_READ, {0, 0, 1, 0, 0}},
+        {PERM_APPS_READ, {1, 1, 1, 0, 0}},
+        {PERM_APPS_MANAGE, {1, 1, 0, 0, 0}},
+        {PERM_POLICIES_READ, {1, 1, 1, 0, 0}},
+        {PERM_POLICIES_MANAGE, {1, 1, 0, 0, 0}},
+        {PERM_BUNDLE_FETCH, {1, 1, 1, 1, 0}},
+        {PERM_GATEWAYS_READ, {1, 1, 1, 0, 0}},
+        {PERM_AGENTS_READ, {1, 1, 1, 0, 0}},
+        {PERM_AGENTS_MANAGE, {1, 1, 0, 0, 0}},
+        {PERM_AGENT, {0, 0, 0, 0, 0}},
+        {PERM_DIRECTORY_READ, {1, 1, 1, 0, 0}},
+        {PERM_DIRECTORY_MANAGE, {1, 0, 0, 0, 0}},
+        {PERM_IDSESSIONS_MANAGE, {1, 1, 0, 0, 0}},
+        {PERM_GATEWAY_IDENTITY, {0, 0, 0, 1, 0}},
+        /* keys: admins manage, auditors read metadata; use needs a grant too */
+        {PERM_KEYS_READ, {1, 0, 1, 0, 0}},
+        {PERM_KEYS_MANAGE, {1, 0, 0, 0, 0}},
+        {PERM_CRYPTO_USE, {1, 1, 0, 0, 1}},
+        {PERM_OIDC_CLIENTS_READ, {1, 1, 1, 0, 0}},
+        {PERM_OIDC_CLIENTS_MANAGE, {1, 0, 0, 0, 0}},
     };
     assert_int_equal(sizeof(expected) / sizeof(expected[0]), PERM_COUNT);
     for (size_t i = 0; i < PERM_COUNT; i++)
@@ -62,6 +66,8 @@ static void test_roles(void **state)
     assert_string_equal(role_name(ROLE_GATEWAY), "gateway");
     assert_true(role_is_human(ROLE_SECOPS));
     assert_false(role_is_human(ROLE_GATEWAY));
+    assert_int_equal(role_parse("app"), ROLE_APP);
+    assert_false(role_is_human(ROLE_APP));
 }
 
 static void test_routes(void **state)
