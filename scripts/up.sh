@@ -158,6 +158,8 @@ say "starting rampartd on 127.0.0.1:$RAMPARTD_PORT"
 nohup "$RAMPARTD" -c "$RUN/rampartd.conf" >>"$RUN/rampartd.log" 2>&1 </dev/null &
 echo $! >"$RUN/rampartd.pid"
 wait_http "rampartd" "http://127.0.0.1:$RAMPARTD_PORT/readyz" "$RUN/rampartd.log"
+wait_http "OpenID Connect discovery" \
+  "http://127.0.0.1:$RAMPARTD_PORT/.well-known/openid-configuration" "$RUN/rampartd.log"
 
 # --- sync: the distribution bundle for the gateway ------------------------------
 # The gateway serves what the bundle says (servers.conf: one location per
@@ -291,6 +293,8 @@ Rampart demo stack is up:
   status (JSON counters) http://127.0.0.1:$GATEWAY_PORT/rampart/status
   console                http://127.0.0.1:$RAMPARTD_PORT/   (rampartd: web console and API)
                          $admin_line
+  OpenID Connect         http://127.0.0.1:$RAMPARTD_PORT/.well-known/openid-configuration
+                         (discovery is served; the admin registers relying parties at /api/v1/oidc/clients)
   event log              $EVENTS  (stored by rampartd)
   bundle (from rampartd) $BUNDLE/current  (application "demo" → the demo app)
   logs                   $GW/logs/  $RUN/demo.log  $RUN/rampartd.log  $RUN/sync.log

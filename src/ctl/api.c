@@ -8,6 +8,7 @@
 #include "api_id.h"
 #include "api_id_webauthn.h"
 #include "api_scim.h"
+#include "api_oidc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -172,6 +173,25 @@ static route_t routes[] = {
     {"PUT", "/scim/v2/Groups/*", PERM_DIRECTORY_MANAGE, api_scim_groups_replace, 0, 0, 0, 0},
     {"PATCH", "/scim/v2/Groups/*", PERM_DIRECTORY_MANAGE, api_scim_groups_patch, 0, 0, 0, 0},
     {"DELETE", "/scim/v2/Groups/*", PERM_DIRECTORY_MANAGE, api_scim_groups_delete, 0, 0, 0, 0},
+    /* the OpenID Connect provider (api_oidc*.c): public protocol endpoints;
+     * each authenticates its caller as the protocol says */
+    {"GET", "/.well-known/openid-configuration", PERM_PUBLIC, api_oidc_discovery, 0, 1, 0, 0},
+    {"GET", "/oidc/jwks", PERM_PUBLIC, api_oidc_jwks, 0, 1, 0, 0},
+    {"GET", "/oidc/authorize", PERM_PUBLIC, api_oidc_authorize, 0, 1, 0, 0},
+    {"POST", "/oidc/token", PERM_PUBLIC, api_oidc_token, 0, 1, 0, 0},
+    {"GET", "/oidc/userinfo", PERM_PUBLIC, api_oidc_userinfo, 0, 1, 0, 0},
+    {"POST", "/oidc/userinfo", PERM_PUBLIC, api_oidc_userinfo, 0, 1, 0, 0},
+    {"GET", "/oidc/logout", PERM_PUBLIC, api_oidc_logout, 0, 1, 0, 0},
+    {"POST", "/api/v1/id/oidc/authorize", PERM_PUBLIC, api_oidc_portal_authorize, 0, 1, 0, 0},
+    {"POST", "/api/v1/id/oidc/consent", PERM_PUBLIC, api_oidc_portal_consent, 0, 1, 0, 0},
+    /* its relying parties, registered by operators (api_oidc_clients.c) */
+    {"GET", "/api/v1/oidc/clients", PERM_OIDC_CLIENTS_READ, api_oidc_clients_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/oidc/clients", PERM_OIDC_CLIENTS_MANAGE, api_oidc_clients_create, 0, 0, 0, 0},
+    {"GET", "/api/v1/oidc/clients/*", PERM_OIDC_CLIENTS_READ, api_oidc_clients_get, 0, 0, 0, 0},
+    {"PATCH", "/api/v1/oidc/clients/*", PERM_OIDC_CLIENTS_MANAGE, api_oidc_clients_update, 0, 0, 0,
+     0},
+    {"DELETE", "/api/v1/oidc/clients/*", PERM_OIDC_CLIENTS_MANAGE, api_oidc_clients_delete, 0, 0, 0,
+     0},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -47,6 +47,10 @@ static const unsigned matrix[PERM_COUNT] = {
     [PERM_KEYS_READ] = R(ROLE_ADMIN) | R(ROLE_AUDITOR),
     [PERM_KEYS_MANAGE] = R(ROLE_ADMIN),
     [PERM_CRYPTO_USE] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_APP),
+    /* A relying party is let into people's identities: admin registers
+     * them (like the directory); secops and the auditor review. */
+    [PERM_OIDC_CLIENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_OIDC_CLIENTS_MANAGE] = R(ROLE_ADMIN),
 };
 
 static const char *const perm_names[PERM_COUNT] = {
@@ -76,6 +80,8 @@ static const char *const perm_names[PERM_COUNT] = {
     "keys:read",
     "keys:manage",
     "crypto:use",
+    [PERM_OIDC_CLIENTS_READ] = "oidc-clients:read",
+    [PERM_OIDC_CLIENTS_MANAGE] = "oidc-clients:manage",
 };
 
 const char *role_name(role_t role)

@@ -53,6 +53,8 @@ typedef enum {
     PERM_KEYS_READ,         /* key metadata, grants, key jobs (never material) */
     PERM_KEYS_MANAGE,       /* create and rotate keys, rotate the master key, grant key use */
     PERM_CRYPTO_USE, /* the encryption service; the handler then checks the caller's grants */
+    PERM_OIDC_CLIENTS_READ,   /* OpenID Connect relying parties */
+    PERM_OIDC_CLIENTS_MANAGE, /* register, change, delete them; rotate secrets */
     PERM_COUNT
 } perm_t;
 

@@ -54,6 +54,14 @@ const char *http_cookie(http_req_t *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
+static int reply_has_header(const http_req_t *r, const char *name)
+{
+    for (int i = 0; i < r->n_headers; i++)
+        if (strcasecmp(r->headers[i][0], name) == 0)
+            return 1;
+    return 0;
+}
+
 void http_add_header(http_req_t *r, const char *name, const char *value)
 {
     if (r->n_headers == 4)
@@ -89,13 +97,16 @@ enum MHD_Result http_reply(http_req_t *r, unsigned status, const char *content_t
     }
     if (content_type)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    /* a handler may set its own Cache-Control (public documents) and
+     * WWW-Authenticate (OAuth's Basic and Bearer challenges) */
+    if (!reply_has_header(r, MHD_HTTP_HEADER_CACHE_CONTROL))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(resp, "Content-Security-Policy",
                             "default-src 'none'; frame-ancestors 'none'");
-    if (status == 401)
+    if (status == 401 && !reply_has_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Bearer realm=\"rampartd\"");
     int has_retry_after = 0;

@@ -37,6 +37,7 @@
  */
 #include "store_dir_schema.h"
 #include "store_webauthn_schema.h"
+#include "store_oidc_schema.h"
 #include "store_pg_t.h"
 
 static const char migration_1[] =
@@ -401,6 +402,8 @@ const pg_migration_t pg_migrations[] = {
     {7, "host agents' baseline results", migration_7},
     {8, "identity: WebAuthn credentials of directory users",
      STORE_WEBAUTHN_MIGRATION("bigserial PRIMARY KEY", "bigint")},
+    {9, "OpenID Connect provider: signing keys, clients, codes, tokens, consents",
+     STORE_OIDC_MIGRATION("bigint")},
 };
 
 const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

@@ -16,6 +16,7 @@
  */
 #include "store_dir_schema.h"
 #include "store_webauthn_schema.h"
+#include "store_oidc_schema.h"
 #include "store_sqlite_t.h"
 
 static const char migration_1[] =
@@ -212,6 +213,8 @@ const sq_migration_t sq_migrations[] = {
     {7, "host agents' baseline results", sq_migration_agent_baselines},
     {8, "identity: WebAuthn credentials of directory users",
      STORE_WEBAUTHN_MIGRATION("INTEGER PRIMARY KEY", "INTEGER")},
+    {9, "OpenID Connect provider: signing keys, clients, codes, tokens, consents",
+     STORE_OIDC_MIGRATION("INTEGER")},
 };
 
 const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));

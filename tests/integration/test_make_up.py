@@ -8,6 +8,7 @@ password logs in, an attack blocked by the gateway shows up in rampartd
 within two seconds, and `make down` stops every process it started.
 """
 
+import json
 import os
 import random
 import re
@@ -105,6 +106,21 @@ class MakeUp(unittest.TestCase):
         self.assertTrue(r.header("content-type").startswith("text/html"))
         self.assertIn(b'<div id="app">', r.body)
         self.assertIn("script-src 'self'", r.header("content-security-policy"))
+
+        # rampartd is an OpenID Connect provider: up.sh says so and the
+        # discovery document is served, its issuer the demo stack's address
+        iss = "http://127.0.0.1:%d" % rd_port
+        self.assertIn("OpenID Connect         %s/.well-known/openid-configuration" % iss, out)
+        r = curl(rd_port, "GET", "/.well-known/openid-configuration")
+        self.assertEqual(r.status, 200, r)
+        doc = json.loads(r.body)
+        self.assertEqual((doc["issuer"], doc["jwks_uri"], doc["authorization_endpoint"]),
+                         (iss, iss + "/oidc/jwks", iss + "/oidc/authorize"))
+        self.assertIn("S256", doc["code_challenge_methods_supported"])
+        r = curl(rd_port, "GET", "/oidc/jwks")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(sorted(k["alg"] for k in json.loads(r.body)["keys"]),
+                         ["ES256", "RS256", "SM2SM3"])
 
         # the demo app is a registered application, served through the
         # bundle the local gateway runs; its WAF switch works

@@ -368,7 +368,8 @@ class Authorisation(unittest.TestCase):
             ("GET", lambda: "/api/v1/gateways", None, self.HUMANS),
         ]
         return (self.core_endpoints(unique) + apps_and_policies + self.directory_endpoints(unique)
-                + self.crypto_endpoints(unique) + self.scim_endpoints(unique))
+                + self.crypto_endpoints(unique) + self.scim_endpoints(unique)
+                + self.oidc_endpoints(unique))
 
     def throwaway_scim(self, kind):
         """A SCIM user or group (its id) made by the admin for one call."""
@@ -407,6 +408,30 @@ class Authorisation(unittest.TestCase):
             ("PATCH", lambda: s + "Groups/" + self.throwaway_scim("Groups"),
              lambda: {"Operations": [{"op": "add", "path": "members", "value": []}]}, admin),
             ("DELETE", lambda: s + "Groups/" + self.throwaway_scim("Groups"), None, admin),
+        ]
+
+    def throwaway_client(self):
+        """An OpenID Connect client made by the admin for one call."""
+        name = "c-%d" % time.time_ns()
+        r = ADMIN.request("POST", "/api/v1/oidc/clients",
+                          {"client_id": name, "app": self.throwaway_app(),
+                           "redirect_uris": ["https://rp.example/cb"]})
+        assert r.status == 201, r
+        return name
+
+    def oidc_endpoints(self, unique):
+        """OpenID Connect relying parties: admin registers, secops and the auditor read
+        (the protocol endpoints are public: tests/integration/test_oidc.py)."""
+        c = "/api/v1/oidc/clients"
+        client = lambda: c + "/" + self.throwaway_client()  # noqa: E731
+        new = lambda: {"client_id": unique(), "app": self.throwaway_app(),  # noqa: E731
+                       "redirect_uris": ["https://rp.example/cb"]}
+        return [
+            ("GET", lambda: c, None, self.HUMANS),
+            ("POST", lambda: c, new, {"admin"}),
+            ("GET", client, None, self.HUMANS),
+            ("PATCH", client, lambda: {"name": "x"}, {"admin"}),
+            ("DELETE", client, None, {"admin"}),
         ]
 
     def throwaway_dir(self, kind):

@@ -42,6 +42,8 @@ static void test_matrix(void **state)
         {PERM_KEYS_READ, {1, 0, 1, 0, 0}},
         {PERM_KEYS_MANAGE, {1, 0, 0, 0, 0}},
         {PERM_CRYPTO_USE, {1, 1, 0, 0, 1}},
+        {PERM_OIDC_CLIENTS_READ, {1, 1, 1, 0, 0}},
+        {PERM_OIDC_CLIENTS_MANAGE, {1, 0, 0, 0, 0}},
     };
     assert_int_equal(sizeof(expected) / sizeof(expected[0]), PERM_COUNT);
     for (size_t i = 0; i < PERM_COUNT; i++)
@@ -82,14 +84,19 @@ static void test_routes(void **state)
                         strcmp(routes[i].pattern, "/api/v1/auth/login") == 0 ||
                         strcmp(routes[i].pattern, "/api/v1/agent/enrol") == 0 ||
                         /* the login portal checks its own cookie (api_id.h) */
-                        strncmp(routes[i].pattern, "/api/v1/id/", 11) == 0);
+                        strncmp(routes[i].pattern, "/api/v1/id/", 11) == 0 ||
+                        /* OpenID Connect: each endpoint authenticates as its
+                         * protocol says (api_oidc.h) */
+                        strcmp(routes[i].pattern, "/.well-known/openid-configuration") == 0 ||
+                        strncmp(routes[i].pattern, "/oidc/", 6) == 0);
         }
         /* only the password endpoints are open to an account that must
          * change its password */
         if (routes[i].while_must_change && routes[i].perm != PERM_PUBLIC)
             assert_non_null(strstr(routes[i].pattern, "/api/v1/auth/"));
     }
-    assert_int_equal(public_routes, 4 + 12 + 7); /* + the portal's WebAuthn (api_id_webauthn.h) */
+    /* + the portal's WebAuthn (api_id_webauthn.h), the OIDC provider (api_oidc.h) */
+    assert_int_equal(public_routes, 4 + 12 + 7 + 2 + 7);
 }
 
 int main(void)
