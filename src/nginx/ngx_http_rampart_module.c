@@ -1906,7 +1906,7 @@ ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
 
     if (c == NULL && mcf->identity_keys.len
         && rp_policy_mask_needs_viewer(lcf->policy)
-        && ngx_http_rampart_cookie(r, RP_ID_COOKIE, &cookie) == NGX_OK)
+        && ngx_http_rampart_cookie(r, RP_ID_COOKIE, &cookie, NULL) == NGX_OK)
     {
         keys = ngx_http_rampart_watched_get(&ngx_http_rampart_id_keys,
                                             &mcf->identity_keys,
