@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bot_policy.h"
 #include "policy_t.h"
 #include "rampart/collections.h"
 #include "rampart/openapi.h"
@@ -344,6 +345,17 @@ static int directive_openapi(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
     return 0;
 }
 
+/* bot, bot_key, bot_good: bot protection (bot_policy.c). */
+static int directive_bot(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
+{
+    char dir[PATH_MAX], why[512];
+    const char *slash = strrchr(c->file, '/');
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - c->file) : 1, slash ? c->file : ".");
+    if (bot_policy_directive(&p->bot, w, nw, dir, why, sizeof(why)) != 0)
+        FAIL(c, "%s", why);
+    return 0;
+}
+
 static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
 {
     const char *d = w[0];
@@ -427,6 +439,8 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
         return directive_ratelimit(c, p, w, nw);
     } else if (strcmp(d, "openapi") == 0) {
         return directive_openapi(c, p, w, nw);
+    } else if (strcmp(d, "bot") == 0 || strcmp(d, "bot_key") == 0 || strcmp(d, "bot_good") == 0) {
+        return directive_bot(c, p, w, nw);
     } else if (strcmp(d, "rules") == 0) {
         if (need_args(c, nw, 2, "rules SECLANG_FILE_OR_GLOB") != 0)
             return -1;
@@ -577,13 +591,20 @@ rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *nam
     }
     if (c.nrule_files && compile_rules(&c, p) != 0)
         goto fail;
+    char bot_why[256];
+    if (bot_policy_check(p->bot, bot_why, sizeof(bot_why)) != 0) {
+        set_error(err, name, 0, "%s", bot_why);
+        goto fail;
+    }
     if (p->rules && p->rules->uses_collections && !p->collections &&
         !(p->collections = rp_collections_memory_new(0))) {
         set_error(err, name, 0, "collections: out of memory");
         goto fail;
     }
-    /* rate limits without a configured store count in the policy's own */
-    if (p->nratelimits && !p->collections && !(p->collections = rp_collections_memory_new(0))) {
+    /* rate limits (and solved bot challenges) without a configured store
+     * count in the policy's own */
+    if ((p->nratelimits || p->bot) && !p->collections &&
+        !(p->collections = rp_collections_memory_new(0))) {
         set_error(err, name, 0, "collections: out of memory");
         goto fail;
     }
@@ -597,6 +618,7 @@ fail:
     rp_collections_free(p->collections);
     rp_openapi_free(p->openapi);
     free(p->ratelimits);
+    bot_policy_free(p->bot);
     free(p);
     return NULL;
 }
@@ -666,6 +688,7 @@ void rp_policy_unref(rp_policy_t *p)
         rp_collections_free(p->collections);
         rp_openapi_free(p->openapi);
         free(p->ratelimits);
+        bot_policy_free(p->bot);
         free(p);
     }
 }

@@ -90,6 +90,8 @@ struct rp_policy {
     /* rate limits ("ratelimit" directives), checked in order */
     struct rl_policy_rule *ratelimits;
     size_t nratelimits;
+    /* bot protection ("bot", "bot_key", "bot_good"; bot_policy.h), or NULL */
+    struct rp_bot_policy *bot;
     size_t nskip_headers;
     char skip_headers[RP_MAX_SKIP_HEADERS][48];
     unsigned char skip_header_len[RP_MAX_SKIP_HEADERS];

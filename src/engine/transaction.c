@@ -262,7 +262,7 @@ rp_status_t rp_tx_request_header(rp_tx_t *tx, const char *name, size_t name_len,
     if (tx->rules &&
         rl_list_add(tx->rules, &tx->rules->headers, name, name_len, value, value_len) < 0)
         return RP_NOMEM;
-    if ((p->openapi || p->nratelimits) &&
+    if ((p->openapi || p->nratelimits || p->bot) &&
         rp_tx_api_header(tx, name, name_len, value, value_len) != RP_OK)
         return RP_NOMEM;
     /* The headers the engine itself reads, told apart by length first: a
@@ -467,6 +467,10 @@ rp_status_t rp_tx_request_headers_done(rp_tx_t *tx)
     if (blocked(tx))
         return RP_BLOCK;
     if (tx->policy->nratelimits && rp_tx_ratelimits(tx) == RP_NOMEM)
+        return RP_NOMEM;
+    if (blocked(tx))
+        return RP_BLOCK;
+    if (tx->policy->bot && rp_tx_bot(tx) == RP_NOMEM)
         return RP_NOMEM;
     if (blocked(tx))
         return RP_BLOCK;
@@ -681,6 +685,8 @@ static void build_verdict(rp_tx_t *tx)
             v->action = RP_ACTION_REDIRECT;
             v->location = tx->redirect;
         }
+        if (tx->bot_page && !tx->host_refused)
+            v->action = RP_ACTION_CHALLENGE;
     } else {
         v->action = RP_ACTION_ALLOW;
         v->status = 0;

@@ -100,6 +100,12 @@ struct rp_tx {
 
     /* The longest wait a refusing rate limit asked for (tx_ratelimit.c). */
     uint64_t retry_after_us;
+
+    /* Bot protection (tx_bot.c): the challenge page to serve, and the
+     * clearance cookie to set after a solved challenge. */
+    const char *bot_page;
+    size_t bot_page_len;
+    const char *bot_set_cookie;
 };
 
 /* tx_openapi.c: the hooks transaction.c calls when policy->openapi is set.
@@ -114,6 +120,17 @@ void rp_tx_api_end(rp_tx_t *tx);
 
 /* tx_ratelimit.c: count the request against the policy's rate limits. */
 rp_status_t rp_tx_ratelimits(rp_tx_t *tx);
+
+/* tx_fields.c: a kept request header or cookie by name (NULL / false
+ * when absent). */
+const rp_api_field_t *rp_tx_find_header(const rp_tx_t *tx, const char *name, size_t len);
+bool rp_tx_find_cookie(const rp_tx_t *tx, const char *name, size_t len, const char **v,
+                       size_t *vlen);
+/* A query argument's raw (undecoded) value, first occurrence. */
+bool rp_tx_find_arg(const rp_tx_t *tx, const char *name, size_t len, const char **v, size_t *vlen);
+
+/* tx_bot.c: bot protection (challenge, clearance, good bots). */
+rp_status_t rp_tx_bot(rp_tx_t *tx);
 
 /* inspect.c: run the policy's detectors and anomaly checks on one value.
  * Returns RP_BLOCK when the transaction must stop now (block mode). */

@@ -1103,6 +1103,105 @@ ngx_http_rampart_body_ready(ngx_http_request_t *r)
 }
 
 
+/* Bot protection's headers on a refusal: the clearance cookie after a
+ * solved challenge, and no caching of the challenge or the redirect. */
+static ngx_int_t
+ngx_http_rampart_bot_headers(ngx_http_request_t *r, rp_tx_t *tx)
+{
+    size_t            len;
+    ngx_table_elt_t  *h;
+    const char       *cookie;
+
+    cookie = rp_tx_bot_set_cookie(tx);
+
+    if (cookie != NULL) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        len = ngx_strlen(cookie);
+        h->value.data = ngx_pnalloc(r->pool, len);
+        if (h->value.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(h->value.data, cookie, len);
+        h->value.len = len;
+        h->hash = 1;
+        ngx_str_set(&h->key, "Set-Cookie");
+    }
+
+    if (cookie != NULL || rp_tx_verdict(tx)->action == RP_ACTION_CHALLENGE) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Cache-Control");
+        ngx_str_set(&h->value, "no-store");
+    }
+
+    return NGX_OK;
+}
+
+
+/* The challenge page the engine rendered, sent from the access phase;
+ * the request ends here (NGX_DONE after finalising it). */
+static ngx_int_t
+ngx_http_rampart_send_challenge(ngx_http_request_t *r, rp_tx_t *tx,
+    ngx_int_t status)
+{
+    size_t        len;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+    const char   *page;
+
+    if (!rp_tx_bot_page(tx, &page, &len)) {
+        return NGX_HTTP_FORBIDDEN;
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = status >= 400 && status <= 599
+                            ? (ngx_uint_t) status : NGX_HTTP_FORBIDDEN;
+    r->headers_out.content_length_n = len;
+    ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the page lives in the transaction's arena, freed with the request */
+    b->pos = (u_char *) page;
+    b->last = (u_char *) page + len;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
+
+    return NGX_DONE;
+}
+
+
 /* The answer for the verdict: NGX_DECLINED to let the request go on. */
 static ngx_int_t
 ngx_http_rampart_decide(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx)
@@ -1134,6 +1233,14 @@ ngx_http_rampart_decide(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx)
     h->hash = 1;
     ngx_str_set(&h->key, "X-Request-Id");
     h->value = ctx->request_id;
+
+    if (ngx_http_rampart_bot_headers(r, ctx->tx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (v->action == RP_ACTION_CHALLENGE) {
+        return ngx_http_rampart_send_challenge(r, ctx->tx, v->status);
+    }
 
     if (v->action == RP_ACTION_REDIRECT && v->location != NULL) {
         len = ngx_strlen(v->location);
