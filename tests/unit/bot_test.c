@@ -7,6 +7,8 @@
  */
 #include "test_util.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -57,6 +59,37 @@ static void test_clearance(void **state)
     for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++)
         assert_int_equal(rp_bot_clearance_verify(KEY, KL, &b, STR_AND_LEN(malformed[i]), 1, NULL),
                          RP_BOT_MALFORMED);
+}
+
+/* The MAC is RFC 2104's HMAC-SHA-256 over the text and the binding:
+ * checked against OpenSSL's own HMAC, with a short and a long key. */
+static void test_mac_is_hmac_sha256(void **state)
+{
+    (void)state;
+    rp_bot_binding_t b;
+    rp_bot_binding("10.1.2.3", "UA", &b);
+    uint8_t long_key[100];
+    for (size_t i = 0; i < sizeof(long_key); i++)
+        long_key[i] = (uint8_t)(i * 7 + 1);
+    const struct {
+        const uint8_t *k;
+        size_t len;
+    } keys[] = {{KEY, KL}, {long_key, sizeof(long_key)}};
+    for (size_t i = 0; i < 2; i++) {
+        char c[RP_BOT_TOKEN_MAX];
+        rp_bot_clearance_mint(keys[i].k, keys[i].len, &b, 123456, 5, c);
+        const char *mac = strrchr(c, '.');
+        uint8_t msg[256], want[32];
+        size_t tl = (size_t)(mac - c);
+        memcpy(msg, c, tl);
+        memcpy(msg + tl, b.digest, 32);
+        unsigned int n = 0;
+        HMAC(EVP_sha256(), keys[i].k, (int)keys[i].len, msg, tl + 32, want, &n);
+        char hex[65];
+        for (int j = 0; j < 32; j++)
+            snprintf(hex + 2 * j, 3, "%02x", want[j]);
+        assert_string_equal(mac + 1, hex);
+    }
 }
 
 /* The counter a browser would find. */
@@ -394,9 +427,9 @@ int main(void)
 {
     write_key();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clearance),        cmocka_unit_test(test_challenge_work),
-        cmocka_unit_test(test_directive_errors), cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_good_bots),
+        cmocka_unit_test(test_clearance),      cmocka_unit_test(test_mac_is_hmac_sha256),
+        cmocka_unit_test(test_challenge_work), cmocka_unit_test(test_directive_errors),
+        cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_good_bots),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     unlink(key_path);
