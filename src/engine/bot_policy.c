@@ -4,35 +4,23 @@
 #include <errno.h>
 #include <limits.h>
 #include <openssl/crypto.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "bot_policy.h"
-
-static int why_set(char *why, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int why_set(char *why, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
-    va_end(ap);
-    return -1;
-}
+#include "policy_why.h"
 
 static int read_key(rp_bot_policy_t *bp, const char *path, char *why, size_t wl)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return why_set(why, wl, "bot_key %s: cannot open: %s", path, strerror(errno));
+        return policy_why(why, wl, "bot_key %s: cannot open: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && (st.st_mode & 0077)) {
         fclose(f);
-        return why_set(why, wl, "bot_key %s: readable by group or others (chmod 600)", path);
+        return policy_why(why, wl, "bot_key %s: readable by group or others (chmod 600)", path);
     }
     uint8_t buf[RP_BOT_KEY_MAX + 1];
     size_t n = fread(buf, 1, sizeof(buf), f);
@@ -42,8 +30,8 @@ static int read_key(rp_bot_policy_t *bp, const char *path, char *why, size_t wl)
     while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
         n--;
     if (n < RP_BOT_KEY_MIN || n > RP_BOT_KEY_MAX)
-        return why_set(why, wl, "bot_key %s: the key must be %d to %d bytes, got %zu", path,
-                       RP_BOT_KEY_MIN, RP_BOT_KEY_MAX, n);
+        return policy_why(why, wl, "bot_key %s: the key must be %d to %d bytes, got %zu", path,
+                          RP_BOT_KEY_MIN, RP_BOT_KEY_MAX, n);
     memcpy(bp->key, buf, n);
     bp->key_len = n;
     return 0;
@@ -63,15 +51,15 @@ static int parse_uint(const char *v, unsigned max, unsigned *out)
 static int directive_rule(rp_bot_policy_t *bp, char **w, int nw, char *why, size_t wl)
 {
     if (nw < 3)
-        return why_set(why, wl,
-                       "usage: bot PREFIX challenge|block|off [difficulty=N] [ttl=SECONDS] "
-                       "[automation=allow|deny]");
+        return policy_why(why, wl,
+                          "usage: bot PREFIX challenge|block|off [difficulty=N] [ttl=SECONDS] "
+                          "[automation=allow|deny]");
     if (bp->nrules == BOT_MAX_RULES)
-        return why_set(why, wl, "more than %d bot rules", BOT_MAX_RULES);
+        return policy_why(why, wl, "more than %d bot rules", BOT_MAX_RULES);
     bot_rule_t r = {.difficulty = 16, .ttl = 3600};
     if (w[1][0] != '/' || strlen(w[1]) >= sizeof(r.prefix))
-        return why_set(why, wl, "bot: PREFIX must start with / (at most 127 bytes), got \"%s\"",
-                       w[1]);
+        return policy_why(why, wl, "bot: PREFIX must start with / (at most 127 bytes), got \"%s\"",
+                          w[1]);
     snprintf(r.prefix, sizeof(r.prefix), "%s", w[1]);
     if (strcmp(w[2], "challenge") == 0)
         r.action = BOT_CHALLENGE;
@@ -80,31 +68,31 @@ static int directive_rule(rp_bot_policy_t *bp, char **w, int nw, char *why, size
     else if (strcmp(w[2], "off") == 0)
         r.action = BOT_OFF;
     else
-        return why_set(why, wl, "bot: action is challenge, block or off, got \"%s\"", w[2]);
+        return policy_why(why, wl, "bot: action is challenge, block or off, got \"%s\"", w[2]);
     for (int i = 3; i < nw; i++) {
         const char *eq = strchr(w[i], '=');
         const char *v = eq ? eq + 1 : "";
         size_t n = eq ? (size_t)(eq - w[i]) : strlen(w[i]);
         if (n == 10 && strncmp(w[i], "difficulty", n) == 0) {
             if (parse_uint(v, 24, &r.difficulty) != 0)
-                return why_set(why, wl, "bot: difficulty is 0 to 24 bits, got \"%s\"", v);
+                return policy_why(why, wl, "bot: difficulty is 0 to 24 bits, got \"%s\"", v);
         } else if (n == 3 && strncmp(w[i], "ttl", n) == 0) {
             if (parse_uint(v, 30 * 86400, &r.ttl) != 0 || r.ttl < 60)
-                return why_set(why, wl, "bot: ttl is 60 to 2592000 seconds, got \"%s\"", v);
+                return policy_why(why, wl, "bot: ttl is 60 to 2592000 seconds, got \"%s\"", v);
         } else if (n == 10 && strncmp(w[i], "automation", n) == 0) {
             if (strcmp(v, "allow") == 0)
                 r.deny_automation = false;
             else if (strcmp(v, "deny") == 0)
                 r.deny_automation = true;
             else
-                return why_set(why, wl, "bot: automation is allow or deny, got \"%s\"", v);
+                return policy_why(why, wl, "bot: automation is allow or deny, got \"%s\"", v);
         } else {
-            return why_set(why, wl, "bot: unknown option \"%s\"", w[i]);
+            return policy_why(why, wl, "bot: unknown option \"%s\"", w[i]);
         }
     }
     for (size_t i = 0; i < bp->nrules; i++)
         if (strcmp(bp->rules[i].prefix, r.prefix) == 0)
-            return why_set(why, wl, "bot %s: defined twice", r.prefix);
+            return policy_why(why, wl, "bot %s: defined twice", r.prefix);
     bp->rules[bp->nrules++] = r;
     return 0;
 }
@@ -112,18 +100,18 @@ static int directive_rule(rp_bot_policy_t *bp, char **w, int nw, char *why, size
 static int directive_good(rp_bot_policy_t *bp, char **w, int nw, char *why, size_t wl)
 {
     if (nw != 4)
-        return why_set(why, wl, "usage: bot_good NAME UA_TOKEN .SUFFIX[,.SUFFIX...]");
+        return policy_why(why, wl, "usage: bot_good NAME UA_TOKEN .SUFFIX[,.SUFFIX...]");
     if (bp->ngood == BOT_MAX_GOOD)
-        return why_set(why, wl, "more than %d bot_good directives", BOT_MAX_GOOD);
+        return policy_why(why, wl, "more than %d bot_good directives", BOT_MAX_GOOD);
     bot_good_t *g = &bp->good[bp->ngood];
     if (strlen(w[1]) >= sizeof(g->name) || strlen(w[2]) >= sizeof(g->ua_token) ||
         strlen(w[3]) >= sizeof(g->suffixes))
-        return why_set(why, wl, "bot_good: name, token or suffixes too long");
+        return policy_why(why, wl, "bot_good: name, token or suffixes too long");
     /* a suffix without its dot would let evilgooglebot.com pass */
     for (const char *s = w[3]; *s;) {
         size_t len = strcspn(s, ",");
         if (len < 3 || s[0] != '.')
-            return why_set(why, wl, "bot_good: each suffix starts with a dot (.googlebot.com)");
+            return policy_why(why, wl, "bot_good: each suffix starts with a dot (.googlebot.com)");
         s += len + (s[len] == ',');
     }
     snprintf(g->name, sizeof(g->name), "%s", w[1]);
@@ -137,7 +125,7 @@ int bot_policy_directive(rp_bot_policy_t **bpp, char **w, int nw, const char *di
                          size_t why_len)
 {
     if (!*bpp && !(*bpp = calloc(1, sizeof(**bpp))))
-        return why_set(why, why_len, "out of memory");
+        return policy_why(why, why_len, "out of memory");
     rp_bot_policy_t *bp = *bpp;
     if (strcmp(w[0], "bot") == 0)
         return directive_rule(bp, w, nw, why, why_len);
@@ -145,9 +133,9 @@ int bot_policy_directive(rp_bot_policy_t **bpp, char **w, int nw, const char *di
         return directive_good(bp, w, nw, why, why_len);
     if (strcmp(w[0], "bot_key") == 0) {
         if (nw != 2)
-            return why_set(why, why_len, "usage: bot_key FILE");
+            return policy_why(why, why_len, "usage: bot_key FILE");
         if (bp->key_len)
-            return why_set(why, why_len, "bot_key: given twice");
+            return policy_why(why, why_len, "bot_key: given twice");
         char path[PATH_MAX];
         if (w[1][0] == '/' || !dir)
             snprintf(path, sizeof(path), "%s", w[1]);
@@ -155,14 +143,14 @@ int bot_policy_directive(rp_bot_policy_t **bpp, char **w, int nw, const char *di
             snprintf(path, sizeof(path), "%s/%s", dir, w[1]);
         return read_key(bp, path, why, why_len);
     }
-    return why_set(why, why_len, "unknown directive \"%s\"", w[0]);
+    return policy_why(why, why_len, "unknown directive \"%s\"", w[0]);
 }
 
 int bot_policy_check(const rp_bot_policy_t *bp, char *why, size_t why_len)
 {
     if (bp && bp->nrules && !bp->key_len)
-        return why_set(why, why_len, "bot rules need a key: bot_key FILE (%d+ random bytes)",
-                       RP_BOT_KEY_MIN);
+        return policy_why(why, why_len, "bot rules need a key: bot_key FILE (%d+ random bytes)",
+                          RP_BOT_KEY_MIN);
     return 0;
 }
 

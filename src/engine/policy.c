@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "abuse_policy.h"
 #include "bot_policy.h"
 #include "policy_t.h"
 #include "rampart/collections.h"
@@ -439,6 +440,10 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
         return directive_ratelimit(c, p, w, nw);
     } else if (strcmp(d, "openapi") == 0) {
         return directive_openapi(c, p, w, nw);
+    } else if (strcmp(d, "enumerate") == 0 || strcmp(d, "login") == 0) {
+        char why[512];
+        if (abuse_policy_directive(&p->abuse, w, nw, why, sizeof(why)) != 0)
+            FAIL(c, "%s", why);
     } else if (strcmp(d, "bot") == 0 || strcmp(d, "bot_key") == 0 || strcmp(d, "bot_good") == 0) {
         return directive_bot(c, p, w, nw);
     } else if (strcmp(d, "rules") == 0) {
@@ -592,7 +597,9 @@ rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *nam
     if (c.nrule_files && compile_rules(&c, p) != 0)
         goto fail;
     char bot_why[256];
-    if (bot_policy_check(p->bot, bot_why, sizeof(bot_why)) != 0) {
+    if (bot_policy_check(p->bot, bot_why, sizeof(bot_why)) != 0 ||
+        abuse_policy_finish(p->abuse, p->bot ? p->bot->key : NULL, p->bot ? p->bot->key_len : 0,
+                            bot_why, sizeof(bot_why)) != 0) {
         set_error(err, name, 0, "%s", bot_why);
         goto fail;
     }
@@ -603,7 +610,7 @@ rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *nam
     }
     /* rate limits (and solved bot challenges) without a configured store
      * count in the policy's own */
-    if ((p->nratelimits || p->bot) && !p->collections &&
+    if ((p->nratelimits || p->bot || p->abuse) && !p->collections &&
         !(p->collections = rp_collections_memory_new(0))) {
         set_error(err, name, 0, "collections: out of memory");
         goto fail;
@@ -619,6 +626,7 @@ fail:
     rp_openapi_free(p->openapi);
     free(p->ratelimits);
     bot_policy_free(p->bot);
+    abuse_policy_free(p->abuse);
     free(p);
     return NULL;
 }
@@ -689,6 +697,7 @@ void rp_policy_unref(rp_policy_t *p)
         rp_openapi_free(p->openapi);
         free(p->ratelimits);
         bot_policy_free(p->bot);
+        abuse_policy_free(p->abuse);
         free(p);
     }
 }

@@ -92,6 +92,8 @@ struct rp_policy {
     size_t nratelimits;
     /* bot protection ("bot", "bot_key", "bot_good"; bot_policy.h), or NULL */
     struct rp_bot_policy *bot;
+    /* enumeration and login abuse ("enumerate", "login"; abuse_policy.h), or NULL */
+    struct rp_abuse_policy *abuse;
     size_t nskip_headers;
     char skip_headers[RP_MAX_SKIP_HEADERS][48];
     unsigned char skip_header_len[RP_MAX_SKIP_HEADERS];

@@ -238,6 +238,8 @@ static rp_status_t inspect_field(void *ctx, rp_source_t src, const char *name, s
     rp_tx_t *tx = ctx;
     if (tx->rules && rules_field(tx, src, name, name_len, value, value_len, flags) < 0)
         return RP_NOMEM;
+    if (tx->abuse_login)
+        rp_tx_abuse_field(tx, src, name, name_len, value, value_len);
     if (flags & (RP_FIELD_PART_HEADER | RP_FIELD_FILE_SIZE))
         return RP_OK; /* multipart metadata, for the rules only */
     return rp_inspect_value(ctx, src, name, name_len, value, value_len, flags);
@@ -262,7 +264,7 @@ rp_status_t rp_tx_request_header(rp_tx_t *tx, const char *name, size_t name_len,
     if (tx->rules &&
         rl_list_add(tx->rules, &tx->rules->headers, name, name_len, value, value_len) < 0)
         return RP_NOMEM;
-    if ((p->openapi || p->nratelimits || p->bot) &&
+    if ((p->openapi || p->nratelimits || p->bot || p->abuse) &&
         rp_tx_api_header(tx, name, name_len, value, value_len) != RP_OK)
         return RP_NOMEM;
     /* The headers the engine itself reads, told apart by length first: a
@@ -471,6 +473,10 @@ rp_status_t rp_tx_request_headers_done(rp_tx_t *tx)
     if (blocked(tx))
         return RP_BLOCK;
     if (tx->policy->bot && rp_tx_bot(tx) == RP_NOMEM)
+        return RP_NOMEM;
+    if (blocked(tx))
+        return RP_BLOCK;
+    if (tx->policy->abuse && rp_tx_abuse_head(tx) == RP_NOMEM)
         return RP_NOMEM;
     if (blocked(tx))
         return RP_BLOCK;
@@ -704,6 +710,9 @@ rp_status_t rp_tx_request_end(rp_tx_t *tx)
         tx->state = TX_REQUEST_DONE;
     if (tx->api_body && tx->mode != RP_MODE_OFF && !blocked(tx))
         rp_tx_api_end(tx);
+    if (tx->abuse_login && tx->mode != RP_MODE_OFF && !blocked(tx) &&
+        rp_tx_abuse_end(tx) == RP_NOMEM)
+        return RP_NOMEM;
     if (tx->rules && tx->mode != RP_MODE_OFF && !blocked(tx)) {
         rl_state_t *st = tx->rules;
         if (tx->body && tx->body_kind == BODY_MULTIPART)

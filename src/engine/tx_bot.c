@@ -244,6 +244,37 @@ rp_status_t rp_tx_bot(rp_tx_t *tx)
     return challenge(tx, bp, rule, &b, now, detail);
 }
 
+bool rp_tx_bot_cleared(rp_tx_t *tx)
+{
+    const rp_bot_policy_t *bp = tx->policy->bot;
+    if (!bp || !bp->key_len)
+        return false;
+    size_t vl = 0;
+    const char *v = NULL;
+    if (!rp_tx_find_cookie(tx, RP_BOT_COOKIE_NAME, sizeof(RP_BOT_COOKIE_NAME) - 1, &v, &vl))
+        return false;
+    rp_bot_binding_t b;
+    rp_bot_binding(tx->client_addr, tx->user_agent, &b);
+    return rp_bot_clearance_verify(bp->key, bp->key_len, &b, v, vl, (uint64_t)time(NULL), NULL) ==
+           RP_BOT_OK;
+}
+
+rp_status_t rp_tx_bot_challenge(rp_tx_t *tx, const char *target, const char *why)
+{
+    static const bot_rule_t fallback = {.action = BOT_CHALLENGE, .difficulty = 16, .ttl = 3600};
+    const rp_bot_policy_t *bp = tx->policy->bot;
+    const char *path = tx->path ? tx->path : tx->uri;
+    const bot_rule_t *rule = bot_policy_rule(bp, path);
+    if (!rule || rule->action != BOT_CHALLENGE)
+        rule = &fallback;
+    bool repeatable = strcmp(tx->method, "GET") == 0 || strcmp(tx->method, "HEAD") == 0;
+    if (!repeatable || tx->bot_page)
+        return refuse(tx, target, why);
+    rp_bot_binding_t b;
+    rp_bot_binding(tx->client_addr, tx->user_agent, &b);
+    return challenge(tx, bp, rule, &b, (uint64_t)time(NULL), why);
+}
+
 bool rp_tx_bot_page(const rp_tx_t *tx, const char **body, size_t *len)
 {
     if (!tx->bot_page)

@@ -106,6 +106,12 @@ struct rp_tx {
     const char *bot_page;
     size_t bot_page_len;
     const char *bot_set_cookie;
+
+    /* Enumeration and login abuse (tx_abuse.c): the login rule this
+     * request falls under, and the user name and password it carries. */
+    const struct abuse_rule *abuse_login;
+    const char *abuse_user, *abuse_password;
+    size_t abuse_user_len, abuse_password_len;
 };
 
 /* tx_openapi.c: the hooks transaction.c calls when policy->openapi is set.
@@ -129,8 +135,19 @@ bool rp_tx_find_cookie(const rp_tx_t *tx, const char *name, size_t len, const ch
 /* A query argument's raw (undecoded) value, first occurrence. */
 bool rp_tx_find_arg(const rp_tx_t *tx, const char *name, size_t len, const char **v, size_t *vlen);
 
-/* tx_bot.c: bot protection (challenge, clearance, good bots). */
+/* tx_bot.c: bot protection (challenge, clearance, good bots). cleared:
+ * the request holds a valid clearance; challenge: serve the challenge page
+ * (GET/HEAD) or refuse, recording target and why. */
 rp_status_t rp_tx_bot(rp_tx_t *tx);
+bool rp_tx_bot_cleared(rp_tx_t *tx);
+rp_status_t rp_tx_bot_challenge(rp_tx_t *tx, const char *target, const char *why);
+
+/* tx_abuse.c: enumeration (head: once the headers are in) and login abuse
+ * (field: a body field of a login route; end: the request is complete). */
+rp_status_t rp_tx_abuse_head(rp_tx_t *tx);
+void rp_tx_abuse_field(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
+                       const char *value, size_t value_len);
+rp_status_t rp_tx_abuse_end(rp_tx_t *tx);
 
 /* inspect.c: run the policy's detectors and anomaly checks on one value.
  * Returns RP_BLOCK when the transaction must stop now (block mode). */

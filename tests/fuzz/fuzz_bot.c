@@ -2,7 +2,9 @@
  * fuzz_bot.c — libFuzzer target for bot protection's parsers of untrusted
  * input: the clearance cookie, the challenge token and its work, the
  * challenge answer's query (token, work, webdriver flag, return path)
- * through a whole transaction, and the bot directives of a policy.
+ * through a whole transaction, and the bot directives of a policy; and
+ * the abuse rules' (tx_abuse.c): a path against an enumeration template,
+ * a login body's fields, the enumerate and login directives.
  *
  * Checks the contract, not just the absence of crashes: nothing an
  * attacker can write verifies without the key, and an answer never yields
@@ -32,8 +34,12 @@ static void setup(void)
     fwrite(KEY, 1, sizeof(KEY) - 1, f);
     fclose(f);
     chmod(path, 0600);
-    char text[256];
-    snprintf(text, sizeof(text), "bot_key %s\nbot / challenge difficulty=0\n", path);
+    char text[512];
+    snprintf(text, sizeof(text),
+             "bot_key %s\nbot / challenge difficulty=0\n"
+             "enumerate recs /r/{a}/x/{b} 3/m action=challenge\n"
+             "login in /login user=u password=p users=3/m accounts=2/m\n",
+             path);
     rp_error_t err;
     policy = rp_policy_load_string(text, strlen(text), "fuzz.policy", &err);
     unlink(path);
@@ -76,6 +82,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rp_tx_free(tx);
     free(uri);
 
+    /* a path against the enumeration template, a login body */
+    uri = malloc(size + 8);
+    if (!uri)
+        abort();
+    memcpy(uri, "/r/", 3);
+    memcpy(uri + 3, s, size);
+    for (int login = 0; login <= 1; login++) {
+        tx = rp_tx_new(policy);
+        rp_tx_connection(tx, "192.0.2.2", 9, 1, "127.0.0.1", 9, 80);
+        if (login) {
+            char cl[24];
+            snprintf(cl, sizeof(cl), "%zu", size);
+            rp_tx_request_line(tx, "POST", 4, "/login", 6, "HTTP/1.1", 8);
+            rp_tx_request_header(tx, "Content-Type", 12, "application/x-www-form-urlencoded", 33);
+            rp_tx_request_header(tx, "Content-Length", 14, cl, strlen(cl));
+        } else {
+            rp_tx_request_line(tx, "GET", 3, uri, size + 3, "HTTP/1.1", 8);
+        }
+        if (rp_tx_request_headers_done(tx) == RP_OK && login)
+            rp_tx_request_body(tx, data, size);
+        rp_tx_request_end(tx);
+        rp_tx_free(tx);
+    }
+    free(uri);
+
     /* the directives */
     char *text = malloc(size + 8);
     if (!text)
@@ -86,5 +117,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rp_policy_t *p = rp_policy_load_string(text, size + 4, "fuzz.policy", &err);
     rp_policy_unref(p);
     free(text);
+    static const char *const abuse[] = {"enumerate ", "login "};
+    for (int i = 0; i < 2; i++) {
+        size_t pl = strlen(abuse[i]);
+        text = malloc(size + pl);
+        if (!text)
+            abort();
+        memcpy(text, abuse[i], pl);
+        memcpy(text + pl, s, size);
+        rp_policy_unref(rp_policy_load_string(text, size + pl, "fuzz.policy", &err));
+        free(text);
+    }
     return 0;
 }

@@ -7,6 +7,8 @@
  */
 #include "test_util.h"
 
+#include "policy_errors.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
@@ -175,11 +177,7 @@ static rp_policy_t *policy(const char *rules)
 static void test_directive_errors(void **state)
 {
     (void)state;
-    static const struct {
-        const char *text;
-        unsigned line;
-        const char *reason;
-    } bad[] = {
+    static const policy_error_case_t bad[] = {
         {"bot / challenge\n", 0, "need a key"},
         {"bot_key /nonexistent/k\n", 1, "cannot open"},
         {"\nbot /x maybe\n", 2, "challenge, block or off"},
@@ -189,14 +187,7 @@ static void test_directive_errors(void **state)
         {"bot / challenge colour=red\n", 1, "unknown option"},
         {"bot_good google Googlebot googlebot.com\n", 1, "starts with a dot"},
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        rp_error_t err = {0};
-        rp_policy_t *p = rp_policy_load_string(STR_AND_LEN(bad[i].text), "b.policy", &err);
-        assert_null(p);
-        assert_int_equal(err.line, bad[i].line);
-        if (!strstr(err.reason, bad[i].reason))
-            fail_msg("%s: %s", bad[i].text, err.reason);
-    }
+    expect_policy_errors(bad, sizeof(bad) / sizeof(bad[0]));
     /* a key others can read is refused */
     chmod(key_path, 0644);
     rp_error_t err = {0};
