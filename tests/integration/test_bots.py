@@ -1,6 +1,8 @@
 """test_bots.py — bot protection in nginx: the challenge page, headless
 Chromium solving it, curl not getting through, and clearance cookies that
-are forged, copied to another browser or pointed off-site refused.
+are forged, copied to another browser or pointed off-site refused; an
+enumeration of /records/citizens/{id} and a run of user names on a login
+route caught across both workers, while re-reading records is not.
 
 The gateway's policy challenges everything under /portal/ (difficulty 14
 bits, so Chromium's proof of work takes a fraction of a second) and
@@ -29,6 +31,8 @@ bot_key bot.key
 bot /portal/ challenge difficulty=14 ttl=900
 bot /api/ block
 bot /strict/ challenge difficulty=8 automation=deny
+enumerate citizens /records/citizens/{id} 15/m action=throttle
+login signin /signin user=username password=password users=4/h action=block
 """
 
 HTTP = """
@@ -53,6 +57,10 @@ PAGE = b"<!doctype html><html><body><h1 id=portal-home>portal home</h1></body></
 class _Page(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.do_GET()
 
     def do_GET(self):
         self.server.seen.append(self.path)
@@ -153,6 +161,28 @@ class Bots(unittest.TestCase):
         self.assertTrue(any(d.startswith("clearance issued") for d in details), details)
         self.assertTrue(any("no clearance" in d for d in details), details)
         self.assertTrue(any("bad signature" in d for d in details), details)
+        self.assertEqual(self.gw.crash_lines(), [])
+
+    def test_3_enumeration_and_stuffing_caught(self):
+        statuses = [self.get("/records/citizens/%d" % (7000 + i)).status for i in range(15)]
+        self.assertEqual(statuses, [200] * 15)
+        # normal browsing: records already read, again and again
+        for _ in range(3):
+            for i in (0, 3, 14):
+                self.assertEqual(self.get("/records/citizens/%d" % (7000 + i)).status, 200)
+        r = self.get("/records/citizens/7015")
+        self.assertEqual(r.status, 429)
+        self.assertTrue(0 < int(r.header("Retry-After")) <= 60, r.header("Retry-After"))
+        self.assertNotIn("/records/citizens/7015", self.up.seen)
+
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        results = [self.gw.request("POST", "/signin", ("username=u%d&password=p%d" % (i, i)).encode(),
+                                   form).status for i in range(6)]
+        self.assertEqual(results, [200] * 4 + [403] * 2)
+        events = read_jsonl(self.gw.path("events.jsonl"))
+        targets = {m.get("target") for e in events for m in e.get("matches", [])
+                   if m.get("detector") == "abuse"}
+        self.assertEqual(targets, {"enumerate:citizens", "login:signin"})
         self.assertEqual(self.gw.crash_lines(), [])
 
 
