@@ -12,6 +12,7 @@
 #include "rampart/detect.h"
 #include "rampart/openapi.h"
 #include "rampart/policy.h"
+#include "rampart/baseline.h"
 #include "rampart/bot.h"
 #include "rampart/ratelimit.h"
 #include "rampart/status.h"

@@ -20,6 +20,7 @@
 #include "abuse_policy.h"
 #include "bot_policy.h"
 #include "policy_t.h"
+#include "rampart/baseline.h"
 #include "rampart/collections.h"
 #include "rampart/openapi.h"
 #include "ratelimit_policy.h"
@@ -440,6 +441,17 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
         return directive_ratelimit(c, p, w, nw);
     } else if (strcmp(d, "openapi") == 0) {
         return directive_openapi(c, p, w, nw);
+    } else if (strcmp(d, "baseline") == 0) {
+        if (need_args(c, nw, 2, "baseline detect|fix|off") != 0)
+            return -1;
+        if (strcmp(w[1], "detect") == 0)
+            p->baseline = RP_BASELINE_DETECT;
+        else if (strcmp(w[1], "fix") == 0)
+            p->baseline = RP_BASELINE_FIX;
+        else if (strcmp(w[1], "off") == 0)
+            p->baseline = RP_BASELINE_OFF;
+        else
+            FAIL(c, "baseline must be detect, fix or off, got \"%s\"", w[1]);
     } else if (strcmp(d, "enumerate") == 0 || strcmp(d, "login") == 0) {
         char why[512];
         if (abuse_policy_directive(&p->abuse, w, nw, why, sizeof(why)) != 0)
@@ -610,7 +622,7 @@ rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *nam
     }
     /* rate limits (and solved bot challenges) without a configured store
      * count in the policy's own */
-    if ((p->nratelimits || p->bot || p->abuse) && !p->collections &&
+    if ((p->nratelimits || p->bot || p->abuse || p->baseline) && !p->collections &&
         !(p->collections = rp_collections_memory_new(0))) {
         set_error(err, name, 0, "collections: out of memory");
         goto fail;

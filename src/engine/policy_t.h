@@ -94,6 +94,8 @@ struct rp_policy {
     struct rp_bot_policy *bot;
     /* enumeration and login abuse ("enumerate", "login"; abuse_policy.h), or NULL */
     struct rp_abuse_policy *abuse;
+    /* the configuration baseline ("baseline detect|fix"): rp_baseline_mode_t */
+    int baseline;
     size_t nskip_headers;
     char skip_headers[RP_MAX_SKIP_HEADERS][48];
     unsigned char skip_header_len[RP_MAX_SKIP_HEADERS];

@@ -754,6 +754,8 @@ rp_status_t rp_tx_response_status(rp_tx_t *tx, int status)
 rp_status_t rp_tx_response_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
                                   size_t value_len)
 {
+    if (tx->policy->baseline && tx->mode != RP_MODE_OFF)
+        rp_tx_baseline_header(tx, name, name_len, value, value_len);
     rl_state_t *st = tx->rules;
     if (!st || tx->mode == RP_MODE_OFF)
         return RP_OK;
@@ -782,6 +784,8 @@ static bool response_mime_wanted(const rl_state_t *st)
 rp_status_t rp_tx_response_headers_done(rp_tx_t *tx)
 {
     tx->state = TX_RESPONSE_BODY;
+    if (tx->policy->baseline && tx->mode != RP_MODE_OFF && !blocked(tx))
+        rp_tx_baseline_done(tx);
     rl_state_t *st = tx->rules;
     if (!st || tx->mode == RP_MODE_OFF || blocked(tx))
         return blocked(tx) ? RP_BLOCK : RP_DECLINED;

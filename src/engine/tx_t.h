@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "baseline_t.h"
 #include "body.h"
 #include "policy_t.h"
 #include "rampart/openapi.h"
@@ -112,6 +113,9 @@ struct rp_tx {
     const struct abuse_rule *abuse_login;
     const char *abuse_user, *abuse_password;
     size_t abuse_user_len, abuse_password_len;
+
+    /* The configuration baseline of the response (tx_baseline.c). */
+    baseline_state_t baseline;
 };
 
 /* tx_openapi.c: the hooks transaction.c calls when policy->openapi is set.
@@ -148,6 +152,11 @@ rp_status_t rp_tx_abuse_head(rp_tx_t *tx);
 void rp_tx_abuse_field(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
                        const char *value, size_t value_len);
 rp_status_t rp_tx_abuse_end(rp_tx_t *tx);
+
+/* tx_baseline.c: the configuration baseline from the response headers. */
+void rp_tx_baseline_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
+                           size_t value_len);
+void rp_tx_baseline_done(rp_tx_t *tx);
 
 /* inspect.c: run the policy's detectors and anomaly checks on one value.
  * Returns RP_BLOCK when the transaction must stop now (block mode). */
