@@ -1438,6 +1438,73 @@ ngx_http_rampart_response_headers(ngx_http_request_t *r, rp_tx_t *tx)
 }
 
 
+/* The configuration baseline's fixes ("baseline fix"): add missing
+ * security headers, complete cookies' flags, drop platform banners. */
+static ngx_int_t
+ngx_http_rampart_apply_fixes(ngx_http_request_t *r, rp_tx_t *tx)
+{
+    size_t                  n, k, cookie, len;
+    ngx_uint_t              i;
+    ngx_list_part_t        *part;
+    ngx_table_elt_t        *h;
+    const rp_header_fix_t  *fixes, *f;
+
+    n = rp_tx_header_fixes(tx, &fixes);
+
+    for (k = 0; k < n; k++) {
+        f = &fixes[k];
+
+        if (f->op == RP_FIX_ADD) {
+            h = ngx_list_push(&r->headers_out.headers);
+            if (h == NULL) {
+                return NGX_ERROR;
+            }
+
+            h->hash = 1;
+            h->key.data = (u_char *) f->name;
+            h->key.len = ngx_strlen(f->name);
+            h->value.data = (u_char *) f->value;
+            h->value.len = ngx_strlen(f->value);
+            continue;
+        }
+
+        len = ngx_strlen(f->name);
+        cookie = 0;
+        part = &r->headers_out.headers.part;
+        h = part->elts;
+
+        for (i = 0; /* void */; i++) {
+
+            if (i >= part->nelts) {
+                if (part->next == NULL) {
+                    break;
+                }
+
+                part = part->next;
+                h = part->elts;
+                i = 0;
+            }
+
+            if (h[i].hash == 0 || h[i].key.len != len
+                || ngx_strncasecmp(h[i].key.data, (u_char *) f->name, len) != 0)
+            {
+                continue;
+            }
+
+            if (f->op == RP_FIX_REMOVE) {
+                h[i].hash = 0;  /* how nginx filters drop a header */
+
+            } else if (cookie++ == f->index) {
+                h[i].value.data = (u_char *) f->value;
+                h[i].value.len = ngx_strlen(f->value);
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_rampart_header_filter(ngx_http_request_t *r)
 {
@@ -1464,6 +1531,10 @@ ngx_http_rampart_header_filter(ngx_http_request_t *r)
     }
 
     rc = ngx_http_rampart_response_headers(r, ctx->tx);
+
+    if (rc != RP_NOMEM && ngx_http_rampart_apply_fixes(r, ctx->tx) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (rc == RP_DECLINED) {
         return ngx_http_next_header_filter(r);
