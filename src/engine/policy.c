@@ -19,6 +19,7 @@
 
 #include "abuse_policy.h"
 #include "bot_policy.h"
+#include "ip_ranges.h"
 #include "policy_t.h"
 #include "rampart/baseline.h"
 #include "rampart/collections.h"
@@ -347,6 +348,26 @@ static int directive_openapi(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
     return 0;
 }
 
+/* reputation deny|allow FILE: prefix lists (ip_ranges.c), relative to the
+ * policy file's directory. */
+static int directive_reputation(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
+{
+    if (nw != 3 || (strcmp(w[1], "deny") != 0 && strcmp(w[1], "allow") != 0))
+        FAIL(c, "usage: reputation deny|allow FILE");
+    struct ip_ranges **slot = w[1][0] == 'd' ? &p->reputation_deny : &p->reputation_allow;
+    if (*slot)
+        FAIL(c, "reputation %s: one file per policy (merge the lists)", w[1]);
+    char path[PATH_MAX], why[256];
+    const char *slash = strrchr(c->file, '/');
+    if (w[2][0] == '/' || !slash)
+        snprintf(path, sizeof(path), "%s", w[2]);
+    else
+        snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - c->file), c->file, w[2]);
+    if (!(*slot = ip_ranges_load(path, why, sizeof(why))))
+        FAIL(c, "reputation %s %s: %s", w[1], w[2], why);
+    return 0;
+}
+
 /* bot, bot_key, bot_good: bot protection (bot_policy.c). */
 static int directive_bot(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
 {
@@ -441,6 +462,8 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
         return directive_ratelimit(c, p, w, nw);
     } else if (strcmp(d, "openapi") == 0) {
         return directive_openapi(c, p, w, nw);
+    } else if (strcmp(d, "reputation") == 0) {
+        return directive_reputation(c, p, w, nw);
     } else if (strcmp(d, "baseline") == 0) {
         if (need_args(c, nw, 2, "baseline detect|fix|off") != 0)
             return -1;
@@ -639,6 +662,8 @@ fail:
     free(p->ratelimits);
     bot_policy_free(p->bot);
     abuse_policy_free(p->abuse);
+    ip_ranges_free(p->reputation_deny);
+    ip_ranges_free(p->reputation_allow);
     free(p);
     return NULL;
 }
@@ -710,6 +735,8 @@ void rp_policy_unref(rp_policy_t *p)
         free(p->ratelimits);
         bot_policy_free(p->bot);
         abuse_policy_free(p->abuse);
+        ip_ranges_free(p->reputation_deny);
+        ip_ranges_free(p->reputation_allow);
         free(p);
     }
 }

@@ -96,6 +96,8 @@ struct rp_policy {
     struct rp_abuse_policy *abuse;
     /* the configuration baseline ("baseline detect|fix"): rp_baseline_mode_t */
     int baseline;
+    /* address reputation ("reputation deny|allow FILE"; ip_ranges.h), or NULL */
+    struct ip_ranges *reputation_deny, *reputation_allow;
     size_t nskip_headers;
     char skip_headers[RP_MAX_SKIP_HEADERS][48];
     unsigned char skip_header_len[RP_MAX_SKIP_HEADERS];

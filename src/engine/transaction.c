@@ -468,6 +468,10 @@ rp_status_t rp_tx_request_headers_done(rp_tx_t *tx)
     bool api_body = tx->policy->openapi && rp_tx_api_head(tx, has_body);
     if (blocked(tx))
         return RP_BLOCK;
+    if (tx->policy->reputation_deny && rp_tx_reputation(tx) == RP_NOMEM)
+        return RP_NOMEM;
+    if (blocked(tx))
+        return RP_BLOCK;
     if (tx->policy->nratelimits && rp_tx_ratelimits(tx) == RP_NOMEM)
         return RP_NOMEM;
     if (blocked(tx))

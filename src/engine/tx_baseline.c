@@ -140,7 +140,13 @@ void rp_tx_baseline_header(rp_tx_t *tx, const char *name, size_t name_len, const
         if (!semi || !has_token(semi, al, "samesite"))
             missing |= 1u << F_COOKIE_SAMESITE;
         b->found |= missing;
-        if (missing && tx->policy->baseline == RP_BASELINE_FIX && index < BASELINE_MAX_FIXES / 2) {
+        /* a value with control bytes (a NUL would cut it short in the
+         * host) is reported, not rewritten */
+        bool clean = true;
+        for (size_t i = 0; i < value_len && clean; i++)
+            clean = (unsigned char)value[i] >= 0x20 || value[i] == '\t';
+        if (missing && clean && tx->policy->baseline == RP_BASELINE_FIX &&
+            index < BASELINE_MAX_FIXES / 2) {
             char fixed[1024];
             int n = snprintf(fixed, sizeof(fixed), "%.*s%s%s%s", (int)value_len, value,
                              missing & (1u << F_COOKIE_SECURE) ? "; Secure" : "",
