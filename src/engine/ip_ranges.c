@@ -81,6 +81,19 @@ static int add_prefix(ip_ranges_t *r, char *s, char *why, size_t wl, unsigned li
             return -1;
         }
         unsigned n = bits < 0 ? 128 : (unsigned)bits;
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (n >= 96 && memcmp(b, mapped, 12) == 0) {
+            /* ::ffff:a.b.c.d/n is IPv4's a.b.c.d/(n-96): lookups of
+             * mapped addresses search the IPv4 ranges */
+            unsigned n4 = n - 96;
+            uint32_t a4 =
+                (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15];
+            uint32_t m4 = n4 ? ~0u << (32 - n4) : 0;
+            if (grow((void **)&r->v4, &r->cap4, r->n4, sizeof(*r->v4)) < 0)
+                goto nomem;
+            r->v4[r->n4++] = (v4_range_t){a4 & m4, (a4 & m4) | ~m4};
+            return 0;
+        }
         unsigned __int128 a = v6_value(b), mask = n ? ~(unsigned __int128)0 << (128 - n) : 0;
         if (grow((void **)&r->v6, &r->cap6, r->n6, sizeof(*r->v6)) < 0)
             goto nomem;

@@ -31,8 +31,11 @@ static void test_lookup(void **state)
                            "192.0.2.7\n"
                            "198.51.100.0/25\n198.51.100.128/25\n"
                            "2001:db8:bad::/48\r\n"
+                           "::ffff:203.0.113.0/120\n"
                            "\n   \n");
-    assert_int_equal(ip_ranges_count(r), 4); /* the two /25 merge too */
+    assert_int_equal(ip_ranges_count(r), 5);           /* the two /25 merge too */
+    assert_true(ip_ranges_contains(r, "203.0.113.9")); /* listed IPv4-mapped */
+    assert_true(ip_ranges_contains(r, "::ffff:203.0.113.9"));
     assert_true(ip_ranges_contains(r, "10.0.0.0"));
     assert_true(ip_ranges_contains(r, "10.255.255.255"));
     assert_false(ip_ranges_contains(r, "11.0.0.0"));
