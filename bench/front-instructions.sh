@@ -10,6 +10,9 @@
 #   nginx        no module — the limit
 #   rampart      the module with policies/detectors.policy (make bench's `rampart`)
 #   rampart-off  the module with every detector off: what the hand-over costs
+#   rampart-session  `rampart` with every route behind a session (make bench's
+#                `rampart-session`): the requests carry a valid session cookie,
+#                the front verifies it and sends signed identity headers upstream
 # and prints instructions per request and the difference to plain nginx.
 # Kernel time (TCP on loopback, the larger part of a request) is not counted:
 # the module makes no system call of its own on these requests, so the
@@ -81,9 +84,40 @@ off_policy=$WORK/off.policy
   for d in sqli xss cmdi ssti deser nosql traversal ssrf ldap crlf; do echo "detect $d off"; done
 } >"$off_policy"
 
+# rampart-session: a key, a session minted with it, the detectors policy
+# with every route behind a session, an upstream key (docs/IDENTITY.md)
+S=$WORK/session
+mkdir -p "$S"
+python3 - "$S" <<'EOF'
+import base64, os, sys
+d = sys.argv[1]
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+open(d + "/identity-keys", "w").write("bench hmac-sha256 %s 0\n" % b64(os.urandom(32)))
+open(d + "/revocations", "w").write("# rampart revocations seq=1\n")
+open(d + "/upstream.key", "w").write(b64(os.urandom(32)) + "\n")
+EOF
+# A session minted now (its last activity a minute ahead, so the front
+# does not re-sign it during the run).
+session_cookie() {
+  python3 - "$S/identity-keys" <<'EOF'
+import base64, hashlib, hmac, os, sys, time
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+key = base64.urlsafe_b64decode(open(sys.argv[1]).read().split()[2] + "=")
+now = int(time.time())
+claims = ("sid=%s&uid=1001&sub=bench&ro=staff%%2Ceditor&gr=%%2Forg%%2Fbench&amr=pwd%%2Cotp%%2Cmfa"
+          "&iat=%d&act=%d&exp=%d&idl=86400" % (b64(os.urandom(16)), now + 55, now + 55, now + 86400))
+signed = "rpt1.bench." + b64(claims.encode())
+print(signed + "." + b64(hmac.new(key, signed.encode(), hashlib.sha256).digest()))
+EOF
+}
+{ cat "$REPO/policies/detectors.policy"; echo "access / authenticated"; } >"$S/session.policy"
+
 front_conf() { # $1 prefix, $2 target
   local load="" rp=""
   case $2 in
+    rampart-session) load="load_module $MODULE;"
+      rp="rampart on; rampart_policy $S/session.policy; rampart_identity_keys $S/identity-keys;
+    rampart_identity_revocations $S/revocations; rampart_identity_upstream_key $S/upstream.key;" ;;
     rampart) load="load_module $MODULE;"; rp="rampart on; rampart_policy $REPO/policies/detectors.policy;" ;;
     rampart-off) load="load_module $MODULE;"; rp="rampart on; rampart_policy $off_policy;" ;;
   esac
@@ -112,10 +146,11 @@ EOF
 }
 
 # The bench's requests, byte for byte (bench/get.lua, bench/post.lua).
-client() { # $1 workload, $2 count
-  python3 - "$FRONT_PORT" "$1" "$2" "$REPO/bench/post.json" <<'EOF'
+client() { # $1 workload, $2 count, [$3 rampart_id cookie]
+  python3 - "$FRONT_PORT" "$1" "$2" "$REPO/bench/post.json" "${3:-}" <<'EOF'
 import socket, sys
 port, wl, n, post_json = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+session = ("; rampart_id=" + sys.argv[5]) if sys.argv[5] else ""
 ua = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
       "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36")
 if wl == "get":
@@ -123,14 +158,14 @@ if wl == "get":
            "Host: zwfw.example.gov.cn\r\nUser-Agent: " + ua + "\r\n"
            "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8\r\n"
            "Accept-Language: zh-CN,zh;q=0.9,en;q=0.8\r\nAccept-Encoding: gzip, deflate, br\r\n"
-           "Cookie: JSESSIONID=6F1C2B9A0D3E4F5A8B7C6D5E4F3A2B1C; lang=zh-CN; _ga=GA1.3.1849203751.1714521600\r\n"
+           "Cookie: JSESSIONID=6F1C2B9A0D3E4F5A8B7C6D5E4F3A2B1C; lang=zh-CN; _ga=GA1.3.1849203751.1714521600" + session + "\r\n"
            "Referer: https://zwfw.example.gov.cn/index.html\r\nUpgrade-Insecure-Requests: 1\r\n\r\n").encode()
 else:
     body = open(post_json, "rb").read()
     req = ("POST /api/applications HTTP/1.1\r\nContent-Type: application/json; charset=utf-8\r\n"
            "Accept: application/json, text/plain, */*\r\nAccept-Language: zh-CN,zh;q=0.9,en;q=0.8\r\n"
            "Host: zwfw.example.gov.cn\r\nUser-Agent: " + ua + "\r\n"
-           "Cookie: JSESSIONID=6F1C2B9A0D3E4F5A8B7C6D5E4F3A2B1C; lang=zh-CN\r\n"
+           "Cookie: JSESSIONID=6F1C2B9A0D3E4F5A8B7C6D5E4F3A2B1C; lang=zh-CN" + session + "\r\n"
            "Referer: https://zwfw.example.gov.cn/apply\r\nOrigin: https://zwfw.example.gov.cn\r\n"
            "Content-Length: %d\r\n\r\n" % len(body)).encode() + body
 s = socket.create_connection(("127.0.0.1", port))
@@ -151,16 +186,17 @@ for _ in range(n):
 EOF
 }
 
-wait_port() {
-  for _ in $(seq 100); do
+wait_port() {  # patient: under valgrind on a busy machine a policy loads slowly
+  for _ in $(seq 600); do
     python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$FRONT_PORT)).close()" 2>/dev/null && return 0
     sleep 0.2
   done
   die "front did not start on $FRONT_PORT"
 }
 
+read -r -a TARGETS <<<"${FI_TARGETS:-nginx rampart-off rampart rampart-session}"
 declare -A RESULT
-for target in nginx rampart-off rampart; do
+for target in "${TARGETS[@]}"; do
   for wl in get post; do
     F=$WORK/$target-$wl
     mkdir -p "$F"
@@ -170,9 +206,11 @@ for target in nginx rampart-off rampart; do
     vg=$!
     pids+=("$vg")
     wait_port
-    client "$wl" 200
+    cookie=""
+    [ "$target" = rampart-session ] && cookie=$(session_cookie)
+    client "$wl" 200 "$cookie"
     callgrind_control -i on "$vg" >/dev/null 2>&1
-    client "$wl" "$N"
+    client "$wl" "$N" "$cookie"
     callgrind_control -i off "$vg" >/dev/null 2>&1
     kill -QUIT "$vg"
     wait "$vg" || true
@@ -183,7 +221,7 @@ for target in nginx rampart-off rampart; do
 done
 
 printf '%-12s %12s %12s %12s %12s\n' target get/req "+ vs nginx" post/req "+ vs nginx"
-for target in nginx rampart-off rampart; do
+for target in "${TARGETS[@]}"; do
   g=${RESULT[$target/get]}; p=${RESULT[$target/post]}
   printf '%-12s %12d %12d %12d %12d\n' "$target" "$g" $((g - ${RESULT[nginx/get]})) "$p" $((p - ${RESULT[nginx/post]}))
 done

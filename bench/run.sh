@@ -9,6 +9,10 @@
 #                (Rampart's own detectors, no SecLang rules), block mode
 #   rampart-api  the same with policies/api.policy: detectors + OpenAPI
 #                enforcement (policies/api/bench.yaml) + a rate limit per route
+#   rampart-session  the rampart target with identity enforced (docs/IDENTITY.md):
+#                every route needs a session (`access / authenticated`), each
+#                wrk run carries a freshly minted valid session cookie, and the
+#                gateway verifies it and adds signed identity headers upstream
 #   rampart-crs  the same with $RAMPART_CRS_POLICY (default policies/default.policy:
 #                Rampart's detectors + OWASP CRS v4, PL1), block mode
 #   modsecurity  the same + ModSecurity 3 + CRS 3.3 (Debian), PL1, anomaly blocking
@@ -51,7 +55,7 @@ QUICK=${BENCH_QUICK:-0}
 CONNS=${BENCH_CONNECTIONS:-16}
 MEM_REQUESTS=${BENCH_MEM_REQUESTS:-1000000}
 MEM_CRS_REQUESTS=${BENCH_MEM_CRS_REQUESTS:-100000}
-read -r -a TARGETS <<<"${BENCH_TARGETS:-nginx rampart rampart-api rampart-crs modsecurity}"
+read -r -a TARGETS <<<"${BENCH_TARGETS:-nginx rampart rampart-api rampart-session rampart-crs modsecurity}"
 WORKLOADS=(get post big)
 export BENCH_POST_JSON=$BENCH/post.json
 
@@ -64,13 +68,13 @@ key_of() { echo "${1//-/_}"; }
 
 # --- preflight ------------------------------------------------------------
 for t in "${TARGETS[@]}"; do
-  case $t in nginx|rampart|rampart-api|rampart-crs|modsecurity) ;; *) die "unknown target '$t' in BENCH_TARGETS" ;; esac
+  case $t in nginx|rampart|rampart-api|rampart-session|rampart-crs|modsecurity) ;; *) die "unknown target '$t' in BENCH_TARGETS" ;; esac
 done
 has_target nginx || die "BENCH_TARGETS must include nginx (the reference for the ratios)"
 command -v wrk >/dev/null || die "wrk not found; run scripts/deps.sh"
 command -v curl >/dev/null || die "curl not found"
 [ -x "$NGINX" ] || die "nginx not found at $NGINX"
-if has_target rampart || has_target rampart-api || has_target rampart-crs; then
+if has_target rampart || has_target rampart-api || has_target rampart-session || has_target rampart-crs; then
   [ -f "$MODULE" ] || die "$MODULE is missing — build first (make build)"
   [ -x "$BUILD/engine_bench" ] || die "$BUILD/engine_bench is missing — build first (make build)"
 fi
@@ -142,8 +146,8 @@ print(" ".join(map(str, found)))
 EOF
 }
 # shellcheck disable=SC2034  # P_rampart, P_rampart_api... are read through port_of
-read -r UP_PORT P_nginx P_rampart P_rampart_crs P_modsecurity P_rampart_api <<<"$(free_ports 6)"
-[ -n "${P_rampart_api:-}" ] || die "could not find 6 free ports in 18100-18999"
+read -r UP_PORT P_nginx P_rampart P_rampart_crs P_modsecurity P_rampart_api P_rampart_session <<<"$(free_ports 7)"
+[ -n "${P_rampart_session:-}" ] || die "could not find 7 free ports in 18100-18999"
 port_of() { local v; v="P_$(key_of "$1")"; echo "${!v}"; }
 
 # nginx settings common to every instance: own prefix, pid, logs, temp paths.
@@ -182,10 +186,43 @@ start_nginx() {  # NAME — config already in $WORK/NAME/nginx.conf
   die "$name: no pid file after 10 s"
 }
 
+# The rampart-session target's session: a key made for this run, tokens
+# minted as rampartd mints them (docs/IDENTITY.md), each fresh for the wrk
+# run that uses it (its last activity is its minting: no re-signing while
+# wrk repeats the same cookie for BENCH_SECONDS).
+SESSION_KEY=$(python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode())')
+session_token() {
+  python3 - "$SESSION_KEY" <<'EOF'
+import base64, hashlib, hmac, os, sys, time
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+key = base64.urlsafe_b64decode(sys.argv[1] + "=")
+now = int(time.time())
+claims = ("sid=%s&uid=1001&sub=bench&ro=staff%%2Ceditor&gr=%%2Forg%%2Fbench&amr=pwd%%2Cotp%%2Cmfa"
+          "&iat=%d&act=%d&exp=%d&idl=1800" % (b64(os.urandom(16)), now, now, now + 86400))
+signed = "rpt1.bench." + b64(claims.encode())
+print(signed + "." + b64(hmac.new(key, signed.encode(), hashlib.sha256).digest()))
+EOF
+}
+auth_args() {  # TARGET — curl arguments carrying a session for rampart-session
+  [ "$1" = rampart-session ] && echo "-b rampart_id=$(session_token)"
+  return 0
+}
+# session_script WORKLOAD — a wrk script: the workload plus a fresh session cookie
+session_script() {
+  local f=$WORK/session-$1.lua
+  cat >"$f" <<EOF
+dofile("$BENCH/$1.lua")
+local c = wrk.headers["Cookie"]
+wrk.headers["Cookie"] = (c and (c .. "; ") or "") .. "rampart_id=$(session_token)"
+EOF
+  echo "$f"
+}
+
 wait_200() {  # NAME URL [TIMEOUT_S] — patient: a CRS policy takes seconds to compile
   local code pid deadline=$((SECONDS + ${3:-60}))
   while :; do
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$2" || true)
+    # shellcheck disable=SC2046  # auth_args is zero or two words
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 $(auth_args "$1") "$2" || true)
     [ "$code" = 200 ] && return 0
     pid=$(tr -dc '0-9' 2>/dev/null <"$WORK/$1/nginx.pid" || true)
     if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
@@ -279,6 +316,27 @@ rampart_front() {  # NAME POLICY
 }
 if has_target rampart; then rampart_front rampart "$POLICY"; fi
 if has_target rampart-api; then rampart_front rampart-api "$API_POLICY"; fi
+if has_target rampart-session; then
+  # the detectors policy, and every route behind a session
+  sd=$WORK/rampart-session
+  mkdir -p "$sd"
+  { cat "$POLICY"; printf '\naccess / authenticated\n'; } >"$sd/session.policy"
+  echo "bench hmac-sha256 $SESSION_KEY 0" >"$sd/identity-keys"
+  echo "# rampart revocations seq=1" >"$sd/revocations"
+  python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode())' \
+    >"$sd/upstream.key"
+  chmod 0600 "$sd/identity-keys" "$sd/upstream.key"
+  # the workers (user nobody when run as root) re-read the keys and revocations
+  [ "$(id -u)" -eq 0 ] && chown nobody:nogroup "$sd/identity-keys" "$sd/revocations"
+  write_front rampart-session "load_module $MODULE;" "    rampart on;
+    rampart_policy $sd/session.policy;
+    rampart_mode block;
+    rampart_app bench;
+    rampart_event_sink file:$WORK/rampart-session-events.jsonl;
+    rampart_identity_keys $sd/identity-keys;
+    rampart_identity_revocations $sd/revocations;
+    rampart_identity_upstream_key $sd/upstream.key;"
+fi
 if has_target rampart-crs; then rampart_front rampart-crs "$CRS_POLICY"; fi
 
 if has_target modsecurity; then
@@ -336,7 +394,9 @@ url_of() {  # TARGET WORKLOAD
 
 # run_wrk TARGET WORKLOAD SECONDS CONNECTIONS — wrk's output on stdout
 run_wrk() {
-  wrk -t1 -c"$4" -d"$3s" --timeout 5s -s "$BENCH/$2.lua" "$(url_of "$1" "$2")"
+  local script=$BENCH/$2.lua
+  [ "$1" = rampart-session ] && script=$(session_script "$2")
+  wrk -t1 -c"$4" -d"$3s" --timeout 5s -s "$script" "$(url_of "$1" "$2")"
 }
 rps_of() { awk '/^Requests\/sec:/ {print $2}' <<<"$1"; }
 requests_of() { awk '/requests in/ {print $1}' <<<"$1"; }
@@ -358,8 +418,10 @@ for t in "${TARGETS[@]}"; do
       die "$t does not answer the $w workload with 200 ($e errors in ${n:-0} requests) — a WAF that rejects legitimate traffic cannot be compared"
     fi
   done
-  code=$(curl -s -o /dev/null -w '%{http_code}' "$(url_of "$t" big)")
-  size=$(curl -s "$(url_of "$t" big)" | wc -c)
+  # shellcheck disable=SC2046
+  code=$(curl -s -o /dev/null -w '%{http_code}' $(auth_args "$t") "$(url_of "$t" big)")
+  # shellcheck disable=SC2046
+  size=$(curl -s $(auth_args "$t") "$(url_of "$t" big)" | wc -c)
   { [ "$code" = 200 ] && [ "$size" -eq 65536 ]; } || die "$t/big: status $code, $size bytes (want 200, 65536)"
 done
 attacks=(
@@ -367,15 +429,21 @@ attacks=(
   "/search?q=1%20UNION%20SELECT%20username%2Cpassword%20FROM%20users--"
   "/search?q=%3Cscript%3Ealert(document.cookie)%3C%2Fscript%3E"  # <script>
 )
-for t in rampart rampart-api rampart-crs modsecurity; do
+for t in rampart rampart-api rampart-session rampart-crs modsecurity; do
   has_target "$t" || continue
   for a in "${attacks[@]}"; do
-    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(port_of "$t")$a")
+    # shellcheck disable=SC2046
+    code=$(curl -s -o /dev/null -w '%{http_code}' $(auth_args "$t") "http://127.0.0.1:$(port_of "$t")$a")
     [ "$code" = 403 ] || die "$t answered $code, not 403, to the attack $a — is it really blocking?"
   done
 done
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_nginx${attacks[0]}")
 [ "$code" = 200 ] || die "plain nginx answered $code to ${attacks[0]} (want 200: it must not filter)"
+if has_target rampart-session; then
+  # without a session an API client gets 401: identity really is enforced
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_rampart_session/")
+  [ "$code" = 401 ] || die "rampart-session answered $code without a session (want 401: is identity enforced?)"
+fi
 say "pre-checks passed"
 
 # --- measurement: interleaved rounds ------------------------------------------
@@ -428,6 +496,16 @@ if [ -x "$BUILD/engine_bench" ]; then
   fi
 else
   say "no $BUILD/engine_bench — engine micro-benchmark skipped"
+fi
+
+# the session check behind rampart-session (docs/IDENTITY.md: target ≤ 2 µs)
+IDENTITY_CHECK_US=""
+if has_target rampart-session && [ -x "$BUILD/identity_bench" ]; then
+  say "identity micro-benchmark ($BUILD/identity_bench 1)"
+  out=$("$BUILD/identity_bench" 1) || die "identity_bench failed: $out"
+  # shellcheck disable=SC2001  # indent a multi-line block
+  sed 's/^/  /' <<<"$out"
+  IDENTITY_CHECK_US=$(awk '$1 == "identity/check_hit_us" {print $2}' <<<"$out")
 fi
 
 # --- memory check -----------------------------------------------------------
@@ -486,6 +564,7 @@ for w in "${WORKLOADS[@]}"; do
 done
 [ -n "$ENGINE_TPS" ] && echo "engine/tps $ENGINE_TPS (detectors policy; one thread, full transaction API; $ENGINE_NOTE)"
 [ -n "$ENGINE_CRS_TPS" ] && echo "engine-crs/tps $ENGINE_CRS_TPS (CRS policy; one thread, full transaction API; $ENGINE_CRS_NOTE)"
+[ -n "$IDENTITY_CHECK_US" ] && echo "identity/check_us $IDENTITY_CHECK_US (session check of a returning session; target <= 2)"
 for t in rampart rampart-crs; do
   [ -n "${RSS_AFTER[$t]:-}" ] && echo "$t worker VmRSS: ${RSS_BEFORE[$t]} kB before, ${RSS_AFTER[$t]} kB after ${RSS_REQUESTS[$t]} requests"
 done
@@ -514,6 +593,7 @@ json_str() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
   has_target rampart-crs && printf '%s  "rampart-crs/policy": %s' "$sep" "$(json_str "$CRS_POLICY")"
   [ -n "$ENGINE_TPS" ] && printf '%s  "engine/tps": %.0f' "$sep" "$ENGINE_TPS"
   [ -n "$ENGINE_CRS_TPS" ] && printf '%s  "engine-crs/tps": %.0f' "$sep" "$ENGINE_CRS_TPS"
+  [ -n "$IDENTITY_CHECK_US" ] && printf '%s  "identity/check_us": %s' "$sep" "$IDENTITY_CHECK_US"
   for t in rampart rampart-crs; do
     [ -n "${RSS_AFTER[$t]:-}" ] || continue
     printf '%s  "%s/rss_before_kb": %d,\n  "%s/rss_after_kb": %d,\n  "%s/rss_requests": %d' \

@@ -12,9 +12,13 @@ PACKAGES=(
   libyaml-dev
   # rampartd (control plane): HTTP server, store, password hashing
   libmicrohttpd-dev libsqlite3-dev libpq-dev libargon2-dev
+  # rampartd identity: QR codes of TOTP enrolment (otpauth:// URIs)
+  libqrencode-dev
   # gateway sync (rampart sync) and rampart-agent: HTTP client to rampartd;
   # rampart-agent: spool checksums, webshell rules
   libcurl4-openssl-dev zlib1g-dev libyara-dev
+  # rampart-agent: sshd's messages from the systemd journal (sd_journal)
+  libsystemd-dev
   # tests (chromium and CJK fonts: the console's end-to-end test)
   libcmocka-dev python3 python3-yaml curl sqlmap sqlite3 redis-server chromium fonts-noto-cjk
   # tests and benchmarks of the PostgreSQL store: a private server per run
@@ -23,6 +27,9 @@ PACKAGES=(
   openssl
   # tests of rampart-agent's brute-force detection: a real sshd on loopback
   openssh-server sshpass
+  # rampart-agent's active response (nft) and its test's network namespaces (ip netns);
+  # journal files for its journal input test (systemd-journal-remote)
+  nftables iproute2 systemd-journal-remote
   # the gateway: Debian's nginx and its module build tree
   nginx nginx-dev
   # bench: load generator and the peer WAF

@@ -10,6 +10,7 @@
 
 #include "rampart/collections.h"
 #include "rampart/detect.h"
+#include "rampart/identity.h"
 #include "rampart/openapi.h"
 #include "rampart/policy.h"
 #include "rampart/baseline.h"

@@ -143,6 +143,14 @@ const rp_verdict_t *rp_tx_verdict(const rp_tx_t *tx);
  * malformed request line or header, a header too large): record why, so
  * the event says so. The verdict becomes a block with that status. */
 void rp_tx_host_refused(rp_tx_t *tx, int status, const char *reason, size_t reason_len);
+/* Identity enforcement (docs/IDENTITY.md) refused the request: the event
+ * gets a match of detector "identity" on target ("session", "access",
+ * "handoff") with the reason ("forged", "role"...; a static string). With
+ * enforce the verdict becomes a block with status (302, 401, 403) that the
+ * host answers itself; without (the identity switch says detect) it is only
+ * recorded. */
+void rp_tx_identity_refused(rp_tx_t *tx, int status, const char *target, const char *reason,
+                            bool enforce);
 /* End of the exchange: run the rules' logging phase (SecLang phase 5) and
  * write its collection changes back, once. Hosts call it when the exchange
  * is over whether or not they want the event; rp_tx_event calls it too. */

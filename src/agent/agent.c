@@ -23,8 +23,12 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "auth_journal.h"
+#include "baseline.h"
 #include "fim.h"
 #include "log.h"
+#include "procmon.h"
+#include "response.h"
 #include "secret.h"
 #include "timefmt.h"
 #include "webshell.h"
@@ -55,13 +59,17 @@ void agent_emit(agent_t *ag, const char *category, const char *detection, const 
     if (detail)
         json_object_set_new(ev, category, detail);
     char *text = json_dumps(ev, JSON_COMPACT);
+    if (text) {
+        spool_status_t st = spool_append(ag->spool, text, strlen(text));
+        if (st != SPOOL_OK)
+            log_kv(LOG_LEVEL_WARN, "event dropped: the spool is full", "detection", detection,
+                   NULL);
+        free(text);
+    }
+    /* after the detection is spooled, so its response event follows it */
+    response_on_event(ag->response, category, detection, object, client,
+                      json_object_get(ev, category));
     json_decref(ev);
-    if (!text)
-        return;
-    spool_status_t st = spool_append(ag->spool, text, strlen(text));
-    if (st != SPOOL_OK)
-        log_kv(LOG_LEVEL_WARN, "event dropped: the spool is full", "detection", detection, NULL);
-    free(text);
 }
 
 /* ---- enrolment -------------------------------------------------------- */
@@ -156,6 +164,11 @@ static void apply_answer(agent_t *ag, const char *text)
     if (switch_capability(caps, "webshell", &ag->caps.webshell) && ag->caps.webshell && ag->fim)
         fim_request_scan(ag->fim);
     switch_capability(caps, "bruteforce", &ag->caps.bruteforce);
+    if (switch_capability(caps, "baseline", &ag->caps.baseline) && ag->caps.baseline)
+        baseline_request(ag->baseline);
+    switch_capability(caps, "response", &ag->caps.response);
+    if (switch_capability(caps, "process", &ag->caps.process) && ag->procmon)
+        procmon_set_enabled(ag->procmon, ag->caps.process);
     json_decref(ans);
 }
 
@@ -173,6 +186,11 @@ static void heartbeat(agent_t *ag, int64_t now)
         "bytes", (json_int_t)st.pending_bytes, "dropped", (json_int_t)st.dropped, "events_sent",
         (json_int_t)ag->events_sent, "running", "fim", ag->fim && fim_enabled(ag->fim), "webshell",
         ag->webshell && ag->caps.webshell, "bruteforce", ag->bruteforce && ag->caps.bruteforce);
+    json_t *running = json_object_get(req, "running");
+    json_object_set_new(running, "process", json_boolean(procmon_enabled(ag->procmon)));
+    json_object_set_new(running, "baseline", json_boolean(ag->baseline && ag->caps.baseline));
+    json_object_set_new(running, "response",
+                        json_boolean(ag->cfg.response_mode != RESPONSE_OFF && ag->caps.response));
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (!body) {
@@ -279,6 +297,8 @@ static void read_auth_logs(agent_t *ag, int64_t now)
     for (size_t i = 0; i < ag->n_auth_logs; i++)
         /* switched off: keep up with the file, judge nothing */
         log_tail_poll(&ag->auth_logs[i], ag->caps.bruteforce ? on_auth_line : NULL, &ctx);
+    if (ag->auth_journal)
+        auth_journal_poll(ag->auth_journal, ag->caps.bruteforce ? on_auth_line : NULL, &ctx);
 }
 
 /* ---- the loop ---------------------------------------------------------- */
@@ -311,8 +331,14 @@ static void reload(agent_t *ag)
     fresh.webshell_max_size = ag->cfg.webshell_max_size;
     memcpy(fresh.auth_logs, ag->cfg.auth_logs, sizeof(fresh.auth_logs));
     fresh.n_auth_logs = ag->cfg.n_auth_logs;
+    fresh.auth_journal = ag->cfg.auth_journal;
+    memcpy(fresh.auth_journal_dir, ag->cfg.auth_journal_dir, sizeof(fresh.auth_journal_dir));
     fresh.bruteforce_threshold = ag->cfg.bruteforce_threshold;
     fresh.bruteforce_window_s = ag->cfg.bruteforce_window_s;
+    /* loaded at start: the process monitor, the policies, the responses */
+    fresh.process_monitor = ag->cfg.process_monitor;
+    memcpy(fresh.baseline_policies, ag->cfg.baseline_policies, sizeof(fresh.baseline_policies));
+    fresh.n_baseline_policies = ag->cfg.n_baseline_policies;
     ag->cfg = fresh;
     log_open(ag->cfg.log_target);
     log_set_level((log_level_t)ag->cfg.log_level);
@@ -360,7 +386,25 @@ static int setup(agent_t *ag, const agent_config_t *cfg)
     ag->caps.fim = 1; /* until rampartd says otherwise */
     ag->caps.webshell = 1;
     ag->caps.bruteforce = 1;
-    if (ag->cfg.n_auth_logs) {
+    ag->caps.process = 1;
+    ag->caps.baseline = 1;
+    ag->caps.response = 1;
+    if (!(ag->response = response_open(ag)))
+        return -1;
+    if (ag->cfg.process_monitor && !(ag->procmon = procmon_open(ag)))
+        return -1;
+    if (ag->cfg.n_baseline_policies && !(ag->baseline = baseline_open(&ag->cfg, &err))) {
+        log_kv(LOG_LEVEL_ERROR, "baseline policy refused", "file", err.file, "line",
+               LOG_INT(err.line), "reason", err.reason, NULL);
+        return -1;
+    }
+    if (ag->cfg.auth_journal &&
+        !(ag->auth_journal = auth_journal_open(ag->cfg.auth_journal_dir, &err))) {
+        log_kv(LOG_LEVEL_ERROR, "cannot follow the journal", "journal", err.file, "reason",
+               err.reason, NULL);
+        return -1;
+    }
+    if (ag->cfg.n_auth_logs || ag->auth_journal) {
         ag->bruteforce = bf_new(ag->cfg.bruteforce_threshold, ag->cfg.bruteforce_window_s);
         if (!ag->bruteforce)
             return -1;
@@ -390,9 +434,13 @@ static int setup(agent_t *ag, const agent_config_t *cfg)
 static void teardown(agent_t *ag)
 {
     fim_close(ag->fim);
+    procmon_close(ag->procmon);
+    baseline_close(ag->baseline);
+    response_close(ag->response);
     webshell_close(ag->webshell);
     for (size_t i = 0; i < ag->n_auth_logs; i++)
         log_tail_close(&ag->auth_logs[i]);
+    auth_journal_close(ag->auth_journal);
     bf_free(ag->bruteforce);
     if (ag->spool)
         spool_sync(ag->spool);
@@ -420,7 +468,8 @@ int agent_run(const agent_config_t *cfg)
     ep = epoll_create1(EPOLL_CLOEXEC);
     struct itimerspec tick = {.it_interval = {1, 0}, .it_value = {1, 0}};
     if (sfd < 0 || tfd < 0 || ep < 0 || timerfd_settime(tfd, 0, &tick, NULL) || add_fd(ep, sfd) ||
-        add_fd(ep, tfd) || add_fd(ep, fim_fd(ag.fim))) {
+        add_fd(ep, tfd) || add_fd(ep, fim_fd(ag.fim)) ||
+        (procmon_fd(ag.procmon) >= 0 && add_fd(ep, procmon_fd(ag.procmon)))) {
         log_kv(LOG_LEVEL_ERROR, "cannot set up the event loop", "error", strerror(errno), NULL);
         goto out;
     }
@@ -454,6 +503,11 @@ int agent_run(const agent_config_t *cfg)
                     heartbeat(&ag, now);
                 fim_tick(ag.fim, now);
                 read_auth_logs(&ag, now);
+                procmon_tick(ag.procmon, now);
+                baseline_tick(ag.baseline, &ag, now);
+                response_tick(ag.response);
+            } else if (fd == procmon_fd(ag.procmon)) {
+                procmon_on_readable(ag.procmon);
             } else {
                 fim_on_readable(ag.fim);
             }

@@ -29,10 +29,16 @@ typedef struct {
     int fim;
     int webshell;
     int bruteforce;
+    int process;
+    int baseline;
+    int response;
 } agent_caps_t;
 
 typedef struct fim fim_t;
 typedef struct webshell webshell_t;
+typedef struct procmon procmon_t;
+typedef struct baseline baseline_t;
+typedef struct response response_t;
 
 typedef struct agent {
     agent_config_t cfg;
@@ -44,7 +50,11 @@ typedef struct agent {
     fim_t *fim;
     webshell_t *webshell; /* NULL without webshell_root */
     bf_t *bruteforce;     /* NULL without auth_log */
+    procmon_t *procmon;   /* NULL without process_monitor on */
+    baseline_t *baseline; /* NULL without baseline_policy */
+    response_t *response; /* active response rules (response.h) */
     log_tail_t auth_logs[AGENT_MAX_AUTH_LOGS];
+    struct auth_journal *auth_journal; /* NULL without auth_journal on */
     size_t n_auth_logs;
     int64_t started_ms;
     int64_t next_heartbeat_ms;

@@ -13,6 +13,7 @@
 
 #include "conf_lex.h"
 #include "log.h"
+#include "response_nft.h"
 
 typedef enum {
     V_URL,
@@ -26,7 +27,14 @@ typedef enum {
     V_FIM_IGNORE,
     V_FIM_HASH,
     V_WEB_ROOT,
-    V_AUTH_LOG
+    V_AUTH_LOG,
+    V_ON_OFF,
+    V_LISTEN_ALLOW,
+    V_POLICY,
+    V_RESPONSE_MODE,
+    V_RESPONSE_RULE,
+    V_NETNS,
+    V_NEVER_BLOCK
 } value_kind_t;
 
 typedef struct {
@@ -60,10 +68,29 @@ static const directive_t directives[] = {
     {"webshell_root", V_WEB_ROOT, 0, 0, 0, 1},
     {"webshell_rules", V_PATH, F(webshell_rules), 0, 0, 1},
     {"webshell_max_size", V_SIZE, F(webshell_max_size), 1024, 64LL << 20, 1},
+    {"webshell_heuristics", V_ON_OFF, F(webshell_heuristics), 0, 0, 1},
     {"auth_log", V_AUTH_LOG, 0, 0, 0, 1},
+    {"auth_journal", V_ON_OFF, F(auth_journal), 0, 0, 1},
+    {"auth_journal_dir", V_PATH, F(auth_journal_dir), 0, 0, 1},
     {"bruteforce_threshold", V_INT, F(bruteforce_threshold), 2, 1000, 1},
     {"bruteforce_window_seconds", V_INT, F(bruteforce_window_s), 1, 86400, 1},
+    {"process_monitor", V_ON_OFF, F(process_monitor), 0, 0, 1},
+    {"process_scan_seconds", V_INT, F(process_scan_s), 1, 3600, 1},
+    {"process_listen_allow", V_LISTEN_ALLOW, 0, 0, 0, 1},
+    {"baseline_policy", V_POLICY, 0, 0, 0, 1},
+    {"baseline_root", V_PATH, F(baseline_root), 0, 0, 1},
+    {"baseline_interval_minutes", V_INT, F(baseline_interval_s), 1, 7 * 24 * 60, 60},
+    {"response_mode", V_RESPONSE_MODE, F(response_mode), 0, 0, 1},
+    {"response_rule", V_RESPONSE_RULE, 0, 0, 0, 1},
+    {"response_nft", V_PATH, F(response_nft), 0, 0, 1},
+    {"response_netns", V_NETNS, F(response_netns), 0, 0, 1},
+    {"response_never_block", V_NEVER_BLOCK, 0, 0, 0, 1},
 };
+
+/* Executables that may listen when process_listen_allow is not given:
+ * the system's daemons, installed by packages. */
+static const char *const default_listen_allow[] = {
+    "/usr/sbin/*", "/usr/lib/*", "/usr/libexec/*", "/sbin/*", "/lib/*", "/usr/local/sbin/*"};
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
 
@@ -85,8 +112,14 @@ void agent_config_defaults(agent_config_t *c)
     snprintf(c->webshell_rules, sizeof(c->webshell_rules),
              "/usr/share/rampart/rampart-webshell.yar");
     c->webshell_max_size = 2 * 1024 * 1024;
+    c->webshell_heuristics = 1;
     c->bruteforce_threshold = 5;
     c->bruteforce_window_s = 300;
+    c->process_scan_s = 15;
+    snprintf(c->baseline_root, sizeof(c->baseline_root), "/");
+    c->baseline_interval_s = 12 * 3600;
+    c->response_mode = RESPONSE_OFF;
+    snprintf(c->response_nft, sizeof(c->response_nft), "/usr/sbin/nft");
 }
 
 int agent_path_under(const char *path, const char *root)
@@ -176,6 +209,42 @@ static int apply(conf_ctx_t *p, agent_config_t *c, const directive_t *d, const c
                            0, v);
     case V_AUTH_LOG:
         return add_to_list(p, d->name, c->auth_logs, &c->n_auth_logs, AGENT_MAX_AUTH_LOGS, 0, v);
+    case V_ON_OFF:
+        if (strcmp(v, "on") && strcmp(v, "off"))
+            return conf_fail(p, "%s: expected on or off, got \"%s\"", d->name, v);
+        *(int *)field = strcmp(v, "on") == 0;
+        return 0;
+    case V_LISTEN_ALLOW:
+        return add_to_list(p, d->name, c->process_listen_allow, &c->n_process_listen_allow,
+                           AGENT_MAX_LISTEN_ALLOW, 0, v);
+    case V_POLICY:
+        return add_to_list(p, d->name, c->baseline_policies, &c->n_baseline_policies,
+                           AGENT_MAX_POLICIES, 0, v);
+    case V_RESPONSE_MODE:
+        if (strcmp(v, "off") == 0)
+            c->response_mode = RESPONSE_OFF;
+        else if (strcmp(v, "dry-run") == 0)
+            c->response_mode = RESPONSE_DRY_RUN;
+        else if (strcmp(v, "active") == 0)
+            c->response_mode = RESPONSE_ACTIVE;
+        else
+            return conf_fail(p, "response_mode: expected off, dry-run or active, got \"%s\"", v);
+        return 0;
+    case V_NETNS:
+        if (!*v || strlen(v) > 64 || strchr(v, '/') || v[0] == '.')
+            return conf_fail(p, "response_netns: a network namespace name, got \"%s\"", v);
+        snprintf(field, AGENT_PATH_MAX, "%s", v);
+        return 0;
+    case V_NEVER_BLOCK:
+        if (nft_cidr_match(v, "0.0.0.0") < 0 || strlen(v) >= sizeof(c->response_never_block[0]))
+            return conf_fail(p, "response_never_block: an address or CIDR block, got \"%s\"", v);
+        if (c->n_response_never_block == AGENT_MAX_RESPONSES)
+            return conf_fail(p, "response_never_block: at most %d entries", AGENT_MAX_RESPONSES);
+        snprintf(c->response_never_block[c->n_response_never_block++],
+                 sizeof(c->response_never_block[0]), "%s", v);
+        return 0;
+    case V_RESPONSE_RULE:
+        break; /* several words: on_line */
     case V_FIM_HASH:
         if (strcmp(v, "sha256") == 0)
             c->fim_hash = FIM_HASH_SHA256;
@@ -186,6 +255,36 @@ static int apply(conf_ctx_t *p, agent_config_t *c, const directive_t *d, const c
         return 0;
     }
     return conf_fail(p, "%s: unhandled directive", d->name);
+}
+
+/* response_rule DETECTION block|kill|quarantine [SECONDS] */
+static int response_rule(conf_ctx_t *p, agent_config_t *c, char **words, int count)
+{
+    if (count < 3 || count > 4)
+        return conf_fail(p, "response_rule: expected DETECTION ACTION [SECONDS]");
+    if (c->n_response_rules == AGENT_MAX_RESPONSES)
+        return conf_fail(p, "response_rule: at most %d rules", AGENT_MAX_RESPONSES);
+    response_rule_t *r = &c->response_rules[c->n_response_rules];
+    if (!*words[1] || strlen(words[1]) >= sizeof(r->detection))
+        return conf_fail(p, "response_rule: a detection name or pattern of 1-%zu bytes",
+                         sizeof(r->detection) - 1);
+    snprintf(r->detection, sizeof(r->detection), "%s", words[1]);
+    if (strcmp(words[2], "block") == 0)
+        r->action = RESPONSE_BLOCK;
+    else if (strcmp(words[2], "kill") == 0)
+        r->action = RESPONSE_KILL;
+    else if (strcmp(words[2], "quarantine") == 0)
+        r->action = RESPONSE_QUARANTINE;
+    else
+        return conf_fail(p, "response_rule: expected block, kill or quarantine, got \"%s\"",
+                         words[2]);
+    long long seconds = 0;
+    if (count == 4 && (r->action != RESPONSE_BLOCK || conf_parse_integer(words[3], &seconds) ||
+                       seconds < 1 || seconds > 30 * 86400))
+        return conf_fail(p, "response_rule: only block takes a duration, 1 to 2592000 seconds");
+    r->seconds = (int)seconds;
+    c->n_response_rules++;
+    return 0;
 }
 
 typedef struct {
@@ -204,9 +303,12 @@ static int on_line(conf_ctx_t *p, void *ctx, char **words, int count)
         return conf_fail(p, "unknown directive \"%s\"", words[0]);
     size_t idx = (size_t)(d - directives);
     if (l->seen[idx] && d->kind != V_FIM_PATH && d->kind != V_FIM_IGNORE && d->kind != V_WEB_ROOT &&
-        d->kind != V_AUTH_LOG)
+        d->kind != V_AUTH_LOG && d->kind != V_LISTEN_ALLOW && d->kind != V_POLICY &&
+        d->kind != V_RESPONSE_RULE && d->kind != V_NEVER_BLOCK)
         return conf_fail(p, "%s is set twice", d->name);
     l->seen[idx] = 1;
+    if (d->kind == V_RESPONSE_RULE)
+        return response_rule(p, l->c, words, count);
     if (count != 2)
         return conf_fail(p, "%s takes exactly one value", d->name);
     return apply(p, l->c, d, words[1]);
@@ -223,6 +325,10 @@ int agent_config_load_string(const char *text, size_t len, const char *name, age
     if (conf_parse_lines(&p, text, len, on_line, &l))
         return -1;
     p.line = 0;
+    if (!c->n_process_listen_allow)
+        for (size_t i = 0; i < sizeof(default_listen_allow) / sizeof(default_listen_allow[0]); i++)
+            snprintf(c->process_listen_allow[c->n_process_listen_allow++], AGENT_PATH_MAX, "%s",
+                     default_listen_allow[i]);
     if (c->fim_diff_max_size > c->fim_hash_max_size)
         return conf_fail(&p, "fim_diff_max_size must not exceed fim_hash_max_size");
     for (size_t i = 0; i < c->n_webshell_roots; i++) {

@@ -14,14 +14,28 @@
 
 #include "rampart/status.h"
 
-#define AGENT_PATH_MAX      1024
-#define AGENT_MAX_FIM_PATHS 64
-#define AGENT_MAX_IGNORES   64
-#define AGENT_HOSTNAME_MAX  64
-#define AGENT_MAX_WEB_ROOTS 16
-#define AGENT_MAX_AUTH_LOGS 8
+#define AGENT_PATH_MAX         1024
+#define AGENT_MAX_FIM_PATHS    64
+#define AGENT_MAX_IGNORES      64
+#define AGENT_HOSTNAME_MAX     64
+#define AGENT_MAX_WEB_ROOTS    16
+#define AGENT_MAX_AUTH_LOGS    8
+#define AGENT_MAX_LISTEN_ALLOW 32
+#define AGENT_MAX_POLICIES     16
+#define AGENT_MAX_RESPONSES    32
+#define AGENT_DETECTION_MAX    64
 
 typedef enum { FIM_HASH_SHA256, FIM_HASH_SM3 } fim_hash_t;
+
+/* active response (response.h) */
+typedef enum { RESPONSE_OFF, RESPONSE_DRY_RUN, RESPONSE_ACTIVE } response_mode_t;
+typedef enum { RESPONSE_BLOCK, RESPONSE_KILL, RESPONSE_QUARANTINE } response_action_t;
+
+typedef struct {
+    char detection[AGENT_DETECTION_MAX]; /* fnmatch(3) pattern: "bruteforce.source", "webshell.*" */
+    response_action_t action;
+    int seconds; /* RESPONSE_BLOCK: how long (0: the default, 600) */
+} response_rule_t;
 
 typedef struct {
     char file[AGENT_PATH_MAX]; /* where it was read from */
@@ -57,12 +71,39 @@ typedef struct {
     size_t n_webshell_roots;
     char webshell_rules[AGENT_PATH_MAX];
     size_t webshell_max_size;
+    int webshell_heuristics; /* 1 (default): webshell_heur.h besides the rules */
 
     /* brute force: sshd's log files, followed across rotation */
     char auth_logs[AGENT_MAX_AUTH_LOGS][AGENT_PATH_MAX];
     size_t n_auth_logs;
-    int bruteforce_threshold; /* failures per address or account ... */
-    int bruteforce_window_s;  /* ... within this many seconds */
+    int auth_journal;                      /* 1: sshd's messages from the systemd journal too */
+    char auth_journal_dir[AGENT_PATH_MAX]; /* "" = the system's journals */
+    int bruteforce_threshold;              /* failures per address or account ... */
+    int bruteforce_window_s;               /* ... within this many seconds */
+
+    /* malicious processes (procmon.h) */
+    int process_monitor; /* 0 off (the default), 1 on */
+    int process_scan_s;  /* full scan period */
+    /* fnmatch(3) patterns of executables that may listen on TCP; none
+     * configured: the system's own directories (agent_config.c) */
+    char process_listen_allow[AGENT_MAX_LISTEN_ALLOW][AGENT_PATH_MAX];
+    size_t n_process_listen_allow;
+
+    /* baseline checks (baseline.h) */
+    char baseline_policies[AGENT_MAX_POLICIES][AGENT_PATH_MAX];
+    size_t n_baseline_policies;
+    char baseline_root[AGENT_PATH_MAX]; /* checked paths are read below it */
+    int baseline_interval_s;
+
+    /* active response (response.h) */
+    response_mode_t response_mode;
+    response_rule_t response_rules[AGENT_MAX_RESPONSES];
+    size_t n_response_rules;
+    char response_nft[AGENT_PATH_MAX];   /* the nft program */
+    char response_netns[AGENT_PATH_MAX]; /* "" or a named network namespace (/run/netns) */
+    /* addresses or CIDR blocks never blocked (administrators, monitoring) */
+    char response_never_block[AGENT_MAX_RESPONSES][64];
+    size_t n_response_never_block;
 } agent_config_t;
 
 void agent_config_defaults(agent_config_t *c);

@@ -196,10 +196,13 @@ static void check_webshell(fim_t *f, const char *path, const fim_entry_t *e)
     if (!in_root)
         return;
     char names[WEBSHELL_MAX_MATCHES][WEBSHELL_RULE_MAX];
-    int n = webshell_scan_file(ag->webshell, path, names);
+    webshell_heur_t heur;
+    int n =
+        webshell_check_file(ag->webshell, path, names, f->cfg->webshell_heuristics ? &heur : NULL);
     if (n < 0)
         log_kv(LOG_LEVEL_WARN, "webshell: scan failed", "path", path, NULL);
-    if (n <= 0)
+    int suspicious = f->cfg->webshell_heuristics && heur.score >= WEBSHELL_HEUR_THRESHOLD;
+    if (n <= 0 && !suspicious)
         return;
     json_t *rules = json_array();
     for (int i = 0; i < n; i++)
@@ -207,6 +210,17 @@ static void check_webshell(fim_t *f, const char *path, const fim_entry_t *e)
     json_t *d = json_pack("{s:s, s:o}", "path", path, "rules", rules);
     if (!d)
         return;
+    if (f->cfg->webshell_heuristics && heur.n) {
+        json_t *traits = json_array();
+        for (int i = 0; i < heur.n; i++)
+            json_array_append_new(traits, json_string(heur.traits[i]));
+        json_object_set_new(d, "heuristics",
+                            json_pack("{s:i, s:o, s:f, s:I}", "score", heur.score, "traits", traits,
+                                      "entropy", heur.entropy, "longest_line",
+                                      (json_int_t)heur.longest_line));
+    }
+    if (n <= 0) /* the heuristics alone */
+        snprintf(names[0], WEBSHELL_RULE_MAX, "heuristic");
     if (e->has_hash) {
         char hex[2 * FIM_HASH_LEN + 1];
         agent_hex(e->hash, FIM_HASH_LEN, hex);

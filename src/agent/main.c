@@ -5,6 +5,10 @@
  *   rampart-agent -t -c FILE                           check the file and exit
  *   rampart-agent -c FILE -B ROOT -o OUT               write a FIM baseline of ROOT
  *                                                      to OUT and exit (benchmarks)
+ *   rampart-agent -c FILE -S                           run the baseline policies once
+ *                                                      and print the report (JSON)
+ *   rampart-agent -c FILE -U ADDR                      lift an active-response block
+ *   rampart-agent -c FILE -R ID                        restore a quarantined file
  *
  * Exit codes: 0 after SIGTERM/SIGINT, 1 on a start-up failure, 2 on a bad
  * command line or configuration.
@@ -16,8 +20,10 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "baseline.h"
 #include "fim.h"
 #include "log.h"
+#include "response.h"
 #include "timefmt.h"
 
 static void usage(void)
@@ -26,16 +32,19 @@ static void usage(void)
                     "  -c FILE  configuration (default /etc/rampart/rampart-agent.conf)\n"
                     "  -t       check the configuration and exit\n"
                     "  -B ROOT  build a file integrity baseline of ROOT (with -o OUT) and exit\n"
+                    "  -S       run the baseline policies once, print the report and exit\n"
+                    "  -U ADDR  lift the block of ADDR (active response) and exit\n"
+                    "  -R ID    restore the quarantined file ID and exit\n"
                     "  -V       print the version\n");
 }
 
 int main(int argc, char **argv)
 {
     const char *conf = "/etc/rampart/rampart-agent.conf";
-    const char *baseline_root = NULL, *baseline_out = NULL;
-    int check_only = 0;
+    const char *baseline_root = NULL, *baseline_out = NULL, *unblock = NULL, *restore = NULL;
+    int check_only = 0, run_baseline = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "c:tB:o:Vh")) != -1) {
+    while ((opt = getopt(argc, argv, "c:tB:o:SU:R:Vh")) != -1) {
         switch (opt) {
         case 'c':
             conf = optarg;
@@ -48,6 +57,15 @@ int main(int argc, char **argv)
             break;
         case 'o':
             baseline_out = optarg;
+            break;
+        case 'S':
+            run_baseline = 1;
+            break;
+        case 'U':
+            unblock = optarg;
+            break;
+        case 'R':
+            restore = optarg;
             break;
         case 'V':
             printf("rampart-agent %s\n", AGENT_VERSION);
@@ -70,6 +88,26 @@ int main(int argc, char **argv)
             fprintf(stderr, "rampart-agent: %s: %s\n", err.file, err.reason);
         return 2;
     }
+    if (unblock)
+        return response_unblock_now(&cfg, unblock);
+    if (restore)
+        return response_restore_now(&cfg, restore);
+    /* the policies are part of the configuration: a broken one is refused
+     * like a broken directive */
+    baseline_t *policies = baseline_open(&cfg, &err);
+    if (!policies) {
+        fprintf(stderr, "rampart-agent: %s:%u: %s\n", err.file, err.line, err.reason);
+        return 2;
+    }
+    if (run_baseline) {
+        json_t *report = baseline_run(policies, cfg.baseline_root);
+        baseline_close(policies);
+        int rc = json_dumpf(report, stdout, JSON_INDENT(2)) ? 1 : 0;
+        json_decref(report);
+        printf("\n");
+        return rc;
+    }
+    baseline_close(policies);
     if (check_only) {
         printf("rampart-agent: %s is valid\n", conf);
         return 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <yara.h>
 
@@ -127,9 +128,11 @@ int webshell_scan(webshell_t *w, const void *data, size_t len,
     return rc == ERROR_SUCCESS ? m.n : -1;
 }
 
-int webshell_scan_file(webshell_t *w, const char *path,
-                       char names[WEBSHELL_MAX_MATCHES][WEBSHELL_RULE_MAX])
+int webshell_check_file(webshell_t *w, const char *path,
+                        char names[WEBSHELL_MAX_MATCHES][WEBSHELL_RULE_MAX], webshell_heur_t *heur)
 {
+    if (heur)
+        memset(heur, 0, sizeof(*heur));
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return 0;
@@ -148,5 +151,16 @@ int webshell_scan_file(webshell_t *w, const char *path,
         len += (size_t)n;
     }
     close(fd);
+    if (heur) {
+        time_t now = time(NULL);
+        webshell_heuristics(w->buf, len, path,
+                            now >= st.st_ctime ? (int64_t)(now - st.st_ctime) : 0, heur);
+    }
     return webshell_scan(w, w->buf, len, names);
+}
+
+int webshell_scan_file(webshell_t *w, const char *path,
+                       char names[WEBSHELL_MAX_MATCHES][WEBSHELL_RULE_MAX])
+{
+    return webshell_check_file(w, path, names, NULL);
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "rampart/status.h"
+#include "webshell_heur.h"
 
 #define WEBSHELL_MAX_MATCHES 8
 #define WEBSHELL_RULE_MAX    64
@@ -39,5 +40,11 @@ int webshell_scan(webshell_t *w, const void *data, size_t len,
  * not a readable regular file within the size limit. */
 int webshell_scan_file(webshell_t *w, const char *path,
                        char names[WEBSHELL_MAX_MATCHES][WEBSHELL_RULE_MAX]);
+
+/* As webshell_scan_file, and when heur is given the heuristics
+ * (webshell_heur.h) on the same bytes, with the file's age from its
+ * ctime; heur->score stays 0 for a file that was not read. */
+int webshell_check_file(webshell_t *w, const char *path,
+                        char names[WEBSHELL_MAX_MATCHES][WEBSHELL_RULE_MAX], webshell_heur_t *heur);
 
 #endif

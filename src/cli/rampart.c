@@ -13,12 +13,16 @@
  *   rampart sync ...
  *       The gateway side of distribution (sync.c): fetches, verifies and
  *       installs rampartd's bundle and makes nginx use it.
+ *   rampart keys reencrypt ...
+ *       Moves a table column's envelopes to the current key version
+ *       through rampartd's rewrap endpoint (keys_reencrypt.c).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys_reencrypt.h"
 #include "rampart/http.h"
 #include "rampart/rampart.h"
 #include "sync.h"
@@ -34,6 +38,8 @@ static void usage(FILE *f)
           "       rampart audit verify [--public-key PEM] DATA_DIR/rampart.db\n"
           "       rampart audit verify --public-key PEM --seals SEALS.json RECORDS.json...\n"
           "       rampart sync --url URL --token-file FILE --dir DIR --gateway-id ID [...]\n"
+          "       rampart keys reencrypt --url URL --token-file FILE --key APP/FIELD --dsn DSN\n"
+          "                              --table T --column C [--id-column id] [...]\n"
           "       rampart version\n",
           f);
 }
@@ -208,6 +214,8 @@ int main(int argc, char **argv)
         return rampart_audit_main(argc - 2, argv + 2);
     if (strcmp(argv[1], "sync") == 0)
         return cmd_sync(argc - 2, argv + 2);
+    if (strcmp(argv[1], "keys") == 0)
+        return cmd_keys(argc - 2, argv + 2);
     if (strcmp(argv[1], "version") == 0) {
         puts("rampart " RAMPART_VERSION);
         return 0;

@@ -24,6 +24,9 @@
  * changed, nothing is signalled: workers re-read the switches file within
  * 100 ms, without a policy compilation. Every poll checks the gateway in
  * (its id, name, and the version and hash it runs).
+ *
+ * Beside it, a thread keeps the identity files (sync_identity.h): the
+ * revocation list, long-polled, and the session and upstream keys.
  */
 #include <curl/curl.h>
 #include <dirent.h>
@@ -43,6 +46,7 @@
 
 #include "bundle.h"
 #include "sync.h"
+#include "sync_identity.h"
 
 #define MAX_BUNDLE  (64u * 1024 * 1024)
 #define KEEP_OLD    3
@@ -485,15 +489,10 @@ static void load_installed(const sync_opts_t *o, installed_t *cur)
 
 /* ---- HTTP -------------------------------------------------------------- */
 
-typedef struct {
-    char *data;
-    size_t len;
-    int too_large;
-} body_t;
-
-static size_t collect(char *ptr, size_t size, size_t n, void *arg)
+/* A growing answer body, capped at MAX_BUNDLE (sync.h). */
+size_t sync_collect(char *ptr, size_t size, size_t n, void *arg)
 {
-    body_t *b = arg;
+    sync_body_t *b = arg;
     size_t add = size * n;
     if (b->len + add > MAX_BUNDLE) {
         b->too_large = 1;
@@ -510,7 +509,7 @@ static size_t collect(char *ptr, size_t size, size_t n, void *arg)
 }
 
 /* One poll: GET the bundle; returns the HTTP status (0: no answer). */
-static long poll_once(CURL *curl, const sync_opts_t *o, const installed_t *cur, body_t *body)
+static long poll_once(CURL *curl, const sync_opts_t *o, const installed_t *cur, sync_body_t *body)
 {
     char *id = curl_easy_escape(curl, o->gateway_id, 0);
     char *name = curl_easy_escape(curl, o->name ? o->name : o->gateway_id, 0);
@@ -528,7 +527,7 @@ static long poll_once(CURL *curl, const sync_opts_t *o, const installed_t *cur, 
     curl_easy_reset(curl);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sync_collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)o->wait_s + 15L);
@@ -655,13 +654,16 @@ int cmd_sync(int argc, char **argv)
     load_installed(&o, &cur);
     if (cur.bundle)
         say("info", "running bundle %lld (%s) from %s/current", cur.version, cur.hash, o.dir);
-    int exit_code = 0;
+    int exit_code = 0, identity_failed = 0; /* logged; the bundle decides the exit */
+    sync_identity_t *identity =
+        sync_identity_start(o.url, o.token, o.dir, o.once, &identity_failed);
     for (;;) {
-        body_t body = {0};
+        sync_body_t body = {0};
         long status = poll_once(curl, &o, &cur, &body);
         int failed = 0;
         if (status == 200) {
             failed = install(&o, &cur, body.data ? body.data : "", body.len) != 0;
+            sync_identity_keys_changed(identity); /* a new application has a key */
         } else if (status != 204 && status != 0) {
             say("error", "rampartd answered %ld: %.200s", status, body.data ? body.data : "");
             failed = 1;
@@ -670,10 +672,10 @@ int cmd_sync(int argc, char **argv)
         }
         free(body.data);
         if (o.once) {
-            exit_code = failed;
+            exit_code = failed; /* identity files are best effort: warned above */
             if (status == 200 && !failed) {
                 /* report the version now running */
-                body_t again = {0};
+                sync_body_t again = {0};
                 poll_once(curl, &o, &cur, &again);
                 free(again.data);
             }
@@ -682,6 +684,7 @@ int cmd_sync(int argc, char **argv)
         if (failed && !cur.refused)
             sleep(RETRY_PAUSE);
     }
+    sync_identity_stop(identity);
     json_decref(cur.bundle);
     curl_easy_cleanup(curl);
     curl_global_cleanup();

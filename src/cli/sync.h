@@ -5,6 +5,18 @@
 #ifndef RAMPART_CLI_SYNC_H
 #define RAMPART_CLI_SYNC_H
 
+#include <stddef.h>
+
+/* An HTTP answer collected by libcurl (sync_collect, the write callback;
+ * at most 64 MB). */
+typedef struct {
+    char *data; /* malloc'd, NUL-terminated; NULL when empty */
+    size_t len;
+    int too_large;
+} sync_body_t;
+
+size_t sync_collect(char *ptr, size_t size, size_t n, void *arg);
+
 /* argv: the arguments after "sync". Exit status. */
 int cmd_sync(int argc, char **argv);
 

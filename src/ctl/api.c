@@ -4,6 +4,8 @@
  * truth: a route names its permission, authz.c says which roles hold it.
  */
 #include "api.h"
+#include "api_directory.h"
+#include "api_id.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -63,9 +65,79 @@ static route_t routes[] = {
      0},
     {"PATCH", "/api/v1/agents/*", PERM_AGENTS_MANAGE, api_agents_update, 0, 0, 0, 0},
     {"DELETE", "/api/v1/agents/*", PERM_AGENTS_MANAGE, api_agents_delete, 0, 0, 0, 0},
+    {"GET", "/api/v1/agents/*/baseline", PERM_AGENTS_READ, api_agents_baseline_get, 0, 0, 0, 0},
     {"POST", "/api/v1/agent/enrol", PERM_PUBLIC, api_agent_enrol, 0, 0, 0, 0},
     {"POST", "/api/v1/agent/heartbeat", PERM_AGENT, api_agent_heartbeat, 0, 0, 1, 0},
     {"POST", "/api/v1/agent/events", PERM_AGENT, api_agent_events, 1, 0, 1, 0},
+    /* the identity directory (api_directory*.c) */
+    {"GET", "/api/v1/directory/users", PERM_DIRECTORY_READ, api_dir_users_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/directory/users", PERM_DIRECTORY_MANAGE, api_dir_users_create, 0, 0, 0, 0},
+    {"GET", "/api/v1/directory/users/*", PERM_DIRECTORY_READ, api_dir_users_get, 0, 0, 0, 0},
+    {"PATCH", "/api/v1/directory/users/*", PERM_DIRECTORY_MANAGE, api_dir_users_update, 0, 0, 0, 0},
+    {"DELETE", "/api/v1/directory/users/*", PERM_DIRECTORY_MANAGE, api_dir_users_delete, 0, 0, 0,
+     0},
+    {"GET", "/api/v1/directory/groups", PERM_DIRECTORY_READ, api_dir_groups_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/directory/groups", PERM_DIRECTORY_MANAGE, api_dir_groups_create, 0, 0, 0, 0},
+    {"GET", "/api/v1/directory/groups/*", PERM_DIRECTORY_READ, api_dir_groups_get, 0, 0, 0, 0},
+    {"PATCH", "/api/v1/directory/groups/*", PERM_DIRECTORY_MANAGE, api_dir_groups_update, 0, 0, 0,
+     0},
+    {"DELETE", "/api/v1/directory/groups/*", PERM_DIRECTORY_MANAGE, api_dir_groups_delete, 0, 0, 0,
+     0},
+    {"GET", "/api/v1/directory/roles", PERM_DIRECTORY_READ, api_dir_roles_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/directory/roles", PERM_DIRECTORY_MANAGE, api_dir_roles_create, 0, 0, 0, 0},
+    {"GET", "/api/v1/directory/roles/*", PERM_DIRECTORY_READ, api_dir_roles_get, 0, 0, 0, 0},
+    {"PATCH", "/api/v1/directory/roles/*", PERM_DIRECTORY_MANAGE, api_dir_roles_update, 0, 0, 0, 0},
+    {"DELETE", "/api/v1/directory/roles/*", PERM_DIRECTORY_MANAGE, api_dir_roles_delete, 0, 0, 0,
+     0},
+    {"GET", "/api/v1/directory/export", PERM_DIRECTORY_READ, api_dir_export, 0, 0, 0, 0},
+    {"POST", "/api/v1/directory/import", PERM_DIRECTORY_MANAGE, api_dir_import, 0, 0, 0, 0},
+    {"POST", "/api/v1/directory/users/*/password", PERM_DIRECTORY_MANAGE, api_dir_users_password, 0,
+     0, 0, 0},
+    {"POST", "/api/v1/directory/users/*/unlock", PERM_DIRECTORY_MANAGE, api_dir_users_unlock, 0, 0,
+     0, 0},
+    {"DELETE", "/api/v1/directory/users/*/mfa", PERM_DIRECTORY_MANAGE, api_dir_users_mfa_reset, 0,
+     0, 0, 0},
+    {"DELETE", "/api/v1/directory/users/*/sessions", PERM_IDSESSIONS_MANAGE,
+     api_idsessions_revoke_user, 0, 0, 0, 0},
+    {"GET", "/api/v1/directory/sessions", PERM_DIRECTORY_READ, api_idsessions_list, 0, 0, 0, 0},
+    {"DELETE", "/api/v1/directory/sessions/*", PERM_IDSESSIONS_MANAGE, api_idsessions_revoke, 0, 0,
+     0, 0},
+    /* the identity feed for gateways (api_idsessions.c) */
+    {"GET", "/api/v1/gateway/revocations", PERM_GATEWAY_IDENTITY, api_gateway_revocations, 0, 0, 1,
+     0},
+    {"GET", "/api/v1/gateway/identity-keys", PERM_GATEWAY_IDENTITY, api_gateway_identity_keys, 0, 0,
+     1, 0},
+    /* the login portal (api_id*.c): public routes that check the portal's
+     * own session cookie, or none before login */
+    {"POST", "/api/v1/id/login", PERM_PUBLIC, api_id_login, 0, 1, 0, 0},
+    {"POST", "/api/v1/id/mfa", PERM_PUBLIC, api_id_mfa, 0, 1, 0, 0},
+    {"POST", "/api/v1/id/password", PERM_PUBLIC, api_id_password, 0, 1, 0, 0},
+    {"GET", "/api/v1/id/session", PERM_PUBLIC, api_id_session, 0, 1, 0, 0},
+    {"POST", "/api/v1/id/logout", PERM_PUBLIC, api_id_logout, 0, 1, 0, 0},
+    {"POST", "/api/v1/id/logout-everywhere", PERM_PUBLIC, api_id_logout_everywhere, 0, 1, 0, 0},
+    {"POST", "/api/v1/id/handoff", PERM_PUBLIC, api_id_handoff, 0, 1, 0, 0},
+    {"GET", "/api/v1/id/sessions", PERM_PUBLIC, api_id_sessions, 0, 1, 0, 0},
+    {"DELETE", "/api/v1/id/sessions/*", PERM_PUBLIC, api_id_session_revoke, 0, 1, 0, 0},
+    {"POST", "/api/v1/id/totp/enrol", PERM_PUBLIC, api_id_totp_enrol, 0, 1, 0, 0},
+    {"POST", "/api/v1/id/totp/confirm", PERM_PUBLIC, api_id_totp_confirm, 0, 1, 0, 0},
+    {"POST", "/api/v1/id/totp/disable", PERM_PUBLIC, api_id_totp_disable, 0, 1, 0, 0},
+    /* key management and the encryption service (docs/CRYPTO.md) */
+    {"GET", "/api/v1/crypto/keys", PERM_KEYS_READ, api_keys_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/keys", PERM_KEYS_MANAGE, api_keys_create, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/keys/rotate", PERM_KEYS_MANAGE, api_keys_rotate, 0, 0, 0, 0},
+    {"GET", "/api/v1/crypto/master", PERM_KEYS_READ, api_keys_master, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/master/rotate", PERM_KEYS_MANAGE, api_keys_master_rotate, 0, 0, 0, 0},
+    {"GET", "/api/v1/crypto/jobs", PERM_KEYS_READ, api_keys_jobs, 0, 0, 0, 0},
+    {"GET", "/api/v1/crypto/grants", PERM_KEYS_READ, api_grants_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/grants", PERM_KEYS_MANAGE, api_grants_create, 0, 0, 0, 0},
+    {"DELETE", "/api/v1/crypto/grants/*", PERM_KEYS_MANAGE, api_grants_delete, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/encrypt", PERM_CRYPTO_USE, api_crypto_encrypt, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/decrypt", PERM_CRYPTO_USE, api_crypto_decrypt, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/rewrap", PERM_CRYPTO_USE, api_crypto_rewrap, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/blind-index", PERM_CRYPTO_USE, api_crypto_blind_index, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/tokenize", PERM_CRYPTO_USE, api_crypto_tokenize, 0, 0, 0, 0},
+    {"POST", "/api/v1/crypto/detokenize", PERM_CRYPTO_USE, api_crypto_detokenize, 0, 0, 0, 0},
+    {"POST", "/api/v1/agent/baseline", PERM_AGENT, api_agent_baseline_put, 0, 0, 1, 0},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -79,6 +79,24 @@ enum MHD_Result api_agents_enrolment_create(http_req_t *r);
 enum MHD_Result api_agent_enrol(http_req_t *r);
 enum MHD_Result api_agent_heartbeat(http_req_t *r);
 enum MHD_Result api_agent_events(http_req_t *r);
+enum MHD_Result api_agent_baseline_put(http_req_t *r); /* api_agent_baseline.c */
+enum MHD_Result api_agents_baseline_get(http_req_t *r);
+
+enum MHD_Result api_keys_list(http_req_t *r);
+enum MHD_Result api_keys_create(http_req_t *r);
+enum MHD_Result api_keys_rotate(http_req_t *r);
+enum MHD_Result api_keys_jobs(http_req_t *r);
+enum MHD_Result api_keys_master(http_req_t *r);
+enum MHD_Result api_keys_master_rotate(http_req_t *r);
+enum MHD_Result api_grants_list(http_req_t *r);
+enum MHD_Result api_grants_create(http_req_t *r);
+enum MHD_Result api_grants_delete(http_req_t *r);
+enum MHD_Result api_crypto_encrypt(http_req_t *r);
+enum MHD_Result api_crypto_decrypt(http_req_t *r);
+enum MHD_Result api_crypto_rewrap(http_req_t *r);
+enum MHD_Result api_crypto_blind_index(http_req_t *r);
+enum MHD_Result api_crypto_tokenize(http_req_t *r);
+enum MHD_Result api_crypto_detokenize(http_req_t *r);
 
 /* Checks a host agent's request signature (PERM_AGENT routes) and fills
  * r->who; 0, or -1 with the 401/503 reply queued. */

@@ -41,12 +41,12 @@
 #define ENROL_BYTES            32
 #define ENROL_DEFAULT_MINUTES  60
 #define ONLINE_GRACE_MS        5000
-#define CAPABILITY_NAMES_COUNT 3
+#define CAPABILITY_NAMES_COUNT 6
 #define AGENT_ACTOR_PREFIX     "agent:" /* audit actor, as the events' source */
 
 /* The capabilities an agent knows today, each on by default. */
-static const char *const capability_names[CAPABILITY_NAMES_COUNT] = {"fim", "webshell",
-                                                                     "bruteforce"};
+static const char *const capability_names[CAPABILITY_NAMES_COUNT] = {
+    "fim", "webshell", "bruteforce", "process", "baseline", "response"};
 
 static const store_agent_ops_t *agent_ops(http_req_t *r)
 {
@@ -78,6 +78,10 @@ static const char *agent_status(const store_agent_t *a, int64_t now)
 static json_t *agent_json(const store_agent_t *a, int64_t now)
 {
     json_t *caps = json_loads(a->capabilities, 0, NULL);
+    /* hosts enrolled before a capability existed have it on */
+    for (size_t i = 0; caps && i < CAPABILITY_NAMES_COUNT; i++)
+        if (!json_object_get(caps, capability_names[i]))
+            json_object_set_new(caps, capability_names[i], json_true());
     return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:{s:I, s:I}, s:I}", "id",
                      (json_int_t)a->id, "name", a->name, "version", a->version, "status",
                      agent_status(a, now), "enrolled", ms_or_null(a->enrolled), "last_seen",
@@ -216,8 +220,7 @@ enum MHD_Result api_agent_enrol(http_req_t *r)
     secret_wipe(a.secret, sizeof(a.secret));
     log_kv(LOG_LEVEL_INFO, "agent enrolled", "agent_id", LOG_INT(a.id), "host", a.name, "client",
            r->client, NULL);
-    snprintf(a.capabilities, sizeof(a.capabilities),
-             "{\"bruteforce\":true,\"fim\":true,\"webshell\":true}");
+    snprintf(a.capabilities, sizeof(a.capabilities), "{}"); /* agent_json: all on */
     json_t *o = json_pack("{s:o, s:s}", "agent", agent_json(&a, now), "secret", hex);
     secret_wipe(hex, sizeof(hex));
     return http_reply_json(r, 201, o);
@@ -394,7 +397,8 @@ enum MHD_Result api_agents_update(http_req_t *r)
         json_decref(out);
         return http_reply_error(
             r, 400, "bad_request",
-            "capabilities: an object of booleans; known: fim, webshell, bruteforce");
+            "capabilities: an object of booleans; known: fim, webshell, bruteforce, "
+            "process, baseline, response");
     }
     char *text = rc == STORE_OK ? json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     if (rc == STORE_OK)

@@ -11,6 +11,7 @@
 #include "api.h"
 #include "audit_export.h"
 #include "audit_log.h"
+#include "keyring.h"
 
 enum MHD_Result api_healthz(http_req_t *r)
 {
@@ -42,6 +43,8 @@ enum MHD_Result api_metrics(http_req_t *r)
         audit_log_metrics(r->ctl->audit, &out);
     if (r->ctl->audit_export)
         audit_export_metrics(r->ctl->audit_export, &out);
+    if (r->ctl->keyring)
+        keyring_metrics(r->ctl->keyring, &out);
     size_t len;
     char *text = strbuf_take(&out, &len);
     if (!text)

@@ -72,7 +72,7 @@ enum MHD_Result api_tokens_create(http_req_t *r)
         json_decref(body);
         return http_reply_error(r, 400, "bad_request",
                                 "name (1-64 of A-Z a-z 0-9 . _ - @), role (admin, secops, "
-                                "auditor or gateway) and optional expires_days (1-3650)");
+                                "auditor, gateway or app) and optional expires_days (1-3650)");
     }
     audit_note(r, "token.create", name);
     audit_detail(r, "role", json_string(role));

@@ -5,14 +5,15 @@
 
 #include <string.h>
 
-static const char *const role_names[ROLE_COUNT] = {"admin", "secops", "auditor", "gateway"};
+static const char *const role_names[ROLE_COUNT] = {"admin", "secops", "auditor", "gateway", "app"};
 
 #define R(role) (1u << (role))
 
 /* Which roles hold each permission. PERM_PUBLIC needs no role at all. */
 static const unsigned matrix[PERM_COUNT] = {
-    [PERM_PUBLIC] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY),
-    [PERM_SELF] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY),
+    [PERM_PUBLIC] =
+        R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY) | R(ROLE_APP),
+    [PERM_SELF] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR) | R(ROLE_GATEWAY) | R(ROLE_APP),
     [PERM_EVENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
     [PERM_EVENTS_SUBMIT] = R(ROLE_GATEWAY),
     [PERM_INGEST_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
@@ -32,13 +33,49 @@ static const unsigned matrix[PERM_COUNT] = {
     [PERM_AGENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
     [PERM_AGENTS_MANAGE] = R(ROLE_ADMIN) | R(ROLE_SECOPS),
     [PERM_AGENT] = 0,
+    /* The directory holds people's data: admin keeps it; secops and the
+     * auditor read it (investigations, reviews). Ending a directory
+     * user's sessions is incident response: admin and secops. */
+    [PERM_DIRECTORY_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    [PERM_DIRECTORY_MANAGE] = R(ROLE_ADMIN),
+    [PERM_IDSESSIONS_MANAGE] = R(ROLE_ADMIN) | R(ROLE_SECOPS),
+    /* Session keys let their holder mint sessions: only the gateways,
+     * which enforce them, get them — no human role. */
+    [PERM_GATEWAY_IDENTITY] = R(ROLE_GATEWAY),
+    /* Keys: admins manage them, auditors see metadata and use records;
+     * using a key needs a grant as well (admins hold none by default). */
+    [PERM_KEYS_READ] = R(ROLE_ADMIN) | R(ROLE_AUDITOR),
+    [PERM_KEYS_MANAGE] = R(ROLE_ADMIN),
+    [PERM_CRYPTO_USE] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_APP),
 };
 
 static const char *const perm_names[PERM_COUNT] = {
-    "public",        "self",        "events:read",   "events:submit",   "ingest:read",
-    "metrics:read",  "users:read",  "users:manage",  "tokens:manage",   "audit:read",
-    "apps:read",     "apps:manage", "policies:read", "policies:manage", "bundle:fetch",
-    "gateways:read", "agents:read", "agents:manage", "agent",
+    "public",
+    "self",
+    "events:read",
+    "events:submit",
+    "ingest:read",
+    "metrics:read",
+    "users:read",
+    "users:manage",
+    "tokens:manage",
+    "audit:read",
+    "apps:read",
+    "apps:manage",
+    "policies:read",
+    "policies:manage",
+    "bundle:fetch",
+    "gateways:read",
+    "agents:read",
+    "agents:manage",
+    "agent",
+    "directory:read",
+    "directory:manage",
+    "idsessions:manage",
+    "gateway:identity",
+    "keys:read",
+    "keys:manage",
+    "crypto:use",
 };
 
 const char *role_name(role_t role)

@@ -26,6 +26,7 @@ struct http_server;
 struct audit_log;
 struct audit_export;
 struct publisher;
+struct keyring;
 
 typedef struct ctl {
     config_slot_t config;
@@ -42,6 +43,8 @@ typedef struct ctl {
     struct audit_log *audit;           /* the tamper-evident audit log */
     struct audit_export *audit_export; /* syslog and webhook delivery */
     struct publisher *publisher;       /* the distribution bundle (publisher.h) */
+    struct idservice *identity;        /* directory sessions, revocations (idsession.h) */
+    struct keyring *keyring;           /* data keys and the encryption service (keyring.h) */
     atomic_int ready;   /* 1 between a complete start and the beginning of shutdown */
     atomic_int started; /* 1 once started completely (stays through shutdown) */
     /* The first-run admin password file, removed once the password changes. */

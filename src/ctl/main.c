@@ -27,7 +27,9 @@
 #include "bootstrap.h"
 #include "ctl.h"
 #include "http.h"
+#include "idsession.h"
 #include "ingest_writer.h"
+#include "keyring.h"
 #include "log.h"
 #include "publisher.h"
 #include "retention.h"
@@ -124,6 +126,36 @@ static void reload(ctl_t *ctl, const char *path)
     audit_reload(ctl, path, "success", restart[0] ? restart : NULL);
 }
 
+static void audit_keys(void *ctx, const char *action, const char *outcome, const char *detail)
+{
+    ctl_t *ctl = ctx;
+    audit_log_system(ctl->audit, action, outcome, detail);
+}
+
+/* The master key (DATA_DIR/master.key, made at first start) and the key
+ * service over it (keyring.h). */
+static int start_keys(ctl_t *ctl, const ctl_config_t *cfg, rp_error_t *err)
+{
+    char path[CONFIG_PATH_MAX + 16];
+    snprintf(path, sizeof(path), "%s/master.key", cfg->data_dir);
+    /* a master key is made only for a store without data keys: one made
+     * beside existing keys could never unwrap them */
+    int64_t versions = 0, below = 0;
+    if (ctl->store->keys->count_below(ctl->store, UINT32_MAX, &versions, &below) != STORE_OK) {
+        snprintf(err->reason, sizeof(err->reason), "cannot read the data keys");
+        return -1;
+    }
+    keyprov_t *prov = keyprov_file_open(path, versions == 0, err);
+    if (!prov)
+        return -1;
+    if (!(ctl->keyring = keyring_open(ctl->store, prov, audit_keys, ctl, err)))
+        return -1;
+    memset(err, 0, sizeof(*err));
+    log_kv(LOG_LEVEL_INFO, "key management ready", "provider", keyring_provider_name(ctl->keyring),
+           "master_version", LOG_INT(keyring_master_version(ctl->keyring)), NULL);
+    return 0;
+}
+
 static int start(ctl_t *ctl, ctl_config_t *cfg, rp_error_t *err)
 {
     if (make_dir(cfg->data_dir, 0700) || make_dir(cfg->run_dir, 0755)) {
@@ -157,6 +189,10 @@ static int start(ctl_t *ctl, ctl_config_t *cfg, rp_error_t *err)
     if (apps_bootstrap(ctl, cfg, err))
         return -1;
     if (!(ctl->publisher = publisher_start(ctl->store, err)))
+        return -1;
+    if (!(ctl->identity = idservice_start(ctl, err)))
+        return -1;
+    if (start_keys(ctl, cfg, err))
         return -1;
     if (!(ctl->throttle = throttle_new())) {
         snprintf(err->reason, sizeof(err->reason), "out of memory");
@@ -199,9 +235,15 @@ static void stop(ctl_t *ctl)
     /* long-polls answer "nothing newer" now, so the drain does not wait
      * for them */
     publisher_stop(ctl->publisher);
+    idservice_stop(ctl->identity);
     http_server_drain(ctl->http, SHUTDOWN_DRAIN_MS);
     http_server_stop(ctl->http);
     ctl->http = NULL;
+    /* no request uses a key any more; a master-key rotation job stops here
+     * (it resumes at the next start) while the audit log still takes its
+     * records */
+    keyring_close(ctl->keyring);
+    ctl->keyring = NULL;
     /* Every request's record is in; the stop record is the last one, and
      * the export gets one more chance to deliver it before the log is
      * sealed and closed. */
@@ -217,6 +259,8 @@ static void stop(ctl_t *ctl)
         file_source_free(ctl->files[i]);
     socket_source_free(ctl->socket);
     throttle_free(ctl->throttle);
+    idservice_free(ctl->identity);
+    ctl->identity = NULL;
     store_close(ctl->store);
     ingest_queue_destroy(&ctl->queue);
 }

@@ -20,7 +20,7 @@ typedef enum { SOURCE_FILE, SOURCE_SOCKET, SOURCE_HTTP, SOURCE_COUNT } ingest_so
 
 const char *ingest_source_name(ingest_source_t s); /* "file", "socket", "http" */
 
-#define METRICS_ROUTES_MAX   40
+#define METRICS_ROUTES_MAX   96
 #define METRICS_BUCKET_COUNT 14
 
 typedef struct {

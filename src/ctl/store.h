@@ -339,6 +339,8 @@ typedef struct {
 struct store {
     const store_ops_t *ops;
     const struct store_agent_ops *agents; /* host agents (store_agents.h); NULL: none */
+    const struct store_sql_ops *sql;      /* neutral statements (store_sql.h): the directory */
+    const struct store_key_ops *keys;     /* key management (store_keys.h); NULL: none */
 };
 
 typedef struct {

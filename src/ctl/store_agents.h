@@ -36,6 +36,14 @@ typedef struct {
 
 typedef int (*store_agent_cb)(void *ctx, const store_agent_t *agent);
 
+/* The latest baseline (security configuration assessment) of a host. */
+typedef struct {
+    int64_t reported; /* ms */
+    int score;        /* percent of the applicable checks passed; -1: none applies */
+    int passed, failed, not_applicable;
+    char *report; /* the agent's JSON report; baseline_get mallocs it */
+} store_agent_baseline_t;
+
 typedef struct store_agent_ops {
     /* A one-time token (its hash) valid until expires. */
     int (*enrolment_create)(struct store *s, const unsigned char hash[32], int64_t created_by,
@@ -52,6 +60,10 @@ typedef struct store_agent_ops {
     int (*list)(struct store *s, store_agent_cb cb, void *ctx);
     int (*set_capabilities)(struct store *s, int64_t id, const char *json);
     int (*remove)(struct store *s, int64_t id);
+    /* Replaces the host's baseline results (removed with the host). */
+    int (*baseline_put)(struct store *s, int64_t id, const store_agent_baseline_t *b);
+    /* STORE_NOT_FOUND when the host reported none; free(out->report). */
+    int (*baseline_get)(struct store *s, int64_t id, store_agent_baseline_t *out);
 } store_agent_ops_t;
 
 #endif

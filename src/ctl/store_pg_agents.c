@@ -143,4 +143,6 @@ const store_agent_ops_t pg_agent_ops = {
     .list = list,
     .set_capabilities = set_capabilities,
     .remove = remove_agent,
+    .baseline_put = pg_agent_baseline_put,
+    .baseline_get = pg_agent_baseline_get,
 };

@@ -35,6 +35,7 @@
  * byte comparisons, the order SQLite uses, and no locale cost per index
  * comparison.
  */
+#include "store_dir_schema.h"
 #include "store_pg_t.h"
 
 static const char migration_1[] =
@@ -323,6 +324,68 @@ static const char migration_4[] =
     ");"
     "CREATE UNIQUE INDEX agents_name ON agents (lower(name));";
 
+/* Key management (store_keys.h), as SQLite's migration 6, and the role
+ * "app" for API tokens. */
+static const char migration_6[] =
+    "ALTER TABLE api_tokens DROP CONSTRAINT api_tokens_role_check,"
+    "  ADD CONSTRAINT api_tokens_role_check"
+    "  CHECK (role IN ('admin', 'secops', 'auditor', 'gateway', 'app'));"
+    "CREATE TABLE crypto_keys ("
+    "  id bigserial PRIMARY KEY,"
+    "  name text COLLATE \"C\" NOT NULL UNIQUE,"
+    "  app text COLLATE \"C\" NOT NULL,"
+    "  alg integer NOT NULL,"
+    "  current_version bigint NOT NULL,"
+    "  created_by text NOT NULL DEFAULT '',"
+    "  created bigint NOT NULL,"
+    "  updated bigint NOT NULL"
+    ");"
+    "CREATE TABLE crypto_key_versions ("
+    "  key_id bigint NOT NULL REFERENCES crypto_keys(id),"
+    "  version bigint NOT NULL,"
+    "  master_version bigint NOT NULL,"
+    "  wrapped bytea NOT NULL,"
+    "  created bigint NOT NULL,"
+    "  PRIMARY KEY (key_id, version)"
+    ");"
+    "CREATE INDEX crypto_key_versions_master ON crypto_key_versions (master_version);"
+    "CREATE TABLE crypto_grants ("
+    "  id bigserial PRIMARY KEY,"
+    "  subject text COLLATE \"C\" NOT NULL,"
+    "  app text NOT NULL,"
+    "  keys text NOT NULL,"
+    "  ops bigint NOT NULL,"
+    "  created_by text NOT NULL DEFAULT '',"
+    "  created bigint NOT NULL"
+    ");"
+    "CREATE INDEX crypto_grants_subject ON crypto_grants (subject);"
+    "CREATE TABLE crypto_jobs ("
+    "  id bigserial PRIMARY KEY,"
+    "  kind text NOT NULL,"
+    "  state text NOT NULL,"
+    "  target bigint NOT NULL,"
+    "  total bigint NOT NULL DEFAULT 0,"
+    "  done bigint NOT NULL DEFAULT 0,"
+    "  rate bigint NOT NULL DEFAULT 0,"
+    "  created_by text NOT NULL DEFAULT '',"
+    "  error text NOT NULL DEFAULT '',"
+    "  created bigint NOT NULL,"
+    "  updated bigint NOT NULL"
+    ");";
+
+/* The latest baseline results of each host (store_agents.h), as SQLite's
+ * migration 7; removed with the host. */
+static const char migration_7[] =
+    "CREATE TABLE agent_baselines ("
+    "  agent_id bigint PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,"
+    "  reported bigint NOT NULL,"
+    "  score bigint NOT NULL,"
+    "  passed bigint NOT NULL,"
+    "  failed bigint NOT NULL,"
+    "  not_applicable bigint NOT NULL,"
+    "  report text NOT NULL"
+    ");";
+
 const pg_migration_t pg_migrations[] = {
     {1,
      "events partitioned by day, their per-day counts, ingestion checkpoints, users, sessions,"
@@ -331,6 +394,10 @@ const pg_migration_t pg_migrations[] = {
     {2, "audit log (SM3 chain, SM2 seals, export cursors), append-only", migration_2},
     {3, "applications, policies and their versions, bundles, gateways", migration_3},
     {4, "host agents and their enrolment tokens", migration_4},
+    {5, "identity: directory users, groups, roles, sessions, revocations, keys",
+     STORE_DIR_MIGRATION("bigserial PRIMARY KEY", "bigint")},
+    {6, "data keys wrapped by the master key, their versions, grants, key jobs", migration_6},
+    {7, "host agents' baseline results", migration_7},
 };
 
 const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

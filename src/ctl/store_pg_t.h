@@ -36,9 +36,10 @@
 
 #include "store.h"
 #include "store_agents.h"
+#include "store_keys.h"
 #include "strbuf.h"
 
-#define PG_STMT_CACHE 112
+#define PG_STMT_CACHE 224
 
 /* One connection and the statements prepared on it (named "s<index>"),
  * used by one thread at a time. */
@@ -192,5 +193,11 @@ void pg_fill_apps_ops(store_ops_t *ops);
 
 /* host agents (store_pg_agents.c; schema: migration 4) */
 extern const store_agent_ops_t pg_agent_ops;
+/* neutral statements (store_sql.h, store_pg_sql.c) */
+extern const struct store_sql_ops pg_sql_ops;
+/* key management (store_pg_keys.c; schema: migration 6) */
+extern const store_key_ops_t pg_key_ops;
+int pg_agent_baseline_put(store_t *s, int64_t id, const store_agent_baseline_t *b);
+int pg_agent_baseline_get(store_t *s, int64_t id, store_agent_baseline_t *out);
 
 #endif

@@ -253,4 +253,6 @@ const store_agent_ops_t sq_agent_ops = {
     .list = list,
     .set_capabilities = set_capabilities,
     .remove = remove_agent,
+    .baseline_put = sq_agent_baseline_put,
+    .baseline_get = sq_agent_baseline_get,
 };

@@ -14,6 +14,7 @@
  * deletes its rows by exact key, from the rules array of each deleted
  * event, so no second index is needed.
  */
+#include "store_dir_schema.h"
 #include "store_sqlite_t.h"
 
 static const char migration_1[] =
@@ -204,6 +205,10 @@ const sq_migration_t sq_migrations[] = {
     {2, "audit log (SM3 chain, SM2 seals, export cursors), append-only", migration_2},
     {3, "applications, policies and their versions, bundles, gateways", migration_3},
     {4, "host agents and their enrolment tokens", sq_migration_agents},
+    {5, "identity: directory users, groups, roles, sessions, revocations, keys",
+     STORE_DIR_MIGRATION("INTEGER PRIMARY KEY", "INTEGER")},
+    {6, "data keys wrapped by the master key, their versions, grants, key jobs", sq_migration_keys},
+    {7, "host agents' baseline results", sq_migration_agent_baselines},
 };
 
 const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));

@@ -12,8 +12,9 @@
 
 #include "store.h"
 #include "store_agents.h"
+#include "store_keys.h"
 
-#define SQ_STMT_CACHE 176
+#define SQ_STMT_CACHE 288
 
 /* One connection and its prepared statements, used by one thread at a time. */
 typedef struct sq_conn {
@@ -92,6 +93,14 @@ void sq_fill_events_ops(store_ops_t *ops);
 /* host agents (store_sqlite_agents.c): the operations and their migration */
 extern const store_agent_ops_t sq_agent_ops;
 extern const char sq_migration_agents[];
+/* neutral statements (store_sql.h, store_sqlite_sql.c) */
+extern const struct store_sql_ops sq_sql_ops;
+/* key management (store_sqlite_keys.c): the operations and migration 6 */
+extern const store_key_ops_t sq_key_ops;
+extern const char sq_migration_keys[];
+extern const char sq_migration_agent_baselines[];
+int sq_agent_baseline_put(store_t *s, int64_t id, const store_agent_baseline_t *b);
+int sq_agent_baseline_get(store_t *s, int64_t id, store_agent_baseline_t *out);
 void sq_fill_auth_ops(store_ops_t *ops);
 void sq_fill_audit_ops(store_ops_t *ops);
 

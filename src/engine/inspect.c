@@ -183,14 +183,7 @@ static void weigh_anomalies(rp_tx_t *tx, rp_source_t src, const char *name, size
  *   PROF_UPPER/LOWER  letter cases present (encoded text mixes them)
  *   PROF_HIGH       a byte >= 0x80 (7-bit text is valid UTF-8 as it is)
  */
-enum {
-    PROF_NOT_PLAIN = 1,
-    PROF_PERCENT = 2,
-    PROF_NOT_B64 = 4,
-    PROF_UPPER = 8,
-    PROF_LOWER = 16,
-    PROF_HIGH = 32
-};
+/* (The PROF_* values are in tx_t.h, for the tests.) */
 
 static const unsigned char byte_profile[256] = {
     5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  /* 0x00 */
@@ -211,18 +204,63 @@ static const unsigned char byte_profile[256] = {
     36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, 36, /* 0xf0 */
 };
 
-static unsigned value_profile(const char *s, size_t len)
+/* The profile, and in the same pass whether every byte >= 0x80 lies in a
+ * well-formed three-byte UTF-8 sequence (*cjk_valid): then the value is
+ * valid UTF-8 and needs no rp_utf8_check(). Chinese text is exactly that,
+ * so it is read once instead of twice. Words of eight ASCII bytes go
+ * through the table without a test per byte. */
+static unsigned value_profile(const char *s, size_t len, bool *cjk_valid)
 {
     const unsigned char *u = (const unsigned char *)s;
     unsigned acc = 0;
-    for (size_t i = 0; i < len; i++)
-        acc |= byte_profile[u[i]];
+    size_t i = 0;
+    bool valid = true;
+    while (i < len) {
+        if (len >= 8) {
+            /* the last word of a value overlaps the one before: bytes
+             * looked up twice change no bit */
+            size_t at = len - i >= 8 ? i : len - 8;
+            uint64_t w;
+            memcpy(&w, u + at, 8);
+            if (!(w & UINT64_C(0x8080808080808080))) {
+                const unsigned char *b = u + at;
+                acc |= byte_profile[b[0]] | byte_profile[b[1]] | byte_profile[b[2]] |
+                       byte_profile[b[3]] | byte_profile[b[4]] | byte_profile[b[5]] |
+                       byte_profile[b[6]] | byte_profile[b[7]];
+                i = at + 8;
+                continue;
+            }
+        }
+        unsigned char c = u[i];
+        if (c < 0x80) {
+            acc |= byte_profile[c];
+            i++;
+            continue;
+        }
+        size_t run = rp_utf8_three_byte_run(s + i, len - i);
+        if (run == 0) {
+            /* something else: the rest byte by byte, rp_utf8_check judges */
+            valid = false;
+            for (; i < len; i++)
+                acc |= byte_profile[u[i]];
+            break;
+        }
+        acc |= byte_profile[c]; /* the same for every byte >= 0x80 */
+        i += run;
+    }
+    *cjk_valid = valid;
     return acc;
+}
+
+unsigned rp_value_profile(const char *s, size_t len, bool *cjk_valid)
+{
+    return value_profile(s, len, cjk_valid);
 }
 
 bool rp_value_is_plain(const char *s, size_t len)
 {
-    return !(value_profile(s, len) & PROF_NOT_PLAIN);
+    bool cjk_valid;
+    return !(value_profile(s, len, &cjk_valid) & PROF_NOT_PLAIN);
 }
 
 static bool must_stop(const rp_tx_t *tx)
@@ -381,19 +419,20 @@ static void inspect_json_key(rp_tx_t *tx, const char *name, size_t name_len, con
                              size_t value_len, unsigned flags)
 {
     const rp_policy_t *p = tx->policy;
-    const char *dot = name_len ? memrchr(name, '.', name_len) : NULL;
-    const char *key = dot ? dot + 1 : name;
-    size_t key_len = name_len - (size_t)(key - name);
     rp_detect_result_t r = {.offset = 0, .length = value_len};
-    if ((flags & RP_FIELD_KEY_ONLY) && (p->detectors & (1u << RP_DET_NOSQL)) &&
-        rp_detect_nosql_key(value, value_len)) {
-        snprintf(r.fingerprint, sizeof(r.fingerprint), "nosql:key");
-        add_detector_match(tx, rp_detector_names[RP_DET_NOSQL], RP_SRC_JSON, name, name_len, value,
-                           value_len, &r);
+    if (flags & RP_FIELD_KEY_ONLY) {
+        if ((p->detectors & (1u << RP_DET_NOSQL)) && rp_detect_nosql_key(value, value_len)) {
+            snprintf(r.fingerprint, sizeof(r.fingerprint), "nosql:key");
+            add_detector_match(tx, rp_detector_names[RP_DET_NOSQL], RP_SRC_JSON, name, name_len,
+                               value, value_len, &r);
+        }
         return;
     }
-    if (!(flags & RP_FIELD_KEY_ONLY) && (p->detectors & (1u << RP_DET_DESER)) &&
-        rp_detect_deser_type_key(key, key_len, value, value_len)) {
+    if (!(p->detectors & (1u << RP_DET_DESER)))
+        return;
+    const char *dot = name_len ? memrchr(name, '.', name_len) : NULL;
+    const char *key = dot ? dot + 1 : name;
+    if (rp_detect_deser_type_key(key, name_len - (size_t)(key - name), value, value_len)) {
         snprintf(r.fingerprint, sizeof(r.fingerprint), "deser:type");
         add_detector_match(tx, rp_detector_names[RP_DET_DESER], RP_SRC_JSON, name, name_len, value,
                            value_len, &r);
@@ -428,12 +467,13 @@ static bool looks_textual(const char *s, size_t len)
 static void inspect_layers(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
                            const char *value, size_t value_len, int depth)
 {
-    unsigned prof = value_profile(value, value_len);
+    bool cjk_valid;
+    unsigned prof = value_profile(value, value_len, &cjk_valid);
     if (prof & PROF_NOT_PLAIN)
         run_detectors(tx, src, name, name_len, value, value_len);
     else
         run_plain_detectors(tx, src, name, name_len, value, value_len, prof);
-    if ((prof & PROF_HIGH) && !must_stop(tx) && rp_utf8_check(value, value_len) != 0)
+    if ((prof & PROF_HIGH) && !cjk_valid && !must_stop(tx) && rp_utf8_check(value, value_len) != 0)
         inspect_7bit(tx, src, name, name_len, value, value_len);
     if (must_stop(tx) || depth == MAX_DECODE_LAYERS || value_len == 0)
         return;
@@ -488,9 +528,15 @@ static void inspect_path_variable(rp_tx_t *tx, const char *path, size_t len)
         ".html", ".htm", ".shtml", ".jsp", ".jspx", ".do", ".action",
         ".json", ".xml", ".php",   ".asp", ".aspx", NULL,
     };
+    /* Each suffix holds one '.', its first byte: only the one as long as
+     * what follows the path's last '.' can match. */
+    const char *dot = len ? memrchr(path, '.', len) : NULL;
+    if (!dot || dot == path)
+        return;
+    size_t tail = len - (size_t)(dot - path);
     for (const char *const *sf = suffixes; *sf; sf++) {
         size_t sl = strlen(*sf);
-        if (len > sl && strncasecmp(path + len - sl, *sf, sl) == 0) {
+        if (sl == tail && strncasecmp(path + len - sl, *sf, sl) == 0) {
             if (!rp_value_is_plain(path, len - sl))
                 run_detectors(tx, RP_SRC_PATH, "", 0, path, len - sl);
             return;

@@ -23,6 +23,7 @@
 #include "policy_t.h"
 #include "rampart/baseline.h"
 #include "rampart/collections.h"
+#include "rampart/identity.h"
 #include "rampart/openapi.h"
 #include "ratelimit_policy.h"
 #include "rules.h"
@@ -481,6 +482,10 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
             FAIL(c, "%s", why);
     } else if (strcmp(d, "bot") == 0 || strcmp(d, "bot_key") == 0 || strcmp(d, "bot_good") == 0) {
         return directive_bot(c, p, w, nw);
+    } else if (strcmp(d, "access") == 0) {
+        char why[256];
+        if (rp_access_rules_add(&p->access, w, nw, why, sizeof(why)) != 0)
+            FAIL(c, "%s", why);
     } else if (strcmp(d, "rules") == 0) {
         if (need_args(c, nw, 2, "rules SECLANG_FILE_OR_GLOB") != 0)
             return -1;
@@ -664,6 +669,7 @@ fail:
     abuse_policy_free(p->abuse);
     ip_ranges_free(p->reputation_deny);
     ip_ranges_free(p->reputation_allow);
+    rp_access_rules_free(p->access);
     free(p);
     return NULL;
 }
@@ -737,6 +743,7 @@ void rp_policy_unref(rp_policy_t *p)
         abuse_policy_free(p->abuse);
         ip_ranges_free(p->reputation_deny);
         ip_ranges_free(p->reputation_allow);
+        rp_access_rules_free(p->access);
         free(p);
     }
 }

@@ -98,6 +98,8 @@ struct rp_policy {
     int baseline;
     /* address reputation ("reputation deny|allow FILE"; ip_ranges.h), or NULL */
     struct ip_ranges *reputation_deny, *reputation_allow;
+    /* identity access rules ("access" directives), or NULL */
+    struct rp_access_rules *access;
     size_t nskip_headers;
     char skip_headers[RP_MAX_SKIP_HEADERS][48];
     unsigned char skip_header_len[RP_MAX_SKIP_HEADERS];

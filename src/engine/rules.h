@@ -253,6 +253,11 @@ typedef struct {
     int *tfns;
     size_t n;
     int parent; /* index of tfns[0..n-1), -1 for the empty chain */
+    /* union of the steps' rp_transform_changes_on, and whether a step
+     * changes every value: the chain is the identity on a value with byte
+     * classes f when !always && !(changes_on & f) */
+    unsigned changes_on;
+    bool always;
 } rl_chain_t;
 
 struct rl_rule {
@@ -429,9 +434,12 @@ typedef struct rl_state {
         rl_target_t target;
     } * removed_targets;
     size_t nremoved_targets, removed_targets_cap;
+    /* bit per rule index: the rule has removed targets (NULL: none has), so
+     * the values of every other rule skip the list */
+    unsigned char *has_removed_targets;
 
     /* The prefilter's per-slot hits of the running phase (rules_prefilter.c) */
-    struct rl_pf_hits *pf_hits;
+    struct rl_pf_hits **pf_hits;
     /* Transformed values already computed (rules_chain.c) */
     struct rl_chain_cache *chain_cache;
 
@@ -450,6 +458,11 @@ rl_state_t *rl_state_new(rp_tx_t *tx, const rl_ruleset_t *rs);
 /* Record request data for the rules. Names and values are copied. */
 int rl_list_add(rl_state_t *st, rl_list_t *l, const char *name, size_t name_len, const char *value,
                 size_t value_len);
+/* The same without copying: name and value must stay as they are for the
+ * whole transaction (arena memory never rewritten, rule text). MATCHED_VARS
+ * holds values the rules already read, often a whole request body. */
+int rl_list_add_ref(rl_state_t *st, rl_list_t *l, const char *name, size_t name_len,
+                    const char *value, size_t value_len);
 /* Run one phase (1..5). Returns RP_BLOCK when a disruptive action decided
  * to stop the transaction (in blocking mode), else RP_OK. */
 rp_status_t rl_run_phase(rl_state_t *st, int phase);
@@ -493,6 +506,10 @@ bool rl_var_stable_pointers(rv_id_t v);
 void rl_chain_run(rl_state_t *st, int chain, const char *v, size_t len, bool stable,
                   unsigned *flags, const char **out, size_t *out_len);
 
+/* rules_chain.c: v's rp_transform_value_flags, remembered per transaction
+ * when stable. */
+unsigned rl_value_flags(rl_state_t *st, const char *v, size_t len, bool stable);
+
 const uint64_t *rl_prefilter_run(rl_state_t *st, int phase);
 /* After rl_prefilter_run: may value (as the walk hands it out) match the
  * rule in slot? Only meaningful for rules with pf_values. */
@@ -511,6 +528,27 @@ void rl_persist_setvar(rl_state_t *st, int var, rl_setvar_op_t op, const char *n
                        const char *value, size_t vlen);
 void rl_persist_expirevar(rl_state_t *st, const rl_action_t *a);
 void rl_persist_commit(rl_state_t *st);
+
+/* v in decimal, as printf's "%lld" writes it, NUL-terminated into buf (at
+ * least RL_LL_BUF bytes); returns the length. Counts (&ARGS), lengths and
+ * setvar arithmetic format numbers on every request: snprintf's format
+ * parsing cost more than the rest of a count. */
+#define RL_LL_BUF 24
+size_t rl_format_ll(char *buf, long long v);
+
+/* Eight bytes with ASCII A-Z turned to a-z, every other byte unchanged
+ * (names and literals are compared without ASCII case eight bytes at a
+ * time): bit 7 of ge_a (gt_z) says a byte's low seven bits are >= 'A'
+ * (> 'Z'), a byte >= 0x80 is never a letter, and no sum carries into the
+ * next byte. */
+static inline uint64_t rl_fold_ascii8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t low7 = x & ~high;
+    uint64_t ge_a = low7 + (0x80 - 'A') * ones;
+    uint64_t gt_z = low7 + (0x80 - 'Z' - 1) * ones;
+    return x | ((ge_a & ~gt_z & ~x & high) >> 2);
+}
 
 /* Expand %{...} macros of text into arena memory (text itself when it has
  * none). */

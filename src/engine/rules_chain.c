@@ -63,9 +63,23 @@ static struct rl_chain_memo *memo_slot(const struct rl_chain_cache *c, const cha
     }
 }
 
+/* Entries the last transaction of this thread remembered: the next one's
+ * table starts large enough for as many, so a stream of like requests
+ * (CRS: 800-1,500 entries each) never rehashes, and one huge request
+ * only sizes the table of the one after it. */
+static _Thread_local size_t memo_last_n;
+
+static size_t memo_start_cap(void)
+{
+    size_t cap = 1024;
+    while (cap < 16384 && memo_last_n * 4 > cap * 3)
+        cap *= 2;
+    return cap;
+}
+
 static bool memo_grow(rl_state_t *st, struct rl_chain_cache *c)
 {
-    size_t cap = c->cap ? c->cap * 2 : 256;
+    size_t cap = c->cap ? c->cap * 2 : memo_start_cap();
     struct rl_chain_memo *slots = rp_arena_calloc(st->arena, cap * sizeof(*slots));
     if (!slots)
         return false;
@@ -90,16 +104,13 @@ static void remember(rl_state_t *st, const char *v, size_t len, int chain, const
         return; /* no memory: just not remembered */
     struct rl_chain_memo *m = memo_slot(c, v, len, chain);
     *m = (struct rl_chain_memo){v, out, (uint32_t)len, (uint32_t)out_len, chain, out_flags};
-    c->n++;
+    memo_last_n = ++c->n;
 }
 
 /* Can no transformation of ch change a value with these byte classes? */
 static bool identity(const rl_chain_t *ch, unsigned flags)
 {
-    for (size_t i = 0; i < ch->n; i++)
-        if (rp_transform_may_change(ch->tfns[i], flags))
-            return false;
-    return true;
+    return !ch->always && !(ch->changes_on & flags);
 }
 
 static const struct rl_chain_memo *recall(const rl_state_t *st, const char *v, size_t len,
@@ -145,6 +156,22 @@ static void run(rl_state_t *st, int chain, const char *v, size_t len, bool stabl
         remember(st, v, len, chain, *out, *out_len, *out_flags);
 }
 
+/* v's byte classes: a pass over v, remembered for stable values (the
+ * prefilter and every rule whose chain proves to be the identity on v would
+ * each pass over it again; a JSON body is read by dozens of rules). Stored
+ * under the pseudo-chain FLAGS_ONLY with out = v. */
+#define FLAGS_ONLY (-1)
+unsigned rl_value_flags(rl_state_t *st, const char *v, size_t len, bool stable)
+{
+    const struct rl_chain_memo *m;
+    if (stable && (m = recall(st, v, len, FLAGS_ONLY)))
+        return m->out_flags;
+    unsigned f = rp_transform_value_flags(v, len);
+    if (stable)
+        remember(st, v, len, FLAGS_ONLY, v, len, f);
+    return f;
+}
+
 void rl_chain_run(rl_state_t *st, int chain, const char *v, size_t len, bool stable,
                   unsigned *flags, const char **out, size_t *out_len)
 {
@@ -162,7 +189,7 @@ void rl_chain_run(rl_state_t *st, int chain, const char *v, size_t len, bool sta
             *out_len = m->out_len;
             return;
         }
-        f = rp_transform_value_flags(v, len);
+        f = rl_value_flags(st, v, len, stable);
         if (flags)
             *flags = f;
     }

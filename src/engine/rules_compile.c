@@ -659,7 +659,13 @@ int rl_chain_intern(rl_ruleset_t *rs, const int *tf, size_t n)
         return -1;
     if (n)
         memcpy(copy, tf, n * sizeof(int));
-    rs->chains[rs->nchains] = (rl_chain_t){copy, n, parent};
+    rl_chain_t ch = {copy, n, parent, 0, false};
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = rp_transform_changes_on(tf[i]);
+        ch.always |= c == RP_TFV_ALWAYS;
+        ch.changes_on |= c;
+    }
+    rs->chains[rs->nchains] = ch;
     return (int)rs->nchains++;
 }
 

@@ -57,6 +57,9 @@ static bool is_removed(const rl_state_t *st, const rl_rule_t *r)
 
 static void add_removed_target(rl_state_t *st, const rl_rule_t *r, const rl_target_t *t)
 {
+    if (!st->has_removed_targets &&
+        !(st->has_removed_targets = rp_arena_calloc(st->arena, st->rs->nindex / 8 + 1)))
+        return;
     if (st->nremoved_targets == st->removed_targets_cap) {
         size_t cap = st->removed_targets_cap ? st->removed_targets_cap * 2 : 8;
         struct rl_removed_target *n = rp_arena_alloc(st->arena, cap * sizeof(*n));
@@ -68,6 +71,7 @@ static void add_removed_target(rl_state_t *st, const rl_rule_t *r, const rl_targ
         st->removed_targets_cap = cap;
     }
     st->removed_targets[st->nremoved_targets++] = (struct rl_removed_target){r, *t};
+    st->has_removed_targets[r->index / 8] |= (unsigned char)(1u << (r->index % 8));
 }
 
 /* ctl:ruleRemove*: mark the selected rules removed for this transaction;
@@ -153,9 +157,9 @@ static void run_setvar(rl_state_t *st, const rl_action_t *a)
         parse_ll(kv->value, kv->value_len, &cur);
     parse_ll(value, vlen, &delta);
     long long r = a->op == RL_SETVAR_ADD ? cur + delta : cur - delta;
-    char buf[32];
-    int n = snprintf(buf, sizeof(buf), "%lld", r);
-    rl_map_set(st, m, name, nlen, buf, (size_t)n);
+    char buf[RL_LL_BUF];
+    size_t n = rl_format_ll(buf, r);
+    rl_map_set(st, m, name, nlen, buf, n);
 }
 
 static void run_ctl(rl_state_t *st, const rl_action_t *a)
@@ -243,6 +247,10 @@ static bool excluded(const eval_t *e, rv_id_t var, const char *name, size_t len)
         if (r->targets[i].exclude && target_covers(&r->targets[i], var, name, len))
             return true;
     const rl_state_t *st = e->st;
+    const rl_rule_t *h = r->head;
+    if (!st->has_removed_targets ||
+        !(st->has_removed_targets[h->index / 8] & (1u << (h->index % 8))))
+        return false;
     for (size_t i = 0; i < st->nremoved_targets; i++)
         if (st->removed_targets[i].rule == r->head &&
             target_covers(&st->removed_targets[i].target, var, name, len))
@@ -274,7 +282,10 @@ static void set_matched(rl_state_t *st, rv_id_t var, const char *name, size_t na
     st->matched_var_len = value_len;
     st->matched_var_name = full;
     st->matched_var_name_len = flen;
-    rl_list_add(st, &st->matched_vars, full, flen, value, value_len);
+    /* full is the arena's; value is a list entry, a transaction field, a
+     * transformation's output or a TX value (setvar writes a new copy), all
+     * unchanged until the transaction ends */
+    rl_list_add_ref(st, &st->matched_vars, full, flen, value, value_len);
 }
 
 static void set_captures(rl_state_t *st, const rp_op_captures_t *cap)
@@ -333,13 +344,23 @@ static bool on_value(void *ctx, rv_id_t var, const char *name, size_t name_len, 
         return true;
     }
     /* multiMatch: the operator also sees the value before and after each
-     * transformation that changed it */
+     * transformation that changed it. Every prefix of the chain is an
+     * interned chain (its parent, rules.h), so each step's result comes from
+     * the transaction's table (rules_chain.c) rather than being recomputed
+     * per rule; "changed" compares bytes, as rp_transform_apply does. */
     if (try_value(e, var, name, name_len, v, vlen))
         e->matched = true;
-    for (size_t i = 0; i < r->ntfns; i++) {
+    const rl_chain_t *chains = e->st->rs->chains;
+    bool stable = rl_var_stable_pointers(var);
+    unsigned flags = RL_FLAGS_UNKNOWN;
+    for (size_t k = 1; k <= r->ntfns; k++) {
+        int c = r->chain;
+        for (size_t up = r->ntfns; up > k; up--)
+            c = chains[c].parent;
         const char *out;
         size_t out_len;
-        bool changed = rp_transform_apply(r->tfns[i], e->st->arena, v, vlen, &out, &out_len);
+        rl_chain_run(e->st, c, value, value_len, stable, &flags, &out, &out_len);
+        bool changed = out_len != vlen || (out != v && memcmp(out, v, vlen) != 0);
         v = out;
         vlen = out_len;
         if (changed && try_value(e, var, name, name_len, v, vlen))

@@ -78,9 +78,9 @@ static void set_local(rl_state_t *st, int var, const char *name, size_t nlen, co
 
 static void set_local_number(rl_state_t *st, int var, const char *name, long long v)
 {
-    char buf[32];
-    int n = snprintf(buf, sizeof(buf), "%lld", v);
-    set_local(st, var, name, strlen(name), buf, (size_t)n);
+    char buf[RL_LL_BUF];
+    size_t n = rl_format_ll(buf, v);
+    set_local(st, var, name, strlen(name), buf, n);
 }
 
 void rl_persist_initcol(rl_state_t *st, const rl_action_t *a)

@@ -80,7 +80,8 @@ struct rl_prefilter {
         rl_target_t target; /* a whole variable, or one element (ARGS:id) */
         int chain;
         uint64_t *mask;
-        size_t dbs; /* index into dbs: the same for every group of a target */
+        size_t dbs;     /* index into dbs: the same for every group of a target */
+        bool same_prev; /* same target as the group before it (sorted) */
     } * groups;
     size_t ngroups;
     struct rl_pf_dbs *dbs;
@@ -388,6 +389,7 @@ static struct rl_pf_group *group_for(rp_arena_t *a, struct rl_prefilter *pf,
     g->target = *target;
     g->chain = chain;
     g->mask = NULL;
+    g->same_prev = false;
     return g;
 }
 
@@ -554,6 +556,8 @@ int rl_prefilter_build(rl_ruleset_t *rs, int phase, char *err, size_t err_len)
     }
     if (rc == 0 && pf->ngroups > 1)
         qsort(pf->groups, pf->ngroups, sizeof(*pf->groups), group_cmp);
+    for (size_t g = 1; rc == 0 && g < pf->ngroups; g++)
+        pf->groups[g].same_prev = same_target(&pf->groups[g].target, &pf->groups[g - 1].target);
     if (rc == 0 && slots)
         rc = build_dbs(rs->arena, pf, &raw, &del, phase, err, err_len);
     lits_free(&raw);
@@ -587,13 +591,18 @@ struct rl_pf_hits {
     const char *v[SLOT_VALUES];
 };
 
+/* The record of a slot whose values were not remembered: never written
+ * (the code below only writes records with fewer values). */
+static struct rl_pf_hits every_value = {.n = SLOT_VALUES + 1};
+
 typedef struct {
     rl_state_t *st;
     const struct rl_prefilter *pf;
     size_t g0, g1; /* the groups of the variable being walked */
     uint64_t *cand;
     uint64_t *settled;
-    struct rl_pf_hits *hits;
+    uint64_t *idmask; /* masks of the identity groups not yet applied */
+    struct rl_pf_hits **hits;
     hs_scratch_t *scratch;
     /* per value: the distinct strings scanned so far and their hits */
     struct {
@@ -631,7 +640,15 @@ static bool group_open(const run_t *r, const struct rl_pf_group *g)
  * in ASCII case (a value and its t:lowercase) have the same hits. */
 static bool same_but_case(const char *a, const char *b, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y && rl_fold_ascii8(x) != rl_fold_ascii8(y))
+            return false;
+    }
+    for (; i < len; i++) {
         unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
         if (x != y && ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z'))
             return false;
@@ -679,45 +696,96 @@ static const uint64_t *scan_once(run_t *r, size_t *nout, const struct rl_pf_dbs 
     return bits;
 }
 
+/* The hits of one scanned string, masked by the groups that scanned it:
+ * candidates, settled slots, and the values each by-value slot runs on. */
+static void apply_hits(run_t *r, const uint64_t *bits, const uint64_t *mask, const char *value)
+{
+    for (size_t w = 0; w < r->pf->nwords; w++) {
+        uint64_t hit = bits[w] & mask[w];
+        if (!hit)
+            continue;
+        r->cand[w] |= hit;
+        r->settled[w] |= hit & ~r->pf->by_value[w];
+        hit &= r->pf->by_value[w];
+        while (hit) {
+            size_t slot = w * 64 + (size_t)__builtin_ctzll(hit);
+            struct rl_pf_hits *h = r->hits[slot];
+            hit &= hit - 1;
+            if (!h && !(h = r->hits[slot] = rp_arena_calloc(r->st->arena, sizeof(*h)))) {
+                h = r->hits[slot] = &every_value; /* no memory: every value may match */
+                r->settled[w] |= 1ull << (slot % 64);
+            }
+            if (h->n < SLOT_VALUES && (h->n == 0 || h->v[h->n - 1] != value)) {
+                h->v[h->n++] = value;
+            } else if (h->n == SLOT_VALUES && h->v[h->n - 1] != value) {
+                h->n = SLOT_VALUES + 1;
+                r->settled[w] |= 1ull << (slot % 64);
+            }
+        }
+    }
+}
+
+/* The groups whose chain leaves the value as it is (its byte classes say
+ * no step can change it) all scan the value itself: their masks are ORed
+ * and the value is scanned and its hits applied once per database. */
+static void flush_identity(run_t *r, size_t *nout, size_t dbs, const char *value, size_t len)
+{
+    if (dbs == SIZE_MAX)
+        return;
+    const uint64_t *bits = scan_once(r, nout, &r->pf->dbs[dbs], value, len);
+    apply_hits(r, bits, r->idmask, value);
+    memset(r->idmask, 0, r->pf->nwords * sizeof(uint64_t));
+}
+
 static bool on_value(void *ctx, rv_id_t var, const char *name, size_t name_len, const char *value,
                      size_t value_len)
 {
     run_t *r = ctx;
     size_t nout = 0;
-    unsigned flags = RL_FLAGS_UNKNOWN;
     bool stable = rl_var_stable_pointers(var);
+    unsigned flags = rl_value_flags(r->st, value, value_len, stable);
+    const rl_chain_t *chains = r->st->rs->chains;
+    size_t id_dbs = SIZE_MAX; /* the database of the identity groups in idmask */
+    bool selected = true, sel_known = false;
     for (size_t gi = r->g0; gi < r->g1; gi++) {
         const struct rl_pf_group *g = &r->pf->groups[gi];
-        if (!group_open(r, g) || (g->target.sel && !rl_target_selects(&g->target, name, name_len)))
+        /* groups of one element are adjacent: test the name once per run */
+        if (gi == r->g0 || !g->same_prev)
+            sel_known = false;
+        if (!group_open(r, g))
             continue;
+        if (g->target.sel) {
+            if (!sel_known) {
+                selected = rl_target_selects(&g->target, name, name_len);
+                sel_known = true;
+            }
+            if (!selected)
+                continue;
+        }
+        const rl_chain_t *ch = &chains[g->chain];
+        if (ch->n == 0 || (!ch->always && !(ch->changes_on & flags))) {
+            if (id_dbs != g->dbs) {
+                flush_identity(r, &nout, id_dbs, value, value_len);
+                id_dbs = g->dbs;
+            }
+            for (size_t w = 0; w < r->pf->nwords; w++)
+                r->idmask[w] |= g->mask[w];
+            continue;
+        }
         const char *v;
         size_t vlen;
         rl_chain_run(r->st, g->chain, value, value_len, stable, &flags, &v, &vlen);
-        const uint64_t *bits = scan_once(r, &nout, &r->pf->dbs[g->dbs], v, vlen);
-        for (size_t w = 0; w < r->pf->nwords; w++) {
-            uint64_t hit = bits[w] & g->mask[w];
-            r->cand[w] |= hit;
-            r->settled[w] |= hit & ~r->pf->by_value[w];
-            hit &= r->pf->by_value[w];
-            while (hit) {
-                size_t slot = w * 64 + (size_t)__builtin_ctzll(hit);
-                struct rl_pf_hits *h = &r->hits[slot];
-                hit &= hit - 1;
-                if (h->n < SLOT_VALUES && (h->n == 0 || h->v[h->n - 1] != value)) {
-                    h->v[h->n++] = value;
-                } else if (h->n == SLOT_VALUES && h->v[h->n - 1] != value) {
-                    h->n = SLOT_VALUES + 1;
-                    r->settled[w] |= 1ull << (slot % 64);
-                }
-            }
-        }
+        apply_hits(r, scan_once(r, &nout, &r->pf->dbs[g->dbs], v, vlen), g->mask, value);
     }
+    flush_identity(r, &nout, id_dbs, value, value_len);
     return true;
 }
 
 bool rl_prefilter_value_hit(const rl_state_t *st, int slot, const char *value)
 {
-    const struct rl_pf_hits *h = &st->pf_hits[slot];
+    const struct rl_pf_hits *h = st->pf_hits[slot];
+    if (!h)
+        return false; /* no value hit the slot */
     if (h->n > SLOT_VALUES)
         return true;
     for (unsigned i = 0; i < h->n; i++)
@@ -733,7 +801,7 @@ const uint64_t *rl_prefilter_run(rl_state_t *st, int phase)
     if (!pf || !pf->nslots)
         return NULL;
     size_t nw = pf->nwords;
-    uint64_t *buf = rp_arena_calloc(st->arena, (RUN_OUTPUTS + 3) * nw * sizeof(uint64_t));
+    uint64_t *buf = rp_arena_calloc(st->arena, (RUN_OUTPUTS + 4) * nw * sizeof(uint64_t));
     /* one per-thread scratch, grown to fit every database (growing may move
      * it, so the pointer is the one returned last) */
     hs_scratch_t *scratch = NULL;
@@ -745,14 +813,16 @@ const uint64_t *rl_prefilter_run(rl_state_t *st, int phase)
     }
     if (!buf)
         return NULL;
-    struct rl_pf_hits *hits = rp_arena_calloc(st->arena, pf->nslots * sizeof(*hits));
+    /* a slot's record is allocated at its first hit: most never hit */
+    struct rl_pf_hits **hits = rp_arena_calloc(st->arena, pf->nslots * sizeof(*hits));
     if (!hits)
         return NULL;
     run_t r = {.st = st,
                .pf = pf,
                .cand = buf,
                .settled = buf + nw,
-               .pool = buf + 2 * nw,
+               .idmask = buf + 2 * nw,
+               .pool = buf + 3 * nw,
                .scratch = scratch,
                .hits = hits};
     st->pf_hits = hits;

@@ -742,6 +742,16 @@ void rp_tx_host_refused(rp_tx_t *tx, int status, const char *reason, size_t reas
     tx->block_status = status;
 }
 
+void rp_tx_identity_refused(rp_tx_t *tx, int status, const char *target, const char *reason,
+                            bool enforce)
+{
+    rp_tx_add_match(tx, "identity", "identity", target, reason, "", 5, false, status);
+    if (enforce) {
+        tx->host_refused = true;
+        tx->block_status = status;
+    }
+}
+
 const rp_verdict_t *rp_tx_verdict(const rp_tx_t *tx)
 {
     build_verdict((rp_tx_t *)tx);

@@ -18,6 +18,7 @@
  */
 #include "transform.h"
 
+#include <string.h>
 #include <strings.h>
 
 typedef struct {
@@ -123,6 +124,37 @@ int rp_transform_count(void)
     return NTRANSFORMS;
 }
 
+/* Internal class bit of '0', for the "0x" test; never returned. */
+#define TFV_ZERO (1u << 30)
+
+/* Does s hold two white-space-ish bytes in a row? */
+static bool ws_run(const unsigned char *s, size_t len, const unsigned *cls, unsigned wsish)
+{
+    unsigned prev = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = cls[s[i]] & wsish;
+        if (c && prev)
+            return true;
+        prev = c;
+    }
+    return false;
+}
+
+/* Does s hold "0x" or "0X"? */
+static bool has_0x(const unsigned char *s, size_t len)
+{
+    const unsigned char *p = s, *end = s + len;
+    while ((p = memchr(p, '0', (size_t)(end - p))) != NULL && p + 1 < end) {
+        if ((p[1] | 0x20) == 'x')
+            return true;
+        p++;
+    }
+    return false;
+}
+
+/* One table-driven pass ORs the byte classes (most values: nothing else);
+ * the two classes that depend on neighbours — a white-space run and "0x" —
+ * are looked for only when the bytes they need occur at all. */
 unsigned rp_transform_value_flags(const char *v, size_t len)
 {
     static const unsigned cls[256] = {
@@ -133,19 +165,25 @@ unsigned rp_transform_value_flags(const char *v, size_t len)
         [0x80 ... 0xFF] = RP_TFV_NONASCII, ['/'] = RP_TFV_SLASH, ['*'] = RP_TFV_STAR,
         ['-'] = RP_TFV_DASH, ['#'] = RP_TFV_HASH, ['"'] = RP_TFV_QUOTE, ['\''] = RP_TFV_QUOTE,
         ['`'] = RP_TFV_QUOTE, ['^'] = RP_TFV_CARET, [','] = RP_TFV_SEP, [';'] = RP_TFV_SEP,
-        ['('] = RP_TFV_PAREN, ['.'] = RP_TFV_DOT, ['<'] = RP_TFV_LT};
+        ['('] = RP_TFV_PAREN, ['.'] = RP_TFV_DOT, ['<'] = RP_TFV_LT, ['0'] = TFV_ZERO};
     const unsigned wsish = RP_TFV_SPACE | RP_TFV_WS_OTHER | RP_TFV_NONASCII;
     const unsigned char *s = (const unsigned char *)v;
-    unsigned f = 0, prev = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned c = cls[s[i]];
-        f |= c;
-        if ((c & wsish) && (prev & wsish))
-            f |= RP_TFV_WS_RUN;
-        if ((s[i] | 0x20) == 'x' && i > 0 && s[i - 1] == '0')
-            f |= RP_TFV_0X;
-        prev = c;
+    unsigned f0 = 0, f1 = 0, f2 = 0, f3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= len; i += 4) {
+        f0 |= cls[s[i]];
+        f1 |= cls[s[i + 1]];
+        f2 |= cls[s[i + 2]];
+        f3 |= cls[s[i + 3]];
     }
+    for (; i < len; i++)
+        f0 |= cls[s[i]];
+    unsigned f = f0 | f1 | f2 | f3;
+    if ((f & wsish) && ws_run(s, len, cls, wsish))
+        f |= RP_TFV_WS_RUN;
+    if ((f & TFV_ZERO) && (f & (RP_TFV_UPPER | RP_TFV_LOWER)) && has_0x(s, len))
+        f |= RP_TFV_0X;
+    f &= ~TFV_ZERO;
     if (len && ((cls[s[0]] | cls[s[len - 1]]) & wsish))
         f |= RP_TFV_EDGE_WS;
     return f;
@@ -156,6 +194,13 @@ bool rp_transform_may_change(int id, unsigned flags)
     if (id <= 0 || id >= NTRANSFORMS)
         return false;
     return (transforms[id].changes_on & flags) != 0 || transforms[id].changes_on == ALWAYS;
+}
+
+unsigned rp_transform_changes_on(int id)
+{
+    if (id <= 0 || id >= NTRANSFORMS)
+        return 0;
+    return transforms[id].changes_on == ALWAYS ? RP_TFV_ALWAYS : transforms[id].changes_on;
 }
 
 bool rp_transform_apply(int id, rp_arena_t *a, const char *in, size_t len, const char **out,

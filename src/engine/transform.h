@@ -68,6 +68,12 @@ enum {
 };
 unsigned rp_transform_value_flags(const char *v, size_t len);
 bool rp_transform_may_change(int id, unsigned flags);
+/* The byte classes on which id may change a value: rp_transform_may_change
+ * is (changes_on & flags) != 0, or always when it is RP_TFV_ALWAYS (0 for an
+ * unknown id or "none"). Lets a chain of transformations be tested with one
+ * mask. */
+#define RP_TFV_ALWAYS (~0u)
+unsigned rp_transform_changes_on(int id);
 
 /* ------------------------------------------------------------------------
  * Internal: shared by transform.c (the registration table) and the family

@@ -175,6 +175,18 @@ rp_match_t *rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *categ
 /* True when value holds only [A-Za-z0-9_] and non-ASCII bytes: no
  * detector can match it (see inspect.c). */
 bool rp_value_is_plain(const char *value, size_t len);
+enum {
+    PROF_NOT_PLAIN = 1,
+    PROF_PERCENT = 2,
+    PROF_NOT_B64 = 4,
+    PROF_UPPER = 8,
+    PROF_LOWER = 16,
+    PROF_HIGH = 32
+};
+/* The PROF_* bits inspect.c decides a value's inspections by, and
+ * *cjk_valid: every byte >= 0x80 is in a well-formed three-byte UTF-8
+ * sequence, so the value is valid UTF-8. For the tests. */
+unsigned rp_value_profile(const char *value, size_t len, bool *cjk_valid);
 /* "query:q" style target names, arena-allocated. */
 const char *rp_target_name(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len);
 const char *rp_source_name(rp_source_t src);

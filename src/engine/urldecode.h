@@ -46,6 +46,11 @@ size_t rp_url_decode(char *dst, const char *src, size_t len, int plus_as_space, 
  */
 unsigned rp_utf8_check(const char *s, size_t len);
 
+/* Length of the leading run of well-formed three-byte sequences at s (the
+ * shape of Chinese text): a multiple of 3, 0 when s does not start with
+ * one. rp_utf8_check() raises no flag over such a run. */
+size_t rp_utf8_three_byte_run(const char *s, size_t len);
+
 /*
  * The flags rp_url_decode() derives from its output alone (DOUBLE_ENCODED,
  * NUL, INVALID_UTF8, OVERLONG_UTF8) for an already decoded buffer: used when

@@ -105,14 +105,19 @@ typedef struct {
     ngx_open_file_t             *sink_file; /* file: opened by the master */
 
     ngx_str_t                    switches;  /* rampart_switches FILE */
+
+    ngx_str_t                    identity_keys;         /* FILE, or empty */
+    ngx_str_t                    identity_revocations;  /* FILE, or empty */
+    ngx_shm_zone_t              *identity_zone;         /* hand-offs used */
 } ngx_http_rampart_main_conf_t;
 
 
 /* One application's protection switches, from the rampart_switches file
- * (per worker). Only the WAF's is used today; the file may name more. */
+ * (per worker): the WAF's and identity's; the file may name more. */
 typedef struct {
     ngx_str_t                    app;
     ngx_uint_t                   waf;       /* RP_MODE_* */
+    ngx_uint_t                   identity;  /* RP_MODE_* */
 } ngx_http_rampart_switch_t;
 
 
@@ -122,6 +127,9 @@ typedef struct {
     ngx_uint_t                   mode;
     ngx_str_t                    app;
     ngx_uint_t                   body;
+
+    ngx_str_t                    identity_portal;     /* URL, or empty */
+    ngx_str_t                    upstream_key;        /* decoded, or empty */
 } ngx_http_rampart_loc_conf_t;
 
 
@@ -140,6 +148,9 @@ typedef struct {
     unsigned                     response_inspect:1;
     unsigned                     response_ended:1;
     unsigned                     logged:1;
+
+    ngx_str_t                    set_cookie[2];  /* identity cookies to send */
+    ngx_uint_t                   nset_cookie;
 } ngx_http_rampart_ctx_t;
 
 
@@ -177,6 +188,14 @@ static char *ngx_http_rampart_compile_cache(ngx_conf_t *cf,
 static char *ngx_http_rampart_collections(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
+static char *ngx_http_rampart_identity_keys(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_rampart_identity_revocations(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_rampart_identity_upstream_key(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_rampart_init_identity_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
 static void *ngx_http_rampart_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_rampart_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_rampart_create_loc_conf(ngx_conf_t *cf);
@@ -264,6 +283,34 @@ static ngx_command_t  ngx_http_rampart_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_rampart_main_conf_t, switches),
+      NULL },
+
+    { ngx_string("rampart_identity_keys"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_rampart_identity_keys,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("rampart_identity_revocations"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_rampart_identity_revocations,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("rampart_identity_portal"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_rampart_loc_conf_t, identity_portal),
+      NULL },
+
+    { ngx_string("rampart_identity_upstream_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_rampart_identity_upstream_key,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("rampart_status"),
@@ -392,8 +439,9 @@ ngx_http_rampart_refuses(const rp_verdict_t *v)
  * and a read only when the file's identity (inode, size, mtime) changed.
  * So a switch takes effect in every worker within that time, without a
  * reload and without compiling a policy. Lines: "APP waf=block|detect|off
- * [other=...]..."; '#' starts a comment; unknown keys are ignored (other
- * protections read them), a bad line is skipped and logged.
+ * [identity=block|detect|off] [other=...]..."; '#' starts a comment;
+ * unknown keys are ignored (other protections read them), a bad line is
+ * skipped and logged.
  */
 
 #define NGX_HTTP_RAMPART_SWITCHES_CHECK  100
@@ -432,7 +480,7 @@ ngx_http_rampart_parse_switches(ngx_pool_t *pool, ngx_log_t *log, u_char *p,
 {
     u_char                     *line, *eol, *w, *we, *eq;
     ngx_int_t                   mode;
-    ngx_uint_t                  n;
+    ngx_uint_t                  n, *field;
     ngx_array_t                *a;
     ngx_http_rampart_switch_t  *sw;
 
@@ -469,6 +517,7 @@ ngx_http_rampart_parse_switches(ngx_pool_t *pool, ngx_log_t *log, u_char *p,
         sw->app.data = w;
         sw->app.len = we - w;
         sw->waf = NGX_CONF_UNSET_UINT;
+        sw->identity = NGX_CONF_UNSET_UINT;
 
         for (w = we; w < eol; w = we) {
             while (w < eol && (*w == ' ' || *w == '\t' || *w == '\r')) {
@@ -481,20 +530,30 @@ ngx_http_rampart_parse_switches(ngx_pool_t *pool, ngx_log_t *log, u_char *p,
             }
 
             eq = ngx_strlchr(w, we, '=');
-            if (eq == NULL || eq - w != 3 || ngx_strncmp(w, "waf", 3) != 0) {
+
+            if (eq != NULL && eq - w == 3 && ngx_strncmp(w, "waf", 3) == 0) {
+                field = &sw->waf;
+
+            } else if (eq != NULL && eq - w == 8
+                       && ngx_strncmp(w, "identity", 8) == 0)
+            {
+                field = &sw->identity;
+
+            } else {
                 continue;
             }
 
             mode = ngx_http_rampart_parse_mode(eq + 1, we - eq - 1);
             if (mode == NGX_ERROR) {
                 ngx_log_error(NGX_LOG_WARN, log, 0,
-                              "rampart_switches: line %ui: waf must be "
-                              "block, detect or off; line ignored", n);
+                              "rampart_switches: line %ui: %*s must be "
+                              "block, detect or off; line ignored", n,
+                              (size_t) (eq - w), w);
                 a->nelts--;
                 break;
             }
 
-            sw->waf = mode;
+            *field = mode;
         }
     }
 
@@ -601,9 +660,9 @@ ngx_http_rampart_refresh_switches(ngx_http_rampart_main_conf_t *mcf,
 }
 
 
-/* The WAF switch of an application, or NGX_CONF_UNSET_UINT. */
-static ngx_uint_t
-ngx_http_rampart_switch_waf(ngx_http_request_t *r, ngx_str_t *app)
+/* An application's switches, or NULL when the file does not name it. */
+static ngx_http_rampart_switch_t *
+ngx_http_rampart_switch_find(ngx_http_request_t *r, ngx_str_t *app)
 {
     ngx_uint_t                     i;
     ngx_http_rampart_switch_t     *sw;
@@ -612,13 +671,13 @@ ngx_http_rampart_switch_waf(ngx_http_request_t *r, ngx_str_t *app)
     mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
 
     if (mcf->switches.len == 0 || app->len == 0) {
-        return NGX_CONF_UNSET_UINT;
+        return NULL;
     }
 
     ngx_http_rampart_refresh_switches(mcf, r->connection->log);
 
     if (ngx_http_rampart_sw == NULL) {
-        return NGX_CONF_UNSET_UINT;
+        return NULL;
     }
 
     sw = ngx_http_rampart_sw->elts;
@@ -627,11 +686,1150 @@ ngx_http_rampart_switch_waf(ngx_http_request_t *r, ngx_str_t *app)
         if (sw[i].app.len == app->len
             && ngx_strncmp(sw[i].app.data, app->data, app->len) == 0)
         {
-            return sw[i].waf;
+            return &sw[i];
         }
     }
 
-    return NGX_CONF_UNSET_UINT;
+    return NULL;
+}
+
+
+/* The WAF switch of an application, or NGX_CONF_UNSET_UINT. */
+static ngx_uint_t
+ngx_http_rampart_switch_waf(ngx_http_request_t *r, ngx_str_t *app)
+{
+    ngx_http_rampart_switch_t  *sw;
+
+    sw = ngx_http_rampart_switch_find(r, app);
+
+    return sw != NULL ? sw->waf : NGX_CONF_UNSET_UINT;
+}
+
+
+/* The identity switch of an application, or NGX_CONF_UNSET_UINT. */
+static ngx_uint_t
+ngx_http_rampart_switch_identity(ngx_http_request_t *r, ngx_str_t *app)
+{
+    ngx_http_rampart_switch_t  *sw;
+
+    sw = ngx_http_rampart_switch_find(r, app);
+
+    return sw != NULL ? sw->identity : NGX_CONF_UNSET_UINT;
+}
+
+
+/* ------------------------------------------------------------------------
+ * identity (docs/IDENTITY.md): session cookies verified locally, access
+ * rules of the location's policy, the portal hand-off and logout endpoints,
+ * signed identity headers upstream.
+ *
+ * The key and revocation files are re-read like the switches file: each
+ * worker stats them at most every NGX_HTTP_RAMPART_IDENTITY_CHECK ms on
+ * the requests it serves and parses them only when their identity (inode,
+ * size, mtime) changed, so a revocation written by rampart sync reaches
+ * every worker well within a second. A file that does not parse keeps the
+ * last good set (and is logged once per change).
+ */
+
+#define NGX_HTTP_RAMPART_IDENTITY_CHECK    200
+#define NGX_HTTP_RAMPART_REPLAY_ENTRIES    8192
+#define NGX_HTTP_RAMPART_STATE_AGE         600
+
+typedef void *(*ngx_http_rampart_load_pt)(const char *path, rp_error_t *err);
+typedef void (*ngx_http_rampart_free_pt)(void *obj);
+
+typedef struct {
+    const char                  *directive;
+    ngx_http_rampart_load_pt     load;
+    ngx_http_rampart_free_pt     free;
+    void                        *obj;
+    struct stat                  st;       /* of the last attempt */
+    ngx_msec_t                   checked;
+    ngx_uint_t                   checked_once;
+    ngx_err_t                    logged_errno;
+} ngx_http_rampart_watched_t;
+
+
+static void *
+ngx_http_rampart_load_keys(const char *path, rp_error_t *err)
+{
+    return rp_id_keys_load(path, err);
+}
+
+
+static void
+ngx_http_rampart_free_keys(void *obj)
+{
+    rp_id_keys_free(obj);
+}
+
+
+static void *
+ngx_http_rampart_load_revocations(const char *path, rp_error_t *err)
+{
+    return rp_id_revocations_load(path, err);
+}
+
+
+static void
+ngx_http_rampart_free_revocations(void *obj)
+{
+    rp_id_revocations_free(obj);
+}
+
+
+static ngx_http_rampart_watched_t  ngx_http_rampart_id_keys = {
+    "rampart_identity_keys", ngx_http_rampart_load_keys,
+    ngx_http_rampart_free_keys, NULL, { 0 }, 0, 0, 0
+};
+
+static ngx_http_rampart_watched_t  ngx_http_rampart_id_revocations = {
+    "rampart_identity_revocations", ngx_http_rampart_load_revocations,
+    ngx_http_rampart_free_revocations, NULL, { 0 }, 0, 0, 0
+};
+
+
+/* The file's current object (re-read when it changed), or NULL. */
+static void *
+ngx_http_rampart_watched_get(ngx_http_rampart_watched_t *w, ngx_str_t *path,
+    ngx_log_t *log)
+{
+    void        *obj;
+    struct stat  st;
+    rp_error_t   err;
+
+    if (path->len == 0) {
+        return NULL;
+    }
+
+    if (w->checked_once
+        && ngx_current_msec - w->checked < NGX_HTTP_RAMPART_IDENTITY_CHECK)
+    {
+        return w->obj;
+    }
+
+    w->checked = ngx_current_msec;
+    w->checked_once = 1;
+
+    if (stat((const char *) path->data, &st) != 0) {
+        if (ngx_errno != w->logged_errno) {
+            w->logged_errno = ngx_errno;
+            ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                          "%s: cannot stat \"%V\"%s", w->directive, path,
+                          w->obj ? "; the last one read stays in use" : "");
+        }
+
+        return w->obj;
+    }
+
+    w->logged_errno = 0;
+
+    if (st.st_ino == w->st.st_ino && st.st_dev == w->st.st_dev
+        && st.st_size == w->st.st_size
+        && st.st_mtim.tv_sec == w->st.st_mtim.tv_sec
+        && st.st_mtim.tv_nsec == w->st.st_mtim.tv_nsec)
+    {
+        return w->obj;
+    }
+
+    w->st = st;
+
+    ngx_memzero(&err, sizeof(err));
+    obj = w->load((const char *) path->data, &err);
+
+    if (obj == NULL) {
+        ngx_log_error(NGX_LOG_ERR, log, 0, "%s: %s:%ui: %s%s", w->directive,
+                      err.file, (ngx_uint_t) err.line, err.reason,
+                      w->obj ? "; the last good one stays in use" : "");
+        return w->obj;
+    }
+
+    if (w->obj != NULL) {
+        w->free(w->obj);
+    }
+
+    w->obj = obj;
+
+    ngx_log_error(NGX_LOG_INFO, log, 0, "%s: loaded \"%V\"", w->directive,
+                  path);
+
+    return obj;
+}
+
+
+/* A request header's value by name, or NULL. */
+static ngx_str_t *
+ngx_http_rampart_header_in(ngx_http_request_t *r, const char *name)
+{
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = ngx_strlen(name);
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i].value;
+        }
+    }
+}
+
+
+/*
+ * A cookie's value (the first of that name), RFC 6265 section 5.2 syntax:
+ * "name=value" pairs separated by ';' and blanks, over every Cookie
+ * header. A plain scan: nginx's ngx_http_parse_multi_header_lines costs
+ * several times more on a browser's cookie line.
+ */
+static ngx_int_t
+ngx_http_rampart_cookie(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value, ngx_table_elt_t **header)
+{
+    u_char           *p, *end, *v;
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = ngx_strlen(name);
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NGX_DECLINED;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len != 6
+            || ngx_strncasecmp(h[i].key.data, (u_char *) "cookie", 6) != 0)
+        {
+            continue;
+        }
+
+        p = h[i].value.data;
+        end = p + h[i].value.len;
+
+        /* memmem is vectorised: find "NAME=" and check it starts a pair */
+        while ((v = memmem(p, end - p, name, len)) != NULL) {
+            p = v + len;
+
+            if (p < end && *p == '='
+                && (v == h[i].value.data || v[-1] == ';' || v[-1] == ' '
+                    || v[-1] == '\t'))
+            {
+                v = ++p;
+
+                while (p < end && *p != ';') {
+                    p++;
+                }
+
+                while (p > v && (p[-1] == ' ' || p[-1] == '\t')) {
+                    p--;
+                }
+
+                value->data = v;
+                value->len = p - v;
+
+                if (header != NULL) {
+                    *header = &h[i];
+                }
+
+                return NGX_OK;
+            }
+        }
+    }
+}
+
+
+/*
+ * Client-sent X-Rampart-* headers never reach the application: only the
+ * gateway speaks for the user. nginx's header list cannot drop an entry,
+ * so the list is rebuilt without them (the old entries stay in the pool,
+ * so r->headers_in's pointers into them remain valid).
+ */
+static ngx_int_t
+ngx_http_rampart_strip_identity_headers(ngx_http_request_t *r)
+{
+    ngx_uint_t        i, n, found;
+    ngx_list_t        list;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *copy;
+
+    for (found = 0, n = 0; found < 2; found++) {
+        part = &r->headers_in.headers.part;
+        h = part->elts;
+
+        for (i = 0; /* void */; i++) {
+
+            if (i >= part->nelts) {
+                if (part->next == NULL) {
+                    break;
+                }
+
+                part = part->next;
+                h = part->elts;
+                i = 0;
+            }
+
+            if (h[i].key.len >= 10
+                && ngx_strncasecmp(h[i].key.data, (u_char *) "x-rampart-", 10)
+                   == 0)
+            {
+                n++;
+                continue;
+            }
+
+            if (found == 1) {
+                copy = ngx_list_push(&list);
+                if (copy == NULL) {
+                    return NGX_ERROR;
+                }
+
+                *copy = h[i];
+            }
+        }
+
+        if (n == 0) {
+            return NGX_OK;
+        }
+
+        if (found == 0
+            && ngx_list_init(&list, r->pool, 20, sizeof(ngx_table_elt_t))
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    r->headers_in.headers = list;
+
+    /* a one-part list's last part is the list itself: not the copy on
+     * this stack */
+    if (list.last == &list.part) {
+        r->headers_in.headers.last = &r->headers_in.headers.part;
+    }
+
+    return NGX_OK;
+}
+
+
+/* The identity headers sent upstream, with their lower-case names and
+ * hashes computed once (the proxy module looks them up by hash). */
+typedef struct {
+    ngx_str_t    name;
+    u_char      *lowcase;
+    ngx_uint_t   hash;
+} ngx_http_rampart_id_header_t;
+
+enum {
+    NGX_HTTP_RAMPART_H_USER = 0,
+    NGX_HTTP_RAMPART_H_USER_ID,
+    NGX_HTTP_RAMPART_H_ROLES,
+    NGX_HTTP_RAMPART_H_GROUPS,
+    NGX_HTTP_RAMPART_H_AUTH,
+    NGX_HTTP_RAMPART_H_IDENTITY,
+    NGX_HTTP_RAMPART_H_COUNT
+};
+
+static u_char  ngx_http_rampart_id_lowcase[NGX_HTTP_RAMPART_H_COUNT][24];
+
+static ngx_http_rampart_id_header_t
+    ngx_http_rampart_id_headers[NGX_HTTP_RAMPART_H_COUNT] = {
+    { ngx_string("X-Rampart-User"), NULL, 0 },
+    { ngx_string("X-Rampart-User-Id"), NULL, 0 },
+    { ngx_string("X-Rampart-Roles"), NULL, 0 },
+    { ngx_string("X-Rampart-Groups"), NULL, 0 },
+    { ngx_string("X-Rampart-Auth"), NULL, 0 },
+    { ngx_string("X-Rampart-Identity"), NULL, 0 }
+};
+
+
+static ngx_int_t
+ngx_http_rampart_add_header_in(ngx_http_request_t *r, ngx_uint_t which,
+    u_char *value, size_t len)
+{
+    ngx_table_elt_t               *h;
+    ngx_http_rampart_id_header_t  *ih;
+
+    ih = &ngx_http_rampart_id_headers[which];
+
+    if (ih->lowcase == NULL) {
+        ih->lowcase = ngx_http_rampart_id_lowcase[which];
+        ih->hash = ngx_hash_strlow(ih->lowcase, ih->name.data, ih->name.len);
+    }
+
+    h = ngx_list_push(&r->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->key = ih->name;
+    h->value.data = value;
+    h->value.len = len;
+    h->lowcase_key = ih->lowcase;
+    h->hash = ih->hash;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_rampart_add_header_out(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value, ngx_table_elt_t **slot)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) name;
+    h->key.len = ngx_strlen(name);
+    h->value = *value;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    if (slot != NULL) {
+        *slot = h;
+    }
+
+    return NGX_OK;
+}
+
+
+/* Queue a Set-Cookie for the header filter (the answer may be ours or the
+ * upstream's). */
+static ngx_int_t
+ngx_http_rampart_queue_cookie(ngx_http_request_t *r,
+    ngx_http_rampart_ctx_t *ctx, const char *name, u_char *value, size_t len,
+    time_t max_age)
+{
+    u_char  *p;
+    size_t   size;
+
+    if (ctx->nset_cookie == 2) {
+        return NGX_ERROR;
+    }
+
+    size = ngx_strlen(name) + len
+           + sizeof("=; Path=/; Max-Age=; HttpOnly; SameSite=Lax; Secure")
+           + NGX_TIME_T_LEN;
+
+    p = ngx_pnalloc(r->pool, size);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->set_cookie[ctx->nset_cookie].data = p;
+
+    p = ngx_sprintf(p, "%s=%*s; Path=/; Max-Age=%T; HttpOnly; SameSite=Lax",
+                    name, len, value, max_age);
+
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        p = ngx_cpymem(p, "; Secure", 8);
+    }
+#endif
+
+    ctx->set_cookie[ctx->nset_cookie].len = p
+                                      - ctx->set_cookie[ctx->nset_cookie].data;
+    ctx->nset_cookie++;
+
+    return NGX_OK;
+}
+
+
+/* Percent-encode everything but RFC 3986 unreserved characters. */
+static u_char *
+ngx_http_rampart_pct_encode(u_char *dst, u_char *src, size_t len)
+{
+    static u_char  hex[] = "0123456789ABCDEF";
+
+    while (len--) {
+        if ((*src >= 'A' && *src <= 'Z') || (*src >= 'a' && *src <= 'z')
+            || (*src >= '0' && *src <= '9') || *src == '-' || *src == '.'
+            || *src == '_' || *src == '~')
+        {
+            *dst++ = *src++;
+            continue;
+        }
+
+        *dst++ = '%';
+        *dst++ = hex[*src >> 4];
+        *dst++ = hex[*src & 0xf];
+        src++;
+    }
+
+    return dst;
+}
+
+
+/* The Host the client addressed (with its port), as nginx validated it. */
+static void
+ngx_http_rampart_request_host(ngx_http_request_t *r, ngx_str_t *host)
+{
+    ngx_http_core_srv_conf_t  *cscf;
+
+    if (r->headers_in.host != NULL && r->headers_in.host->value.len) {
+        *host = r->headers_in.host->value;
+        return;
+    }
+
+    if (r->headers_in.server.len) {
+        *host = r->headers_in.server;
+        return;
+    }
+
+    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+    *host = cscf->server_name;
+}
+
+
+static ngx_str_t
+ngx_http_rampart_scheme(ngx_http_request_t *r)
+{
+    ngx_str_t  scheme = ngx_string("http");
+
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        ngx_str_set(&scheme, "https");
+    }
+#endif
+
+    return scheme;
+}
+
+
+/* The portal's base URL without a trailing '/'. */
+static ngx_str_t
+ngx_http_rampart_portal(ngx_http_rampart_loc_conf_t *lcf)
+{
+    ngx_str_t  portal = lcf->identity_portal;
+
+    while (portal.len && portal.data[portal.len - 1] == '/') {
+        portal.len--;
+    }
+
+    return portal;
+}
+
+
+/* Set Location for a redirect (the value is ours: no client bytes that
+ * were not checked or encoded). */
+static ngx_int_t
+ngx_http_rampart_location(ngx_http_request_t *r, u_char *p, size_t len)
+{
+    ngx_str_t  v;
+
+    v.data = p;
+    v.len = len;
+
+    ngx_http_clear_location(r);
+
+    return ngx_http_rampart_add_header_out(r, "Location", &v,
+                                           &r->headers_out.location);
+}
+
+
+/* A browser without a session: to the portal, with a fresh state nonce
+ * in a cookie that the hand-off must echo. */
+static ngx_int_t
+ngx_http_rampart_to_portal(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
+    ngx_http_rampart_loc_conf_t *lcf)
+{
+    u_char     *p, *loc, *url;
+    size_t      len;
+    u_char      raw[16], nonce_buf[24];
+    ngx_str_t   portal, host, scheme, nonce, src;
+
+    portal = ngx_http_rampart_portal(lcf);
+
+    if (getrandom(raw, sizeof(raw), 0) != (ssize_t) sizeof(raw)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    src.data = raw;
+    src.len = sizeof(raw);
+    nonce.data = nonce_buf;
+    ngx_encode_base64url(&nonce, &src);
+
+    if (ngx_http_rampart_queue_cookie(r, ctx, RP_ID_STATE, nonce.data,
+                                      nonce.len, NGX_HTTP_RAMPART_STATE_AGE)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_rampart_request_host(r, &host);
+    scheme = ngx_http_rampart_scheme(r);
+
+    /* the original absolute URL */
+    len = scheme.len + 3 + host.len + r->unparsed_uri.len;
+    url = ngx_pnalloc(r->pool, len);
+    if (url == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(url, "%V://%V%V", &scheme, &host, &r->unparsed_uri);
+    len = p - url;
+
+    loc = ngx_pnalloc(r->pool, portal.len + sizeof("/login?app=&rd=&n=")
+                               + 3 * lcf->app.len + 3 * len + nonce.len);
+    if (loc == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(loc, "%V/login?app=", &portal);
+    p = ngx_http_rampart_pct_encode(p, lcf->app.data, lcf->app.len);
+    p = ngx_cpymem(p, "&rd=", 4);
+    p = ngx_http_rampart_pct_encode(p, url, len);
+    p = ngx_sprintf(p, "&n=%V", &nonce);
+
+    if (ngx_http_rampart_location(r, loc, p - loc) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_HTTP_MOVED_TEMPORARILY;
+}
+
+
+static ngx_int_t
+ngx_http_rampart_unauthorized(ngx_http_request_t *r,
+    ngx_http_rampart_loc_conf_t *lcf)
+{
+    ngx_str_t  v, realm;
+
+    realm = lcf->app;
+
+    if (realm.len == 0) {
+        ngx_str_set(&realm, "rampart");
+    }
+
+    v.data = ngx_pnalloc(r->pool, sizeof("Rampart realm=\"\"") + realm.len);
+    if (v.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    v.len = ngx_sprintf(v.data, "Rampart realm=\"%V\"", &realm) - v.data;
+
+    if (ngx_http_rampart_add_header_out(r, "WWW-Authenticate", &v,
+                                        &r->headers_out.www_authenticate)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_HTTP_UNAUTHORIZED;
+}
+
+
+static ngx_flag_t
+ngx_http_rampart_is_browser(ngx_http_request_t *r)
+{
+    ngx_str_t  *accept;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return 0;
+    }
+
+    accept = ngx_http_rampart_header_in(r, "Accept");
+
+    return accept != NULL
+           && ngx_strlcasestrn(accept->data, accept->data + accept->len,
+                               (u_char *) "text/html", 9 - 1) != NULL;
+}
+
+
+/*
+ * The application never gets the session token: the "rampart_id=..." pair
+ * (found by ngx_http_rampart_cookie, value inside h's value) is cut out of
+ * the Cookie header it receives, with the separator after it. The engine
+ * has inspected the header as the client sent it already.
+ */
+static void
+ngx_http_rampart_strip_cookie(ngx_table_elt_t *h, ngx_str_t *value)
+{
+    u_char  *start, *end, *last;
+
+    start = value->data - (sizeof(RP_ID_COOKIE) - 1) - 1;
+    end = value->data + value->len;
+    last = h->value.data + h->value.len;
+
+    while (end < last && (*end == ';' || *end == ' ' || *end == '\t')) {
+        end++;
+    }
+
+    if (end == last) {
+        /* the last pair: drop the separator before it instead */
+        while (start > h->value.data
+               && (start[-1] == ';' || start[-1] == ' ' || start[-1] == '\t'))
+        {
+            start--;
+        }
+    }
+
+    ngx_memmove(start, end, last - end);
+    h->value.len -= end - start;
+}
+
+
+/* A valid session: identity headers upstream, the cookie re-signed when
+ * the sliding idle timeout is due. */
+static ngx_int_t
+ngx_http_rampart_identity_pass(ngx_http_request_t *r,
+    ngx_http_rampart_ctx_t *ctx, ngx_http_rampart_loc_conf_t *lcf,
+    const rp_id_keys_t *keys, const rp_id_claims_t *c, time_t now)
+{
+    u_char     *p, *tok;
+    size_t      len;
+    ngx_str_t   host;
+    char        sig[44];
+
+    if (ngx_http_rampart_add_header_in(r, NGX_HTTP_RAMPART_H_USER,
+                                       (u_char *) c->sub.p, c->sub.len)
+        != NGX_OK
+        || ngx_http_rampart_add_header_in(r, NGX_HTTP_RAMPART_H_USER_ID,
+                                          (u_char *) c->uid_text.p,
+                                          c->uid_text.len) != NGX_OK
+        || ngx_http_rampart_add_header_in(r, NGX_HTTP_RAMPART_H_ROLES,
+                                          (u_char *) c->ro.p, c->ro.len)
+           != NGX_OK
+        || ngx_http_rampart_add_header_in(r, NGX_HTTP_RAMPART_H_GROUPS,
+                                          (u_char *) c->gr.p, c->gr.len)
+           != NGX_OK
+        || ngx_http_rampart_add_header_in(r, NGX_HTTP_RAMPART_H_AUTH,
+                                          (u_char *) c->amr.p, c->amr.len)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (lcf->upstream_key.len) {
+        ngx_http_rampart_request_host(r, &host);
+
+        if (!rp_id_upstream_sign(lcf->upstream_key.data, lcf->upstream_key.len,
+                                 now, (const char *) r->method_name.data,
+                                 r->method_name.len, (const char *) host.data,
+                                 host.len,
+                                 (const char *) r->unparsed_uri.data,
+                                 r->unparsed_uri.len, c, sig))
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p = ngx_pnalloc(r->pool, sizeof("t=,sid=,sig=") + NGX_TIME_T_LEN
+                                 + c->sid.len + sizeof(sig));
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        len = ngx_sprintf(p, "t=%T,sid=%*s,sig=%s", now, c->sid.len, c->sid.p,
+                          sig) - p;
+
+        if (ngx_http_rampart_add_header_in(r, NGX_HTTP_RAMPART_H_IDENTITY, p,
+                                           len)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (rp_id_session_refresh_due(c, now)) {
+        tok = ngx_pnalloc(r->pool, RP_ID_TOKEN_MAX);
+        if (tok == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        len = rp_id_session_sign(keys, c, now, now, (char *) tok,
+                                 RP_ID_TOKEN_MAX);
+
+        if (len > 0
+            && ngx_http_rampart_queue_cookie(r, ctx, RP_ID_COOKIE, tok, len,
+                                             c->exp - now) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* An identity refusal: the event, and the answer when enforced. */
+static ngx_int_t
+ngx_http_rampart_identity_refuse(ngx_http_request_t *r,
+    ngx_http_rampart_ctx_t *ctx, ngx_int_t status, const char *target,
+    const char *reason)
+{
+    rp_tx_identity_refused(ctx->tx, (int) status, target, reason, 1);
+
+    ctx->answered = 1;
+    ctx->feed_body = 0;
+    ngx_http_rampart_count(r, blocked);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "rampart: request %V refused: identity %s %s",
+                  &ctx->request_id, target, reason);
+
+    return status;
+}
+
+
+/*
+ * Is rd a place on this host? A path ("/x", not "//x" or "/\x"), or an
+ * absolute http(s) URL whose authority is exactly the request's Host. No
+ * control characters, spaces or backslashes anywhere: the value goes into
+ * a Location header.
+ */
+static ngx_flag_t
+ngx_http_rampart_same_host(ngx_http_request_t *r, ngx_str_t *rd)
+{
+    u_char     *p, *end, *auth;
+    ngx_str_t   host;
+
+    end = rd->data + rd->len;
+
+    for (p = rd->data; p < end; p++) {
+        if (*p <= 0x20 || *p >= 0x7f || *p == '\\') {
+            return 0;
+        }
+    }
+
+    if (rd->len >= 1 && rd->data[0] == '/') {
+        return rd->len == 1 || rd->data[1] != '/';
+    }
+
+    if (rd->len > 7 && ngx_strncasecmp(rd->data, (u_char *) "http://", 7) == 0)
+    {
+        auth = rd->data + 7;
+
+    } else if (rd->len > 8
+               && ngx_strncasecmp(rd->data, (u_char *) "https://", 8) == 0)
+    {
+        auth = rd->data + 8;
+
+    } else {
+        return 0;
+    }
+
+    for (p = auth; p < end && *p != '/' && *p != '?' && *p != '#'; p++) {
+        /* void */
+    }
+
+    ngx_http_rampart_request_host(r, &host);
+
+    return (size_t) (p - auth) == host.len
+           && ngx_strncasecmp(auth, host.data, host.len) == 0;
+}
+
+
+/* GET /.rampart/session?h=HANDOFF&rd=URL: the portal's hand-off becomes
+ * this host's session cookie. */
+static ngx_int_t
+ngx_http_rampart_session_endpoint(ngx_http_request_t *r,
+    ngx_http_rampart_ctx_t *ctx, const rp_id_keys_t *keys,
+    const rp_id_revocations_t *rev)
+{
+    u_char                        *tok, *dst;
+    size_t                         len;
+    time_t                         now;
+    ngx_str_t                      h, rd_raw, rd, nonce;
+    ngx_int_t                      status;
+    rp_id_status_t                 st;
+    rp_id_claims_t                *c;
+    ngx_slab_pool_t               *shpool;
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return ngx_http_rampart_identity_refuse(r, ctx, NGX_HTTP_NOT_ALLOWED,
+                                                "handoff", "method");
+    }
+
+    if (ngx_http_arg(r, (u_char *) "rd", 2, &rd_raw) != NGX_OK) {
+        return ngx_http_rampart_identity_refuse(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                                "handoff", "malformed");
+    }
+
+    rd.data = ngx_pnalloc(r->pool, rd_raw.len + 1);
+    if (rd.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    dst = rd.data;
+    tok = rd_raw.data;
+    ngx_unescape_uri(&dst, &tok, rd_raw.len, 0);
+    rd.len = dst - rd.data;
+
+    if (!ngx_http_rampart_same_host(r, &rd)) {
+        return ngx_http_rampart_identity_refuse(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                                "handoff", "open-redirect");
+    }
+
+    if (ngx_http_arg(r, (u_char *) "h", 1, &h) != NGX_OK) {
+        return ngx_http_rampart_identity_refuse(r, ctx, NGX_HTTP_BAD_REQUEST,
+                                                "handoff", "malformed");
+    }
+
+    if (ngx_http_rampart_cookie(r, RP_ID_STATE, &nonce, NULL) != NGX_OK) {
+        ngx_str_null(&nonce);
+    }
+
+    c = ngx_palloc(r->pool, sizeof(rp_id_claims_t));
+    if (c == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    now = ngx_time();
+
+    st = rp_id_handoff_check(keys, rev, (const char *) h.data, h.len,
+                             (const char *) nonce.data, nonce.len, now, c);
+
+    if (st == RP_ID_OK) {
+        mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
+        shpool = (ngx_slab_pool_t *) mcf->identity_zone->shm.addr;
+
+        if (!rp_id_replay_first_use(shpool->data,
+                          rp_id_replay_table_size(NGX_HTTP_RAMPART_REPLAY_ENTRIES),
+                          (const char *) h.data, h.len, c->hx, now))
+        {
+            st = RP_ID_REPLAYED;
+        }
+    }
+
+    if (st != RP_ID_OK) {
+        status = st == RP_ID_MALFORMED ? NGX_HTTP_BAD_REQUEST
+                                       : NGX_HTTP_FORBIDDEN;
+        return ngx_http_rampart_identity_refuse(r, ctx, status, "handoff",
+                                                rp_id_status_name(st));
+    }
+
+    tok = ngx_pnalloc(r->pool, RP_ID_TOKEN_MAX);
+    if (tok == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = rp_id_session_sign(keys, c, c->act, now, (char *) tok,
+                             RP_ID_TOKEN_MAX);
+    if (len == 0) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_rampart_queue_cookie(r, ctx, RP_ID_COOKIE, tok, len,
+                                      c->exp - now) != NGX_OK
+        || ngx_http_rampart_queue_cookie(r, ctx, RP_ID_STATE, (u_char *) "", 0,
+                                         0) != NGX_OK
+        || ngx_http_rampart_location(r, rd.data, rd.len) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->answered = 1;
+    ctx->feed_body = 0;
+
+    return NGX_HTTP_SEE_OTHER;
+}
+
+
+/* GET /.rampart/logout: the cookie goes, the portal ends the session. */
+static ngx_int_t
+ngx_http_rampart_logout_endpoint(ngx_http_request_t *r,
+    ngx_http_rampart_ctx_t *ctx, ngx_http_rampart_loc_conf_t *lcf)
+{
+    u_char     *p, *loc, *url;
+    ngx_str_t   portal, host, scheme;
+
+    if (ngx_http_rampart_queue_cookie(r, ctx, RP_ID_COOKIE, (u_char *) "", 0,
+                                      0) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->answered = 1;
+    ctx->feed_body = 0;
+
+    portal = ngx_http_rampart_portal(lcf);
+
+    if (portal.len == 0) {
+        if (ngx_http_rampart_location(r, (u_char *) "/", 1) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return NGX_HTTP_SEE_OTHER;
+    }
+
+    ngx_http_rampart_request_host(r, &host);
+    scheme = ngx_http_rampart_scheme(r);
+
+    url = ngx_pnalloc(r->pool, scheme.len + 4 + host.len);
+    loc = ngx_pnalloc(r->pool, portal.len + sizeof("/logout?rd=")
+                               + 3 * (scheme.len + 4 + host.len));
+    if (url == NULL || loc == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(url, "%V://%V/", &scheme, &host);
+    p = ngx_http_rampart_pct_encode(ngx_sprintf(loc, "%V/logout?rd=", &portal),
+                                    url, p - url);
+
+    if (ngx_http_rampart_location(r, loc, p - loc) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_HTTP_SEE_OTHER;
+}
+
+
+/*
+ * The identity step of a request: NGX_DECLINED to go on (with identity
+ * headers when there is a session), or the status that answers it.
+ */
+static ngx_int_t
+ngx_http_rampart_identity(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
+    ngx_http_rampart_loc_conf_t *lcf)
+{
+    time_t                          now;
+    ngx_str_t                       cookie;
+    ngx_uint_t                      mode;
+    ngx_table_elt_t                *cookie_header;
+    rp_id_status_t                  st;
+    rp_id_claims_t                 *c;
+    rp_access_result_t              access;
+    const rp_id_keys_t             *keys;
+    const rp_access_rules_t        *rules;
+    const rp_id_revocations_t      *rev;
+    ngx_http_rampart_main_conf_t   *mcf;
+
+    if (ngx_http_rampart_strip_identity_headers(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
+
+    if (mcf->identity_keys.len == 0) {
+        return NGX_DECLINED;
+    }
+
+    keys = ngx_http_rampart_watched_get(&ngx_http_rampart_id_keys,
+                                        &mcf->identity_keys,
+                                        r->connection->log);
+    rev = ngx_http_rampart_watched_get(&ngx_http_rampart_id_revocations,
+                                       &mcf->identity_revocations,
+                                       r->connection->log);
+
+    if (r->uri.len == sizeof("/.rampart/session") - 1
+        && ngx_strncmp(r->uri.data, "/.rampart/session", r->uri.len) == 0)
+    {
+        return ngx_http_rampart_session_endpoint(r, ctx, keys, rev);
+    }
+
+    if (r->uri.len == sizeof("/.rampart/logout") - 1
+        && ngx_strncmp(r->uri.data, "/.rampart/logout", r->uri.len) == 0)
+    {
+        return ngx_http_rampart_logout_endpoint(r, ctx, lcf);
+    }
+
+    rules = rp_policy_access_rules(lcf->policy);
+    mode = ngx_http_rampart_switch_identity(r, &lcf->app);
+
+    if (rules == NULL || mode == RP_MODE_OFF) {
+        return NGX_DECLINED;
+    }
+
+    now = ngx_time();
+    c = NULL;
+    st = RP_ID_NO_SESSION;
+
+    if (ngx_http_rampart_cookie(r, RP_ID_COOKIE, &cookie, &cookie_header)
+        == NGX_OK)
+    {
+        c = ngx_palloc(r->pool, sizeof(rp_id_claims_t));
+        if (c == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        st = rp_id_session_check(keys, rev, (const char *) cookie.data,
+                                 cookie.len, now, c);
+
+        /* the claims are a copy: the header can be cut now */
+        ngx_http_rampart_strip_cookie(cookie_header, &cookie);
+    }
+
+    access = rp_access_check(rules, (const char *) r->uri.data, r->uri.len,
+                             st == RP_ID_OK ? c : NULL,
+                             (const char *) r->connection->addr_text.data,
+                             r->connection->addr_text.len, now);
+
+    if (access == RP_ACCESS_ALLOW) {
+        return st == RP_ID_OK
+               ? ngx_http_rampart_identity_pass(r, ctx, lcf, keys, c, now)
+               : NGX_DECLINED;
+    }
+
+    if (mode == RP_MODE_DETECT) {
+        rp_tx_identity_refused(ctx->tx,
+                               access == RP_ACCESS_LOGIN ? NGX_HTTP_UNAUTHORIZED
+                                                         : NGX_HTTP_FORBIDDEN,
+                               access == RP_ACCESS_LOGIN ? "session" : "access",
+                               access == RP_ACCESS_LOGIN
+                               ? rp_id_status_name(st)
+                               : rp_access_result_name(access), 0);
+
+        return st == RP_ID_OK
+               ? ngx_http_rampart_identity_pass(r, ctx, lcf, keys, c, now)
+               : NGX_DECLINED;
+    }
+
+    if (access != RP_ACCESS_LOGIN) {
+        return ngx_http_rampart_identity_refuse(r, ctx, NGX_HTTP_FORBIDDEN,
+                                                "access",
+                                                rp_access_result_name(access));
+    }
+
+    if (st != RP_ID_NO_SESSION
+        && ngx_http_rampart_queue_cookie(r, ctx, RP_ID_COOKIE, (u_char *) "", 0,
+                                         0) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_rampart_is_browser(r) && lcf->identity_portal.len) {
+        return ngx_http_rampart_identity_refuse(r, ctx,
+                                         ngx_http_rampart_to_portal(r, ctx, lcf),
+                                         "session", rp_id_status_name(st));
+    }
+
+    return ngx_http_rampart_identity_refuse(r, ctx,
+                                      ngx_http_rampart_unauthorized(r, lcf),
+                                      "session", rp_id_status_name(st));
 }
 
 
@@ -945,6 +2143,7 @@ ngx_http_rampart_inspect_request(ngx_http_request_t *r,
     ngx_http_rampart_ctx_t *ctx, ngx_http_rampart_loc_conf_t *lcf)
 {
     rp_tx_t           *tx;
+    ngx_int_t          rc_id;
     ngx_uint_t         i, has_body, mode;
     rp_status_t        rc;
     ngx_list_part_t   *part;
@@ -1031,6 +2230,14 @@ ngx_http_rampart_inspect_request(ngx_http_request_t *r,
     if (ngx_http_rampart_refuses(rp_tx_verdict(tx))) {
         ctx->request_ended = 1;
         return ngx_http_rampart_decide(r, ctx);
+    }
+
+    /* identity after the WAF's header verdict, before any body is read */
+    rc_id = ngx_http_rampart_identity(r, ctx, lcf);
+
+    if (rc_id != NGX_DECLINED) {
+        ctx->request_ended = 1;
+        return rc_id;
     }
 
     has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
@@ -1516,6 +2723,17 @@ ngx_http_rampart_header_filter(ngx_http_request_t *r)
     }
 
     ctx = ngx_http_rampart_get_ctx(r);
+
+    /* identity cookies, on our answers and the application's alike */
+    for ( /* void */ ; ctx != NULL && ctx->nset_cookie; ctx->nset_cookie--) {
+        if (ngx_http_rampart_add_header_out(r, "Set-Cookie",
+                                      &ctx->set_cookie[ctx->nset_cookie - 1],
+                                      NULL)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
 
     if (ctx == NULL || ctx->answered || ctx->response_started) {
         return ngx_http_next_header_filter(r);
@@ -2614,6 +3832,11 @@ ngx_http_rampart_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->app, prev->app, "");
     ngx_conf_merge_uint_value(conf->body, prev->body,
                               NGX_HTTP_RAMPART_BODY_BUFFERED);
+    ngx_conf_merge_str_value(conf->identity_portal, prev->identity_portal, "");
+
+    if (conf->upstream_key.data == NULL) {
+        conf->upstream_key = prev->upstream_key;
+    }
 
     if (conf->policy == NULL) {
         conf->policy = prev->policy;
@@ -2643,6 +3866,170 @@ ngx_http_rampart_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* rampart_identity_keys FILE: the session keys (and the zone that
+ * remembers used hand-offs across workers). */
+static char *
+ngx_http_rampart_identity_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_rampart_main_conf_t *mcf = conf;
+
+    ngx_str_t  *value;
+    ngx_str_t   name = ngx_string("rampart_identity");
+
+    if (mcf->identity_keys.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    mcf->identity_keys = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &mcf->identity_keys, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->identity_zone = ngx_shared_memory_add(cf, &name,
+                  rp_id_replay_table_size(NGX_HTTP_RAMPART_REPLAY_ENTRIES)
+                  + 8 * ngx_pagesize,
+                  &ngx_http_rampart_module);
+    if (mcf->identity_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->identity_zone->init = ngx_http_rampart_init_identity_zone;
+
+    return NGX_CONF_OK;
+}
+
+
+/* rampart_identity_revocations FILE */
+static char *
+ngx_http_rampart_identity_revocations(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_rampart_main_conf_t *mcf = conf;
+
+    ngx_str_t  *value;
+
+    if (mcf->identity_revocations.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    mcf->identity_revocations = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &mcf->identity_revocations, 1)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* rampart_identity_upstream_key FILE: read at configuration time, so
+ * `nginx -t` reports a bad key. */
+static char *
+ngx_http_rampart_identity_upstream_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_rampart_loc_conf_t *lcf = conf;
+
+    u_char      *text;
+    size_t       len;
+    ssize_t      n;
+    ngx_fd_t     fd;
+    ngx_str_t   *value, path;
+    rp_error_t   err;
+    ngx_file_info_t  fi;
+
+    if (lcf->upstream_key.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "cannot open \"%V\"", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR || ngx_file_size(&fi) > 4096) {
+        ngx_close_file(fd);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is not a key file", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    len = ngx_file_size(&fi);
+    text = ngx_pnalloc(cf->temp_pool, len + 1);
+    lcf->upstream_key.data = ngx_pnalloc(cf->pool, 64);
+
+    if (text == NULL || lcf->upstream_key.data == NULL) {
+        ngx_close_file(fd);
+        return NGX_CONF_ERROR;
+    }
+
+    n = read(fd, text, len);
+    ngx_close_file(fd);
+
+    if (n != (ssize_t) len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "cannot read \"%V\"", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&err, sizeof(err));
+    lcf->upstream_key.len = rp_id_upstream_key_parse((const char *) text, len,
+                                                lcf->upstream_key.data, 64,
+                                                &err);
+    ngx_explicit_memzero(text, len);
+
+    if (lcf->upstream_key.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V:%ui: %s", &path,
+                           (ngx_uint_t) err.line, err.reason);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* The used hand-offs: one table in the zone's slab pool, kept across
+ * reloads like the counters. */
+static ngx_int_t
+ngx_http_rampart_init_identity_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    void             *table;
+    ngx_slab_pool_t  *shpool;
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (data || shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    table = ngx_slab_calloc(shpool,
+                     rp_id_replay_table_size(NGX_HTTP_RAMPART_REPLAY_ENTRIES));
+    if (table == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = table;
+    shm_zone->data = table;
+
+    return NGX_OK;
 }
 
 

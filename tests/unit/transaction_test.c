@@ -11,6 +11,7 @@
 #include "rampart/http.h"
 #include "rampart/rampart.h"
 #include "tx_t.h"
+#include "urldecode.h"
 
 static rp_policy_t *policy_from(const char *text)
 {
@@ -503,10 +504,96 @@ static void test_clean_cache_keeps_verdicts(void **state)
     rp_policy_unref(p);
 }
 
+/* rp_value_profile() against the definition of its bits (inspect.c), byte
+ * by byte, and its cjk_valid only where rp_utf8_check() finds nothing:
+ * values mixing ASCII words, Chinese text and every broken or other-length
+ * UTF-8 sequence, at every length and alignment. */
+static unsigned defined_profile(const unsigned char *s, size_t len)
+{
+    unsigned acc = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = s[i];
+        int upper = c >= 'A' && c <= 'Z', lower = c >= 'a' && c <= 'z';
+        int word = upper || lower || (c >= '0' && c <= '9') || c == '_';
+        if (c >= 0x80)
+            acc |= PROF_HIGH;
+        else if (!word)
+            acc |= PROF_NOT_PLAIN;
+        if (!word && !(c && strchr(" +/=-", c)))
+            acc |= PROF_NOT_B64;
+        acc |= (c == '%' ? PROF_PERCENT : 0) | (upper ? PROF_UPPER : 0) | (lower ? PROF_LOWER : 0);
+    }
+    return acc;
+}
+
+static void test_value_profile(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "\xe4\xb8\xad\xe6\x96\x87",
+        "\xef\xbc\x8c",
+        "abcdefgh",
+        "AB",
+        "0123456789",
+        "_",
+        " ",
+        "%",
+        "+/=-",
+        "'",
+        "\x00",
+        "\xe0\x9f\xbf",
+        "\xed\xa0\x80",
+        "\xe4\xb8",
+        "\xc3\xa9",
+        "\xf0\x9f\x98\x80",
+        "\x80",
+        "\xff",
+        "<a>",
+    };
+    unsigned seed = 4242;
+    char buf[128];
+    for (int round = 0; round < 200000; round++) {
+        size_t n = test_random_pieces(buf, sizeof(buf), pieces, sizeof(pieces) / sizeof(pieces[0]),
+                                      3, 50, (int)(seed % 12), &seed);
+        bool cjk_valid = false;
+        unsigned got = rp_value_profile(buf, n, &cjk_valid);
+        if (got != defined_profile((const unsigned char *)buf, n) ||
+            (cjk_valid && rp_utf8_check(buf, n) != 0))
+            fail_msg("round %d: %#x, defined %#x, cjk_valid %d", round, got,
+                     defined_profile((const unsigned char *)buf, n), cjk_valid);
+    }
+    bool cjk_valid = false;
+    assert_int_equal(rp_value_profile("\xe4\xb8\xad\xe6\x96\x87"
+                                      "abc",
+                                      9, &cjk_valid),
+                     PROF_HIGH | PROF_NOT_B64 | PROF_LOWER);
+    assert_true(cjk_valid); /* Chinese text needs no second look */
+}
+
+/* A path variable is judged without its view suffix ("/news/| id.html"
+ * hands "| id" to the application): every suffix, in any case. */
+static void test_path_variable_suffixes(void **state)
+{
+    (void)state;
+    rp_policy_t *p = policy_from("detect cmdi on\n");
+    static const char *const suffixes[] = {".html", ".htm",    ".shtml", ".jsp", ".jspx",
+                                           ".do",   ".action", ".json",  ".xml", ".php",
+                                           ".asp",  ".aspx",   ".HTML",  ".Do",  ".aSpX"};
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        char raw[256];
+        snprintf(raw, sizeof(raw), GET("/news/%%7C%%20id%s"), suffixes[i]);
+        expect_block(p, raw, 403, "cmdi", NULL);
+    }
+    expect_allow(p, GET("/news/2024/notice.html"));
+    rp_policy_unref(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_benign_passes_without_event),
+        cmocka_unit_test(test_path_variable_suffixes),
+        cmocka_unit_test(test_value_profile),
         cmocka_unit_test(test_attacks_everywhere),
         cmocka_unit_test(test_decoding_layers_and_uploads),
         cmocka_unit_test(test_plain_values_never_match),

@@ -655,6 +655,113 @@ static void test_identity_shortcut_sound(void **state)
     assert_true(checked > 100000);
 }
 
+/* The byte classes as the first version computed them, one byte at a time
+ * with its neighbour: the reference rp_transform_value_flags (one pass of
+ * ORs, then the neighbour tests only when their bytes occur) must agree
+ * with. */
+static unsigned reference_value_flags(const char *v, size_t len)
+{
+    unsigned f = 0, prev = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char b = (unsigned char)v[i];
+        unsigned c = b >= 'A' && b <= 'Z'   ? RP_TFV_UPPER
+                     : b >= 'a' && b <= 'z' ? RP_TFV_LOWER
+                     : b >= 0x80            ? RP_TFV_NONASCII
+                     : b == '%'             ? RP_TFV_PERCENT
+                     : b == '+'             ? RP_TFV_PLUS
+                     : b == '&'             ? RP_TFV_AMP
+                     : b == '\\'            ? RP_TFV_BACKSLASH
+                     : b == 0               ? RP_TFV_NUL
+                     : b == ' '             ? RP_TFV_SPACE
+                     : b >= '\t' && b <= '\r' ? RP_TFV_WS_OTHER
+                     : b == '/'             ? RP_TFV_SLASH
+                     : b == '*'             ? RP_TFV_STAR
+                     : b == '-'             ? RP_TFV_DASH
+                     : b == '#'             ? RP_TFV_HASH
+                     : b == '"' || b == '\'' || b == '`' ? RP_TFV_QUOTE
+                     : b == '^'                         ? RP_TFV_CARET
+                     : b == ',' || b == ';'             ? RP_TFV_SEP
+                     : b == '('                         ? RP_TFV_PAREN
+                     : b == '.'                         ? RP_TFV_DOT
+                     : b == '<'                         ? RP_TFV_LT
+                                                        : 0;
+        unsigned ws = RP_TFV_SPACE | RP_TFV_WS_OTHER | RP_TFV_NONASCII;
+        f |= c;
+        if ((c & ws) && (prev & ws))
+            f |= RP_TFV_WS_RUN;
+        if ((b | 0x20) == 'x' && i > 0 && v[i - 1] == '0')
+            f |= RP_TFV_0X;
+        prev = c;
+        if (len && (i == 0 || i == len - 1) && (c & ws))
+            f |= RP_TFV_EDGE_WS;
+    }
+    return f;
+}
+
+static void test_value_flags_match_reference(void **state)
+{
+    (void)state;
+    static const char *const fixed[] = {"",      "0",    "x",      "0x",   "0X", "00x", "x0",
+                                        "a0b0x", "0 x",  " ",      "  ",   "a b", "a  b", "\t\n",
+                                        "\xe4\xb8\xad", "0\xe4x", "abc0", "0x\xff", "AbC"};
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        assert_int_equal(rp_transform_value_flags(fixed[i], strlen(fixed[i])),
+                         reference_value_flags(fixed[i], strlen(fixed[i])));
+    /* random strings over a small alphabet rich in the bytes that matter
+     * (lengths 0-40: every unrolled-loop remainder), and over all bytes */
+    static const char alphabet[] = "0xXa A\t\xa0\xe4%+&\\/*-#\"'`^,;(.<\n";
+    uint32_t x = 88172645u;
+    char buf[48];
+    for (int round = 0; round < 200000; round++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        size_t n = x % 41;
+        bool any = (x >> 8) & 1;
+        for (size_t k = 0; k < n; k++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            buf[k] = any ? (char)(x >> 11) : alphabet[(x >> 11) % (sizeof(alphabet) - 1)];
+        }
+        unsigned got = rp_transform_value_flags(buf, n), want = reference_value_flags(buf, n);
+        if (got != want)
+            fail_msg("value flags %#x, reference %#x (length %zu)", got, want, n);
+    }
+}
+
+/* rp_transform_changes_on is rp_transform_may_change as a mask (the rule
+ * engine ORs the masks of a chain's steps to test the whole chain at once):
+ * the two must agree for every transformation on every set of byte
+ * classes — each class alone, none, all, and pseudo-random unions. */
+static void test_changes_on_matches_may_change(void **state)
+{
+    (void)state;
+    unsigned sets[64 + 3];
+    size_t nsets = 0;
+    sets[nsets++] = 0;
+    sets[nsets++] = ~0u;
+    for (unsigned b = 0; b < 32; b++)
+        sets[nsets++] = 1u << b;
+    uint32_t x = 2463534242u; /* xorshift32 */
+    while (nsets < sizeof(sets) / sizeof(sets[0])) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        sets[nsets++] = x & (x >> 7); /* sparse unions */
+    }
+    for (int id = -1; id <= rp_transform_count(); id++) {
+        unsigned c = rp_transform_changes_on(id);
+        for (size_t i = 0; i < nsets; i++) {
+            bool by_mask = c == RP_TFV_ALWAYS || (c & sets[i]) != 0;
+            if (by_mask != rp_transform_may_change(id, sets[i]))
+                fail_msg("%s (id %d) on flags %#x: mask says %d, may_change says %d",
+                         id >= 0 && id < rp_transform_count() ? rp_transform_name(id) : "?", id,
+                         sets[i], by_mask, !by_mask);
+        }
+    }
+}
+
 static void test_output_bounds(void **state)
 {
     (void)state;
@@ -691,6 +798,8 @@ int main(void)
         cmocka_unit_test(test_allocation_failure),
         cmocka_unit_test(test_output_bounds),
         cmocka_unit_test(test_identity_shortcut_sound),
+        cmocka_unit_test(test_changes_on_matches_may_change),
+        cmocka_unit_test(test_value_flags_match_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,16 +3,7 @@
  * ordinary and hostile inputs; every row asserts the exact bytes and the
  * exact flag set, decoded both into a separate buffer and in place.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "test_util.h"
 
 #include "rampart/transaction.h"
 #include "urldecode.h"
@@ -210,6 +201,30 @@ static void test_utf8_check_shortcuts(void **state)
             }
 }
 
+/* Runs of three-byte sequences (the word-at-a-time loop) mixed with every
+ * way one can go wrong, against deciding step by step. */
+static void test_utf8_three_byte_runs(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "\xe4\xb8\xad",     "\xe6\x96\x87", "\xef\xbc\x8c", "\xe0\xa0\x80", "\xe0\x9f\xbf",
+        "\xed\x9f\xbf",     "\xed\xa0\x80", "\xe4\xb8",     "\xe4",         "a",
+        "\xf0\x9f\x98\x80", "\xc3\xa9",     "\x80",         "\xee\x80\x80", "\xe4\x38\xad",
+        "\xe4\xb8\x2d",     "\xef\xbf\xbf", "\xe1\xc0\x80", "0123456789",
+    };
+    unsigned seed = 7;
+    char buf[160];
+    for (int round = 0; round < 100000; round++) {
+        /* every other round mostly valid Chinese, so long runs occur */
+        size_t n = test_random_pieces(buf, sizeof(buf), pieces, sizeof(pieces) / sizeof(pieces[0]),
+                                      3, round & 1 ? 88 : 0, (int)(seed % 30), &seed);
+        unsigned want = utf8_check_by_steps(buf, n), got = rp_utf8_check(buf, n);
+        if (got != want)
+            print_error("round %d: %#x, by steps %#x\n", round, got, want);
+        assert_int_equal(got, want);
+    }
+}
+
 static void test_all_escapes(void **state)
 {
     (void)state;
@@ -290,9 +305,10 @@ static void test_literal_run_shortcut(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_decode_table), cmocka_unit_test(test_flags_are_ored),
-        cmocka_unit_test(test_utf8_table),   cmocka_unit_test(test_utf8_check_shortcuts),
-        cmocka_unit_test(test_all_escapes),  cmocka_unit_test(test_literal_run_shortcut),
+        cmocka_unit_test(test_decode_table),         cmocka_unit_test(test_flags_are_ored),
+        cmocka_unit_test(test_utf8_table),           cmocka_unit_test(test_utf8_check_shortcuts),
+        cmocka_unit_test(test_all_escapes),          cmocka_unit_test(test_literal_run_shortcut),
+        cmocka_unit_test(test_utf8_three_byte_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

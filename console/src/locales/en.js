@@ -12,7 +12,7 @@ export default {
     language: 'Language', logout: 'Log out', loggedInAs: 'Signed in as', confirmDelete: 'Delete {name}?',
     copy: 'Copy', edit: 'Edit', back: 'Back', shownOnce: 'Shown only once: copy it now.', status: 'Status', enabled: 'enabled', disabled: 'disabled',
   },
-  roles: { admin: 'Administrator', secops: 'Security operator', auditor: 'Auditor', gateway: 'Gateway' },
+  roles: { admin: 'Administrator', secops: 'Security operator', auditor: 'Auditor', gateway: 'Gateway', app: 'Application (encryption service)' },
   actions: { allow: 'allow', log: 'log', detect: 'detect', block: 'block', redirect: 'redirect', challenge: 'challenge' },
   login: {
     title: 'Sign in to the console', username: 'Account', password: 'Password', submit: 'Sign in',

@@ -12,7 +12,7 @@ export default {
     language: '语言', logout: '退出登录', loggedInAs: '当前用户', confirmDelete: '确定删除 {name}？',
     copy: '复制', edit: '编辑', back: '返回', shownOnce: '只显示这一次，请立即复制保存。', status: '状态', enabled: '启用', disabled: '停用',
   },
-  roles: { admin: '管理员', secops: '安全运维', auditor: '审计员', gateway: '网关' },
+  roles: { admin: '管理员', secops: '安全运维', auditor: '审计员', gateway: '网关', app: '应用（加密服务）' },
   actions: { allow: '放行', log: '记录', detect: '检测', block: '拦截', redirect: '重定向', challenge: '质询' },
   login: {
     title: '登录控制台', username: '用户名', password: '密码', submit: '登录', failed: '用户名或密码错误',

@@ -83,6 +83,41 @@ static void test_directives(void **state)
     assert_int_equal(cfg.n_webshell_roots, 1);
     assert_string_equal(cfg.webshell_rules, "/etc/rampart/webshell.yar");
     assert_int_equal(cfg.webshell_max_size, 512 * 1024);
+    /* off by default: processes, responses; the listen allow-list's defaults */
+    assert_false(cfg.process_monitor);
+    assert_int_equal(cfg.response_mode, RESPONSE_OFF);
+    assert_true(cfg.n_process_listen_allow > 0);
+    assert_string_equal(cfg.process_listen_allow[0], "/usr/sbin/*");
+}
+
+static void test_process_baseline_response(void **state)
+{
+    (void)state;
+    rp_error_t err;
+    const char *text = "process_monitor on\nprocess_scan_seconds 5\n"
+                       "process_listen_allow /opt/app/bin/*\n"
+                       "baseline_policy /usr/share/rampart/baseline/ssh.policy\n"
+                       "baseline_root /srv/image\nbaseline_interval_minutes 60\n"
+                       "response_mode dry-run\nresponse_rule bruteforce.source block 3600\n"
+                       "response_rule webshell.* quarantine\nresponse_rule process.* kill\n"
+                       "response_netns test-ns\nresponse_never_block 10.0.0.0/8\n"
+                       "response_never_block 2001:db8::1\n";
+    if (load(text, &err))
+        fail_msg("%s:%u: %s", err.file, err.line, err.reason);
+    assert_true(cfg.process_monitor);
+    assert_int_equal(cfg.process_scan_s, 5);
+    assert_int_equal(cfg.n_process_listen_allow, 1); /* given: no defaults */
+    assert_int_equal(cfg.n_baseline_policies, 1);
+    assert_string_equal(cfg.baseline_root, "/srv/image");
+    assert_int_equal(cfg.baseline_interval_s, 3600);
+    assert_int_equal(cfg.response_mode, RESPONSE_DRY_RUN);
+    assert_int_equal(cfg.n_response_rules, 3);
+    assert_int_equal(cfg.response_rules[0].action, RESPONSE_BLOCK);
+    assert_int_equal(cfg.response_rules[0].seconds, 3600);
+    assert_string_equal(cfg.response_rules[1].detection, "webshell.*");
+    assert_int_equal(cfg.response_rules[2].action, RESPONSE_KILL);
+    assert_string_equal(cfg.response_netns, "test-ns");
+    assert_int_equal(cfg.n_response_never_block, 2);
 }
 
 static void test_errors(void **state)
@@ -103,6 +138,16 @@ static void test_errors(void **state)
     expect_error("fim_diff_max_size 2m\nfim_hash_max_size 1m\n", 0, "must not exceed");
     expect_error("fim_path /srv/www\nwebshell_root /srv/www2\n", 0, "not inside any fim_path");
     expect_error("fim_ignore relative\n", 1, "absolute path");
+    expect_error("process_monitor yes\n", 1, "on or off");
+    expect_error("process_listen_allow bin/*\n", 1, "absolute path");
+    expect_error("response_mode armed\n", 1, "off, dry-run or active");
+    expect_error("response_rule bruteforce.source\n", 1, "DETECTION ACTION");
+    expect_error("response_rule bruteforce.source ban\n", 1, "block, kill or quarantine");
+    expect_error("response_rule process.* kill 60\n", 1, "only block takes a duration");
+    expect_error("response_rule x block 0\n", 1, "only block takes a duration");
+    expect_error("response_netns ../x\n", 1, "network namespace name");
+    expect_error("response_never_block 10.0.0.0/40\n", 1, "address or CIDR block");
+    expect_error("baseline_interval_minutes 0\n", 1, "from 1 to");
 }
 
 static void test_shipped_example_loads(void **state)
@@ -120,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_directives),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_process_baseline_response),
         cmocka_unit_test(test_shipped_example_loads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

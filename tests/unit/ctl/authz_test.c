@@ -10,21 +10,38 @@
 static void test_matrix(void **state)
 {
     (void)state;
-    /* rows: admin, secops, auditor, gateway */
+    /* columns: admin, secops, auditor, gateway, app */
     static const struct {
         perm_t perm;
         int allowed[ROLE_COUNT];
     } expected[] = {
-        {PERM_PUBLIC, {1, 1, 1, 1}},        {PERM_SELF, {1, 1, 1, 1}},
-        {PERM_EVENTS_READ, {1, 1, 1, 0}},   {PERM_EVENTS_SUBMIT, {0, 0, 0, 1}},
-        {PERM_INGEST_READ, {1, 1, 1, 0}},   {PERM_METRICS_READ, {1, 1, 1, 0}},
-        {PERM_USERS_READ, {1, 0, 1, 0}},    {PERM_USERS_MANAGE, {1, 0, 0, 0}},
-        {PERM_TOKENS_MANAGE, {1, 0, 0, 0}}, {PERM_AUDIT_READ, {0, 0, 1, 0}},
-        {PERM_APPS_READ, {1, 1, 1, 0}},     {PERM_APPS_MANAGE, {1, 1, 0, 0}},
-        {PERM_POLICIES_READ, {1, 1, 1, 0}}, {PERM_POLICIES_MANAGE, {1, 1, 0, 0}},
-        {PERM_BUNDLE_FETCH, {1, 1, 1, 1}},  {PERM_GATEWAYS_READ, {1, 1, 1, 0}},
-        {PERM_AGENTS_READ, {1, 1, 1, 0}},   {PERM_AGENTS_MANAGE, {1, 1, 0, 0}},
-        {PERM_AGENT, {0, 0, 0, 0}},
+        {PERM_PUBLIC, {1, 1, 1, 1, 1}},
+        {PERM_SELF, {1, 1, 1, 1, 1}},
+        {PERM_EVENTS_READ, {1, 1, 1, 0, 0}},
+        {PERM_EVENTS_SUBMIT, {0, 0, 0, 1, 0}},
+        {PERM_INGEST_READ, {1, 1, 1, 0, 0}},
+        {PERM_METRICS_READ, {1, 1, 1, 0, 0}},
+        {PERM_USERS_READ, {1, 0, 1, 0, 0}},
+        {PERM_USERS_MANAGE, {1, 0, 0, 0, 0}},
+        {PERM_TOKENS_MANAGE, {1, 0, 0, 0, 0}},
+        {PERM_AUDIT_READ, {0, 0, 1, 0, 0}},
+        {PERM_APPS_READ, {1, 1, 1, 0, 0}},
+        {PERM_APPS_MANAGE, {1, 1, 0, 0, 0}},
+        {PERM_POLICIES_READ, {1, 1, 1, 0, 0}},
+        {PERM_POLICIES_MANAGE, {1, 1, 0, 0, 0}},
+        {PERM_BUNDLE_FETCH, {1, 1, 1, 1, 0}},
+        {PERM_GATEWAYS_READ, {1, 1, 1, 0, 0}},
+        {PERM_AGENTS_READ, {1, 1, 1, 0, 0}},
+        {PERM_AGENTS_MANAGE, {1, 1, 0, 0, 0}},
+        {PERM_AGENT, {0, 0, 0, 0, 0}},
+        {PERM_DIRECTORY_READ, {1, 1, 1, 0, 0}},
+        {PERM_DIRECTORY_MANAGE, {1, 0, 0, 0, 0}},
+        {PERM_IDSESSIONS_MANAGE, {1, 1, 0, 0, 0}},
+        {PERM_GATEWAY_IDENTITY, {0, 0, 0, 1, 0}},
+        /* keys: admins manage, auditors read metadata; use needs a grant too */
+        {PERM_KEYS_READ, {1, 0, 1, 0, 0}},
+        {PERM_KEYS_MANAGE, {1, 0, 0, 0, 0}},
+        {PERM_CRYPTO_USE, {1, 1, 0, 0, 1}},
     };
     assert_int_equal(sizeof(expected) / sizeof(expected[0]), PERM_COUNT);
     for (size_t i = 0; i < PERM_COUNT; i++)
@@ -47,6 +64,8 @@ static void test_roles(void **state)
     assert_string_equal(role_name(ROLE_GATEWAY), "gateway");
     assert_true(role_is_human(ROLE_SECOPS));
     assert_false(role_is_human(ROLE_GATEWAY));
+    assert_int_equal(role_parse("app"), ROLE_APP);
+    assert_false(role_is_human(ROLE_APP));
 }
 
 static void test_routes(void **state)
@@ -61,14 +80,16 @@ static void test_routes(void **state)
             assert_true(strcmp(routes[i].pattern, "/healthz") == 0 ||
                         strcmp(routes[i].pattern, "/readyz") == 0 ||
                         strcmp(routes[i].pattern, "/api/v1/auth/login") == 0 ||
-                        strcmp(routes[i].pattern, "/api/v1/agent/enrol") == 0);
+                        strcmp(routes[i].pattern, "/api/v1/agent/enrol") == 0 ||
+                        /* the login portal checks its own cookie (api_id.h) */
+                        strncmp(routes[i].pattern, "/api/v1/id/", 11) == 0);
         }
         /* only the password endpoints are open to an account that must
          * change its password */
         if (routes[i].while_must_change && routes[i].perm != PERM_PUBLIC)
             assert_non_null(strstr(routes[i].pattern, "/api/v1/auth/"));
     }
-    assert_int_equal(public_routes, 4);
+    assert_int_equal(public_routes, 4 + 12);
 }
 
 int main(void)

@@ -6,7 +6,8 @@
  * partitions made on demand, accounts, sessions, tokens, the audit log
  * (records, seals, export cursors, its append-only triggers),
  * applications, policy versions (two editors at once), bundles and
- * gateway check-ins, host agents and their enrolment tokens; and for
+ * gateway check-ins, host agents and their enrolment tokens, data keys
+ * (versions, rotation, rewrapping, grants, key jobs); and for
  * PostgreSQL, recovery after the server restarts.
  */
 #include "ctl_test_util.h"
@@ -18,6 +19,7 @@
 
 #include "event_parse.h"
 #include "store_agents.h"
+#include "store_keys.h"
 #include "store_sqlite_t.h"
 #include "timefmt.h"
 
@@ -1288,13 +1290,199 @@ static void test_agents(void **state)
     assert_int_equal(got.last_ts, now + 1);
     assert_string_equal(got.capabilities, "{\"fim\":false}");
 
+    /* baseline results: none, stored, replaced, removed with the host */
+    store_agent_baseline_t b = {.reported = now,
+                                .score = 50,
+                                .passed = 1,
+                                .failed = 1,
+                                .report = "{\"score\":50}"},
+                           gb;
+    assert_int_equal(ops->baseline_get(s, a.id, &gb), STORE_NOT_FOUND);
+    assert_int_equal(ops->baseline_put(s, a.id, &b), STORE_OK);
+    b.score = -1;
+    b.report = "{\"score\":null}";
+    assert_int_equal(ops->baseline_put(s, a.id, &b), STORE_OK);
+    assert_int_equal(ops->baseline_get(s, a.id, &gb), STORE_OK);
+    assert_int_equal(gb.score, -1);
+    assert_int_equal(gb.failed, 1);
+    assert_string_equal(gb.report, "{\"score\":null}");
+    free(gb.report);
+
     int n = 0;
     assert_int_equal(ops->list(s, count_agents, &n), STORE_OK);
     assert_int_equal(n, 2);
     assert_int_equal(ops->remove(s, a.id), STORE_OK);
+    assert_int_equal(ops->baseline_get(s, a.id, &gb), STORE_NOT_FOUND);
     assert_int_equal(ops->remove(s, a.id), STORE_NOT_FOUND);
     assert_int_equal(ops->get(s, a.id, &got), STORE_NOT_FOUND);
     assert_int_equal(ops->accept(s, a.id, now + 5), STORE_NOT_FOUND);
+    store_close(s);
+    temp_dir_remove(dir);
+}
+
+static store_key_version_t key_version(uint32_t version, uint32_t master, unsigned char fill)
+{
+    store_key_version_t v;
+    memset(&v, 0, sizeof(v));
+    v.version = version;
+    v.master_version = master;
+    v.wrapped_len = 100;
+    memset(v.wrapped, fill, v.wrapped_len);
+    v.created = 1795000000000LL + version;
+    return v;
+}
+
+static int count_versions(void *ctx, const store_key_version_t *v)
+{
+    uint32_t *seen = ctx;
+    seen[0]++;
+    seen[seen[0]] = v->version;
+    return 0;
+}
+
+static int count_rows(void *ctx, const void *row)
+{
+    (void)row;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int count_grants(void *ctx, const store_grant_t *g)
+{
+    return count_rows(ctx, g);
+}
+
+static int count_keys(void *ctx, const store_key_t *k)
+{
+    return count_rows(ctx, k);
+}
+
+static int last_job(void *ctx, const store_key_job_t *j)
+{
+    store_key_job_t *out = ctx;
+    if (!out->id)
+        *out = *j;
+    return 0;
+}
+
+static void test_keys(void **state)
+{
+    (void)state;
+    char dir[256];
+    store_t *s = fresh_store(dir);
+    const store_key_ops_t *ops = s->keys;
+    assert_non_null(ops);
+    store_key_t k = {.alg = 1, .created = 1795000000000LL};
+    snprintf(k.name, sizeof(k.name), "billing/card");
+    snprintf(k.app, sizeof(k.app), "billing");
+    snprintf(k.created_by, sizeof(k.created_by), "admin");
+    store_key_version_t v1 = key_version(1, 1, 0xa1);
+    assert_int_equal(ops->create(s, &k, &v1), STORE_OK);
+    assert_true(k.id > 0);
+    store_key_t dup = k;
+    assert_int_equal(ops->create(s, &dup, &v1), STORE_CONFLICT);
+    store_key_t other = k;
+    snprintf(other.name, sizeof(other.name), "crm/phone");
+    snprintf(other.app, sizeof(other.app), "crm");
+    assert_int_equal(ops->create(s, &other, &v1), STORE_OK);
+
+    /* rotation: only from the version the caller saw */
+    store_key_version_t v2 = key_version(2, 1, 0xa2);
+    assert_int_equal(ops->add_version(s, "billing/card", &v2), STORE_OK);
+    assert_int_equal(ops->add_version(s, "billing/card", &v2), STORE_CONFLICT);
+    store_key_version_t v4 = key_version(4, 1, 0xa4);
+    assert_int_equal(ops->add_version(s, "billing/card", &v4), STORE_CONFLICT);
+    assert_int_equal(ops->add_version(s, "nope/x", &v2), STORE_CONFLICT);
+    store_key_t got;
+    assert_int_equal(ops->get(s, "billing/card", &got), STORE_OK);
+    assert_int_equal(got.current_version, 2);
+    assert_string_equal(got.app, "billing");
+    assert_string_equal(got.created_by, "admin");
+    assert_int_equal(ops->get(s, "billing/none", &got), STORE_NOT_FOUND);
+    int n = 0;
+    assert_int_equal(ops->list(s, count_keys, &n), STORE_OK);
+    assert_int_equal(n, 2);
+
+    store_key_version_t gv;
+    assert_int_equal(ops->version_get(s, k.id, 2, &gv), STORE_OK);
+    assert_int_equal(gv.wrapped_len, 100);
+    assert_memory_equal(gv.wrapped, v2.wrapped, 100);
+    assert_int_equal(ops->version_get(s, k.id, 3, &gv), STORE_NOT_FOUND);
+    uint32_t seen[8] = {0};
+    assert_int_equal(ops->versions(s, k.id, count_versions, seen), STORE_OK);
+    assert_int_equal(seen[0], 2);
+    assert_int_equal(seen[1], 1);
+    assert_int_equal(seen[2], 2);
+
+    /* master rotation: three versions under master 1, rewrapped to 2 */
+    int64_t total = 0, below = 0;
+    assert_int_equal(ops->count_below(s, 2, &total, &below), STORE_OK);
+    assert_int_equal(total, 3);
+    assert_int_equal(below, 3);
+    memset(seen, 0, sizeof(seen));
+    assert_int_equal(ops->versions_below(s, 2, 2, count_versions, seen), STORE_OK);
+    assert_int_equal(seen[0], 2);
+    store_key_version_t re = key_version(1, 2, 0xb1);
+    assert_int_equal(ops->rewrap(s, k.id, 1, 1, &re), STORE_OK);
+    /* already done by someone else: not found, nothing changed */
+    store_key_version_t stale = key_version(1, 3, 0xc1);
+    assert_int_equal(ops->rewrap(s, k.id, 1, 1, &stale), STORE_NOT_FOUND);
+    assert_int_equal(ops->version_get(s, k.id, 1, &gv), STORE_OK);
+    assert_int_equal(gv.master_version, 2);
+    assert_memory_equal(gv.wrapped, re.wrapped, 100);
+    assert_int_equal(ops->count_below(s, 2, &total, &below), STORE_OK);
+    assert_int_equal(below, 2);
+
+    /* grants */
+    store_grant_t g = {.ops = 3, .created = 1795000000000LL};
+    snprintf(g.subject, sizeof(g.subject), "token:billing-app");
+    snprintf(g.app, sizeof(g.app), "billing");
+    snprintf(g.keys, sizeof(g.keys), "[\"*\"]");
+    assert_int_equal(ops->grant_create(s, &g), STORE_OK);
+    store_grant_t g2 = g;
+    snprintf(g2.subject, sizeof(g2.subject), "alice");
+    assert_int_equal(ops->grant_create(s, &g2), STORE_OK);
+    assert_true(g2.id > g.id);
+    n = 0;
+    assert_int_equal(ops->grants_of(s, "token:billing-app", count_grants, &n), STORE_OK);
+    assert_int_equal(n, 1);
+    n = 0;
+    assert_int_equal(ops->grant_list(s, count_grants, &n), STORE_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(ops->grant_delete(s, g.id), STORE_OK);
+    assert_int_equal(ops->grant_delete(s, g.id), STORE_NOT_FOUND);
+    n = 0;
+    assert_int_equal(ops->grants_of(s, "token:billing-app", count_grants, &n), STORE_OK);
+    assert_int_equal(n, 0);
+
+    /* jobs, newest first */
+    store_key_job_t j = {.target = 2, .total = 3, .rate = 5, .created = 1795000000000LL};
+    snprintf(j.kind, sizeof(j.kind), "master-rotation");
+    snprintf(j.state, sizeof(j.state), "running");
+    assert_int_equal(ops->job_create(s, &j), STORE_OK);
+    j.done = 3;
+    snprintf(j.state, sizeof(j.state), "done");
+    j.updated = j.created + 5;
+    assert_int_equal(ops->job_update(s, &j), STORE_OK);
+    store_key_job_t newest = {0};
+    assert_int_equal(ops->job_list(s, last_job, &newest), STORE_OK);
+    assert_int_equal(newest.id, j.id);
+    assert_string_equal(newest.state, "done");
+    assert_int_equal(newest.done, 3);
+    assert_int_equal(newest.rate, 5);
+    assert_int_equal(newest.target, 2);
+
+    /* migration 6 lets API tokens have the role app */
+    store_token_t t = {.created = 1795000000000LL};
+    snprintf(t.name, sizeof(t.name), "billing-app");
+    snprintf(t.role, sizeof(t.role), "app");
+    snprintf(t.prefix, sizeof(t.prefix), "rpt_x");
+    memset(t.hash, 0x5a, sizeof(t.hash));
+    assert_int_equal(s->ops->token_create(s, &t), STORE_OK);
+    snprintf(t.name, sizeof(t.name), "bad-role");
+    snprintf(t.role, sizeof(t.role), "root");
+    memset(t.hash, 0x5b, sizeof(t.hash));
+    assert_int_not_equal(s->ops->token_create(s, &t), STORE_OK);
     store_close(s);
     temp_dir_remove(dir);
 }
@@ -1337,6 +1525,7 @@ int main(void)
         cmocka_unit_test(test_policies),
         cmocka_unit_test(test_bundles_and_gateways),
         cmocka_unit_test(test_agents),
+        cmocka_unit_test(test_keys),
     };
     int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("postgres", tests, postgres_setup, postgres_teardown);

@@ -1,0 +1,30 @@
+/*
+ * sync_identity.h — `rampart sync`'s identity files (docs/IDENTITY.md):
+ * a thread beside the bundle's long-poll that long-polls the revocation
+ * feed and fetches the keys, writing into the sync directory
+ *
+ *   revocations          "# rampart revocations seq=N", then "sid <sid>
+ *                        <exp>" / "user <uid> <before>" lines (0644)
+ *   identity-keys        "# rampart session keys", then "<kid> <alg>
+ *                        <base64url key> <not_after>", newest last (0600)
+ *   upstream-keys/<app>  one application's upstream key (0600)
+ *
+ * each rewritten atomically (a temporary file, fsync, rename), so nginx
+ * never reads half a file. A revocation reaches the file one long-poll
+ * round trip after it is made.
+ */
+#ifndef RAMPART_CLI_SYNC_IDENTITY_H
+#define RAMPART_CLI_SYNC_IDENTITY_H
+
+typedef struct sync_identity sync_identity_t;
+
+/* url: rampartd's base URL; token: the gateway token; dir: the sync
+ * directory. once: fetch both once, synchronously, and return. NULL when
+ * the thread cannot start (once: when the fetch failed). */
+sync_identity_t *sync_identity_start(const char *url, const char *token, const char *dir, int once,
+                                     int *failed);
+/* Asks for the keys again (a new bundle may bring a new application). */
+void sync_identity_keys_changed(sync_identity_t *s);
+void sync_identity_stop(sync_identity_t *s);
+
+#endif

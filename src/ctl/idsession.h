@@ -1,0 +1,44 @@
+/*
+ * idsession.h — rampartd's identity service at run time: the revocation
+ * feed (idfeed.h) over the store's list (store_idsess.h), and the ends of
+ * sessions — one session (logout, an admin's revocation) or every session
+ * of a user (logout everywhere, password change, lock, disable, role or
+ * group change, deletion). docs/IDENTITY.md "Revocation feed".
+ */
+#ifndef RAMPART_CTL_IDSESSION_H
+#define RAMPART_CTL_IDSESSION_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "ctl.h"
+#include "idfeed.h"
+
+/* Session lifetimes (docs/IDENTITY.md "Sessions"): the longest absolute
+ * lifetime bounds how long a user revocation is kept. */
+#define IDSESS_IDLE_S     1800
+#define IDSESS_ABSOLUTE_S 43200
+
+typedef struct idservice {
+    idfeed_t *feed;
+    pthread_mutex_t revoke_lock;   /* orders appends, so seqs follow the clicks */
+    struct idkeys *keys;           /* session and upstream keys (idkeys.h) */
+    struct idlogin *login;         /* login throttling and step tokens (idlogin.h) */
+    unsigned char csrf_secret[32]; /* keys the portal's CSRF tokens (api_id.c) */
+} idservice_t;
+
+/* After the store is open; NULL with err on failure. */
+idservice_t *idservice_start(ctl_t *ctl, rp_error_t *err);
+/* Answers the waiting long-polls (before the HTTP server drains). */
+void idservice_stop(idservice_t *svc);
+void idservice_free(idservice_t *svc);
+
+/* Ends every session of the user issued before now. STORE_OK or an error
+ * (logged). reason goes to the log and the event. */
+int idsession_revoke_user(ctl_t *ctl, int64_t user_id, const char *reason);
+/* Drops expired sessions and revocations (at most once a minute). */
+void idsession_housekeeping(ctl_t *ctl);
+/* Ends one session (exp: its absolute expiry, Unix seconds). */
+int idsession_revoke_sid(ctl_t *ctl, const char *sid, int64_t exp_s, const char *reason);
+
+#endif
