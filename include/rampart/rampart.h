@@ -14,6 +14,8 @@
 #include "rampart/masking.h"
 #include "rampart/openapi.h"
 #include "rampart/policy.h"
+#include "rampart/baseline.h"
+#include "rampart/bot.h"
 #include "rampart/ratelimit.h"
 #include "rampart/status.h"
 #include "rampart/transaction.h"

@@ -18,7 +18,11 @@
 #include <strings.h>
 
 #include "mask_policy.h"
+#include "abuse_policy.h"
+#include "bot_policy.h"
+#include "ip_ranges.h"
 #include "policy_t.h"
+#include "rampart/baseline.h"
 #include "rampart/collections.h"
 #include "rampart/identity.h"
 #include "rampart/openapi.h"
@@ -351,6 +355,37 @@ static int directive_openapi(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
     return 0;
 }
 
+/* reputation deny|allow FILE: prefix lists (ip_ranges.c), relative to the
+ * policy file's directory. */
+static int directive_reputation(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
+{
+    if (nw != 3 || (strcmp(w[1], "deny") != 0 && strcmp(w[1], "allow") != 0))
+        FAIL(c, "usage: reputation deny|allow FILE");
+    struct ip_ranges **slot = w[1][0] == 'd' ? &p->reputation_deny : &p->reputation_allow;
+    if (*slot)
+        FAIL(c, "reputation %s: one file per policy (merge the lists)", w[1]);
+    char path[PATH_MAX], why[256];
+    const char *slash = strrchr(c->file, '/');
+    if (w[2][0] == '/' || !slash)
+        snprintf(path, sizeof(path), "%s", w[2]);
+    else
+        snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - c->file), c->file, w[2]);
+    if (!(*slot = ip_ranges_load(path, why, sizeof(why))))
+        FAIL(c, "reputation %s %s: %s", w[1], w[2], why);
+    return 0;
+}
+
+/* bot, bot_key, bot_good: bot protection (bot_policy.c). */
+static int directive_bot(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
+{
+    char dir[PATH_MAX], why[512];
+    const char *slash = strrchr(c->file, '/');
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - c->file) : 1, slash ? c->file : ".");
+    if (bot_policy_directive(&p->bot, w, nw, dir, why, sizeof(why)) != 0)
+        FAIL(c, "%s", why);
+    return 0;
+}
+
 static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
 {
     const char *d = w[0];
@@ -434,6 +469,25 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
         return directive_ratelimit(c, p, w, nw);
     } else if (strcmp(d, "openapi") == 0) {
         return directive_openapi(c, p, w, nw);
+    } else if (strcmp(d, "reputation") == 0) {
+        return directive_reputation(c, p, w, nw);
+    } else if (strcmp(d, "baseline") == 0) {
+        if (need_args(c, nw, 2, "baseline detect|fix|off") != 0)
+            return -1;
+        if (strcmp(w[1], "detect") == 0)
+            p->baseline = RP_BASELINE_DETECT;
+        else if (strcmp(w[1], "fix") == 0)
+            p->baseline = RP_BASELINE_FIX;
+        else if (strcmp(w[1], "off") == 0)
+            p->baseline = RP_BASELINE_OFF;
+        else
+            FAIL(c, "baseline must be detect, fix or off, got \"%s\"", w[1]);
+    } else if (strcmp(d, "enumerate") == 0 || strcmp(d, "login") == 0) {
+        char why[512];
+        if (abuse_policy_directive(&p->abuse, w, nw, why, sizeof(why)) != 0)
+            FAIL(c, "%s", why);
+    } else if (strcmp(d, "bot") == 0 || strcmp(d, "bot_key") == 0 || strcmp(d, "bot_good") == 0) {
+        return directive_bot(c, p, w, nw);
     } else if (strcmp(d, "access") == 0) {
         char why[256];
         if (rp_access_rules_add(&p->access, w, nw, why, sizeof(why)) != 0)
@@ -600,13 +654,22 @@ rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *nam
         set_error(err, name, 0, "%s", mask_why);
         goto fail;
     }
+    char bot_why[256];
+    if (bot_policy_check(p->bot, bot_why, sizeof(bot_why)) != 0 ||
+        abuse_policy_finish(p->abuse, p->bot ? p->bot->key : NULL, p->bot ? p->bot->key_len : 0,
+                            bot_why, sizeof(bot_why)) != 0) {
+        set_error(err, name, 0, "%s", bot_why);
+        goto fail;
+    }
     if (p->rules && p->rules->uses_collections && !p->collections &&
         !(p->collections = rp_collections_memory_new(0))) {
         set_error(err, name, 0, "collections: out of memory");
         goto fail;
     }
-    /* rate limits without a configured store count in the policy's own */
-    if (p->nratelimits && !p->collections && !(p->collections = rp_collections_memory_new(0))) {
+    /* rate limits (and solved bot challenges) without a configured store
+     * count in the policy's own */
+    if ((p->nratelimits || p->bot || p->abuse || p->baseline) && !p->collections &&
+        !(p->collections = rp_collections_memory_new(0))) {
         set_error(err, name, 0, "collections: out of memory");
         goto fail;
     }
@@ -620,6 +683,10 @@ fail:
     rp_collections_free(p->collections);
     rp_openapi_free(p->openapi);
     free(p->ratelimits);
+    bot_policy_free(p->bot);
+    abuse_policy_free(p->abuse);
+    ip_ranges_free(p->reputation_deny);
+    ip_ranges_free(p->reputation_allow);
     rp_access_rules_free(p->access);
     rp_mask_rules_free(p->masks);
     free(p);
@@ -691,6 +758,10 @@ void rp_policy_unref(rp_policy_t *p)
         rp_collections_free(p->collections);
         rp_openapi_free(p->openapi);
         free(p->ratelimits);
+        bot_policy_free(p->bot);
+        abuse_policy_free(p->abuse);
+        ip_ranges_free(p->reputation_deny);
+        ip_ranges_free(p->reputation_allow);
         rp_access_rules_free(p->access);
         rp_mask_rules_free(p->masks);
         free(p);

@@ -90,6 +90,14 @@ struct rp_policy {
     /* rate limits ("ratelimit" directives), checked in order */
     struct rl_policy_rule *ratelimits;
     size_t nratelimits;
+    /* bot protection ("bot", "bot_key", "bot_good"; bot_policy.h), or NULL */
+    struct rp_bot_policy *bot;
+    /* enumeration and login abuse ("enumerate", "login"; abuse_policy.h), or NULL */
+    struct rp_abuse_policy *abuse;
+    /* the configuration baseline ("baseline detect|fix"): rp_baseline_mode_t */
+    int baseline;
+    /* address reputation ("reputation deny|allow FILE"; ip_ranges.h), or NULL */
+    struct ip_ranges *reputation_deny, *reputation_allow;
     /* identity access rules ("access" directives), or NULL */
     struct rp_access_rules *access;
     /* response masking ("mask" directives, mask_policy.h), or NULL */

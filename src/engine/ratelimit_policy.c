@@ -21,13 +21,13 @@ static int why_set(char *why, size_t len, const char *fmt, const char *arg)
     return -1;
 }
 
-static int parse_rate(rl_policy_rule_t *r, const char *s, char *why, size_t wl)
+int rl_parse_rate(const char *s, uint32_t *limit_out, uint64_t *period_us)
 {
     char *end;
     errno = 0;
     unsigned long limit = strtoul(s, &end, 10);
     if (end == s || *end != '/' || errno || limit == 0 || limit > 1000000000ul)
-        return why_set(why, wl, "ratelimit: rate must be LIMIT/PERIOD (e.g. 100/m), got \"%s\"", s);
+        return -1;
     const char *p = end + 1;
     unsigned long count = 1;
     if (*p >= '0' && *p <= '9') {
@@ -44,9 +44,19 @@ static int parse_rate(rl_policy_rule_t *r, const char *s, char *why, size_t wl)
     else if (strcmp(p, "d") == 0)
         unit = 86400;
     if (!unit || count == 0 || count > 365 * 86400ul)
+        return -2;
+    *limit_out = (uint32_t)limit;
+    *period_us = (uint64_t)count * unit * 1000000u;
+    return 0;
+}
+
+static int parse_rate(rl_policy_rule_t *r, const char *s, char *why, size_t wl)
+{
+    int rc = rl_parse_rate(s, &r->rule.limit, &r->rule.period_us);
+    if (rc == -1)
+        return why_set(why, wl, "ratelimit: rate must be LIMIT/PERIOD (e.g. 100/m), got \"%s\"", s);
+    if (rc == -2)
         return why_set(why, wl, "ratelimit: period must be s, m, h, d or Ns, got \"%s\"", s);
-    r->rule.limit = (uint32_t)limit;
-    r->rule.period_us = (uint64_t)count * unit * 1000000u;
     return 0;
 }
 

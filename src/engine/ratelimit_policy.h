@@ -42,4 +42,8 @@ typedef struct rl_policy_rule {
  * "ratelimit"). Returns 0, or -1 with the reason in why. */
 int rl_policy_parse(rl_policy_rule_t *out, char **w, int nw, char *why, size_t why_len);
 
+/* "LIMIT/PERIOD" (100/m, 5/10s): 0, or -1 for a bad limit, -2 for a bad
+ * period. Also read by the enumerate and login directives. */
+int rl_parse_rate(const char *s, uint32_t *limit, uint64_t *period_us);
+
 #endif

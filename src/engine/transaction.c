@@ -239,6 +239,8 @@ static rp_status_t inspect_field(void *ctx, rp_source_t src, const char *name, s
     rp_tx_t *tx = ctx;
     if (tx->rules && rules_field(tx, src, name, name_len, value, value_len, flags) < 0)
         return RP_NOMEM;
+    if (tx->abuse_login)
+        rp_tx_abuse_field(tx, src, name, name_len, value, value_len);
     if (flags & (RP_FIELD_PART_HEADER | RP_FIELD_FILE_SIZE))
         return RP_OK; /* multipart metadata, for the rules only */
     return rp_inspect_value(ctx, src, name, name_len, value, value_len, flags);
@@ -263,7 +265,7 @@ rp_status_t rp_tx_request_header(rp_tx_t *tx, const char *name, size_t name_len,
     if (tx->rules &&
         rl_list_add(tx->rules, &tx->rules->headers, name, name_len, value, value_len) < 0)
         return RP_NOMEM;
-    if ((p->openapi || p->nratelimits) &&
+    if ((p->openapi || p->nratelimits || p->bot || p->abuse) &&
         rp_tx_api_header(tx, name, name_len, value, value_len) != RP_OK)
         return RP_NOMEM;
     /* The headers the engine itself reads, told apart by length first: a
@@ -467,7 +469,19 @@ rp_status_t rp_tx_request_headers_done(rp_tx_t *tx)
     bool api_body = tx->policy->openapi && rp_tx_api_head(tx, has_body);
     if (blocked(tx))
         return RP_BLOCK;
+    if (tx->policy->reputation_deny && rp_tx_reputation(tx) == RP_NOMEM)
+        return RP_NOMEM;
+    if (blocked(tx))
+        return RP_BLOCK;
     if (tx->policy->nratelimits && rp_tx_ratelimits(tx) == RP_NOMEM)
+        return RP_NOMEM;
+    if (blocked(tx))
+        return RP_BLOCK;
+    if (tx->policy->bot && rp_tx_bot(tx) == RP_NOMEM)
+        return RP_NOMEM;
+    if (blocked(tx))
+        return RP_BLOCK;
+    if (tx->policy->abuse && rp_tx_abuse_head(tx) == RP_NOMEM)
         return RP_NOMEM;
     if (blocked(tx))
         return RP_BLOCK;
@@ -682,6 +696,8 @@ static void build_verdict(rp_tx_t *tx)
             v->action = RP_ACTION_REDIRECT;
             v->location = tx->redirect;
         }
+        if (tx->bot_page && !tx->host_refused)
+            v->action = RP_ACTION_CHALLENGE;
     } else {
         v->action = RP_ACTION_ALLOW;
         v->status = 0;
@@ -699,6 +715,9 @@ rp_status_t rp_tx_request_end(rp_tx_t *tx)
         tx->state = TX_REQUEST_DONE;
     if (tx->api_body && tx->mode != RP_MODE_OFF && !blocked(tx))
         rp_tx_api_end(tx);
+    if (tx->abuse_login && tx->mode != RP_MODE_OFF && !blocked(tx) &&
+        rp_tx_abuse_end(tx) == RP_NOMEM)
+        return RP_NOMEM;
     if (tx->rules && tx->mode != RP_MODE_OFF && !blocked(tx)) {
         rl_state_t *st = tx->rules;
         if (tx->body && tx->body_kind == BODY_MULTIPART)
@@ -751,6 +770,8 @@ rp_status_t rp_tx_response_header(rp_tx_t *tx, const char *name, size_t name_len
                                   size_t value_len)
 {
     rp_tx_mask_header(tx, name, name_len, value, value_len);
+    if (tx->policy->baseline && tx->mode != RP_MODE_OFF)
+        rp_tx_baseline_header(tx, name, name_len, value, value_len);
     rl_state_t *st = tx->rules;
     if (!st || tx->mode == RP_MODE_OFF)
         return RP_OK;
@@ -779,6 +800,8 @@ static bool response_mime_wanted(const rl_state_t *st)
 rp_status_t rp_tx_response_headers_done(rp_tx_t *tx)
 {
     tx->state = TX_RESPONSE_BODY;
+    if (tx->policy->baseline && tx->mode != RP_MODE_OFF && !blocked(tx))
+        rp_tx_baseline_done(tx);
     rl_state_t *st = tx->rules;
     if (blocked(tx))
         return RP_BLOCK;

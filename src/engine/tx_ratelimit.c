@@ -16,62 +16,6 @@
 #include "tx_t.h"
 #include "urldecode.h"
 
-static const rp_api_field_t *find_header(const rp_tx_t *tx, const char *name, size_t len)
-{
-    for (size_t i = 0; i < tx->napi_headers; i++)
-        if (tx->api_headers[i].name_len == len &&
-            strncasecmp(tx->api_headers[i].name, name, len) == 0)
-            return &tx->api_headers[i];
-    return NULL;
-}
-
-static bool find_cookie(const rp_tx_t *tx, const char *name, size_t len, const char **v,
-                        size_t *vlen)
-{
-    for (size_t i = 0; i < tx->napi_headers; i++) {
-        const rp_api_field_t *h = &tx->api_headers[i];
-        if (h->name_len != 6 || strncasecmp(h->name, "cookie", 6) != 0)
-            continue;
-        const char *s = h->value, *end = s + h->value_len;
-        while (s < end) {
-            while (s < end && (*s == ' ' || *s == ';'))
-                s++;
-            const char *semi = memchr(s, ';', (size_t)(end - s));
-            const char *stop = semi ? semi : end;
-            const char *eq = memchr(s, '=', (size_t)(stop - s));
-            if (eq && (size_t)(eq - s) == len && memcmp(s, name, len) == 0) {
-                *v = eq + 1;
-                *vlen = (size_t)(stop - eq - 1);
-                return true;
-            }
-            s = stop;
-        }
-    }
-    return false;
-}
-
-/* The raw value of query argument name (not decoded: the key only has to
- * tell clients apart, and one spelling per client is what it counts). */
-static bool find_arg(const rp_tx_t *tx, const char *name, size_t len, const char **v, size_t *vlen)
-{
-    const char *q = strchr(tx->uri, '?');
-    if (!q)
-        return false;
-    const char *s = q + 1, *end = s + strlen(s);
-    while (s < end) {
-        const char *amp = memchr(s, '&', (size_t)(end - s));
-        const char *stop = amp ? amp : end;
-        const char *eq = memchr(s, '=', (size_t)(stop - s));
-        if (eq && (size_t)(eq - s) == len && memcmp(s, name, len) == 0) {
-            *v = eq + 1;
-            *vlen = (size_t)(stop - eq - 1);
-            return true;
-        }
-        s = stop + 1;
-    }
-    return false;
-}
-
 /* Append one key part; false when the request lacks it. */
 static bool key_part(const rp_tx_t *tx, const rl_key_part_t *k, rp_abuf_t *key)
 {
@@ -84,23 +28,23 @@ static bool key_part(const rp_tx_t *tx, const rl_key_part_t *k, rp_abuf_t *key)
         vlen = strlen(v);
         break;
     case RL_KEY_HEADER:
-        if ((h = find_header(tx, k->name, k->name_len))) {
+        if ((h = rp_tx_find_header(tx, k->name, k->name_len))) {
             v = h->value;
             vlen = h->value_len;
         }
         break;
     case RL_KEY_COOKIE:
-        find_cookie(tx, k->name, k->name_len, &v, &vlen);
+        rp_tx_find_cookie(tx, k->name, k->name_len, &v, &vlen);
         break;
     case RL_KEY_ARG:
-        find_arg(tx, k->name, k->name_len, &v, &vlen);
+        rp_tx_find_arg(tx, k->name, k->name_len, &v, &vlen);
         break;
     case RL_KEY_APIKEY:
-        if ((h = find_header(tx, "x-api-key", 9))) {
+        if ((h = rp_tx_find_header(tx, "x-api-key", 9))) {
             v = h->value;
             vlen = h->value_len;
         } else {
-            find_arg(tx, "api_key", 7, &v, &vlen);
+            rp_tx_find_arg(tx, "api_key", 7, &v, &vlen);
         }
         break;
     case RL_KEY_ROUTE:

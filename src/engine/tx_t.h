@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "baseline_t.h"
 #include "body.h"
 #include "policy_t.h"
 #include "rampart/openapi.h"
@@ -103,6 +104,21 @@ struct rp_tx {
 
     /* Response masking (tx_mask.c), when the policy has mask rules. */
     struct tx_mask *mask;
+
+    /* Bot protection (tx_bot.c): the challenge page to serve, and the
+     * clearance cookie to set after a solved challenge. */
+    const char *bot_page;
+    size_t bot_page_len;
+    const char *bot_set_cookie;
+
+    /* Enumeration and login abuse (tx_abuse.c): the login rule this
+     * request falls under, and the user name and password it carries. */
+    const struct abuse_rule *abuse_login;
+    const char *abuse_user, *abuse_password;
+    size_t abuse_user_len, abuse_password_len;
+
+    /* The configuration baseline of the response (tx_baseline.c). */
+    baseline_state_t baseline;
 };
 
 typedef struct tx_mask tx_mask_t;
@@ -129,6 +145,36 @@ void rp_tx_api_end(rp_tx_t *tx);
 
 /* tx_ratelimit.c: count the request against the policy's rate limits. */
 rp_status_t rp_tx_ratelimits(rp_tx_t *tx);
+
+/* tx_fields.c: a kept request header or cookie by name (NULL / false
+ * when absent). */
+const rp_api_field_t *rp_tx_find_header(const rp_tx_t *tx, const char *name, size_t len);
+bool rp_tx_find_cookie(const rp_tx_t *tx, const char *name, size_t len, const char **v,
+                       size_t *vlen);
+/* A query argument's raw (undecoded) value, first occurrence. */
+bool rp_tx_find_arg(const rp_tx_t *tx, const char *name, size_t len, const char **v, size_t *vlen);
+
+/* tx_bot.c: bot protection (challenge, clearance, good bots). cleared:
+ * the request holds a valid clearance; challenge: serve the challenge page
+ * (GET/HEAD) or refuse, recording target and why. */
+rp_status_t rp_tx_bot(rp_tx_t *tx);
+bool rp_tx_bot_cleared(rp_tx_t *tx);
+rp_status_t rp_tx_bot_challenge(rp_tx_t *tx, const char *target, const char *why);
+
+/* tx_abuse.c: enumeration (head: once the headers are in) and login abuse
+ * (field: a body field of a login route; end: the request is complete). */
+rp_status_t rp_tx_abuse_head(rp_tx_t *tx);
+void rp_tx_abuse_field(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
+                       const char *value, size_t value_len);
+rp_status_t rp_tx_abuse_end(rp_tx_t *tx);
+
+/* tx_reputation.c: refuse a client address in the deny list (not allowed). */
+rp_status_t rp_tx_reputation(rp_tx_t *tx);
+
+/* tx_baseline.c: the configuration baseline from the response headers. */
+void rp_tx_baseline_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
+                           size_t value_len);
+void rp_tx_baseline_done(rp_tx_t *tx);
 
 /* inspect.c: run the policy's detectors and anomaly checks on one value.
  * Returns RP_BLOCK when the transaction must stop now (block mode). */

@@ -2463,6 +2463,105 @@ ngx_http_rampart_body_ready(ngx_http_request_t *r)
 }
 
 
+/* Bot protection's headers on a refusal: the clearance cookie after a
+ * solved challenge, and no caching of the challenge or the redirect. */
+static ngx_int_t
+ngx_http_rampart_bot_headers(ngx_http_request_t *r, rp_tx_t *tx)
+{
+    size_t            len;
+    ngx_table_elt_t  *h;
+    const char       *cookie;
+
+    cookie = rp_tx_bot_set_cookie(tx);
+
+    if (cookie != NULL) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        len = ngx_strlen(cookie);
+        h->value.data = ngx_pnalloc(r->pool, len);
+        if (h->value.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(h->value.data, cookie, len);
+        h->value.len = len;
+        h->hash = 1;
+        ngx_str_set(&h->key, "Set-Cookie");
+    }
+
+    if (cookie != NULL || rp_tx_verdict(tx)->action == RP_ACTION_CHALLENGE) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Cache-Control");
+        ngx_str_set(&h->value, "no-store");
+    }
+
+    return NGX_OK;
+}
+
+
+/* The challenge page the engine rendered, sent from the access phase;
+ * the request ends here (NGX_DONE after finalising it). */
+static ngx_int_t
+ngx_http_rampart_send_challenge(ngx_http_request_t *r, rp_tx_t *tx,
+    ngx_int_t status)
+{
+    size_t        len;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+    const char   *page;
+
+    if (!rp_tx_bot_page(tx, &page, &len)) {
+        return NGX_HTTP_FORBIDDEN;
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = status >= 400 && status <= 599
+                            ? (ngx_uint_t) status : NGX_HTTP_FORBIDDEN;
+    r->headers_out.content_length_n = len;
+    ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the page lives in the transaction's arena, freed with the request */
+    b->pos = (u_char *) page;
+    b->last = (u_char *) page + len;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
+
+    return NGX_DONE;
+}
+
+
 /* The answer for the verdict: NGX_DECLINED to let the request go on. */
 static ngx_int_t
 ngx_http_rampart_decide(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx)
@@ -2494,6 +2593,14 @@ ngx_http_rampart_decide(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx)
     h->hash = 1;
     ngx_str_set(&h->key, "X-Request-Id");
     h->value = ctx->request_id;
+
+    if (ngx_http_rampart_bot_headers(r, ctx->tx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (v->action == RP_ACTION_CHALLENGE) {
+        return ngx_http_rampart_send_challenge(r, ctx->tx, v->status);
+    }
 
     if (v->action == RP_ACTION_REDIRECT && v->location != NULL) {
         len = ngx_strlen(v->location);
@@ -2691,6 +2798,73 @@ ngx_http_rampart_response_headers(ngx_http_request_t *r, rp_tx_t *tx)
 }
 
 
+/* The configuration baseline's fixes ("baseline fix"): add missing
+ * security headers, complete cookies' flags, drop platform banners. */
+static ngx_int_t
+ngx_http_rampart_apply_fixes(ngx_http_request_t *r, rp_tx_t *tx)
+{
+    size_t                  n, k, cookie, len;
+    ngx_uint_t              i;
+    ngx_list_part_t        *part;
+    ngx_table_elt_t        *h;
+    const rp_header_fix_t  *fixes, *f;
+
+    n = rp_tx_header_fixes(tx, &fixes);
+
+    for (k = 0; k < n; k++) {
+        f = &fixes[k];
+
+        if (f->op == RP_FIX_ADD) {
+            h = ngx_list_push(&r->headers_out.headers);
+            if (h == NULL) {
+                return NGX_ERROR;
+            }
+
+            h->hash = 1;
+            h->key.data = (u_char *) f->name;
+            h->key.len = ngx_strlen(f->name);
+            h->value.data = (u_char *) f->value;
+            h->value.len = ngx_strlen(f->value);
+            continue;
+        }
+
+        len = ngx_strlen(f->name);
+        cookie = 0;
+        part = &r->headers_out.headers.part;
+        h = part->elts;
+
+        for (i = 0; /* void */; i++) {
+
+            if (i >= part->nelts) {
+                if (part->next == NULL) {
+                    break;
+                }
+
+                part = part->next;
+                h = part->elts;
+                i = 0;
+            }
+
+            if (h[i].hash == 0 || h[i].key.len != len
+                || ngx_strncasecmp(h[i].key.data, (u_char *) f->name, len) != 0)
+            {
+                continue;
+            }
+
+            if (f->op == RP_FIX_REMOVE) {
+                h[i].hash = 0;  /* how nginx filters drop a header */
+
+            } else if (cookie++ == f->index) {
+                h[i].value.data = (u_char *) f->value;
+                h[i].value.len = ngx_strlen(f->value);
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_rampart_header_filter(ngx_http_request_t *r)
 {
@@ -2728,6 +2902,10 @@ ngx_http_rampart_header_filter(ngx_http_request_t *r)
     }
 
     rc = ngx_http_rampart_response_headers(r, ctx->tx);
+
+    if (rc != RP_NOMEM && ngx_http_rampart_apply_fixes(r, ctx->tx) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (rc == RP_DECLINED) {
         return ngx_http_next_header_filter(r);
