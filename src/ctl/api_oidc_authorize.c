@@ -7,7 +7,7 @@
  * is answered with an error here and never redirected (no open
  * redirect); every other error goes back to the redirect URI as
  * error=...&state=.... A good request is kept (oidc_requests.h) and the
- * browser goes to the portal, /login?oidc=<id>: the portal session
+ * browser goes to the portal, /id/login?oidc=<id>: the portal session
  * cookie is SameSite=Strict on /api/v1/id, so only the portal page's own
  * calls carry it:
  *
@@ -214,7 +214,7 @@ enum MHD_Result api_oidc_authorize(http_req_t *r)
     if (oidc_request_put(&q))
         return http_reply_error(r, 500, "internal", "no randomness");
     char url[64];
-    snprintf(url, sizeof(url), "/login?oidc=%s", q.id);
+    snprintf(url, sizeof(url), "/id/login?oidc=%s", q.id);
     http_add_header(r, "Location", url);
     http_add_header(r, "Cache-Control", "no-store");
     return http_reply(r, 302, NULL, NULL, 0);

@@ -226,7 +226,7 @@ def start(client="webapp", scope="openid profile email phone groups", redirect=C
     r = authorize(params)
     assert r.status == 302, r
     loc = r.header("location")
-    assert loc.startswith("/login?oidc="), loc
+    assert loc.startswith("/id/login?oidc="), loc
     return {"request": loc.split("=", 1)[1], "verifier": verifier, "state": state,
             "nonce": nonce, "client": client, "redirect": redirect}
 
