@@ -1,5 +1,5 @@
 /*
- * fuzz_baseline.c — libFuzzer target for the configuration baseline's
+ * fuzz_config_baseline.c — libFuzzer target for the configuration baseline's
  * reading of response headers (an upstream's, so untrusted): the input is
  * "NAME: VALUE" lines after a first line whose first byte picks the status
  * (200 or 500), run through a

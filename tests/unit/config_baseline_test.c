@@ -1,5 +1,5 @@
 /*
- * baseline_test.c — the configuration baseline from responses: a
+ * config_baseline_test.c — the configuration baseline from responses: a
  * deliberately misconfigured HTML response yields every finding with its
  * remediation and a score; a well-configured one scores 100 and says
  * nothing; findings are recorded once an hour per application; sensitive
