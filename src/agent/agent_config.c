@@ -65,6 +65,7 @@ static const directive_t directives[] = {
     {"fim_hash", V_FIM_HASH, F(fim_hash), 0, 0, 1},
     {"fim_diff_max_size", V_SIZE, F(fim_diff_max_size), 0, 16LL << 20, 1},
     {"fim_hash_max_size", V_SIZE, F(fim_hash_max_size), 0, 1LL << 40, 1},
+    {"fim_attribution", V_ON_OFF, F(fim_attribution), 0, 0, 1},
     {"webshell_root", V_WEB_ROOT, 0, 0, 0, 1},
     {"webshell_rules", V_PATH, F(webshell_rules), 0, 0, 1},
     {"webshell_max_size", V_SIZE, F(webshell_max_size), 1024, 64LL << 20, 1},
@@ -74,6 +75,12 @@ static const directive_t directives[] = {
     {"auth_journal_dir", V_PATH, F(auth_journal_dir), 0, 0, 1},
     {"bruteforce_threshold", V_INT, F(bruteforce_threshold), 2, 1000, 1},
     {"bruteforce_window_seconds", V_INT, F(bruteforce_window_s), 1, 86400, 1},
+    {"login_anomaly", V_ON_OFF, F(login_anomaly), 0, 0, 1},
+    {"login_learning_hours", V_INT, F(login.learning_s), 0, 24 * 366, 3600},
+    {"login_min_logins", V_INT, F(login.min_logins), 1, 100000, 1},
+    {"login_prefix4", V_INT, F(login.prefix4), 8, 32, 1},
+    {"login_prefix6", V_INT, F(login.prefix6), 16, 128, 1},
+    {"login_unusual_percent", V_INT, F(login_unusual_percent), 0, 100, 1},
     {"process_monitor", V_ON_OFF, F(process_monitor), 0, 0, 1},
     {"process_scan_seconds", V_INT, F(process_scan_s), 1, 3600, 1},
     {"process_listen_allow", V_LISTEN_ALLOW, 0, 0, 0, 1},
@@ -109,12 +116,16 @@ void agent_config_defaults(agent_config_t *c)
     c->fim_hash = FIM_HASH_SHA256;
     c->fim_diff_max_size = 64 * 1024;
     c->fim_hash_max_size = 1024LL * 1024 * 1024;
+    c->fim_attribution = 1;
     snprintf(c->webshell_rules, sizeof(c->webshell_rules),
              "/usr/share/rampart/rampart-webshell.yar");
     c->webshell_max_size = 2 * 1024 * 1024;
     c->webshell_heuristics = 1;
     c->bruteforce_threshold = 5;
     c->bruteforce_window_s = 300;
+    c->login_anomaly = 1;
+    lp_settings_defaults(&c->login);
+    c->login_unusual_percent = 5;
     c->process_scan_s = 15;
     snprintf(c->baseline_root, sizeof(c->baseline_root), "/");
     c->baseline_interval_s = 12 * 3600;

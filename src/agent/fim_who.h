@@ -1,0 +1,56 @@
+/*
+ * fim_who.h — who changed a file, as the kernel says: a fanotify(7)
+ * listener beside FIM's inotify watches that records, for every write
+ * (FAN_MODIFY) and close after writing (FAN_CLOSE_WRITE) under the
+ * watched directories, the path and the writing process (pid, executable,
+ * comm, uid), read from /proc at once while the process usually still
+ * runs.
+ *
+ * FIM keeps detecting changes with inotify; when it reports one it asks
+ * here for the latest writer of that path. fanotify needs CAP_SYS_ADMIN
+ * (the agent runs as root); without it, or on a kernel without fanotify,
+ * fim_who_open() returns NULL and changes are reported unattributed.
+ *
+ * Only content changes carry a writer: fanotify's descriptor mode (which
+ * names the file by an open descriptor) cannot report attribute changes,
+ * creations without a write, deletions or renames; those need its
+ * file-handle mode.
+ */
+#ifndef RAMPART_AGENT_FIM_WHO_H
+#define RAMPART_AGENT_FIM_WHO_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define FIM_WHO_RECENT     256 /* writers remembered */
+#define FIM_WHO_MAX_AGE_MS 10000
+
+typedef struct fim_who fim_who_t;
+
+/* NULL when fanotify is unavailable (not root, no kernel support); the
+ * reason is logged at info level. */
+fim_who_t *fim_who_open(void);
+void fim_who_close(fim_who_t *w);
+
+/* Adds the directory dir (its entries' writes) to the marks. Errors such
+ * as the mark limit are logged once; attribution then misses that
+ * directory. */
+void fim_who_watch(fim_who_t *w, const char *dir);
+
+/* Reads every queued fanotify event (non-blocking). FIM calls it before
+ * each look-up, so a writer queued alongside the inotify event is seen. */
+void fim_who_drain(fim_who_t *w);
+
+/* The latest writer of path within FIM_WHO_MAX_AGE_MS of now_ms as an
+ * object {pid, exe, comm, uid, ppid} (new reference), or NULL. */
+json_t *fim_who_lookup(fim_who_t *w, const char *path, int64_t now_ms);
+
+/* Records one writer (the fanotify read path; tests call it directly
+ * with an injected clock). */
+void fim_who_record(fim_who_t *w, const char *path, pid_t pid, int64_t now_ms);
+
+/* A table without fanotify (tests of the look-up). */
+fim_who_t *fim_who_new_table(void);
+
+#endif
