@@ -231,6 +231,55 @@ class FileIntegrity(unittest.TestCase):
         self.assertIn("+debug = true", fim["diff"])
         self.assertEqual(fim["before"]["size"] + len("debug = true\n"), fim["after"]["size"])
 
+    def fim_detail(self, ev):
+        full = AUDITOR.request("GET", "/api/v1/events/%d" % ev["id"]).json()
+        return full.get("event", full).get("fim") or full.get("raw", {}).get("fim")
+
+    def test_the_writing_process_is_named(self):
+        """fanotify: a helper shell (known executable and comm) appends to
+        a watched file and stays alive; the event names it within 1 s."""
+        if os.geteuid() != 0:
+            self.skipTest("fanotify needs CAP_SYS_ADMIN")
+        path = self.agent.path("config.ini")
+        started = time.time()
+        writer = subprocess.Popen(["/bin/sh", "-c", "echo 'owner = helper' >> '%s'; sleep 3" %
+                                   path])
+        try:
+            found = wait_for(lambda: [e for e in fim_events(path, "fim.modified")
+                                      if (self.fim_detail(e).get("process") or {}).get("pid")
+                                      == writer.pid], timeout=5, step=0.02)
+            latency = time.time() - started
+        finally:
+            writer.kill()
+            writer.wait()
+        self.assertTrue(found, self.agent.log_tail())
+        print("fim change-to-attributed-event latency: %.3f s" % latency)
+        self.assertLessEqual(latency, 1.0)
+        who = self.fim_detail(found[0])["process"]
+        self.assertEqual(who["exe"], os.path.realpath("/bin/sh"))
+        self.assertEqual(who["comm"], "sh")
+        self.assertEqual(who["uid"], 0)
+        self.assertEqual(who["ppid"], os.getpid())
+        self.assertEqual(who["source"], "fanotify")
+
+    def test_without_attribution_changes_are_still_reported(self):
+        """The inotify fallback (fim_attribution off, as without fanotify)."""
+        plain = Agent(RD.port, enrolment_token(), hostname="web-noattr",
+                      extra_conf="fim_attribution off\n")
+        with open(plain.path("plain.txt"), "w") as f:
+            f.write("a\n")
+        plain.start()
+        try:
+            plain.wait_log("fim: scan done")
+            path = plain.path("plain.txt")
+            with open(path, "a") as f:
+                f.write("b\n")
+            found = wait_for(lambda: fim_events(path, "fim.modified"), timeout=5)
+            self.assertTrue(found, plain.log_tail())
+            self.assertNotIn("process", self.fim_detail(found[0]))
+        finally:
+            plain.stop()
+
     def test_added_deleted_new_directory_and_ignore_rules(self):
         new = self.agent.path("sub", "new.php")
         with open(new, "w") as f:
@@ -376,19 +425,27 @@ class BruteForce(unittest.TestCase):
         cls.sshd_log = os.path.join(cls.sshd_dir, "sshd.log")
         key = os.path.join(cls.sshd_dir, "host_key")
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+        # a client key of root's for the successful logins
+        cls.client_key = os.path.join(cls.sshd_dir, "client_key")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", cls.client_key],
+                       check=True)
+        shutil.copy(cls.client_key + ".pub", os.path.join(cls.sshd_dir, "authorized_keys"))
         cls.ssh_port = harness.free_port()
         conf = os.path.join(cls.sshd_dir, "sshd_config")
         with open(conf, "w") as f:
             f.write("Port %d\nListenAddress 127.0.0.1\nHostKey %s\nPidFile %s/pid\n"
                     "PasswordAuthentication yes\nKbdInteractiveAuthentication no\nUsePAM no\n"
-                    "MaxAuthTries 10\n" % (cls.ssh_port, key, cls.sshd_dir))
+                    "MaxAuthTries 10\nAuthorizedKeysFile %s/authorized_keys\nStrictModes no\n"
+                    % (cls.ssh_port, key, cls.sshd_dir, cls.sshd_dir))
         os.makedirs("/run/sshd", exist_ok=True)
         cls.sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", conf, "-E", cls.sshd_log],
                                     start_new_session=True)
         harness._cleanups.append(cls.stop_sshd)
         harness.wait_port(cls.ssh_port)
+        # login profiles that judge from the second login on, per address
         cls.agent.write_conf("auth_log %s\nbruteforce_threshold 4\n"
-                             "bruteforce_window_seconds 60\n" % cls.sshd_log)
+                             "bruteforce_window_seconds 60\nlogin_learning_hours 0\n"
+                             "login_min_logins 1\nlogin_prefix4 32\n" % cls.sshd_log)
         cls.agent.start()
         # two more agents on the same log with active response: one
         # active, one dry-run, each with its nft commands in a network
@@ -433,6 +490,49 @@ class BruteForce(unittest.TestCase):
         r = AUDITOR.request("GET", "/api/v1/events?category=bruteforce&limit=100")
         self.assertEqual(r.status, 200, r)
         return r.json()["events"]
+
+    def good_login(self, source):
+        """A successful login of root's key, from source (a loopback address)."""
+        r = subprocess.run(["ssh", "-p", str(self.ssh_port), "-b", source, "-i", self.client_key,
+                            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                            "-o", "BatchMode=yes", "-o", "PreferredAuthentications=publickey",
+                            "-o", "ConnectTimeout=5", "root@127.0.0.1", "true"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def login_events(self):
+        r = AUDITOR.request("GET", "/api/v1/events?category=login&limit=100")
+        self.assertEqual(r.status, 200, r)
+        return [e for e in r.json()["events"] if e["source"] == "agent:ssh-1"]
+
+    def test_a_login_from_a_new_source_is_flagged(self):
+        self.good_login("127.0.0.1")
+        profiles = os.path.join(self.agent.state, "login-profiles.json")
+
+        def learned():
+            try:
+                with open(profiles) as f:
+                    return '"root"' in f.read()
+            except OSError:
+                return False
+        self.assertTrue(wait_for(learned, timeout=10), self.agent.log_tail())
+        self.assertEqual([e for e in self.login_events() if "login.new_source" in e["rules"]], [])
+        self.good_login("127.0.0.2")
+        found = wait_for(lambda: [e for e in self.login_events()
+                                  if "login.new_source" in e["rules"]], timeout=10)
+        self.assertTrue(found, self.agent.log_tail())
+        ev = found[0]
+        self.assertEqual((ev["client"], ev["uri"]), ("127.0.0.2", "ssh://root"))
+        full = AUDITOR.request("GET", "/api/v1/events/%d" % ev["id"]).json()
+        detail = full.get("event", full).get("login") or full.get("raw", {}).get("login")
+        self.assertEqual(detail["prefix"], "127.0.0.2/32")
+        self.assertEqual(detail["service"], "sshd")
+        self.assertGreaterEqual(detail["known_sources"], 1)
+        # learned: the same source again raises nothing more
+        self.good_login("127.0.0.2")
+        time.sleep(2)
+        self.assertEqual(len([e for e in self.login_events()
+                              if "login.new_source" in e["rules"]]), 1)
 
     def test_password_guessing_is_detected(self):
         for i in range(5):
