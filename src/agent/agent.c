@@ -170,6 +170,10 @@ static void apply_answer(agent_t *ag, const char *text)
     switch_capability(caps, "response", &ag->caps.response);
     if (switch_capability(caps, "process", &ag->caps.process) && ag->procmon)
         procmon_set_enabled(ag->procmon, ag->caps.process);
+    json_t *rules = json_object_get(ans, "response_rules");
+    if (rules && response_set_pushed(ag->response, rules))
+        log_kv(LOG_LEVEL_WARN, "response rules from rampartd refused; the previous ones stay",
+               NULL);
     json_decref(ans);
 }
 
@@ -191,7 +195,9 @@ static void heartbeat(agent_t *ag, int64_t now)
     json_object_set_new(running, "process", json_boolean(procmon_enabled(ag->procmon)));
     json_object_set_new(running, "baseline", json_boolean(ag->baseline && ag->caps.baseline));
     json_object_set_new(running, "response",
-                        json_boolean(ag->cfg.response_mode != RESPONSE_OFF && ag->caps.response));
+                        json_boolean((ag->cfg.response_mode != RESPONSE_OFF ||
+                                      response_pushed_count(ag->response)) &&
+                                     ag->caps.response));
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (!body) {

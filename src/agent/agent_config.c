@@ -133,6 +133,18 @@ void agent_config_defaults(agent_config_t *c)
     snprintf(c->response_nft, sizeof(c->response_nft), "/usr/sbin/nft");
 }
 
+int response_action_parse(const char *word, response_action_t *out)
+{
+    static const char *const names[] = {
+        [RESPONSE_BLOCK] = "block", [RESPONSE_KILL] = "kill", [RESPONSE_QUARANTINE] = "quarantine"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(word, names[i]) == 0) {
+            *out = (response_action_t)i;
+            return 0;
+        }
+    return -1;
+}
+
 int agent_path_under(const char *path, const char *root)
 {
     size_t n = strlen(root);
@@ -280,18 +292,12 @@ static int response_rule(conf_ctx_t *p, agent_config_t *c, char **words, int cou
         return conf_fail(p, "response_rule: a detection name or pattern of 1-%zu bytes",
                          sizeof(r->detection) - 1);
     snprintf(r->detection, sizeof(r->detection), "%s", words[1]);
-    if (strcmp(words[2], "block") == 0)
-        r->action = RESPONSE_BLOCK;
-    else if (strcmp(words[2], "kill") == 0)
-        r->action = RESPONSE_KILL;
-    else if (strcmp(words[2], "quarantine") == 0)
-        r->action = RESPONSE_QUARANTINE;
-    else
+    if (response_action_parse(words[2], &r->action))
         return conf_fail(p, "response_rule: expected block, kill or quarantine, got \"%s\"",
                          words[2]);
     long long seconds = 0;
     if (count == 4 && (r->action != RESPONSE_BLOCK || conf_parse_integer(words[3], &seconds) ||
-                       seconds < 1 || seconds > 30 * 86400))
+                       seconds < 1 || seconds > RESPONSE_MAX_BLOCK_SECONDS))
         return conf_fail(p, "response_rule: only block takes a duration, 1 to 2592000 seconds");
     r->seconds = (int)seconds;
     c->n_response_rules++;

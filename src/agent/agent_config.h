@@ -31,6 +31,9 @@ typedef enum { FIM_HASH_SHA256, FIM_HASH_SM3 } fim_hash_t;
 /* active response (response.h) */
 typedef enum { RESPONSE_OFF, RESPONSE_DRY_RUN, RESPONSE_ACTIVE } response_mode_t;
 typedef enum { RESPONSE_BLOCK, RESPONSE_KILL, RESPONSE_QUARANTINE } response_action_t;
+#define RESPONSE_MAX_BLOCK_SECONDS (30 * 86400)
+/* "block", "kill", "quarantine": 0, or -1 for anything else. */
+int response_action_parse(const char *word, response_action_t *out);
 
 typedef struct {
     char detection[AGENT_DETECTION_MAX]; /* fnmatch(3) pattern: "bruteforce.source", "webshell.*" */

@@ -155,7 +155,10 @@ class Signatures(unittest.TestCase):
         h = sign(self.id, self.secret, "POST", path, body)
         r = self.post(path, body, h)
         self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json()["capabilities"], {"bruteforce": True, "fim": True, "webshell": True})
+        self.assertEqual(r.json()["capabilities"], {"bruteforce": True, "fim": True, "webshell": True,
+                                                    "process": True, "baseline": True,
+                                                    "response": True})
+        self.assertEqual(r.json()["response_rules"], [])
         self.assertEqual(agents()["signer"]["version"], "9.9")
         self.assertEqual(agents()["signer"]["status"], "online")
         # the same request again: a replay
@@ -324,6 +327,126 @@ class FileIntegrity(unittest.TestCase):
         # switched on again: a re-scan finds what changed meanwhile
         self.assertTrue(wait_for(lambda: fim_events(quiet, "fim.added"), timeout=5),
                         self.agent.log_tail())
+
+
+class HostGroups(unittest.TestCase):
+    """Groups switch capabilities of real agents (group, then host
+    overrides) and push response rules; a dry-run rule records the
+    response without acting."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="grp-1")
+        with open(cls.agent.path("app.conf"), "w") as f:
+            f.write("a = 1\n")
+        cls.agent.start()
+        cls.agent.wait_log("fim: scan done")
+        cls.agent.wait_log("enrolled")
+        cls.host = "/api/v1/agents/%d" % wait_for(lambda: agents().get("grp-1"))["id"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+
+    def group(self, name, **body):
+        r = SECOPS.request("POST", "/api/v1/agent-groups", dict(body, name=name))
+        self.assertEqual(r.status, 201, r)
+        return r.json()["group"]
+
+    def test_groups_api(self):
+        g = self.group("api-group", capabilities={"process": False},
+                       response_rules=[{"detection": "bruteforce.*", "action": "block"}])
+        self.assertEqual(g["capabilities"], {"process": False})
+        self.assertFalse(g["effective"]["process"])
+        self.assertTrue(g["effective"]["fim"])
+        # normalised: mode off unless given (off by default, per rule), 600 s blocks
+        self.assertEqual(g["response_rules"], [{"detection": "bruteforce.*", "action": "block",
+                                                "mode": "off", "seconds": 600}])
+        r = SECOPS.request("POST", "/api/v1/agent-groups", {"name": "API-GROUP"})
+        self.assertEqual(r.status, 409, r)
+        for bad in ({"name": "x y"}, {"name": "ok", "capabilities": {"nope": True}},
+                    {"name": "ok", "response_rules": [{"detection": "a", "action": "reboot"}]},
+                    {"name": "ok", "response_rules": [{"detection": "a;b", "action": "kill"}]},
+                    {"name": "ok", "response_rules": [{"detection": "a", "action": "kill",
+                                                       "seconds": 5}]},
+                    {"name": "ok", "response_rules": [{"detection": "a", "action": "kill"}] * 33}):
+            self.assertEqual(SECOPS.request("POST", "/api/v1/agent-groups", bad).status, 400, bad)
+        self.assertEqual(AUDITOR.request("POST", "/api/v1/agent-groups", {"name": "x"}).status,
+                         403)
+        path = "/api/v1/agent-groups/%d" % g["id"]
+        r = ADMIN.request("PATCH", path, {"capabilities": {"process": None, "webshell": False}})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["group"]["capabilities"], {"webshell": False})
+        self.assertEqual(ADMIN.request("PATCH", "/api/v1/agent-groups/999999",
+                                       {"name": "z"}).status, 404)
+        self.assertEqual(SECOPS.request("PATCH", self.host, {"group": 999999}).status, 404)
+        listed = [x for x in AUDITOR.request("GET", "/api/v1/agent-groups").json()["groups"]
+                  if x["id"] == g["id"]]
+        self.assertEqual(listed[0]["hosts"], [])
+        self.assertEqual(ADMIN.request("DELETE", path).status, 204)
+        self.assertEqual(ADMIN.request("DELETE", path).status, 404)
+        self.assertEqual(sorted(x["outcome"] for x in audit(action="agent_group.delete")),
+                         ["failure", "success"])
+
+    def test_a_group_switch_reaches_the_agent_and_host_overrides_win(self):
+        g = self.group("web-servers", capabilities={"fim": False})
+        r = SECOPS.request("PATCH", self.host, {"group": g["id"]})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["group"], {"id": g["id"], "name": "web-servers"})
+        self.assertFalse(r.json()["capabilities"]["fim"])
+        self.assertEqual(r.json()["overrides"], {})
+        started = time.time()
+        self.agent.wait_log("fim=off", timeout=5)
+        print("group switch to agent: %.2f s (heartbeat 1 s)" % (time.time() - started))
+        quiet = self.agent.path("while-group-off.txt")
+        with open(quiet, "w") as f:
+            f.write("unseen")
+        time.sleep(1.5)
+        self.assertEqual(fim_events(quiet), [])
+        listed = [x for x in AUDITOR.request("GET", "/api/v1/agent-groups").json()["groups"]
+                  if x["id"] == g["id"]][0]
+        self.assertEqual(listed["hosts"], [agents()["grp-1"]["id"]])
+        # the host's override wins over its group's switch
+        r = SECOPS.request("PATCH", self.host, {"capabilities": {"fim": True}})
+        self.assertEqual((r.json()["overrides"], r.json()["capabilities"]["fim"]),
+                         ({"fim": True}, True))
+        self.assertTrue(wait_for(lambda: fim_events(quiet, "fim.added"), timeout=5),
+                        self.agent.log_tail())
+        # cleared: the group decides again
+        r = SECOPS.request("PATCH", self.host, {"capabilities": {"fim": None}})
+        self.assertEqual((r.json()["overrides"], r.json()["capabilities"]["fim"]), ({}, False))
+        self.assertEqual(agents()["grp-1"]["group"]["name"], "web-servers")
+        self.assertEqual(SECOPS.request("PATCH", self.host, {"group": None}).status, 200)
+        self.assertTrue(agents()["grp-1"]["capabilities"]["fim"])
+        self.agent.wait_log("fim=on", timeout=5)
+
+    def test_a_pushed_dry_run_rule_records_the_response_without_acting(self):
+        g = self.group("dry-runners", response_rules=[
+            {"detection": "fim.modified", "action": "quarantine", "mode": "dry-run"}])
+        self.assertEqual(SECOPS.request("PATCH", self.host, {"group": g["id"]}).status, 200)
+        self.agent.wait_log("response rules from rampartd", timeout=5)
+        path = self.agent.path("app.conf")
+        with open(path, "a") as f:
+            f.write("b = 2\n")
+
+        def dry():
+            r = AUDITOR.request("GET", "/api/v1/events?category=response&limit=100")
+            return [e for e in r.json()["events"] if e["uri"] == path and
+                    e["source"] == "agent:grp-1"]
+        found = wait_for(dry, timeout=5)
+        self.assertTrue(found, self.agent.log_tail())
+        ev = found[0]
+        self.assertEqual((ev["action"], ev["rules"]), ("log", ["response.quarantine"]))
+        full = AUDITOR.request("GET", "/api/v1/events/%d" % ev["id"]).json()
+        d = full.get("event", full).get("response") or full.get("raw", {}).get("response")
+        self.assertEqual((d["mode"], d["done"], d["rule_origin"], d["trigger"]),
+                         ("dry-run", False, "rampartd", "fim.modified"))
+        # nothing was done: the file is where it was, with its content
+        with open(path) as f:
+            self.assertEqual(f.read(), "a = 1\nb = 2\n")
+        self.assertFalse(os.path.exists(os.path.join(self.agent.state, "quarantine")) and
+                         os.listdir(os.path.join(self.agent.state, "quarantine")))
+        self.assertEqual(SECOPS.request("PATCH", self.host, {"group": None}).status, 200)
 
 
 class WebShells(unittest.TestCase):
