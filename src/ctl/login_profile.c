@@ -172,10 +172,10 @@ int lp_login(login_profiles_t *p, const char *account, const char *source, int64
     if (!a->logins)
         a->first_ms = now_ms;
     a->last_ms = now_ms;
-    if (a->logins < UINT32_MAX)
+    if (a->logins < UINT32_MAX) { /* the hours sum to the logins */
         a->logins++;
-    if (a->hours[v->hour] < UINT32_MAX)
         a->hours[v->hour]++;
+    }
     if (has_prefix)
         learn_source(a, v->prefix, now_ms);
     return v->new_source || v->unusual_time;
@@ -225,12 +225,16 @@ static int load_account(lp_account_t *a, const json_t *o)
     a->first_ms = first;
     a->last_ms = last;
     a->logins = (uint32_t)logins;
+    json_int_t sum = 0;
     for (size_t h = 0; h < 24; h++) {
         json_int_t n = json_integer_value(json_array_get(hours, h));
         if (!json_is_integer(json_array_get(hours, h)) || n < 0 || n > UINT32_MAX)
             return -1;
         a->hours[h] = (uint32_t)n;
+        sum += n;
     }
+    if (sum > logins) /* each login counts in one hour */
+        return -1;
     size_t k;
     json_t *s;
     json_array_foreach(sources, k, s)
