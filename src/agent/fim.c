@@ -179,7 +179,7 @@ static void report(fim_t *f, const char *change, const char *path, const fim_ent
         json_object_set_new(d, "after", entry_json(f, after));
     if (diff && *diff)
         json_object_set_new(d, "diff", json_string(diff));
-    if (after && S_ISREG(after->mode)) { /* content writes are what fanotify attributes */
+    { /* the kernel's word on who did it (fim_who.h) */
         fim_who_drain(f->who);
         json_t *writer = fim_who_lookup(f->who, path, time_now_ms());
         if (writer)

@@ -1,20 +1,23 @@
 /*
- * fim_who.h — who changed a file, as the kernel says: a fanotify(7)
- * listener beside FIM's inotify watches that records, for every write
- * (FAN_MODIFY) and close after writing (FAN_CLOSE_WRITE) under the
- * watched directories, the path and the writing process (pid, executable,
- * comm, uid), read from /proc at once while the process usually still
- * runs.
+ * fim_who.h — who changed a file, as the kernel says: fanotify(7)
+ * listeners beside FIM's inotify watches that record, for every change
+ * under the watched directories, the path and the process that made it
+ * (pid, executable, comm, uid, parent), read from /proc at once while the
+ * process usually still runs.
+ *
+ * Two fanotify groups, both marking each watched directory:
+ *   - descriptor mode (FAN_MODIFY, FAN_CLOSE_WRITE): content writes, the
+ *     file named by an open descriptor;
+ *   - file-handle mode (FAN_REPORT_DFID_NAME, kernel 5.9+: FAN_CREATE,
+ *     FAN_DELETE, FAN_ATTRIB, FAN_MOVED_FROM/TO): the entry named by its
+ *     directory's file handle, which the agent took with
+ *     name_to_handle_at(2) when it marked the directory, and its name.
  *
  * FIM keeps detecting changes with inotify; when it reports one it asks
- * here for the latest writer of that path. fanotify needs CAP_SYS_ADMIN
- * (the agent runs as root); without it, or on a kernel without fanotify,
- * fim_who_open() returns NULL and changes are reported unattributed.
- *
- * Only content changes carry a writer: fanotify's descriptor mode (which
- * names the file by an open descriptor) cannot report attribute changes,
- * creations without a write, deletions or renames; those need its
- * file-handle mode.
+ * here for the latest process that touched that path. fanotify needs
+ * CAP_SYS_ADMIN (the agent runs as root); without it, or on a kernel
+ * without fanotify, fim_who_open() returns NULL and changes are reported
+ * unattributed (without the file-handle mode only content writes are).
  */
 #ifndef RAMPART_AGENT_FIM_WHO_H
 #define RAMPART_AGENT_FIM_WHO_H

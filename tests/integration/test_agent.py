@@ -264,6 +264,24 @@ class FileIntegrity(unittest.TestCase):
         self.assertEqual(who["uid"], 0)
         self.assertEqual(who["ppid"], os.getpid())
         self.assertEqual(who["source"], "fanotify")
+        # a deletion, through fanotify's file-handle mode
+        doomed = self.agent.path("doomed.txt")
+        with open(doomed, "w") as f:
+            f.write("x")
+        self.assertTrue(wait_for(lambda: fim_events(doomed, "fim.added"), timeout=5))
+        remover = subprocess.Popen([sys.executable, "-c", "import os, time; os.unlink(%r); "
+                                    "time.sleep(3)" % doomed])
+        try:
+            found = wait_for(lambda: [e for e in fim_events(doomed, "fim.deleted")
+                                      if (self.fim_detail(e).get("process") or {}).get("pid")
+                                      == remover.pid], timeout=5)
+        finally:
+            remover.kill()
+            remover.wait()
+        self.assertTrue(found, self.agent.log_tail())
+        who = self.fim_detail(found[0])["process"]
+        self.assertEqual(who["exe"], os.path.realpath(sys.executable))
+        self.assertEqual(who["ppid"], os.getpid())
 
     def test_without_attribution_changes_are_still_reported(self):
         """The inotify fallback (fim_attribution off, as without fanotify)."""

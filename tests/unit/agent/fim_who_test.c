@@ -3,7 +3,9 @@
  * with an injected clock (age limit, other paths, a stream of writes, the
  * ring's bound) and, when the test runs as root, the real fanotify path:
  * a child process named "rp-writer" writes into a marked directory and is
- * named as the writer with its pid, comm, executable and uid.
+ * named as the writer with its pid, comm, executable and uid; another
+ * ("rp-remover") changes the file's mode, renames and deletes it and is
+ * named for each (file-handle mode).
  */
 #include "agent_test_util.h"
 
@@ -117,6 +119,37 @@ static void test_fanotify(void **state)
     assert_string_equal(json_string_value(json_object_get(o, "source")), "fanotify");
     assert_int_equal(json_integer_value(json_object_get(o, "uid")), 0);
     json_decref(o);
+    /* file-handle mode: a chmod, a rename and a deletion by another child */
+    char moved[64];
+    snprintf(moved, sizeof(moved), "%s/moved.conf", dir);
+    pid_t other = fork();
+    if (other == 0) {
+        prctl(PR_SET_NAME, "rp-remover");
+        if (chmod(file, 0600) || rename(file, moved) || unlink(moved))
+            _exit(1);
+        usleep(300000); /* alive while the parent reads /proc */
+        _exit(0);
+    }
+    json_t *by_name = NULL, *gone = NULL;
+    for (int i = 0; i < 200 && !(by_name && gone); i++) {
+        usleep(5000);
+        fim_who_drain(w);
+        if (!by_name)
+            by_name = fim_who_lookup(w, file, time_now_ms());
+        if (by_name && json_integer_value(json_object_get(by_name, "pid")) != other) {
+            json_decref(by_name);
+            by_name = NULL;
+        }
+        if (!gone)
+            gone = fim_who_lookup(w, moved, time_now_ms());
+    }
+    waitpid(other, NULL, 0);
+    assert_non_null(by_name); /* the rename away (and the chmod) */
+    assert_non_null(gone);    /* the deletion */
+    assert_int_equal(json_integer_value(json_object_get(gone, "pid")), other);
+    assert_string_equal(json_string_value(json_object_get(gone, "comm")), "rp-remover");
+    json_decref(by_name);
+    json_decref(gone);
     /* the agent's own writes are not attributed (they are its state) */
     snprintf(file, sizeof(file), "%s/own", dir);
     int fd = open(file, O_WRONLY | O_CREAT, 0600);
@@ -125,8 +158,6 @@ static void test_fanotify(void **state)
     usleep(20000);
     fim_who_drain(w);
     assert_null(fim_who_lookup(w, file, time_now_ms()));
-    unlink(file);
-    snprintf(file, sizeof(file), "%s/target.conf", dir);
     unlink(file);
     rmdir(dir);
     fim_who_close(w);
