@@ -27,6 +27,7 @@
 #include "baseline.h"
 #include "fim.h"
 #include "log.h"
+#include "login_anomaly.h"
 #include "procmon.h"
 #include "response.h"
 #include "secret.h"
@@ -169,6 +170,10 @@ static void apply_answer(agent_t *ag, const char *text)
     switch_capability(caps, "response", &ag->caps.response);
     if (switch_capability(caps, "process", &ag->caps.process) && ag->procmon)
         procmon_set_enabled(ag->procmon, ag->caps.process);
+    json_t *rules = json_object_get(ans, "response_rules");
+    if (rules && response_set_pushed(ag->response, rules))
+        log_kv(LOG_LEVEL_WARN, "response rules from rampartd refused; the previous ones stay",
+               NULL);
     json_decref(ans);
 }
 
@@ -190,7 +195,9 @@ static void heartbeat(agent_t *ag, int64_t now)
     json_object_set_new(running, "process", json_boolean(procmon_enabled(ag->procmon)));
     json_object_set_new(running, "baseline", json_boolean(ag->baseline && ag->caps.baseline));
     json_object_set_new(running, "response",
-                        json_boolean(ag->cfg.response_mode != RESPONSE_OFF && ag->caps.response));
+                        json_boolean((ag->cfg.response_mode != RESPONSE_OFF ||
+                                      response_pushed_count(ag->response)) &&
+                                     ag->caps.response));
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (!body) {
@@ -277,6 +284,9 @@ static void on_auth_line(void *ctx, const char *line, size_t len)
     auth_ctx_t *a = ctx;
     bf_alert_t alerts[2];
     int n = bf_line(a->ag->bruteforce, line, len, a->now, alerts);
+    char user[BF_KEY_MAX + 1], source[BF_KEY_MAX + 1];
+    if (a->ag->login_anomaly && auth_parse_sshd(line, len, user, source) == AUTH_ACCEPTED)
+        login_anomaly_accepted(a->ag->login_anomaly, a->ag, user, source, a->now);
     for (int i = 0; i < n; i++) {
         json_t *d = json_pack("{s:s, s:s, s:i, s:i, s:i}", "account", alerts[i].user, "source",
                               alerts[i].source, "failures", alerts[i].failures, "threshold",
@@ -415,6 +425,8 @@ static int setup(agent_t *ag, const agent_config_t *cfg)
                           NULL); /* positioned now, not at the first tick */
         }
         ag->n_auth_logs = ag->cfg.n_auth_logs;
+        if (ag->cfg.login_anomaly && !(ag->login_anomaly = login_anomaly_open(ag)))
+            return -1;
     }
     if (ag->cfg.n_webshell_roots) {
         ag->webshell = webshell_open(ag->cfg.webshell_rules, ag->cfg.webshell_max_size, &err);
@@ -442,6 +454,7 @@ static void teardown(agent_t *ag)
         log_tail_close(&ag->auth_logs[i]);
     auth_journal_close(ag->auth_journal);
     bf_free(ag->bruteforce);
+    login_anomaly_close(ag->login_anomaly);
     if (ag->spool)
         spool_sync(ag->spool);
     spool_close(ag->spool);

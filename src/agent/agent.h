@@ -50,6 +50,7 @@ typedef struct agent {
     fim_t *fim;
     webshell_t *webshell; /* NULL without webshell_root */
     bf_t *bruteforce;     /* NULL without auth_log */
+    struct login_anomaly *login_anomaly; /* NULL without auth_log or login_anomaly off */
     procmon_t *procmon;   /* NULL without process_monitor on */
     baseline_t *baseline; /* NULL without baseline_policy */
     response_t *response; /* active response rules (response.h) */

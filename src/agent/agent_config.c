@@ -65,6 +65,7 @@ static const directive_t directives[] = {
     {"fim_hash", V_FIM_HASH, F(fim_hash), 0, 0, 1},
     {"fim_diff_max_size", V_SIZE, F(fim_diff_max_size), 0, 16LL << 20, 1},
     {"fim_hash_max_size", V_SIZE, F(fim_hash_max_size), 0, 1LL << 40, 1},
+    {"fim_attribution", V_ON_OFF, F(fim_attribution), 0, 0, 1},
     {"webshell_root", V_WEB_ROOT, 0, 0, 0, 1},
     {"webshell_rules", V_PATH, F(webshell_rules), 0, 0, 1},
     {"webshell_max_size", V_SIZE, F(webshell_max_size), 1024, 64LL << 20, 1},
@@ -74,6 +75,12 @@ static const directive_t directives[] = {
     {"auth_journal_dir", V_PATH, F(auth_journal_dir), 0, 0, 1},
     {"bruteforce_threshold", V_INT, F(bruteforce_threshold), 2, 1000, 1},
     {"bruteforce_window_seconds", V_INT, F(bruteforce_window_s), 1, 86400, 1},
+    {"login_anomaly", V_ON_OFF, F(login_anomaly), 0, 0, 1},
+    {"login_learning_hours", V_INT, F(login.learning_s), 0, 24 * 366, 3600},
+    {"login_min_logins", V_INT, F(login.min_logins), 1, 100000, 1},
+    {"login_prefix4", V_INT, F(login.prefix4), 8, 32, 1},
+    {"login_prefix6", V_INT, F(login.prefix6), 16, 128, 1},
+    {"login_unusual_percent", V_INT, F(login_unusual_percent), 0, 100, 1},
     {"process_monitor", V_ON_OFF, F(process_monitor), 0, 0, 1},
     {"process_scan_seconds", V_INT, F(process_scan_s), 1, 3600, 1},
     {"process_listen_allow", V_LISTEN_ALLOW, 0, 0, 0, 1},
@@ -109,17 +116,33 @@ void agent_config_defaults(agent_config_t *c)
     c->fim_hash = FIM_HASH_SHA256;
     c->fim_diff_max_size = 64 * 1024;
     c->fim_hash_max_size = 1024LL * 1024 * 1024;
+    c->fim_attribution = 1;
     snprintf(c->webshell_rules, sizeof(c->webshell_rules),
              "/usr/share/rampart/rampart-webshell.yar");
     c->webshell_max_size = 2 * 1024 * 1024;
     c->webshell_heuristics = 1;
     c->bruteforce_threshold = 5;
     c->bruteforce_window_s = 300;
+    c->login_anomaly = 1;
+    lp_settings_defaults(&c->login);
+    c->login_unusual_percent = 5;
     c->process_scan_s = 15;
     snprintf(c->baseline_root, sizeof(c->baseline_root), "/");
     c->baseline_interval_s = 12 * 3600;
     c->response_mode = RESPONSE_OFF;
     snprintf(c->response_nft, sizeof(c->response_nft), "/usr/sbin/nft");
+}
+
+int response_action_parse(const char *word, response_action_t *out)
+{
+    static const char *const names[] = {
+        [RESPONSE_BLOCK] = "block", [RESPONSE_KILL] = "kill", [RESPONSE_QUARANTINE] = "quarantine"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(word, names[i]) == 0) {
+            *out = (response_action_t)i;
+            return 0;
+        }
+    return -1;
 }
 
 int agent_path_under(const char *path, const char *root)
@@ -269,18 +292,12 @@ static int response_rule(conf_ctx_t *p, agent_config_t *c, char **words, int cou
         return conf_fail(p, "response_rule: a detection name or pattern of 1-%zu bytes",
                          sizeof(r->detection) - 1);
     snprintf(r->detection, sizeof(r->detection), "%s", words[1]);
-    if (strcmp(words[2], "block") == 0)
-        r->action = RESPONSE_BLOCK;
-    else if (strcmp(words[2], "kill") == 0)
-        r->action = RESPONSE_KILL;
-    else if (strcmp(words[2], "quarantine") == 0)
-        r->action = RESPONSE_QUARANTINE;
-    else
+    if (response_action_parse(words[2], &r->action))
         return conf_fail(p, "response_rule: expected block, kill or quarantine, got \"%s\"",
                          words[2]);
     long long seconds = 0;
     if (count == 4 && (r->action != RESPONSE_BLOCK || conf_parse_integer(words[3], &seconds) ||
-                       seconds < 1 || seconds > 30 * 86400))
+                       seconds < 1 || seconds > RESPONSE_MAX_BLOCK_SECONDS))
         return conf_fail(p, "response_rule: only block takes a duration, 1 to 2592000 seconds");
     r->seconds = (int)seconds;
     c->n_response_rules++;

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "login_profile.h"
 #include "rampart/status.h"
 
 #define AGENT_PATH_MAX         1024
@@ -30,6 +31,9 @@ typedef enum { FIM_HASH_SHA256, FIM_HASH_SM3 } fim_hash_t;
 /* active response (response.h) */
 typedef enum { RESPONSE_OFF, RESPONSE_DRY_RUN, RESPONSE_ACTIVE } response_mode_t;
 typedef enum { RESPONSE_BLOCK, RESPONSE_KILL, RESPONSE_QUARANTINE } response_action_t;
+#define RESPONSE_MAX_BLOCK_SECONDS (30 * 86400)
+/* "block", "kill", "quarantine": 0, or -1 for anything else. */
+int response_action_parse(const char *word, response_action_t *out);
 
 typedef struct {
     char detection[AGENT_DETECTION_MAX]; /* fnmatch(3) pattern: "bruteforce.source", "webshell.*" */
@@ -64,6 +68,7 @@ typedef struct {
     fim_hash_t fim_hash;
     size_t fim_diff_max_size; /* text files up to this size are kept for diffs */
     size_t fim_hash_max_size; /* larger files are compared by metadata only */
+    int fim_attribution;      /* 1 (default): writers named through fanotify (fim_who.h) */
 
     /* webshell detection: script files under these roots (each inside a
      * fim_path), matched with the YARA rules of webshell_rules */
@@ -80,6 +85,10 @@ typedef struct {
     char auth_journal_dir[AGENT_PATH_MAX]; /* "" = the system's journals */
     int bruteforce_threshold;              /* failures per address or account ... */
     int bruteforce_window_s;               /* ... within this many seconds */
+    /* abnormal logins of the accepted ones (login_profile.h) */
+    int login_anomaly; /* 1 (default) */
+    lp_settings_t login;
+    int login_unusual_percent; /* → login.unusual_share */
 
     /* malicious processes (procmon.h) */
     int process_monitor; /* 0 off (the default), 1 on */

@@ -20,6 +20,7 @@
 #include "agent.h"
 #include "fim_diff.h"
 #include "fim_file.h"
+#include "fim_who.h"
 #include "log.h"
 #include "secret.h"
 #include "timefmt.h"
@@ -43,6 +44,7 @@ struct fim {
     struct agent *ag; /* NULL when only building a baseline */
     const agent_config_t *cfg;
     int ifd;
+    fim_who_t *who; /* NULL: inotify alone, changes without their writer */
     fim_hasher_t hasher;
     fim_baseline_t base;
     char baseline_path[AGENT_PATH_MAX + 32];
@@ -177,6 +179,12 @@ static void report(fim_t *f, const char *change, const char *path, const fim_ent
         json_object_set_new(d, "after", entry_json(f, after));
     if (diff && *diff)
         json_object_set_new(d, "diff", json_string(diff));
+    { /* the kernel's word on who did it (fim_who.h) */
+        fim_who_drain(f->who);
+        json_t *writer = fim_who_lookup(f->who, path, time_now_ms());
+        if (writer)
+            json_object_set_new(d, "process", writer);
+    }
     char detection[32];
     snprintf(detection, sizeof(detection), "fim.%s", change);
     agent_emit(f->ag, "fim", detection, "detect", path, NULL, d);
@@ -239,6 +247,7 @@ static void add_watch(fim_t *f, const char *dir)
 {
     if (f->ifd < 0)
         return;
+    fim_who_watch(f->who, dir);
     int wd = inotify_add_watch(f->ifd, dir, WATCH_MASK);
     if (wd < 0) {
         if (errno == ENOSPC && !f->watch_limit_logged) {
@@ -463,6 +472,8 @@ fim_t *fim_open(struct agent *ag)
         fim_close(f);
         return NULL;
     }
+    if (ag->cfg.fim_attribution)
+        f->who = fim_who_open();
     snprintf(f->baseline_path, sizeof(f->baseline_path), "%s/fim.baseline", ag->cfg.state_dir);
     snprintf(f->content_dir, sizeof(f->content_dir), "%s/fim-content", ag->cfg.state_dir);
     if (mkdir(f->content_dir, 0700) && errno != EEXIST)
@@ -478,6 +489,7 @@ void fim_close(fim_t *f)
         save(f);
     if (f->ifd >= 0)
         close(f->ifd);
+    fim_who_close(f->who);
     for (size_t i = 0; i < f->wd_cap; i++)
         free(f->wd_paths[i]);
     free(f->wd_paths);
@@ -530,6 +542,7 @@ static void add_pending(fim_t *f, const char *path)
 void fim_on_readable(fim_t *f)
 {
     char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
+    fim_who_drain(f->who); /* the writers of what follows; also keeps the queue short */
     for (;;) {
         ssize_t n = read(f->ifd, buf, sizeof(buf));
         if (n <= 0)

@@ -24,8 +24,16 @@
 #define DEFAULT_BLOCK_SECONDS 600
 #define NOTES_DIR             "response-audit"
 
+/* A rule pushed by rampartd with the host's group: its own mode. */
+typedef struct {
+    response_rule_t rule;
+    response_mode_t mode;
+} pushed_rule_t;
+
 struct response {
     agent_t *ag;
+    pushed_rule_t pushed[AGENT_MAX_RESPONSES];
+    size_t n_pushed;
 };
 
 response_t *response_open(agent_t *ag)
@@ -145,27 +153,89 @@ static void quarantine(response_t *r, json_t *d, const char *object, const char 
     record(r->ag, "quarantine", done, object, NULL, d);
 }
 
+/* Runs one matching rule's action in mode (dry-run or active). */
+static void act(response_t *r, const response_rule_t *rule, int dry, const char *origin,
+                const char *detection, const char *object, const char *client, json_t *detail)
+{
+    json_t *d = json_pack("{s:s, s:s, s:s}", "mode", dry ? "dry-run" : "active", "trigger",
+                          detection, "rule_origin", origin);
+    if (rule->action == RESPONSE_BLOCK)
+        block(r, rule, d, client, dry);
+    else if (rule->action == RESPONSE_KILL)
+        kill_process(r, d, detail, dry);
+    else
+        quarantine(r, d, object, detection, dry);
+}
+
 void response_on_event(response_t *r, const char *category, const char *detection,
                        const char *object, const char *client, json_t *detail)
 {
     agent_t *ag = r ? r->ag : NULL;
-    if (!ag || ag->cfg.response_mode == RESPONSE_OFF || !ag->caps.response ||
-        strcmp(category, "response") == 0)
+    if (!ag || !ag->caps.response || strcmp(category, "response") == 0)
         return;
-    int dry = ag->cfg.response_mode == RESPONSE_DRY_RUN;
-    for (size_t i = 0; i < ag->cfg.n_response_rules; i++) {
-        const response_rule_t *rule = &ag->cfg.response_rules[i];
-        if (fnmatch(rule->detection, detection, 0) != 0)
-            continue;
-        json_t *d =
-            json_pack("{s:s, s:s}", "mode", dry ? "dry-run" : "active", "trigger", detection);
-        if (rule->action == RESPONSE_BLOCK)
-            block(r, rule, d, client, dry);
-        else if (rule->action == RESPONSE_KILL)
-            kill_process(r, d, detail, dry);
-        else
-            quarantine(r, d, object, detection, dry);
+    for (size_t i = 0; ag->cfg.response_mode != RESPONSE_OFF && i < ag->cfg.n_response_rules; i++)
+        if (fnmatch(ag->cfg.response_rules[i].detection, detection, 0) == 0)
+            act(r, &ag->cfg.response_rules[i], ag->cfg.response_mode == RESPONSE_DRY_RUN,
+                "configuration", detection, object, client, detail);
+    for (size_t i = 0; i < r->n_pushed; i++)
+        if (r->pushed[i].mode != RESPONSE_OFF &&
+            fnmatch(r->pushed[i].rule.detection, detection, 0) == 0)
+            act(r, &r->pushed[i].rule, r->pushed[i].mode == RESPONSE_DRY_RUN, "rampartd", detection,
+                object, client, detail);
+}
+
+static int parse_pushed(json_t *o, pushed_rule_t *out)
+{
+    const char *detection = json_string_value(json_object_get(o, "detection"));
+    const char *action = json_string_value(json_object_get(o, "action"));
+    const char *mode = json_string_value(json_object_get(o, "mode"));
+    json_t *seconds = json_object_get(o, "seconds");
+    memset(out, 0, sizeof(*out));
+    if (!detection || !*detection || strlen(detection) >= sizeof(out->rule.detection) || !action ||
+        !mode || (seconds && !json_is_integer(seconds)))
+        return -1;
+    snprintf(out->rule.detection, sizeof(out->rule.detection), "%s", detection);
+    if (response_action_parse(action, &out->rule.action))
+        return -1;
+    json_int_t secs = seconds ? json_integer_value(seconds) : 0;
+    if (secs < 0 || secs > RESPONSE_MAX_BLOCK_SECONDS)
+        return -1;
+    out->rule.seconds = (int)secs;
+    if (strcmp(mode, "off") == 0)
+        out->mode = RESPONSE_OFF;
+    else if (strcmp(mode, "dry-run") == 0)
+        out->mode = RESPONSE_DRY_RUN;
+    else if (strcmp(mode, "active") == 0)
+        out->mode = RESPONSE_ACTIVE;
+    else
+        return -1;
+    return 0;
+}
+
+int response_set_pushed(response_t *r, json_t *rules)
+{
+    if (!r || !json_is_array(rules) || json_array_size(rules) > AGENT_MAX_RESPONSES)
+        return -1;
+    pushed_rule_t fresh[AGENT_MAX_RESPONSES];
+    size_t i;
+    json_t *o;
+    json_array_foreach(rules, i, o)
+    {
+        if (parse_pushed(o, &fresh[i]))
+            return -1;
     }
+    size_t n = json_array_size(rules);
+    int changed = n != r->n_pushed || memcmp(fresh, r->pushed, n * sizeof(fresh[0])) != 0;
+    memcpy(r->pushed, fresh, n * sizeof(fresh[0]));
+    r->n_pushed = n;
+    if (changed)
+        log_kv(LOG_LEVEL_INFO, "response rules from rampartd", "rules", LOG_INT(n), NULL);
+    return 0;
+}
+
+size_t response_pushed_count(const response_t *r)
+{
+    return r ? r->n_pushed : 0;
 }
 
 /* ---- reversals (rampart-agent -U, -R) and their notes ------------------- */

@@ -26,6 +26,14 @@ void response_close(response_t *r);
 void response_on_event(response_t *r, const char *category, const char *detection,
                        const char *object, const char *client, json_t *detail);
 
+/* The rules rampartd pushes with the host's group (the heartbeat's
+ * "response_rules": [{detection, action, seconds, mode}], each rule in its
+ * own mode off, dry-run or active), besides the configuration's. Replaces
+ * the previous ones; a malformed list is refused whole (-1) and the
+ * previous rules stay. */
+int response_set_pushed(response_t *r, json_t *rules);
+size_t response_pushed_count(const response_t *r);
+
 /* Turns the reversal notes of -U and -R into events. */
 void response_tick(response_t *r);
 

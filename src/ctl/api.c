@@ -4,6 +4,7 @@
  * truth: a route names its permission, authz.c says which roles hold it.
  */
 #include "api.h"
+#include "api_agent_groups.h"
 #include "api_directory.h"
 #include "api_id.h"
 #include "api_id_webauthn.h"
@@ -69,6 +70,10 @@ static route_t routes[] = {
     {"PATCH", "/api/v1/agents/*", PERM_AGENTS_MANAGE, api_agents_update, 0, 0, 0, 0},
     {"DELETE", "/api/v1/agents/*", PERM_AGENTS_MANAGE, api_agents_delete, 0, 0, 0, 0},
     {"GET", "/api/v1/agents/*/baseline", PERM_AGENTS_READ, api_agents_baseline_get, 0, 0, 0, 0},
+    {"GET", "/api/v1/agent-groups", PERM_AGENTS_READ, api_agent_groups_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/agent-groups", PERM_AGENTS_MANAGE, api_agent_groups_create, 0, 0, 0, 0},
+    {"PATCH", "/api/v1/agent-groups/*", PERM_AGENTS_MANAGE, api_agent_groups_update, 0, 0, 0, 0},
+    {"DELETE", "/api/v1/agent-groups/*", PERM_AGENTS_MANAGE, api_agent_groups_delete, 0, 0, 0, 0},
     {"POST", "/api/v1/agent/enrol", PERM_PUBLIC, api_agent_enrol, 0, 0, 0, 0},
     {"POST", "/api/v1/agent/heartbeat", PERM_AGENT, api_agent_heartbeat, 0, 0, 1, 0},
     {"POST", "/api/v1/agent/events", PERM_AGENT, api_agent_events, 1, 0, 1, 0},

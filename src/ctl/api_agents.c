@@ -4,7 +4,7 @@
  * For people (admin and secops manage, auditor reads):
  *   GET    /api/v1/agents              hosts: status, version, last seen, spool
  *   POST   /api/v1/agents/enrolments   a one-time enrolment token (shown once)
- *   PATCH  /api/v1/agents/ID           capabilities switched on/off for the host
+ *   PATCH  /api/v1/agents/ID           the host's group, capability overrides
  *   DELETE /api/v1/agents/ID           forget the host: its signatures fail
  * For agents:
  *   POST /api/v1/agent/enrol      the token → the agent's id and secret
@@ -29,6 +29,7 @@
 
 #include "agent_sign.h"
 #include "api.h"
+#include "api_agent_groups.h"
 #include "api_names.h"
 #include "audit_hook.h"
 #include "audit_log.h"
@@ -37,16 +38,11 @@
 #include "store_agents.h"
 #include "timefmt.h"
 
-#define ENROL_PREFIX           "rpe_"
-#define ENROL_BYTES            32
-#define ENROL_DEFAULT_MINUTES  60
-#define ONLINE_GRACE_MS        5000
-#define CAPABILITY_NAMES_COUNT 6
-#define AGENT_ACTOR_PREFIX     "agent:" /* audit actor, as the events' source */
-
-/* The capabilities an agent knows today, each on by default. */
-static const char *const capability_names[CAPABILITY_NAMES_COUNT] = {
-    "fim", "webshell", "bruteforce", "process", "baseline", "response"};
+#define ENROL_PREFIX          "rpe_"
+#define ENROL_BYTES           32
+#define ENROL_DEFAULT_MINUTES 60
+#define ONLINE_GRACE_MS       5000
+#define AGENT_ACTOR_PREFIX    "agent:" /* audit actor, as the events' source */
 
 static const store_agent_ops_t *agent_ops(http_req_t *r)
 {
@@ -75,20 +71,25 @@ static const char *agent_status(const store_agent_t *a, int64_t now)
     return now - a->last_seen <= 3 * period + ONLINE_GRACE_MS ? "online" : "offline";
 }
 
-static json_t *agent_json(const store_agent_t *a, int64_t now)
+/* group: the host's group or NULL. */
+static json_t *agent_json(const store_agent_t *a, int64_t now, const store_agent_group_t *group)
 {
-    json_t *caps = json_loads(a->capabilities, 0, NULL);
-    /* hosts enrolled before a capability existed have it on */
-    for (size_t i = 0; caps && i < CAPABILITY_NAMES_COUNT; i++)
-        if (!json_object_get(caps, capability_names[i]))
-            json_object_set_new(caps, capability_names[i], json_true());
-    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:i, s:{s:I, s:I}, s:I}", "id",
-                     (json_int_t)a->id, "name", a->name, "version", a->version, "status",
-                     agent_status(a, now), "enrolled", ms_or_null(a->enrolled), "last_seen",
-                     ms_or_null(a->last_seen), "capabilities", caps ? caps : json_object(),
-                     "heartbeat_seconds", a->heartbeat_s, "spool", "pending",
-                     (json_int_t)a->spool_pending, "dropped", (json_int_t)a->spool_dropped,
-                     "events_sent", (json_int_t)a->events_sent);
+    json_t *overrides = json_loads(a->capabilities, 0, NULL);
+    json_t *o = json_pack(
+        "{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:i, s:{s:I, s:I}, s:I}", "id", (json_int_t)a->id,
+        "name", a->name, "version", a->version, "status", agent_status(a, now), "enrolled",
+        ms_or_null(a->enrolled), "last_seen", ms_or_null(a->last_seen), "capabilities",
+        agent_effective_capabilities(group ? group->capabilities : NULL, a->capabilities),
+        "overrides", json_is_object(overrides) ? overrides : json_object(), "heartbeat_seconds",
+        a->heartbeat_s, "spool", "pending", (json_int_t)a->spool_pending, "dropped",
+        (json_int_t)a->spool_dropped, "events_sent", (json_int_t)a->events_sent);
+    if (overrides && !json_is_object(overrides))
+        json_decref(overrides);
+    json_object_set_new(
+        o, "group",
+        group ? json_pack("{s:I, s:s}", "id", (json_int_t)group->id, "name", group->name)
+              : json_null());
+    return o;
 }
 
 /* ---- signed requests --------------------------------------------------- */
@@ -220,8 +221,8 @@ enum MHD_Result api_agent_enrol(http_req_t *r)
     secret_wipe(a.secret, sizeof(a.secret));
     log_kv(LOG_LEVEL_INFO, "agent enrolled", "agent_id", LOG_INT(a.id), "host", a.name, "client",
            r->client, NULL);
-    snprintf(a.capabilities, sizeof(a.capabilities), "{}"); /* agent_json: all on */
-    json_t *o = json_pack("{s:o, s:s}", "agent", agent_json(&a, now), "secret", hex);
+    snprintf(a.capabilities, sizeof(a.capabilities), "{}"); /* no overrides */
+    json_t *o = json_pack("{s:o, s:s}", "agent", agent_json(&a, now, NULL), "secret", hex);
     secret_wipe(hex, sizeof(hex));
     return http_reply_json(r, 201, o);
 }
@@ -260,9 +261,17 @@ enum MHD_Result api_agent_heartbeat(http_req_t *r)
     rc = ops->heartbeat(r->ctl->store, &a);
     if (rc != STORE_OK)
         return api_store_error(r, rc);
-    json_t *caps = json_loads(a.capabilities, 0, NULL);
+    /* what the host runs: its group's switches and rules, its overrides */
+    store_agent_group_t g;
+    rc = ops->group_of(r->ctl->store, a.id, &g);
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
+        return api_store_error(r, rc);
+    json_t *rules = rc == STORE_OK ? json_loads(g.response_rules, 0, NULL) : NULL;
     return http_reply_json(r, 200,
-                           json_pack("{s:o, s:o}", "capabilities", caps ? caps : json_object(),
+                           json_pack("{s:o, s:o, s:o}", "capabilities",
+                                     agent_effective_capabilities(
+                                         rc == STORE_OK ? g.capabilities : NULL, a.capabilities),
+                                     "response_rules", json_is_array(rules) ? rules : json_array(),
                                      "server_time", ms_or_null(a.last_seen)));
 }
 
@@ -278,12 +287,61 @@ enum MHD_Result api_agent_events(http_req_t *r)
 typedef struct {
     json_t *list;
     int64_t now;
+    store_agent_group_t *groups;
+    size_t n_groups, cap_groups;
+    int64_t *member_agent, *member_group;
+    size_t n_members, cap_members;
 } list_ctx_t;
+
+static int collect_group(void *ctx, const store_agent_group_t *g)
+{
+    list_ctx_t *l = ctx;
+    if (l->n_groups == l->cap_groups) {
+        size_t cap = l->cap_groups ? 2 * l->cap_groups : 8;
+        store_agent_group_t *grown = realloc(l->groups, cap * sizeof(*grown));
+        if (!grown)
+            return -1;
+        l->groups = grown;
+        l->cap_groups = cap;
+    }
+    l->groups[l->n_groups++] = *g;
+    return 0;
+}
+
+static int collect_member(void *ctx, int64_t agent_id, int64_t group_id)
+{
+    list_ctx_t *l = ctx;
+    if (l->n_members == l->cap_members) {
+        size_t cap = l->cap_members ? 2 * l->cap_members : 64;
+        int64_t *a = realloc(l->member_agent, cap * sizeof(*a));
+        if (a)
+            l->member_agent = a;
+        int64_t *g = realloc(l->member_group, cap * sizeof(*g));
+        if (g)
+            l->member_group = g;
+        if (!a || !g)
+            return -1;
+        l->cap_members = cap;
+    }
+    l->member_agent[l->n_members] = agent_id;
+    l->member_group[l->n_members++] = group_id;
+    return 0;
+}
+
+static const store_agent_group_t *group_of_listed(const list_ctx_t *l, int64_t agent_id)
+{
+    for (size_t i = 0; i < l->n_members; i++)
+        if (l->member_agent[i] == agent_id)
+            for (size_t k = 0; k < l->n_groups; k++)
+                if (l->groups[k].id == l->member_group[i])
+                    return &l->groups[k];
+    return NULL;
+}
 
 static int add_agent(void *ctx, const store_agent_t *a)
 {
     list_ctx_t *l = ctx;
-    json_array_append_new(l->list, agent_json(a, l->now));
+    json_array_append_new(l->list, agent_json(a, l->now, group_of_listed(l, a->id)));
     return 0;
 }
 
@@ -292,8 +350,15 @@ enum MHD_Result api_agents_list(http_req_t *r)
     const store_agent_ops_t *ops = agent_ops(r);
     if (!ops)
         return no_agents(r);
-    list_ctx_t l = {json_array(), time_now_ms()};
-    int rc = ops->list(r->ctl->store, add_agent, &l);
+    list_ctx_t l = {.list = json_array(), .now = time_now_ms()};
+    int rc = ops->group_list(r->ctl->store, collect_group, &l);
+    if (rc == STORE_OK)
+        rc = ops->group_members(r->ctl->store, collect_member, &l);
+    if (rc == STORE_OK)
+        rc = ops->list(r->ctl->store, add_agent, &l);
+    free(l.groups);
+    free(l.member_agent);
+    free(l.member_group);
     if (rc != STORE_OK) {
         json_decref(l.list);
         return api_store_error(r, rc);
@@ -351,6 +416,8 @@ static int parse_id(http_req_t *r, int64_t *id)
     return 0;
 }
 
+/* {"group": ID or null, "capabilities": {"fim": false, "webshell": null}}:
+ * the host's group, and its overrides (null: back to the group's). */
 enum MHD_Result api_agents_update(http_req_t *r)
 {
     const store_agent_ops_t *ops = agent_ops(r);
@@ -365,54 +432,46 @@ enum MHD_Result api_agents_update(http_req_t *r)
     if (!body)
         return mrc;
     json_t *caps = json_object_get(body, "capabilities");
-    if (json_is_object(caps))
-        audit_detail(r, "capabilities", json_incref(caps));
-    json_t *out = json_object();
-    int bad = !json_is_object(caps) || json_object_size(caps) == 0;
-    const char *key;
-    json_t *v;
-    json_object_foreach(caps, key, v)
-    {
-        int known = 0;
-        for (size_t i = 0; i < CAPABILITY_NAMES_COUNT; i++)
-            known |= strcmp(key, capability_names[i]) == 0;
-        if (!known || !json_is_boolean(v))
-            bad = 1;
-    }
+    json_t *group = json_object_get(body, "group");
+    audit_detail(r, "request", json_incref(body));
+    int64_t group_id = json_is_integer(group) ? json_integer_value(group) : 0;
+    int bad = (!caps && !group) || (group && !json_is_null(group) && group_id <= 0);
     store_agent_t a;
+    store_agent_group_t g;
     int rc = bad ? STORE_OK : ops->get(r->ctl->store, id, &a);
     if (!bad && rc == STORE_OK) {
         secret_wipe(a.secret, sizeof(a.secret));
-        json_t *now_caps = json_loads(a.capabilities, 0, NULL);
-        for (size_t i = 0; i < CAPABILITY_NAMES_COUNT; i++) {
-            json_t *set = json_object_get(caps, capability_names[i]);
-            json_t *old = json_object_get(now_caps, capability_names[i]);
-            json_object_set_new(out, capability_names[i],
-                                json_boolean(set ? json_is_true(set) : !old || json_is_true(old)));
-        }
-        json_decref(now_caps);
+        if (caps &&
+            agent_capabilities_change(a.capabilities, caps, a.capabilities, sizeof(a.capabilities)))
+            bad = 1;
     }
     json_decref(body);
-    if (bad) {
-        json_decref(out);
+    if (bad)
         return http_reply_error(
             r, 400, "bad_request",
-            "capabilities: an object of booleans; known: fim, webshell, bruteforce, "
-            "process, baseline, response");
+            "group: a host group id or null; capabilities: an object of true, false or null "
+            "(back to the group's); known: fim, webshell, bruteforce, process, baseline, "
+            "response");
+    if (rc == STORE_NOT_FOUND)
+        return http_reply_error(r, 404, "not_found", "no such agent");
+    if (rc == STORE_OK && group_id &&
+        (rc = ops->group_get(r->ctl->store, group_id, &g)) == STORE_NOT_FOUND)
+        return http_reply_error(r, 404, "not_found", "no such host group");
+    if (rc == STORE_OK && caps)
+        rc = ops->set_capabilities(r->ctl->store, id, a.capabilities);
+    if (rc == STORE_OK && group) {
+        rc = ops->group_assign(r->ctl->store, id, group_id);
+    } else if (rc == STORE_OK) { /* the answer shows the group it stays in */
+        rc = ops->group_of(r->ctl->store, id, &g);
+        group_id = rc == STORE_OK ? g.id : 0;
+        if (rc == STORE_NOT_FOUND)
+            rc = STORE_OK;
     }
-    char *text = rc == STORE_OK ? json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    if (rc == STORE_OK)
-        rc = text ? ops->set_capabilities(r->ctl->store, id, text) : STORE_ERROR;
-    free(text);
-    if (rc != STORE_OK) {
-        json_decref(out);
-        return rc == STORE_NOT_FOUND ? http_reply_error(r, 404, "not_found", "no such agent")
-                                     : api_store_error(r, rc);
-    }
-    log_kv(LOG_LEVEL_INFO, "agent capabilities changed", "agent_id", LOG_INT(id), "by", r->who.name,
-           NULL);
-    return http_reply_json(r, 200,
-                           json_pack("{s:I, s:o}", "id", (json_int_t)id, "capabilities", out));
+    if (rc != STORE_OK)
+        return api_store_error(r, rc);
+    log_kv(LOG_LEVEL_INFO, "agent changed", "agent_id", LOG_INT(id), "by", r->who.name, NULL);
+    /* the host as the list shows it */
+    return http_reply_json(r, 200, agent_json(&a, time_now_ms(), group_id ? &g : NULL));
 }
 
 enum MHD_Result api_agents_delete(http_req_t *r)

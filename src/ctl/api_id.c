@@ -21,6 +21,7 @@
 #include "api_id_webauthn.h"
 #include "api_names.h"
 #include "auth.h"
+#include "idanomaly.h"
 #include "idevent.h"
 #include "idpassword.h"
 #include "idsession.h"
@@ -277,6 +278,7 @@ enum MHD_Result api_id_complete(http_req_t *r, dir_user_t *u, const char *amr,
     idevent(r, "login.success", "success", 200, u->name,
             json_pack("{s:s, s:s, s:s?}", "amr", amr, "sid", c.sid, "app",
                       target && target->app[0] ? target->app : NULL));
+    idanomaly_login(r, svc->anomaly, u->name);
     return http_reply_json(r, 200,
                            json_pack("{s:s, s:{s:s, s:s}, s:s, s:I, s:s, s:s?}", "status", "ok",
                                      "user", "name", u->name, "display_name", u->display_name,

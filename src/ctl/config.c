@@ -54,6 +54,8 @@ ctl_config_t *config_defaults(void)
     snprintf(c->ldap_attr_phone, sizeof(c->ldap_attr_phone), "telephoneNumber");
     c->ldap_timeout_ms = 3000;
     c->login_lockout_s = 300;
+    lp_settings_defaults(&c->login_anomaly);
+    c->login_anomaly_unusual_percent = 5;
     c->login_address_failures = 20;
     c->login_address_window_s = 900;
     /* RFC 9106 section 4, second recommended option (64 MiB, t=3), with one
@@ -147,6 +149,11 @@ static const directive_t directives[] = {
     {"login_lockout_seconds", V_INT, F(login_lockout_s), 1, 86400, 1, 0},
     {"login_address_failures", V_INT, F(login_address_failures), 1, 100000, 1, 0},
     {"login_address_window_seconds", V_INT, F(login_address_window_s), 1, 86400, 1, 0},
+    {"login_anomaly_learning_hours", V_INT, F(login_anomaly.learning_s), 0, 24 * 366, 3600, 1},
+    {"login_anomaly_min_logins", V_INT, F(login_anomaly.min_logins), 1, 100000, 1, 1},
+    {"login_anomaly_prefix4", V_INT, F(login_anomaly.prefix4), 8, 32, 1, 1},
+    {"login_anomaly_prefix6", V_INT, F(login_anomaly.prefix6), 16, 128, 1, 1},
+    {"login_anomaly_unusual_percent", V_INT, F(login_anomaly_unusual_percent), 0, 100, 1, 1},
     {"argon2_memory_kib", V_INT, F(argon2_memory_kib), 8, 4 * 1024 * 1024, 1, 0},
     {"argon2_iterations", V_INT, F(argon2_iterations), 1, 100, 1, 0},
     {"argon2_parallelism", V_INT, F(argon2_parallelism), 1, 16, 1, 0},

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "login_profile.h"
 #include "rampart/status.h"
 
 #define CONFIG_MAX_EVENT_FILES 16
@@ -67,6 +68,8 @@ typedef struct ctl_config {
     int login_lockout_s;
     int login_address_failures;
     int login_address_window_s;
+    lp_settings_t login_anomaly; /* abnormal portal logins (idanomaly.h) */
+    int login_anomaly_unusual_percent;
     uint32_t argon2_memory_kib;
     uint32_t argon2_iterations;
     uint32_t argon2_parallelism;

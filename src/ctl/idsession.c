@@ -8,9 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "idanomaly.h"
+#include "idceremony.h"
 #include "idcrypt.h"
 #include "idkeys.h"
-#include "idceremony.h"
 #include "idlogin.h"
 #include "log.h"
 #include "secret.h"
@@ -37,8 +38,9 @@ idservice_t *idservice_start(ctl_t *ctl, rp_error_t *err)
     }
     ctl_config_t *cfg = config_acquire(&ctl->config);
     int kek = idcrypt_init(cfg->data_dir, err);
+    svc->anomaly = idanomaly_new(cfg);
     config_release(cfg);
-    if (kek || !(svc->keys = idkeys_new()) || !(svc->login = idlogin_new()) ||
+    if (kek || !svc->anomaly || !(svc->keys = idkeys_new()) || !(svc->login = idlogin_new()) ||
         !(svc->webauthn = idceremonies_new()) ||
         secret_random(svc->csrf_secret, sizeof(svc->csrf_secret)) ||
         idkeys_refresh(ctl, svc->keys) != STORE_OK) {
@@ -64,6 +66,7 @@ void idservice_free(idservice_t *svc)
     idkeys_free(svc->keys);
     idlogin_free(svc->login);
     idceremonies_free(svc->webauthn);
+    idanomaly_free(svc->anomaly);
     secret_wipe(svc->csrf_secret, sizeof(svc->csrf_secret));
     idcrypt_close();
     pthread_mutex_destroy(&svc->revoke_lock);

@@ -36,6 +36,21 @@ typedef struct {
 
 typedef int (*store_agent_cb)(void *ctx, const store_agent_t *agent);
 
+/* A host group (migration 11): capabilities its members get unless the
+ * host overrides them, and the active-response rules pushed to them. */
+#define STORE_AGENT_RULES_MAX 8192
+typedef struct {
+    int64_t id;
+    char name[STORE_AGENT_NAME_MAX + 1];
+    char capabilities[STORE_AGENT_CAPS_MAX + 1];    /* JSON object of booleans */
+    char response_rules[STORE_AGENT_RULES_MAX + 1]; /* JSON array (api_agent_groups.c) */
+    int64_t created;                                /* ms */
+} store_agent_group_t;
+
+typedef int (*store_agent_group_cb)(void *ctx, const store_agent_group_t *group);
+/* One host's membership: group_id of agent_id. */
+typedef int (*store_agent_member_cb)(void *ctx, int64_t agent_id, int64_t group_id);
+
 /* The latest baseline (security configuration assessment) of a host. */
 typedef struct {
     int64_t reported; /* ms */
@@ -64,6 +79,21 @@ typedef struct store_agent_ops {
     int (*baseline_put)(struct store *s, int64_t id, const store_agent_baseline_t *b);
     /* STORE_NOT_FOUND when the host reported none; free(out->report). */
     int (*baseline_get)(struct store *s, int64_t id, store_agent_baseline_t *out);
+
+    /* Host groups: create sets g->id (STORE_CONFLICT: the name is taken);
+     * update replaces name, capabilities and rules (STORE_NOT_FOUND,
+     * STORE_CONFLICT); removing a group leaves its hosts without one. */
+    int (*group_create)(struct store *s, store_agent_group_t *g);
+    int (*group_update)(struct store *s, const store_agent_group_t *g);
+    int (*group_get)(struct store *s, int64_t id, store_agent_group_t *out);
+    int (*group_list)(struct store *s, store_agent_group_cb cb, void *ctx);
+    int (*group_remove)(struct store *s, int64_t id);
+    /* Puts a host into a group (0: into none); a host is in one group at
+     * most. The caller checks that both exist. */
+    int (*group_assign)(struct store *s, int64_t agent_id, int64_t group_id);
+    /* The host's group: STORE_NOT_FOUND when it is in none. */
+    int (*group_of)(struct store *s, int64_t agent_id, store_agent_group_t *out);
+    int (*group_members)(struct store *s, store_agent_member_cb cb, void *ctx);
 } store_agent_ops_t;
 
 #endif

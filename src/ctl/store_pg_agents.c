@@ -61,8 +61,8 @@ static int enrol(store_t *s, const unsigned char hash[32], int64_t now, store_ag
                               "  SELECT id FROM agent_enrolments"
                               "  WHERE token_hash = $1 AND used = 0 AND expires > $2 FOR UPDATE),"
                               " agent AS ("
-                              "  INSERT INTO agents(name, version, secret, enrolled)"
-                              "  SELECT $3, $4, $5, $2 FROM token RETURNING id)"
+                              "  INSERT INTO agents(name, version, secret, enrolled, capabilities)"
+                              "  SELECT $3, $4, $5, $2, '{}' FROM token RETURNING id)"
                               " UPDATE agent_enrolments e SET used = $2, agent_id = agent.id"
                               " FROM token, agent WHERE e.id = token.id RETURNING agent.id";
     pg_param_t p[] = {PG_BYTES(hash, 32), PG_INT(now), PG_TEXT(a->name), PG_TEXT(a->version),
@@ -145,4 +145,12 @@ const store_agent_ops_t pg_agent_ops = {
     .remove = remove_agent,
     .baseline_put = pg_agent_baseline_put,
     .baseline_get = pg_agent_baseline_get,
+    .group_create = pg_agent_group_create,
+    .group_update = pg_agent_group_update,
+    .group_get = pg_agent_group_get,
+    .group_list = pg_agent_group_list,
+    .group_remove = pg_agent_group_remove,
+    .group_assign = pg_agent_group_assign,
+    .group_of = pg_agent_group_of,
+    .group_members = pg_agent_group_members,
 };

@@ -199,5 +199,15 @@ extern const struct store_sql_ops pg_sql_ops;
 extern const store_key_ops_t pg_key_ops;
 int pg_agent_baseline_put(store_t *s, int64_t id, const store_agent_baseline_t *b);
 int pg_agent_baseline_get(store_t *s, int64_t id, store_agent_baseline_t *out);
+/* host groups (store_pg_agent_groups.c, migration 11) */
+extern const char pg_migration_agent_groups[];
+int pg_agent_group_create(store_t *s, store_agent_group_t *g);
+int pg_agent_group_update(store_t *s, const store_agent_group_t *g);
+int pg_agent_group_get(store_t *s, int64_t id, store_agent_group_t *out);
+int pg_agent_group_list(store_t *s, store_agent_group_cb cb, void *ctx);
+int pg_agent_group_remove(store_t *s, int64_t id);
+int pg_agent_group_assign(store_t *s, int64_t agent_id, int64_t group_id);
+int pg_agent_group_of(store_t *s, int64_t agent_id, store_agent_group_t *out);
+int pg_agent_group_members(store_t *s, store_agent_member_cb cb, void *ctx);
 
 #endif

@@ -93,8 +93,9 @@ static int enrol(store_t *base, const unsigned char hash[32], int64_t now, store
     static const char rollback[] = "ROLLBACK";
     static const char use[] = "UPDATE agent_enrolments SET used = ?2 WHERE token_hash = ?1 AND "
                               "used = 0 AND expires > ?2";
-    static const char insert[] = "INSERT INTO agents(name, version, secret, enrolled) VALUES "
-                                 "(?1, ?2, ?3, ?4)";
+    /* no capability overrides: the host's group (or the defaults) decide */
+    static const char insert[] = "INSERT INTO agents(name, version, secret, enrolled, "
+                                 "capabilities) VALUES (?1, ?2, ?3, ?4, '{}')";
     static const char link[] = "UPDATE agent_enrolments SET agent_id = ?2 WHERE token_hash = ?1";
     sq_store_t *s = (sq_store_t *)base;
     sq_conn_t *c = sq_acquire(s);
@@ -255,4 +256,12 @@ const store_agent_ops_t sq_agent_ops = {
     .remove = remove_agent,
     .baseline_put = sq_agent_baseline_put,
     .baseline_get = sq_agent_baseline_get,
+    .group_create = sq_agent_group_create,
+    .group_update = sq_agent_group_update,
+    .group_get = sq_agent_group_get,
+    .group_list = sq_agent_group_list,
+    .group_remove = sq_agent_group_remove,
+    .group_assign = sq_agent_group_assign,
+    .group_of = sq_agent_group_of,
+    .group_members = sq_agent_group_members,
 };

@@ -101,6 +101,16 @@ extern const char sq_migration_keys[];
 extern const char sq_migration_agent_baselines[];
 int sq_agent_baseline_put(store_t *s, int64_t id, const store_agent_baseline_t *b);
 int sq_agent_baseline_get(store_t *s, int64_t id, store_agent_baseline_t *out);
+/* host groups (store_sqlite_agent_groups.c, migration 11) */
+extern const char sq_migration_agent_groups[];
+int sq_agent_group_create(store_t *s, store_agent_group_t *g);
+int sq_agent_group_update(store_t *s, const store_agent_group_t *g);
+int sq_agent_group_get(store_t *s, int64_t id, store_agent_group_t *out);
+int sq_agent_group_list(store_t *s, store_agent_group_cb cb, void *ctx);
+int sq_agent_group_remove(store_t *s, int64_t id);
+int sq_agent_group_assign(store_t *s, int64_t agent_id, int64_t group_id);
+int sq_agent_group_of(store_t *s, int64_t agent_id, store_agent_group_t *out);
+int sq_agent_group_members(store_t *s, store_agent_member_cb cb, void *ctx);
 void sq_fill_auth_ops(store_ops_t *ops);
 void sq_fill_audit_ops(store_ops_t *ops);
 

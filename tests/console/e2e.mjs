@@ -140,6 +140,7 @@ async function agentPost(agent, p, body) {
   const res = await fetch(RD + p, { method: 'POST', body: text, headers: { 'Content-Type': 'application/json',
     'X-Rampart-Agent': String(agent.id), 'X-Rampart-Timestamp': String(ts), 'X-Rampart-Signature': sig } })
   check(res.status === 200, `${p} as the agent: ${res.status}`)
+  return res.json().catch(() => null)
 }
 
 // Identity directory, key management and hosts, as the admin: a directory
@@ -277,6 +278,40 @@ async function identityKeysHosts(page) {
   check(host.capabilities.fim === false, 'FIM is switched off for the host: ' + JSON.stringify(host.capabilities))
   await shot(page, '28-host-detail')
   await page.keyboard.press('Escape')
+  // host groups: one is created, switches webshell off for its hosts and
+  // carries a dry-run response rule; web-1 joins it and shows where each
+  // switch comes from (its own FIM override, the group's webshell switch)
+  await page.fill('[data-test=group-form] input[name=group-name]', 'web-servers')
+  await page.click('[data-test=group-form] button[type=submit]')
+  await page.waitForSelector('[data-test=group-web-servers]')
+  await page.click('[data-test=group-web-servers] [data-test=gcap-webshell]')
+  await page.waitForSelector('[data-test=group-web-servers] [data-test=gcap-webshell]:not(:checked)')
+  await page.fill('[data-test=rule-form-web-servers] input[name=detection]', 'webshell.*')
+  await page.selectOption('[data-test=rule-form-web-servers] select[name=action]', 'quarantine')
+  await page.selectOption('[data-test=rule-form-web-servers] select[name=mode]', 'dry-run')
+  await page.click('[data-test=rule-form-web-servers] button[type=submit]')
+  await page.waitForSelector('[data-test=rules-web-servers] td:has-text("webshell.*")')
+  const group = (await apiGet(page, '/api/v1/agent-groups')).body.groups.find((g) => g.name === 'web-servers')
+  check(group && group.capabilities.webshell === false && group.response_rules.length === 1 &&
+    group.response_rules[0].mode === 'dry-run' && group.response_rules[0].action === 'quarantine',
+    'the group keeps its switch and its dry-run rule: ' + JSON.stringify(group))
+  await page.focus('[data-test=host-web-1]')
+  await page.keyboard.press('Enter')
+  await page.selectOption('[data-test=host-group]', String(group.id))
+  await page.waitForSelector('[data-test=host-web-1] [data-test=host-group-name]:has-text("web-servers")')
+  await page.waitForSelector('[data-test=cap-source-webshell]:has-text("组")')
+  check((await page.textContent('[data-test=cap-source-fim]')).includes('主机'), 'FIM shows the host\'s own override')
+  check(!(await page.isChecked('[data-test=cap-webshell]')), 'webshell shows off through the group')
+  const joined = (await apiGet(page, '/api/v1/agents')).body.agents.find((a) => a.name === 'web-1')
+  check(joined.group && joined.group.name === 'web-servers' && joined.capabilities.webshell === false &&
+    joined.capabilities.fim === false && joined.capabilities.process === true,
+    'the host runs its group\'s switches under its own: ' + JSON.stringify(joined))
+  const answer = await agentPost(agent, '/api/v1/agent/heartbeat', { version: '1.4.0', heartbeat_s: 30 })
+  check(answer && answer.capabilities.webshell === false && answer.response_rules.length === 1 &&
+    answer.response_rules[0].detection === 'webshell.*', 'the heartbeat carries the group: ' + JSON.stringify(answer))
+  await shot(page, '28b-host-group-detail')
+  await page.keyboard.press('Escape')
+  await shot(page, '28c-host-groups', true)
   // the same pages in English
   await page.selectOption('header [data-test=lang]', 'en')
   await page.waitForSelector('[data-test=host-web-1]:has-text("online")')

@@ -155,7 +155,10 @@ class Signatures(unittest.TestCase):
         h = sign(self.id, self.secret, "POST", path, body)
         r = self.post(path, body, h)
         self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json()["capabilities"], {"bruteforce": True, "fim": True, "webshell": True})
+        self.assertEqual(r.json()["capabilities"], {"bruteforce": True, "fim": True, "webshell": True,
+                                                    "process": True, "baseline": True,
+                                                    "response": True})
+        self.assertEqual(r.json()["response_rules"], [])
         self.assertEqual(agents()["signer"]["version"], "9.9")
         self.assertEqual(agents()["signer"]["status"], "online")
         # the same request again: a replay
@@ -231,6 +234,73 @@ class FileIntegrity(unittest.TestCase):
         self.assertIn("+debug = true", fim["diff"])
         self.assertEqual(fim["before"]["size"] + len("debug = true\n"), fim["after"]["size"])
 
+    def fim_detail(self, ev):
+        full = AUDITOR.request("GET", "/api/v1/events/%d" % ev["id"]).json()
+        return full.get("event", full).get("fim") or full.get("raw", {}).get("fim")
+
+    def test_the_writing_process_is_named(self):
+        """fanotify: a helper shell (known executable and comm) appends to
+        a watched file and stays alive; the event names it within 1 s."""
+        if os.geteuid() != 0:
+            self.skipTest("fanotify needs CAP_SYS_ADMIN")
+        path = self.agent.path("config.ini")
+        started = time.time()
+        writer = subprocess.Popen(["/bin/sh", "-c", "echo 'owner = helper' >> '%s'; sleep 3" %
+                                   path])
+        try:
+            found = wait_for(lambda: [e for e in fim_events(path, "fim.modified")
+                                      if (self.fim_detail(e).get("process") or {}).get("pid")
+                                      == writer.pid], timeout=5, step=0.02)
+            latency = time.time() - started
+        finally:
+            writer.kill()
+            writer.wait()
+        self.assertTrue(found, self.agent.log_tail())
+        print("fim change-to-attributed-event latency: %.3f s" % latency)
+        self.assertLessEqual(latency, 1.0)
+        who = self.fim_detail(found[0])["process"]
+        self.assertEqual(who["exe"], os.path.realpath("/bin/sh"))
+        self.assertEqual(who["comm"], "sh")
+        self.assertEqual(who["uid"], 0)
+        self.assertEqual(who["ppid"], os.getpid())
+        self.assertEqual(who["source"], "fanotify")
+        # a deletion, through fanotify's file-handle mode
+        doomed = self.agent.path("doomed.txt")
+        with open(doomed, "w") as f:
+            f.write("x")
+        self.assertTrue(wait_for(lambda: fim_events(doomed, "fim.added"), timeout=5))
+        remover = subprocess.Popen([sys.executable, "-c", "import os, time; os.unlink(%r); "
+                                    "time.sleep(3)" % doomed])
+        try:
+            found = wait_for(lambda: [e for e in fim_events(doomed, "fim.deleted")
+                                      if (self.fim_detail(e).get("process") or {}).get("pid")
+                                      == remover.pid], timeout=5)
+        finally:
+            remover.kill()
+            remover.wait()
+        self.assertTrue(found, self.agent.log_tail())
+        who = self.fim_detail(found[0])["process"]
+        self.assertEqual(who["exe"], os.path.realpath(sys.executable))
+        self.assertEqual(who["ppid"], os.getpid())
+
+    def test_without_attribution_changes_are_still_reported(self):
+        """The inotify fallback (fim_attribution off, as without fanotify)."""
+        plain = Agent(RD.port, enrolment_token(), hostname="web-noattr",
+                      extra_conf="fim_attribution off\n")
+        with open(plain.path("plain.txt"), "w") as f:
+            f.write("a\n")
+        plain.start()
+        try:
+            plain.wait_log("fim: scan done")
+            path = plain.path("plain.txt")
+            with open(path, "a") as f:
+                f.write("b\n")
+            found = wait_for(lambda: fim_events(path, "fim.modified"), timeout=5)
+            self.assertTrue(found, plain.log_tail())
+            self.assertNotIn("process", self.fim_detail(found[0]))
+        finally:
+            plain.stop()
+
     def test_added_deleted_new_directory_and_ignore_rules(self):
         new = self.agent.path("sub", "new.php")
         with open(new, "w") as f:
@@ -275,6 +345,126 @@ class FileIntegrity(unittest.TestCase):
         # switched on again: a re-scan finds what changed meanwhile
         self.assertTrue(wait_for(lambda: fim_events(quiet, "fim.added"), timeout=5),
                         self.agent.log_tail())
+
+
+class HostGroups(unittest.TestCase):
+    """Groups switch capabilities of real agents (group, then host
+    overrides) and push response rules; a dry-run rule records the
+    response without acting."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.agent = Agent(RD.port, enrolment_token(), hostname="grp-1")
+        with open(cls.agent.path("app.conf"), "w") as f:
+            f.write("a = 1\n")
+        cls.agent.start()
+        cls.agent.wait_log("fim: scan done")
+        cls.agent.wait_log("enrolled")
+        cls.host = "/api/v1/agents/%d" % wait_for(lambda: agents().get("grp-1"))["id"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.agent.stop()
+
+    def group(self, name, **body):
+        r = SECOPS.request("POST", "/api/v1/agent-groups", dict(body, name=name))
+        self.assertEqual(r.status, 201, r)
+        return r.json()["group"]
+
+    def test_groups_api(self):
+        g = self.group("api-group", capabilities={"process": False},
+                       response_rules=[{"detection": "bruteforce.*", "action": "block"}])
+        self.assertEqual(g["capabilities"], {"process": False})
+        self.assertFalse(g["effective"]["process"])
+        self.assertTrue(g["effective"]["fim"])
+        # normalised: mode off unless given (off by default, per rule), 600 s blocks
+        self.assertEqual(g["response_rules"], [{"detection": "bruteforce.*", "action": "block",
+                                                "mode": "off", "seconds": 600}])
+        r = SECOPS.request("POST", "/api/v1/agent-groups", {"name": "API-GROUP"})
+        self.assertEqual(r.status, 409, r)
+        for bad in ({"name": "x y"}, {"name": "ok", "capabilities": {"nope": True}},
+                    {"name": "ok", "response_rules": [{"detection": "a", "action": "reboot"}]},
+                    {"name": "ok", "response_rules": [{"detection": "a;b", "action": "kill"}]},
+                    {"name": "ok", "response_rules": [{"detection": "a", "action": "kill",
+                                                       "seconds": 5}]},
+                    {"name": "ok", "response_rules": [{"detection": "a", "action": "kill"}] * 33}):
+            self.assertEqual(SECOPS.request("POST", "/api/v1/agent-groups", bad).status, 400, bad)
+        self.assertEqual(AUDITOR.request("POST", "/api/v1/agent-groups", {"name": "x"}).status,
+                         403)
+        path = "/api/v1/agent-groups/%d" % g["id"]
+        r = ADMIN.request("PATCH", path, {"capabilities": {"process": None, "webshell": False}})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["group"]["capabilities"], {"webshell": False})
+        self.assertEqual(ADMIN.request("PATCH", "/api/v1/agent-groups/999999",
+                                       {"name": "z"}).status, 404)
+        self.assertEqual(SECOPS.request("PATCH", self.host, {"group": 999999}).status, 404)
+        listed = [x for x in AUDITOR.request("GET", "/api/v1/agent-groups").json()["groups"]
+                  if x["id"] == g["id"]]
+        self.assertEqual(listed[0]["hosts"], [])
+        self.assertEqual(ADMIN.request("DELETE", path).status, 204)
+        self.assertEqual(ADMIN.request("DELETE", path).status, 404)
+        self.assertEqual(sorted(x["outcome"] for x in audit(action="agent_group.delete")),
+                         ["failure", "success"])
+
+    def test_a_group_switch_reaches_the_agent_and_host_overrides_win(self):
+        g = self.group("web-servers", capabilities={"fim": False})
+        r = SECOPS.request("PATCH", self.host, {"group": g["id"]})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["group"], {"id": g["id"], "name": "web-servers"})
+        self.assertFalse(r.json()["capabilities"]["fim"])
+        self.assertEqual(r.json()["overrides"], {})
+        started = time.time()
+        self.agent.wait_log("fim=off", timeout=5)
+        print("group switch to agent: %.2f s (heartbeat 1 s)" % (time.time() - started))
+        quiet = self.agent.path("while-group-off.txt")
+        with open(quiet, "w") as f:
+            f.write("unseen")
+        time.sleep(1.5)
+        self.assertEqual(fim_events(quiet), [])
+        listed = [x for x in AUDITOR.request("GET", "/api/v1/agent-groups").json()["groups"]
+                  if x["id"] == g["id"]][0]
+        self.assertEqual(listed["hosts"], [agents()["grp-1"]["id"]])
+        # the host's override wins over its group's switch
+        r = SECOPS.request("PATCH", self.host, {"capabilities": {"fim": True}})
+        self.assertEqual((r.json()["overrides"], r.json()["capabilities"]["fim"]),
+                         ({"fim": True}, True))
+        self.assertTrue(wait_for(lambda: fim_events(quiet, "fim.added"), timeout=5),
+                        self.agent.log_tail())
+        # cleared: the group decides again
+        r = SECOPS.request("PATCH", self.host, {"capabilities": {"fim": None}})
+        self.assertEqual((r.json()["overrides"], r.json()["capabilities"]["fim"]), ({}, False))
+        self.assertEqual(agents()["grp-1"]["group"]["name"], "web-servers")
+        self.assertEqual(SECOPS.request("PATCH", self.host, {"group": None}).status, 200)
+        self.assertTrue(agents()["grp-1"]["capabilities"]["fim"])
+        self.agent.wait_log("fim=on", timeout=5)
+
+    def test_a_pushed_dry_run_rule_records_the_response_without_acting(self):
+        g = self.group("dry-runners", response_rules=[
+            {"detection": "fim.modified", "action": "quarantine", "mode": "dry-run"}])
+        self.assertEqual(SECOPS.request("PATCH", self.host, {"group": g["id"]}).status, 200)
+        self.agent.wait_log("response rules from rampartd", timeout=5)
+        path = self.agent.path("app.conf")
+        with open(path, "a") as f:
+            f.write("b = 2\n")
+
+        def dry():
+            r = AUDITOR.request("GET", "/api/v1/events?category=response&limit=100")
+            return [e for e in r.json()["events"] if e["uri"] == path and
+                    e["source"] == "agent:grp-1"]
+        found = wait_for(dry, timeout=5)
+        self.assertTrue(found, self.agent.log_tail())
+        ev = found[0]
+        self.assertEqual((ev["action"], ev["rules"]), ("log", ["response.quarantine"]))
+        full = AUDITOR.request("GET", "/api/v1/events/%d" % ev["id"]).json()
+        d = full.get("event", full).get("response") or full.get("raw", {}).get("response")
+        self.assertEqual((d["mode"], d["done"], d["rule_origin"], d["trigger"]),
+                         ("dry-run", False, "rampartd", "fim.modified"))
+        # nothing was done: the file is where it was, with its content
+        with open(path) as f:
+            self.assertEqual(f.read(), "a = 1\nb = 2\n")
+        self.assertFalse(os.path.exists(os.path.join(self.agent.state, "quarantine")) and
+                         os.listdir(os.path.join(self.agent.state, "quarantine")))
+        self.assertEqual(SECOPS.request("PATCH", self.host, {"group": None}).status, 200)
 
 
 class WebShells(unittest.TestCase):
@@ -376,19 +566,27 @@ class BruteForce(unittest.TestCase):
         cls.sshd_log = os.path.join(cls.sshd_dir, "sshd.log")
         key = os.path.join(cls.sshd_dir, "host_key")
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+        # a client key of root's for the successful logins
+        cls.client_key = os.path.join(cls.sshd_dir, "client_key")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", cls.client_key],
+                       check=True)
+        shutil.copy(cls.client_key + ".pub", os.path.join(cls.sshd_dir, "authorized_keys"))
         cls.ssh_port = harness.free_port()
         conf = os.path.join(cls.sshd_dir, "sshd_config")
         with open(conf, "w") as f:
             f.write("Port %d\nListenAddress 127.0.0.1\nHostKey %s\nPidFile %s/pid\n"
                     "PasswordAuthentication yes\nKbdInteractiveAuthentication no\nUsePAM no\n"
-                    "MaxAuthTries 10\n" % (cls.ssh_port, key, cls.sshd_dir))
+                    "MaxAuthTries 10\nAuthorizedKeysFile %s/authorized_keys\nStrictModes no\n"
+                    % (cls.ssh_port, key, cls.sshd_dir, cls.sshd_dir))
         os.makedirs("/run/sshd", exist_ok=True)
         cls.sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", conf, "-E", cls.sshd_log],
                                     start_new_session=True)
         harness._cleanups.append(cls.stop_sshd)
         harness.wait_port(cls.ssh_port)
+        # login profiles that judge from the second login on, per address
         cls.agent.write_conf("auth_log %s\nbruteforce_threshold 4\n"
-                             "bruteforce_window_seconds 60\n" % cls.sshd_log)
+                             "bruteforce_window_seconds 60\nlogin_learning_hours 0\n"
+                             "login_min_logins 1\nlogin_prefix4 32\n" % cls.sshd_log)
         cls.agent.start()
         # two more agents on the same log with active response: one
         # active, one dry-run, each with its nft commands in a network
@@ -433,6 +631,49 @@ class BruteForce(unittest.TestCase):
         r = AUDITOR.request("GET", "/api/v1/events?category=bruteforce&limit=100")
         self.assertEqual(r.status, 200, r)
         return r.json()["events"]
+
+    def good_login(self, source):
+        """A successful login of root's key, from source (a loopback address)."""
+        r = subprocess.run(["ssh", "-p", str(self.ssh_port), "-b", source, "-i", self.client_key,
+                            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                            "-o", "BatchMode=yes", "-o", "PreferredAuthentications=publickey",
+                            "-o", "ConnectTimeout=5", "root@127.0.0.1", "true"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def login_events(self):
+        r = AUDITOR.request("GET", "/api/v1/events?category=login&limit=100")
+        self.assertEqual(r.status, 200, r)
+        return [e for e in r.json()["events"] if e["source"] == "agent:ssh-1"]
+
+    def test_a_login_from_a_new_source_is_flagged(self):
+        self.good_login("127.0.0.1")
+        profiles = os.path.join(self.agent.state, "login-profiles.json")
+
+        def learned():
+            try:
+                with open(profiles) as f:
+                    return '"root"' in f.read()
+            except OSError:
+                return False
+        self.assertTrue(wait_for(learned, timeout=10), self.agent.log_tail())
+        self.assertEqual([e for e in self.login_events() if "login.new_source" in e["rules"]], [])
+        self.good_login("127.0.0.2")
+        found = wait_for(lambda: [e for e in self.login_events()
+                                  if "login.new_source" in e["rules"]], timeout=10)
+        self.assertTrue(found, self.agent.log_tail())
+        ev = found[0]
+        self.assertEqual((ev["client"], ev["uri"]), ("127.0.0.2", "ssh://root"))
+        full = AUDITOR.request("GET", "/api/v1/events/%d" % ev["id"]).json()
+        detail = full.get("event", full).get("login") or full.get("raw", {}).get("login")
+        self.assertEqual(detail["prefix"], "127.0.0.2/32")
+        self.assertEqual(detail["service"], "sshd")
+        self.assertGreaterEqual(detail["known_sources"], 1)
+        # learned: the same source again raises nothing more
+        self.good_login("127.0.0.2")
+        time.sleep(2)
+        self.assertEqual(len([e for e in self.login_events()
+                              if "login.new_source" in e["rules"]]), 1)
 
     def test_password_guessing_is_detected(self):
         for i in range(5):

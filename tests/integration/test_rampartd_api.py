@@ -325,6 +325,10 @@ class Authorisation(unittest.TestCase):
                        {"token": r.json()["token"], "hostname": "h-%d" % time.time_ns()})
         return str(r.json()["agent"]["id"])
 
+    def throwaway_agent_group(self):
+        r = ADMIN.request("POST", "/api/v1/agent-groups", {"name": "t-%d" % time.time_ns()})
+        return str(r.json()["group"]["id"])
+
     def agent_with_baseline(self):
         """A fresh host that reported (signed) an empty baseline report."""
         r = ADMIN.request("POST", "/api/v1/agents/enrolments", {})
@@ -552,6 +556,13 @@ class Authorisation(unittest.TestCase):
             ("DELETE", lambda: "/api/v1/agents/" + self.throwaway_agent(), None, managers),
             ("GET", lambda: "/api/v1/agents/%s/baseline" % self.agent_with_baseline(), None,
              self.HUMANS),
+            ("GET", lambda: "/api/v1/agent-groups", None, self.HUMANS),
+            ("POST", lambda: "/api/v1/agent-groups", lambda: {"name": "g-" + unique()},
+             managers),
+            ("PATCH", lambda: "/api/v1/agent-groups/" + self.throwaway_agent_group(),
+             lambda: {"capabilities": {"fim": False}}, managers),
+            ("DELETE", lambda: "/api/v1/agent-groups/" + self.throwaway_agent_group(), None,
+             managers),
         ]
 
     def test_matrix(self):

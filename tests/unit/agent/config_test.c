@@ -63,9 +63,19 @@ static void test_directives(void **state)
                        "fim_hash_max_size 1g\n"
                        "webshell_root /srv/www/html\n"
                        "webshell_rules /etc/rampart/webshell.yar\n"
-                       "webshell_max_size 512k\n";
+                       "webshell_max_size 512k\n"
+                       "fim_attribution off\n"
+                       "login_anomaly off\nlogin_learning_hours 0\nlogin_min_logins 1\n"
+                       "login_prefix4 32\nlogin_prefix6 48\nlogin_unusual_percent 10\n";
     if (load(text, &err))
         fail_msg("%s:%u: %s", err.file, err.line, err.reason);
+    assert_false(cfg.fim_attribution);
+    assert_false(cfg.login_anomaly);
+    assert_int_equal(cfg.login.learning_s, 0);
+    assert_int_equal(cfg.login.min_logins, 1);
+    assert_int_equal(cfg.login.prefix4, 32);
+    assert_int_equal(cfg.login.prefix6, 48);
+    assert_int_equal(cfg.login_unusual_percent, 10);
     assert_string_equal(cfg.server, "https://ctl.example:9443"); /* trailing / dropped */
     assert_string_equal(cfg.server_ca, "/etc/ssl/ca.pem");
     assert_string_equal(cfg.hostname, "web-01");
@@ -88,6 +98,15 @@ static void test_directives(void **state)
     assert_int_equal(cfg.response_mode, RESPONSE_OFF);
     assert_true(cfg.n_process_listen_allow > 0);
     assert_string_equal(cfg.process_listen_allow[0], "/usr/sbin/*");
+    /* on by default: attribution, login profiles learning 14 days */
+    load("", &err);
+    assert_true(cfg.fim_attribution);
+    assert_true(cfg.login_anomaly);
+    assert_int_equal(cfg.login.learning_s, 14 * 86400);
+    assert_int_equal(cfg.login.prefix4, 24);
+    assert_int_equal(cfg.login_unusual_percent, 5);
+    assert_int_equal(load("login_prefix4 33\n", &err), -1);
+    assert_int_equal(load("login_prefix6 8\n", &err), -1);
 }
 
 static void test_process_baseline_response(void **state)

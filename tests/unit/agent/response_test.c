@@ -2,13 +2,16 @@
  * response_test.c — active response's building blocks: address parsing
  * for nft (only a parsed address reaches the nft script), and the
  * quarantine: a file moved out with its metadata, links refused, restored
- * with its mode, never over a file that took its place, ids checked.
+ * with its mode, never over a file that took its place, ids checked;
+ * the rules rampartd pushes: accepted whole or refused whole.
  */
 #include "agent_test_util.h"
 
 #include <sys/stat.h>
 
+#include "agent.h"
 #include "quarantine.h"
+#include "response.h"
 #include "response_nft.h"
 
 static void test_addresses(void **state)
@@ -95,12 +98,59 @@ static void test_quarantine(void **state)
     temp_dir_remove(dir);
 }
 
+/* Rules pushed by rampartd: a valid list replaces the previous one; a
+ * malformed one is refused whole and the previous rules stay. */
+static void test_pushed_rules(void **state)
+{
+    (void)state;
+    static agent_t ag;
+    response_t *r = response_open(&ag);
+    assert_non_null(r);
+    json_t *ok = json_loads("[{\"detection\":\"bruteforce.*\",\"action\":\"block\","
+                            "\"seconds\":600,\"mode\":\"dry-run\"},"
+                            "{\"detection\":\"webshell.*\",\"action\":\"quarantine\","
+                            "\"mode\":\"off\"}]",
+                            0, NULL);
+    assert_int_equal(response_set_pushed(r, ok), 0);
+    assert_int_equal(response_pushed_count(r), 2);
+    const char *bad[] = {
+        "{}",
+        "[{\"detection\":\"x\",\"action\":\"reboot\",\"mode\":\"active\"}]",
+        "[{\"detection\":\"x\",\"action\":\"kill\",\"mode\":\"sometimes\"}]",
+        "[{\"detection\":\"x\",\"action\":\"block\",\"mode\":\"active\",\"seconds\":-1}]",
+        "[{\"detection\":\"x\",\"action\":\"block\",\"mode\":\"active\",\"seconds\":9999999}]",
+        "[{\"action\":\"kill\",\"mode\":\"active\"}]",
+        "[{\"detection\":\"\",\"action\":\"kill\",\"mode\":\"active\"}]",
+        "[1]",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_t *b = json_loads(bad[i], 0, NULL);
+        assert_non_null(b);
+        assert_int_equal(response_set_pushed(r, b), -1);
+        assert_int_equal(response_pushed_count(r), 2);
+        json_decref(b);
+    }
+    json_t *many = json_array();
+    for (int i = 0; i <= AGENT_MAX_RESPONSES; i++)
+        json_array_append_new(many, json_pack("{s:s, s:s, s:s}", "detection", "a", "action", "kill",
+                                              "mode", "active"));
+    assert_int_equal(response_set_pushed(r, many), -1);
+    json_t *none = json_array();
+    assert_int_equal(response_set_pushed(r, none), 0);
+    assert_int_equal(response_pushed_count(r), 0);
+    json_decref(many);
+    json_decref(none);
+    json_decref(ok);
+    response_close(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_never_block),
         cmocka_unit_test(test_quarantine),
+        cmocka_unit_test(test_pushed_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,6 +113,32 @@ static void test_directives(void **state)
     config_unref(c);
 }
 
+/* The abnormal-login detector's settings (idanomaly.h). */
+static void test_login_anomaly_directives(void **state)
+{
+    (void)state;
+    rp_error_t err;
+    ctl_config_t *c = load("", &err);
+    assert_non_null(c);
+    assert_int_equal(c->login_anomaly.learning_s, 14 * 86400);
+    assert_int_equal(c->login_anomaly.min_logins, 10);
+    assert_int_equal(c->login_anomaly_unusual_percent, 5);
+    config_unref(c);
+    c = load("login_anomaly_learning_hours 2\nlogin_anomaly_min_logins 1\n"
+             "login_anomaly_prefix4 32\nlogin_anomaly_prefix6 56\n"
+             "login_anomaly_unusual_percent 0\n",
+             &err);
+    assert_non_null(c);
+    assert_int_equal(c->login_anomaly.learning_s, 7200);
+    assert_int_equal(c->login_anomaly.min_logins, 1);
+    assert_int_equal(c->login_anomaly.prefix4, 32);
+    assert_int_equal(c->login_anomaly.prefix6, 56);
+    assert_int_equal(c->login_anomaly_unusual_percent, 0);
+    config_unref(c);
+    assert_null(load("login_anomaly_prefix4 40\n", &err));
+    assert_null(load("login_anomaly_min_logins 0\n", &err));
+}
+
 static void test_distribution_directives(void **state)
 {
     (void)state;
@@ -327,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_errors_name_the_line),
         cmocka_unit_test(test_postgres_connection_string),
         cmocka_unit_test(test_distribution_directives),
+        cmocka_unit_test(test_login_anomaly_directives),
         cmocka_unit_test(test_nul_byte_refused),
         cmocka_unit_test(test_restart_only),
         cmocka_unit_test(test_slot_keeps_old_config_alive),

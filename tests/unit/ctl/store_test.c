@@ -1242,6 +1242,71 @@ static int count_agents(void *ctx, const store_agent_t *a)
     return 0;
 }
 
+static int count_groups(void *ctx, const store_agent_group_t *g)
+{
+    (void)g;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int sum_members(void *ctx, int64_t agent_id, int64_t group_id)
+{
+    *(int64_t *)ctx += agent_id * 1000 + group_id;
+    return 0;
+}
+
+/* Host groups (migration 11): names unique in any case, members, removal. */
+static void agent_groups_case(store_t *s, int64_t host_a, int64_t host_b, int64_t now)
+{
+    const store_agent_ops_t *ops = s->agents;
+    store_agent_group_t g = {.created = now}, h = {.created = now}, got;
+    snprintf(g.name, sizeof(g.name), "web");
+    snprintf(g.capabilities, sizeof(g.capabilities), "{\"fim\":false}");
+    snprintf(g.response_rules, sizeof(g.response_rules), "[]");
+    assert_int_equal(ops->group_create(s, &g), STORE_OK);
+    assert_true(g.id > 0);
+    h = g;
+    snprintf(h.name, sizeof(h.name), "WEB");
+    assert_int_equal(ops->group_create(s, &h), STORE_CONFLICT);
+    snprintf(h.name, sizeof(h.name), "db");
+    assert_int_equal(ops->group_create(s, &h), STORE_OK);
+    int64_t db_id = h.id;
+    snprintf(g.response_rules, sizeof(g.response_rules),
+             "[{\"detection\":\"webshell.*\",\"action\":\"quarantine\",\"mode\":\"dry-run\"}]");
+    assert_int_equal(ops->group_update(s, &g), STORE_OK);
+    snprintf(got.name, sizeof(got.name), "x");
+    assert_int_equal(ops->group_get(s, g.id, &got), STORE_OK);
+    assert_string_equal(got.name, "web");
+    assert_string_equal(got.response_rules, g.response_rules);
+    assert_int_equal(got.created, now);
+    h.id = 999999;
+    assert_int_equal(ops->group_update(s, &h), STORE_NOT_FOUND);
+    snprintf(h.name, sizeof(h.name), "web");
+    h.id = db_id;
+    assert_int_equal(ops->group_update(s, &h), STORE_CONFLICT);
+
+    assert_int_equal(ops->group_of(s, host_a, &got), STORE_NOT_FOUND);
+    assert_int_equal(ops->group_assign(s, host_a, h.id), STORE_OK);
+    assert_int_equal(ops->group_assign(s, host_a, g.id), STORE_OK); /* one group at most */
+    assert_int_equal(ops->group_assign(s, host_b, g.id), STORE_OK);
+    assert_int_equal(ops->group_of(s, host_a, &got), STORE_OK);
+    assert_string_equal(got.capabilities, "{\"fim\":false}");
+    int64_t sum = 0;
+    assert_int_equal(ops->group_members(s, sum_members, &sum), STORE_OK);
+    assert_int_equal(sum, host_a * 1000 + g.id + host_b * 1000 + g.id);
+    assert_int_equal(ops->group_assign(s, host_b, 0), STORE_OK);
+    assert_int_equal(ops->group_of(s, host_b, &got), STORE_NOT_FOUND);
+    int n = 0;
+    assert_int_equal(ops->group_list(s, count_groups, &n), STORE_OK);
+    assert_int_equal(n, 2);
+    /* a removed group leaves its hosts without one */
+    assert_int_equal(ops->group_assign(s, host_b, h.id), STORE_OK);
+    assert_int_equal(ops->group_remove(s, h.id), STORE_OK);
+    assert_int_equal(ops->group_remove(s, h.id), STORE_NOT_FOUND);
+    assert_int_equal(ops->group_of(s, host_b, &got), STORE_NOT_FOUND);
+    assert_int_equal(ops->group_get(s, h.id, &got), STORE_NOT_FOUND);
+}
+
 static void test_agents(void **state)
 {
     (void)state;
@@ -1271,7 +1336,7 @@ static void test_agents(void **state)
     assert_int_equal(ops->get(s, a.id, &got), STORE_OK);
     assert_string_equal(got.name, "web-1");
     assert_memory_equal(got.secret, a.secret, AGENT_SECRET_LEN);
-    assert_string_equal(got.capabilities, "{\"bruteforce\":true,\"fim\":true,\"webshell\":true}");
+    assert_string_equal(got.capabilities, "{}"); /* no overrides: the group decides */
 
     /* timestamps only move forward */
     assert_int_equal(ops->accept(s, a.id, now), STORE_OK);
@@ -1308,10 +1373,14 @@ static void test_agents(void **state)
     assert_string_equal(gb.report, "{\"score\":null}");
     free(gb.report);
 
+    agent_groups_case(s, a.id, again.id, now);
+
     int n = 0;
     assert_int_equal(ops->list(s, count_agents, &n), STORE_OK);
     assert_int_equal(n, 2);
     assert_int_equal(ops->remove(s, a.id), STORE_OK);
+    store_agent_group_t gg;
+    assert_int_equal(ops->group_of(s, a.id, &gg), STORE_NOT_FOUND); /* left with the host */
     assert_int_equal(ops->baseline_get(s, a.id, &gb), STORE_NOT_FOUND);
     assert_int_equal(ops->remove(s, a.id), STORE_NOT_FOUND);
     assert_int_equal(ops->get(s, a.id, &got), STORE_NOT_FOUND);
