@@ -45,8 +45,10 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "idrev_stream.h"
 #include "sync.h"
 #include "sync_identity.h"
+#include "sync_revredis.h"
 
 #define MAX_BUNDLE  (64u * 1024 * 1024)
 #define KEEP_OLD    3
@@ -54,7 +56,7 @@
 #define RETRY_PAUSE 1
 
 typedef struct {
-    const char *url, *token_file, *gateway_id, *name, *nginx_pid, *server_include;
+    const char *url, *token_file, *gateway_id, *name, *nginx_pid, *server_include, *redis;
     const char *listen[MAX_LISTENS];
     int n_listen;
     int wait_s, once;
@@ -550,7 +552,8 @@ static void usage(void)
 {
     fputs("usage: rampart sync --url URL --token-file FILE --dir DIR --gateway-id ID\n"
           "                    [--name NAME] [--listen ADDR:PORT]... [--server-include FILE]\n"
-          "                    [--nginx-pid FILE] [--wait SECONDS] [--once]\n",
+          "                    [--nginx-pid FILE] [--wait SECONDS] [--once]\n"
+          "                    [--redis redis://HOST[:PORT][/DB]]\n",
           stderr);
 }
 
@@ -587,6 +590,8 @@ static int parse_opts(int argc, char **argv, sync_opts_t *o)
             o->server_include = v;
         else if (strcmp(a, "--wait") == 0)
             o->wait_s = atoi(v);
+        else if (strcmp(a, "--redis") == 0)
+            o->redis = v;
         else if (strcmp(a, "--listen") == 0 && o->n_listen < MAX_LISTENS)
             o->listen[o->n_listen++] = v;
         else {
@@ -606,6 +611,11 @@ static int parse_opts(int argc, char **argv, sync_opts_t *o)
     }
     if (o->wait_s < 1 || o->wait_s > 25) {
         fprintf(stderr, "rampart sync: --wait takes 1 to 25 seconds\n");
+        return -1;
+    }
+    idrev_redis_addr_t redis_addr;
+    if (o->redis && idrev_redis_parse_url(o->redis, &redis_addr, why, sizeof(why))) {
+        fprintf(stderr, "rampart sync: --redis: %s\n", why);
         return -1;
     }
     if (o->n_listen == 0)
@@ -657,6 +667,8 @@ int cmd_sync(int argc, char **argv)
     int exit_code = 0, identity_failed = 0; /* logged; the bundle decides the exit */
     sync_identity_t *identity =
         sync_identity_start(o.url, o.token, o.dir, o.once, &identity_failed);
+    /* revocations through Redis as well (docs/IDENTITY.md); not for --once */
+    sync_revredis_t *revredis = identity && o.redis ? sync_revredis_start(o.redis, identity) : NULL;
     for (;;) {
         sync_body_t body = {0};
         long status = poll_once(curl, &o, &cur, &body);
@@ -684,6 +696,7 @@ int cmd_sync(int argc, char **argv)
         if (failed && !cur.refused)
             sleep(RETRY_PAUSE);
     }
+    sync_revredis_stop(revredis);
     sync_identity_stop(identity);
     json_decref(cur.bundle);
     curl_easy_cleanup(curl);

@@ -27,6 +27,7 @@
 struct sync_identity {
     char url[1024], token[256], dir[4096];
     pthread_t thread;
+    pthread_mutex_t lock; /* entries, seq and the file: the feed and Redis both merge */
     int running;
     atomic_int stop, keys_wanted;
     long long seq;
@@ -35,7 +36,7 @@ struct sync_identity {
     json_t *entries; /* the list as last written: [{seq, kind, id, t}] */
 };
 
-static void say(const char *level, const char *msg, const char *detail)
+void sync_identity_say(const char *level, const char *msg, const char *detail)
 {
     char ts[32];
     time_t now = time(NULL);
@@ -108,7 +109,7 @@ static json_t *get_json(sync_identity_t *s, CURL *curl, const char *path, long t
         char detail[160];
         snprintf(detail, sizeof(detail), "%s: %s %ld", path,
                  rc == CURLE_OK ? "answered" : curl_easy_strerror(rc), status);
-        say("warn", "identity feed", detail);
+        sync_identity_say("warn", "identity feed", detail);
     }
     if (a.data)
         explicit_bzero(a.data, a.len);
@@ -149,14 +150,36 @@ static int write_revocations(sync_identity_t *s)
     return rc;
 }
 
+/* Entries with seq above the list's (the other path may have brought
+ * some already), in order. Lock held. */
+static int append_new(sync_identity_t *s, json_t *entries)
+{
+    int added = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(entries, i, e)
+    {
+        long long seq = json_integer_value(json_object_get(e, "seq"));
+        if (seq <= s->seq)
+            continue;
+        json_array_append(s->entries, e);
+        s->seq = seq;
+        added = 1;
+    }
+    return added;
+}
+
 /* One round of the feed: 0 when it answered (and the file is current). */
 static int poll_revocations(sync_identity_t *s, CURL *curl, int wait_s)
 {
     time_t now = time(NULL);
     int full = now - s->last_full >= RESYNC_S;
+    pthread_mutex_lock(&s->lock);
+    long long since = s->seq;
+    pthread_mutex_unlock(&s->lock);
     char path[128];
-    snprintf(path, sizeof(path), "/api/v1/gateway/revocations?since=%lld&wait=%d",
-             full ? 0 : s->seq, full ? 0 : wait_s);
+    snprintf(path, sizeof(path), "/api/v1/gateway/revocations?since=%lld&wait=%d", full ? 0 : since,
+             full ? 0 : wait_s);
     json_t *doc = get_json(s, curl, path, wait_s + 15L);
     if (!doc)
         return -1;
@@ -166,19 +189,48 @@ static int poll_revocations(sync_identity_t *s, CURL *curl, int wait_s)
     const char *keys = json_string_value(json_object_get(doc, "keys"));
     if (keys && strcmp(keys, s->keys_version) != 0)
         atomic_store(&s->keys_wanted, 1);
-    int changed = complete || json_array_size(entries) > 0 || seq != s->seq;
+    pthread_mutex_lock(&s->lock);
+    int changed = complete || seq != s->seq;
     if (complete) {
         json_array_clear(s->entries);
+        s->seq = 0;
         s->last_full = now;
     }
-    json_array_extend(s->entries, entries);
-    s->seq = seq;
+    changed |= append_new(s, entries);
+    if (seq > s->seq)
+        s->seq = seq;
+    int failed = changed && write_revocations(s);
+    pthread_mutex_unlock(&s->lock);
     json_decref(doc);
-    if (changed && write_revocations(s)) {
-        say("error", "cannot write the revocations file", s->dir);
+    if (failed) {
+        sync_identity_say("error", "cannot write the revocations file", s->dir);
         return -1;
     }
     return 0;
+}
+
+long long sync_identity_seq(sync_identity_t *s)
+{
+    pthread_mutex_lock(&s->lock);
+    long long seq = s->seq;
+    pthread_mutex_unlock(&s->lock);
+    return seq;
+}
+
+int sync_identity_merge(sync_identity_t *s, const idrev_t *entries, size_t n)
+{
+    json_t *add = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            add, json_pack("{s:I, s:s, s:s, s:I}", "seq", (json_int_t)entries[i].seq, "kind",
+                           entries[i].kind, "id", entries[i].ident, "t", (json_int_t)entries[i].t));
+    pthread_mutex_lock(&s->lock);
+    int rc = append_new(s, add) ? write_revocations(s) : 0;
+    pthread_mutex_unlock(&s->lock);
+    json_decref(add);
+    if (rc)
+        sync_identity_say("error", "cannot write the revocations file", s->dir);
+    return rc;
 }
 
 static int fetch_keys(sync_identity_t *s, CURL *curl)
@@ -227,7 +279,7 @@ static int fetch_keys(sync_identity_t *s, CURL *curl)
         snprintf(s->keys_version, sizeof(s->keys_version), "%s", version);
     json_decref(doc);
     if (rc)
-        say("error", "cannot write the identity key files", s->dir);
+        sync_identity_say("error", "cannot write the identity key files", s->dir);
     return rc;
 }
 
@@ -262,6 +314,7 @@ sync_identity_t *sync_identity_start(const char *url, const char *token, const c
     snprintf(s->token, sizeof(s->token), "%s", token);
     snprintf(s->dir, sizeof(s->dir), "%s", dir);
     s->entries = json_array();
+    pthread_mutex_init(&s->lock, NULL);
     atomic_store(&s->keys_wanted, 1);
     if (once) {
         CURL *curl = curl_easy_init();
@@ -294,6 +347,7 @@ void sync_identity_stop(sync_identity_t *s)
     if (s->running)
         pthread_join(s->thread, NULL);
     json_decref(s->entries);
+    pthread_mutex_destroy(&s->lock);
     explicit_bzero(s->token, sizeof(s->token));
     free(s);
 }

@@ -19,6 +19,7 @@
 #include "audit_dest.h"
 #include "bundle.h"
 #include "conf_lex.h"
+#include "idrev_stream.h"
 #include "log.h"
 
 ctl_config_t *config_defaults(void)
@@ -68,6 +69,7 @@ ctl_config_t *config_defaults(void)
     /* browsers accept "localhost" as an RP ID over plain HTTP; 127.0.0.1 is
      * no valid RP ID (W3C WebAuthn §5.1.3: a registrable domain) */
     snprintf(c->webauthn_rp_id, sizeof(c->webauthn_rp_id), "localhost");
+    snprintf(c->session_key_alg, sizeof(c->session_key_alg), "hmac-sha256");
     return c;
 }
 
@@ -106,7 +108,9 @@ typedef enum {
     V_PATH_OR_OFF,
     V_SEED_APP,
     V_WEBAUTHN_RP_ID,
-    V_WEBAUTHN_ORIGINS
+    V_WEBAUTHN_ORIGINS,
+    V_REDIS_URL,
+    V_SESSION_KEY_ALG
 } value_kind_t;
 
 typedef struct {
@@ -177,6 +181,8 @@ static const directive_t directives[] = {
     {"ldap_group_roles", V_LDAP_TEXT, F(ldap_group_roles), 0, 0, 1, 0},
     {"ldap_ca", V_OPTIONAL_PATH, F(ldap_ca), 0, 0, 1, 0},
     {"ldap_timeout_ms", V_INT, F(ldap_timeout_ms), 100, 60000, 1, 0},
+    {"identity_redis", V_REDIS_URL, F(identity_redis), 0, 0, 1, 1},
+    {"session_key_algorithm", V_SESSION_KEY_ALG, F(session_key_alg), 0, 0, 1, 0},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -485,6 +491,23 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
         if (v[0] != '/' || strlen(v) >= CONFIG_PATH_MAX)
             return fail(p, "%s: \"%s\" must be an absolute path or none", d->name, v);
         snprintf(field, CONFIG_PATH_MAX, "%s", v);
+        return 0;
+    case V_REDIS_URL: {
+        idrev_redis_addr_t addr;
+        char why[160];
+        if (strcmp(v, "off") == 0) {
+            field[0] = '\0';
+            return 0;
+        }
+        if (strlen(v) >= CONFIG_PATH_MAX || idrev_redis_parse_url(v, &addr, why, sizeof(why)))
+            return fail(p, "%s: %s", d->name, strlen(v) >= CONFIG_PATH_MAX ? "too long" : why);
+        snprintf(field, CONFIG_PATH_MAX, "%s", v);
+        return 0;
+    }
+    case V_SESSION_KEY_ALG:
+        if (strcmp(v, "hmac-sha256") != 0 && strcmp(v, "hmac-sm3") != 0)
+            return fail(p, "%s: expected hmac-sha256 or hmac-sm3, got \"%s\"", d->name, v);
+        snprintf(field, 16, "%s", v);
         return 0;
     case V_COOKIE_SECURE:
         if (strcmp(v, "auto") == 0)
