@@ -92,10 +92,11 @@ int idrev_line_format(const idrev_t *r, char *out, size_t size)
     return len > 0 && (size_t)len < size && r->t >= 0 ? len : -1;
 }
 
-/* A decimal of 1 to max digits that fills [s, s+n); -1 otherwise. */
+/* A decimal of 1 to max digits that fills [s, s+n), without a leading
+ * zero (one way to write each number); -1 otherwise. */
 static int64_t decimal(const char *s, size_t n, size_t max)
 {
-    if (n == 0 || n > max)
+    if (n == 0 || n > max || (n > 1 && s[0] == '0'))
         return -1;
     int64_t v = 0;
     for (size_t i = 0; i < n; i++) {

@@ -15,9 +15,15 @@ test can cut, so it can be left with Redis alone.
 - Redis back (empty: restarted without persistence): rampartd writes the
   stream again from its store, and B — cut off from rampartd, and having
   missed a revocation while Redis was down — catches up from it.
+
+rampartd here also has `session_key_algorithm hmac-sm3`: the key file
+`rampart sync` writes names hmac-sm3, the test recomputes a login's MAC with
+HMAC-SM3 (Python's hmac over OpenSSL's SM3) and both gateways accept the
+token (and refuse it with one MAC character changed).
 """
 
 import base64
+import hmac
 import os
 import shutil
 import signal
@@ -186,7 +192,8 @@ def setUpModule():
     REDIS = Redis().start()
     token_file = os.path.join(top, "gateway.token")
     RD = Rampartd("gateway_token_file %s\nlogin_address_failures 100000\n"
-                  "identity_redis redis://127.0.0.1:%d\n" % (token_file, REDIS.port),
+                  "identity_redis redis://127.0.0.1:%d\nsession_key_algorithm hmac-sm3\n"
+                  % (token_file, REDIS.port),
                   name="idredis").start()
     ADMIN = first_login(RD)
     up = Upstream()
@@ -265,6 +272,23 @@ def refused_within(gws, token, t0, limit):
 
 
 class RevocationThroughRedis(unittest.TestCase):
+    def test_0_sm3_session_keys(self):
+        for gw in (GW_A, GW_B):
+            with open(gw.path("gw/identity-keys")) as f:
+                lines = [ln.split() for ln in f if not ln.startswith("#")]
+            self.assertTrue(lines)
+            self.assertEqual(lines[-1][1], "hmac-sm3", lines)
+        kid, key = lines[-1][0], lines[-1][2]
+        token, _ = login()
+        prefix, tkid, payload, mac = token.split(".")
+        self.assertEqual(tkid, kid)
+        raw = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+        want = hmac.new(raw, ("%s.%s.%s" % (prefix, tkid, payload)).encode(), "sm3").digest()
+        self.assertEqual(mac, base64.urlsafe_b64encode(want).rstrip(b"=").decode())
+        self.assertTrue(accepted(GW_A, token) and accepted(GW_B, token))
+        forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+        self.assertFalse(accepted(GW_A, forged) or accepted(GW_B, forged))
+
     def test_1_both_gateways_refuse_within_2s(self):
         token, sid = login()
         self.assertTrue(accepted(GW_A, token) and accepted(GW_B, token))
