@@ -33,6 +33,8 @@ struct sync_identity {
     long long seq;
     time_t last_full;
     char keys_version[32];
+    uid_t owner_uid; /* key files' owner, or (uid_t)-1: the sync's own user */
+    gid_t owner_gid;
     json_t *entries; /* the list as last written: [{seq, kind, id, t}] */
 };
 
@@ -45,8 +47,9 @@ void sync_identity_say(const char *level, const char *msg, const char *detail)
             detail ? detail : "");
 }
 
-/* Writes path atomically with mode. 0 or -1. */
-static int write_atomic(const char *path, const char *data, size_t len, mode_t mode)
+/* Writes path atomically with mode (and owner, unless -1). 0 or -1. */
+static int write_atomic(const char *path, const char *data, size_t len, mode_t mode, uid_t uid,
+                        gid_t gid)
 {
     char tmp[4200];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -63,7 +66,8 @@ static int write_atomic(const char *path, const char *data, size_t len, mode_t m
             break;
         off += (size_t)n;
     }
-    int ok = off == len && fchmod(fd, mode) == 0 && fsync(fd) == 0;
+    int ok = off == len && fchmod(fd, mode) == 0 &&
+             (uid == (uid_t)-1 || fchown(fd, uid, gid) == 0) && fsync(fd) == 0;
     ok = close(fd) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) {
         unlink(tmp);
@@ -145,7 +149,7 @@ static int write_revocations(sync_identity_t *s)
     }
     char path[4200];
     snprintf(path, sizeof(path), "%s/revocations", s->dir);
-    int rc = write_atomic(path, text, len, 0644);
+    int rc = write_atomic(path, text, len, 0644, (uid_t)-1, (gid_t)-1);
     free(text);
     return rc;
 }
@@ -255,9 +259,12 @@ static int fetch_keys(sync_identity_t *s, CURL *curl)
     }
     char path[4200];
     snprintf(path, sizeof(path), "%s/identity-keys", s->dir);
-    int rc = len < sizeof(text) - 1 ? write_atomic(path, text, len, 0600) : -1;
+    int rc = len < sizeof(text) - 1
+                 ? write_atomic(path, text, len, 0600, s->owner_uid, s->owner_gid)
+                 : -1;
     snprintf(path, sizeof(path), "%s/upstream-keys", s->dir);
-    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+    if ((mkdir(path, 0700) != 0 && errno != EEXIST) ||
+        (s->owner_uid != (uid_t)-1 && chown(path, s->owner_uid, s->owner_gid) != 0))
         rc = -1;
     const char *app;
     json_t *v;
@@ -269,7 +276,7 @@ static int fetch_keys(sync_identity_t *s, CURL *curl)
         char body[200];
         int n = snprintf(body, sizeof(body), "# rampart upstream key: %s\n%s\n", app, key);
         snprintf(path, sizeof(path), "%s/upstream-keys/%s", s->dir, app);
-        if (write_atomic(path, body, (size_t)n, 0600))
+        if (write_atomic(path, body, (size_t)n, 0600, s->owner_uid, s->owner_gid))
             rc = -1;
         explicit_bzero(body, sizeof(body));
     }
@@ -303,8 +310,8 @@ static void *identity_main(void *arg)
     return NULL;
 }
 
-sync_identity_t *sync_identity_start(const char *url, const char *token, const char *dir, int once,
-                                     int *failed)
+sync_identity_t *sync_identity_start(const char *url, const char *token, const char *dir,
+                                     uid_t owner_uid, gid_t owner_gid, int once, int *failed)
 {
     sync_identity_t *s = calloc(1, sizeof(*s));
     *failed = 0;
@@ -313,6 +320,8 @@ sync_identity_t *sync_identity_start(const char *url, const char *token, const c
     snprintf(s->url, sizeof(s->url), "%s", url);
     snprintf(s->token, sizeof(s->token), "%s", token);
     snprintf(s->dir, sizeof(s->dir), "%s", dir);
+    s->owner_uid = owner_uid;
+    s->owner_gid = owner_gid;
     s->entries = json_array();
     pthread_mutex_init(&s->lock, NULL);
     atomic_store(&s->keys_wanted, 1);

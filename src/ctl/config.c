@@ -110,7 +110,8 @@ typedef enum {
     V_WEBAUTHN_RP_ID,
     V_WEBAUTHN_ORIGINS,
     V_REDIS_URL,
-    V_SESSION_KEY_ALG
+    V_SESSION_KEY_ALG,
+    V_SEED_DIR_USER
 } value_kind_t;
 
 typedef struct {
@@ -183,6 +184,7 @@ static const directive_t directives[] = {
     {"ldap_timeout_ms", V_INT, F(ldap_timeout_ms), 100, 60000, 1, 0},
     {"identity_redis", V_REDIS_URL, F(identity_redis), 0, 0, 1, 1},
     {"session_key_algorithm", V_SESSION_KEY_ALG, F(session_key_alg), 0, 0, 1, 0},
+    {"seed_directory_user", V_SEED_DIR_USER, 0, 0, 0, 1, 1},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -344,10 +346,29 @@ static int parse_seed_app(parse_ctx_t *p, ctl_config_t *c, char **v, int count)
     return 0;
 }
 
+/* seed_directory_user NAME ROLE PASSWORD_FILE */
+static int parse_seed_dir_user(parse_ctx_t *p, ctl_config_t *c, char **v, int count)
+{
+    const char *names = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@";
+    if (count != 3)
+        return fail(p, "seed_directory_user takes NAME ROLE PASSWORD_FILE");
+    for (int i = 0; i < 2; i++)
+        if (!v[i][0] || strlen(v[i]) > 64 || strspn(v[i], names) != strlen(v[i]))
+            return fail(p, "seed_directory_user: \"%s\" is not a directory name", v[i]);
+    if (v[2][0] != '/' || strlen(v[2]) >= CONFIG_PATH_MAX)
+        return fail(p, "seed_directory_user: the password file must be an absolute path");
+    snprintf(c->seed_dir_user.name, sizeof(c->seed_dir_user.name), "%s", v[0]);
+    snprintf(c->seed_dir_user.role, sizeof(c->seed_dir_user.role), "%s", v[1]);
+    snprintf(c->seed_dir_user.password_file, CONFIG_PATH_MAX, "%s", v[2]);
+    return 0;
+}
+
 static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **values, int count)
 {
     if (d->kind == V_SEED_APP)
         return parse_seed_app(p, c, values, count);
+    if (d->kind == V_SEED_DIR_USER)
+        return parse_seed_dir_user(p, c, values, count);
     if (count != 1)
         return fail(p, "%s takes exactly one value", d->name);
     const char *v = values[0];
@@ -404,6 +425,8 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
         return 0;
     case V_SEED_APP:
         return parse_seed_app(p, c, values, count);
+    case V_SEED_DIR_USER:
+        return parse_seed_dir_user(p, c, values, count);
     case V_WEBAUTHN_RP_ID:
         return parse_webauthn_rp_id(p, field, v);
     case V_WEBAUTHN_ORIGINS:

@@ -105,6 +105,10 @@ typedef struct ctl_config {
     char identity_redis[CONFIG_PATH_MAX];
     char session_key_alg[16]; /* new session keys: hmac-sha256 (default) or hmac-sm3 */
     struct {
+        char name[65], role[65];             /* name "": none */
+        char password_file[CONFIG_PATH_MAX]; /* its first line is the password */
+    } seed_dir_user;                         /* seed_dir_user.h */
+    struct {
         char name[65], host[254], path_prefix[513], upstream[513]; /* name "": none */
         char waf[8];     /* its WAF switch: block (default), detect or off */
         char masking[8]; /* its masking switch: "" leaves the default (off) */

@@ -178,6 +178,15 @@ static void test_identity_directives(void **state)
     expect_error("identity_redis 127.0.0.1:6379\n", 1, "expected redis://");
     expect_error("identity_redis redis://h:99999\n", 1, "bad Redis port");
     expect_error("session_key_algorithm hmac-md5\n", 1, "hmac-sha256 or hmac-sm3");
+    c = load("seed_directory_user demo-auditor auditor /run/pw\n", &err);
+    assert_non_null(c);
+    assert_string_equal(c->seed_dir_user.name, "demo-auditor");
+    assert_string_equal(c->seed_dir_user.role, "auditor");
+    assert_string_equal(c->seed_dir_user.password_file, "/run/pw");
+    config_unref(c);
+    expect_error("seed_directory_user a b\n", 1, "NAME ROLE PASSWORD_FILE");
+    expect_error("seed_directory_user a;b r /pw\n", 1, "not a directory name");
+    expect_error("seed_directory_user a r pw\n", 1, "absolute path");
 }
 
 static void test_errors_name_the_line(void **state)
