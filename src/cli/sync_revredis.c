@@ -50,8 +50,9 @@ static void failed(sync_revredis_t *r, const char *why)
 
 /* The entries of one XREAD answer: [[key, [[id, [field, value, ...]], ...]]].
  * Entries that do not parse are skipped (and logged): the file never gets a
- * line the gateway would refuse. Returns how many went into r->batch. */
-static size_t take_entries(sync_revredis_t *r, const redisReply *rep)
+ * line the gateway would refuse. Returns how many went into r->batch; *last
+ * is the seq of the last id read, parsed or not, so a bad entry is read once. */
+static size_t take_entries(sync_revredis_t *r, const redisReply *rep, long long *last)
 {
     size_t n = 0;
     if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 1 ||
@@ -64,6 +65,9 @@ static size_t take_entries(sync_revredis_t *r, const redisReply *rep)
         if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
             e->element[0]->type != REDIS_REPLY_STRING || e->element[1]->type != REDIS_REPLY_ARRAY)
             continue;
+        long long seq = strtoll(e->element[0]->str, NULL, 10);
+        if (seq > *last)
+            *last = seq;
         const redisReply *fields = e->element[1];
         const redisReply *line = NULL;
         for (size_t f = 0; f + 1 < fields->elements; f += 2)
@@ -83,7 +87,7 @@ static size_t take_entries(sync_revredis_t *r, const redisReply *rep)
 static void *reader_main(void *arg)
 {
     sync_revredis_t *r = arg;
-    long long cursor = 0;
+    long long cursor = 0, file_seq = 0;
     while (!atomic_load(&r->stop)) {
         if (!r->redis) {
             char why[200] = "";
@@ -97,7 +101,12 @@ static void *reader_main(void *arg)
             redisSetTimeout(r->redis, tv);
             sync_identity_say("info", "revocation stream: reading from Redis", r->addr.host);
         }
+        /* the file's seq went down: a whole new list (another store); the
+         * stream is read again from there */
         long long from = sync_identity_seq(r->identity);
+        if (from < file_seq)
+            cursor = 0;
+        file_seq = from;
         if (cursor > from)
             from = cursor;
         char id[32];
@@ -112,12 +121,10 @@ static void *reader_main(void *arg)
             sleep(RETRY_PAUSE);
             continue;
         }
-        size_t n = take_entries(r, rep);
+        size_t n = take_entries(r, rep, &cursor);
         freeReplyObject(rep);
-        if (n) {
-            cursor = r->batch[n - 1].seq;
+        if (n)
             sync_identity_merge(r->identity, r->batch, n);
-        }
     }
     redisFree(r->redis);
     r->redis = NULL;

@@ -66,6 +66,25 @@ static int64_t stream_head(idrev_redis_t *p)
     return seq;
 }
 
+/* A stream ahead of the store's list was written from another list (a
+ * store made anew, or another rampartd's): its ids would hide this list's
+ * entries, so it is started again. 0, or -1 when Redis failed. */
+static int restart_if_ahead(idrev_redis_t *p, int64_t head)
+{
+    int64_t seq = 0, pruned = 0;
+    if (idrev_head(p->ctl->store, &seq, &pruned) != STORE_OK || head <= seq)
+        return 0;
+    log_kv(LOG_LEVEL_WARN,
+           "identity revocations: the Redis stream is ahead of this store's list; writing it "
+           "again",
+           "stream_seq", LOG_INT(head), "store_seq", LOG_INT(seq), NULL);
+    redisReply *r = redisCommand(p->redis, "DEL %s", IDREV_STREAM_KEY);
+    int ok = r && r->type == REDIS_REPLY_INTEGER;
+    freeReplyObject(r);
+    p->published = 0;
+    return ok ? 0 : -1;
+}
+
 typedef struct {
     idrev_t *v;
     size_t n;
@@ -150,6 +169,8 @@ static void *writer_main(void *arg)
                            NULL);
                 atomic_store(&p->up, 1);
                 p->published = head;
+                if (head > 0 && restart_if_ahead(p, head))
+                    failed(p, "DEL");
             }
         }
         if (p->redis)
