@@ -35,6 +35,7 @@
 #include <ftw.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,8 +46,10 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "idrev_stream.h"
 #include "sync.h"
 #include "sync_identity.h"
+#include "sync_revredis.h"
 
 #define MAX_BUNDLE  (64u * 1024 * 1024)
 #define KEEP_OLD    3
@@ -54,7 +57,9 @@
 #define RETRY_PAUSE 1
 
 typedef struct {
-    const char *url, *token_file, *gateway_id, *name, *nginx_pid, *server_include;
+    const char *url, *token_file, *gateway_id, *name, *nginx_pid, *server_include, *redis;
+    uid_t key_uid; /* --key-owner, or (uid_t)-1 */
+    gid_t key_gid;
     const char *listen[MAX_LISTENS];
     int n_listen;
     int wait_s, once;
@@ -550,7 +555,8 @@ static void usage(void)
 {
     fputs("usage: rampart sync --url URL --token-file FILE --dir DIR --gateway-id ID\n"
           "                    [--name NAME] [--listen ADDR:PORT]... [--server-include FILE]\n"
-          "                    [--nginx-pid FILE] [--wait SECONDS] [--once]\n",
+          "                    [--nginx-pid FILE] [--wait SECONDS] [--once]\n"
+          "                    [--redis redis://HOST[:PORT][/DB]] [--key-owner USER]\n",
           stderr);
 }
 
@@ -558,7 +564,9 @@ static int parse_opts(int argc, char **argv, sync_opts_t *o)
 {
     memset(o, 0, sizeof(*o));
     o->wait_s = 25;
-    const char *dir = NULL;
+    o->key_uid = (uid_t)-1;
+    o->key_gid = (gid_t)-1;
+    const char *dir = NULL, *key_owner = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -587,6 +595,10 @@ static int parse_opts(int argc, char **argv, sync_opts_t *o)
             o->server_include = v;
         else if (strcmp(a, "--wait") == 0)
             o->wait_s = atoi(v);
+        else if (strcmp(a, "--redis") == 0)
+            o->redis = v;
+        else if (strcmp(a, "--key-owner") == 0)
+            key_owner = v;
         else if (strcmp(a, "--listen") == 0 && o->n_listen < MAX_LISTENS)
             o->listen[o->n_listen++] = v;
         else {
@@ -606,6 +618,21 @@ static int parse_opts(int argc, char **argv, sync_opts_t *o)
     }
     if (o->wait_s < 1 || o->wait_s > 25) {
         fprintf(stderr, "rampart sync: --wait takes 1 to 25 seconds\n");
+        return -1;
+    }
+    if (key_owner) {
+        /* the nginx workers' user reads the key files (mode 0600) */
+        struct passwd *pw = getpwnam(key_owner);
+        if (!pw) {
+            fprintf(stderr, "rampart sync: --key-owner: no user %s\n", key_owner);
+            return -1;
+        }
+        o->key_uid = pw->pw_uid;
+        o->key_gid = pw->pw_gid;
+    }
+    idrev_redis_addr_t redis_addr;
+    if (o->redis && idrev_redis_parse_url(o->redis, &redis_addr, why, sizeof(why))) {
+        fprintf(stderr, "rampart sync: --redis: %s\n", why);
         return -1;
     }
     if (o->n_listen == 0)
@@ -656,7 +683,9 @@ int cmd_sync(int argc, char **argv)
         say("info", "running bundle %lld (%s) from %s/current", cur.version, cur.hash, o.dir);
     int exit_code = 0, identity_failed = 0; /* logged; the bundle decides the exit */
     sync_identity_t *identity =
-        sync_identity_start(o.url, o.token, o.dir, o.once, &identity_failed);
+        sync_identity_start(o.url, o.token, o.dir, o.key_uid, o.key_gid, o.once, &identity_failed);
+    /* revocations through Redis as well (docs/IDENTITY.md); not for --once */
+    sync_revredis_t *revredis = identity && o.redis ? sync_revredis_start(o.redis, identity) : NULL;
     for (;;) {
         sync_body_t body = {0};
         long status = poll_once(curl, &o, &cur, &body);
@@ -684,6 +713,7 @@ int cmd_sync(int argc, char **argv)
         if (failed && !cur.refused)
             sleep(RETRY_PAUSE);
     }
+    sync_revredis_stop(revredis);
     sync_identity_stop(identity);
     json_decref(cur.bundle);
     curl_easy_cleanup(curl);

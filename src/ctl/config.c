@@ -19,6 +19,7 @@
 #include "audit_dest.h"
 #include "bundle.h"
 #include "conf_lex.h"
+#include "idrev_stream.h"
 #include "log.h"
 
 ctl_config_t *config_defaults(void)
@@ -70,6 +71,7 @@ ctl_config_t *config_defaults(void)
     /* browsers accept "localhost" as an RP ID over plain HTTP; 127.0.0.1 is
      * no valid RP ID (W3C WebAuthn §5.1.3: a registrable domain) */
     snprintf(c->webauthn_rp_id, sizeof(c->webauthn_rp_id), "localhost");
+    snprintf(c->session_key_alg, sizeof(c->session_key_alg), "hmac-sha256");
     return c;
 }
 
@@ -108,7 +110,10 @@ typedef enum {
     V_PATH_OR_OFF,
     V_SEED_APP,
     V_WEBAUTHN_RP_ID,
-    V_WEBAUTHN_ORIGINS
+    V_WEBAUTHN_ORIGINS,
+    V_REDIS_URL,
+    V_SESSION_KEY_ALG,
+    V_SEED_DIR_USER
 } value_kind_t;
 
 typedef struct {
@@ -184,6 +189,9 @@ static const directive_t directives[] = {
     {"ldap_group_roles", V_LDAP_TEXT, F(ldap_group_roles), 0, 0, 1, 0},
     {"ldap_ca", V_OPTIONAL_PATH, F(ldap_ca), 0, 0, 1, 0},
     {"ldap_timeout_ms", V_INT, F(ldap_timeout_ms), 100, 60000, 1, 0},
+    {"identity_redis", V_REDIS_URL, F(identity_redis), 0, 0, 1, 1},
+    {"session_key_algorithm", V_SESSION_KEY_ALG, F(session_key_alg), 0, 0, 1, 0},
+    {"seed_directory_user", V_SEED_DIR_USER, 0, 0, 0, 1, 1},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -345,10 +353,29 @@ static int parse_seed_app(parse_ctx_t *p, ctl_config_t *c, char **v, int count)
     return 0;
 }
 
+/* seed_directory_user NAME ROLE PASSWORD_FILE */
+static int parse_seed_dir_user(parse_ctx_t *p, ctl_config_t *c, char **v, int count)
+{
+    const char *names = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@";
+    if (count != 3)
+        return fail(p, "seed_directory_user takes NAME ROLE PASSWORD_FILE");
+    for (int i = 0; i < 2; i++)
+        if (!v[i][0] || strlen(v[i]) > 64 || strspn(v[i], names) != strlen(v[i]))
+            return fail(p, "seed_directory_user: \"%s\" is not a directory name", v[i]);
+    if (v[2][0] != '/' || strlen(v[2]) >= CONFIG_PATH_MAX)
+        return fail(p, "seed_directory_user: the password file must be an absolute path");
+    snprintf(c->seed_dir_user.name, sizeof(c->seed_dir_user.name), "%s", v[0]);
+    snprintf(c->seed_dir_user.role, sizeof(c->seed_dir_user.role), "%s", v[1]);
+    snprintf(c->seed_dir_user.password_file, CONFIG_PATH_MAX, "%s", v[2]);
+    return 0;
+}
+
 static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **values, int count)
 {
     if (d->kind == V_SEED_APP)
         return parse_seed_app(p, c, values, count);
+    if (d->kind == V_SEED_DIR_USER)
+        return parse_seed_dir_user(p, c, values, count);
     if (count != 1)
         return fail(p, "%s takes exactly one value", d->name);
     const char *v = values[0];
@@ -405,6 +432,8 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
         return 0;
     case V_SEED_APP:
         return parse_seed_app(p, c, values, count);
+    case V_SEED_DIR_USER:
+        return parse_seed_dir_user(p, c, values, count);
     case V_WEBAUTHN_RP_ID:
         return parse_webauthn_rp_id(p, field, v);
     case V_WEBAUTHN_ORIGINS:
@@ -492,6 +521,23 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
         if (v[0] != '/' || strlen(v) >= CONFIG_PATH_MAX)
             return fail(p, "%s: \"%s\" must be an absolute path or none", d->name, v);
         snprintf(field, CONFIG_PATH_MAX, "%s", v);
+        return 0;
+    case V_REDIS_URL: {
+        idrev_redis_addr_t addr;
+        char why[160];
+        if (strcmp(v, "off") == 0) {
+            field[0] = '\0';
+            return 0;
+        }
+        if (strlen(v) >= CONFIG_PATH_MAX || idrev_redis_parse_url(v, &addr, why, sizeof(why)))
+            return fail(p, "%s: %s", d->name, strlen(v) >= CONFIG_PATH_MAX ? "too long" : why);
+        snprintf(field, CONFIG_PATH_MAX, "%s", v);
+        return 0;
+    }
+    case V_SESSION_KEY_ALG:
+        if (strcmp(v, "hmac-sha256") != 0 && strcmp(v, "hmac-sm3") != 0)
+            return fail(p, "%s: expected hmac-sha256 or hmac-sm3, got \"%s\"", d->name, v);
+        snprintf(field, 16, "%s", v);
         return 0;
     case V_COOKIE_SECURE:
         if (strcmp(v, "auto") == 0)

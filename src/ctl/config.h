@@ -104,6 +104,13 @@ typedef struct ctl_config {
     char ldap_group_roles[CONFIG_PATH_MAX];  /* cn:role,cn:role */
     char ldap_ca[CONFIG_PATH_MAX];
     int ldap_timeout_ms;
+    /* the revocation stream in Redis (idrev_redis.h): redis://HOST[:PORT][/DB], "" off */
+    char identity_redis[CONFIG_PATH_MAX];
+    char session_key_alg[16]; /* new session keys: hmac-sha256 (default) or hmac-sm3 */
+    struct {
+        char name[65], role[65];             /* name "": none */
+        char password_file[CONFIG_PATH_MAX]; /* its first line is the password */
+    } seed_dir_user;                         /* seed_dir_user.h */
     struct {
         char name[65], host[254], path_prefix[513], upstream[513]; /* name "": none */
         char waf[8];     /* its WAF switch: block (default), detect or off */

@@ -27,6 +27,7 @@ typedef struct idservice {
     unsigned char csrf_secret[32]; /* keys the portal's CSRF tokens (api_id.c) */
     struct idceremonies *webauthn; /* WebAuthn ceremonies in progress (idceremony.h) */
     struct idanomaly *anomaly;     /* abnormal logins (idanomaly.h) */
+    struct idrev_redis *redis;     /* the revocation stream's writer, or NULL (idrev_redis.h) */
 } idservice_t;
 
 /* After the store is open; NULL with err on failure. */

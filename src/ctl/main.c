@@ -33,6 +33,7 @@
 #include "log.h"
 #include "publisher.h"
 #include "retention.h"
+#include "seed_dir_user.h"
 #include "source_file.h"
 #include "source_socket.h"
 #include "throttle.h"
@@ -187,6 +188,8 @@ static int start(ctl_t *ctl, ctl_config_t *cfg, rp_error_t *err)
     if (bootstrap_admin(ctl, cfg, err))
         return -1;
     if (apps_bootstrap(ctl, cfg, err))
+        return -1;
+    if (seed_dir_user(ctl, cfg, err))
         return -1;
     if (!(ctl->publisher = publisher_start(ctl->store, err)))
         return -1;

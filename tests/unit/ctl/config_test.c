@@ -183,6 +183,38 @@ static void test_webauthn_directives(void **state)
     expect_error("webauthn_origins https://a.example,ftp://b\n", 1, "not an origin");
 }
 
+static void test_identity_directives(void **state)
+{
+    (void)state;
+    rp_error_t err;
+    ctl_config_t *c = load("listen 127.0.0.1:9000\n", &err);
+    assert_non_null(c);
+    assert_string_equal(c->identity_redis, "");
+    assert_string_equal(c->session_key_alg, "hmac-sha256");
+    config_unref(c);
+    c = load("identity_redis redis://127.0.0.1:6380/1\nsession_key_algorithm hmac-sm3\n", &err);
+    assert_non_null(c);
+    assert_string_equal(c->identity_redis, "redis://127.0.0.1:6380/1");
+    assert_string_equal(c->session_key_alg, "hmac-sm3");
+    config_unref(c);
+    c = load("identity_redis off\n", &err);
+    assert_non_null(c);
+    assert_string_equal(c->identity_redis, "");
+    config_unref(c);
+    expect_error("identity_redis 127.0.0.1:6379\n", 1, "expected redis://");
+    expect_error("identity_redis redis://h:99999\n", 1, "bad Redis port");
+    expect_error("session_key_algorithm hmac-md5\n", 1, "hmac-sha256 or hmac-sm3");
+    c = load("seed_directory_user demo-auditor auditor /run/pw\n", &err);
+    assert_non_null(c);
+    assert_string_equal(c->seed_dir_user.name, "demo-auditor");
+    assert_string_equal(c->seed_dir_user.role, "auditor");
+    assert_string_equal(c->seed_dir_user.password_file, "/run/pw");
+    config_unref(c);
+    expect_error("seed_directory_user a b\n", 1, "NAME ROLE PASSWORD_FILE");
+    expect_error("seed_directory_user a;b r /pw\n", 1, "not a directory name");
+    expect_error("seed_directory_user a r pw\n", 1, "absolute path");
+}
+
 static void test_errors_name_the_line(void **state)
 {
     (void)state;
@@ -359,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_slot_keeps_old_config_alive),
         cmocka_unit_test(test_shipped_example_loads),
         cmocka_unit_test(test_webauthn_directives),
+        cmocka_unit_test(test_identity_directives),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
