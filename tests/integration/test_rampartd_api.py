@@ -629,6 +629,20 @@ class Ingest(unittest.TestCase):
         r = self.post([event(3000)], token=AUDITOR_TOKEN)
         self.assertEqual(r.status, 403)
 
+    def test_a_request_is_one_transaction(self):
+        # more events than one batch (ingest_batch 10000): still one
+        # transaction, so a refused request stores nothing and an accepted
+        # one all (a batch split across two commits could store half)
+        before = AUDITOR.request("GET", "/api/v1/ingest").json()["batches"]
+        body = "\n".join(json.dumps(event(i, app="one-tx")) for i in range(10050))
+        r = self.post(body, "application/x-ndjson")
+        self.assertEqual((r.status, r.json()["accepted"]), (200, 10050))
+        after = AUDITOR.request("GET", "/api/v1/ingest").json()["batches"]
+        self.assertEqual(after - before, 1)
+        r = ADMIN.request("GET", "/api/v1/events/stats?app=one-tx"
+                          "&from=2026-11-26T00:00:00Z&to=2026-11-27T00:00:00Z")
+        self.assertEqual(r.json()["total"], 10050)
+
     def test_ingest_status(self):
         r = AUDITOR.request("GET", "/api/v1/ingest")
         self.assertEqual(r.status, 200)
