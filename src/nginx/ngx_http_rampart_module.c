@@ -67,9 +67,18 @@ typedef struct {
 } ngx_http_rampart_counters_t;
 
 
+/* One rampart_policy file: the policy compiled from it, per worker once
+ * the worker runs (ngx_http_rampart_policy_current swaps it when the file
+ * changes), and what was last seen of the file. */
 typedef struct {
     ngx_str_t                    path;
     rp_policy_t                 *policy;
+    struct stat                  st;        /* of the last load or attempt */
+    ngx_msec_t                   checked;
+    ngx_uint_t                   checked_once;
+    ngx_err_t                    logged_errno;
+    u_char                      *text;      /* the file's bytes at that load */
+    size_t                       text_len;
 } ngx_http_rampart_policy_entry_t;
 
 
@@ -88,7 +97,7 @@ typedef struct {
 
 
 typedef struct {
-    ngx_array_t                  policies;  /* ngx_http_rampart_policy_entry_t */
+    ngx_array_t                  policies;  /* ngx_http_rampart_policy_entry_t * */
     rp_policy_t                 *default_policy;
     ngx_shm_zone_t              *shm_zone;
     ngx_shm_zone_t              *collections_zone;  /* NULL: not set */
@@ -124,7 +133,8 @@ typedef struct {
 
 typedef struct {
     ngx_flag_t                   enable;
-    rp_policy_t                 *policy;
+    ngx_http_rampart_policy_entry_t  *watched;  /* rampart_policy, or NULL */
+    rp_policy_t                 *policy;    /* without one: the defaults */
     ngx_uint_t                   mode;
     ngx_str_t                    app;
     ngx_uint_t                   body;
@@ -136,6 +146,7 @@ typedef struct {
 
 typedef struct {
     rp_tx_t                     *tx;
+    rp_policy_t                 *policy;         /* tx's: it holds a reference */
     ngx_str_t                    request_id;
     ngx_int_t                    status;         /* the phase's answer */
 
@@ -430,6 +441,159 @@ static ngx_uint_t
 ngx_http_rampart_refuses(const rp_verdict_t *v)
 {
     return v != NULL && v->action != RP_ACTION_ALLOW && !v->detect_only;
+}
+
+
+/* ------------------------------------------------------------------------
+ * policies swapped in the workers (docs/NGINX.md, "Policy changes")
+ *
+ * Each worker checks every rampart_policy file at most every
+ * NGX_HTTP_RAMPART_POLICY_CHECK ms, on the requests it serves: a stat()
+ * (through rampart sync's "current" link), and a load only when the file's
+ * identity (device, inode, size, mtime) changed. A new policy replaces the
+ * old one for the requests that start after it; a request already
+ * running keeps the old one (its transaction holds a reference) and the
+ * old one is freed with the last of them. No reload: keep-alive
+ * connections stay open. A file that does not load keeps the running
+ * policy and is logged with its file:line, once per change of the file.
+ */
+
+#define NGX_HTTP_RAMPART_POLICY_CHECK  100
+#define NGX_HTTP_RAMPART_POLICY_MAX    (16 * 1024 * 1024)
+
+
+static ngx_uint_t
+ngx_http_rampart_same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino == b->st_ino && a->st_dev == b->st_dev
+           && a->st_size == b->st_size
+           && a->st_mtim.tv_sec == b->st_mtim.tv_sec
+           && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+
+/* Reads the file and keeps its bytes in e: NGX_OK when they differ from
+ * those of the last load (or cannot be read: the load reports why),
+ * NGX_DECLINED when they are the same. */
+static ngx_int_t
+ngx_http_rampart_policy_text(ngx_http_rampart_policy_entry_t *e,
+    ngx_log_t *log)
+{
+    u_char     *text;
+    ssize_t     n;
+    ngx_fd_t    fd;
+
+    if (e->st.st_size <= 0 || e->st.st_size > NGX_HTTP_RAMPART_POLICY_MAX) {
+        return NGX_OK;
+    }
+
+    fd = ngx_open_file(e->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        return NGX_OK;
+    }
+
+    text = ngx_alloc((size_t) e->st.st_size, log);
+    n = text != NULL ? read(fd, text, (size_t) e->st.st_size) : -1;
+    (void) ngx_close_file(fd);
+
+    if (n != (ssize_t) e->st.st_size) {
+        ngx_free(text);
+        return NGX_OK;
+    }
+
+    if (e->text != NULL && e->text_len == (size_t) n
+        && ngx_memcmp(e->text, text, (size_t) n) == 0)
+    {
+        ngx_free(text);
+        return NGX_DECLINED;
+    }
+
+    if (e->text != NULL) {
+        ngx_free(e->text);
+    }
+
+    e->text = text;
+    e->text_len = (size_t) n;
+
+    return NGX_OK;
+}
+
+
+static rp_policy_t *
+ngx_http_rampart_policy_current(ngx_http_rampart_policy_entry_t *e,
+    ngx_log_t *log)
+{
+    struct stat   st;
+    rp_error_t    err;
+    rp_policy_t  *next;
+
+    if (e->checked_once
+        && ngx_current_msec - e->checked < NGX_HTTP_RAMPART_POLICY_CHECK)
+    {
+        return e->policy;
+    }
+
+    e->checked = ngx_current_msec;
+    e->checked_once = 1;
+
+    if (stat((const char *) e->path.data, &st) != 0) {
+        if (ngx_errno != e->logged_errno) {
+            e->logged_errno = ngx_errno;
+            ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                          "rampart_policy: cannot stat \"%V\"; the running "
+                          "policy stays in use", &e->path);
+        }
+
+        return e->policy;
+    }
+
+    e->logged_errno = 0;
+
+    if (ngx_http_rampart_same_file(&st, &e->st)) {
+        return e->policy;
+    }
+
+    e->st = st;
+
+    /* rampart sync installs every bundle in a new directory: a policy
+     * whose text did not change is not compiled again */
+    if (ngx_http_rampart_policy_text(e, log) != NGX_OK) {
+        return e->policy;
+    }
+
+    ngx_memzero(&err, sizeof(rp_error_t));
+
+    next = rp_policy_load((const char *) e->path.data, &err);
+
+    if (next == NULL) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "rampart_policy: %s:%ui: %s; the running policy stays "
+                      "in use", err.file[0] ? err.file : (char *) e->path.data,
+                      (ngx_uint_t) err.line,
+                      err.reason[0] ? err.reason : "cannot load");
+        return e->policy;
+    }
+
+    rp_policy_unref(e->policy);
+    e->policy = next;
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "rampart_policy: \"%V\" loaded, version %s", &e->path,
+                  rp_policy_version(next));
+
+    return next;
+}
+
+
+/* The policy a request of this location starts on now. */
+static rp_policy_t *
+ngx_http_rampart_loc_policy(ngx_http_rampart_loc_conf_t *lcf, ngx_log_t *log)
+{
+    if (lcf->watched != NULL) {
+        return ngx_http_rampart_policy_current(lcf->watched, log);
+    }
+
+    return lcf->policy;
 }
 
 
@@ -1779,7 +1943,7 @@ ngx_http_rampart_identity(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
         return ngx_http_rampart_logout_endpoint(r, ctx, lcf);
     }
 
-    rules = rp_policy_access_rules(lcf->policy);
+    rules = rp_policy_access_rules(ctx->policy);
     mode = ngx_http_rampart_switch_identity(r, &lcf->app);
 
     if (rules == NULL || mode == RP_MODE_OFF) {
@@ -1881,7 +2045,7 @@ ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
     const rp_id_revocations_t     *rev;
     ngx_http_rampart_main_conf_t  *mcf;
 
-    if (!rp_policy_mask_route(lcf->policy, (const char *) r->uri.data,
+    if (!rp_policy_mask_route(ctx->policy, (const char *) r->uri.data,
                               r->uri.len, &identity_only))
     {
         return NGX_OK;
@@ -1905,7 +2069,7 @@ ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
     mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
 
     if (c == NULL && mcf->identity_keys.len
-        && rp_policy_mask_needs_viewer(lcf->policy)
+        && rp_policy_mask_needs_viewer(ctx->policy)
         && ngx_http_rampart_cookie(r, RP_ID_COOKIE, &cookie, NULL) == NGX_OK)
     {
         keys = ngx_http_rampart_watched_get(&ngx_http_rampart_id_keys,
@@ -2029,7 +2193,8 @@ ngx_http_rampart_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->tx = rp_tx_new(lcf->policy);
+    ctx->policy = ngx_http_rampart_loc_policy(lcf, r->connection->log);
+    ctx->tx = rp_tx_new(ctx->policy);
     if (ctx->tx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -3216,7 +3381,7 @@ ngx_http_rampart_log_refused(ngx_http_request_t *r,
         return;
     }
 
-    tx = rp_tx_new(lcf->policy);
+    tx = rp_tx_new(ngx_http_rampart_loc_policy(lcf, r->connection->log));
     if (tx == NULL) {
         return;
     }
@@ -3438,52 +3603,68 @@ ngx_http_rampart_policy_cleanup(void *data)
 }
 
 
-/* One loaded policy per distinct path, owned by the configuration's pool:
- * a failed reload frees the new ones and keeps the old running. */
-static rp_policy_t *
+/* The configuration's pool owns each entry; whichever policy the entry
+ * holds when the pool goes (the master's, or a worker's latest) is
+ * released with it. */
+static void
+ngx_http_rampart_policy_entry_cleanup(void *data)
+{
+    ngx_http_rampart_policy_entry_t  *e = data;
+
+    ngx_http_rampart_policy_cleanup(&e->policy);
+
+    if (e->text != NULL) {
+        ngx_free(e->text);
+        e->text = NULL;
+    }
+}
+
+
+/* One entry per distinct path, owned by the configuration's pool: a
+ * failed reload frees the new ones and keeps the old running. */
+static ngx_http_rampart_policy_entry_t *
 ngx_http_rampart_load_policy(ngx_conf_t *cf,
     ngx_http_rampart_main_conf_t *mcf, ngx_str_t *path)
 {
-    ngx_uint_t                        i;
-    rp_error_t                        err;
-    ngx_pool_cleanup_t               *cln;
-    ngx_http_rampart_policy_entry_t  *e;
+    ngx_uint_t                         i;
+    rp_error_t                         err;
+    ngx_pool_cleanup_t                *cln;
+    ngx_http_rampart_policy_entry_t   *e, **known, **slot;
 
-    e = mcf->policies.elts;
+    known = mcf->policies.elts;
 
     for (i = 0; i < mcf->policies.nelts; i++) {
-        if (e[i].path.len == path->len
-            && ngx_strncmp(e[i].path.data, path->data, path->len) == 0)
+        if (known[i]->path.len == path->len
+            && ngx_strncmp(known[i]->path.data, path->data, path->len) == 0)
         {
-            return e[i].policy;
+            return known[i];
         }
     }
 
-    e = ngx_array_push(&mcf->policies);
-    if (e == NULL) {
-        return NULL;
-    }
-
-    e->path = *path;
-    e->policy = NULL;
-
-    /* e may move when the array grows: the cleanup owns its own slot */
-    cln = ngx_pool_cleanup_add(cf->pool, sizeof(rp_policy_t *));
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(ngx_http_rampart_policy_entry_t));
     if (cln == NULL) {
-        mcf->policies.nelts--;
         return NULL;
     }
 
-    *(rp_policy_t **) cln->data = NULL;
-    cln->handler = ngx_http_rampart_policy_cleanup;
+    e = cln->data;
+    ngx_memzero(e, sizeof(ngx_http_rampart_policy_entry_t));
+    e->path = *path;
+    cln->handler = ngx_http_rampart_policy_entry_cleanup;
+
+    /* the file as it is before the load: a change during the load is
+     * seen by the workers' first check */
+    if (stat((const char *) path->data, &e->st) != 0) {
+        ngx_memzero(&e->st, sizeof(struct stat));
+
+    } else {
+        (void) ngx_http_rampart_policy_text(e, cf->log);
+    }
 
     ngx_memzero(&err, sizeof(rp_error_t));
 
     e->policy = rp_policy_load((const char *) path->data, &err);
 
     if (e->policy == NULL) {
-        mcf->policies.nelts--;
-
         if (err.line) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "rampart_policy: %s:%ui: %s",
                                err.file[0] ? err.file : (char *) path->data,
@@ -3497,9 +3678,14 @@ ngx_http_rampart_load_policy(ngx_conf_t *cf,
         return NULL;
     }
 
-    *(rp_policy_t **) cln->data = e->policy;
+    slot = ngx_array_push(&mcf->policies);
+    if (slot == NULL) {
+        return NULL;
+    }
 
-    return e->policy;
+    *slot = e;
+
+    return e;
 }
 
 
@@ -3511,7 +3697,7 @@ ngx_http_rampart_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_t                     *value, name, path;
     ngx_http_rampart_main_conf_t  *mcf;
 
-    if (lcf->policy != NULL) {
+    if (lcf->watched != NULL) {
         return "is duplicate";
     }
 
@@ -3534,8 +3720,8 @@ ngx_http_rampart_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_rampart_module);
 
-    lcf->policy = ngx_http_rampart_load_policy(cf, mcf, &path);
-    if (lcf->policy == NULL) {
+    lcf->watched = ngx_http_rampart_load_policy(cf, mcf, &path);
+    if (lcf->watched == NULL) {
         return NGX_CONF_ERROR;
     }
 
@@ -3874,7 +4060,7 @@ ngx_http_rampart_create_main_conf(ngx_conf_t *cf)
     }
 
     if (ngx_array_init(&mcf->policies, cf->pool, 4,
-                       sizeof(ngx_http_rampart_policy_entry_t))
+                       sizeof(ngx_http_rampart_policy_entry_t *))
         != NGX_OK)
     {
         return NULL;
@@ -3966,6 +4152,7 @@ ngx_http_rampart_create_loc_conf(ngx_conf_t *cf)
     /*
      * set by ngx_pcalloc():
      *
+     *     lcf->watched = NULL;
      *     lcf->policy = NULL;
      *     lcf->app = { 0, NULL };
      */
@@ -3999,11 +4186,12 @@ ngx_http_rampart_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->upstream_key = prev->upstream_key;
     }
 
-    if (conf->policy == NULL) {
+    if (conf->watched == NULL && conf->policy == NULL) {
+        conf->watched = prev->watched;
         conf->policy = prev->policy;
     }
 
-    if (conf->enable && conf->policy == NULL) {
+    if (conf->enable && conf->watched == NULL && conf->policy == NULL) {
         mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_rampart_module);
 
         if (mcf->default_policy == NULL) {

@@ -634,7 +634,8 @@ class Ingest(unittest.TestCase):
         # transaction, so a refused request stores nothing and an accepted
         # one all (a batch split across two commits could store half)
         before = AUDITOR.request("GET", "/api/v1/ingest").json()["batches"]
-        body = "\n".join(json.dumps(event(i, app="one-tx")) for i in range(10050))
+        body = "\n".join(json.dumps(event(i, app="one-tx", request_id="one-tx-%06d" % i))
+                          for i in range(10050))
         r = self.post(body, "application/x-ndjson")
         self.assertEqual((r.status, r.json()["accepted"]), (200, 10050))
         after = AUDITOR.request("GET", "/api/v1/ingest").json()["batches"]
