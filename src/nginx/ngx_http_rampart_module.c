@@ -40,6 +40,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -79,6 +81,14 @@ typedef struct {
     ngx_err_t                    logged_errno;
     u_char                      *text;      /* the file's bytes at that load */
     size_t                       text_len;
+
+    /* a load in a thread of its own: a CRS policy compiles for a second or
+     * more, and the worker keeps serving on the running policy meanwhile */
+    pthread_t                    loader;
+    ngx_uint_t                   loading;
+    ngx_uint_t                   loaded;    /* set by the loader, atomically */
+    rp_policy_t                 *next;      /* its result; NULL: err says why */
+    rp_error_t                   err;
 } ngx_http_rampart_policy_entry_t;
 
 
@@ -450,10 +460,11 @@ ngx_http_rampart_refuses(const rp_verdict_t *v)
  * Each worker checks every rampart_policy file at most every
  * NGX_HTTP_RAMPART_POLICY_CHECK ms, on the requests it serves: a stat()
  * (through rampart sync's "current" link), and a load only when the file's
- * identity (device, inode, size, mtime) changed. A new policy replaces the
- * old one for the requests that start after it; a request already
- * running keeps the old one (its transaction holds a reference) and the
- * old one is freed with the last of them. No reload: keep-alive
+ * identity (device, inode, size, mtime) and its text changed, in a thread
+ * of its own while the worker goes on serving. The new policy replaces
+ * the old one for the requests that start after the load; a request
+ * already running keeps the old one (its transaction holds a reference)
+ * and the old one is freed with the last of them. No reload: keep-alive
  * connections stay open. A file that does not load keeps the running
  * policy and is logged with its file:line, once per change of the file.
  */
@@ -519,13 +530,78 @@ ngx_http_rampart_policy_text(ngx_http_rampart_policy_entry_t *e,
 }
 
 
+static void *
+ngx_http_rampart_policy_loader(void *data)
+{
+    ngx_http_rampart_policy_entry_t  *e = data;
+
+    e->next = rp_policy_load((const char *) e->path.data, &e->err);
+    __atomic_store_n(&e->loaded, 1, __ATOMIC_RELEASE);
+
+    return NULL;
+}
+
+
+/* The loader's result replaces the running policy, or is logged. */
+static void
+ngx_http_rampart_policy_install(ngx_http_rampart_policy_entry_t *e,
+    ngx_log_t *log)
+{
+    if (e->next == NULL) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "rampart_policy: %s:%ui: %s; the running policy stays "
+                      "in use",
+                      e->err.file[0] ? e->err.file : (char *) e->path.data,
+                      (ngx_uint_t) e->err.line,
+                      e->err.reason[0] ? e->err.reason : "cannot load");
+        return;
+    }
+
+    /* requests still running on the old one hold their own references */
+    rp_policy_unref(e->policy);
+    e->policy = e->next;
+    e->next = NULL;
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "rampart_policy: \"%V\" loaded, version %s", &e->path,
+                  rp_policy_version(e->policy));
+}
+
+
+/* Waits for a running loader (at exit) and drops what it made. */
+static void
+ngx_http_rampart_policy_loader_join(ngx_http_rampart_policy_entry_t *e)
+{
+    if (!e->loading) {
+        return;
+    }
+
+    (void) pthread_join(e->loader, NULL);
+    e->loading = 0;
+
+    if (e->next != NULL) {
+        rp_policy_unref(e->next);
+        e->next = NULL;
+    }
+}
+
+
 static rp_policy_t *
 ngx_http_rampart_policy_current(ngx_http_rampart_policy_entry_t *e,
     ngx_log_t *log)
 {
-    struct stat   st;
-    rp_error_t    err;
-    rp_policy_t  *next;
+    struct stat  st;
+    sigset_t     all, old;
+
+    if (e->loading) {
+        if (!__atomic_load_n(&e->loaded, __ATOMIC_ACQUIRE)) {
+            return e->policy;
+        }
+
+        (void) pthread_join(e->loader, NULL);
+        e->loading = 0;
+        ngx_http_rampart_policy_install(e, log);
+    }
 
     if (e->checked_once
         && ngx_current_msec - e->checked < NGX_HTTP_RAMPART_POLICY_CHECK)
@@ -561,27 +637,24 @@ ngx_http_rampart_policy_current(ngx_http_rampart_policy_entry_t *e,
         return e->policy;
     }
 
-    ngx_memzero(&err, sizeof(rp_error_t));
+    ngx_memzero(&e->err, sizeof(rp_error_t));
+    e->next = NULL;
+    e->loaded = 0;
 
-    next = rp_policy_load((const char *) e->path.data, &err);
+    /* the loader takes no signal: the worker's handlers run in the worker */
+    sigfillset(&all);
+    (void) pthread_sigmask(SIG_SETMASK, &all, &old);
+    e->loading = pthread_create(&e->loader, NULL,
+                                ngx_http_rampart_policy_loader, e) == 0;
+    (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
 
-    if (next == NULL) {
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "rampart_policy: %s:%ui: %s; the running policy stays "
-                      "in use", err.file[0] ? err.file : (char *) e->path.data,
-                      (ngx_uint_t) err.line,
-                      err.reason[0] ? err.reason : "cannot load");
-        return e->policy;
+    if (!e->loading) {
+        /* no thread to be had: load here, the worker waits */
+        e->next = rp_policy_load((const char *) e->path.data, &e->err);
+        ngx_http_rampart_policy_install(e, log);
     }
 
-    rp_policy_unref(e->policy);
-    e->policy = next;
-
-    ngx_log_error(NGX_LOG_NOTICE, log, 0,
-                  "rampart_policy: \"%V\" loaded, version %s", &e->path,
-                  rp_policy_version(next));
-
-    return next;
+    return e->policy;
 }
 
 
@@ -3611,6 +3684,7 @@ ngx_http_rampart_policy_entry_cleanup(void *data)
 {
     ngx_http_rampart_policy_entry_t  *e = data;
 
+    ngx_http_rampart_policy_loader_join(e);
     ngx_http_rampart_policy_cleanup(&e->policy);
 
     if (e->text != NULL) {
