@@ -242,8 +242,8 @@ static int pg_ping(store_t *base)
 
 /* Housekeeping: the coming days' partitions; fresh planner statistics;
  * and the visibility maps of the day tables, which index-only scans need
- * (counting one client's events reads only the (client) index when the
- * pages are all-visible). INDEX_CLEANUP OFF: the events are insert-only, so there
+ * (top clients reads only the (client, ts) index when the pages are
+ * all-visible). INDEX_CLEANUP OFF: the events are insert-only, so there
  * is nothing to remove from the indexes, and a pass over old days then
  * costs only their visibility maps; autovacuum still does full passes by
  * its own thresholds. */
