@@ -846,11 +846,7 @@ ngx_http_rampart_refresh_switches(ngx_http_rampart_main_conf_t *mcf,
     ngx_http_rampart_sw_errno = 0;
 
     if (ngx_http_rampart_sw != NULL
-        && st.st_ino == ngx_http_rampart_sw_stat.st_ino
-        && st.st_dev == ngx_http_rampart_sw_stat.st_dev
-        && st.st_size == ngx_http_rampart_sw_stat.st_size
-        && st.st_mtim.tv_sec == ngx_http_rampart_sw_stat.st_mtim.tv_sec
-        && st.st_mtim.tv_nsec == ngx_http_rampart_sw_stat.st_mtim.tv_nsec)
+        && ngx_http_rampart_same_file(&st, &ngx_http_rampart_sw_stat))
     {
         return;
     }
@@ -1083,11 +1079,7 @@ ngx_http_rampart_watched_get(ngx_http_rampart_watched_t *w, ngx_str_t *path,
 
     w->logged_errno = 0;
 
-    if (st.st_ino == w->st.st_ino && st.st_dev == w->st.st_dev
-        && st.st_size == w->st.st_size
-        && st.st_mtim.tv_sec == w->st.st_mtim.tv_sec
-        && st.st_mtim.tv_nsec == w->st.st_mtim.tv_nsec)
-    {
+    if (ngx_http_rampart_same_file(&st, &w->st)) {
         return w->obj;
     }
 
