@@ -452,7 +452,7 @@ static int install(const sync_opts_t *o, installed_t *cur, const char *text, siz
     }
     int reload = needs_reload(cur, o, final);
     say("info", "bundle %lld installed (%s)%s", version, hash,
-        reload ? "" : "; switches only, no reload");
+        reload ? "" : "; no reload: the workers re-read switches and policies");
     if (reload)
         reload_nginx(o);
     json_decref(cur->bundle);
