@@ -17,12 +17,14 @@
  *
  * A version directory is complete before `current` points at it, and the
  * swap is one rename, so nginx and its workers only ever see a whole
- * bundle. When servers.conf or a policy changed, nginx's master gets
- * SIGHUP: it compiles the new configuration while the old workers keep
- * serving, then replaces them gracefully (no request is dropped; a
- * configuration that fails keeps the old workers). When only switches
- * changed, nothing is signalled: workers re-read the switches file within
- * 100 ms, without a policy compilation. Every poll checks the gateway in
+ * bundle. When servers.conf changed (an application or a policy name
+ * added or removed), nginx's master gets SIGHUP: it compiles the new
+ * configuration while the old workers keep serving, then replaces them
+ * gracefully (a configuration that fails keeps the old workers). When
+ * only policy texts or switches changed, nothing is signalled: every
+ * worker re-reads the switches file within 100 ms, and swaps in a policy
+ * whose text changed within 100 ms too (docs/NGINX.md, "Policy changes"),
+ * so keep-alive connections stay open. Every poll checks the gateway in
  * (its id, name, and the version and hash it runs).
  *
  * Beside it, a thread keeps the identity files (sync_identity.h): the
@@ -368,13 +370,14 @@ static void prune(const sync_opts_t *o, const char *current)
     }
 }
 
-/* What makes nginx's configuration differ: servers.conf and the policies. */
-static int needs_reload(const installed_t *old, json_t *bundle, const sync_opts_t *o,
-                        const char *new_dir)
+/* What makes nginx's configuration differ: servers.conf only. A policy
+ * changed under the same name is read by every worker from
+ * current/policies/ on its own (docs/NGINX.md, "Policy changes"): no
+ * reload, so keep-alive connections stay open; a new or removed policy
+ * name changes servers.conf. */
+static int needs_reload(const installed_t *old, const sync_opts_t *o, const char *new_dir)
 {
     if (!old->bundle)
-        return 1;
-    if (!json_equal(json_object_get(old->bundle, "policies"), json_object_get(bundle, "policies")))
         return 1;
     char a[PATH_MAX + 200], b[PATH_MAX + 200];
     snprintf(a, sizeof(a), "%s/versions/%s/nginx/servers.conf", o->dir, old->dir_name);
@@ -452,9 +455,9 @@ static int install(const sync_opts_t *o, installed_t *cur, const char *text, siz
         json_decref(bundle);
         return -1;
     }
-    int reload = needs_reload(cur, bundle, o, final);
+    int reload = needs_reload(cur, o, final);
     say("info", "bundle %lld installed (%s)%s", version, hash,
-        reload ? "" : "; switches only, no reload");
+        reload ? "" : "; no reload: the workers re-read switches and policies");
     if (reload)
         reload_nginx(o);
     json_decref(cur->bundle);

@@ -141,7 +141,9 @@ static void *writer_main(void *arg)
     ingest_writer_t *w = arg;
     ctl_t *ctl = w->ctl;
     ctl_config_t *cfg = config_acquire(&ctl->config);
-    size_t max = 100000; /* ingest_batch's upper bound: reloads may raise it */
+    /* ingest_batch's upper bound (reloads may raise it), and room for the
+     * largest HTTP request, which a batch takes whole */
+    size_t max = INGEST_GROUP_MAX;
     ingest_item_t **items = malloc(max * sizeof(*items));
     if (!items) {
         log_kv(LOG_LEVEL_ERROR, "ingest writer: out of memory", NULL);
