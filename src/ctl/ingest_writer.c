@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "data_events.h"
 #include "log.h"
 #include "timefmt.h"
 
@@ -166,6 +167,7 @@ static void *writer_main(void *arg)
                     log_kv(LOG_LEVEL_INFO, "store writable again; ingestion resumed", NULL);
                 remember_committed(w, &pos);
                 for (size_t i = 0; i < n; i++) {
+                    data_events_committed(ctl, &items[i]->ev);
                     ingest_ack_t *ack = items[i]->ack;
                     ingest_item_free(items[i]);
                     if (ack)

@@ -35,10 +35,11 @@
  * byte comparisons, the order SQLite uses, and no locale cost per index
  * comparison.
  */
+#include "store_dataview_schema.h"
 #include "store_dir_schema.h"
-#include "store_webauthn_schema.h"
 #include "store_oidc_schema.h"
 #include "store_pg_t.h"
+#include "store_webauthn_schema.h"
 
 static const char migration_1[] =
     "CREATE SEQUENCE events_id_seq AS bigint CACHE 1000;"
@@ -404,6 +405,8 @@ const pg_migration_t pg_migrations[] = {
      STORE_WEBAUTHN_MIGRATION("bigserial PRIMARY KEY", "bigint")},
     {9, "OpenID Connect provider: signing keys, clients, codes, tokens, consents",
      STORE_OIDC_MIGRATION("bigint")},
+    {10, "data visibility: exposure of data classes per endpoint, alerts",
+     STORE_DATAVIEW_MIGRATION("bigserial PRIMARY KEY", "bigint")},
 };
 
 const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

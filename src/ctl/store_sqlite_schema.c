@@ -14,10 +14,11 @@
  * deletes its rows by exact key, from the rules array of each deleted
  * event, so no second index is needed.
  */
+#include "store_dataview_schema.h"
 #include "store_dir_schema.h"
-#include "store_webauthn_schema.h"
 #include "store_oidc_schema.h"
 #include "store_sqlite_t.h"
+#include "store_webauthn_schema.h"
 
 static const char migration_1[] =
     "CREATE TABLE events ("
@@ -215,6 +216,8 @@ const sq_migration_t sq_migrations[] = {
      STORE_WEBAUTHN_MIGRATION("INTEGER PRIMARY KEY", "INTEGER")},
     {9, "OpenID Connect provider: signing keys, clients, codes, tokens, consents",
      STORE_OIDC_MIGRATION("INTEGER")},
+    {10, "data visibility: exposure of data classes per endpoint, alerts",
+     STORE_DATAVIEW_MIGRATION("INTEGER PRIMARY KEY", "INTEGER")},
 };
 
 const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));

@@ -1,0 +1,32 @@
+/*
+ * data_events.c — committed data events to the audit log and the
+ * exposure view (see data_events.h).
+ */
+#include "data_events.h"
+
+#include <jansson.h>
+#include <string.h>
+
+#include "data_audit.h"
+#include "exposure.h"
+
+int data_event_is(const event_t *ev)
+{
+    return ev->category && ev->raw &&
+           (strcmp(ev->category, "data-access") == 0 ||
+            strcmp(ev->category, "data-discovery") == 0);
+}
+
+void data_events_committed(ctl_t *ctl, const event_t *ev)
+{
+    if (!data_event_is(ev))
+        return;
+    /* event_parse checked the grammar; the raw text is one JSON object */
+    json_t *doc = json_loadb(ev->raw, ev->raw_len, 0, NULL);
+    if (!doc)
+        return;
+    if (strcmp(ev->category, "data-access") == 0 && ctl->audit)
+        data_audit_record(ctl, ev, doc);
+    exposure_add_event(ctl, ev, doc);
+    json_decref(doc);
+}

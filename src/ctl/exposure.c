@@ -1,0 +1,118 @@
+/*
+ * exposure.c — data events added up per endpoint (see exposure.h).
+ */
+#include "exposure.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "store_dataview.h"
+
+static int all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return n > 0;
+}
+
+static int all_hex_or_dash(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = (char)(s[i] | 0x20);
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || s[i] == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* An identifier of a record rather than a name of a route. */
+static int is_identifier(const char *s, size_t n)
+{
+    if (all_digits(s, n))
+        return 1;
+    if (n == 18 && all_digits(s, 17) && (s[17] == 'X' || s[17] == 'x'))
+        return 1; /* a resident ID number with the check character X */
+    return n >= 16 && all_hex_or_dash(s, n);
+}
+
+void exposure_template(const char *path, size_t len, char *out, size_t size)
+{
+    size_t o = 0;
+    size_t i = 0;
+    while (i < len && o + 1 < size) {
+        if (path[i] == '/') {
+            out[o++] = '/';
+            i++;
+            continue;
+        }
+        size_t end = i;
+        while (end < len && path[end] != '/')
+            end++;
+        const char *seg = path + i;
+        size_t n = end - i;
+        if (is_identifier(seg, n)) {
+            seg = "{id}";
+            n = 4;
+        }
+        if (o + n >= size)
+            n = size - 1 - o;
+        memcpy(out + o, seg, n);
+        o += n;
+        i = end;
+    }
+    out[o] = '\0';
+}
+
+/* The session's roles as the gateway reports them (percent-encoded),
+ * "" when the viewer had no session. */
+static void roles_of(json_t *data, char *out, size_t size)
+{
+    const char *s = json_string_value(json_object_get(data, "roles"));
+    size_t o = 0;
+    for (size_t i = 0; s && s[i] && o + 1 < size; i++) {
+        if (s[i] == '%' && s[i + 1] == '2' && (s[i + 2] == 'C' || s[i + 2] == 'c')) {
+            out[o++] = ',';
+            i += 2;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+}
+
+int exposure_add_event(ctl_t *ctl, const event_t *ev, json_t *doc)
+{
+    json_t *data = json_object_get(doc, "data");
+    const char *view = json_string_value(json_object_get(data, "view"));
+    if (!view || !ev->app || !ev->uri)
+        return STORE_OK;
+    exposure_row_t r;
+    memset(&r, 0, sizeof(r));
+    snprintf(r.app, sizeof(r.app), "%s", ev->app);
+    exposure_template(ev->uri, ev->path_len, r.path, sizeof(r.path));
+    roles_of(data, r.roles, sizeof(r.roles));
+    snprintf(r.view, sizeof(r.view), "%s", view);
+    r.responses = 1;
+    r.first_seen = r.last_seen = ev->ts;
+    const char *name;
+    json_t *count;
+    size_t n = 0;
+    int rc = STORE_OK;
+    json_object_foreach(json_object_get(data, "classes"), name, count)
+    {
+        if (n++ == 16) /* the gateway knows fewer classes than that */
+            break;
+        if (!json_is_integer(count) || json_integer_value(count) <= 0 || strlen(name) > 32)
+            continue;
+        snprintf(r.class_, sizeof(r.class_), "%s", name);
+        r.values_seen = json_integer_value(count);
+        rc = store_exposure_add(ctl->store, &r);
+        if (rc != STORE_OK) {
+            log_kv(LOG_LEVEL_WARN, "exposure: cannot update the aggregate", "app", r.app, NULL);
+            break;
+        }
+    }
+    return rc;
+}

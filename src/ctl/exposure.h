@@ -1,0 +1,33 @@
+/*
+ * exposure.h — which endpoints of each application expose which data
+ * classes to which roles, masked or in clear: the data events
+ * (data-access, data-discovery; docs/DATA-CLASSES.md) added up per
+ * (application, path, class, viewer roles, view) in the store
+ * (store_dataview.h), shown by GET /api/v1/exposure and the console's
+ * Data exposure page.
+ *
+ * Paths are templated so the table stays bounded by the application's
+ * routes, not its records: a path segment that is a number, a resident
+ * ID number, a UUID or a long hexadecimal run becomes "{id}"
+ * (/api/citizens/42 → /api/citizens/{id}). Discovery events are sent at
+ * most once per rule and interval (mask_discovery), so their counts say
+ * "seen", not how often; data-access events are counted every time.
+ */
+#ifndef RAMPART_CTL_EXPOSURE_H
+#define RAMPART_CTL_EXPOSURE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "ctl.h"
+#include "event_parse.h"
+
+/* The templated form of path[0..len) into out (NUL-terminated, cut to
+ * size - 1 bytes). */
+void exposure_template(const char *path, size_t len, char *out, size_t size);
+
+/* Adds a data event (its parsed JSON in doc) to the aggregate. STORE_OK
+ * or the store's error. */
+int exposure_add_event(ctl_t *ctl, const event_t *ev, json_t *doc);
+
+#endif
