@@ -4,16 +4,9 @@
 #include <string.h>
 
 #include "api.h"
+#include "api_change.h"
 #include "api_dataview.h"
 #include "store_dataview.h"
-#include "timefmt.h"
-
-static json_t *time_json(int64_t ms)
-{
-    char t[TIME_RFC3339_MAX];
-    time_format_rfc3339(ms, t);
-    return json_string(t);
-}
 
 static int add_row(void *ctx, const exposure_row_t *row)
 {
@@ -21,8 +14,8 @@ static int add_row(void *ctx, const exposure_row_t *row)
         ctx, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o}", "app", row->app, "path",
                        row->path, "class", row->class_, "roles", row->roles, "view", row->view,
                        "responses", (json_int_t)row->responses, "values",
-                       (json_int_t)row->values_seen, "first_seen", time_json(row->first_seen),
-                       "last_seen", time_json(row->last_seen)));
+                       (json_int_t)row->values_seen, "first_seen", api_time_json(row->first_seen),
+                       "last_seen", api_time_json(row->last_seen)));
     return 0;
 }
 

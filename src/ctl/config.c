@@ -68,6 +68,7 @@ ctl_config_t *config_defaults(void)
     /* browsers accept "localhost" as an RP ID over plain HTTP; 127.0.0.1 is
      * no valid RP ID (W3C WebAuthn §5.1.3: a registrable domain) */
     snprintf(c->webauthn_rp_id, sizeof(c->webauthn_rp_id), "localhost");
+    alert_rules_default(&c->alert_rules);
     return c;
 }
 
@@ -106,7 +107,8 @@ typedef enum {
     V_PATH_OR_OFF,
     V_SEED_APP,
     V_WEBAUTHN_RP_ID,
-    V_WEBAUTHN_ORIGINS
+    V_WEBAUTHN_ORIGINS,
+    V_ALERT_RULE
 } value_kind_t;
 
 typedef struct {
@@ -177,6 +179,7 @@ static const directive_t directives[] = {
     {"ldap_group_roles", V_LDAP_TEXT, F(ldap_group_roles), 0, 0, 1, 0},
     {"ldap_ca", V_OPTIONAL_PATH, F(ldap_ca), 0, 0, 1, 0},
     {"ldap_timeout_ms", V_INT, F(ldap_timeout_ms), 100, 60000, 1, 0},
+    {"alert_rule", V_ALERT_RULE, 0, 0, 0, 1, 0},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -342,6 +345,12 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
 {
     if (d->kind == V_SEED_APP)
         return parse_seed_app(p, c, values, count);
+    if (d->kind == V_ALERT_RULE) {
+        char why[200];
+        return alert_rules_add(&c->alert_rules, values, count, why, sizeof(why))
+                   ? fail(p, "%s", why)
+                   : 0;
+    }
     if (count != 1)
         return fail(p, "%s takes exactly one value", d->name);
     const char *v = values[0];
@@ -398,6 +407,8 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
         return 0;
     case V_SEED_APP:
         return parse_seed_app(p, c, values, count);
+    case V_ALERT_RULE:
+        break; /* above: it takes several words */
     case V_WEBAUTHN_RP_ID:
         return parse_webauthn_rp_id(p, field, v);
     case V_WEBAUTHN_ORIGINS:
@@ -540,7 +551,7 @@ static int on_line(conf_ctx_t *p, void *ctx, char **words, int count)
     if (!d)
         return fail(p, "unknown directive \"%s\"", words[0]);
     size_t idx = (size_t)(d - directives);
-    if (l->seen[idx] && d->kind != V_EVENT_FILE)
+    if (l->seen[idx] && d->kind != V_EVENT_FILE && d->kind != V_ALERT_RULE)
         return fail(p, "%s is set twice", d->name);
     l->seen[idx] = 1;
     return apply(p, l->c, d, words + 1, count - 1);

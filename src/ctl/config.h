@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert_rule.h"
 #include "rampart/status.h"
 
 #define CONFIG_MAX_EVENT_FILES 16
@@ -106,6 +107,7 @@ typedef struct ctl_config {
         char waf[8];     /* its WAF switch: block (default), detect or off */
         char masking[8]; /* its masking switch: "" leaves the default (off) */
     } seed_app;
+    alert_rules_t alert_rules; /* alert_rule lines, or the shipped rule (alert_rule.h) */
 } ctl_config_t;
 
 /* A configuration with every default (refs = 1). NULL on allocation failure. */

@@ -44,7 +44,7 @@ static int hex_digit(char c)
 /* The session's claims as the gateway reports them are percent-encoded
  * (docs/DATA-CLASSES.md); the record holds them decoded, bounded. A
  * malformed escape or a NUL keeps the text as it came. */
-static json_t *claim_of(json_t *data, const char *key)
+json_t *data_audit_claim(json_t *data, const char *key)
 {
     const char *s = text_of(data, key);
     if (!s)
@@ -116,16 +116,16 @@ json_t *data_audit_detail(const event_t *ev, json_t *doc)
         bounded(ev->app, DATA_AUDIT_TEXT_MAX), "host", bounded(ev->host, DATA_AUDIT_TEXT_MAX),
         "route", bounded(text_of(data, "route"), DATA_AUDIT_TEXT_MAX), "request_id",
         bounded(ev->request_id, 64), "view", bounded(text_of(data, "view"), 16), "limited",
-        json_is_true(json_object_get(data, "limited")), "groups", claim_of(data, "groups"), "time",
-        when, "classes", classes_of(data), "keys", keys, "keys_dropped", dropped);
+        json_is_true(json_object_get(data, "limited")), "groups", data_audit_claim(data, "groups"),
+        "time", when, "classes", classes_of(data), "keys", keys, "keys_dropped", dropped);
 }
 
 int data_audit_record(ctl_t *ctl, const event_t *ev, json_t *doc)
 {
     json_t *data = json_object_get(doc, "data");
     json_t *detail = data_audit_detail(ev, doc);
-    json_t *user = claim_of(data, "user");
-    json_t *roles = claim_of(data, "roles");
+    json_t *user = data_audit_claim(data, "user");
+    json_t *roles = data_audit_claim(data, "roles");
     char *detail_text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     char path[1024];
     snprintf(path, sizeof(path), "%.*s", (int)(ev->path_len < 1023 ? ev->path_len : 1023),

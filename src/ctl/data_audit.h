@@ -30,6 +30,10 @@
 #define DATA_AUDIT_MAX_CLASSES 16
 #define DATA_AUDIT_TEXT_MAX    256 /* user, roles, groups, route */
 
+/* A session claim of a data event's "data" object (user, roles, groups),
+ * percent-decoded and bounded; "" when absent. New reference. */
+json_t *data_audit_claim(json_t *data, const char *key);
+
 /* The record's detail for ev (its parsed JSON in doc). New reference. */
 json_t *data_audit_detail(const event_t *ev, json_t *doc);
 

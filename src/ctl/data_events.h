@@ -1,27 +1,33 @@
 /*
- * data_events.h — what rampartd does with the gateway's data events
- * (docs/DATA-CLASSES.md, "Masking responses") once they are stored:
+ * data_events.h — what rampartd does with events once they are stored,
+ * beyond storing them:
  *
  *   data-access     one audit record each (data_audit.h): who saw which
  *                   classes of which records unmasked, from where
  *   data-access and data-discovery
  *                   the exposure view (exposure.h): which endpoints show
  *                   which classes to which roles, masked or clear
+ *   any category an alert_rule names
+ *                   counted for alerts (alerts.h)
  *
  * Called by the ingest writer after a batch committed, so a batch that
- * rolls back and is retried is not counted twice. Other events return at
- * once (a category compare).
+ * rolls back and is retried is not counted twice. Events nothing above
+ * wants cost a few string compares. A data event's audit record follows
+ * its commit: rampartd killed between the two leaves the event stored
+ * without its record (the log says which at the next data-access).
  */
 #ifndef RAMPART_CTL_DATA_EVENTS_H
 #define RAMPART_CTL_DATA_EVENTS_H
 
+#include "alerts.h"
 #include "ctl.h"
 #include "event_parse.h"
 
 /* Whether ev is a data-access or data-discovery event. */
 int data_event_is(const event_t *ev);
 
-/* Handles one committed data event (no-op for any other). */
-void data_events_committed(ctl_t *ctl, const event_t *ev);
+/* Handles one committed event. */
+void data_events_committed(ctl_t *ctl, const ctl_config_t *cfg, alerts_t *alerts,
+                           const event_t *ev);
 
 #endif
