@@ -69,6 +69,8 @@ ctl_config_t *config_defaults(void)
      * no valid RP ID (W3C WebAuthn §5.1.3: a registrable domain) */
     snprintf(c->webauthn_rp_id, sizeof(c->webauthn_rp_id), "localhost");
     alert_rules_default(&c->alert_rules);
+    snprintf(c->master_key_provider, sizeof(c->master_key_provider), "file");
+    snprintf(c->pkcs11_key_label, sizeof(c->pkcs11_key_label), "rampart-master");
     return c;
 }
 
@@ -180,6 +182,11 @@ static const directive_t directives[] = {
     {"ldap_ca", V_OPTIONAL_PATH, F(ldap_ca), 0, 0, 1, 0},
     {"ldap_timeout_ms", V_INT, F(ldap_timeout_ms), 100, 60000, 1, 0},
     {"alert_rule", V_ALERT_RULE, 0, 0, 0, 1, 0},
+    {"master_key_provider", V_LDAP_TEXT, F(master_key_provider), 16, 0, 1, 1},
+    {"pkcs11_module", V_OPTIONAL_PATH, F(pkcs11_module), 0, 0, 1, 1},
+    {"pkcs11_token", V_LDAP_TEXT, F(pkcs11_token), 33, 0, 1, 1},
+    {"pkcs11_pin_file", V_OPTIONAL_PATH, F(pkcs11_pin_file), 0, 0, 1, 1},
+    {"pkcs11_key_label", V_LDAP_TEXT, F(pkcs11_key_label), 65, 0, 1, 1},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -533,6 +540,14 @@ static int check_whole(parse_ctx_t *p, ctl_config_t *c)
         return fail(p, "audit_webhook needs audit_webhook_secret_file (the HMAC key)");
     if (strncmp(c->audit_webhook, "https://", 8) == 0 && !c->audit_webhook_ca[0])
         return fail(p, "audit_webhook https:// needs audit_webhook_ca (the receiver's CA)");
+    int pkcs11 = strcmp(c->master_key_provider, "pkcs11") == 0;
+    if (!pkcs11 && strcmp(c->master_key_provider, "file") != 0)
+        return fail(p, "master_key_provider: file or pkcs11");
+    if (pkcs11 && (!c->pkcs11_module[0] || !c->pkcs11_token[0] || !c->pkcs11_pin_file[0]))
+        return fail(p, "master_key_provider pkcs11 needs pkcs11_module, pkcs11_token and "
+                       "pkcs11_pin_file");
+    if (pkcs11 && !c->pkcs11_key_label[0])
+        return fail(p, "pkcs11_key_label: the master keys' label must not be empty");
     return 0;
 }
 

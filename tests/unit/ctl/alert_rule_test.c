@@ -31,7 +31,7 @@ static void test_shipped_rule(void **state)
     assert_int_equal(r->per, ALERT_PER_USER);
     assert_int_equal(r->threshold, 100);
     assert_int_equal(r->window_s, 3600);
-    config_release(c);
+    config_unref(c);
 }
 
 static void test_rules_replace_the_shipped_one(void **state)
@@ -50,12 +50,12 @@ static void test_rules_replace_the_shipped_one(void **state)
     assert_string_equal(c->alert_rules.rule[0].class_, "");
     assert_string_equal(c->alert_rules.rule[1].class_, "mobile");
     assert_int_equal(c->alert_rules.rule[1].per, ALERT_PER_APP);
-    config_release(c);
+    config_unref(c);
 
     c = load("alert_rule off\n", &err);
     assert_non_null(c);
     assert_int_equal(c->alert_rules.n, 0);
-    config_release(c);
+    config_unref(c);
 }
 
 static void expect_error(const char *text, const char *reason)
