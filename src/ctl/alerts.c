@@ -236,6 +236,9 @@ void alerts_observe(alerts_t *a, ctl_t *ctl, const ctl_config_t *cfg, const even
         if (c->window_start != window_start || c->window_ms != window_ms) {
             if (c->hits && window_start < c->window_start)
                 continue; /* a late event of a window already left behind */
+            if (c->dirty) /* the last hits of the window that ends */
+                store_alert_hits(ctl->store, c->rule, c->subject, c->window_start, c->hits,
+                                 c->last_seen);
             c->window_start = window_start;
             c->window_ms = window_ms;
             c->hits = 0;

@@ -5,10 +5,37 @@
 #include "data_events.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "alerts.h"
 
 #include "data_audit.h"
 #include "exposure.h"
+
+struct data_events {
+    alerts_t *alerts;
+    exposure_batch_t *exposure;
+};
+
+data_events_t *data_events_new(void)
+{
+    data_events_t *d = calloc(1, sizeof(*d));
+    if (d && (!(d->alerts = alerts_new()) || !(d->exposure = exposure_batch_new()))) {
+        data_events_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void data_events_free(data_events_t *d)
+{
+    if (!d)
+        return;
+    alerts_free(d->alerts);
+    exposure_batch_free(d->exposure);
+    free(d);
+}
 
 int data_event_is(const event_t *ev)
 {
@@ -17,10 +44,10 @@ int data_event_is(const event_t *ev)
             strcmp(ev->category, "data-discovery") == 0);
 }
 
-void data_events_committed(ctl_t *ctl, const ctl_config_t *cfg, alerts_t *alerts, const event_t *ev)
+void data_events_committed(data_events_t *d, ctl_t *ctl, const ctl_config_t *cfg, const event_t *ev)
 {
     int data = data_event_is(ev);
-    int counted = alerts && alerts_wanted(cfg, ev);
+    int counted = alerts_wanted(cfg, ev);
     if (!data && !counted)
         return;
     /* event_parse checked the grammar; the raw text is one JSON object */
@@ -28,9 +55,15 @@ void data_events_committed(ctl_t *ctl, const ctl_config_t *cfg, alerts_t *alerts
     if (data && doc) {
         if (strcmp(ev->category, "data-access") == 0 && ctl->audit)
             data_audit_record(ctl, ev, doc);
-        exposure_add_event(ctl, ev, doc);
+        exposure_add_event(d->exposure, ctl, ev, doc);
     }
     if (counted)
-        alerts_observe(alerts, ctl, cfg, ev, doc);
+        alerts_observe(d->alerts, ctl, cfg, ev, doc);
     json_decref(doc);
+}
+
+void data_events_batch_done(data_events_t *d, ctl_t *ctl)
+{
+    exposure_flush(d->exposure, ctl);
+    alerts_flush(d->alerts, ctl);
 }

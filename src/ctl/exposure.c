@@ -4,8 +4,10 @@
 #include "exposure.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "data_audit.h"
 #include "log.h"
 #include "store_dataview.h"
 
@@ -65,41 +67,76 @@ void exposure_template(const char *path, size_t len, char *out, size_t size)
     out[o] = '\0';
 }
 
-/* The session's roles as the gateway reports them (percent-encoded),
- * "" when the viewer had no session. */
-static void roles_of(json_t *data, char *out, size_t size)
+struct exposure_batch {
+    exposure_row_t cells[EXPOSURE_BATCH_CELLS];
+    size_t n;
+};
+
+exposure_batch_t *exposure_batch_new(void)
 {
-    const char *s = json_string_value(json_object_get(data, "roles"));
-    size_t o = 0;
-    for (size_t i = 0; s && s[i] && o + 1 < size; i++) {
-        if (s[i] == '%' && s[i + 1] == '2' && (s[i + 2] == 'C' || s[i + 2] == 'c')) {
-            out[o++] = ',';
-            i += 2;
-        } else {
-            out[o++] = s[i];
-        }
-    }
-    out[o] = '\0';
+    return calloc(1, sizeof(exposure_batch_t));
 }
 
-int exposure_add_event(ctl_t *ctl, const event_t *ev, json_t *doc)
+void exposure_batch_free(exposure_batch_t *b)
+{
+    free(b);
+}
+
+int exposure_flush(exposure_batch_t *b, ctl_t *ctl)
+{
+    int rc = store_exposure_add(ctl->store, b->cells, b->n);
+    if (rc != STORE_OK)
+        log_kv(LOG_LEVEL_WARN, "exposure: cannot update the aggregate", "cells", LOG_INT(b->n),
+               NULL);
+    b->n = 0;
+    return rc;
+}
+
+static int same_cell(const exposure_row_t *a, const exposure_row_t *b)
+{
+    return strcmp(a->class_, b->class_) == 0 && strcmp(a->path, b->path) == 0 &&
+           strcmp(a->app, b->app) == 0 && strcmp(a->roles, b->roles) == 0 &&
+           strcmp(a->view, b->view) == 0;
+}
+
+static void add_cell(exposure_batch_t *b, ctl_t *ctl, const exposure_row_t *r)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        exposure_row_t *c = &b->cells[i];
+        if (same_cell(c, r)) {
+            c->responses += r->responses;
+            c->values_seen += r->values_seen;
+            if (r->first_seen < c->first_seen)
+                c->first_seen = r->first_seen;
+            if (r->last_seen > c->last_seen)
+                c->last_seen = r->last_seen;
+            return;
+        }
+    }
+    if (b->n == EXPOSURE_BATCH_CELLS)
+        exposure_flush(b, ctl);
+    b->cells[b->n++] = *r;
+}
+
+void exposure_add_event(exposure_batch_t *b, ctl_t *ctl, const event_t *ev, json_t *doc)
 {
     json_t *data = json_object_get(doc, "data");
     const char *view = json_string_value(json_object_get(data, "view"));
-    if (!view || !ev->app || !ev->uri)
-        return STORE_OK;
+    if (!b || !view || !ev->app || !ev->uri)
+        return;
     exposure_row_t r;
     memset(&r, 0, sizeof(r));
     snprintf(r.app, sizeof(r.app), "%s", ev->app);
     exposure_template(ev->uri, ev->path_len, r.path, sizeof(r.path));
-    roles_of(data, r.roles, sizeof(r.roles));
+    json_t *roles = data_audit_claim(data, "roles");
+    snprintf(r.roles, sizeof(r.roles), "%s", json_string_value(roles));
+    json_decref(roles);
     snprintf(r.view, sizeof(r.view), "%s", view);
     r.responses = 1;
     r.first_seen = r.last_seen = ev->ts;
     const char *name;
     json_t *count;
     size_t n = 0;
-    int rc = STORE_OK;
     json_object_foreach(json_object_get(data, "classes"), name, count)
     {
         if (n++ == 16) /* the gateway knows fewer classes than that */
@@ -108,11 +145,6 @@ int exposure_add_event(ctl_t *ctl, const event_t *ev, json_t *doc)
             continue;
         snprintf(r.class_, sizeof(r.class_), "%s", name);
         r.values_seen = json_integer_value(count);
-        rc = store_exposure_add(ctl->store, &r);
-        if (rc != STORE_OK) {
-            log_kv(LOG_LEVEL_WARN, "exposure: cannot update the aggregate", "app", r.app, NULL);
-            break;
-        }
+        add_cell(b, ctl, &r);
     }
-    return rc;
 }

@@ -26,8 +26,22 @@
  * size - 1 bytes). */
 void exposure_template(const char *path, size_t len, char *out, size_t size);
 
-/* Adds a data event (its parsed JSON in doc) to the aggregate. STORE_OK
- * or the store's error. */
-int exposure_add_event(ctl_t *ctl, const event_t *ev, json_t *doc);
+/* The cells of one ingest batch, merged in memory and written in one
+ * transaction at its end (one commit per batch, not per event). */
+#define EXPOSURE_BATCH_CELLS 256
+
+typedef struct exposure_batch exposure_batch_t;
+
+exposure_batch_t *exposure_batch_new(void);
+void exposure_batch_free(exposure_batch_t *b);
+
+/* Adds a data event (its parsed JSON in doc) to the batch; a full batch
+ * is written first. */
+void exposure_add_event(exposure_batch_t *b, ctl_t *ctl, const event_t *ev, json_t *doc);
+
+/* Writes the batch's cells and empties it. STORE_OK or the store's error
+ * (the cells are then dropped, and a warning logged: the view is an
+ * aggregate, the events themselves are stored). */
+int exposure_flush(exposure_batch_t *b, ctl_t *ctl);
 
 #endif

@@ -16,20 +16,38 @@
 
 /* ---- exposure ------------------------------------------------------------ */
 
-int store_exposure_add(store_t *s, const exposure_row_t *r)
+typedef struct {
+    const exposure_row_t *rows;
+    size_t n;
+} exposure_rows_t;
+
+static int exposure_add_body(store_t *s, store_sql_tx_t *tx, void *ctx)
 {
     static const char sql[] =
         "INSERT INTO data_exposure (app, path, class, roles, view, responses, values_seen,"
-        " first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)"
+        " first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         " ON CONFLICT (app, path, class, roles, view) DO UPDATE SET"
         " responses = data_exposure.responses + excluded.responses,"
         " values_seen = data_exposure.values_seen + excluded.values_seen,"
         " last_seen = CASE WHEN excluded.last_seen > data_exposure.last_seen"
         " THEN excluded.last_seen ELSE data_exposure.last_seen END";
-    store_sql_val_t p[] = {SQL_T(r->app),         SQL_T(r->path),     SQL_T(r->class_),
-                           SQL_T(r->roles),       SQL_T(r->view),     SQL_I(r->responses),
-                           SQL_I(r->values_seen), SQL_I(r->last_seen)};
-    return RUN(sql, p, NULL, NULL, NULL);
+    const exposure_rows_t *b = ctx;
+    for (size_t i = 0; i < b->n; i++) {
+        const exposure_row_t *r = &b->rows[i];
+        store_sql_val_t p[] = {SQL_T(r->app),         SQL_T(r->path),       SQL_T(r->class_),
+                               SQL_T(r->roles),       SQL_T(r->view),       SQL_I(r->responses),
+                               SQL_I(r->values_seen), SQL_I(r->first_seen), SQL_I(r->last_seen)};
+        int rc = s->sql->run(s, tx, sql, p, (int)(sizeof(p) / sizeof(p[0])), NULL, NULL, NULL);
+        if (rc != STORE_OK)
+            return rc;
+    }
+    return STORE_OK;
+}
+
+int store_exposure_add(store_t *s, const exposure_row_t *rows, size_t n)
+{
+    exposure_rows_t b = {rows, n};
+    return n ? s->sql->transaction(s, exposure_add_body, &b) : STORE_OK;
 }
 
 typedef struct {

@@ -6,6 +6,7 @@
 #ifndef RAMPART_CTL_STORE_DATAVIEW_H
 #define RAMPART_CTL_STORE_DATAVIEW_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -13,7 +14,7 @@
 #define EXPOSURE_TEXT_MAX 256 /* app, path, roles */
 
 /* One (app, path, class, roles, view) cell; values_seen and responses
- * are added to the row's. */
+ * are added to the stored row's, last_seen raised. */
 typedef struct {
     char app[EXPOSURE_TEXT_MAX + 1], path[EXPOSURE_TEXT_MAX + 1], class_[33],
         roles[EXPOSURE_TEXT_MAX + 1], view[16];
@@ -22,7 +23,8 @@ typedef struct {
 
 typedef int (*exposure_cb)(void *ctx, const exposure_row_t *row);
 
-int store_exposure_add(store_t *s, const exposure_row_t *row);
+/* Adds n cells in one transaction. */
+int store_exposure_add(store_t *s, const exposure_row_t *rows, size_t n);
 /* app NULL: every application. By app, path, class, roles, view. */
 int store_exposure_list(store_t *s, const char *app, exposure_cb cb, void *ctx);
 
