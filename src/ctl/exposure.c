@@ -59,7 +59,7 @@ void exposure_template(const char *path, size_t len, char *out, size_t size)
             n = 4;
         }
         if (o + n >= size)
-            n = size - 1 - o;
+            break; /* a segment is never cut: a cut one could read as another */
         memcpy(out + o, seg, n);
         o += n;
         i = end;

@@ -22,8 +22,9 @@
 #include "ctl.h"
 #include "event_parse.h"
 
-/* The templated form of path[0..len) into out (NUL-terminated, cut to
- * size - 1 bytes). */
+/* The templated form of path[0..len) into out (NUL-terminated); a path
+ * longer than size - 1 ends before the first segment that does not fit
+ * whole. */
 void exposure_template(const char *path, size_t len, char *out, size_t size);
 
 /* The cells of one ingest batch, merged in memory and written in one
