@@ -26,7 +26,7 @@ import threading
 import unittest
 
 import harness
-from rampartd_harness import Rampartd, first_login, make_user, wait_until
+from rampartd_harness import Rampartd, first_login, make_user, store_backend, wait_until
 from test_identity import claims, mint
 from test_masking import IDS, masking_gateway, raw_get
 
@@ -211,7 +211,7 @@ class DataAccessAudit(unittest.TestCase):
         self.wait_records(lambda r: r["actor"] == "fay")
         state = self.auditor.request("GET", "/api/v1/audit/verify").json()
         self.assertTrue(state["ok"], state)
-        if harness_store_is_sqlite():
+        if store_backend() != "postgres":  # `rampart audit verify` reads SQLite files
             self.assertEqual(self.rd.stop(), 0)
             p = subprocess.run([os.path.join(harness.BUILD_DIR, "rampart"), "audit", "verify",
                                 "--public-key", os.path.join(self.rd.data_dir, "audit-sm2.pub"),
@@ -219,11 +219,6 @@ class DataAccessAudit(unittest.TestCase):
                                capture_output=True, text=True, timeout=60)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
             self.assertIn("audit log ok", p.stdout)
-
-
-def harness_store_is_sqlite():
-    from rampartd_harness import store_backend
-    return store_backend() != "postgres"
 
 
 if __name__ == "__main__":

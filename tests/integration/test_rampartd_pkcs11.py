@@ -16,7 +16,7 @@ import tempfile
 import unittest
 
 import harness
-from rampartd_harness import Rampartd, bearer, first_login, make_token, wait_until
+from rampartd_harness import Rampartd, Session, bearer, first_login, make_token, wait_until
 
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 PIN, SO_PIN, TOKEN = "31415926", "27182818", "rampart-itest"
@@ -91,7 +91,7 @@ class Pkcs11Provider(unittest.TestCase):
         self.assertEqual(self.decrypt(app, "hr/id", sealed), values)
 
         # master rotation: version 2 made in the token, every data key rewrapped
-        admin = first_login_again(rd)
+        admin = Session(rd, "admin", "correct horse battery staple")  # first_login's password
         r = admin.request("POST", "/api/v1/crypto/master/rotate", {})
         self.assertEqual(r.status, 202, r)
         wait_until(lambda: admin.request("GET", "/api/v1/crypto/master").json()["job"]["state"]
@@ -118,11 +118,6 @@ class Pkcs11Provider(unittest.TestCase):
         write_pin(rd, PIN)
         rd.start()
         self.assertEqual(self.decrypt(app, "hr/id", sealed), values)
-
-
-def first_login_again(rd, password="correct horse battery staple"):
-    from rampartd_harness import Session
-    return Session(rd, "admin", password)
 
 
 if __name__ == "__main__":
