@@ -4,12 +4,12 @@
  * truth: a route names its permission, authz.c says which roles hold it.
  */
 #include "api.h"
-#include "api_dataview.h"
 #include "api_directory.h"
 #include "api_id.h"
 #include "api_id_webauthn.h"
-#include "api_oidc.h"
 #include "api_scim.h"
+#include "api_oidc.h"
+#include "api_dataview.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -128,12 +128,12 @@ static route_t routes[] = {
     /* WebAuthn in the portal (api_id_webauthn.c) */
     {"POST", "/api/v1/id/webauthn/register/begin", PERM_PUBLIC, api_id_webauthn_register_begin, 0,
      1, 0, 0},
-    {"POST", "/api/v1/id/webauthn/register/finish", PERM_PUBLIC, api_id_webauthn_register_finish, 0,
-     1, 0, 0},
+    {"POST", "/api/v1/id/webauthn/register/finish", PERM_PUBLIC, api_id_webauthn_register_finish,
+     0, 1, 0, 0},
     {"POST", "/api/v1/id/webauthn/login/begin", PERM_PUBLIC, api_id_webauthn_login_begin, 0, 1, 0,
      0},
-    {"POST", "/api/v1/id/webauthn/login/finish", PERM_PUBLIC, api_id_webauthn_login_finish, 0, 1, 0,
-     0},
+    {"POST", "/api/v1/id/webauthn/login/finish", PERM_PUBLIC, api_id_webauthn_login_finish, 0, 1,
+     0, 0},
     {"GET", "/api/v1/id/webauthn/credentials", PERM_PUBLIC, api_id_webauthn_list, 0, 1, 0, 0},
     {"PATCH", "/api/v1/id/webauthn/credentials/*", PERM_PUBLIC, api_id_webauthn_rename, 0, 1, 0, 0},
     {"DELETE", "/api/v1/id/webauthn/credentials/*", PERM_PUBLIC, api_id_webauthn_delete, 0, 1, 0,

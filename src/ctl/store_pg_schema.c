@@ -35,11 +35,11 @@
  * byte comparisons, the order SQLite uses, and no locale cost per index
  * comparison.
  */
-#include "store_dataview_schema.h"
 #include "store_dir_schema.h"
-#include "store_oidc_schema.h"
-#include "store_pg_t.h"
 #include "store_webauthn_schema.h"
+#include "store_oidc_schema.h"
+#include "store_dataview_schema.h"
+#include "store_pg_t.h"
 
 static const char migration_1[] =
     "CREATE SEQUENCE events_id_seq AS bigint CACHE 1000;"

@@ -14,11 +14,11 @@
  * deletes its rows by exact key, from the rules array of each deleted
  * event, so no second index is needed.
  */
-#include "store_dataview_schema.h"
 #include "store_dir_schema.h"
-#include "store_oidc_schema.h"
-#include "store_sqlite_t.h"
 #include "store_webauthn_schema.h"
+#include "store_oidc_schema.h"
+#include "store_dataview_schema.h"
+#include "store_sqlite_t.h"
 
 static const char migration_1[] =
     "CREATE TABLE events ("
