@@ -72,6 +72,9 @@ ctl_config_t *config_defaults(void)
      * no valid RP ID (W3C WebAuthn §5.1.3: a registrable domain) */
     snprintf(c->webauthn_rp_id, sizeof(c->webauthn_rp_id), "localhost");
     snprintf(c->session_key_alg, sizeof(c->session_key_alg), "hmac-sha256");
+    alert_rules_default(&c->alert_rules);
+    snprintf(c->master_key_provider, sizeof(c->master_key_provider), "file");
+    snprintf(c->pkcs11_key_label, sizeof(c->pkcs11_key_label), "rampart-master");
     return c;
 }
 
@@ -113,7 +116,8 @@ typedef enum {
     V_WEBAUTHN_ORIGINS,
     V_REDIS_URL,
     V_SESSION_KEY_ALG,
-    V_SEED_DIR_USER
+    V_SEED_DIR_USER,
+    V_ALERT_RULE
 } value_kind_t;
 
 typedef struct {
@@ -192,6 +196,12 @@ static const directive_t directives[] = {
     {"identity_redis", V_REDIS_URL, F(identity_redis), 0, 0, 1, 1},
     {"session_key_algorithm", V_SESSION_KEY_ALG, F(session_key_alg), 0, 0, 1, 0},
     {"seed_directory_user", V_SEED_DIR_USER, 0, 0, 0, 1, 1},
+    {"alert_rule", V_ALERT_RULE, 0, 0, 0, 1, 0},
+    {"master_key_provider", V_LDAP_TEXT, F(master_key_provider), 16, 0, 1, 1},
+    {"pkcs11_module", V_OPTIONAL_PATH, F(pkcs11_module), 0, 0, 1, 1},
+    {"pkcs11_token", V_LDAP_TEXT, F(pkcs11_token), 33, 0, 1, 1},
+    {"pkcs11_pin_file", V_OPTIONAL_PATH, F(pkcs11_pin_file), 0, 0, 1, 1},
+    {"pkcs11_key_label", V_LDAP_TEXT, F(pkcs11_key_label), 65, 0, 1, 1},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -376,6 +386,12 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
         return parse_seed_app(p, c, values, count);
     if (d->kind == V_SEED_DIR_USER)
         return parse_seed_dir_user(p, c, values, count);
+    if (d->kind == V_ALERT_RULE) {
+        char why[200];
+        return alert_rules_add(&c->alert_rules, values, count, why, sizeof(why))
+                   ? fail(p, "%s", why)
+                   : 0;
+    }
     if (count != 1)
         return fail(p, "%s takes exactly one value", d->name);
     const char *v = values[0];
@@ -434,6 +450,8 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
         return parse_seed_app(p, c, values, count);
     case V_SEED_DIR_USER:
         return parse_seed_dir_user(p, c, values, count);
+    case V_ALERT_RULE:
+        break; /* above: it takes several words */
     case V_WEBAUTHN_RP_ID:
         return parse_webauthn_rp_id(p, field, v);
     case V_WEBAUTHN_ORIGINS:
@@ -575,6 +593,14 @@ static int check_whole(parse_ctx_t *p, ctl_config_t *c)
         return fail(p, "audit_webhook needs audit_webhook_secret_file (the HMAC key)");
     if (strncmp(c->audit_webhook, "https://", 8) == 0 && !c->audit_webhook_ca[0])
         return fail(p, "audit_webhook https:// needs audit_webhook_ca (the receiver's CA)");
+    int pkcs11 = strcmp(c->master_key_provider, "pkcs11") == 0;
+    if (!pkcs11 && strcmp(c->master_key_provider, "file") != 0)
+        return fail(p, "master_key_provider: file or pkcs11");
+    if (pkcs11 && (!c->pkcs11_module[0] || !c->pkcs11_token[0] || !c->pkcs11_pin_file[0]))
+        return fail(p, "master_key_provider pkcs11 needs pkcs11_module, pkcs11_token and "
+                       "pkcs11_pin_file");
+    if (pkcs11 && !c->pkcs11_key_label[0])
+        return fail(p, "pkcs11_key_label: the master keys' label must not be empty");
     return 0;
 }
 
@@ -593,7 +619,7 @@ static int on_line(conf_ctx_t *p, void *ctx, char **words, int count)
     if (!d)
         return fail(p, "unknown directive \"%s\"", words[0]);
     size_t idx = (size_t)(d - directives);
-    if (l->seen[idx] && d->kind != V_EVENT_FILE)
+    if (l->seen[idx] && d->kind != V_EVENT_FILE && d->kind != V_ALERT_RULE)
         return fail(p, "%s is set twice", d->name);
     l->seen[idx] = 1;
     return apply(p, l->c, d, words + 1, count - 1);

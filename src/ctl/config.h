@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "login_profile.h"
+#include "alert_rule.h"
 #include "rampart/status.h"
 
 #define CONFIG_MAX_EVENT_FILES 16
@@ -116,6 +117,14 @@ typedef struct ctl_config {
         char waf[8];     /* its WAF switch: block (default), detect or off */
         char masking[8]; /* its masking switch: "" leaves the default (off) */
     } seed_app;
+    alert_rules_t alert_rules; /* alert_rule lines, or the shipped rule (alert_rule.h) */
+    /* the master key provider (keyprov.h): "file" (DATA_DIR/master.key) or
+     * "pkcs11" (keyprov_pkcs11.c: a token's non-extractable AES keys) */
+    char master_key_provider[16];
+    char pkcs11_module[CONFIG_PATH_MAX];   /* the PKCS#11 module (.so) */
+    char pkcs11_token[33];                 /* the token's label */
+    char pkcs11_pin_file[CONFIG_PATH_MAX]; /* the user PIN, a 0600 file */
+    char pkcs11_key_label[65];             /* the master keys' CKA_LABEL */
 } ctl_config_t;
 
 /* A configuration with every default (refs = 1). NULL on allocation failure. */

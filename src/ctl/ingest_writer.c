@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "data_events.h"
 #include "log.h"
 #include "timefmt.h"
 
@@ -32,6 +33,7 @@ struct ingest_writer {
     ctl_t *ctl;
     pthread_t thread;
     store_writer_t *sw;
+    data_events_t *data;  /* alert counters, exposure cells: this thread's */
     pthread_mutex_t lock; /* guards committed[] */
     committed_t committed[CONFIG_MAX_EVENT_FILES];
     size_t n_committed;
@@ -168,11 +170,13 @@ static void *writer_main(void *arg)
                     log_kv(LOG_LEVEL_INFO, "store writable again; ingestion resumed", NULL);
                 remember_committed(w, &pos);
                 for (size_t i = 0; i < n; i++) {
+                    data_events_committed(w->data, ctl, cfg, &items[i]->ev);
                     ingest_ack_t *ack = items[i]->ack;
                     ingest_item_free(items[i]);
                     if (ack)
                         ingest_ack_complete(ack, 0);
                 }
+                data_events_batch_done(w->data, ctl);
                 break;
             }
             attempts++;
@@ -222,16 +226,24 @@ ingest_writer_t *ingest_writer_start(ctl_t *ctl, rp_error_t *err)
         return NULL;
     }
     w->ctl = ctl;
+    w->data = data_events_new();
+    if (!w->data) {
+        snprintf(err->reason, sizeof(err->reason), "out of memory");
+        free(w);
+        return NULL;
+    }
     pthread_mutex_init(&w->lock, NULL);
     w->sw = ctl->store->ops->writer_open(ctl->store);
     if (!w->sw) {
         snprintf(err->reason, sizeof(err->reason), "cannot open the store for ingestion");
+        data_events_free(w->data);
         free(w);
         return NULL;
     }
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         snprintf(err->reason, sizeof(err->reason), "cannot start the ingest writer thread");
         ctl->store->ops->writer_close(w->sw);
+        data_events_free(w->data);
         free(w);
         return NULL;
     }
@@ -245,6 +257,7 @@ void ingest_writer_join(ingest_writer_t *w)
     pthread_join(w->thread, NULL);
     w->ctl->store->ops->writer_close(w->sw);
     pthread_mutex_destroy(&w->lock);
+    data_events_free(w->data);
     free(w);
 }
 

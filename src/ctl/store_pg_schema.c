@@ -44,6 +44,7 @@
  */
 #include "store_dir_schema.h"
 #include "store_oidc_schema.h"
+#include "store_dataview_schema.h"
 #include "store_pg_t.h"
 #include "store_webauthn_schema.h"
 
@@ -424,6 +425,8 @@ const pg_migration_t pg_migrations[] = {
      STORE_WEBAUTHN_MIGRATION("bigserial PRIMARY KEY", "bigint")},
     {9, "OpenID Connect provider: signing keys, clients, codes, tokens, consents",
      STORE_OIDC_MIGRATION("bigint")},
+    {10, "data visibility: exposure of data classes per endpoint, alerts",
+     STORE_DATAVIEW_MIGRATION("bigserial PRIMARY KEY", "bigint")},
     {11, "host groups: capabilities and response rules of their hosts", pg_migration_agent_groups},
     {12, "cheaper event indexes: (app), GIN (rules) with its pending list", migration_12},
 };

@@ -373,7 +373,28 @@ class Authorisation(unittest.TestCase):
         ]
         return (self.core_endpoints(unique) + apps_and_policies + self.directory_endpoints(unique)
                 + self.crypto_endpoints(unique) + self.scim_endpoints(unique)
-                + self.oidc_endpoints(unique))
+                + self.oidc_endpoints(unique) + self.data_endpoints(unique))
+
+    def throwaway_alert(self, unique):
+        """An open alert: one synthetic data-access event over the shipped rule's threshold."""
+        ev = event(0, request_id=unique(), category="data-access", action="allow", status=200,
+                   time=time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+                   data={"view": "clear", "user": unique(), "roles": "auditor",
+                         "classes": {"resident_id": 101}, "keys": []})
+        r = RD.request("POST", "/api/v1/events", [ev], bearer(GATEWAY_TOKEN))
+        assert r.status == 200, r
+        alerts = ADMIN.request("GET", "/api/v1/alerts?state=open&limit=1").json()["alerts"]
+        return str(alerts[0]["id"])
+
+    def data_endpoints(self, unique):
+        """Data exposure and alerts (docs/RAMPARTD.md): people read, secops acknowledge."""
+        return [
+            ("GET", lambda: "/api/v1/exposure", None, self.HUMANS),
+            ("GET", lambda: "/api/v1/exposure?app=tax", None, self.HUMANS),
+            ("GET", lambda: "/api/v1/alerts?state=open", None, self.HUMANS),
+            ("POST", lambda: "/api/v1/alerts/%s/ack" % self.throwaway_alert(unique), None,
+             {"secops"}),
+        ]
 
     def throwaway_scim(self, kind):
         """A SCIM user or group (its id) made by the admin for one call."""

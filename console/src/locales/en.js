@@ -23,6 +23,7 @@ export default {
     mismatch: 'The new passwords differ', changeSubmit: 'Change password and continue', working: 'Working…',
   },
   overview: {
+    openAlerts: 'Open alerts',
     live: 'Live', paused: 'Paused', pause: 'Pause', resume: 'Resume', updated: 'Updated {t}',
     window: 'Last 60 minutes', events: 'Events (attacks and detections)', blocked: 'Blocked', detected: 'Detected or logged only',
     lastMinute: 'Last minute', perMinute: 'Events per minute', topApps: 'Most attacked applications', topPaths: 'Most attacked paths',

@@ -22,6 +22,7 @@ export default {
     changeSubmit: '修改密码并进入', working: '正在处理…',
   },
   overview: {
+    openAlerts: '未处理告警',
     live: '实时', paused: '已暂停', pause: '暂停', resume: '继续', updated: '更新于 {t}',
     window: '最近 60 分钟', events: '事件（攻击与检测）', blocked: '已拦截', detected: '仅检测/记录',
     lastMinute: '最近一分钟', perMinute: '每分钟事件数', topApps: '受攻击最多的应用', topPaths: '受攻击最多的路径',

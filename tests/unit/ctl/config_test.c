@@ -215,6 +215,30 @@ static void test_identity_directives(void **state)
     expect_error("seed_directory_user a r pw\n", 1, "absolute path");
 }
 
+static void test_master_key_provider(void **state)
+{
+    (void)state;
+    rp_error_t err;
+    ctl_config_t *c = load("", &err);
+    assert_non_null(c);
+    assert_string_equal(c->master_key_provider, "file");
+    assert_string_equal(c->pkcs11_key_label, "rampart-master");
+    config_unref(c);
+    c = load("master_key_provider pkcs11\npkcs11_module /usr/lib/softhsm/libsofthsm2.so\n"
+             "pkcs11_token hsm1\npkcs11_pin_file /etc/rampart/hsm.pin\npkcs11_key_label km\n",
+             &err);
+    assert_non_null(c);
+    assert_string_equal(c->master_key_provider, "pkcs11");
+    assert_string_equal(c->pkcs11_token, "hsm1");
+    assert_string_equal(c->pkcs11_pin_file, "/etc/rampart/hsm.pin");
+    assert_string_equal(c->pkcs11_key_label, "km");
+    config_unref(c);
+    expect_error("master_key_provider hsm\n", 0, "file or pkcs11");
+    expect_error("master_key_provider pkcs11\npkcs11_token t\n", 0, "needs pkcs11_module");
+    expect_error("pkcs11_pin_file relative.pin\n", 1, "absolute path");
+    expect_error("pkcs11_token 0123456789012345678901234567890123\n", 1, "at most 32 bytes");
+}
+
 static void test_errors_name_the_line(void **state)
 {
     (void)state;
@@ -392,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_shipped_example_loads),
         cmocka_unit_test(test_webauthn_directives),
         cmocka_unit_test(test_identity_directives),
+        cmocka_unit_test(test_master_key_provider),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
