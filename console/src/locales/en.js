@@ -94,4 +94,20 @@ export default {
     passwordTitle: 'Change password', sessionsTitle: 'My sessions', logout: 'Sign out', logoutEverywhere: 'Sign out everywhere',
     loggedOut: 'You have signed out.', loginAgain: 'Sign in again', loggingOut: 'Signing out…', current_: 'current',
   },
+  // the OpenID Connect consent screen (portal/ConsentStep.vue) and the account page's consents
+  consent: {
+    title: 'Allow access?', asks: 'This application asks to receive:', asksUser: 'This application asks to receive, from your account {u}:',
+    remember: 'Your answer is remembered for this application; you can take it back on your account page.',
+    allow: 'Allow', deny: 'Deny', expired: 'This sign-in request is unknown or has expired; start again from the application.',
+    scope: {
+      openid: 'Your identity', profile: 'Your profile', email: 'Your e-mail address', phone: 'Your phone number',
+      groups: 'Your groups and roles', offline_access: 'Access while you are away',
+    },
+    claims: {
+      openid: 'user name (sub), sign-in time and methods', profile: 'name, preferred user name', email: 'email', phone: 'phone_number',
+      groups: 'groups, roles', offline_access: 'refresh tokens, for as long as your session lasts',
+    },
+    listTitle: 'Applications you allowed', none: 'No application yet.', since: 'since {t}', revoke: 'Revoke',
+    revoked: 'Revoked: {c} will ask again next time.',
+  },
 }

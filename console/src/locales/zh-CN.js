@@ -91,4 +91,20 @@ export default {
     passwordTitle: '修改密码', sessionsTitle: '我的会话', logout: '退出登录', logoutEverywhere: '退出所有设备',
     loggedOut: '您已退出登录。', loginAgain: '重新登录', loggingOut: '正在退出…', current_: '当前',
   },
+  // OpenID Connect 授权同意页（portal/ConsentStep.vue）与账户页的授权列表
+  consent: {
+    title: '是否允许访问？', asks: '该应用请求获取：', asksUser: '该应用请求从您的账户 {u} 获取：',
+    remember: '您的选择将为该应用记住；可在“我的账户”页撤销。',
+    allow: '允许', deny: '拒绝', expired: '该登录请求不存在或已过期，请从应用重新开始。',
+    scope: {
+      openid: '您的身份', profile: '您的个人资料', email: '您的电子邮件地址', phone: '您的电话号码',
+      groups: '您的组与角色', offline_access: '离线访问',
+    },
+    claims: {
+      openid: '用户名（sub）、登录时间与方式', profile: '姓名、首选用户名', email: 'email', phone: 'phone_number',
+      groups: 'groups、roles', offline_access: '刷新令牌，有效期不超过您的会话',
+    },
+    listTitle: '已授权的应用', none: '尚无已授权的应用。', since: '授权于 {t}', revoke: '撤销',
+    revoked: '已撤销：{c} 下次将重新征求您的同意。',
+  },
 }
