@@ -34,8 +34,6 @@
 #include "store_oidc.h"
 #include "timefmt.h"
 
-#define CODE_TTL_S 60
-
 int oidc_uri_listed(const char *list_json, const char *uri)
 {
     json_t *list = json_loads(list_json, 0, NULL);
@@ -267,7 +265,7 @@ static enum MHD_Result issue_code(http_req_t *r, const oidc_request_t *q, const 
         snprintf(g->grant_data, sizeof(g->grant_data), "%s", text);
     free(text);
     prune_grants(r->ctl->store, time_now_ms() / 1000);
-    g->expires = time_now_ms() / 1000 + CODE_TTL_S;
+    g->expires = time_now_ms() / 1000 + r->cfg->id.oidc_code_s;
     int rc = fits ? oidc_code_add(r->ctl->store, g) : STORE_ERROR;
     free(g);
     if (rc != STORE_OK)

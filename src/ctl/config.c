@@ -68,6 +68,8 @@ ctl_config_t *config_defaults(void)
     /* browsers accept "localhost" as an RP ID over plain HTTP; 127.0.0.1 is
      * no valid RP ID (W3C WebAuthn §5.1.3: a registrable domain) */
     snprintf(c->webauthn_rp_id, sizeof(c->webauthn_rp_id), "localhost");
+    c->login_lockout_max_s = 3600;
+    c->id = (idconf_t)IDCONF_DEFAULTS;
     return c;
 }
 
@@ -106,7 +108,8 @@ typedef enum {
     V_PATH_OR_OFF,
     V_SEED_APP,
     V_WEBAUTHN_RP_ID,
-    V_WEBAUTHN_ORIGINS
+    V_WEBAUTHN_ORIGINS,
+    V_TOTP_ISSUER
 } value_kind_t;
 
 typedef struct {
@@ -177,6 +180,22 @@ static const directive_t directives[] = {
     {"ldap_group_roles", V_LDAP_TEXT, F(ldap_group_roles), 0, 0, 1, 0},
     {"ldap_ca", V_OPTIONAL_PATH, F(ldap_ca), 0, 0, 1, 0},
     {"ldap_timeout_ms", V_INT, F(ldap_timeout_ms), 100, 60000, 1, 0},
+    {"login_lockout_max_seconds", V_INT, F(login_lockout_max_s), 1, 7 * 86400, 1, 0},
+    /* the identity service (idconf.h, docs/IDENTITY.md) */
+    {"id_password_min_length", V_INT, F(id.pw_min_length), 8, 128, 1, 0},
+    {"id_password_min_classes", V_INT, F(id.pw_min_classes), 1, 4, 1, 0},
+    {"id_password_history", V_INT, F(id.pw_history), 0, 10, 1, 0}, /* ~100-byte hashes, 2 KiB */
+    {"id_password_max_age_days", V_INT, F(id.pw_max_age_days), 0, 3650, 1, 0},
+    {"id_login_delay_after", V_INT, F(id.login_delay_after), 1, 1000, 1, 0},
+    {"id_login_lock_after", V_INT, F(id.login_lock_after), 1, 1000, 1, 0},
+    {"id_login_lock_seconds", V_INT, F(id.login_lock_s), 1, 7 * 86400, 1, 0},
+    {"id_session_idle_seconds", V_INT, F(id.session_idle_s), 2, 86400, 1, 0},
+    {"id_session_absolute_hours", V_INT, F(id.session_absolute_s), 1, 24 * 30, 3600, 0},
+    {"id_totp_issuer", V_TOTP_ISSUER, F(id.totp_issuer), 0, 0, 1, 0},
+    /* RFC 6749 §4.1.2: a code lives 10 minutes at most */
+    {"oidc_code_seconds", V_INT, F(id.oidc_code_s), 10, 600, 1, 0},
+    {"oidc_access_token_seconds", V_INT, F(id.oidc_access_s), 60, 86400, 1, 0},
+    {"oidc_id_token_seconds", V_INT, F(id.oidc_id_token_s), 60, 86400, 1, 0},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -224,6 +243,20 @@ static int parse_webauthn_origins(parse_ctx_t *p, char *field, const char *v)
             return fail(p, "webauthn_origins: \"%s\" is not an origin (http(s)://host[:port])", o);
     }
     snprintf(field, CONFIG_PATH_MAX, "%s", v);
+    return 0;
+}
+
+/* The otpauth issuer (Key Uri Format): printable, no ':' (the label's
+ * separator), at most IDCONF_TOTP_ISSUER_MAX bytes. */
+static int parse_totp_issuer(parse_ctx_t *p, char *field, const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > IDCONF_TOTP_ISSUER_MAX)
+        return fail(p, "id_totp_issuer: 1 to %d bytes", IDCONF_TOTP_ISSUER_MAX);
+    for (const char *q = v; *q; q++)
+        if ((unsigned char)*q < 0x20 || *q == 0x7f || *q == ':')
+            return fail(p, "id_totp_issuer: no ':' and no control characters");
+    snprintf(field, IDCONF_TOTP_ISSUER_MAX + 1, "%s", v);
     return 0;
 }
 
@@ -402,6 +435,8 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
         return parse_webauthn_rp_id(p, field, v);
     case V_WEBAUTHN_ORIGINS:
         return parse_webauthn_origins(p, field, v);
+    case V_TOTP_ISSUER:
+        return parse_totp_issuer(p, field, v);
     case V_INT:
         if (parse_integer(v, &num) || num < d->min || num > d->max)
             return fail(p, "%s: expected an integer from %lld to %lld, got \"%s\"", d->name, d->min,
@@ -505,6 +540,9 @@ static int check_whole(parse_ctx_t *p, ctl_config_t *c)
     p->line = 0;
     if (c->session_absolute_s < c->session_idle_s)
         return fail(p, "session_absolute_hours must not be shorter than session_idle_minutes");
+    if (c->id.session_absolute_s < c->id.session_idle_s)
+        return fail(p,
+                    "id_session_absolute_hours must not be shorter than id_session_idle_seconds");
     if ((size_t)c->ingest_batch > c->ingest_queue)
         return fail(p, "ingest_batch must not exceed ingest_queue");
     if (c->store_max_size && c->store_max_size < 1024 * 1024)

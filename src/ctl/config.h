@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "idconf.h"
 #include "rampart/status.h"
 
 #define CONFIG_MAX_EVENT_FILES 16
@@ -70,6 +71,7 @@ typedef struct ctl_config {
     uint32_t argon2_memory_kib;
     uint32_t argon2_iterations;
     uint32_t argon2_parallelism;
+    int login_lockout_max_s; /* the cap of the doubling lockout (throttle.c) */
 
     /* audit log (audit_log.h, audit_export.h) */
     int audit_seal_records;
@@ -106,6 +108,8 @@ typedef struct ctl_config {
         char waf[8];     /* its WAF switch: block (default), detect or off */
         char masking[8]; /* its masking switch: "" leaves the default (off) */
     } seed_app;
+    /* the identity service: directory users, the portal, OpenID Connect (idconf.h) */
+    idconf_t id;
 } ctl_config_t;
 
 /* A configuration with every default (refs = 1). NULL on allocation failure. */
