@@ -304,6 +304,8 @@ static enum MHD_Result step_reply(http_req_t *r, dir_user_t *u, idstep_kind_t ki
     json_t *o =
         json_pack("{s:s, s:s, s:i}", "status", mfa ? "mfa_required" : "password_change_required",
                   "step_token", token, "expires_in", IDSTEP_TTL_S);
+    /* the rules a new password must meet: the portal states them */
+    json_object_set_new(o, "password_policy", idpw_policy_json(&r->cfg->id));
     if (mfa) {
         json_t *methods = json_array();
         if (u->totp_state == DIR_TOTP_ACTIVE) {
@@ -398,13 +400,14 @@ enum MHD_Result api_id_session(http_req_t *r)
         json_array_append_new(ro, json_string(tok));
     for (char *list = c.gr, *tok; (tok = strtok_r(list, ",", &list));)
         json_array_append_new(gr, json_string(tok));
-    return http_reply_json(r, 200,
-                           json_pack("{s:{s:s, s:s, s:s, s:b}, s:o, s:o, s:s, s:s, s:I, s:I, s:s}",
-                                     "user", "name", u.name, "display_name", u.display_name,
-                                     "email", u.email, "mfa_totp", u.totp_state == DIR_TOTP_ACTIVE,
-                                     "roles", ro, "groups", gr, "amr", c.amr, "sid", c.sid,
-                                     "issued", (json_int_t)c.iat, "expires", (json_int_t)c.exp,
-                                     "csrf_token", csrf));
+    return http_reply_json(
+        r, 200,
+        json_pack("{s:{s:s, s:s, s:s, s:b}, s:o, s:o, s:s, s:s, s:I, s:I, s:s, "
+                  "s:o}",
+                  "user", "name", u.name, "display_name", u.display_name, "email", u.email,
+                  "mfa_totp", u.totp_state == DIR_TOTP_ACTIVE, "roles", ro, "groups", gr, "amr",
+                  c.amr, "sid", c.sid, "issued", (json_int_t)c.iat, "expires", (json_int_t)c.exp,
+                  "csrf_token", csrf, "password_policy", idpw_policy_json(&r->cfg->id)));
 }
 
 /* 1 when rd may be redirected to: a registered application's host and path. */

@@ -164,6 +164,12 @@ const char *idpw_set(const ctl_config_t *cfg, dir_user_t *u, const char *passwor
     return NULL;
 }
 
+json_t *idpw_policy_json(const idconf_t *id)
+{
+    return json_pack("{s:i, s:i, s:i}", "min_length", id->pw_min_length, "min_classes",
+                     id->pw_min_classes, "history", id->pw_history);
+}
+
 int idpw_expired(const idconf_t *id, const dir_user_t *u, int64_t now_ms)
 {
     /* pw_changed 0: set by an operator, to be changed at the first login */

@@ -15,6 +15,8 @@
 #ifndef RAMPART_CTL_IDPASSWORD_H
 #define RAMPART_CTL_IDPASSWORD_H
 
+#include <jansson.h>
+
 #include "config.h"
 #include "store_dir.h"
 
@@ -30,6 +32,10 @@ const char *idpw_set(const ctl_config_t *cfg, dir_user_t *u, const char *passwor
 /* 1 when u's password is older than the policy allows, or temporary
  * (set by an operator: pw_changed 0). */
 int idpw_expired(const idconf_t *id, const dir_user_t *u, int64_t now_ms);
+
+/* {min_length, min_classes, history}: what the portal tells a user
+ * choosing a password (a new reference). */
+json_t *idpw_policy_json(const idconf_t *id);
 
 /* 1 when word is on the common-password list (exact, any case). */
 int idpw_is_common(const char *word);

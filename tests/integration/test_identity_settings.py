@@ -63,6 +63,10 @@ class IdentitySettings(unittest.TestCase):
         r = self.rd.request("POST", "/api/v1/id/totp/enrol", None, csrf, jar=jar)
         self.assertEqual(r.status, 200, r)
         uri = r.json()["otpauth_uri"]
+        # the portal states the configured rules under its new-password fields
+        r = self.rd.request("GET", "/api/v1/id/session", jar=jar)
+        self.assertEqual(r.json()["password_policy"],
+                         {"min_length": 16, "min_classes": 3, "history": 5})
         self.assertTrue(uri.startswith("otpauth://totp/Tax%20Bureau:wang.fang?"), uri)
         self.assertIn("issuer=Tax%20Bureau", uri)
         self.assertEqual(urllib.parse.parse_qs(urllib.parse.urlsplit(uri).query)["issuer"],

@@ -82,7 +82,7 @@ export default {
     recoveryHint: 'Each recovery code works once.', invalidCode: 'Wrong or already used code',
     invalidStep: 'This sign-in step has expired; sign in again', backToLogin: 'Back to sign-in',
     changeTitle: 'Choose a new password', changeHintTemp: 'Your password was set by an administrator (or has expired): choose a new one first.',
-    changeHint: 'At least 12 characters from three classes (lower case, upper case, digits, others), not containing your user name, not a common or recently used password.',
+    changeHint: 'At least {n} characters from {c} of four classes (lower case, upper case, digits, others), not containing your user name, not a common or recently used password.',
     current: 'Current password', fresh: 'New password', confirm: 'Repeat the new password', mismatch: 'The new passwords differ',
     changeSubmit: 'Change password', changed: 'Password changed; your other sessions have ended.', weak: 'The new password is not accepted: {m}',
     accountTitle: 'My account', signedInAs: 'Signed in as {u}', methods: 'This session’s methods: {m}',

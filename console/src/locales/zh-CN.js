@@ -79,7 +79,7 @@ export default {
     useRecovery: '改用恢复码', useTotp: '改用动态码', recovery: '恢复码', recoveryHint: '每个恢复码只能使用一次。',
     invalidCode: '验证码错误或已使用', invalidStep: '登录步骤已过期，请重新登录', backToLogin: '返回登录',
     changeTitle: '设置新密码', changeHintTemp: '这是管理员设置的临时密码（或密码已过期），请先设置新密码。',
-    changeHint: '至少 12 个字符，包含三类字符（小写、大写、数字、其他），不能包含用户名，不能是常见密码或最近用过的密码。',
+    changeHint: '至少 {n} 个字符，包含四类字符（小写、大写、数字、其他）中的至少 {c} 类，不能包含用户名，不能是常见密码或最近用过的密码。',
     current: '当前密码', fresh: '新密码', confirm: '再次输入新密码', mismatch: '两次输入的新密码不一致',
     changeSubmit: '修改密码', changed: '密码已修改，其他会话均已退出。', weak: '新密码不符合要求：{m}',
     accountTitle: '我的账户', signedInAs: '已登录：{u}', methods: '本次认证方式：{m}',
