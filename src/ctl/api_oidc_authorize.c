@@ -379,7 +379,7 @@ static enum MHD_Result continue_request(http_req_t *r, const oidc_request_t *q, 
             return api_store_error(r, src);
         idevent(r, "oidc.consent", "success", 200, u.name,
                 json_pack("{s:s, s:s}", "client_id", q->client_id, "scope", q->scope));
-    } else if (!first_party) {
+    } else if (!first_party || q->prompt_consent) { /* prompt=consent asks even a first party */
         char granted[256];
         src = oidc_consent_get(r->ctl->store, u.id, q->client_id, granted, sizeof(granted));
         if (src != STORE_OK)

@@ -489,6 +489,11 @@ class Refusals(unittest.TestCase):
         flow = start("spa", scope="openid profile", redirect=PUBLIC_CB)
         r = b.portal("/api/v1/id/oidc/authorize", {"request": flow["request"]})
         self.assertEqual(r.json()["status"], "consent_required", r)
+        # a first-party client is not asked, unless it says prompt=consent
+        self.assertTrue(code_for(b, start("webapp", scope="openid")))
+        flow = start("webapp", scope="openid", prompt="consent")
+        r = b.portal("/api/v1/id/oidc/authorize", {"request": flow["request"]})
+        self.assertEqual(r.json()["status"], "consent_required", r)
 
 
 class Clients(unittest.TestCase):
