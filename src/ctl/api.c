@@ -190,6 +190,9 @@ static route_t routes[] = {
     {"GET", "/oidc/logout", PERM_PUBLIC, api_oidc_logout, 0, 1, 0, 0},
     {"POST", "/api/v1/id/oidc/authorize", PERM_PUBLIC, api_oidc_portal_authorize, 0, 1, 0, 0},
     {"POST", "/api/v1/id/oidc/consent", PERM_PUBLIC, api_oidc_portal_consent, 0, 1, 0, 0},
+    {"GET", "/api/v1/id/oidc/consents", PERM_PUBLIC, api_oidc_portal_consents, 0, 1, 0, 0},
+    {"DELETE", "/api/v1/id/oidc/consents/*", PERM_PUBLIC, api_oidc_portal_consent_revoke, 0, 1, 0,
+     0},
     /* its relying parties, registered by operators (api_oidc_clients.c) */
     {"GET", "/api/v1/oidc/clients", PERM_OIDC_CLIENTS_READ, api_oidc_clients_list, 0, 0, 0, 0},
     {"POST", "/api/v1/oidc/clients", PERM_OIDC_CLIENTS_MANAGE, api_oidc_clients_create, 0, 0, 0, 0},

@@ -75,6 +75,8 @@ ctl_config_t *config_defaults(void)
     alert_rules_default(&c->alert_rules);
     snprintf(c->master_key_provider, sizeof(c->master_key_provider), "file");
     snprintf(c->pkcs11_key_label, sizeof(c->pkcs11_key_label), "rampart-master");
+    c->login_lockout_max_s = 3600;
+    c->id = (idconf_t)IDCONF_DEFAULTS;
     return c;
 }
 
@@ -117,7 +119,8 @@ typedef enum {
     V_REDIS_URL,
     V_SESSION_KEY_ALG,
     V_SEED_DIR_USER,
-    V_ALERT_RULE
+    V_ALERT_RULE,
+    V_TOTP_ISSUER
 } value_kind_t;
 
 typedef struct {
@@ -202,6 +205,22 @@ static const directive_t directives[] = {
     {"pkcs11_token", V_LDAP_TEXT, F(pkcs11_token), 33, 0, 1, 1},
     {"pkcs11_pin_file", V_OPTIONAL_PATH, F(pkcs11_pin_file), 0, 0, 1, 1},
     {"pkcs11_key_label", V_LDAP_TEXT, F(pkcs11_key_label), 65, 0, 1, 1},
+    {"login_lockout_max_seconds", V_INT, F(login_lockout_max_s), 1, 7 * 86400, 1, 0},
+    /* the identity service (idconf.h, docs/IDENTITY.md) */
+    {"id_password_min_length", V_INT, F(id.pw_min_length), 8, 128, 1, 0},
+    {"id_password_min_classes", V_INT, F(id.pw_min_classes), 1, 4, 1, 0},
+    {"id_password_history", V_INT, F(id.pw_history), 0, 10, 1, 0}, /* ~100-byte hashes, 2 KiB */
+    {"id_password_max_age_days", V_INT, F(id.pw_max_age_days), 0, 3650, 1, 0},
+    {"id_login_delay_after", V_INT, F(id.login_delay_after), 1, 1000, 1, 0},
+    {"id_login_lock_after", V_INT, F(id.login_lock_after), 1, 1000, 1, 0},
+    {"id_login_lock_seconds", V_INT, F(id.login_lock_s), 1, 7 * 86400, 1, 0},
+    {"id_session_idle_seconds", V_INT, F(id.session_idle_s), 2, 86400, 1, 0},
+    {"id_session_absolute_hours", V_INT, F(id.session_absolute_s), 1, 24 * 30, 3600, 0},
+    {"id_totp_issuer", V_TOTP_ISSUER, F(id.totp_issuer), 0, 0, 1, 0},
+    /* RFC 6749 §4.1.2: a code lives 10 minutes at most */
+    {"oidc_code_seconds", V_INT, F(id.oidc_code_s), 10, 600, 1, 0},
+    {"oidc_access_token_seconds", V_INT, F(id.oidc_access_s), 60, 86400, 1, 0},
+    {"oidc_id_token_seconds", V_INT, F(id.oidc_id_token_s), 60, 86400, 1, 0},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -249,6 +268,20 @@ static int parse_webauthn_origins(parse_ctx_t *p, char *field, const char *v)
             return fail(p, "webauthn_origins: \"%s\" is not an origin (http(s)://host[:port])", o);
     }
     snprintf(field, CONFIG_PATH_MAX, "%s", v);
+    return 0;
+}
+
+/* The otpauth issuer (Key Uri Format): printable, no ':' (the label's
+ * separator), at most IDCONF_TOTP_ISSUER_MAX bytes. */
+static int parse_totp_issuer(parse_ctx_t *p, char *field, const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > IDCONF_TOTP_ISSUER_MAX)
+        return fail(p, "id_totp_issuer: 1 to %d bytes", IDCONF_TOTP_ISSUER_MAX);
+    for (const char *q = v; *q; q++)
+        if ((unsigned char)*q < 0x20 || *q == 0x7f || *q == ':')
+            return fail(p, "id_totp_issuer: no ':' and no control characters");
+    snprintf(field, IDCONF_TOTP_ISSUER_MAX + 1, "%s", v);
     return 0;
 }
 
@@ -456,6 +489,8 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
         return parse_webauthn_rp_id(p, field, v);
     case V_WEBAUTHN_ORIGINS:
         return parse_webauthn_origins(p, field, v);
+    case V_TOTP_ISSUER:
+        return parse_totp_issuer(p, field, v);
     case V_INT:
         if (parse_integer(v, &num) || num < d->min || num > d->max)
             return fail(p, "%s: expected an integer from %lld to %lld, got \"%s\"", d->name, d->min,
@@ -576,6 +611,9 @@ static int check_whole(parse_ctx_t *p, ctl_config_t *c)
     p->line = 0;
     if (c->session_absolute_s < c->session_idle_s)
         return fail(p, "session_absolute_hours must not be shorter than session_idle_minutes");
+    if (c->id.session_absolute_s < c->id.session_idle_s)
+        return fail(p,
+                    "id_session_absolute_hours must not be shorter than id_session_idle_seconds");
     if ((size_t)c->ingest_batch > c->ingest_queue)
         return fail(p, "ingest_batch must not exceed ingest_queue");
     if (c->store_max_size && c->store_max_size < 1024 * 1024)

@@ -20,6 +20,7 @@
 
 #include "login_profile.h"
 #include "alert_rule.h"
+#include "idconf.h"
 #include "rampart/status.h"
 
 #define CONFIG_MAX_EVENT_FILES 16
@@ -74,6 +75,7 @@ typedef struct ctl_config {
     uint32_t argon2_memory_kib;
     uint32_t argon2_iterations;
     uint32_t argon2_parallelism;
+    int login_lockout_max_s; /* the cap of the doubling lockout (throttle.c) */
 
     /* audit log (audit_log.h, audit_export.h) */
     int audit_seal_records;
@@ -125,6 +127,8 @@ typedef struct ctl_config {
     char pkcs11_token[33];                 /* the token's label */
     char pkcs11_pin_file[CONFIG_PATH_MAX]; /* the user PIN, a 0600 file */
     char pkcs11_key_label[65];             /* the master keys' CKA_LABEL */
+    /* the identity service: directory users, the portal, OpenID Connect (idconf.h) */
+    idconf_t id;
 } ctl_config_t;
 
 /* A configuration with every default (refs = 1). NULL on allocation failure. */

@@ -114,10 +114,9 @@ int idkeys_refresh(ctl_t *ctl, idkeys_t *k)
     }
     if (rc == STORE_OK) {
         /* each key is valid until the next one's creation + the longest session */
-        int first = 0;
+        int first = 0, absolute_s = idconf_session_absolute_s(ctl);
         for (int i = 0; i < l->n; i++) {
-            l->keys[i].not_after =
-                i + 1 < l->n ? l->keys[i + 1].created + IDSESS_ABSOLUTE_S + 60 : 0;
+            l->keys[i].not_after = i + 1 < l->n ? l->keys[i + 1].created + absolute_s + 60 : 0;
             if (l->keys[i].not_after && l->keys[i].not_after < now) {
                 idkey_delete(ctl->store, l->keys[i].kid);
                 first = i + 1;

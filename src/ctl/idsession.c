@@ -132,8 +132,8 @@ int idsession_revoke_user(ctl_t *ctl, int64_t user_id, const char *reason)
     /* "before" is the next second: a token issued in this second (iat has
      * second resolution) is revoked too; a login in the same second as a
      * revocation must log in again, which errs on the safe side. */
-    int rc =
-        append(ctl, "user", id, now / 1000 + 1, now + (int64_t)IDSESS_ABSOLUTE_S * 1000, reason);
+    int rc = append(ctl, "user", id, now / 1000 + 1,
+                    now + (int64_t)idconf_session_absolute_s(ctl) * 1000, reason);
     idsess_delete_user(ctl->store, user_id);
     return rc;
 }

@@ -14,10 +14,9 @@
 #include "ctl.h"
 #include "idfeed.h"
 
-/* Session lifetimes (docs/IDENTITY.md "Sessions"): the longest absolute
- * lifetime bounds how long a user revocation is kept. */
-#define IDSESS_IDLE_S     1800
-#define IDSESS_ABSOLUTE_S 43200
+/* Session lifetimes are rampartd.conf settings (idconf.h, docs/IDENTITY.md
+ * "Sessions"): the absolute lifetime bounds how long a user revocation and
+ * a replaced session key are kept (idconf_session_absolute_s). */
 
 typedef struct idservice {
     idfeed_t *feed;

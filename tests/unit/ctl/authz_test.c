@@ -97,8 +97,9 @@ static void test_routes(void **state)
         if (routes[i].while_must_change && routes[i].perm != PERM_PUBLIC)
             assert_non_null(strstr(routes[i].pattern, "/api/v1/auth/"));
     }
-    /* + the portal's WebAuthn (api_id_webauthn.h), the OIDC provider (api_oidc.h) */
-    assert_int_equal(public_routes, 4 + 12 + 7 + 2 + 7);
+    /* + the portal's WebAuthn (api_id_webauthn.h), the OIDC provider (api_oidc.h),
+     * the portal's OIDC consents (api_oidc_consents.c) */
+    assert_int_equal(public_routes, 4 + 12 + 7 + 2 + 7 + 2);
 }
 
 int main(void)
