@@ -11,6 +11,7 @@
 #include "clean_cache.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,45 +35,90 @@ static void table_init(void)
 }
 
 /* 64-bit multiply-xorshift over 8-byte words: not a defence against
- * chosen collisions, which only cost a full comparison and an eviction. */
-static uint64_t mix(uint64_t h, const char *s, size_t n)
+ * chosen collisions, which only cost a full comparison and an eviction.
+ * The last word is read overlapping the one before (or, under 8 bytes, as
+ * two overlapping halves), so no byte-count dependent copy is needed; the
+ * length is mixed in, so "ab" and "abab" still differ. */
+static inline uint64_t mix(uint64_t h, const char *s, size_t n)
 {
     const uint64_t k = 0x9E3779B97F4A7C15ull;
-    size_t i = 0;
-    for (; n - i >= 8; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        h = (h ^ w) * k;
-        h ^= h >> 29;
+    uint64_t w;
+    if (n >= 8) {
+        size_t i = 0;
+        for (; n - i > 8; i += 8) {
+            memcpy(&w, s + i, 8);
+            h = (h ^ w) * k;
+            h ^= h >> 29;
+        }
+        memcpy(&w, s + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        w = (uint64_t)a << 32 | b;
+    } else {
+        w = n ? (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
+                    (unsigned char)s[n - 1]
+              : 0;
     }
-    uint64_t w = 0;
-    if (n > i)
-        memcpy(&w, s + i, n - i);
     h = (h ^ w ^ ((uint64_t)n << 56)) * k;
     return h ^ (h >> 32);
 }
 
-static uint64_t key_hash(uint64_t serial, rp_source_t src, const char *name, size_t name_len,
-                         const char *value, size_t value_len)
+static inline uint64_t key_hash(uint64_t serial, rp_source_t src, const char *name, size_t name_len,
+                                const char *value, size_t value_len)
 {
-    uint64_t h = mix(serial * 0xff51afd7ed558ccdull + (uint64_t)src, name, name_len);
+    uint64_t h = serial * 0xff51afd7ed558ccdull + (uint64_t)src;
+    if (name_len)
+        h = mix(h, name, name_len);
     return mix(h, value, value_len);
 }
 
+/* The thread's table: found through a thread-local pointer (the pthread
+ * key is there to free it when the thread ends). */
+static _Thread_local slot_t *thread_table;
+
 static slot_t *table(bool create)
 {
+    if (thread_table || !create)
+        return thread_table;
     pthread_once(&table_once, table_init);
     if (!table_key_ok)
         return NULL;
-    slot_t *t = pthread_getspecific(table_key);
-    if (!t && create) {
-        t = calloc(SLOTS, sizeof(*t));
-        if (t && pthread_setspecific(table_key, t) != 0) {
-            free(t);
-            t = NULL;
-        }
+    slot_t *t = calloc(SLOTS, sizeof(*t));
+    if (t && pthread_setspecific(table_key, t) != 0) {
+        free(t);
+        t = NULL;
     }
+    thread_table = t;
     return t;
+}
+
+/* a and b hold n equal bytes: memcmp, without the call for short values */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+    if (n > 16)
+        return memcmp(a, b, n) == 0;
+    if (n >= 8) {
+        uint64_t x0, x1, y0, y1;
+        memcpy(&x0, a, 8);
+        memcpy(&y0, b, 8);
+        memcpy(&x1, a + n - 8, 8);
+        memcpy(&y1, b + n - 8, 8);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t x0, x1, y0, y1;
+        memcpy(&x0, a, 4);
+        memcpy(&y0, b, 4);
+        memcpy(&x1, a + n - 4, 4);
+        memcpy(&y1, b + n - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
 }
 
 static bool fits(size_t name_len, size_t value_len)
@@ -90,10 +136,10 @@ bool rp_clean_cache_hit(uint64_t policy_serial, rp_source_t src, const char *nam
         return false;
     uint64_t h = key_hash(policy_serial, src, name, name_len, value, value_len);
     const slot_t *s = &t[h % SLOTS];
-    return s->serial == policy_serial && s->hash == h && s->src == (uint8_t)src &&
+    return s->hash == h && s->serial == policy_serial && s->src == (uint8_t)src &&
            s->name_len == name_len && s->value_len == value_len &&
-           memcmp(s->bytes, name, name_len) == 0 &&
-           memcmp(s->bytes + name_len, value, value_len) == 0;
+           same_bytes(s->bytes, name, name_len) &&
+           same_bytes(s->bytes + name_len, value, value_len);
 }
 
 void rp_clean_cache_put(uint64_t policy_serial, rp_source_t src, const char *name, size_t name_len,

@@ -565,9 +565,17 @@ rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, siz
         value_len = p->limits.field_size;
 
     /* Header and cookie values repeat from request to request: one the
-     * detectors passed before (same policy, name and value) passes again. */
-    bool cacheable = src == RP_SRC_HEADER || src == RP_SRC_COOKIE;
-    if (cacheable && rp_clean_cache_hit(p->serial, src, name, name_len, value, value_len))
+     * detectors passed before (same policy, name and value) passes again.
+     * So do the keys of a JSON API's documents (its schema); what a key's
+     * inspection finds does not depend on the path it sits at, so keys are
+     * remembered by the key alone (a path of its own would only miss on
+     * "items.0.id", "items.1.id"). JSON values are never looked up. */
+    bool json_key = src == RP_SRC_JSON && flags == RP_FIELD_KEY_ONLY;
+    bool cacheable = src == RP_SRC_HEADER || src == RP_SRC_COOKIE || json_key;
+    const char *cache_name = json_key ? "" : name;
+    size_t cache_name_len = json_key ? 0 : name_len;
+    if (cacheable &&
+        rp_clean_cache_hit(p->serial, src, cache_name, cache_name_len, value, value_len))
         return RP_OK;
     size_t matches_before = tx->nmatches + tx->nmatches_dropped;
     tx->verdict_used_context = false;
@@ -585,6 +593,6 @@ rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, siz
             run_detectors(tx, src, name, name_len, name, name_len);
     if (cacheable && tx->nmatches + tx->nmatches_dropped == matches_before &&
         !tx->verdict_used_context)
-        rp_clean_cache_put(p->serial, src, name, name_len, value, value_len);
+        rp_clean_cache_put(p->serial, src, cache_name, cache_name_len, value, value_len);
     return must_stop(tx) ? RP_BLOCK : RP_OK;
 }
