@@ -94,27 +94,30 @@ static slot_t *table(bool create)
     return t;
 }
 
-/* a and b hold n equal bytes: memcmp, without the call for short values */
+static inline uint64_t word8(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static inline uint32_t word4(const char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+/* a and b hold n equal bytes: memcmp, without the call for short values
+ * (two overlapping words cover 4 to 16 bytes) */
 static inline bool same_bytes(const char *a, const char *b, size_t n)
 {
     if (n > 16)
         return memcmp(a, b, n) == 0;
-    if (n >= 8) {
-        uint64_t x0, x1, y0, y1;
-        memcpy(&x0, a, 8);
-        memcpy(&y0, b, 8);
-        memcpy(&x1, a + n - 8, 8);
-        memcpy(&y1, b + n - 8, 8);
-        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-    }
-    if (n >= 4) {
-        uint32_t x0, x1, y0, y1;
-        memcpy(&x0, a, 4);
-        memcpy(&y0, b, 4);
-        memcpy(&x1, a + n - 4, 4);
-        memcpy(&y1, b + n - 4, 4);
-        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-    }
+    if (n >= 8)
+        return word8(a) == word8(b) && word8(a + n - 8) == word8(b + n - 8);
+    if (n >= 4)
+        return word4(a) == word4(b) && word4(a + n - 4) == word4(b + n - 4);
     for (size_t i = 0; i < n; i++)
         if (a[i] != b[i])
             return false;
