@@ -222,7 +222,8 @@ static unsigned value_profile(const char *s, size_t len, bool *cjk_valid)
             size_t at = len - i >= 8 ? i : len - 8;
             uint64_t w;
             memcpy(&w, u + at, 8);
-            if (!(w & UINT64_C(0x8080808080808080))) {
+            uint64_t high = w & UINT64_C(0x8080808080808080);
+            if (!high) {
                 const unsigned char *b = u + at;
                 acc |= byte_profile[b[0]] | byte_profile[b[1]] | byte_profile[b[2]] |
                        byte_profile[b[3]] | byte_profile[b[4]] | byte_profile[b[5]] |
@@ -230,6 +231,16 @@ static unsigned value_profile(const char *s, size_t len, bool *cjk_valid)
                 i = at + 8;
                 continue;
             }
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+            if (at == i) {
+                /* the ASCII bytes before the word's first high byte (text
+                 * mixing digits and Chinese), then that byte's run below */
+                size_t ascii = (size_t)__builtin_ctzll(high) / 8;
+                for (size_t k = 0; k < ascii; k++)
+                    acc |= byte_profile[u[i + k]];
+                i += ascii;
+            }
+#endif
         }
         unsigned char c = u[i];
         if (c < 0x80) {
