@@ -121,7 +121,7 @@ static int parse_styles(rp_mask_rule_t *r, const char *list, char *why, size_t w
     }
 }
 
-static int parse_rule(rp_mask_rule_t *r, char **w, int nw, char *why, size_t why_len)
+int rp_mask_rule_parse(rp_mask_rule_t *r, char **w, int nw, char *why, size_t why_len)
 {
     const char *usage = "usage: mask PREFIX [classes=LIST|all] [styles=CLASS:STYLE,...] "
                         "[roles-clear=R,...] [groups-clear=G,...] [names=KEY,...] "
@@ -274,7 +274,7 @@ int rp_mask_directive(rp_mask_rules_t **rules, char **w, int nw, const char *dir
         if (m->n == RP_MASK_MAX_RULES)
             return why_set(why, why_len, "more than %d mask rules", RP_MASK_MAX_RULES);
         rp_mask_rule_t r;
-        if (parse_rule(&r, w, nw, why, why_len) != 0)
+        if (rp_mask_rule_parse(&r, w, nw, why, why_len) != 0)
             return -1;
         for (size_t i = 0; i < m->n; i++)
             if (strcmp(m->rules[i].prefix, r.prefix) == 0)
@@ -289,7 +289,8 @@ int rp_mask_directive(rp_mask_rules_t **rules, char **w, int nw, const char *dir
         return 0;
     }
     if (strcmp(d, "mask_body_limit") == 0) {
-        if (nw < 2 || nw > 3 || rp_policy_parse_size(w[1], &m->body_limit) != 0 || m->body_limit < 1024)
+        if (nw < 2 || nw > 3 || rp_policy_parse_size(w[1], &m->body_limit) != 0 ||
+            m->body_limit < 1024)
             return why_set(why, why_len,
                            "usage: mask_body_limit SIZE [pass|refuse] (SIZE at least 1k, e.g. 8m)");
         if (nw == 3 && strcmp(w[2], "pass") != 0 && strcmp(w[2], "refuse") != 0)
