@@ -26,7 +26,8 @@
  * (its id, name, and the version and hash it runs).
  *
  * Beside it, a thread keeps the identity files (sync_identity.h): the
- * revocation list, long-polled, and the session and upstream keys.
+ * revocation list, long-polled, and the session and upstream keys. And
+ * DIR/data-keys (sync_data_keys.h): the applications' field encryption keys.
  */
 #include <curl/curl.h>
 #include <dirent.h>
@@ -46,6 +47,7 @@
 
 #include "bundle.h"
 #include "sync.h"
+#include "sync_data_keys.h"
 #include "sync_identity.h"
 
 #define MAX_BUNDLE  (64u * 1024 * 1024)
@@ -69,6 +71,9 @@ typedef struct {
     json_t *bundle;    /* installed, verified */
     long long refused; /* a version refused: wait for a newer one */
 } installed_t;
+
+/* How often the data keys are fetched when no bundle changes (seconds). */
+#define DATA_KEYS_EVERY 300
 
 static void say(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -657,6 +662,7 @@ int cmd_sync(int argc, char **argv)
     int exit_code = 0, identity_failed = 0; /* logged; the bundle decides the exit */
     sync_identity_t *identity =
         sync_identity_start(o.url, o.token, o.dir, o.once, &identity_failed);
+    time_t keys_at = 0;
     for (;;) {
         sync_body_t body = {0};
         long status = poll_once(curl, &o, &cur, &body);
@@ -671,6 +677,12 @@ int cmd_sync(int argc, char **argv)
             failed = 1;
         }
         free(body.data);
+        /* data keys: at start, with each new bundle, and every few minutes
+         * (a rotation changes no bundle); each delivery is audited */
+        if (status == 200 || time(NULL) - keys_at >= DATA_KEYS_EVERY) {
+            sync_data_keys_fetch(o.url, o.token, o.dir);
+            keys_at = time(NULL);
+        }
         if (o.once) {
             exit_code = failed; /* identity files are best effort: warned above */
             if (status == 200 && !failed) {

@@ -44,8 +44,7 @@ static void say(const char *level, const char *msg, const char *detail)
             detail ? detail : "");
 }
 
-/* Writes path atomically with mode. 0 or -1. */
-static int write_atomic(const char *path, const char *data, size_t len, mode_t mode)
+int sync_write_atomic(const char *path, const char *data, size_t len, mode_t mode)
 {
     char tmp[4200];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -144,7 +143,7 @@ static int write_revocations(sync_identity_t *s)
     }
     char path[4200];
     snprintf(path, sizeof(path), "%s/revocations", s->dir);
-    int rc = write_atomic(path, text, len, 0644);
+    int rc = sync_write_atomic(path, text, len, 0644);
     free(text);
     return rc;
 }
@@ -203,7 +202,7 @@ static int fetch_keys(sync_identity_t *s, CURL *curl)
     }
     char path[4200];
     snprintf(path, sizeof(path), "%s/identity-keys", s->dir);
-    int rc = len < sizeof(text) - 1 ? write_atomic(path, text, len, 0600) : -1;
+    int rc = len < sizeof(text) - 1 ? sync_write_atomic(path, text, len, 0600) : -1;
     snprintf(path, sizeof(path), "%s/upstream-keys", s->dir);
     if (mkdir(path, 0700) != 0 && errno != EEXIST)
         rc = -1;
@@ -217,7 +216,7 @@ static int fetch_keys(sync_identity_t *s, CURL *curl)
         char body[200];
         int n = snprintf(body, sizeof(body), "# rampart upstream key: %s\n%s\n", app, key);
         snprintf(path, sizeof(path), "%s/upstream-keys/%s", s->dir, app);
-        if (write_atomic(path, body, (size_t)n, 0600))
+        if (sync_write_atomic(path, body, (size_t)n, 0600))
             rc = -1;
         explicit_bzero(body, sizeof(body));
     }

@@ -51,6 +51,9 @@ static const unsigned matrix[PERM_COUNT] = {
      * them (like the directory); secops and the auditor review. */
     [PERM_OIDC_CLIENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
     [PERM_OIDC_CLIENTS_MANAGE] = R(ROLE_ADMIN),
+    /* Field encryption at the gateway needs the data keys themselves:
+     * the gateways only, no human role (each delivery is audited). */
+    [PERM_GATEWAY_DATA_KEYS] = R(ROLE_GATEWAY),
 };
 
 /* Designated, so that a permission added to the enum in the middle cannot
@@ -84,6 +87,7 @@ static const char *const perm_names[PERM_COUNT] = {
     [PERM_CRYPTO_USE] = "crypto:use",
     [PERM_OIDC_CLIENTS_READ] = "oidc-clients:read",
     [PERM_OIDC_CLIENTS_MANAGE] = "oidc-clients:manage",
+    [PERM_GATEWAY_DATA_KEYS] = "gateway:data-keys",
 };
 
 const char *role_name(role_t role)

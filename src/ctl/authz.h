@@ -55,6 +55,7 @@ typedef enum {
     PERM_CRYPTO_USE, /* the encryption service; the handler then checks the caller's grants */
     PERM_OIDC_CLIENTS_READ,   /* OpenID Connect relying parties */
     PERM_OIDC_CLIENTS_MANAGE, /* register, change, delete them; rotate secrets */
+    PERM_GATEWAY_DATA_KEYS,   /* data keys of the applications' encrypted fields (gateways) */
     PERM_COUNT
 } perm_t;
 

@@ -44,6 +44,7 @@ static void test_matrix(void **state)
         {PERM_CRYPTO_USE, {1, 1, 0, 0, 1}},
         {PERM_OIDC_CLIENTS_READ, {1, 1, 1, 0, 0}},
         {PERM_OIDC_CLIENTS_MANAGE, {1, 0, 0, 0, 0}},
+        {PERM_GATEWAY_DATA_KEYS, {0, 0, 0, 1, 0}},
     };
     assert_int_equal(sizeof(expected) / sizeof(expected[0]), PERM_COUNT);
     for (size_t i = 0; i < PERM_COUNT; i++)
