@@ -109,6 +109,8 @@ typedef struct {
     ngx_str_t                    identity_keys;         /* FILE, or empty */
     ngx_str_t                    identity_revocations;  /* FILE, or empty */
     ngx_shm_zone_t              *identity_zone;         /* hand-offs used */
+
+    ngx_str_t                    data_keys;  /* rampart_data_keys FILE, or empty */
 } ngx_http_rampart_main_conf_t;
 
 
@@ -119,6 +121,7 @@ typedef struct {
     ngx_uint_t                   waf;       /* RP_MODE_* */
     ngx_uint_t                   identity;  /* RP_MODE_* */
     ngx_uint_t                   masking;   /* RP_MODE_* */
+    ngx_uint_t                   encryption; /* RP_MODE_* */
 } ngx_http_rampart_switch_t;
 
 
@@ -149,6 +152,7 @@ typedef struct {
     unsigned                     response_inspect:1;
     unsigned                     response_ended:1;
     unsigned                     logged:1;
+    unsigned                     fieldenc:1;     /* an encrypt rule covers it */
 
     ngx_str_t                    set_cookie[2];  /* identity cookies to send */
     ngx_uint_t                   nset_cookie;
@@ -195,6 +199,8 @@ static char *ngx_http_rampart_identity_keys(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_rampart_identity_revocations(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_rampart_data_keys(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_rampart_identity_upstream_key(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_rampart_init_identity_zone(ngx_shm_zone_t *shm_zone,
@@ -298,6 +304,13 @@ static ngx_command_t  ngx_http_rampart_commands[] = {
     { ngx_string("rampart_identity_revocations"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_rampart_identity_revocations,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("rampart_data_keys"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_rampart_data_keys,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -522,6 +535,7 @@ ngx_http_rampart_parse_switches(ngx_pool_t *pool, ngx_log_t *log, u_char *p,
         sw->waf = NGX_CONF_UNSET_UINT;
         sw->identity = NGX_CONF_UNSET_UINT;
         sw->masking = NGX_CONF_UNSET_UINT;
+        sw->encryption = NGX_CONF_UNSET_UINT;
 
         for (w = we; w < eol; w = we) {
             while (w < eol && (*w == ' ' || *w == '\t' || *w == '\r')) {
@@ -548,6 +562,11 @@ ngx_http_rampart_parse_switches(ngx_pool_t *pool, ngx_log_t *log, u_char *p,
                            || (eq - w == 4 && ngx_strncmp(w, "mask", 4) == 0)))
             {
                 field = &sw->masking;
+
+            } else if (eq != NULL && eq - w == 10
+                       && ngx_strncmp(w, "encryption", 10) == 0)
+            {
+                field = &sw->encryption;
 
             } else {
                 continue;
@@ -1981,6 +2000,217 @@ ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
     return NGX_OK;
 }
 
+/* ------------------------------------------------------------------------
+ * field encryption (docs/CRYPTO.md, "Field encryption at the gateway"):
+ * the configured fields of request bodies are sealed before the
+ * application sees them, and opened (or masked) in its JSON responses.
+ * The data keys file is re-read like the identity files; a transaction
+ * keeps a reference to the key set it started with, so a reload while a
+ * response is still streaming frees nothing in use.
+ */
+
+static void *
+ngx_http_rampart_load_data_keys(const char *path, rp_error_t *err)
+{
+    return rp_data_keys_load(path, err);
+}
+
+
+static void
+ngx_http_rampart_free_data_keys(void *obj)
+{
+    rp_data_keys_unref(obj);
+}
+
+
+static ngx_http_rampart_watched_t  ngx_http_rampart_data_keys_file = {
+    "rampart_data_keys", ngx_http_rampart_load_data_keys,
+    ngx_http_rampart_free_data_keys, NULL, { 0 }, 0, 0, 0
+};
+
+
+/* The encryption switch of an application, or NGX_CONF_UNSET_UINT. */
+static ngx_uint_t
+ngx_http_rampart_switch_encryption(ngx_http_request_t *r, ngx_str_t *app)
+{
+    ngx_http_rampart_switch_t  *sw;
+
+    sw = ngx_http_rampart_switch_find(r, app);
+
+    return sw != NULL ? sw->encryption : NGX_CONF_UNSET_UINT;
+}
+
+
+static ngx_int_t
+ngx_http_rampart_fieldenc(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
+    ngx_http_rampart_loc_conf_t *lcf)
+{
+    ngx_str_t                      cookie, *ct;
+    ngx_uint_t                     mode, i;
+    rp_viewer_t                    viewer;
+    rp_id_claims_t                *c;
+    rp_data_keys_t                *keys;
+    ngx_list_part_t               *part;
+    ngx_table_elt_t               *h;
+    const rp_id_keys_t            *idkeys;
+    const rp_id_revocations_t     *rev;
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    if (!rp_policy_fieldenc_route(lcf->policy, (const char *) r->uri.data,
+                                  r->uri.len))
+    {
+        return NGX_OK;
+    }
+
+    mode = ngx_http_rampart_switch_encryption(r, &lcf->app);
+
+    if (mode == NGX_CONF_UNSET_UINT) {
+        mode = RP_MODE_BLOCK;   /* not named: the policy's rules apply */
+    }
+
+    if (mode == RP_MODE_OFF) {
+        return NGX_OK;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
+
+    keys = ngx_http_rampart_watched_get(&ngx_http_rampart_data_keys_file,
+                                        &mcf->data_keys, r->connection->log);
+
+    /* who is looking: as for masking, a session verified here when the
+     * identity step did not verify one already */
+
+    c = ctx->viewer;
+
+    if (c == NULL && mcf->identity_keys.len
+        && ngx_http_rampart_cookie(r, RP_ID_COOKIE, &cookie, NULL) == NGX_OK)
+    {
+        idkeys = ngx_http_rampart_watched_get(&ngx_http_rampart_id_keys,
+                                              &mcf->identity_keys,
+                                              r->connection->log);
+        rev = ngx_http_rampart_watched_get(&ngx_http_rampart_id_revocations,
+                                           &mcf->identity_revocations,
+                                           r->connection->log);
+
+        c = ngx_palloc(r->pool, sizeof(rp_id_claims_t));
+        if (c == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (idkeys == NULL
+            || rp_id_session_check(idkeys, rev, (const char *) cookie.data,
+                                   cookie.len, ngx_time(), c) != RP_ID_OK)
+        {
+            c = NULL;
+        }
+    }
+
+    if (c != NULL) {
+        viewer.user = c->sub.p;
+        viewer.user_len = c->sub.len;
+        viewer.roles = c->ro.p;
+        viewer.roles_len = c->ro.len;
+        viewer.groups = c->gr.p;
+        viewer.groups_len = c->gr.len;
+    }
+
+    ct = r->headers_in.content_type ? &r->headers_in.content_type->value
+                                    : NULL;
+
+    rp_tx_set_fieldenc(ctx->tx, (const char *) r->uri.data, r->uri.len,
+                       (rp_mode_t) mode, keys,
+                       ct ? (const char *) ct->data : NULL, ct ? ct->len : 0,
+                       c != NULL ? &viewer : NULL);
+
+    ctx->fieldenc = 1;
+
+    /* envelopes are opened in unencoded bodies only */
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("Accept-Encoding") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept-Encoding",
+                               sizeof("Accept-Encoding") - 1) == 0)
+        {
+            ngx_str_set(&h[i].value, "identity");
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* After the whole body was read: the sealed body replaces it, with its
+ * length (a chunked body goes upstream with a Content-Length). */
+static ngx_int_t
+ngx_http_rampart_fieldenc_body(ngx_http_request_t *r,
+    ngx_http_rampart_ctx_t *ctx)
+{
+    size_t        len;
+    u_char       *p;
+    ngx_buf_t    *b;
+    rp_status_t   rc;
+    const void   *body;
+    ngx_chain_t  *cl;
+
+    rc = rp_tx_fieldenc_request_body(ctx->tx, &body, &len);
+
+    if (rc != RP_OK) {
+        return NGX_OK;  /* unchanged, or refused: the verdict says so */
+    }
+
+    if (r->request_body == NULL) {
+        return NGX_ERROR;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (b == NULL || cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* the transaction's memory lives until the request's pool goes */
+    b->memory = (len > 0);
+    b->pos = (u_char *) body;
+    b->last = (u_char *) body + len;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    r->request_body->bufs = cl;
+    r->request_body->temp_file = NULL;
+    r->headers_in.content_length_n = len;
+
+    if (r->headers_in.content_length != NULL) {
+        p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        r->headers_in.content_length->value.data = p;
+        r->headers_in.content_length->value.len =
+            ngx_sprintf(p, "%uz", len) - p;
+    }
+
+    return NGX_OK;
+}
+
+
 
 /* ------------------------------------------------------------------------
  * rewrite phase: the request verdict
@@ -2393,7 +2623,23 @@ ngx_http_rampart_inspect_request(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (ngx_http_rampart_fieldenc(r, ctx, lcf) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
+
+    if (has_body && ctx->fieldenc) {
+        /* field encryption sees every body, whatever the WAF wants */
+        if (r->request_body || r->discard_body) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "rampart: request body %s before field encryption; "
+                          "refused", r->discard_body ? "discarded" : "read");
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        rc = RP_OK;
+    }
 
     if (has_body && rc != RP_DECLINED && (r->request_body || r->discard_body)) {
         /* another module read (or threw away) the body before this phase:
@@ -2408,7 +2654,8 @@ ngx_http_rampart_inspect_request(ngx_http_request_t *r,
     if (has_body && rc != RP_DECLINED) {
         ctx->feed_body = 1;
 
-        if (lcf->body == NGX_HTTP_RAMPART_BODY_BUFFERED) {
+        /* field encryption rewrites the whole body: always buffered */
+        if (lcf->body == NGX_HTTP_RAMPART_BODY_BUFFERED || ctx->fieldenc) {
             return NGX_AGAIN;
         }
 
@@ -2450,6 +2697,12 @@ ngx_http_rampart_body_ready(ngx_http_request_t *r)
         if (rc == RP_NOMEM) {
             ctx->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
+    }
+
+    if (ctx->fieldenc && ctx->status == NGX_DECLINED
+        && ngx_http_rampart_fieldenc_body(r, ctx) != NGX_OK)
+    {
+        ctx->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (ctx->status == NGX_DECLINED) {
@@ -4086,6 +4339,51 @@ ngx_http_rampart_identity_revocations(ngx_conf_t *cf, ngx_command_t *cmd,
     {
         return NGX_CONF_ERROR;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/* rampart_data_keys FILE: checked now when it exists (a file others may
+ * read stops the configuration), re-read by the workers when it changes */
+static char *
+ngx_http_rampart_data_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_rampart_main_conf_t *mcf = conf;
+
+    ngx_str_t       *value;
+    rp_error_t       err;
+    rp_data_keys_t  *keys;
+
+    if (mcf->data_keys.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    mcf->data_keys = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &mcf->data_keys, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (access((const char *) mcf->data_keys.data, F_OK) != 0) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "rampart_data_keys: \"%V\" does not exist yet "
+                           "(rampart sync writes it); encrypted routes "
+                           "refuse bodies until it does", &mcf->data_keys);
+        return NGX_CONF_OK;
+    }
+
+    ngx_memzero(&err, sizeof(err));
+    keys = rp_data_keys_load((const char *) mcf->data_keys.data, &err);
+
+    if (keys == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "rampart_data_keys: %s:%ui: %s",
+                           err.file, (ngx_uint_t) err.line, err.reason);
+        return NGX_CONF_ERROR;
+    }
+
+    rp_data_keys_unref(keys);
 
     return NGX_CONF_OK;
 }
