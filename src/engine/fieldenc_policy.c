@@ -2,7 +2,7 @@
  * fieldenc_policy.c — the "encrypt" directive (docs/POLICY.md, "Field
  * encryption"):
  *
- *     encrypt PREFIX key=APP/FIELD fields=PATH[:CLASS],... [roles-clear=R,...]
+ *     encrypt PREFIX key=APP/FIELD fields=[$.]PATH[:CLASS],... [roles-clear=R,...]
  *             [groups-clear=G,...] [styles=CLASS:STYLE,...]
  *     encrypt PREFIX off
  *
@@ -73,6 +73,11 @@ static int parse_fields(rp_fe_rule_t *r, const char *v, char *why, size_t why_le
     for (const char *p = v;;) {
         const char *e = strchr(p, ',');
         size_t l = e ? (size_t)(e - p) : strlen(p);
+        bool anchored = l > 2 && p[0] == '$' && p[1] == '.';
+        if (anchored) {
+            p += 2;
+            l -= 2;
+        }
         const char *colon = memchr(p, ':', l);
         size_t pl = colon ? (size_t)(colon - p) : l;
         if (pl == 0 || pl >= RP_FE_FIELD_MAX || p[0] == '.' || p[pl - 1] == '.')
@@ -87,6 +92,7 @@ static int parse_fields(rp_fe_rule_t *r, const char *v, char *why, size_t why_le
         f->path[pl] = '\0';
         f->len = pl;
         f->cls = RP_DC_NONE;
+        f->anchored = anchored;
         if (colon) {
             f->cls = field_class(colon + 1, l - pl - 1);
             if (f->cls == RP_DC_NONE)
@@ -234,8 +240,12 @@ int rp_fe_field_index(const rp_fe_rule_t *rule, const char *path, size_t len)
             return -1;
         norm[n++] = c == '[' ? '.' : c;
     }
-    for (size_t i = 0; i < rule->nfields; i++)
-        if (rule->fields[i].len == n && memcmp(rule->fields[i].path, norm, n) == 0)
+    for (size_t i = 0; i < rule->nfields; i++) {
+        const rp_fe_field_t *f = &rule->fields[i];
+        if (f->len > n || memcmp(f->path, norm + n - f->len, f->len) != 0)
+            continue;
+        if (f->len == n || (!f->anchored && norm[n - f->len - 1] == '.'))
             return (int)i;
+    }
     return -1;
 }

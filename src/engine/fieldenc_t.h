@@ -26,6 +26,7 @@ typedef struct {
     char path[RP_FE_FIELD_MAX]; /* "applicant.idNumber" */
     size_t len;
     rp_data_class_t cls; /* how it is masked; RP_DC_NONE: "[encrypted]" */
+    bool anchored;       /* "$.a.b": from the top level only, else at any depth */
 } rp_fe_field_t;
 
 typedef struct {
@@ -52,8 +53,10 @@ int rp_fe_rules_check(const rp_fe_rules_t *rules, const rp_mask_rules_t *masks, 
                       size_t why_len);
 void rp_fe_rules_free(rp_fe_rules_t *rules);
 const rp_fe_rule_t *rp_fe_rule_for(const rp_fe_rules_t *rules, const char *path, size_t len);
-/* The field a path names (dotted; form names "a[b]" are compared as "a.b"),
- * or -1. */
+/* The field a path names, or -1. A field matches the whole path or its
+ * end on a key boundary ("applicant.idNumber" names "items.applicant.
+ * idNumber" too: records look alike in a POST body and in a list), unless
+ * anchored. Form names "a[b]" are compared as "a.b". */
 int rp_fe_field_index(const rp_fe_rule_t *rule, const char *path, size_t len);
 
 /* ---- data keys ---- */

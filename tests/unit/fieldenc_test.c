@@ -183,9 +183,11 @@ static const struct {
     {"{\"phones\":[\"1\",2,null,true],\"phone\":13800138000}",
      "{\"phones\":[\"<F2:j:1>\",\"<F2:s:2>\",\"<F2:s:null>\",\"<F2:s:true>\"],\"phone\":\"<F1:s:"
      "13800138000>\"}"},
-    /* the same key elsewhere is another path */
-    {"{\"x\":{\"phone\":\"1\"},\"idNumber\":\"2\",\"applicant\":[{\"idNumber\":\"3\"}]}",
-     "{\"x\":{\"phone\":\"1\"},\"idNumber\":\"2\",\"applicant\":[{\"idNumber\":\"<F0:j:3>\"}]}"},
+    /* a path matches at any depth on key boundaries, not inside a key */
+    {"{\"x\":{\"phone\":\"1\",\"xphone\":\"9\"},\"idNumber\":\"2\",\"applicant\":[{"
+     "\"idNumber\":\"3\"}]}",
+     "{\"x\":{\"phone\":\"<F1:j:1>\",\"xphone\":\"9\"},\"idNumber\":\"2\",\"applicant\":[{"
+     "\"idNumber\":\"<F0:j:3>\"}]}"},
     /* duplicate keys: both are sealed */
     {"{\"phone\":\"1\",\"phone\":\"2\"}", "{\"phone\":\"<F1:j:1>\",\"phone\":\"<F1:j:2>\"}"},
     {"[{\"note\":\"\"}]", "[{\"note\":\"<F3:j:>\"}]"},
@@ -270,6 +272,15 @@ static void test_rewriter_table(void **state)
             free(out);
         }
     }
+    /* "$." anchors a path at the top level */
+    rp_policy_t *anchored = load("encrypt /b key=a/b fields=$.phone,x.y\n");
+    const rp_fe_rule_t *arule = rp_fe_rule_for(anchored->fieldenc, "/b", 2);
+    char *aout =
+        rewrite(arule, false, "{\"phone\":1,\"x\":{\"phone\":2},\"a\":{\"x\":{\"y\":3}}}", 0, &why);
+    assert_string_equal(aout, "{\"phone\":\"<F0:s:1>\",\"x\":{\"phone\":2},\"a\":{\"x\":{\"y\":"
+                              "\"<F1:s:3>\"}}}");
+    free(aout);
+    rp_policy_unref(anchored);
     /* nesting beyond 64 levels is refused, not followed */
     char deep[300];
     memset(deep, '[', 200);
