@@ -429,6 +429,24 @@ static int json_feed(rp_fe_rewriter_t *r, const char *in, size_t len, bool last,
         char c = in[i];
         switch (r->state) {
         case J_STRING: {
+            if (!r->in_key && !r->esc && !r->hex_left) {
+                /* a value's plain run at once: up to a quote, a backslash
+                 * or a control character */
+                size_t j = i;
+                while (j < len && in[j] != '"' && in[j] != '\\' && (unsigned char)in[j] >= 0x20)
+                    j++;
+                if (j > i) {
+                    if (r->target >= 0) {
+                        if (r->cap.len + (j - i) > RP_FE_VALUE_MAX)
+                            return fail(r, "an encrypted field's value is longer than 64 KiB");
+                        if (rp_abuf_append(&r->cap, in + i, j - i) < 0)
+                            return fail(r, "out of memory");
+                        run = j;
+                    }
+                    i = j - 1;
+                    break;
+                }
+            }
             bool closing = c == '"' && !r->esc && !r->hex_left;
             if (closing && r->hi_surrogate)
                 return fail(r, "not JSON: a lone surrogate in a key");

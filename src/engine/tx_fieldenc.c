@@ -20,9 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 
 #include "fieldenc_t.h"
 #include "tx_t.h"
+
+#define NONCE_BATCH 16
 
 enum { OPEN_MALFORMED = 0, OPEN_OTHER_KEY, OPEN_UNKNOWN_VERSION, OPEN_AUTH, OPEN_REASONS };
 static const char *const open_reasons[OPEN_REASONS] = {"malformed", "other_key", "unknown_version",
@@ -41,6 +44,10 @@ struct tx_fieldenc {
     rp_fe_rewriter_t req;
     rp_abuf_t req_out;
     const rp_data_key_t *seal_key;
+    /* nonces drawn from the OS CSPRNG NONCE_BATCH at a time: one
+     * getrandom per transaction for most bodies, not one per field */
+    uint8_t nonces[NONCE_BATCH * RP_GCM_NONCE];
+    size_t nonces_left;
     /* response */
     const char *resp_type, *resp_encoding;
     bool resp_on, resp_stopped;
@@ -96,9 +103,17 @@ static int seal_to(tx_fieldenc_t *f, const char *plain, size_t n, bool form, rp_
     uint8_t *bin = rp_arena_alloc(f->arena, bl);
     char *text = rp_arena_alloc(f->arena, tl);
     size_t got;
+    if (!f->nonces_left) {
+        /* at most 256 bytes: getrandom fills them whole once the pool is
+         * initialised (it never returns short for such sizes) */
+        if (getrandom(f->nonces, sizeof(f->nonces), 0) != (ssize_t)sizeof(f->nonces))
+            return -1;
+        f->nonces_left = NONCE_BATCH;
+    }
+    const uint8_t *nonce = f->nonces + (--f->nonces_left) * RP_GCM_NONCE;
     if (!bin || !text ||
-        rp_envelope_seal_random(&k->aead, k->key_id, k->version, (const uint8_t *)plain, n, bin, bl,
-                                &got) != RP_ENV_OK ||
+        rp_envelope_seal(&k->aead, k->key_id, k->version, nonce, (const uint8_t *)plain, n, bin, bl,
+                         &got) != RP_ENV_OK ||
         rp_envelope_to_text(bin, got, text, tl) != RP_ENV_OK)
         return -1;
     f->sealed++;
