@@ -215,13 +215,9 @@ const rp_fe_rule_t *rp_fe_rule_for(const rp_fe_rules_t *m, const char *path, siz
     const rp_fe_rule_t *best = NULL;
     for (size_t i = 0; m && i < m->n; i++) {
         const rp_fe_rule_t *r = &m->rules[i];
-        size_t pl = r->prefix_len;
-        if (pl > len || memcmp(path, r->prefix, pl) != 0)
-            continue;
-        /* on a segment boundary, as "mask" and "access" match */
-        if (pl < len && r->prefix[pl - 1] != '/' && path[pl] != '/')
-            continue;
-        if (!best || pl > best->prefix_len)
+        /* longest prefix on segment boundaries, as "mask" matches */
+        if (rp_mask_prefix_covers(r->prefix, r->prefix_len, path, len) &&
+            (!best || r->prefix_len > best->prefix_len))
             best = r;
     }
     return best && !best->off ? best : NULL;

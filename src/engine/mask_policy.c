@@ -337,6 +337,14 @@ void rp_mask_rules_free(rp_mask_rules_t *m)
     free(m);
 }
 
+bool rp_mask_prefix_covers(const char *prefix, size_t pl, const char *path, size_t len)
+{
+    if (pl > len || memcmp(path, prefix, pl) != 0)
+        return false;
+    /* on a segment boundary: "/api" covers "/api/x", not "/apix" */
+    return pl == len || prefix[pl - 1] == '/' || path[pl] == '/';
+}
+
 const rp_mask_rule_t *rp_mask_rule_for(const rp_mask_rules_t *m, const char *path, size_t len)
 {
     const rp_mask_rule_t *best = NULL;
@@ -344,13 +352,8 @@ const rp_mask_rule_t *rp_mask_rule_for(const rp_mask_rules_t *m, const char *pat
         return NULL;
     for (size_t i = 0; i < m->n; i++) {
         const rp_mask_rule_t *r = &m->rules[i];
-        size_t pl = r->prefix_len;
-        if (pl > len || memcmp(path, r->prefix, pl) != 0)
-            continue;
-        /* on a segment boundary: "/api" covers "/api/x", not "/apix" */
-        if (pl < len && r->prefix[pl - 1] != '/' && path[pl] != '/')
-            continue;
-        if (!best || pl > best->prefix_len)
+        if (rp_mask_prefix_covers(r->prefix, r->prefix_len, path, len) &&
+            (!best || r->prefix_len > best->prefix_len))
             best = r;
     }
     return best && !best->off ? best : NULL;

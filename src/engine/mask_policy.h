@@ -79,6 +79,9 @@ int rp_mask_rule_parse(rp_mask_rule_t *r, char **w, int nw, char *why, size_t wh
 int rp_mask_rules_check(const rp_mask_rules_t *rules, char *why, size_t why_len);
 void rp_mask_rules_free(rp_mask_rules_t *rules);
 
+/* Does prefix (pl bytes) cover path: a prefix of it on a segment
+ * boundary ("/api" covers "/api/x", not "/apix")? */
+bool rp_mask_prefix_covers(const char *prefix, size_t pl, const char *path, size_t len);
 /* The rule for a path (longest prefix on segment boundaries), or NULL. */
 const rp_mask_rule_t *rp_mask_rule_for(const rp_mask_rules_t *rules, const char *path, size_t len);
 /* Does a viewer with these roles and groups (comma-separated,

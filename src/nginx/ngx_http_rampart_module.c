@@ -1885,46 +1885,23 @@ ngx_http_rampart_identity(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
  * unencoded bodies only.
  */
 
+/* The caller's verified session as a masking/decryption viewer: the
+ * identity step's, else the cookie checked here when wanted (nothing is
+ * enforced: no valid session just means no viewer). */
 static ngx_int_t
-ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
-    ngx_http_rampart_loc_conf_t *lcf)
+ngx_http_rampart_viewer(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
+    ngx_uint_t wanted, rp_viewer_t *viewer, ngx_uint_t *have)
 {
-    bool                           identity_only;
     ngx_str_t                      cookie;
-    ngx_uint_t                     mode, i;
-    rp_viewer_t                    viewer;
     rp_id_claims_t                *c;
-    ngx_list_part_t               *part;
-    ngx_table_elt_t               *h;
     const rp_id_keys_t            *keys;
     const rp_id_revocations_t     *rev;
     ngx_http_rampart_main_conf_t  *mcf;
 
-    if (!rp_policy_mask_route(lcf->policy, (const char *) r->uri.data,
-                              r->uri.len, &identity_only))
-    {
-        return NGX_OK;
-    }
-
-    mode = ngx_http_rampart_switch_masking(r, &lcf->app);
-
-    if (mode == NGX_CONF_UNSET_UINT) {
-        mode = RP_MODE_BLOCK;   /* not named: the policy's rules apply */
-    }
-
-    if (mode == RP_MODE_OFF) {
-        return NGX_OK;
-    }
-
-    /* who is looking: the session identity verified already, else the
-     * cookie verified here when roles may see clear values (without
-     * enforcing anything: no session just means masked) */
-
     c = ctx->viewer;
     mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
 
-    if (c == NULL && mcf->identity_keys.len
-        && rp_policy_mask_needs_viewer(lcf->policy)
+    if (c == NULL && wanted && mcf->identity_keys.len
         && ngx_http_rampart_cookie(r, RP_ID_COOKIE, &cookie, NULL) == NGX_OK)
     {
         keys = ngx_http_rampart_watched_get(&ngx_http_rampart_id_keys,
@@ -1947,21 +1924,30 @@ ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
         }
     }
 
+    *have = (c != NULL);
+
     if (c != NULL) {
-        viewer.user = c->sub.p;
-        viewer.user_len = c->sub.len;
-        viewer.roles = c->ro.p;
-        viewer.roles_len = c->ro.len;
-        viewer.groups = c->gr.p;
-        viewer.groups_len = c->gr.len;
+        viewer->user = c->sub.p;
+        viewer->user_len = c->sub.len;
+        viewer->roles = c->ro.p;
+        viewer->roles_len = c->ro.len;
+        viewer->groups = c->gr.p;
+        viewer->groups_len = c->gr.len;
     }
 
-    rp_tx_set_masking(ctx->tx, (const char *) r->uri.data, r->uri.len,
-                      (rp_mode_t) mode, c != NULL ? &viewer : NULL);
+    return NGX_OK;
+}
 
-    if (mode != RP_MODE_BLOCK) {
-        return NGX_OK;
-    }
+
+/* What upstream may compress with: gzip (which the engine undoes) when
+ * the client takes it and identity_only is not set, else identity. */
+static void
+ngx_http_rampart_accept_encoding(ngx_http_request_t *r,
+    ngx_uint_t identity_only)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
 
     part = &r->headers_in.headers.part;
     h = part->elts;
@@ -1996,6 +1982,53 @@ ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
             ngx_str_set(&h[i].value, "identity");
         }
     }
+}
+
+
+static ngx_int_t
+ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
+    ngx_http_rampart_loc_conf_t *lcf)
+{
+    bool                           identity_only;
+    ngx_uint_t                     mode, have_viewer;
+    rp_viewer_t                    viewer;
+
+    if (!rp_policy_mask_route(lcf->policy, (const char *) r->uri.data,
+                              r->uri.len, &identity_only))
+    {
+        return NGX_OK;
+    }
+
+    mode = ngx_http_rampart_switch_masking(r, &lcf->app);
+
+    if (mode == NGX_CONF_UNSET_UINT) {
+        mode = RP_MODE_BLOCK;   /* not named: the policy's rules apply */
+    }
+
+    if (mode == RP_MODE_OFF) {
+        return NGX_OK;
+    }
+
+    /* who is looking: the session identity verified already, else the
+     * cookie verified here when roles may see clear values (without
+     * enforcing anything: no session just means masked) */
+
+    if (ngx_http_rampart_viewer(r, ctx,
+                                rp_policy_mask_needs_viewer(lcf->policy),
+                                &viewer, &have_viewer)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    rp_tx_set_masking(ctx->tx, (const char *) r->uri.data, r->uri.len,
+                      (rp_mode_t) mode, have_viewer ? &viewer : NULL);
+
+    if (mode != RP_MODE_BLOCK) {
+        return NGX_OK;
+    }
+
+    ngx_http_rampart_accept_encoding(r, identity_only);
 
     return NGX_OK;
 }
@@ -2045,15 +2078,10 @@ static ngx_int_t
 ngx_http_rampart_fieldenc(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
     ngx_http_rampart_loc_conf_t *lcf)
 {
-    ngx_str_t                      cookie, *ct;
-    ngx_uint_t                     mode, i;
+    ngx_str_t                     *ct;
+    ngx_uint_t                     mode, have_viewer;
     rp_viewer_t                    viewer;
-    rp_id_claims_t                *c;
     rp_data_keys_t                *keys;
-    ngx_list_part_t               *part;
-    ngx_table_elt_t               *h;
-    const rp_id_keys_t            *idkeys;
-    const rp_id_revocations_t     *rev;
     ngx_http_rampart_main_conf_t  *mcf;
 
     if (!rp_policy_fieldenc_route(lcf->policy, (const char *) r->uri.data,
@@ -2077,41 +2105,9 @@ ngx_http_rampart_fieldenc(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
     keys = ngx_http_rampart_watched_get(&ngx_http_rampart_data_keys_file,
                                         &mcf->data_keys, r->connection->log);
 
-    /* who is looking: as for masking, a session verified here when the
-     * identity step did not verify one already */
-
-    c = ctx->viewer;
-
-    if (c == NULL && mcf->identity_keys.len
-        && ngx_http_rampart_cookie(r, RP_ID_COOKIE, &cookie, NULL) == NGX_OK)
-    {
-        idkeys = ngx_http_rampart_watched_get(&ngx_http_rampart_id_keys,
-                                              &mcf->identity_keys,
-                                              r->connection->log);
-        rev = ngx_http_rampart_watched_get(&ngx_http_rampart_id_revocations,
-                                           &mcf->identity_revocations,
-                                           r->connection->log);
-
-        c = ngx_palloc(r->pool, sizeof(rp_id_claims_t));
-        if (c == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (idkeys == NULL
-            || rp_id_session_check(idkeys, rev, (const char *) cookie.data,
-                                   cookie.len, ngx_time(), c) != RP_ID_OK)
-        {
-            c = NULL;
-        }
-    }
-
-    if (c != NULL) {
-        viewer.user = c->sub.p;
-        viewer.user_len = c->sub.len;
-        viewer.roles = c->ro.p;
-        viewer.roles_len = c->ro.len;
-        viewer.groups = c->gr.p;
-        viewer.groups_len = c->gr.len;
+    /* who is looking, as for masking */
+    if (ngx_http_rampart_viewer(r, ctx, 1, &viewer, &have_viewer) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     ct = r->headers_in.content_type ? &r->headers_in.content_type->value
@@ -2120,34 +2116,12 @@ ngx_http_rampart_fieldenc(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
     rp_tx_set_fieldenc(ctx->tx, (const char *) r->uri.data, r->uri.len,
                        (rp_mode_t) mode, keys,
                        ct ? (const char *) ct->data : NULL, ct ? ct->len : 0,
-                       c != NULL ? &viewer : NULL);
+                       have_viewer ? &viewer : NULL);
 
     ctx->fieldenc = 1;
 
     /* envelopes are opened in unencoded bodies only */
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("Accept-Encoding") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept-Encoding",
-                               sizeof("Accept-Encoding") - 1) == 0)
-        {
-            ngx_str_set(&h[i].value, "identity");
-        }
-    }
+    ngx_http_rampart_accept_encoding(r, 1);
 
     return NGX_OK;
 }
