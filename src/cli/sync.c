@@ -28,7 +28,8 @@
  * (its id, name, and the version and hash it runs).
  *
  * Beside it, a thread keeps the identity files (sync_identity.h): the
- * revocation list, long-polled, and the session and upstream keys.
+ * revocation list, long-polled, and the session and upstream keys. And
+ * DIR/data-keys (sync_data_keys.h): the applications' field encryption keys.
  */
 #include <curl/curl.h>
 #include <dirent.h>
@@ -50,6 +51,7 @@
 #include "bundle.h"
 #include "idrev_stream.h"
 #include "sync.h"
+#include "sync_data_keys.h"
 #include "sync_identity.h"
 #include "sync_revredis.h"
 
@@ -76,6 +78,9 @@ typedef struct {
     json_t *bundle;    /* installed, verified */
     long long refused; /* a version refused: wait for a newer one */
 } installed_t;
+
+/* How often the data keys are fetched when no bundle changes (seconds). */
+#define DATA_KEYS_EVERY 300
 
 static void say(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -689,6 +694,7 @@ int cmd_sync(int argc, char **argv)
         sync_identity_start(o.url, o.token, o.dir, o.key_uid, o.key_gid, o.once, &identity_failed);
     /* revocations through Redis as well (docs/IDENTITY.md); not for --once */
     sync_revredis_t *revredis = identity && o.redis ? sync_revredis_start(o.redis, identity) : NULL;
+    time_t keys_at = 0;
     for (;;) {
         sync_body_t body = {0};
         long status = poll_once(curl, &o, &cur, &body);
@@ -703,6 +709,12 @@ int cmd_sync(int argc, char **argv)
             failed = 1;
         }
         free(body.data);
+        /* data keys: at start, with each new bundle, and every few minutes
+         * (a rotation changes no bundle); each delivery is audited */
+        if (status == 200 || time(NULL) - keys_at >= DATA_KEYS_EVERY) {
+            sync_data_keys_fetch(o.url, o.token, o.dir, o.key_uid, o.key_gid);
+            keys_at = time(NULL);
+        }
         if (o.once) {
             exit_code = failed; /* identity files are best effort: warned above */
             if (status == 200 && !failed) {

@@ -47,9 +47,8 @@ void sync_identity_say(const char *level, const char *msg, const char *detail)
             detail ? detail : "");
 }
 
-/* Writes path atomically with mode (and owner, unless -1). 0 or -1. */
-static int write_atomic(const char *path, const char *data, size_t len, mode_t mode, uid_t uid,
-                        gid_t gid)
+int sync_write_atomic(const char *path, const char *data, size_t len, mode_t mode, uid_t uid,
+                      gid_t gid)
 {
     char tmp[4200];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -149,7 +148,7 @@ static int write_revocations(sync_identity_t *s)
     }
     char path[4200];
     snprintf(path, sizeof(path), "%s/revocations", s->dir);
-    int rc = write_atomic(path, text, len, 0644, (uid_t)-1, (gid_t)-1);
+    int rc = sync_write_atomic(path, text, len, 0644, (uid_t)-1, (gid_t)-1);
     free(text);
     return rc;
 }
@@ -260,7 +259,7 @@ static int fetch_keys(sync_identity_t *s, CURL *curl)
     char path[4200];
     snprintf(path, sizeof(path), "%s/identity-keys", s->dir);
     int rc = len < sizeof(text) - 1
-                 ? write_atomic(path, text, len, 0600, s->owner_uid, s->owner_gid)
+                 ? sync_write_atomic(path, text, len, 0600, s->owner_uid, s->owner_gid)
                  : -1;
     snprintf(path, sizeof(path), "%s/upstream-keys", s->dir);
     if ((mkdir(path, 0700) != 0 && errno != EEXIST) ||
@@ -276,7 +275,7 @@ static int fetch_keys(sync_identity_t *s, CURL *curl)
         char body[200];
         int n = snprintf(body, sizeof(body), "# rampart upstream key: %s\n%s\n", app, key);
         snprintf(path, sizeof(path), "%s/upstream-keys/%s", s->dir, app);
-        if (write_atomic(path, body, (size_t)n, 0600, s->owner_uid, s->owner_gid))
+        if (sync_write_atomic(path, body, (size_t)n, 0600, s->owner_uid, s->owner_gid))
             rc = -1;
         explicit_bzero(body, sizeof(body));
     }

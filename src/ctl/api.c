@@ -111,6 +111,10 @@ static route_t routes[] = {
     {"GET", "/api/v1/directory/sessions", PERM_DIRECTORY_READ, api_idsessions_list, 0, 0, 0, 0},
     {"DELETE", "/api/v1/directory/sessions/*", PERM_IDSESSIONS_MANAGE, api_idsessions_revoke, 0, 0,
      0, 0},
+    /* field encryption keys for gateways (api_gateway_keys.c); POST so
+     * that every delivery has its audit record before the keys leave */
+    {"POST", "/api/v1/gateway/data-keys", PERM_GATEWAY_DATA_KEYS, api_gateway_data_keys, 0, 0, 0,
+     0},
     /* the identity feed for gateways (api_idsessions.c) */
     {"GET", "/api/v1/gateway/revocations", PERM_GATEWAY_IDENTITY, api_gateway_revocations, 0, 0, 1,
      0},

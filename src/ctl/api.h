@@ -24,6 +24,7 @@ void api_register_metrics(metrics_t *m);
 const route_t *api_routes(size_t *count);
 
 enum MHD_Result api_healthz(http_req_t *r);
+enum MHD_Result api_gateway_data_keys(http_req_t *r);
 enum MHD_Result api_readyz(http_req_t *r);
 enum MHD_Result api_metrics(http_req_t *r);
 

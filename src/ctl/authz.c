@@ -54,6 +54,9 @@ static const unsigned matrix[PERM_COUNT] = {
     [PERM_DATA_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
     /* security operations answer alerts */
     [PERM_ALERTS_MANAGE] = R(ROLE_SECOPS),
+    /* Field encryption at the gateway needs the data keys themselves:
+     * the gateways only, no human role (each delivery is audited). */
+    [PERM_GATEWAY_DATA_KEYS] = R(ROLE_GATEWAY),
 };
 
 /* Designated, so that a permission added to the enum in the middle cannot
@@ -89,6 +92,7 @@ static const char *const perm_names[PERM_COUNT] = {
     [PERM_OIDC_CLIENTS_MANAGE] = "oidc-clients:manage",
     [PERM_DATA_READ] = "data:read",
     [PERM_ALERTS_MANAGE] = "alerts:manage",
+    [PERM_GATEWAY_DATA_KEYS] = "gateway:data-keys",
 };
 
 const char *role_name(role_t role)

@@ -57,6 +57,7 @@ typedef enum {
     PERM_OIDC_CLIENTS_MANAGE, /* register, change, delete them; rotate secrets */
     PERM_DATA_READ,           /* data exposure per endpoint, alerts */
     PERM_ALERTS_MANAGE,       /* acknowledge alerts */
+    PERM_GATEWAY_DATA_KEYS,   /* data keys of the applications' encrypted fields (gateways) */
     PERM_COUNT
 } perm_t;
 

@@ -127,6 +127,8 @@ static int dk_decode(const uint8_t *in, size_t len, const char *name, uint32_t v
     if (v != version || !rp_aead_key_init(&h->aead, alg, m, alg == RP_AEAD_SM4_GCM ? 16 : 32))
         return -1;
     memcpy(h->mac, m + 32, 32);
+    h->enc_len = alg == RP_AEAD_SM4_GCM ? 16 : 32;
+    memcpy(h->enc, m, h->enc_len);
     rp_sm4_set_key(&h->fpe, m + 64);
     snprintf(h->name, sizeof(h->name), "%s", name);
     snprintf(h->envelope_id, sizeof(h->envelope_id), "%s", name);

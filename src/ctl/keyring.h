@@ -49,6 +49,10 @@ typedef struct {
     rp_aead_key_t aead;
     uint8_t mac[32];
     rp_sm4_key_t fpe;
+    /* the encryption subkey as bytes (16 for SM4, 32 for AES), for the
+     * gateways' field encryption (api_gateway_keys.c) */
+    uint8_t enc[32];
+    size_t enc_len;
 } key_handle_t;
 
 typedef enum {

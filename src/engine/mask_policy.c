@@ -121,7 +121,7 @@ static int parse_styles(rp_mask_rule_t *r, const char *list, char *why, size_t w
     }
 }
 
-static int parse_rule(rp_mask_rule_t *r, char **w, int nw, char *why, size_t why_len)
+int rp_mask_rule_parse(rp_mask_rule_t *r, char **w, int nw, char *why, size_t why_len)
 {
     const char *usage = "usage: mask PREFIX [classes=LIST|all] [styles=CLASS:STYLE,...] "
                         "[roles-clear=R,...] [groups-clear=G,...] [names=KEY,...] "
@@ -274,7 +274,7 @@ int rp_mask_directive(rp_mask_rules_t **rules, char **w, int nw, const char *dir
         if (m->n == RP_MASK_MAX_RULES)
             return why_set(why, why_len, "more than %d mask rules", RP_MASK_MAX_RULES);
         rp_mask_rule_t r;
-        if (parse_rule(&r, w, nw, why, why_len) != 0)
+        if (rp_mask_rule_parse(&r, w, nw, why, why_len) != 0)
             return -1;
         for (size_t i = 0; i < m->n; i++)
             if (strcmp(m->rules[i].prefix, r.prefix) == 0)
@@ -289,7 +289,8 @@ int rp_mask_directive(rp_mask_rules_t **rules, char **w, int nw, const char *dir
         return 0;
     }
     if (strcmp(d, "mask_body_limit") == 0) {
-        if (nw < 2 || nw > 3 || rp_policy_parse_size(w[1], &m->body_limit) != 0 || m->body_limit < 1024)
+        if (nw < 2 || nw > 3 || rp_policy_parse_size(w[1], &m->body_limit) != 0 ||
+            m->body_limit < 1024)
             return why_set(why, why_len,
                            "usage: mask_body_limit SIZE [pass|refuse] (SIZE at least 1k, e.g. 8m)");
         if (nw == 3 && strcmp(w[2], "pass") != 0 && strcmp(w[2], "refuse") != 0)
@@ -336,6 +337,14 @@ void rp_mask_rules_free(rp_mask_rules_t *m)
     free(m);
 }
 
+bool rp_mask_prefix_covers(const char *prefix, size_t pl, const char *path, size_t len)
+{
+    if (pl > len || memcmp(path, prefix, pl) != 0)
+        return false;
+    /* on a segment boundary: "/api" covers "/api/x", not "/apix" */
+    return pl == len || prefix[pl - 1] == '/' || path[pl] == '/';
+}
+
 const rp_mask_rule_t *rp_mask_rule_for(const rp_mask_rules_t *m, const char *path, size_t len)
 {
     const rp_mask_rule_t *best = NULL;
@@ -343,13 +352,8 @@ const rp_mask_rule_t *rp_mask_rule_for(const rp_mask_rules_t *m, const char *pat
         return NULL;
     for (size_t i = 0; i < m->n; i++) {
         const rp_mask_rule_t *r = &m->rules[i];
-        size_t pl = r->prefix_len;
-        if (pl > len || memcmp(path, r->prefix, pl) != 0)
-            continue;
-        /* on a segment boundary: "/api" covers "/api/x", not "/apix" */
-        if (pl < len && r->prefix[pl - 1] != '/' && path[pl] != '/')
-            continue;
-        if (!best || pl > best->prefix_len)
+        if (rp_mask_prefix_covers(r->prefix, r->prefix_len, path, len) &&
+            (!best || r->prefix_len > best->prefix_len))
             best = r;
     }
     return best && !best->off ? best : NULL;

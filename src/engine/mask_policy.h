@@ -71,11 +71,17 @@ typedef struct rp_mask_rules {
  * rule set is created on first use. */
 int rp_mask_directive(rp_mask_rules_t **rules, char **w, int nw, const char *dir, char *why,
                       size_t why_len);
+/* One "mask PREFIX OPTION..." line (w[0] "mask") into *r; the "encrypt"
+ * directive reads its roles-clear, groups-clear and styles through it. */
+int rp_mask_rule_parse(rp_mask_rule_t *r, char **w, int nw, char *why, size_t why_len);
 /* After the whole file: a hash style without a key is an error (the line
  * of the first such rule is not kept: the reason says which). */
 int rp_mask_rules_check(const rp_mask_rules_t *rules, char *why, size_t why_len);
 void rp_mask_rules_free(rp_mask_rules_t *rules);
 
+/* Does prefix (pl bytes) cover path: a prefix of it on a segment
+ * boundary ("/api" covers "/api/x", not "/apix")? */
+bool rp_mask_prefix_covers(const char *prefix, size_t pl, const char *path, size_t len);
 /* The rule for a path (longest prefix on segment boundaries), or NULL. */
 const rp_mask_rule_t *rp_mask_rule_for(const rp_mask_rules_t *rules, const char *path, size_t len);
 /* Does a viewer with these roles and groups (comma-separated,

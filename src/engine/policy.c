@@ -17,10 +17,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mask_policy.h"
 #include "abuse_policy.h"
 #include "bot_policy.h"
+#include "fieldenc_t.h"
 #include "ip_ranges.h"
+#include "mask_policy.h"
 #include "policy_t.h"
 #include "rampart/baseline.h"
 #include "rampart/collections.h"
@@ -499,6 +500,10 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
                  slash ? c->file : ".");
         if (rp_mask_directive(&p->masks, w, nw, dir, why, sizeof(why)) != 0)
             FAIL(c, "%s", why);
+    } else if (strcmp(d, "encrypt") == 0) {
+        char why[256];
+        if (rp_fe_directive(&p->fieldenc, w, nw, why, sizeof(why)) != 0)
+            FAIL(c, "%s", why);
     } else if (strcmp(d, "rules") == 0) {
         if (need_args(c, nw, 2, "rules SECLANG_FILE_OR_GLOB") != 0)
             return -1;
@@ -650,7 +655,8 @@ rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *nam
     if (c.nrule_files && compile_rules(&c, p) != 0)
         goto fail;
     char mask_why[256];
-    if (rp_mask_rules_check(p->masks, mask_why, sizeof(mask_why)) != 0) {
+    if (rp_mask_rules_check(p->masks, mask_why, sizeof(mask_why)) != 0 ||
+        rp_fe_rules_check(p->fieldenc, p->masks, mask_why, sizeof(mask_why)) != 0) {
         set_error(err, name, 0, "%s", mask_why);
         goto fail;
     }
@@ -689,6 +695,7 @@ fail:
     ip_ranges_free(p->reputation_allow);
     rp_access_rules_free(p->access);
     rp_mask_rules_free(p->masks);
+    rp_fe_rules_free(p->fieldenc);
     free(p);
     return NULL;
 }
@@ -764,6 +771,7 @@ void rp_policy_unref(rp_policy_t *p)
         ip_ranges_free(p->reputation_allow);
         rp_access_rules_free(p->access);
         rp_mask_rules_free(p->masks);
+        rp_fe_rules_free(p->fieldenc);
         free(p);
     }
 }

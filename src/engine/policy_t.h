@@ -102,6 +102,8 @@ struct rp_policy {
     struct rp_access_rules *access;
     /* response masking ("mask" directives, mask_policy.h), or NULL */
     struct rp_mask_rules *masks;
+    /* field encryption ("encrypt" directives, fieldenc_t.h), or NULL */
+    struct rp_fe_rules *fieldenc;
     size_t nskip_headers;
     char skip_headers[RP_MAX_SKIP_HEADERS][48];
     unsigned char skip_header_len[RP_MAX_SKIP_HEADERS];

@@ -69,6 +69,7 @@ void rp_tx_free(rp_tx_t *tx)
     if (tx->body && tx->body_kind == BODY_XML)
         rp_body_xml_abort(tx->body);
     rp_tx_mask_free(tx);
+    rp_tx_fieldenc_free(tx);
     rp_policy_unref(tx->policy);
     rp_arena_free(tx->arena);
 }
@@ -605,6 +606,9 @@ rp_status_t rp_tx_request_body(rp_tx_t *tx, const void *data, size_t len)
 {
     if (blocked(tx))
         return RP_BLOCK;
+    /* field encryption sees every byte, whatever the WAF's mode and limits */
+    if (tx->fieldenc && rp_tx_fieldenc_feed(tx, data, len) == RP_BLOCK)
+        return RP_BLOCK;
     const rp_policy_t *p = tx->policy;
     if (tx->api_body && tx->mode != RP_MODE_OFF) {
         /* buffered whatever the body processor thinks of it: a body the
@@ -770,6 +774,7 @@ rp_status_t rp_tx_response_header(rp_tx_t *tx, const char *name, size_t name_len
                                   size_t value_len)
 {
     rp_tx_mask_header(tx, name, name_len, value, value_len);
+    rp_tx_fieldenc_header(tx, name, name_len, value, value_len);
     if (tx->policy->baseline && tx->mode != RP_MODE_OFF)
         rp_tx_baseline_header(tx, name, name_len, value, value_len);
     rl_state_t *st = tx->rules;
@@ -807,6 +812,8 @@ rp_status_t rp_tx_response_headers_done(rp_tx_t *tx)
         return RP_BLOCK;
     /* masking (tx_mask.c) needs the body whatever the rules want */
     bool masking = rp_tx_mask_start(tx);
+    /* field decryption (tx_fieldenc.c) runs first, masking on its output */
+    masking |= rp_tx_fieldenc_start(tx);
     if (tx->host_refused)
         return RP_BLOCK;
     if (!st || tx->mode == RP_MODE_OFF)
@@ -837,7 +844,14 @@ rp_status_t rp_tx_response_body(rp_tx_t *tx, const void *in, size_t in_len, cons
             return RP_NOMEM;
     }
     /* the rules saw the body as the application sent it; the client gets
-     * it masked */
+     * it decrypted or masked */
+    if (tx->fieldenc) {
+        rp_status_t rc = rp_tx_fieldenc_body(tx, in, in_len, false, out, out_len);
+        if (rc != RP_OK)
+            return rc;
+        in = *out;
+        in_len = *out_len;
+    }
     if (tx->mask)
         return rp_tx_mask_body(tx, in, in_len, false, out, out_len);
     return RP_OK;
@@ -848,7 +862,17 @@ rp_status_t rp_tx_response_end(rp_tx_t *tx, const void **out, size_t *out_len)
     tx->state = TX_DONE;
     *out = NULL;
     *out_len = 0;
-    if (tx->mask && rp_tx_mask_body(tx, "", 0, true, out, out_len) != RP_OK)
+    const void *tail = "";
+    size_t tail_len = 0;
+    if (tx->fieldenc) {
+        rp_status_t rc = rp_tx_fieldenc_body(tx, "", 0, true, &tail, &tail_len);
+        rp_tx_fieldenc_report(tx);
+        if (rc != RP_OK)
+            return rc;
+        *out = tail_len ? tail : NULL;
+        *out_len = tail_len;
+    }
+    if (tx->mask && rp_tx_mask_body(tx, tail, tail_len, true, out, out_len) != RP_OK)
         return tx->host_refused ? RP_BLOCK : RP_NOMEM;
     rl_state_t *st = tx->rules;
     if (st && tx->mode != RP_MODE_OFF && st->response_body_on) {

@@ -105,6 +105,9 @@ struct rp_tx {
     /* Response masking (tx_mask.c), when the policy has mask rules. */
     struct tx_mask *mask;
 
+    /* Field encryption (tx_fieldenc.c), when an encrypt rule covers the route. */
+    struct tx_fieldenc *fieldenc;
+
     /* Bot protection (tx_bot.c): the challenge page to serve, and the
      * clearance cookie to set after a solved challenge. */
     const char *bot_page;
@@ -132,6 +135,22 @@ bool rp_tx_mask_start(rp_tx_t *tx);
 rp_status_t rp_tx_mask_body(rp_tx_t *tx, const void *in, size_t len, bool last, const void **out,
                             size_t *out_len);
 void rp_tx_mask_free(rp_tx_t *tx);
+
+typedef struct tx_fieldenc tx_fieldenc_t;
+
+/* tx_fieldenc.c: the hooks transaction.c calls when tx->fieldenc is set.
+ * feed: a request body piece (RP_BLOCK when refused); header: note the
+ * response's Content-Type and Content-Encoding; start: true when the
+ * response body must pass through rp_tx_fieldenc_body; report: the
+ * event's matches, once the response ended; free: keys and memory. */
+rp_status_t rp_tx_fieldenc_feed(rp_tx_t *tx, const void *data, size_t len);
+void rp_tx_fieldenc_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
+                           size_t value_len);
+bool rp_tx_fieldenc_start(rp_tx_t *tx);
+rp_status_t rp_tx_fieldenc_body(rp_tx_t *tx, const void *in, size_t len, bool last,
+                                const void **out, size_t *out_len);
+void rp_tx_fieldenc_report(rp_tx_t *tx);
+void rp_tx_fieldenc_free(rp_tx_t *tx);
 
 /* tx_openapi.c: the hooks transaction.c calls when policy->openapi is set.
  * header: keep one request header (RP_NOMEM on failure); head: check the

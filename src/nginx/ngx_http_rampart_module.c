@@ -128,6 +128,8 @@ typedef struct {
     ngx_str_t                    identity_keys;         /* FILE, or empty */
     ngx_str_t                    identity_revocations;  /* FILE, or empty */
     ngx_shm_zone_t              *identity_zone;         /* hand-offs used */
+
+    ngx_str_t                    data_keys;  /* rampart_data_keys FILE, or empty */
 } ngx_http_rampart_main_conf_t;
 
 
@@ -138,6 +140,7 @@ typedef struct {
     ngx_uint_t                   waf;       /* RP_MODE_* */
     ngx_uint_t                   identity;  /* RP_MODE_* */
     ngx_uint_t                   masking;   /* RP_MODE_* */
+    ngx_uint_t                   encryption; /* RP_MODE_* */
 } ngx_http_rampart_switch_t;
 
 
@@ -170,6 +173,7 @@ typedef struct {
     unsigned                     response_inspect:1;
     unsigned                     response_ended:1;
     unsigned                     logged:1;
+    unsigned                     fieldenc:1;     /* an encrypt rule covers it */
 
     ngx_str_t                    set_cookie[2];  /* identity cookies to send */
     ngx_uint_t                   nset_cookie;
@@ -218,6 +222,8 @@ static char *ngx_http_rampart_identity_keys(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_rampart_identity_revocations(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_rampart_data_keys(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_rampart_identity_upstream_key(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_rampart_init_identity_zone(ngx_shm_zone_t *shm_zone,
@@ -321,6 +327,13 @@ static ngx_command_t  ngx_http_rampart_commands[] = {
     { ngx_string("rampart_identity_revocations"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_rampart_identity_revocations,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("rampart_data_keys"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_rampart_data_keys,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -761,6 +774,7 @@ ngx_http_rampart_parse_switches(ngx_pool_t *pool, ngx_log_t *log, u_char *p,
         sw->waf = NGX_CONF_UNSET_UINT;
         sw->identity = NGX_CONF_UNSET_UINT;
         sw->masking = NGX_CONF_UNSET_UINT;
+        sw->encryption = NGX_CONF_UNSET_UINT;
 
         for (w = we; w < eol; w = we) {
             while (w < eol && (*w == ' ' || *w == '\t' || *w == '\r')) {
@@ -787,6 +801,11 @@ ngx_http_rampart_parse_switches(ngx_pool_t *pool, ngx_log_t *log, u_char *p,
                            || (eq - w == 4 && ngx_strncmp(w, "mask", 4) == 0)))
             {
                 field = &sw->masking;
+
+            } else if (eq != NULL && eq - w == 10
+                       && ngx_strncmp(w, "encryption", 10) == 0)
+            {
+                field = &sw->encryption;
 
             } else {
                 continue;
@@ -2127,45 +2146,22 @@ ngx_http_rampart_identity(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
  * unencoded bodies only.
  */
 
+/* The caller's verified session as a masking/decryption viewer: the
+ * identity step's, else the cookie checked here when wanted (nothing is
+ * enforced: no valid session just means no viewer). */
 static ngx_int_t
-ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
-    ngx_http_rampart_loc_conf_t *lcf)
+ngx_http_rampart_viewer(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
+    ngx_uint_t wanted, rp_viewer_t *viewer, ngx_uint_t *have)
 {
-    bool                           identity_only;
-    ngx_uint_t                     mode, i;
-    rp_viewer_t                    viewer;
     rp_id_claims_t                *c;
-    ngx_list_part_t               *part;
-    ngx_table_elt_t               *h;
     const rp_id_keys_t            *keys;
     const rp_id_revocations_t     *rev;
     ngx_http_rampart_main_conf_t  *mcf;
 
-    if (!rp_policy_mask_route(ctx->policy, (const char *) r->uri.data,
-                              r->uri.len, &identity_only))
-    {
-        return NGX_OK;
-    }
-
-    mode = ngx_http_rampart_switch_masking(r, &lcf->app);
-
-    if (mode == NGX_CONF_UNSET_UINT) {
-        mode = RP_MODE_BLOCK;   /* not named: the policy's rules apply */
-    }
-
-    if (mode == RP_MODE_OFF) {
-        return NGX_OK;
-    }
-
-    /* who is looking: the session identity verified already, else the
-     * cookie verified here when roles may see clear values (without
-     * enforcing anything: no session just means masked) */
-
     c = ctx->viewer;
     mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
 
-    if (c == NULL && mcf->identity_keys.len
-        && rp_policy_mask_needs_viewer(ctx->policy)
+    if (c == NULL && wanted && mcf->identity_keys.len
         && ctx->id_cookie.data != NULL)
     {
         keys = ngx_http_rampart_watched_get(&ngx_http_rampart_id_keys,
@@ -2190,21 +2186,30 @@ ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
         }
     }
 
+    *have = (c != NULL);
+
     if (c != NULL) {
-        viewer.user = c->sub.p;
-        viewer.user_len = c->sub.len;
-        viewer.roles = c->ro.p;
-        viewer.roles_len = c->ro.len;
-        viewer.groups = c->gr.p;
-        viewer.groups_len = c->gr.len;
+        viewer->user = c->sub.p;
+        viewer->user_len = c->sub.len;
+        viewer->roles = c->ro.p;
+        viewer->roles_len = c->ro.len;
+        viewer->groups = c->gr.p;
+        viewer->groups_len = c->gr.len;
     }
 
-    rp_tx_set_masking(ctx->tx, (const char *) r->uri.data, r->uri.len,
-                      (rp_mode_t) mode, c != NULL ? &viewer : NULL);
+    return NGX_OK;
+}
 
-    if (mode != RP_MODE_BLOCK) {
-        return NGX_OK;
-    }
+
+/* What upstream may compress with: gzip (which the engine undoes) when
+ * the client takes it and identity_only is not set, else identity. */
+static void
+ngx_http_rampart_accept_encoding(ngx_http_request_t *r,
+    ngx_uint_t identity_only)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
 
     part = &r->headers_in.headers.part;
     h = part->elts;
@@ -2239,9 +2244,208 @@ ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
             ngx_str_set(&h[i].value, "identity");
         }
     }
+}
+
+
+static ngx_int_t
+ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
+    ngx_http_rampart_loc_conf_t *lcf)
+{
+    bool                           identity_only;
+    ngx_uint_t                     mode, have_viewer;
+    rp_viewer_t                    viewer;
+
+    if (!rp_policy_mask_route(ctx->policy, (const char *) r->uri.data,
+                              r->uri.len, &identity_only))
+    {
+        return NGX_OK;
+    }
+
+    mode = ngx_http_rampart_switch_masking(r, &lcf->app);
+
+    if (mode == NGX_CONF_UNSET_UINT) {
+        mode = RP_MODE_BLOCK;   /* not named: the policy's rules apply */
+    }
+
+    if (mode == RP_MODE_OFF) {
+        return NGX_OK;
+    }
+
+    /* who is looking: the session identity verified already, else the
+     * cookie verified here when roles may see clear values (without
+     * enforcing anything: no session just means masked) */
+
+    if (ngx_http_rampart_viewer(r, ctx,
+                                rp_policy_mask_needs_viewer(ctx->policy),
+                                &viewer, &have_viewer)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    rp_tx_set_masking(ctx->tx, (const char *) r->uri.data, r->uri.len,
+                      (rp_mode_t) mode, have_viewer ? &viewer : NULL);
+
+    if (mode != RP_MODE_BLOCK) {
+        return NGX_OK;
+    }
+
+    ngx_http_rampart_accept_encoding(r, identity_only);
 
     return NGX_OK;
 }
+
+/* ------------------------------------------------------------------------
+ * field encryption (docs/CRYPTO.md, "Field encryption at the gateway"):
+ * the configured fields of request bodies are sealed before the
+ * application sees them, and opened (or masked) in its JSON responses.
+ * The data keys file is re-read like the identity files; a transaction
+ * keeps a reference to the key set it started with, so a reload while a
+ * response is still streaming frees nothing in use.
+ */
+
+static void *
+ngx_http_rampart_load_data_keys(const char *path, rp_error_t *err)
+{
+    return rp_data_keys_load(path, err);
+}
+
+
+static void
+ngx_http_rampart_free_data_keys(void *obj)
+{
+    rp_data_keys_unref(obj);
+}
+
+
+static ngx_http_rampart_watched_t  ngx_http_rampart_data_keys_file = {
+    "rampart_data_keys", ngx_http_rampart_load_data_keys,
+    ngx_http_rampart_free_data_keys, NULL, { 0 }, 0, 0, 0
+};
+
+
+/* The encryption switch of an application, or NGX_CONF_UNSET_UINT. */
+static ngx_uint_t
+ngx_http_rampart_switch_encryption(ngx_http_request_t *r, ngx_str_t *app)
+{
+    ngx_http_rampart_switch_t  *sw;
+
+    sw = ngx_http_rampart_switch_find(r, app);
+
+    return sw != NULL ? sw->encryption : NGX_CONF_UNSET_UINT;
+}
+
+
+static ngx_int_t
+ngx_http_rampart_fieldenc(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
+    ngx_http_rampart_loc_conf_t *lcf)
+{
+    ngx_str_t                     *ct;
+    ngx_uint_t                     mode, have_viewer;
+    rp_viewer_t                    viewer;
+    rp_data_keys_t                *keys;
+    ngx_http_rampart_main_conf_t  *mcf;
+
+    if (!rp_policy_fieldenc_route(ctx->policy, (const char *) r->uri.data,
+                                  r->uri.len))
+    {
+        return NGX_OK;
+    }
+
+    mode = ngx_http_rampart_switch_encryption(r, &lcf->app);
+
+    if (mode == NGX_CONF_UNSET_UINT) {
+        mode = RP_MODE_BLOCK;   /* not named: the policy's rules apply */
+    }
+
+    if (mode == RP_MODE_OFF) {
+        return NGX_OK;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
+
+    keys = ngx_http_rampart_watched_get(&ngx_http_rampart_data_keys_file,
+                                        &mcf->data_keys, r->connection->log);
+
+    /* who is looking, as for masking */
+    if (ngx_http_rampart_viewer(r, ctx, 1, &viewer, &have_viewer) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ct = r->headers_in.content_type ? &r->headers_in.content_type->value
+                                    : NULL;
+
+    rp_tx_set_fieldenc(ctx->tx, (const char *) r->uri.data, r->uri.len,
+                       (rp_mode_t) mode, keys,
+                       ct ? (const char *) ct->data : NULL, ct ? ct->len : 0,
+                       have_viewer ? &viewer : NULL);
+
+    ctx->fieldenc = 1;
+
+    /* envelopes are opened in unencoded bodies only */
+    ngx_http_rampart_accept_encoding(r, 1);
+
+    return NGX_OK;
+}
+
+
+/* After the whole body was read: the sealed body replaces it, with its
+ * length (a chunked body goes upstream with a Content-Length). */
+static ngx_int_t
+ngx_http_rampart_fieldenc_body(ngx_http_request_t *r,
+    ngx_http_rampart_ctx_t *ctx)
+{
+    size_t        len;
+    u_char       *p;
+    ngx_buf_t    *b;
+    rp_status_t   rc;
+    const void   *body;
+    ngx_chain_t  *cl;
+
+    rc = rp_tx_fieldenc_request_body(ctx->tx, &body, &len);
+
+    if (rc != RP_OK) {
+        return NGX_OK;  /* unchanged, or refused: the verdict says so */
+    }
+
+    if (r->request_body == NULL) {
+        return NGX_ERROR;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (b == NULL || cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* the transaction's memory lives until the request's pool goes */
+    b->memory = (len > 0);
+    b->pos = (u_char *) body;
+    b->last = (u_char *) body + len;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    r->request_body->bufs = cl;
+    r->request_body->temp_file = NULL;
+    r->headers_in.content_length_n = len;
+
+    if (r->headers_in.content_length != NULL) {
+        p = ngx_pnalloc(r->pool, NGX_OFF_T_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        r->headers_in.content_length->value.data = p;
+        r->headers_in.content_length->value.len =
+            ngx_sprintf(p, "%uz", len) - p;
+    }
+
+    return NGX_OK;
+}
+
 
 
 /* ------------------------------------------------------------------------
@@ -2665,7 +2869,23 @@ ngx_http_rampart_inspect_request(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (ngx_http_rampart_fieldenc(r, ctx, lcf) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     has_body = r->headers_in.content_length_n > 0 || r->headers_in.chunked;
+
+    if (has_body && ctx->fieldenc) {
+        /* field encryption sees every body, whatever the WAF wants */
+        if (r->request_body || r->discard_body) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "rampart: request body %s before field encryption; "
+                          "refused", r->discard_body ? "discarded" : "read");
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        rc = RP_OK;
+    }
 
     if (has_body && rc != RP_DECLINED && (r->request_body || r->discard_body)) {
         /* another module read (or threw away) the body before this phase:
@@ -2680,7 +2900,8 @@ ngx_http_rampart_inspect_request(ngx_http_request_t *r,
     if (has_body && rc != RP_DECLINED) {
         ctx->feed_body = 1;
 
-        if (lcf->body == NGX_HTTP_RAMPART_BODY_BUFFERED) {
+        /* field encryption rewrites the whole body: always buffered */
+        if (lcf->body == NGX_HTTP_RAMPART_BODY_BUFFERED || ctx->fieldenc) {
             return NGX_AGAIN;
         }
 
@@ -2722,6 +2943,12 @@ ngx_http_rampart_body_ready(ngx_http_request_t *r)
         if (rc == RP_NOMEM) {
             ctx->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
+    }
+
+    if (ctx->fieldenc && ctx->status == NGX_DECLINED
+        && ngx_http_rampart_fieldenc_body(r, ctx) != NGX_OK)
+    {
+        ctx->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (ctx->status == NGX_DECLINED) {
@@ -4382,6 +4609,51 @@ ngx_http_rampart_identity_revocations(ngx_conf_t *cf, ngx_command_t *cmd,
     {
         return NGX_CONF_ERROR;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/* rampart_data_keys FILE: checked now when it exists (a file others may
+ * read stops the configuration), re-read by the workers when it changes */
+static char *
+ngx_http_rampart_data_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_rampart_main_conf_t *mcf = conf;
+
+    ngx_str_t       *value;
+    rp_error_t       err;
+    rp_data_keys_t  *keys;
+
+    if (mcf->data_keys.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    mcf->data_keys = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &mcf->data_keys, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (access((const char *) mcf->data_keys.data, F_OK) != 0) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "rampart_data_keys: \"%V\" does not exist yet "
+                           "(rampart sync writes it); encrypted routes "
+                           "refuse bodies until it does", &mcf->data_keys);
+        return NGX_CONF_OK;
+    }
+
+    ngx_memzero(&err, sizeof(err));
+    keys = rp_data_keys_load((const char *) mcf->data_keys.data, &err);
+
+    if (keys == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "rampart_data_keys: %s:%ui: %s",
+                           err.file, (ngx_uint_t) err.line, err.reason);
+        return NGX_CONF_ERROR;
+    }
+
+    rp_data_keys_unref(keys);
 
     return NGX_CONF_OK;
 }

@@ -540,6 +540,8 @@ class Authorisation(unittest.TestCase):
             ("POST", lambda: "/api/v1/crypto/blind-index", use({"value": "x"}), {"app"}),
             ("POST", lambda: "/api/v1/crypto/tokenize", use({"value": ID_NUMBER}), {"app"}),
             ("POST", lambda: "/api/v1/crypto/detokenize", use({"token": ID_NUMBER}), {"app"}),
+            # the data keys themselves, for field encryption: gateways only
+            ("POST", lambda: "/api/v1/gateway/data-keys", lambda: {}, {"gateway"}),
         ]
 
     def core_endpoints(self, unique):

@@ -46,6 +46,7 @@ static void test_matrix(void **state)
         {PERM_OIDC_CLIENTS_MANAGE, {1, 0, 0, 0, 0}},
         {PERM_DATA_READ, {1, 1, 1, 0, 0}},
         {PERM_ALERTS_MANAGE, {0, 1, 0, 0, 0}},
+        {PERM_GATEWAY_DATA_KEYS, {0, 0, 0, 1, 0}},
     };
     assert_int_equal(sizeof(expected) / sizeof(expected[0]), PERM_COUNT);
     for (size_t i = 0; i < PERM_COUNT; i++)
