@@ -13,6 +13,7 @@
 
 #include "mask_stream.h"
 #include "normalize.h"
+#include "text_class.h"
 
 #define LABEL_NAME    1u
 #define LABEL_ADDRESS 2u
@@ -128,16 +129,17 @@ static void lex_emit(rp_mask_stream_t *s, const char *p, size_t n, rp_abuf_t *ou
         put(out, p, n, err);
         return;
     }
+    /* without labelled keys a key's text is never looked at */
+    const rp_mask_rule_t *r = s->rule;
+    bool key_words = r->nnames || r->naddresses || r->nkeys;
     size_t run = 0; /* bytes copied verbatim, flushed in one append */
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
-        if (s->in_str && !s->esc_left && !s->str_is_key && !s->capturing &&
+        if (s->in_str && !s->esc_left && (!s->str_is_key || !key_words) && !s->capturing &&
             !(s->value_label & (LABEL_NAME | LABEL_ADDRESS)) && c != '"' && c != '\\') {
             /* plain string content: copied as it is up to the next quote or
-             * backslash, found with memchr */
-            const char *end = p + n, *q = memchr(p + i, '"', n - i);
-            const char *bs = memchr(p + i, '\\', (size_t)((q ? q : end) - (p + i)));
-            size_t stop = (size_t)((bs ? bs : q ? q : end) - p);
+             * backslash */
+            size_t stop = i + rp_text_quote_or_backslash(p + i, n - i);
             run += stop - i;
             i = stop - 1;
             continue;
@@ -321,10 +323,10 @@ int rp_mask_stream_feed(rp_mask_stream_t *s, const char *in, size_t len, bool la
     s->len += len;
     size_t cut = last ? s->len : choose_cut(s);
     int err = 0;
-    size_t i = s->ctx, pos = s->ctx;
+    size_t i = s->ctx, pos = s->ctx, at_cache = 0;
     rp_data_match_t m;
     const rp_mask_rule_t *r = s->rule;
-    while (cut > i && rp_data_scan_next(s->buf, s->len, &pos, r->classes, &m)) {
+    while (cut > i && rp_data_scan_next_cached(s->buf, s->len, &pos, r->classes, &m, &at_cache)) {
         if (m.offset >= cut)
             break;
         if (m.offset + m.length > cut) {
