@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__SSE2__)
+/* RP_TEXT_PORTABLE: the byte-at-a-time paths even where SSE2 is there
+ * (the differential fuzz target compares the two). */
+#if defined(__SSE2__) && !defined(RP_TEXT_PORTABLE)
 #include <emmintrin.h>
 #define RP_TEXT_SIMD 1
 
