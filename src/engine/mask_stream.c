@@ -145,8 +145,9 @@ static void open_container(rp_mask_stream_t *s, char c)
  * only strings, keys and nesting are followed, string contents skipped to
  * the next quote or backslash 16 bytes at a time. It leaves the state
  * lex_emit's full lexer would with no key labelled (no label, no capture,
- * the key's text unused). */
-static void lex_structure(rp_mask_stream_t *s, const char *p, size_t n)
+ * the key's text unused). readable: the bytes at p that may be loaded (the
+ * pending bytes go on after the span). */
+static void lex_structure(rp_mask_stream_t *s, const char *p, size_t n, size_t readable)
 {
     size_t i = 0;
     while (i < n) {
@@ -167,7 +168,7 @@ static void lex_structure(rp_mask_stream_t *s, const char *p, size_t n)
                     s->key_label = 0;
                 i++;
             } else {
-                i += rp_text_quote_or_backslash(p + i, n - i);
+                i += rp_text_quote_or_backslash(p + i, n - i, readable - i);
             }
             continue;
         }
@@ -213,8 +214,9 @@ static void lex_emit(rp_mask_stream_t *s, const char *p, size_t n, rp_abuf_t *ou
     }
     const rp_mask_rule_t *r = s->rule;
     bool key_words = has_key_words(r);
+    size_t readable = (size_t)(s->buf + s->len - p); /* p is in the pending bytes */
     if (!key_words) {
-        lex_structure(s, p, n);
+        lex_structure(s, p, n, readable);
         put(out, p, n, err);
         return;
     }
@@ -225,7 +227,7 @@ static void lex_emit(rp_mask_stream_t *s, const char *p, size_t n, rp_abuf_t *ou
             !(s->value_label & (LABEL_NAME | LABEL_ADDRESS)) && c != '"' && c != '\\') {
             /* plain string content: copied as it is up to the next quote or
              * backslash */
-            size_t stop = i + rp_text_quote_or_backslash(p + i, n - i);
+            size_t stop = i + rp_text_quote_or_backslash(p + i, n - i, readable - i);
             run += stop - i;
             i = stop - 1;
             continue;
@@ -465,7 +467,10 @@ int rp_mask_stream_feed(rp_mask_stream_t *s, const char *in, size_t len, bool la
         s->report.counts[m.cls]++;
         if (out)
             emit_masked(s, &m, verbatim, emitted, out, &err);
-        lex_emit(s, s->buf + m.offset, m.length, NULL, &err);
+        /* no value of any class holds a quote, backslash or structural
+         * character: outside an escape the structure lexer would not move */
+        if (!verbatim || s->esc_left)
+            lex_emit(s, s->buf + m.offset, m.length, NULL, &err);
         i = m.offset + m.length;
         if (verbatim)
             emitted = i;

@@ -35,18 +35,24 @@ static inline void rp_text_classes16(const char *p, unsigned *digit, unsigned *u
     *lower = rp_text_range16(v, 'a', 25);
 }
 
-/* Index of the first '"' or '\\' in p[0, n), or n. */
-static inline size_t rp_text_quote_or_backslash(const char *p, size_t n)
+/* Index of the first '"' or '\\' in p[0, n), or n. readable >= n: the
+ * bytes at p that may be loaded, so that a search near the end of its
+ * span still goes 16 bytes at a time when the buffer goes on. */
+static inline size_t rp_text_quote_or_backslash(const char *p, size_t n, size_t readable)
 {
     size_t i = 0;
     const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
-    for (; i + 16 <= n; i += 16) {
+    for (; i < n && i + 16 <= readable; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
         unsigned m =
             (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)));
-        if (m)
-            return i + (size_t)__builtin_ctz(m);
+        if (m) {
+            size_t at = i + (size_t)__builtin_ctz(m);
+            return at < n ? at : n;
+        }
     }
+    if (i >= n)
+        return n; /* the last block went past the span */
     while (i < n && p[i] != '"' && p[i] != '\\')
         i++;
     return i;
@@ -54,8 +60,9 @@ static inline size_t rp_text_quote_or_backslash(const char *p, size_t n)
 #else
 #define RP_TEXT_SIMD 0
 
-static inline size_t rp_text_quote_or_backslash(const char *p, size_t n)
+static inline size_t rp_text_quote_or_backslash(const char *p, size_t n, size_t readable)
 {
+    (void)readable;
     size_t i = 0;
     while (i < n && p[i] != '"' && p[i] != '\\')
         i++;
