@@ -44,6 +44,11 @@ bool rp_resident_id_valid(const char *s, size_t len);
  * shape is an ID number or a mistyped one, never another class (an 18-digit
  * card of this shape is not reported: docs/DATA-CLASSES.md). */
 bool rp_resident_id_shape(const char *s, size_t len);
+/* 18 characters whose first 17 are digits and the last 0-9/X/x, graded
+ * at once: RP_ID_VALID (rp_resident_id_valid), RP_ID_SHAPED (the shape
+ * only), RP_ID_NOT_SHAPED. */
+enum { RP_ID_NOT_SHAPED = 0, RP_ID_SHAPED, RP_ID_VALID };
+int rp_resident_id_grade(const char *s);
 /* YYYYMMDD (8 digits, not checked here) is a real date in 1900..2099. */
 bool rp_birth_date_valid(const char *yyyymmdd);
 /* The check character for 17 digits ('0'-'9' or 'X'). */
@@ -70,6 +75,11 @@ typedef struct {
  * never crosses a quote); Chinese text separates tokens ("手机13812345678"
  * holds a mobile number). Call again with the same pos to continue. */
 bool rp_data_scan_next(const char *s, size_t len, size_t *pos, unsigned mask, rp_data_match_t *m);
+/* The same, for many calls over one buffer with *pos only moving on:
+ * *at_cache (0 before the first call) keeps where the next '@' is, so the
+ * buffer is searched for it once rather than once per call. */
+bool rp_data_scan_next_cached(const char *s, size_t len, size_t *pos, unsigned mask,
+                              rp_data_match_t *m, size_t *at_cache);
 
 /* ---- masking ---- */
 

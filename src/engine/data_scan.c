@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "rampart/dataclass.h"
+#include "text_class.h"
 
 static bool digit(char c)
 {
@@ -162,13 +163,17 @@ static size_t grouped_mobile(const char *s, size_t len, size_t i)
     return mobile_prefix(d) ? 13 : 0;
 }
 
-/* A mobile number at i, bare or grouped; 0 if none. */
-static size_t mobile_at(const char *s, size_t len, size_t i)
+/* A mobile number at i, bare or grouped; 0 if none. n: the digits at i. */
+static size_t mobile_digits_at(const char *s, size_t len, size_t i, size_t n)
 {
-    size_t n = run(s, len, i, digit);
     if (n == 11 && mobile_prefix(s + i) && right_ok(s, len, i + 11))
         return 11;
     return grouped_mobile(s, len, i);
+}
+
+static size_t mobile_at(const char *s, size_t len, size_t i)
+{
+    return mobile_digits_at(s, len, i, run(s, len, i, digit));
 }
 
 /* "+86 138...", "+86-138...", "0086 138...", "86-138...", "8613812345678". */
@@ -341,82 +346,6 @@ static size_t plate_at(const char *s, size_t len, size_t i)
     return letters <= 2 || (n == 6 && letters <= 3) ? end - i : 0;
 }
 
-/* Every candidate that can start at i, most specific first. */
-static rp_data_class_t match_at(const char *s, size_t len, size_t i, unsigned mask, size_t *mlen,
-                                size_t *skip, size_t *email_blocked_until)
-{
-    char c = s[i];
-    *skip = 1;
-    if ((unsigned char)c >= 0xe4) {
-        if ((mask & RP_DC_BIT(RP_DC_PLATE)) && (*mlen = plate_at(s, len, i)))
-            return RP_DC_PLATE;
-        return RP_DC_NONE;
-    }
-    /* After a failed e-mail attempt, no start inside the same local-part run
-     * can succeed ("a.b.c" has no '@' wherever it starts): not trying them
-     * keeps the scan linear. */
-    if ((mask & RP_DC_BIT(RP_DC_EMAIL)) && email_local_char(c) && c != '.' &&
-        i >= *email_blocked_until) {
-        size_t local;
-        if ((*mlen = email_at(s, len, i, &local)))
-            return RP_DC_EMAIL;
-        *email_blocked_until = i + local;
-    }
-    if (c == '+' || c == '(') {
-        if ((mask & RP_DC_BIT(RP_DC_MOBILE)) && c == '+' &&
-            (*mlen = mobile_with_country(s, len, i)))
-            return RP_DC_MOBILE;
-        if ((mask & RP_DC_BIT(RP_DC_LANDLINE)) && c == '(' && (*mlen = landline_at(s, len, i)))
-            return RP_DC_LANDLINE;
-        return RP_DC_NONE;
-    }
-    if (!alnum(c))
-        return RP_DC_NONE;
-    *skip = run(s, len, i, alnum);
-    size_t an = run(s, len, i, uscc_char), dn = run(s, len, i, digit);
-    /* An ID-shaped value (province, real date) with a wrong check
-     * character is a mistyped ID or an ordinary number: no class at all,
-     * even if it happens to pass a card's Luhn or a USCC's MOD 31. */
-    size_t idn = dn == 17 && i + 17 < len && (s[i + 17] | 32) == 'x' ? 18 : dn;
-    if (idn == 18 && rp_resident_id_shape(s + i, 18)) {
-        if ((mask & RP_DC_BIT(RP_DC_RESIDENT_ID)) && rp_resident_id_valid(s + i, 18) &&
-            right_ok(s, len, i + 18)) {
-            *mlen = 18;
-            return RP_DC_RESIDENT_ID;
-        }
-        return RP_DC_NONE;
-    }
-    /* USCCs need a letter: an all-digit 18-digit string is far likelier an
-     * ID or an account number than a code passing MOD 31 by chance. */
-    if ((mask & RP_DC_BIT(RP_DC_USCC)) && an == 18 && dn < 18 && rp_uscc_valid(s + i, 18) &&
-        right_ok(s, len, i + 18)) {
-        *mlen = 18;
-        return RP_DC_USCC;
-    }
-    if ((mask & RP_DC_BIT(RP_DC_PASSPORT)) && an == 9 && passport_shape(s + i, 9) &&
-        right_ok(s, len, i + 9)) {
-        *mlen = 9;
-        return RP_DC_PASSPORT;
-    }
-    if (!digit(c))
-        return RP_DC_NONE;
-    if (mask & RP_DC_BIT(RP_DC_MOBILE)) {
-        if ((*mlen = mobile_at(s, len, i)) || (*mlen = mobile_with_country(s, len, i)))
-            return RP_DC_MOBILE;
-    }
-    if (mask & RP_DC_BIT(RP_DC_BANK_CARD)) {
-        if (dn >= 13 && dn <= 19 && right_ok(s, len, i + dn) && card_digits_valid(s + i, dn)) {
-            *mlen = dn;
-            return RP_DC_BANK_CARD;
-        }
-        if (dn == 4 && (*mlen = grouped_card(s, len, i)))
-            return RP_DC_BANK_CARD;
-    }
-    if ((mask & RP_DC_BIT(RP_DC_LANDLINE)) && (*mlen = landline_at(s, len, i)))
-        return RP_DC_LANDLINE;
-    return RP_DC_NONE;
-}
-
 /* Can a token (or a %XX escape) start with this byte? Everything else is
  * skipped without further tests: punctuation, spaces, the bytes of Chinese
  * characters other than UTF-8 lead bytes of the plates' provinces. */
@@ -433,10 +362,210 @@ static const uint8_t may_start[256] = {
     [0xe9] = 1,
 };
 
-bool rp_data_scan_next(const char *s, size_t len, size_t *pos, unsigned mask, rp_data_match_t *m)
+/* The runs of letters and digits, of capitals and digits, and of digits
+ * that start at i. */
+typedef struct {
+    size_t alnum, uscc, digits;
+} runs_t;
+
+static void runs_at(const char *s, size_t len, size_t i, runs_t *r)
 {
-    size_t i = *pos, email_blocked_until = 0;
+#if RP_TEXT_SIMD
+    if (i + 32 <= len) {
+        unsigned d0, u0, l0, d1, u1, l1;
+        rp_text_classes16(s + i, &d0, &u0, &l0);
+        rp_text_classes16(s + i + 16, &d1, &u1, &l1);
+        uint32_t d = d0 | d1 << 16, u = u0 | u1 << 16, a = d | u | l0 | l1 << 16;
+        /* a run of 32 or more (rare) is measured on byte by byte */
+        r->digits = d == UINT32_MAX ? 32 + run(s, len, i + 32, digit) : (size_t)__builtin_ctz(~d);
+        r->uscc = (d | u) == UINT32_MAX ? 32 + run(s, len, i + 32, uscc_char)
+                                        : (size_t)__builtin_ctz(~(d | u));
+        r->alnum = a == UINT32_MAX ? 32 + run(s, len, i + 32, alnum) : (size_t)__builtin_ctz(~a);
+        return;
+    }
+#endif
+    r->alnum = run(s, len, i, alnum);
+    r->uscc = run(s, len, i, uscc_char);
+    r->digits = run(s, len, i, digit);
+}
+
+/* E-mail bookkeeping of one scan: where the next '@' is (an address needs
+ * one within 65 bytes of its start, so most starts are ruled out without
+ * reading the local part), and the end of the local-part run of the last
+ * failed attempt. */
+typedef struct {
+    size_t at; /* the next '@' at or after the last start looked at, or len */
+    bool at_known;
+    size_t blocked_until;
+} email_scan_t;
+
+static bool email_near(const char *s, size_t len, size_t i, email_scan_t *e)
+{
+    if (!e->at_known || e->at < i) {
+        const char *p = memchr(s + i, '@', len - i);
+        e->at = p ? (size_t)(p - s) : len;
+        e->at_known = true;
+    }
+    return e->at < len && e->at - i <= 64;
+}
+
+/* The first byte at or after i that may_start admits, or len. */
+static size_t next_may_start(const char *s, size_t len, size_t i)
+{
+    while (i < len && !may_start[(unsigned char)s[i]])
+        i++;
+    return i;
+}
+
+/* With no '@' left in the buffer, the only starts that can match are a
+ * digit or capital not glued to a letter or digit before it, '%' (an
+ * escape), '+', '(', and a UTF-8 lead byte of the plates' provinces with a
+ * capital three bytes on: a small letter starts nothing but an e-mail
+ * address, '-' and '_' start nothing else either, and the scan skips the
+ * rest of a letter-and-digit run anyway. Returns the first such start at
+ * or after i (an over-estimate is harmless: the full tests run there), or
+ * len. */
+static size_t next_start_no_email(const char *s, size_t len, size_t i)
+{
+#if RP_TEXT_SIMD
+    if (i == 0 || i + 19 > len)
+        return next_may_start(s, len, i);
+    /* the first start as left_ok sees it: a %XX escape before it unglues
+     * it (inside the blocks, an escape's '%' is itself a start, and the
+     * scan jumps over the escape onto the byte after it) */
+    unsigned prev_alnum = !left_ok(s, i) && alnum(s[i - 1]);
+    for (; i + 19 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i v3 = _mm_loadu_si128((const __m128i *)(s + i + 3));
+        unsigned d = rp_text_range16(v, '0', 9), u = rp_text_range16(v, 'A', 25);
+        unsigned a = d | u | rp_text_range16(v, 'a', 25);
+        unsigned glued = (a << 1 | prev_alnum) & 0xffff;
+        unsigned m = ((d | u) & ~glued) |
+                     (rp_text_range16(v, (char)0xe4, 5) & rp_text_range16(v3, 'A', 25)) |
+                     (unsigned)_mm_movemask_epi8(
+                         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('%')),
+                                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('('))),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('+'))));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+        prev_alnum = a >> 15;
+    }
+#endif
+    return next_may_start(s, len, i);
+}
+
+/* Every candidate that can start at i, most specific first. */
+static rp_data_class_t match_at(const char *s, size_t len, size_t i, unsigned mask, size_t *mlen,
+                                size_t *skip, email_scan_t *e)
+{
+    char c = s[i];
+    *skip = 1;
+    if ((unsigned char)c >= 0xe4) {
+        if ((mask & RP_DC_BIT(RP_DC_PLATE)) && (*mlen = plate_at(s, len, i)))
+            return RP_DC_PLATE;
+        return RP_DC_NONE;
+    }
+    /* After a failed e-mail attempt, no start inside the same local-part run
+     * can succeed ("a.b.c" has no '@' wherever it starts): not trying them
+     * keeps the scan linear. Without an '@' close enough the attempt fails
+     * at once; its run still blocks the starts inside it when an '@' comes
+     * later, as a full attempt's would. */
+    if ((mask & RP_DC_BIT(RP_DC_EMAIL)) && email_local_char(c) && c != '.' &&
+        i >= e->blocked_until) {
+        size_t local;
+        if (email_near(s, len, i, e)) {
+            if ((*mlen = email_at(s, len, i, &local)))
+                return RP_DC_EMAIL;
+            e->blocked_until = i + local;
+        } else if (e->at < len) {
+            e->blocked_until = i + run(s, len, i, email_local_char);
+        }
+    }
+    if (c == '+' || c == '(') {
+        if ((mask & RP_DC_BIT(RP_DC_MOBILE)) && c == '+' &&
+            (*mlen = mobile_with_country(s, len, i)))
+            return RP_DC_MOBILE;
+        if ((mask & RP_DC_BIT(RP_DC_LANDLINE)) && c == '(' && (*mlen = landline_at(s, len, i)))
+            return RP_DC_LANDLINE;
+        return RP_DC_NONE;
+    }
+    if (!alnum(c))
+        return RP_DC_NONE;
+    runs_t r;
+    runs_at(s, len, i, &r);
+    *skip = r.alnum;
+    /* a small letter starts no class but an e-mail address */
+    if (!digit(c) && !upper(c))
+        return RP_DC_NONE;
+    size_t an = r.uscc, dn = r.digits;
+    /* An ID-shaped value (province, real date) with a wrong check
+     * character is a mistyped ID or an ordinary number: no class at all,
+     * even if it happens to pass a card's Luhn or a USCC's MOD 31. */
+    size_t idn = dn == 17 && i + 17 < len && (s[i + 17] | 32) == 'x' ? 18 : dn;
+    if (idn == 18) {
+        int grade = rp_resident_id_grade(s + i);
+        if (grade == RP_ID_VALID && (mask & RP_DC_BIT(RP_DC_RESIDENT_ID)) &&
+            right_ok(s, len, i + 18)) {
+            *mlen = 18;
+            return RP_DC_RESIDENT_ID;
+        }
+        if (grade != RP_ID_NOT_SHAPED)
+            return RP_DC_NONE;
+    }
+    /* USCCs need a letter: an all-digit 18-digit string is far likelier an
+     * ID or an account number than a code passing MOD 31 by chance. */
+    if ((mask & RP_DC_BIT(RP_DC_USCC)) && an == 18 && dn < 18 && rp_uscc_valid(s + i, 18) &&
+        right_ok(s, len, i + 18)) {
+        *mlen = 18;
+        return RP_DC_USCC;
+    }
+    if ((mask & RP_DC_BIT(RP_DC_PASSPORT)) && an == 9 && passport_shape(s + i, 9) &&
+        right_ok(s, len, i + 9)) {
+        *mlen = 9;
+        return RP_DC_PASSPORT;
+    }
+    if (!digit(c))
+        return RP_DC_NONE;
+    if (mask & RP_DC_BIT(RP_DC_MOBILE)) {
+        if ((*mlen = mobile_digits_at(s, len, i, dn)) || (*mlen = mobile_with_country(s, len, i)))
+            return RP_DC_MOBILE;
+    }
+    if (mask & RP_DC_BIT(RP_DC_BANK_CARD)) {
+        if (dn >= 13 && dn <= 19 && right_ok(s, len, i + dn) && card_digits_valid(s + i, dn)) {
+            *mlen = dn;
+            return RP_DC_BANK_CARD;
+        }
+        if (dn == 4 && (*mlen = grouped_card(s, len, i)))
+            return RP_DC_BANK_CARD;
+    }
+    if ((mask & RP_DC_BIT(RP_DC_LANDLINE)) && (*mlen = landline_at(s, len, i)))
+        return RP_DC_LANDLINE;
+    return RP_DC_NONE;
+}
+
+bool rp_data_scan_next_cached(const char *s, size_t len, size_t *pos, unsigned mask,
+                              rp_data_match_t *m, size_t *at_cache)
+{
+    size_t i = *pos;
+    email_scan_t email = {0};
+    if (*at_cache && *at_cache - 1 >= i) {
+        email.at = *at_cache - 1;
+        email.at_known = true;
+    } else if (i < len) {
+        const char *at = memchr(s + i, '@', len - i);
+        email.at = at ? (size_t)(at - s) : len;
+        email.at_known = true;
+    }
+    bool found = false, after_escape = false;
     while (i < len) {
+        /* right after a %XX escape the start is tried as it is: the hex
+         * digit before it does not glue */
+        if (email.at_known && email.at == len && !after_escape) {
+            size_t next = next_start_no_email(s, len, i);
+            if (next >= len)
+                break;
+            i = next;
+        }
         if (!may_start[(unsigned char)s[i]]) {
             i++;
             continue;
@@ -445,25 +574,34 @@ bool rp_data_scan_next(const char *s, size_t len, size_t *pos, unsigned mask, rp
         rp_data_class_t cls = RP_DC_NONE;
         /* a percent-escape separates tokens in raw URIs; its hex digits
          * must not glue onto the number that follows */
+        after_escape = false;
         if (s[i] == '%' && i + 2 < len && hex(s[i + 1]) && hex(s[i + 2])) {
             i += 3;
+            after_escape = true;
             continue;
         }
         if (left_ok(s, i) || (unsigned char)s[i] >= 0xe4)
-            cls = match_at(s, len, i, mask, &mlen, &skip, &email_blocked_until);
+            cls = match_at(s, len, i, mask, &mlen, &skip, &email);
         else if (alnum(s[i]))
             skip = run(s, len, i, alnum);
         if (cls != RP_DC_NONE) {
             m->cls = cls;
             m->offset = i;
             m->length = mlen;
-            *pos = i + mlen;
-            return true;
+            found = true;
+            break;
         }
         i += skip ? skip : 1;
     }
-    *pos = len;
-    return false;
+    *pos = found ? m->offset + m->length : len;
+    *at_cache = email.at_known ? email.at + 1 : 0;
+    return found;
+}
+
+bool rp_data_scan_next(const char *s, size_t len, size_t *pos, unsigned mask, rp_data_match_t *m)
+{
+    size_t at_cache = 0;
+    return rp_data_scan_next_cached(s, len, pos, mask, m, &at_cache);
 }
 
 const char *rp_data_class_name(rp_data_class_t c)

@@ -101,6 +101,15 @@ bool rp_resident_id_shape(const char *s, size_t len)
     return rp_birth_date_valid(s + 6) || rp_resident_id_check_char(s) == c;
 }
 
+int rp_resident_id_grade(const char *s)
+{
+    if (!province_code(two(s)))
+        return RP_ID_NOT_SHAPED;
+    char c = s[17] == 'x' ? 'X' : s[17];
+    bool date = rp_birth_date_valid(s + 6), check = rp_resident_id_check_char(s) == c;
+    return date && check ? RP_ID_VALID : date || check ? RP_ID_SHAPED : RP_ID_NOT_SHAPED;
+}
+
 bool rp_resident_id_valid(const char *s, size_t len)
 {
     if (!rp_resident_id_shape(s, len) || !rp_birth_date_valid(s + 6))

@@ -19,9 +19,9 @@ size_t rp_mask_sensitive(char *s, size_t len)
 {
     unsigned classes =
         RP_DC_BIT(RP_DC_RESIDENT_ID) | RP_DC_BIT(RP_DC_MOBILE) | RP_DC_BIT(RP_DC_BANK_CARD);
-    size_t pos = 0, masked = 0;
+    size_t pos = 0, masked = 0, at_cache = 0;
     rp_data_match_t m;
-    while (rp_data_scan_next(s, len, &pos, classes, &m)) {
+    while (rp_data_scan_next_cached(s, len, &pos, classes, &m, &at_cache)) {
         char *v = s + m.offset;
         if (m.cls == RP_DC_BANK_CARD) {
             size_t keep = 4;

@@ -13,6 +13,7 @@
 
 #include "mask_stream.h"
 #include "normalize.h"
+#include "text_class.h"
 
 #define LABEL_NAME    1u
 #define LABEL_ADDRESS 2u
@@ -121,6 +122,89 @@ static void label_byte(rp_mask_stream_t *s, char c, bool new_char, rp_abuf_t *ou
         put(out, "*", 1, err);
 }
 
+static bool has_key_words(const rp_mask_rule_t *r)
+{
+    return r->nnames || r->naddresses || r->nkeys;
+}
+
+/* A container opens: its kind and the label its values inherit. */
+static void open_container(rp_mask_stream_t *s, char c)
+{
+    uint8_t vl = current_value_label(s);
+    s->depth++;
+    if (s->depth <= RP_MASK_DEPTH) {
+        uint64_t bit = 1ull << (s->depth - 1);
+        s->is_object = c == '{' ? s->is_object | bit : s->is_object & ~bit;
+        s->labels[s->depth] = vl;
+    }
+    s->expect_key = c == '{';
+    s->key_label = 0;
+}
+
+/* The lexer of a rule without labelled keys: the bytes stay as they are;
+ * only strings, keys and nesting are followed, string contents skipped to
+ * the next quote or backslash 16 bytes at a time. It leaves the state
+ * lex_emit's full lexer would with no key labelled (no label, no capture,
+ * the key's text unused). readable: the bytes at p that may be loaded (the
+ * pending bytes go on after the span). */
+static void lex_structure(rp_mask_stream_t *s, const char *p, size_t n, size_t readable)
+{
+    size_t i = 0;
+    while (i < n) {
+        char c = p[i];
+        if (s->in_str) {
+            if (s->esc_left == ESC_START) {
+                s->esc_left = c == 'u' ? 4 : 0;
+                i++;
+            } else if (s->esc_left) {
+                s->esc_left--;
+                i++;
+            } else if (c == '\\') {
+                s->esc_left = ESC_START;
+                i++;
+            } else if (c == '"') {
+                s->in_str = false;
+                if (s->str_is_key)
+                    s->key_label = 0;
+                i++;
+            } else {
+                i += rp_text_quote_or_backslash(p + i, n - i, readable - i);
+            }
+            continue;
+        }
+        switch (c) {
+        case '"':
+            s->in_str = true;
+            s->esc_left = 0;
+            s->str_is_key = s->expect_key && top_is_object(s);
+            if (s->str_is_key)
+                s->key_len = 0;
+            else
+                s->value_label = current_value_label(s);
+            break;
+        case '{':
+        case '[':
+            open_container(s, c);
+            break;
+        case '}':
+        case ']':
+            if (s->depth)
+                s->depth--;
+            s->expect_key = false;
+            break;
+        case ',':
+            s->expect_key = top_is_object(s);
+            break;
+        case ':':
+            s->expect_key = false;
+            break;
+        default:
+            break;
+        }
+        i++;
+    }
+}
+
 /* Lex n bytes, appending them (labelled strings masked) to out. */
 static void lex_emit(rp_mask_stream_t *s, const char *p, size_t n, rp_abuf_t *out, int *err)
 {
@@ -128,16 +212,22 @@ static void lex_emit(rp_mask_stream_t *s, const char *p, size_t n, rp_abuf_t *ou
         put(out, p, n, err);
         return;
     }
+    const rp_mask_rule_t *r = s->rule;
+    bool key_words = has_key_words(r);
+    size_t readable = (size_t)(s->buf + s->len - p); /* p is in the pending bytes */
+    if (!key_words) {
+        lex_structure(s, p, n, readable);
+        put(out, p, n, err);
+        return;
+    }
     size_t run = 0; /* bytes copied verbatim, flushed in one append */
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
-        if (s->in_str && !s->esc_left && !s->str_is_key && !s->capturing &&
+        if (s->in_str && !s->esc_left && (!s->str_is_key || !key_words) && !s->capturing &&
             !(s->value_label & (LABEL_NAME | LABEL_ADDRESS)) && c != '"' && c != '\\') {
             /* plain string content: copied as it is up to the next quote or
-             * backslash, found with memchr */
-            const char *end = p + n, *q = memchr(p + i, '"', n - i);
-            const char *bs = memchr(p + i, '\\', (size_t)((q ? q : end) - (p + i)));
-            size_t stop = (size_t)((bs ? bs : q ? q : end) - p);
+             * backslash */
+            size_t stop = i + rp_text_quote_or_backslash(p + i, n - i, readable - i);
             run += stop - i;
             i = stop - 1;
             continue;
@@ -216,19 +306,10 @@ static void lex_emit(rp_mask_stream_t *s, const char *p, size_t n, rp_abuf_t *ou
             }
             break;
         case '{':
-        case '[': {
+        case '[':
             capture_done(s);
-            uint8_t vl = current_value_label(s);
-            s->depth++;
-            if (s->depth <= RP_MASK_DEPTH) {
-                uint64_t bit = 1ull << (s->depth - 1);
-                s->is_object = c == '{' ? s->is_object | bit : s->is_object & ~bit;
-                s->labels[s->depth] = vl;
-            }
-            s->expect_key = c == '{';
-            s->key_label = 0;
+            open_container(s, c);
             break;
-        }
         case '}':
         case ']':
             capture_done(s);
@@ -302,6 +383,42 @@ static size_t choose_cut(const rp_mask_stream_t *s)
     return limit; /* a run with no separator at all: cut it (bounded hold) */
 }
 
+/* One value found and counted goes out masked. verbatim: the bytes since
+ * emitted have not gone out yet; a partial mask outside quotes keeps the
+ * length, so the run and the value are appended together and the value
+ * masked where it landed. */
+static void emit_masked(rp_mask_stream_t *s, const rp_data_match_t *m, bool verbatim,
+                        size_t emitted, rp_abuf_t *out, int *err)
+{
+    const rp_mask_rule_t *r = s->rule;
+    /* a JSON number becomes a string: the document stays valid */
+    bool quote = s->json && !s->in_str;
+    if (verbatim && !quote && r->style[m->cls] == RP_MASK_PARTIAL) {
+        put(out, s->buf + emitted, m->offset + m->length - emitted, err);
+        if (*err)
+            return;
+        char *value = out->data + out->len - m->length;
+        if (rp_data_mask(m->cls, RP_MASK_PARTIAL, s->buf + m->offset, m->length, NULL, 0, value,
+                         m->length) != m->length)
+            memset(value, '*', m->length); /* cannot happen: fail closed */
+        return;
+    }
+    if (verbatim)
+        put(out, s->buf + emitted, m->offset - emitted, err);
+    char masked[RP_DATA_MASK_MAX(RP_MASK_HOLD) + 2];
+    size_t ml = rp_data_mask(m->cls, r->style[m->cls], s->buf + m->offset, m->length, s->hash_key,
+                             s->hash_key_len, masked + 1, sizeof(masked) - 2);
+    if (ml == 0) { /* cannot happen with a checked policy: fail closed */
+        memset(masked + 1, '*', m->length);
+        ml = m->length;
+    }
+    if (quote) {
+        masked[0] = '"';
+        masked[ml + 1] = '"';
+    }
+    put(out, quote ? masked : masked + 1, quote ? ml + 2 : ml, err);
+}
+
 int rp_mask_stream_feed(rp_mask_stream_t *s, const char *in, size_t len, bool last, rp_abuf_t *out)
 {
     if (s->len + len == 0)
@@ -321,17 +438,22 @@ int rp_mask_stream_feed(rp_mask_stream_t *s, const char *in, size_t len, bool la
     s->len += len;
     size_t cut = last ? s->len : choose_cut(s);
     int err = 0;
-    size_t i = s->ctx, pos = s->ctx;
-    rp_data_match_t m;
+    /* verbatim: the lexer leaves the bytes as they are (text, or JSON
+     * without labelled keys), so they go out in runs up to each masked
+     * value rather than through the lexer */
     const rp_mask_rule_t *r = s->rule;
-    while (cut > i && rp_data_scan_next(s->buf, s->len, &pos, r->classes, &m)) {
+    bool verbatim = !s->json || !has_key_words(r);
+    rp_abuf_t *lex_out = verbatim ? NULL : out;
+    size_t i = s->ctx, pos = s->ctx, at_cache = 0, emitted = s->ctx;
+    rp_data_match_t m;
+    while (cut > i && rp_data_scan_next_cached(s->buf, s->len, &pos, r->classes, &m, &at_cache)) {
         if (m.offset >= cut)
             break;
         if (m.offset + m.length > cut) {
             cut = m.offset; /* never split a value: it waits for the next feed */
             break;
         }
-        lex_emit(s, s->buf + i, m.offset - i, out, &err);
+        lex_emit(s, s->buf + i, m.offset - i, lex_out, &err);
         i = m.offset;
         /* keys are names, not data; labelled strings are masked whole */
         if (s->json && s->in_str &&
@@ -343,29 +465,20 @@ int rp_mask_stream_feed(rp_mask_stream_t *s, const char *in, size_t len, bool la
             (s->buf[m.offset - 1] == '-' || s->buf[m.offset - 1] == '+'))
             continue;
         s->report.counts[m.cls]++;
-        if (out) {
-            char masked[RP_DATA_MASK_MAX(RP_MASK_HOLD) + 2];
-            size_t ml = rp_data_mask(m.cls, r->style[m.cls], s->buf + m.offset, m.length,
-                                     s->hash_key, s->hash_key_len, masked + 1, sizeof(masked) - 2);
-            if (ml == 0) { /* cannot happen with a checked policy: fail closed */
-                memset(masked + 1, '*', m.length);
-                ml = m.length;
-            }
-            /* a JSON number becomes a string: the document stays valid */
-            bool quote = s->json && !s->in_str;
-            if (quote) {
-                masked[0] = '"';
-                masked[ml + 1] = '"';
-            }
-            put(out, quote ? masked : masked + 1, quote ? ml + 2 : ml, &err);
+        if (out)
+            emit_masked(s, &m, verbatim, emitted, out, &err);
+        /* no value of any class holds a quote, backslash or structural
+         * character: outside an escape the structure lexer would not move */
+        if (!verbatim || s->esc_left)
             lex_emit(s, s->buf + m.offset, m.length, NULL, &err);
-        } else {
-            lex_emit(s, s->buf + m.offset, m.length, NULL, &err);
-        }
         i = m.offset + m.length;
+        if (verbatim)
+            emitted = i;
     }
     if (cut > i)
-        lex_emit(s, s->buf + i, cut - i, out, &err);
+        lex_emit(s, s->buf + i, cut - i, lex_out, &err);
+    if (verbatim)
+        put(out, s->buf + emitted, cut - emitted, &err);
     /* keep the held bytes and a little left context */
     size_t keep_ctx = cut < CONTEXT ? cut : CONTEXT;
     memmove(s->buf, s->buf + cut - keep_ctx, s->len - cut + keep_ctx);

@@ -6,7 +6,10 @@
  * byte for the chunk size, then the body. Contract: the output is the same
  * whatever the chunking (one chunk vs. the fuzzed chunk size); discovery
  * (no output) counts the same classes as masking; a body that parses as
- * JSON gives masked output that parses as JSON.
+ * JSON gives masked output that parses as JSON; a rule without labelled
+ * keys (the verbatim path: structure-only lexer, runs emitted up to each
+ * value) gives the same output and counts as the same rule with a labelled
+ * key that the body does not hold (the full lexer).
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -27,6 +30,24 @@ static const char *const rules[] = {
 };
 
 static rp_policy_t *policies[4];
+
+/* the verbatim path against the full lexer: a names= word no body holds */
+#define SENTINEL "rampartfuzznokeyhasthisname"
+static const char *const pair[] = {"mask /\n", "mask / names=" SENTINEL "\n"};
+static rp_policy_t *pair_policies[2];
+
+static bool holds_sentinel(const char *s, size_t n)
+{
+    size_t k = sizeof(SENTINEL) - 1;
+    for (size_t i = 0; i + k <= n; i++) {
+        size_t j = 0;
+        while (j < k && (s[i + j] | 32) == SENTINEL[j])
+            j++;
+        if (j == k)
+            return true;
+    }
+    return false;
+}
 
 #include "policy_t.h"
 
@@ -72,6 +93,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!policies[i])
                 abort();
         }
+        for (int i = 0; i < 2; i++) {
+            rp_error_t e;
+            pair_policies[i] = rp_policy_load_string(pair[i], strlen(pair[i]), "f.policy", &e);
+            if (!pair_policies[i])
+                abort();
+        }
     }
     int which = data[0] & 3;
     const rp_mask_rule_t *r = rp_mask_rule_for(policies[which]->masks, "/", 1);
@@ -104,5 +131,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(one);
     free(many);
     free(none);
+    if (!holds_sentinel(s, n)) {
+        const rp_mask_rule_t *plain = rp_mask_rule_for(pair_policies[0]->masks, "/", 1);
+        const rp_mask_rule_t *full = rp_mask_rule_for(pair_policies[1]->masks, "/", 1);
+        char *a = run(plain, true, NULL, s, n, chunk, &l1, &r1, false);
+        char *b = run(full, true, NULL, s, n, chunk, &l2, &r2, false);
+        if (l1 != l2 || memcmp(a, b, l1) != 0 ||
+            memcmp(r1.counts, r2.counts, sizeof(r1.counts)) != 0)
+            abort();
+        free(a);
+        free(b);
+    }
     return 0;
 }
