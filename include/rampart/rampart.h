@@ -10,6 +10,7 @@
 
 #include "rampart/collections.h"
 #include "rampart/detect.h"
+#include "rampart/discover.h"
 #include "rampart/identity.h"
 #include "rampart/masking.h"
 #include "rampart/openapi.h"

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_inventory.h"
 #include "log.h"
 #include "timefmt.h"
 
@@ -119,6 +120,19 @@ static void remember_committed(ingest_writer_t *w, const positions_t *pos)
     pthread_mutex_unlock(&w->lock);
 }
 
+/* A discovery observation (stored like any event) also goes to the API
+ * inventory; one that does not validate is only stored. */
+static void inventory_feed(struct inventory *inv, const event_t *ev)
+{
+    if (!inv || !ev->raw || !ev->category || strcmp(ev->category, "api-discovery") != 0)
+        return;
+    observation_t o;
+    char why[128];
+    if (observation_parse(ev->raw, ev->raw_len, &o, why, sizeof(why)) == 0)
+        inventory_observe(inv, &o);
+    observation_clear(&o);
+}
+
 /* Answers the HTTP senders of a failed batch now and keeps the rest. */
 static size_t fail_http_items(ingest_item_t **items, size_t n)
 {
@@ -166,6 +180,7 @@ static void *writer_main(void *arg)
                     log_kv(LOG_LEVEL_INFO, "store writable again; ingestion resumed", NULL);
                 remember_committed(w, &pos);
                 for (size_t i = 0; i < n; i++) {
+                    inventory_feed(ctl->inventory, &items[i]->ev);
                     ingest_ack_t *ack = items[i]->ack;
                     ingest_item_free(items[i]);
                     if (ack)

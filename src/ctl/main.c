@@ -28,6 +28,7 @@
 #include "ctl.h"
 #include "http.h"
 #include "idsession.h"
+#include "api_inventory.h"
 #include "ingest_writer.h"
 #include "keyring.h"
 #include "log.h"
@@ -194,7 +195,7 @@ static int start(ctl_t *ctl, ctl_config_t *cfg, rp_error_t *err)
         return -1;
     if (start_keys(ctl, cfg, err))
         return -1;
-    if (!(ctl->throttle = throttle_new())) {
+    if (!(ctl->throttle = throttle_new()) || !(ctl->inventory = inventory_new())) {
         snprintf(err->reason, sizeof(err->reason), "out of memory");
         return -1;
     }
@@ -259,6 +260,7 @@ static void stop(ctl_t *ctl)
         file_source_free(ctl->files[i]);
     socket_source_free(ctl->socket);
     throttle_free(ctl->throttle);
+    inventory_free(ctl->inventory);
     idservice_free(ctl->identity);
     ctl->identity = NULL;
     store_close(ctl->store);
