@@ -20,6 +20,7 @@
 
 #include "api_inventory.h"
 #include "log.h"
+#include "store_inventory.h"
 #include "timefmt.h"
 
 #define GIVE_UP_AT_SHUTDOWN 5 /* failed attempts before a stopping writer gives up */
@@ -133,6 +134,24 @@ static void inventory_feed(struct inventory *inv, const event_t *ev)
     observation_clear(&o);
 }
 
+static void inventory_put(void *ctx, const char *app, const char *doc, int64_t updated)
+{
+    store_t *s = ctx;
+    if (s->inventory->put(s, app, updated, doc) != STORE_OK)
+        log_kv(LOG_LEVEL_ERROR, "cannot store the API inventory", "app", app, NULL);
+}
+
+/* Writes the applications whose inventory changed, at most once a second
+ * (and at the end: force). */
+static void inventory_persist(ctl_t *ctl, int64_t *saved_at, int force)
+{
+    int64_t now = time_now_ms();
+    if (!ctl->inventory || !ctl->store->inventory || (!force && now - *saved_at < 1000))
+        return;
+    *saved_at = now;
+    inventory_take_dirty(ctl->inventory, inventory_put, ctl->store);
+}
+
 /* Answers the HTTP senders of a failed batch now and keeps the rest. */
 static size_t fail_http_items(ingest_item_t **items, size_t n)
 {
@@ -162,6 +181,7 @@ static void *writer_main(void *arg)
         config_release(cfg);
         return NULL;
     }
+    int64_t inventory_saved_at = 0;
     for (;;) {
         size_t batch = (size_t)cfg->ingest_batch;
         int64_t flush_ns = (int64_t)cfg->ingest_flush_ms * 1000000;
@@ -186,6 +206,7 @@ static void *writer_main(void *arg)
                     if (ack)
                         ingest_ack_complete(ack, 0);
                 }
+                inventory_persist(ctl, &inventory_saved_at, 0);
                 break;
             }
             attempts++;
@@ -222,6 +243,7 @@ static void *writer_main(void *arg)
         config_release(cfg);
         cfg = now;
     }
+    inventory_persist(ctl, &inventory_saved_at, 1);
     free(items);
     config_release(cfg);
     return NULL;

@@ -405,6 +405,7 @@ const pg_migration_t pg_migrations[] = {
     {9, "OpenID Connect provider: signing keys, clients, codes, tokens, consents",
      STORE_OIDC_MIGRATION("bigint")},
     {11, "host groups: capabilities and response rules of their hosts", pg_migration_agent_groups},
+    {16, "API inventory learnt from gateways' discovery", pg_migration_api_inventory},
 };
 
 const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));
