@@ -8,16 +8,23 @@ inventory. Expected: the template /api/citizens/{id} (from 40 distinct
 ids), its query parameter and type, the unauthenticated citizen look-up
 flagged risky, an endpoint the spec lacks flagged shadow, an
 authenticated one not risky, the draft OpenAPI document, and the
-inventory kept across a restart of rampartd (migration 16).
+console's API inventory page in headless Chromium
+(tests/console/api_inventory.mjs: filters, export; screenshots in
+$RP_BUILD_DIR/console-screenshots), and the inventory kept across a
+restart of rampartd (migration 16).
 """
 
 import json
+import os
+import shutil
+import subprocess
 import threading
 import time
 import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import harness
+from console_harness import ensure_console
 from harness import Nginx
 from rampartd_harness import Rampartd, first_login, wait_until
 
@@ -85,9 +92,14 @@ class ApiDiscovery(unittest.TestCase):
         with open(gw.path("spec.json"), "w") as f:
             json.dump(SPEC, f)
         gw.start()
-        rd = Rampartd(name="discover", extra_conf="events_file %s\ningest_flush_ms 5\n" %
-                      gw.path("events.jsonl")).start()
+        console = ensure_console()
+        rd = Rampartd(name="discover", extra_conf="events_file %s\ningest_flush_ms 5\n"
+                      "console_dir %s\n" % (gw.path("events.jsonl"), console)).start()
         admin = first_login(rd)
+        r = admin.request("POST", "/api/v1/apps", {"name": "demo", "host": "*", "path_prefix": "/",
+                                                   "upstream": "http://127.0.0.1:%d" %
+                                                   up.server_address[1]})
+        self.assertEqual(r.status, 201, r)
 
         def get(path, headers=None):
             return harness_get(gw.port, path, headers)
@@ -134,6 +146,19 @@ class ApiDiscovery(unittest.TestCase):
         spec = admin.request("GET", "/api/v1/apps/demo/api-inventory/openapi").json()
         self.assertEqual(spec["openapi"], "3.1.0")
         self.assertIn("get", spec["paths"]["/api/citizens/{id}"])
+
+        # the console's page, in headless Chromium
+        shots = os.path.join(harness.BUILD_DIR, "console-screenshots")
+        os.makedirs(shots, exist_ok=True)
+        env = dict(os.environ, RD_URL="http://127.0.0.1:%d" % rd.port,
+                   PASSWORD="correct horse battery staple", SHOT_DIR=shots,
+                   CONSOLE_SRC=os.path.join(harness.SOURCE_DIR, "console"))
+        self.assertTrue(shutil.which("node"), "node missing: scripts/deps.sh")
+        p = subprocess.run(["node", os.path.join(harness.SOURCE_DIR, "tests", "console",
+                                                 "api_inventory.mjs")],
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=180)
+        out = p.stdout.decode(errors="replace")
+        self.assertEqual(p.returncode, 0, out)
 
         # the inventory survives a restart (migration 16's table)
         time.sleep(1.2)
