@@ -62,6 +62,14 @@ static void note_position(positions_t *p, const ingest_position_t *pos)
         p->pos[p->n++] = pos;
 }
 
+/* A gateway's discovery observation: telemetry for the API inventory, not
+ * a security event, so it is not stored with the events (at one per path
+ * shape, worker and interval it would crowd them out). */
+static int is_observation(const event_t *ev)
+{
+    return ev->category && strcmp(ev->category, "api-discovery") == 0;
+}
+
 static int commit_batch(ingest_writer_t *w, ingest_item_t **items, size_t n, positions_t *pos,
                         size_t *events)
 {
@@ -73,7 +81,7 @@ static int commit_batch(ingest_writer_t *w, ingest_item_t **items, size_t n, pos
         return rc;
     for (size_t i = 0; i < n; i++) {
         ingest_item_t *it = items[i];
-        if (it->ev.raw) {
+        if (it->ev.raw && !is_observation(&it->ev)) {
             rc = ops->writer_insert(w->sw, &it->ev, it->source, it->received);
             if (rc != STORE_OK) {
                 ops->writer_rollback(w->sw);
@@ -121,11 +129,11 @@ static void remember_committed(ingest_writer_t *w, const positions_t *pos)
     pthread_mutex_unlock(&w->lock);
 }
 
-/* A discovery observation (stored like any event) also goes to the API
- * inventory; one that does not validate is only stored. */
+/* A discovery observation goes to the API inventory; one that does not
+ * validate is dropped. */
 static void inventory_feed(struct inventory *inv, const event_t *ev)
 {
-    if (!inv || !ev->raw || !ev->category || strcmp(ev->category, "api-discovery") != 0)
+    if (!inv || !ev->raw || !is_observation(ev))
         return;
     observation_t o;
     char why[128];

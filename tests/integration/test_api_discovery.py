@@ -143,6 +143,10 @@ class ApiDiscovery(unittest.TestCase):
         self.assertEqual([e["path"] for e in r.json()["endpoints"]], ["/api/internal/export"])
         r = admin.request("GET", "/api/v1/apps/demo/api-inventory?filter=bogus")
         self.assertEqual(r.status, 400)
+        # observations feed the inventory, not the events
+        r = admin.request("GET", "/api/v1/events?category=api-discovery&from=0")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["events"], [])
         spec = admin.request("GET", "/api/v1/apps/demo/api-inventory/openapi").json()
         self.assertEqual(spec["openapi"], "3.1.0")
         self.assertIn("get", spec["paths"]["/api/citizens/{id}"])
