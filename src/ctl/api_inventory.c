@@ -137,6 +137,8 @@ int observation_parse(const char *text, size_t n, observation_t *o, char *why, s
         return fail(why, why_size, "api.classes: expected a list of names");
     if (check_params(json_object_get(api, "params"), why, why_size))
         return -1;
+    if (check_strings(json_object_get(api, "spec_operations"), INVENTORY_MAX_SPEC_OPS, 1100))
+        return fail(why, why_size, "api.spec_operations: expected a list of operations");
     o->app = json_string_value(app);
     o->method = json_string_value(method);
     o->path = json_string_value(path);
@@ -443,6 +445,9 @@ void inventory_observe(inventory_t *inv, const observation_t *o)
                 json_object_set_new(eps, key, ep);
             free(key);
         }
+        json_t *spec_ops = json_object_get(json_object_get(o->doc, "api"), "spec_operations");
+        if (spec_ops)
+            json_object_set(a, "spec_operations", spec_ops);
         if (ep)
             apply(ep, o);
         else
@@ -472,6 +477,37 @@ static bool is_risky(json_t *ep)
     return false;
 }
 
+/* The spec's operations ("GET /citizens/{id}") no endpoint was matched
+ * to: in the spec, never seen. */
+static json_t *unused_of(json_t *a)
+{
+    json_t *unused = json_array(), *op;
+    size_t i;
+    json_array_foreach(json_object_get(a, "spec_operations"), i, op)
+    {
+        const char *text = json_string_value(op), *sp = strchr(text, ' ');
+        if (!sp)
+            continue;
+        bool seen = false;
+        const char *k;
+        json_t *ep;
+        json_object_foreach(member(a, "endpoints"), k, ep)
+        {
+            const char *m = json_string_value(json_object_get(ep, "method"));
+            const char *spec = json_string_value(json_object_get(ep, "spec"));
+            if (spec && strlen(m) == (size_t)(sp - text) && memcmp(m, text, strlen(m)) == 0 &&
+                strcmp(spec, sp + 1) == 0) {
+                seen = true;
+                break;
+            }
+        }
+        if (!seen)
+            json_array_append_new(unused, json_pack("{s:s%, s:s}", "method", text,
+                                                    (size_t)(sp - text), "path", sp + 1));
+    }
+    return unused;
+}
+
 json_t *inventory_app_json(inventory_t *inv, const char *app, const char *filter)
 {
     pthread_mutex_lock(&inv->lock);
@@ -496,8 +532,9 @@ json_t *inventory_app_json(inventory_t *inv, const char *app, const char *filter
             json_object_set_new(e, "params", params);
             json_array_append_new(list, e);
         }
-        out = json_pack("{s:s, s:o, s:O, s:O}", "app", app, "endpoints", list, "overflow",
-                        json_object_get(a, "overflow"), "updated", json_object_get(a, "updated"));
+        out = json_pack("{s:s, s:o, s:O, s:O, s:o}", "app", app, "endpoints", list, "overflow",
+                        json_object_get(a, "overflow"), "updated", json_object_get(a, "updated"),
+                        "unused", unused_of(a));
     }
     pthread_mutex_unlock(&inv->lock);
     return out;

@@ -14,8 +14,9 @@
  * caps refuse is counted, so hostile paths cannot grow the inventory.
  *
  * Flags: shadow (the gateway's policy has an OpenAPI spec and no operation
- * matched), risky (called without authentication and the response carried
- * resident ID, mobile, landline or bank card numbers).
+ * matched), unused (an operation of that spec, which gateways list at most
+ * once a minute, no endpoint was matched to), risky (called without authentication and the response
+ * carried resident ID, mobile, landline or bank card numbers).
  *
  * Thread-safe: one lock around each operation.
  */
@@ -30,6 +31,7 @@
 #define INVENTORY_MAX_PARAMS    64   /* per endpoint */
 #define INVENTORY_MAX_LITERALS  16   /* values of one segment position before {value} */
 #define INVENTORY_MAX_APPS      1000
+#define INVENTORY_MAX_SPEC_OPS  500 /* operations of a spec an observation lists */
 #define OBSERVATION_MAX_BYTES   (64 * 1024)
 
 typedef struct inventory inventory_t;
@@ -58,7 +60,7 @@ void inventory_observe(inventory_t *inv, const observation_t *o);
 int inventory_load_app(inventory_t *inv, const char *app, const char *doc);
 
 /* The application's inventory: {"app","endpoints":[...],"overflow":N,
- * "updated":ms}, each endpoint with its shadow and risky flags; filter
+ * "updated":ms,"unused":[{"method","path"}]}, each endpoint with its shadow and risky flags; filter
  * NULL, "shadow" or "risky". NULL when the app has none. New reference. */
 json_t *inventory_app_json(inventory_t *inv, const char *app, const char *filter);
 

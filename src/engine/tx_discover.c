@@ -19,17 +19,24 @@
 #include <strings.h>
 
 #include "mask_policy.h"
+#include "openapi_t.h"
 #include "rampart/discover.h"
 #include "tx_t.h"
 
 #define DISCOVER_SLOTS      1024
 #define DISCOVER_MAX_PARAMS 32
 #define DISCOVER_NAME_MAX   64
+/* The spec's operations ride along at most this often per worker, so
+ * rampartd can tell which are never called; bounded in count and bytes. */
+#define SPEC_EVERY_S   60
+#define SPEC_MAX_OPS   500
+#define SPEC_MAX_BYTES (32 * 1024)
 
 struct rp_discover {
     unsigned interval; /* seconds between observations of a slot */
     _Atomic long long last[DISCOVER_SLOTS];
     atomic_uint count[DISCOVER_SLOTS];
+    _Atomic long long spec_sent_at;
 };
 
 typedef struct {
@@ -215,6 +222,44 @@ static void put_auth(rp_abuf_t *b, unsigned auth)
     put_lit(b, "]");
 }
 
+/* "spec_operations":["GET /citizens/{id}",...] from the spec's paths,
+ * when this worker has not sent them for SPEC_EVERY_S. */
+static void put_spec_operations(rp_tx_t *tx, rp_abuf_t *b)
+{
+    static const char *const methods[] = {"get",   "put",  "post",    "delete",
+                                          "patch", "head", "options", "trace"};
+    struct rp_discover *d = tx->policy->discover;
+    long long now = (long long)tx->started.tv_sec;
+    long long last = atomic_load(&d->spec_sent_at);
+    if ((last && now - last < SPEC_EVERY_S) ||
+        !atomic_compare_exchange_strong(&d->spec_sent_at, &last, now))
+        return;
+    put_lit(b, ",\"spec_operations\":[");
+    size_t n = 0, start = b->len;
+    bool cut = false;
+    const char *path;
+    json_t *item;
+    json_object_foreach(json_object_get(tx->policy->openapi->doc, "paths"), path, item)
+    {
+        for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++) {
+            if (!json_is_object(json_object_get(item, methods[m])))
+                continue;
+            if (n == SPEC_MAX_OPS || b->len - start > SPEC_MAX_BYTES) {
+                cut = true;
+                break;
+            }
+            char op[1100];
+            int w = snprintf(op, sizeof(op), "%s %s", methods[m], path);
+            for (int i = 0; i < w && op[i] != ' '; i++)
+                op[i] = (char)(op[i] - 'a' + 'A');
+            if (n++)
+                rp_abuf_putc(b, ',');
+            rp_event_put_string(b, op, w < (int)sizeof(op) ? (size_t)w : sizeof(op) - 1);
+        }
+    }
+    put_lit(b, cut ? "],\"spec_operations_cut\":true" : "]");
+}
+
 const char *rp_tx_api_event(rp_tx_t *tx, size_t *len)
 {
     tx_discover_t *o = tx->discover;
@@ -232,8 +277,10 @@ const char *rp_tx_api_event(rp_tx_t *tx, size_t *len)
              status, o->count, tx->verdict.action == RP_ACTION_BLOCK ? "true" : "false");
     put_lit(&b, num);
     put_str(&b, ",\"path\":", o->shape);
-    if (tx->policy->openapi)
+    if (tx->policy->openapi) {
         put_str(&b, ",\"spec\":", tx->api_op ? rp_openapi_op_template(tx->api_op) : "");
+        put_spec_operations(tx, &b);
+    }
     if (o->content_type)
         put_str(&b, ",\"content_type\":", o->content_type);
     put_auth(&b, tx->discover_auth);

@@ -69,6 +69,7 @@ try {
   check((await page.textContent('[data-test=inv-kpi-shadow]')).trim() === '1', 'one shadow endpoint')
   const citizens = await page.textContent('[data-test="inv-row-GET /api/citizens/{id}"]')
   check(citizens.includes('高风险') && citizens.includes('resident_id') && citizens.includes('无认证'), 'the citizens row: ' + citizens)
+  check((await page.textContent('[data-test=inv-unused]')).includes('GET /api/citizens/{id}/history'), 'the unused operation is listed')
   await page.screenshot({ path: path.join(SHOTS, 'api-inventory-zh.png'), fullPage: true })
 
   await page.click('label:has([data-test=inv-filter-risky])')

@@ -6,7 +6,8 @@ responses) against a test upstream that answers citizens' records with
 resident ID numbers; rampartd tails the gateway's events and builds the
 inventory. Expected: the template /api/citizens/{id} (from 40 distinct
 ids), its query parameter and type, the unauthenticated citizen look-up
-flagged risky, an endpoint the spec lacks flagged shadow, an
+flagged risky, an endpoint the spec lacks flagged shadow, one the spec has but
+nobody called listed unused, an
 authenticated one not risky, the draft OpenAPI document, and the
 console's API inventory page in headless Chromium
 (tests/console/api_inventory.mjs: filters, export; screenshots in
@@ -45,6 +46,10 @@ SPEC = {
                             "schema": {"type": "integer"}}],
             "responses": {"200": {"description": "a citizen"}}}},
         "/api/me": {"get": {"responses": {"200": {"description": "me"}}}},
+        "/api/citizens/{id}/history": {"get": {
+            "parameters": [{"name": "id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "never called"}}}},
     },
 }
 
@@ -137,6 +142,9 @@ class ApiDiscovery(unittest.TestCase):
         self.assertFalse(me["risky"], me)  # carries ID numbers, but with a session
         self.assertIn("session", me["auth"])
 
+        # in the spec, never called
+        r = admin.request("GET", "/api/v1/apps/demo/api-inventory")
+        self.assertEqual(r.json()["unused"], [{"method": "GET", "path": "/api/citizens/{id}/history"}])
         r = admin.request("GET", "/api/v1/apps/demo/api-inventory?filter=risky")
         self.assertEqual([e["path"] for e in r.json()["endpoints"]], ["/api/citizens/{id}"])
         r = admin.request("GET", "/api/v1/apps/demo/api-inventory?filter=shadow")

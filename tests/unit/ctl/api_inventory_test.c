@@ -90,6 +90,7 @@ static void test_fold_and_flags(void **state)
     inventory_t *inv = inventory_new();
     observe(inv, "GET", "/api/citizens/1",
             ",\"auth\":[],\"classes\":[\"resident_id\"],\"spec\":\"/citizens/{id}\","
+            "\"spec_operations\":[\"GET /citizens/{id}\",\"DELETE /citizens/{id}\"],"
             "\"params\":[{\"in\":\"query\",\"name\":\"fields\",\"type\":\"string\"}]",
             200);
     observe(inv, "GET", "/api/citizens/{id}", ",\"auth\":[\"session\"],\"spec\":\"/citizens/{id}\"",
@@ -120,6 +121,13 @@ static void test_fold_and_flags(void **state)
     assert_int_equal(json_integer_value(json_object_get(r, "count")),
                      2 * (INVENTORY_MAX_LITERALS + 5));
     assert_int_equal(json_array_size(json_object_get(doc, "endpoints")), 3);
+    /* in the spec, never seen */
+    json_t *unused = json_object_get(doc, "unused");
+    assert_int_equal(json_array_size(unused), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(unused, 0), "method")),
+                        "DELETE");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(unused, 0), "path")),
+                        "/citizens/{id}");
     json_decref(doc);
 
     doc = inventory_app_json(inv, "demo", "risky");
