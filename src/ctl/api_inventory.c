@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rampart/discover.h"
 #include "timefmt.h"
@@ -631,30 +632,67 @@ static json_t *operation_of(json_t *ep, json_t *params)
     return op;
 }
 
+/* The template with its parameters unnamed ("/files/{}"): templates that
+ * differ only in parameter names are one path to OpenAPI, which refuses
+ * both. */
+static char *skeleton_of(const char *path)
+{
+    char *out = strdup(path);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (const char *s = path; *s; s++) {
+        out[o++] = *s;
+        if (*s == '{') {
+            while (s[1] && s[1] != '}')
+                s++;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* The OpenAPI operation key of an HTTP method, or NULL when OpenAPI has
+ * none for it (WebDAV's, CONNECT). */
+static const char *operation_key(const char *method)
+{
+    static const char *const keys[] = {"get",  "put",     "post",  "delete",
+                                       "head", "options", "patch", "trace"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (strcasecmp(keys[i], method) == 0)
+            return keys[i];
+    return NULL;
+}
+
 json_t *inventory_openapi(inventory_t *inv, const char *app)
 {
-    json_t *paths = json_object();
+    json_t *paths = json_object(), *first = json_object();
     pthread_mutex_lock(&inv->lock);
     json_t *a = json_object_get(inv->apps, app);
     const char *k;
     json_t *ep;
     json_object_foreach(a ? member(a, "endpoints") : NULL, k, ep)
     {
+        const char *key = operation_key(json_string_value(json_object_get(ep, "method")));
+        const char *tmpl = json_string_value(json_object_get(ep, "path"));
+        char *skeleton = key ? skeleton_of(tmpl) : NULL;
+        if (!skeleton)
+            continue;
+        /* the first template of a skeleton names its parameters for all */
+        if (json_object_get(first, skeleton))
+            tmpl = json_string_value(json_object_get(first, skeleton));
+        else
+            json_object_set_new(first, skeleton, json_string(tmpl));
         json_t *params = json_array();
-        char *p = openapi_path(json_string_value(json_object_get(ep, "path")), params);
-        if (p) {
-            char method[17];
-            const char *m = json_string_value(json_object_get(ep, "method"));
-            size_t i = 0;
-            for (; m[i] && i < 16; i++)
-                method[i] = (char)(m[i] - 'A' + 'a');
-            method[i] = '\0';
-            json_object_set_new(member(paths, p), method, operation_of(ep, params));
-        }
+        char *p = openapi_path(tmpl, params);
+        if (p && !json_object_get(member(paths, p), key))
+            json_object_set_new(member(paths, p), key, operation_of(ep, params));
         json_decref(params);
         free(p);
+        free(skeleton);
     }
     pthread_mutex_unlock(&inv->lock);
+    json_decref(first);
     char title[200];
     snprintf(title, sizeof(title), "%s (discovered by Rampart)", app);
     return json_pack("{s:s, s:{s:s, s:s}, s:o}", "openapi", "3.1.0", "info", "title", title,
