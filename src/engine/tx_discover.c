@@ -117,6 +117,10 @@ void rp_tx_discover_start(rp_tx_t *tx)
 void rp_tx_discover_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
                            size_t value_len)
 {
+    /* most headers are none of the three: the first letter rules them out */
+    unsigned char c = name_len ? (unsigned char)(name[0] | 0x20) : 0;
+    if (c != 'a' && c != 'x' && c != 'c')
+        return;
     if (name_len == 13 && strncasecmp(name, "authorization", 13) == 0) {
         if (value_len > 7 && strncasecmp(value, "bearer ", 7) == 0)
             tx->discover_auth |= RP_AUTH_BEARER;
