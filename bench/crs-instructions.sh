@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # crs-instructions.sh BUILD [POLICY] [N] — instructions per transaction of the
 # engine on the bench's GET and POST (bench/request_bench.c), counted by
-# callgrind, for a SecLang policy (default policies/default.policy: CRS v4
-# PL1 + Rampart's detectors).
+# callgrind, for a policy (default policies/default.policy: CRS v4 PL1 +
+# Rampart's detectors; policies/detectors.policy is make bench's `rampart`).
 #
 # Throughput ratios move by several points on a busy machine; instruction
 # counts do not. request_bench loads the policy uninstrumented (valgrind's

@@ -27,6 +27,8 @@ PACKAGES=(
   postgresql
   # audit tests: certificates for the TLS syslog receiver
   openssl
+  # the PKCS#11 master key provider: p11-kit's pkcs11.h; its test's token (SoftHSM2)
+  libp11-kit-dev softhsm2
   # tests of rampart-agent's brute-force detection: a real sshd on loopback
   openssh-server sshpass
   # rampart-agent's active response (nft) and its test's network namespaces (ip netns);

@@ -17,12 +17,14 @@
  *
  * A version directory is complete before `current` points at it, and the
  * swap is one rename, so nginx and its workers only ever see a whole
- * bundle. When servers.conf or a policy changed, nginx's master gets
- * SIGHUP: it compiles the new configuration while the old workers keep
- * serving, then replaces them gracefully (no request is dropped; a
- * configuration that fails keeps the old workers). When only switches
- * changed, nothing is signalled: workers re-read the switches file within
- * 100 ms, without a policy compilation. Every poll checks the gateway in
+ * bundle. When servers.conf changed (an application or a policy name
+ * added or removed), nginx's master gets SIGHUP: it compiles the new
+ * configuration while the old workers keep serving, then replaces them
+ * gracefully (a configuration that fails keeps the old workers). When
+ * only policy texts or switches changed, nothing is signalled: every
+ * worker re-reads the switches file within 100 ms, and swaps in a policy
+ * whose text changed within 100 ms too (docs/NGINX.md, "Policy changes"),
+ * so keep-alive connections stay open. Every poll checks the gateway in
  * (its id, name, and the version and hash it runs).
  *
  * Beside it, a thread keeps the identity files (sync_identity.h): the
@@ -35,6 +37,7 @@
 #include <ftw.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,8 +48,10 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "idrev_stream.h"
 #include "sync.h"
 #include "sync_identity.h"
+#include "sync_revredis.h"
 
 #define MAX_BUNDLE  (64u * 1024 * 1024)
 #define KEEP_OLD    3
@@ -54,7 +59,9 @@
 #define RETRY_PAUSE 1
 
 typedef struct {
-    const char *url, *token_file, *gateway_id, *name, *nginx_pid, *server_include;
+    const char *url, *token_file, *gateway_id, *name, *nginx_pid, *server_include, *redis;
+    uid_t key_uid; /* --key-owner, or (uid_t)-1 */
+    gid_t key_gid;
     const char *listen[MAX_LISTENS];
     int n_listen;
     int wait_s, once;
@@ -363,13 +370,14 @@ static void prune(const sync_opts_t *o, const char *current)
     }
 }
 
-/* What makes nginx's configuration differ: servers.conf and the policies. */
-static int needs_reload(const installed_t *old, json_t *bundle, const sync_opts_t *o,
-                        const char *new_dir)
+/* What makes nginx's configuration differ: servers.conf only. A policy
+ * changed under the same name is read by every worker from
+ * current/policies/ on its own (docs/NGINX.md, "Policy changes"): no
+ * reload, so keep-alive connections stay open; a new or removed policy
+ * name changes servers.conf. */
+static int needs_reload(const installed_t *old, const sync_opts_t *o, const char *new_dir)
 {
     if (!old->bundle)
-        return 1;
-    if (!json_equal(json_object_get(old->bundle, "policies"), json_object_get(bundle, "policies")))
         return 1;
     char a[PATH_MAX + 200], b[PATH_MAX + 200];
     snprintf(a, sizeof(a), "%s/versions/%s/nginx/servers.conf", o->dir, old->dir_name);
@@ -447,9 +455,9 @@ static int install(const sync_opts_t *o, installed_t *cur, const char *text, siz
         json_decref(bundle);
         return -1;
     }
-    int reload = needs_reload(cur, bundle, o, final);
+    int reload = needs_reload(cur, o, final);
     say("info", "bundle %lld installed (%s)%s", version, hash,
-        reload ? "" : "; switches only, no reload");
+        reload ? "" : "; no reload: the workers re-read switches and policies");
     if (reload)
         reload_nginx(o);
     json_decref(cur->bundle);
@@ -550,7 +558,8 @@ static void usage(void)
 {
     fputs("usage: rampart sync --url URL --token-file FILE --dir DIR --gateway-id ID\n"
           "                    [--name NAME] [--listen ADDR:PORT]... [--server-include FILE]\n"
-          "                    [--nginx-pid FILE] [--wait SECONDS] [--once]\n",
+          "                    [--nginx-pid FILE] [--wait SECONDS] [--once]\n"
+          "                    [--redis redis://HOST[:PORT][/DB]] [--key-owner USER]\n",
           stderr);
 }
 
@@ -558,7 +567,9 @@ static int parse_opts(int argc, char **argv, sync_opts_t *o)
 {
     memset(o, 0, sizeof(*o));
     o->wait_s = 25;
-    const char *dir = NULL;
+    o->key_uid = (uid_t)-1;
+    o->key_gid = (gid_t)-1;
+    const char *dir = NULL, *key_owner = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -587,6 +598,10 @@ static int parse_opts(int argc, char **argv, sync_opts_t *o)
             o->server_include = v;
         else if (strcmp(a, "--wait") == 0)
             o->wait_s = atoi(v);
+        else if (strcmp(a, "--redis") == 0)
+            o->redis = v;
+        else if (strcmp(a, "--key-owner") == 0)
+            key_owner = v;
         else if (strcmp(a, "--listen") == 0 && o->n_listen < MAX_LISTENS)
             o->listen[o->n_listen++] = v;
         else {
@@ -606,6 +621,21 @@ static int parse_opts(int argc, char **argv, sync_opts_t *o)
     }
     if (o->wait_s < 1 || o->wait_s > 25) {
         fprintf(stderr, "rampart sync: --wait takes 1 to 25 seconds\n");
+        return -1;
+    }
+    if (key_owner) {
+        /* the nginx workers' user reads the key files (mode 0600) */
+        struct passwd *pw = getpwnam(key_owner);
+        if (!pw) {
+            fprintf(stderr, "rampart sync: --key-owner: no user %s\n", key_owner);
+            return -1;
+        }
+        o->key_uid = pw->pw_uid;
+        o->key_gid = pw->pw_gid;
+    }
+    idrev_redis_addr_t redis_addr;
+    if (o->redis && idrev_redis_parse_url(o->redis, &redis_addr, why, sizeof(why))) {
+        fprintf(stderr, "rampart sync: --redis: %s\n", why);
         return -1;
     }
     if (o->n_listen == 0)
@@ -656,7 +686,9 @@ int cmd_sync(int argc, char **argv)
         say("info", "running bundle %lld (%s) from %s/current", cur.version, cur.hash, o.dir);
     int exit_code = 0, identity_failed = 0; /* logged; the bundle decides the exit */
     sync_identity_t *identity =
-        sync_identity_start(o.url, o.token, o.dir, o.once, &identity_failed);
+        sync_identity_start(o.url, o.token, o.dir, o.key_uid, o.key_gid, o.once, &identity_failed);
+    /* revocations through Redis as well (docs/IDENTITY.md); not for --once */
+    sync_revredis_t *revredis = identity && o.redis ? sync_revredis_start(o.redis, identity) : NULL;
     for (;;) {
         sync_body_t body = {0};
         long status = poll_once(curl, &o, &cur, &body);
@@ -684,6 +716,7 @@ int cmd_sync(int argc, char **argv)
         if (failed && !cur.refused)
             sleep(RETRY_PAUSE);
     }
+    sync_revredis_stop(revredis);
     sync_identity_stop(identity);
     json_decref(cur.bundle);
     curl_easy_cleanup(curl);

@@ -27,15 +27,18 @@
 struct sync_identity {
     char url[1024], token[256], dir[4096];
     pthread_t thread;
+    pthread_mutex_t lock; /* entries, seq and the file: the feed and Redis both merge */
     int running;
     atomic_int stop, keys_wanted;
     long long seq;
     time_t last_full;
     char keys_version[32];
+    uid_t owner_uid; /* key files' owner, or (uid_t)-1: the sync's own user */
+    gid_t owner_gid;
     json_t *entries; /* the list as last written: [{seq, kind, id, t}] */
 };
 
-static void say(const char *level, const char *msg, const char *detail)
+void sync_identity_say(const char *level, const char *msg, const char *detail)
 {
     char ts[32];
     time_t now = time(NULL);
@@ -44,8 +47,9 @@ static void say(const char *level, const char *msg, const char *detail)
             detail ? detail : "");
 }
 
-/* Writes path atomically with mode. 0 or -1. */
-static int write_atomic(const char *path, const char *data, size_t len, mode_t mode)
+/* Writes path atomically with mode (and owner, unless -1). 0 or -1. */
+static int write_atomic(const char *path, const char *data, size_t len, mode_t mode, uid_t uid,
+                        gid_t gid)
 {
     char tmp[4200];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -62,7 +66,8 @@ static int write_atomic(const char *path, const char *data, size_t len, mode_t m
             break;
         off += (size_t)n;
     }
-    int ok = off == len && fchmod(fd, mode) == 0 && fsync(fd) == 0;
+    int ok = off == len && fchmod(fd, mode) == 0 &&
+             (uid == (uid_t)-1 || fchown(fd, uid, gid) == 0) && fsync(fd) == 0;
     ok = close(fd) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) {
         unlink(tmp);
@@ -108,7 +113,7 @@ static json_t *get_json(sync_identity_t *s, CURL *curl, const char *path, long t
         char detail[160];
         snprintf(detail, sizeof(detail), "%s: %s %ld", path,
                  rc == CURLE_OK ? "answered" : curl_easy_strerror(rc), status);
-        say("warn", "identity feed", detail);
+        sync_identity_say("warn", "identity feed", detail);
     }
     if (a.data)
         explicit_bzero(a.data, a.len);
@@ -144,9 +149,28 @@ static int write_revocations(sync_identity_t *s)
     }
     char path[4200];
     snprintf(path, sizeof(path), "%s/revocations", s->dir);
-    int rc = write_atomic(path, text, len, 0644);
+    int rc = write_atomic(path, text, len, 0644, (uid_t)-1, (gid_t)-1);
     free(text);
     return rc;
+}
+
+/* Entries with seq above the list's (the other path may have brought
+ * some already), in order. Lock held. */
+static int append_new(sync_identity_t *s, json_t *entries)
+{
+    int added = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(entries, i, e)
+    {
+        long long seq = json_integer_value(json_object_get(e, "seq"));
+        if (seq <= s->seq)
+            continue;
+        json_array_append(s->entries, e);
+        s->seq = seq;
+        added = 1;
+    }
+    return added;
 }
 
 /* One round of the feed: 0 when it answered (and the file is current). */
@@ -154,9 +178,12 @@ static int poll_revocations(sync_identity_t *s, CURL *curl, int wait_s)
 {
     time_t now = time(NULL);
     int full = now - s->last_full >= RESYNC_S;
+    pthread_mutex_lock(&s->lock);
+    long long since = s->seq;
+    pthread_mutex_unlock(&s->lock);
     char path[128];
-    snprintf(path, sizeof(path), "/api/v1/gateway/revocations?since=%lld&wait=%d",
-             full ? 0 : s->seq, full ? 0 : wait_s);
+    snprintf(path, sizeof(path), "/api/v1/gateway/revocations?since=%lld&wait=%d", full ? 0 : since,
+             full ? 0 : wait_s);
     json_t *doc = get_json(s, curl, path, wait_s + 15L);
     if (!doc)
         return -1;
@@ -166,19 +193,48 @@ static int poll_revocations(sync_identity_t *s, CURL *curl, int wait_s)
     const char *keys = json_string_value(json_object_get(doc, "keys"));
     if (keys && strcmp(keys, s->keys_version) != 0)
         atomic_store(&s->keys_wanted, 1);
-    int changed = complete || json_array_size(entries) > 0 || seq != s->seq;
+    pthread_mutex_lock(&s->lock);
+    int changed = complete || seq != s->seq;
     if (complete) {
         json_array_clear(s->entries);
+        s->seq = 0;
         s->last_full = now;
     }
-    json_array_extend(s->entries, entries);
-    s->seq = seq;
+    changed |= append_new(s, entries);
+    if (seq > s->seq)
+        s->seq = seq;
+    int failed = changed && write_revocations(s);
+    pthread_mutex_unlock(&s->lock);
     json_decref(doc);
-    if (changed && write_revocations(s)) {
-        say("error", "cannot write the revocations file", s->dir);
+    if (failed) {
+        sync_identity_say("error", "cannot write the revocations file", s->dir);
         return -1;
     }
     return 0;
+}
+
+long long sync_identity_seq(sync_identity_t *s)
+{
+    pthread_mutex_lock(&s->lock);
+    long long seq = s->seq;
+    pthread_mutex_unlock(&s->lock);
+    return seq;
+}
+
+int sync_identity_merge(sync_identity_t *s, const idrev_t *entries, size_t n)
+{
+    json_t *add = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            add, json_pack("{s:I, s:s, s:s, s:I}", "seq", (json_int_t)entries[i].seq, "kind",
+                           entries[i].kind, "id", entries[i].ident, "t", (json_int_t)entries[i].t));
+    pthread_mutex_lock(&s->lock);
+    int rc = append_new(s, add) ? write_revocations(s) : 0;
+    pthread_mutex_unlock(&s->lock);
+    json_decref(add);
+    if (rc)
+        sync_identity_say("error", "cannot write the revocations file", s->dir);
+    return rc;
 }
 
 static int fetch_keys(sync_identity_t *s, CURL *curl)
@@ -203,9 +259,12 @@ static int fetch_keys(sync_identity_t *s, CURL *curl)
     }
     char path[4200];
     snprintf(path, sizeof(path), "%s/identity-keys", s->dir);
-    int rc = len < sizeof(text) - 1 ? write_atomic(path, text, len, 0600) : -1;
+    int rc = len < sizeof(text) - 1
+                 ? write_atomic(path, text, len, 0600, s->owner_uid, s->owner_gid)
+                 : -1;
     snprintf(path, sizeof(path), "%s/upstream-keys", s->dir);
-    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+    if ((mkdir(path, 0700) != 0 && errno != EEXIST) ||
+        (s->owner_uid != (uid_t)-1 && chown(path, s->owner_uid, s->owner_gid) != 0))
         rc = -1;
     const char *app;
     json_t *v;
@@ -217,7 +276,7 @@ static int fetch_keys(sync_identity_t *s, CURL *curl)
         char body[200];
         int n = snprintf(body, sizeof(body), "# rampart upstream key: %s\n%s\n", app, key);
         snprintf(path, sizeof(path), "%s/upstream-keys/%s", s->dir, app);
-        if (write_atomic(path, body, (size_t)n, 0600))
+        if (write_atomic(path, body, (size_t)n, 0600, s->owner_uid, s->owner_gid))
             rc = -1;
         explicit_bzero(body, sizeof(body));
     }
@@ -227,7 +286,7 @@ static int fetch_keys(sync_identity_t *s, CURL *curl)
         snprintf(s->keys_version, sizeof(s->keys_version), "%s", version);
     json_decref(doc);
     if (rc)
-        say("error", "cannot write the identity key files", s->dir);
+        sync_identity_say("error", "cannot write the identity key files", s->dir);
     return rc;
 }
 
@@ -251,8 +310,8 @@ static void *identity_main(void *arg)
     return NULL;
 }
 
-sync_identity_t *sync_identity_start(const char *url, const char *token, const char *dir, int once,
-                                     int *failed)
+sync_identity_t *sync_identity_start(const char *url, const char *token, const char *dir,
+                                     uid_t owner_uid, gid_t owner_gid, int once, int *failed)
 {
     sync_identity_t *s = calloc(1, sizeof(*s));
     *failed = 0;
@@ -261,7 +320,10 @@ sync_identity_t *sync_identity_start(const char *url, const char *token, const c
     snprintf(s->url, sizeof(s->url), "%s", url);
     snprintf(s->token, sizeof(s->token), "%s", token);
     snprintf(s->dir, sizeof(s->dir), "%s", dir);
+    s->owner_uid = owner_uid;
+    s->owner_gid = owner_gid;
     s->entries = json_array();
+    pthread_mutex_init(&s->lock, NULL);
     atomic_store(&s->keys_wanted, 1);
     if (once) {
         CURL *curl = curl_easy_init();
@@ -294,6 +356,7 @@ void sync_identity_stop(sync_identity_t *s)
     if (s->running)
         pthread_join(s->thread, NULL);
     json_decref(s->entries);
+    pthread_mutex_destroy(&s->lock);
     explicit_bzero(s->token, sizeof(s->token));
     free(s);
 }

@@ -16,15 +16,31 @@
 #ifndef RAMPART_CLI_SYNC_IDENTITY_H
 #define RAMPART_CLI_SYNC_IDENTITY_H
 
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "store_idsess.h"
+
 typedef struct sync_identity sync_identity_t;
 
 /* url: rampartd's base URL; token: the gateway token; dir: the sync
- * directory. once: fetch both once, synchronously, and return. NULL when
- * the thread cannot start (once: when the fetch failed). */
-sync_identity_t *sync_identity_start(const char *url, const char *token, const char *dir, int once,
-                                     int *failed);
+ * directory; owner_uid/gid: the key files' owner (nginx's workers), or
+ * (uid_t)-1 for the sync's own user. once: fetch both once, synchronously,
+ * and return. NULL when the thread cannot start (once: when the fetch
+ * failed). */
+sync_identity_t *sync_identity_start(const char *url, const char *token, const char *dir,
+                                     uid_t owner_uid, gid_t owner_gid, int once, int *failed);
 /* Asks for the keys again (a new bundle may bring a new application). */
 void sync_identity_keys_changed(sync_identity_t *s);
 void sync_identity_stop(sync_identity_t *s);
+
+/* One log line to stderr: time, level, msg[: detail] (detail may be NULL). */
+void sync_identity_say(const char *level, const char *msg, const char *detail);
+
+/* The newest seq the revocations file holds. */
+long long sync_identity_seq(sync_identity_t *s);
+/* Revocations that came another way (Redis, sync_revredis.h), in seq order:
+ * those above the file's seq are added and the file rewritten. 0 or -1. */
+int sync_identity_merge(sync_identity_t *s, const idrev_t *entries, size_t n);
 
 #endif

@@ -10,6 +10,7 @@
 #include "api_id_webauthn.h"
 #include "api_scim.h"
 #include "api_oidc.h"
+#include "api_dataview.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -192,6 +193,9 @@ static route_t routes[] = {
     {"GET", "/oidc/logout", PERM_PUBLIC, api_oidc_logout, 0, 1, 0, 0},
     {"POST", "/api/v1/id/oidc/authorize", PERM_PUBLIC, api_oidc_portal_authorize, 0, 1, 0, 0},
     {"POST", "/api/v1/id/oidc/consent", PERM_PUBLIC, api_oidc_portal_consent, 0, 1, 0, 0},
+    {"GET", "/api/v1/id/oidc/consents", PERM_PUBLIC, api_oidc_portal_consents, 0, 1, 0, 0},
+    {"DELETE", "/api/v1/id/oidc/consents/*", PERM_PUBLIC, api_oidc_portal_consent_revoke, 0, 1, 0,
+     0},
     /* its relying parties, registered by operators (api_oidc_clients.c) */
     {"GET", "/api/v1/oidc/clients", PERM_OIDC_CLIENTS_READ, api_oidc_clients_list, 0, 0, 0, 0},
     {"POST", "/api/v1/oidc/clients", PERM_OIDC_CLIENTS_MANAGE, api_oidc_clients_create, 0, 0, 0, 0},
@@ -200,6 +204,10 @@ static route_t routes[] = {
      0},
     {"DELETE", "/api/v1/oidc/clients/*", PERM_OIDC_CLIENTS_MANAGE, api_oidc_clients_delete, 0, 0, 0,
      0},
+    /* data visibility: exposure per endpoint, alerts (api_exposure.c, api_alerts.c) */
+    {"GET", "/api/v1/exposure", PERM_DATA_READ, api_exposure_list, 0, 0, 0, 0},
+    {"GET", "/api/v1/alerts", PERM_DATA_READ, api_alerts_list, 0, 0, 0, 0},
+    {"POST", "/api/v1/alerts/*/ack", PERM_ALERTS_MANAGE, api_alerts_ack, 0, 0, 0, 0},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -93,7 +93,8 @@ int api_id_caller(http_req_t *r, int state_changing, idclaims_t *c, dir_user_t *
             return -1;
         }
     }
-    if (now - c->act > 60) { /* slide the idle timeout, as the gateways do */
+    /* slide the idle timeout as the gateways do: at least every quarter of it */
+    if (now - c->act > (c->idl / 4 < 60 ? c->idl / 4 : 60)) {
         idkey_mem_t key;
         char fresh[IDTOKEN_MAX + 1];
         c->act = now;
@@ -240,8 +241,8 @@ enum MHD_Result api_id_complete(http_req_t *r, dir_user_t *u, const char *amr,
     snprintf(c.amr, sizeof(c.amr), "%s", amr);
     /* a token issued in the second of a revocation would be revoked too */
     c.iat = c.act = now > before ? now : before;
-    c.exp = c.iat + IDSESS_ABSOLUTE_S;
-    c.idl = IDSESS_IDLE_S;
+    c.exp = c.iat + r->cfg->id.session_absolute_s;
+    c.idl = r->cfg->id.session_idle_s;
     idkey_mem_t key;
     char token[IDTOKEN_MAX + 1];
     if (idkeys_refresh(r->ctl, svc->keys) != STORE_OK || idkeys_newest(svc->keys, &key))
@@ -305,6 +306,8 @@ static enum MHD_Result step_reply(http_req_t *r, dir_user_t *u, idstep_kind_t ki
     json_t *o =
         json_pack("{s:s, s:s, s:i}", "status", mfa ? "mfa_required" : "password_change_required",
                   "step_token", token, "expires_in", IDSTEP_TTL_S);
+    /* the rules a new password must meet: the portal states them */
+    json_object_set_new(o, "password_policy", idpw_policy_json(&r->cfg->id));
     if (mfa) {
         json_t *methods = json_array();
         if (u->totp_state == DIR_TOTP_ACTIVE) {
@@ -368,16 +371,17 @@ enum MHD_Result api_id_login(http_req_t *r)
         return api_id_throttled(r, name, retry, why);
     if (res == IDLOGIN_FAILED) {
         idevent(r, "login.failure", "denied", 401, name, json_pack("{s:s}", "reason", why));
-        if (strcmp(why, "bad_password") == 0 && u.failures + 1 == IDLOGIN_LOCK_AFTER)
-            idevent(
-                r, "lockout", "denied", 401, name,
-                json_pack("{s:i, s:i}", "failures", IDLOGIN_LOCK_AFTER, "seconds", IDLOGIN_LOCK_S));
+        const idconf_t *id = &r->cfg->id;
+        if (strcmp(why, "bad_password") == 0 && u.failures + 1 == id->login_lock_after)
+            idevent(r, "lockout", "denied", 401, name,
+                    json_pack("{s:i, s:i}", "failures", id->login_lock_after, "seconds",
+                              id->login_lock_s));
         return http_reply_error(r, 401, "invalid_credentials",
                                 "wrong user name or password, or the account cannot log in now");
     }
     if (u.totp_state == DIR_TOTP_ACTIVE || api_id_webauthn_count(r->ctl->store, u.id) > 0)
         return step_reply(r, &u, IDSTEP_MFA, &target);
-    if (idpw_expired(&u, time_now_ms()))
+    if (idpw_expired(&r->cfg->id, &u, time_now_ms()))
         return step_reply(r, &u, IDSTEP_PASSWORD, &target);
     return api_id_complete(r, &u, "pwd", &target);
 }
@@ -398,13 +402,14 @@ enum MHD_Result api_id_session(http_req_t *r)
         json_array_append_new(ro, json_string(tok));
     for (char *list = c.gr, *tok; (tok = strtok_r(list, ",", &list));)
         json_array_append_new(gr, json_string(tok));
-    return http_reply_json(r, 200,
-                           json_pack("{s:{s:s, s:s, s:s, s:b}, s:o, s:o, s:s, s:s, s:I, s:I, s:s}",
-                                     "user", "name", u.name, "display_name", u.display_name,
-                                     "email", u.email, "mfa_totp", u.totp_state == DIR_TOTP_ACTIVE,
-                                     "roles", ro, "groups", gr, "amr", c.amr, "sid", c.sid,
-                                     "issued", (json_int_t)c.iat, "expires", (json_int_t)c.exp,
-                                     "csrf_token", csrf));
+    return http_reply_json(
+        r, 200,
+        json_pack("{s:{s:s, s:s, s:s, s:b}, s:o, s:o, s:s, s:s, s:I, s:I, s:s, "
+                  "s:o}",
+                  "user", "name", u.name, "display_name", u.display_name, "email", u.email,
+                  "mfa_totp", u.totp_state == DIR_TOTP_ACTIVE, "roles", ro, "groups", gr, "amr",
+                  c.amr, "sid", c.sid, "issued", (json_int_t)c.iat, "expires", (json_int_t)c.exp,
+                  "csrf_token", csrf, "password_policy", idpw_policy_json(&r->cfg->id)));
 }
 
 /* 1 when rd may be redirected to: a registered application's host and path. */

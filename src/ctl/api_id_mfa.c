@@ -269,7 +269,8 @@ enum MHD_Result api_id_totp_enrol(http_req_t *r)
     u.updated = time_now_ms();
     int st = dir_user_update(r->ctl->store, NULL, &u);
     char *svg = NULL;
-    if (st == STORE_OK && totp_uri("Rampart", u.name, b32, TOTP_SHA1, uri, sizeof(uri)) == 0)
+    if (st == STORE_OK &&
+        totp_uri(r->cfg->id.totp_issuer, u.name, b32, TOTP_SHA1, uri, sizeof(uri)) == 0)
         svg = totp_qr_svg(uri);
     if (!svg) {
         secret_wipe(b32, sizeof(b32));

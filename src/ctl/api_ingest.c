@@ -23,7 +23,7 @@
 #include "timefmt.h"
 
 #define ERRORS_SHOWN 100
-#define EVENTS_MAX   100000
+#define EVENTS_MAX   INGEST_GROUP_MAX
 
 typedef enum { SUBMIT_WAITING, SUBMIT_REFUSED } submit_phase_t;
 

@@ -31,6 +31,9 @@ enum MHD_Result api_oidc_jwks(http_req_t *r);
 enum MHD_Result api_oidc_authorize(http_req_t *r);
 enum MHD_Result api_oidc_portal_authorize(http_req_t *r);
 enum MHD_Result api_oidc_portal_consent(http_req_t *r);
+/* the user's remembered consents (api_oidc_consents.c) */
+enum MHD_Result api_oidc_portal_consents(http_req_t *r);
+enum MHD_Result api_oidc_portal_consent_revoke(http_req_t *r);
 /* the token endpoint (api_oidc_token.c), userinfo and logout (api_oidc_userinfo.c) */
 enum MHD_Result api_oidc_token(http_req_t *r);
 enum MHD_Result api_oidc_userinfo(http_req_t *r);

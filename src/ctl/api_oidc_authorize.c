@@ -34,8 +34,6 @@
 #include "store_oidc.h"
 #include "timefmt.h"
 
-#define CODE_TTL_S 60
-
 int oidc_uri_listed(const char *list_json, const char *uri)
 {
     json_t *list = json_loads(list_json, 0, NULL);
@@ -267,7 +265,7 @@ static enum MHD_Result issue_code(http_req_t *r, const oidc_request_t *q, const 
         snprintf(g->grant_data, sizeof(g->grant_data), "%s", text);
     free(text);
     prune_grants(r->ctl->store, time_now_ms() / 1000);
-    g->expires = time_now_ms() / 1000 + CODE_TTL_S;
+    g->expires = time_now_ms() / 1000 + r->cfg->id.oidc_code_s;
     int rc = fits ? oidc_code_add(r->ctl->store, g) : STORE_ERROR;
     free(g);
     if (rc != STORE_OK)
@@ -314,6 +312,28 @@ static json_t *read_request(http_req_t *r, oidc_request_t *q, enum MHD_Result *r
     return body;
 }
 
+/* The scopes the user allowed the client before, with scope added
+ * (a consent to a new scope keeps the earlier ones). */
+static int granted_with(store_t *s, int64_t uid, const char *client_id, const char *scope,
+                        char *out, size_t cap)
+{
+    int rc = oidc_consent_get(s, uid, client_id, out, cap);
+    if (rc != STORE_OK)
+        return rc;
+    for (const char *p = scope; *p;) {
+        size_t len = strcspn(p, " "), n = strlen(out);
+        char one[64];
+        snprintf(one, sizeof(one), "%.*s", (int)(len < sizeof(one) ? len : 0), p);
+        if (one[0] && !has_scope(out, one)) {
+            if (n + 1 + strlen(one) >= cap)
+                return STORE_ERROR;
+            snprintf(out + n, cap - n, "%s%s", n ? " " : "", one);
+        }
+        p += len + (p[len] == ' ');
+    }
+    return STORE_OK;
+}
+
 static enum MHD_Result continue_request(http_req_t *r, const oidc_request_t *q, int approve)
 {
     enum MHD_Result rc;
@@ -351,12 +371,15 @@ static enum MHD_Result continue_request(http_req_t *r, const oidc_request_t *q, 
         return portal_error(r, q, "access_denied", "the user did not allow it");
     }
     if (approve == 1) {
-        src = oidc_consent_put(r->ctl->store, u.id, q->client_id, q->scope, now);
+        char merged[256];
+        src = granted_with(r->ctl->store, u.id, q->client_id, q->scope, merged, sizeof(merged));
+        if (src == STORE_OK)
+            src = oidc_consent_put(r->ctl->store, u.id, q->client_id, merged, now);
         if (src != STORE_OK)
             return api_store_error(r, src);
         idevent(r, "oidc.consent", "success", 200, u.name,
                 json_pack("{s:s, s:s}", "client_id", q->client_id, "scope", q->scope));
-    } else if (!first_party) {
+    } else if (!first_party || q->prompt_consent) { /* prompt=consent asks even a first party */
         char granted[256];
         src = oidc_consent_get(r->ctl->store, u.id, q->client_id, granted, sizeof(granted));
         if (src != STORE_OK)

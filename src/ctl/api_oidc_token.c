@@ -33,9 +33,6 @@
 #include "store_oidc.h"
 #include "timefmt.h"
 
-#define ACCESS_TTL_S   600
-#define ID_TOKEN_TTL_S 600
-
 static enum MHD_Result token_error(http_req_t *r, unsigned status, const char *error,
                                    const char *desc)
 {
@@ -158,7 +155,7 @@ static char *id_token(http_req_t *r, const oidc_client_t *c, const dir_user_t *u
     json_array_foreach(amr, i, v) mfa |= strcmp(json_string_value(v), "mfa") == 0;
     json_t *claims = json_pack(
         "{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:s, s:s, s:s}", "iss", iss, "sub", u->name, "aud",
-        c->client_id, "exp", (json_int_t)(now + ID_TOKEN_TTL_S), "iat", (json_int_t)now,
+        c->client_id, "exp", (json_int_t)(now + r->cfg->id.oidc_id_token_s), "iat", (json_int_t)now,
         "auth_time", json_integer_value(json_object_get(data, "auth_time")), "amr",
         amr ? json_incref(amr) : json_array(), "acr",
         mfa ? "urn:rampart:acr:mfa" : "urn:rampart:acr:pwd", "sid", g->sid, "at_hash", at_hash);
@@ -190,11 +187,11 @@ static enum MHD_Result issue(http_req_t *r, const oidc_client_t *c, const dir_us
     char *text = json_dumps(data, JSON_COMPACT);
     snprintf(t->grant_data, sizeof(t->grant_data), "%s", text ? text : "{}");
     free(text);
-    t->expires = now + ACCESS_TTL_S;
+    t->expires = now + r->cfg->id.oidc_access_s;
     int rc = oidc_token_add(r->ctl->store, t);
     if (rc == STORE_OK && !new_token(refresh, t->hash)) {
         snprintf(t->kind, sizeof(t->kind), "refresh");
-        t->expires = now + IDSESS_ABSOLUTE_S; /* no longer than a portal session */
+        t->expires = now + r->cfg->id.session_absolute_s; /* no longer than a portal session */
         rc = oidc_token_add(r->ctl->store, t);
     } else if (rc == STORE_OK) {
         rc = STORE_ERROR;
@@ -208,8 +205,8 @@ static enum MHD_Result issue(http_req_t *r, const oidc_client_t *c, const dir_us
     http_add_header(r, "Cache-Control", "no-store");
     http_add_header(r, "Pragma", "no-cache");
     json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:O}", "access_token", access, "token_type",
-                          "Bearer", "expires_in", ACCESS_TTL_S, "refresh_token", refresh,
-                          "id_token", idt, "scope", json_object_get(data, "scope"));
+                          "Bearer", "expires_in", r->cfg->id.oidc_access_s, "refresh_token",
+                          refresh, "id_token", idt, "scope", json_object_get(data, "scope"));
     free(idt);
     secret_wipe(access, sizeof(access));
     secret_wipe(refresh, sizeof(refresh));

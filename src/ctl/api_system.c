@@ -11,6 +11,8 @@
 #include "api.h"
 #include "audit_export.h"
 #include "audit_log.h"
+#include "idrev_redis.h"
+#include "idsession.h"
 #include "keyring.h"
 
 enum MHD_Result api_healthz(http_req_t *r)
@@ -45,6 +47,8 @@ enum MHD_Result api_metrics(http_req_t *r)
         audit_export_metrics(r->ctl->audit_export, &out);
     if (r->ctl->keyring)
         keyring_metrics(r->ctl->keyring, &out);
+    if (r->ctl->identity)
+        idrev_redis_metrics(r->ctl->identity->redis, &out);
     size_t len;
     char *text = strbuf_take(&out, &len);
     if (!text)

@@ -51,6 +51,9 @@ static const unsigned matrix[PERM_COUNT] = {
      * them (like the directory); secops and the auditor review. */
     [PERM_OIDC_CLIENTS_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
     [PERM_OIDC_CLIENTS_MANAGE] = R(ROLE_ADMIN),
+    [PERM_DATA_READ] = R(ROLE_ADMIN) | R(ROLE_SECOPS) | R(ROLE_AUDITOR),
+    /* security operations answer alerts */
+    [PERM_ALERTS_MANAGE] = R(ROLE_SECOPS),
 };
 
 /* Designated, so that a permission added to the enum in the middle cannot
@@ -84,6 +87,8 @@ static const char *const perm_names[PERM_COUNT] = {
     [PERM_CRYPTO_USE] = "crypto:use",
     [PERM_OIDC_CLIENTS_READ] = "oidc-clients:read",
     [PERM_OIDC_CLIENTS_MANAGE] = "oidc-clients:manage",
+    [PERM_DATA_READ] = "data:read",
+    [PERM_ALERTS_MANAGE] = "alerts:manage",
 };
 
 const char *role_name(role_t role)

@@ -55,6 +55,8 @@ typedef enum {
     PERM_CRYPTO_USE, /* the encryption service; the handler then checks the caller's grants */
     PERM_OIDC_CLIENTS_READ,   /* OpenID Connect relying parties */
     PERM_OIDC_CLIENTS_MANAGE, /* register, change, delete them; rotate secrets */
+    PERM_DATA_READ,           /* data exposure per endpoint, alerts */
+    PERM_ALERTS_MANAGE,       /* acknowledge alerts */
     PERM_COUNT
 } perm_t;
 

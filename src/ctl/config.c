@@ -19,6 +19,7 @@
 #include "audit_dest.h"
 #include "bundle.h"
 #include "conf_lex.h"
+#include "idrev_stream.h"
 #include "log.h"
 
 ctl_config_t *config_defaults(void)
@@ -70,6 +71,12 @@ ctl_config_t *config_defaults(void)
     /* browsers accept "localhost" as an RP ID over plain HTTP; 127.0.0.1 is
      * no valid RP ID (W3C WebAuthn §5.1.3: a registrable domain) */
     snprintf(c->webauthn_rp_id, sizeof(c->webauthn_rp_id), "localhost");
+    snprintf(c->session_key_alg, sizeof(c->session_key_alg), "hmac-sha256");
+    alert_rules_default(&c->alert_rules);
+    snprintf(c->master_key_provider, sizeof(c->master_key_provider), "file");
+    snprintf(c->pkcs11_key_label, sizeof(c->pkcs11_key_label), "rampart-master");
+    c->login_lockout_max_s = 3600;
+    c->id = (idconf_t)IDCONF_DEFAULTS;
     return c;
 }
 
@@ -108,7 +115,12 @@ typedef enum {
     V_PATH_OR_OFF,
     V_SEED_APP,
     V_WEBAUTHN_RP_ID,
-    V_WEBAUTHN_ORIGINS
+    V_WEBAUTHN_ORIGINS,
+    V_REDIS_URL,
+    V_SESSION_KEY_ALG,
+    V_SEED_DIR_USER,
+    V_ALERT_RULE,
+    V_TOTP_ISSUER
 } value_kind_t;
 
 typedef struct {
@@ -184,6 +196,31 @@ static const directive_t directives[] = {
     {"ldap_group_roles", V_LDAP_TEXT, F(ldap_group_roles), 0, 0, 1, 0},
     {"ldap_ca", V_OPTIONAL_PATH, F(ldap_ca), 0, 0, 1, 0},
     {"ldap_timeout_ms", V_INT, F(ldap_timeout_ms), 100, 60000, 1, 0},
+    {"identity_redis", V_REDIS_URL, F(identity_redis), 0, 0, 1, 1},
+    {"session_key_algorithm", V_SESSION_KEY_ALG, F(session_key_alg), 0, 0, 1, 0},
+    {"seed_directory_user", V_SEED_DIR_USER, 0, 0, 0, 1, 1},
+    {"alert_rule", V_ALERT_RULE, 0, 0, 0, 1, 0},
+    {"master_key_provider", V_LDAP_TEXT, F(master_key_provider), 16, 0, 1, 1},
+    {"pkcs11_module", V_OPTIONAL_PATH, F(pkcs11_module), 0, 0, 1, 1},
+    {"pkcs11_token", V_LDAP_TEXT, F(pkcs11_token), 33, 0, 1, 1},
+    {"pkcs11_pin_file", V_OPTIONAL_PATH, F(pkcs11_pin_file), 0, 0, 1, 1},
+    {"pkcs11_key_label", V_LDAP_TEXT, F(pkcs11_key_label), 65, 0, 1, 1},
+    {"login_lockout_max_seconds", V_INT, F(login_lockout_max_s), 1, 7 * 86400, 1, 0},
+    /* the identity service (idconf.h, docs/IDENTITY.md) */
+    {"id_password_min_length", V_INT, F(id.pw_min_length), 8, 128, 1, 0},
+    {"id_password_min_classes", V_INT, F(id.pw_min_classes), 1, 4, 1, 0},
+    {"id_password_history", V_INT, F(id.pw_history), 0, 10, 1, 0}, /* ~100-byte hashes, 2 KiB */
+    {"id_password_max_age_days", V_INT, F(id.pw_max_age_days), 0, 3650, 1, 0},
+    {"id_login_delay_after", V_INT, F(id.login_delay_after), 1, 1000, 1, 0},
+    {"id_login_lock_after", V_INT, F(id.login_lock_after), 1, 1000, 1, 0},
+    {"id_login_lock_seconds", V_INT, F(id.login_lock_s), 1, 7 * 86400, 1, 0},
+    {"id_session_idle_seconds", V_INT, F(id.session_idle_s), 2, 86400, 1, 0},
+    {"id_session_absolute_hours", V_INT, F(id.session_absolute_s), 1, 24 * 30, 3600, 0},
+    {"id_totp_issuer", V_TOTP_ISSUER, F(id.totp_issuer), 0, 0, 1, 0},
+    /* RFC 6749 §4.1.2: a code lives 10 minutes at most */
+    {"oidc_code_seconds", V_INT, F(id.oidc_code_s), 10, 600, 1, 0},
+    {"oidc_access_token_seconds", V_INT, F(id.oidc_access_s), 60, 86400, 1, 0},
+    {"oidc_id_token_seconds", V_INT, F(id.oidc_id_token_s), 60, 86400, 1, 0},
 };
 
 #define N_DIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -231,6 +268,20 @@ static int parse_webauthn_origins(parse_ctx_t *p, char *field, const char *v)
             return fail(p, "webauthn_origins: \"%s\" is not an origin (http(s)://host[:port])", o);
     }
     snprintf(field, CONFIG_PATH_MAX, "%s", v);
+    return 0;
+}
+
+/* The otpauth issuer (Key Uri Format): printable, no ':' (the label's
+ * separator), at most IDCONF_TOTP_ISSUER_MAX bytes. */
+static int parse_totp_issuer(parse_ctx_t *p, char *field, const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > IDCONF_TOTP_ISSUER_MAX)
+        return fail(p, "id_totp_issuer: 1 to %d bytes", IDCONF_TOTP_ISSUER_MAX);
+    for (const char *q = v; *q; q++)
+        if ((unsigned char)*q < 0x20 || *q == 0x7f || *q == ':')
+            return fail(p, "id_totp_issuer: no ':' and no control characters");
+    snprintf(field, IDCONF_TOTP_ISSUER_MAX + 1, "%s", v);
     return 0;
 }
 
@@ -345,10 +396,35 @@ static int parse_seed_app(parse_ctx_t *p, ctl_config_t *c, char **v, int count)
     return 0;
 }
 
+/* seed_directory_user NAME ROLE PASSWORD_FILE */
+static int parse_seed_dir_user(parse_ctx_t *p, ctl_config_t *c, char **v, int count)
+{
+    const char *names = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@";
+    if (count != 3)
+        return fail(p, "seed_directory_user takes NAME ROLE PASSWORD_FILE");
+    for (int i = 0; i < 2; i++)
+        if (!v[i][0] || strlen(v[i]) > 64 || strspn(v[i], names) != strlen(v[i]))
+            return fail(p, "seed_directory_user: \"%s\" is not a directory name", v[i]);
+    if (v[2][0] != '/' || strlen(v[2]) >= CONFIG_PATH_MAX)
+        return fail(p, "seed_directory_user: the password file must be an absolute path");
+    snprintf(c->seed_dir_user.name, sizeof(c->seed_dir_user.name), "%s", v[0]);
+    snprintf(c->seed_dir_user.role, sizeof(c->seed_dir_user.role), "%s", v[1]);
+    snprintf(c->seed_dir_user.password_file, CONFIG_PATH_MAX, "%s", v[2]);
+    return 0;
+}
+
 static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **values, int count)
 {
     if (d->kind == V_SEED_APP)
         return parse_seed_app(p, c, values, count);
+    if (d->kind == V_SEED_DIR_USER)
+        return parse_seed_dir_user(p, c, values, count);
+    if (d->kind == V_ALERT_RULE) {
+        char why[200];
+        return alert_rules_add(&c->alert_rules, values, count, why, sizeof(why))
+                   ? fail(p, "%s", why)
+                   : 0;
+    }
     if (count != 1)
         return fail(p, "%s takes exactly one value", d->name);
     const char *v = values[0];
@@ -405,10 +481,16 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
         return 0;
     case V_SEED_APP:
         return parse_seed_app(p, c, values, count);
+    case V_SEED_DIR_USER:
+        return parse_seed_dir_user(p, c, values, count);
+    case V_ALERT_RULE:
+        break; /* above: it takes several words */
     case V_WEBAUTHN_RP_ID:
         return parse_webauthn_rp_id(p, field, v);
     case V_WEBAUTHN_ORIGINS:
         return parse_webauthn_origins(p, field, v);
+    case V_TOTP_ISSUER:
+        return parse_totp_issuer(p, field, v);
     case V_INT:
         if (parse_integer(v, &num) || num < d->min || num > d->max)
             return fail(p, "%s: expected an integer from %lld to %lld, got \"%s\"", d->name, d->min,
@@ -493,6 +575,23 @@ static int apply(parse_ctx_t *p, ctl_config_t *c, const directive_t *d, char **v
             return fail(p, "%s: \"%s\" must be an absolute path or none", d->name, v);
         snprintf(field, CONFIG_PATH_MAX, "%s", v);
         return 0;
+    case V_REDIS_URL: {
+        idrev_redis_addr_t addr;
+        char why[160];
+        if (strcmp(v, "off") == 0) {
+            field[0] = '\0';
+            return 0;
+        }
+        if (strlen(v) >= CONFIG_PATH_MAX || idrev_redis_parse_url(v, &addr, why, sizeof(why)))
+            return fail(p, "%s: %s", d->name, strlen(v) >= CONFIG_PATH_MAX ? "too long" : why);
+        snprintf(field, CONFIG_PATH_MAX, "%s", v);
+        return 0;
+    }
+    case V_SESSION_KEY_ALG:
+        if (strcmp(v, "hmac-sha256") != 0 && strcmp(v, "hmac-sm3") != 0)
+            return fail(p, "%s: expected hmac-sha256 or hmac-sm3, got \"%s\"", d->name, v);
+        snprintf(field, 16, "%s", v);
+        return 0;
     case V_COOKIE_SECURE:
         if (strcmp(v, "auto") == 0)
             *(cookie_secure_t *)field = COOKIE_SECURE_AUTO;
@@ -512,6 +611,9 @@ static int check_whole(parse_ctx_t *p, ctl_config_t *c)
     p->line = 0;
     if (c->session_absolute_s < c->session_idle_s)
         return fail(p, "session_absolute_hours must not be shorter than session_idle_minutes");
+    if (c->id.session_absolute_s < c->id.session_idle_s)
+        return fail(p,
+                    "id_session_absolute_hours must not be shorter than id_session_idle_seconds");
     if ((size_t)c->ingest_batch > c->ingest_queue)
         return fail(p, "ingest_batch must not exceed ingest_queue");
     if (c->store_max_size && c->store_max_size < 1024 * 1024)
@@ -529,6 +631,14 @@ static int check_whole(parse_ctx_t *p, ctl_config_t *c)
         return fail(p, "audit_webhook needs audit_webhook_secret_file (the HMAC key)");
     if (strncmp(c->audit_webhook, "https://", 8) == 0 && !c->audit_webhook_ca[0])
         return fail(p, "audit_webhook https:// needs audit_webhook_ca (the receiver's CA)");
+    int pkcs11 = strcmp(c->master_key_provider, "pkcs11") == 0;
+    if (!pkcs11 && strcmp(c->master_key_provider, "file") != 0)
+        return fail(p, "master_key_provider: file or pkcs11");
+    if (pkcs11 && (!c->pkcs11_module[0] || !c->pkcs11_token[0] || !c->pkcs11_pin_file[0]))
+        return fail(p, "master_key_provider pkcs11 needs pkcs11_module, pkcs11_token and "
+                       "pkcs11_pin_file");
+    if (pkcs11 && !c->pkcs11_key_label[0])
+        return fail(p, "pkcs11_key_label: the master keys' label must not be empty");
     return 0;
 }
 
@@ -547,7 +657,7 @@ static int on_line(conf_ctx_t *p, void *ctx, char **words, int count)
     if (!d)
         return fail(p, "unknown directive \"%s\"", words[0]);
     size_t idx = (size_t)(d - directives);
-    if (l->seen[idx] && d->kind != V_EVENT_FILE)
+    if (l->seen[idx] && d->kind != V_EVENT_FILE && d->kind != V_ALERT_RULE)
         return fail(p, "%s is set twice", d->name);
     l->seen[idx] = 1;
     return apply(p, l->c, d, words + 1, count - 1);

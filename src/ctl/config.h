@@ -19,6 +19,8 @@
 #include <stdint.h>
 
 #include "login_profile.h"
+#include "alert_rule.h"
+#include "idconf.h"
 #include "rampart/status.h"
 
 #define CONFIG_MAX_EVENT_FILES 16
@@ -73,6 +75,7 @@ typedef struct ctl_config {
     uint32_t argon2_memory_kib;
     uint32_t argon2_iterations;
     uint32_t argon2_parallelism;
+    int login_lockout_max_s; /* the cap of the doubling lockout (throttle.c) */
 
     /* audit log (audit_log.h, audit_export.h) */
     int audit_seal_records;
@@ -104,11 +107,28 @@ typedef struct ctl_config {
     char ldap_group_roles[CONFIG_PATH_MAX];  /* cn:role,cn:role */
     char ldap_ca[CONFIG_PATH_MAX];
     int ldap_timeout_ms;
+    /* the revocation stream in Redis (idrev_redis.h): redis://HOST[:PORT][/DB], "" off */
+    char identity_redis[CONFIG_PATH_MAX];
+    char session_key_alg[16]; /* new session keys: hmac-sha256 (default) or hmac-sm3 */
+    struct {
+        char name[65], role[65];             /* name "": none */
+        char password_file[CONFIG_PATH_MAX]; /* its first line is the password */
+    } seed_dir_user;                         /* seed_dir_user.h */
     struct {
         char name[65], host[254], path_prefix[513], upstream[513]; /* name "": none */
         char waf[8];     /* its WAF switch: block (default), detect or off */
         char masking[8]; /* its masking switch: "" leaves the default (off) */
     } seed_app;
+    alert_rules_t alert_rules; /* alert_rule lines, or the shipped rule (alert_rule.h) */
+    /* the master key provider (keyprov.h): "file" (DATA_DIR/master.key) or
+     * "pkcs11" (keyprov_pkcs11.c: a token's non-extractable AES keys) */
+    char master_key_provider[16];
+    char pkcs11_module[CONFIG_PATH_MAX];   /* the PKCS#11 module (.so) */
+    char pkcs11_token[33];                 /* the token's label */
+    char pkcs11_pin_file[CONFIG_PATH_MAX]; /* the user PIN, a 0600 file */
+    char pkcs11_key_label[65];             /* the master keys' CKA_LABEL */
+    /* the identity service: directory users, the portal, OpenID Connect (idconf.h) */
+    idconf_t id;
 } ctl_config_t;
 
 /* A configuration with every default (refs = 1). NULL on allocation failure. */

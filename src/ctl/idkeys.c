@@ -80,7 +80,9 @@ static int add_session_key(ctl_t *ctl, int64_t now)
         return STORE_ERROR;
     secret_base64url(kid_raw, sizeof(kid_raw), row.kid); /* 12 characters */
     snprintf(row.purpose, sizeof(row.purpose), "session");
-    snprintf(row.alg, sizeof(row.alg), "hmac-sha256");
+    ctl_config_t *cfg = config_acquire(&ctl->config); /* session_key_algorithm */
+    snprintf(row.alg, sizeof(row.alg), "%s", cfg->session_key_alg);
+    config_release(cfg);
     char purpose[96];
     purpose_of("session-key", row.kid, purpose);
     int sealed = idcrypt_seal(purpose, key, sizeof(key), row.sealed);
@@ -90,7 +92,8 @@ static int add_session_key(ctl_t *ctl, int64_t now)
     row.created = now;
     int rc = idkey_add(ctl->store, &row);
     if (rc == STORE_OK)
-        log_kv(LOG_LEVEL_INFO, "identity session key created", "kid", row.kid, NULL);
+        log_kv(LOG_LEVEL_INFO, "identity session key created", "kid", row.kid, "alg", row.alg,
+               NULL);
     return rc;
 }
 
@@ -111,10 +114,9 @@ int idkeys_refresh(ctl_t *ctl, idkeys_t *k)
     }
     if (rc == STORE_OK) {
         /* each key is valid until the next one's creation + the longest session */
-        int first = 0;
+        int first = 0, absolute_s = idconf_session_absolute_s(ctl);
         for (int i = 0; i < l->n; i++) {
-            l->keys[i].not_after =
-                i + 1 < l->n ? l->keys[i + 1].created + IDSESS_ABSOLUTE_S + 60 : 0;
+            l->keys[i].not_after = i + 1 < l->n ? l->keys[i + 1].created + absolute_s + 60 : 0;
             if (l->keys[i].not_after && l->keys[i].not_after < now) {
                 idkey_delete(ctl->store, l->keys[i].kid);
                 first = i + 1;

@@ -55,11 +55,11 @@ void idlogin_free(idlogin_t *l)
 }
 
 /* Seconds the account must still wait after its last failure. */
-static int64_t delay_left(const dir_user_t *u, int64_t now)
+static int64_t delay_left(const idconf_t *id, const dir_user_t *u, int64_t now)
 {
-    if (u->failures < IDLOGIN_DELAY_AFTER)
+    if (u->failures < id->login_delay_after)
         return 0;
-    int64_t shift = u->failures - IDLOGIN_DELAY_AFTER;
+    int64_t shift = u->failures - id->login_delay_after;
     int64_t wait_ms = (shift >= 6 ? 60 : (int64_t)1 << shift) * 1000;
     int64_t left = u->updated + wait_ms - now;
     return left > 0 ? (left + 999) / 1000 : 0;
@@ -73,8 +73,8 @@ static void count_failure(http_req_t *r, idlogin_t *l, const char *name, const d
         return;
     int64_t failures = 0;
     if (dir_user_failed(r->ctl->store, u->id, now, &failures) == STORE_OK &&
-        failures == IDLOGIN_LOCK_AFTER)
-        dir_user_lock_until(r->ctl->store, u->id, now + IDLOGIN_LOCK_S * 1000LL);
+        failures == r->cfg->id.login_lock_after)
+        dir_user_lock_until(r->ctl->store, u->id, now + r->cfg->id.login_lock_s * 1000LL);
 }
 
 idlogin_result_t idlogin_password(http_req_t *r, idlogin_t *l, const char *name,
@@ -91,9 +91,9 @@ idlogin_result_t idlogin_password(http_req_t *r, idlogin_t *l, const char *name,
     if (rc != STORE_OK && rc != STORE_NOT_FOUND)
         return IDLOGIN_ERROR;
     int known = rc == STORE_OK;
-    if (known && delay_left(u, now) > 0) {
+    if (known && delay_left(&r->cfg->id, u, now) > 0) {
         /* the growing delay: answered like the throttle, before any hashing */
-        *retry_after = (int)delay_left(u, now);
+        *retry_after = (int)delay_left(&r->cfg->id, u, now);
         *why = "delay";
         return IDLOGIN_THROTTLED;
     }

@@ -8,11 +8,11 @@
  *     answered 429 with Retry-After before any password hashing, the same
  *     for unknown names as for real ones;
  *   - per account in the store: consecutive failures count up; from
- *     IDLOGIN_DELAY_AFTER on, each further attempt must wait 2^(n-k)
+ *     id_login_delay_after on, each further attempt must wait 2^(n-k)
  *     seconds (capped at a minute) after the last failure — a growing
- *     delay; at IDLOGIN_LOCK_AFTER the account is locked for
- *     IDLOGIN_LOCK_S (unlocked by time, or by an admin). A success resets
- *     the count.
+ *     delay; at id_login_lock_after the account is locked for
+ *     id_login_lock_seconds (unlocked by time, or by an admin). A success
+ *     resets the count. The numbers are rampartd.conf settings (idconf.h).
  * Unknown users, wrong passwords, locked, disabled and expired accounts
  * all get the same 401 after the same argon2id work (no enumeration).
  *
@@ -31,12 +31,9 @@
 #include "http.h"
 #include "store_dir.h"
 
-#define IDLOGIN_DELAY_AFTER 3
-#define IDLOGIN_LOCK_AFTER  10
-#define IDLOGIN_LOCK_S      900
-#define IDSTEP_TTL_S        300
-#define IDSTEP_ATTEMPTS     5
-#define IDSTEP_TOKEN_LEN    43
+#define IDSTEP_TTL_S     300
+#define IDSTEP_ATTEMPTS  5
+#define IDSTEP_TOKEN_LEN 43
 
 typedef enum { IDSTEP_MFA, IDSTEP_PASSWORD } idstep_kind_t;
 

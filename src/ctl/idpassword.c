@@ -82,7 +82,7 @@ static size_t characters(const char *s)
     return n;
 }
 
-static int in_history(const dir_user_t *u, const char *password)
+static int in_history(const idconf_t *id, const dir_user_t *u, const char *password)
 {
     if (u->pw_hash[0] && password_verify(u->pw_hash, password) == 1)
         return 1;
@@ -92,7 +92,7 @@ static int in_history(const dir_user_t *u, const char *password)
     int found = 0;
     json_array_foreach(hist, i, h)
     {
-        if (i >= IDPW_HISTORY)
+        if ((int)i >= id->pw_history)
             break;
         if (json_string_value(h) && password_verify(json_string_value(h), password) == 1) {
             found = 1;
@@ -103,28 +103,39 @@ static int in_history(const dir_user_t *u, const char *password)
     return found;
 }
 
-const char *idpw_policy(const dir_user_t *u, const char *password)
+const char *idpw_policy(const idconf_t *id, const dir_user_t *u, const char *password)
 {
+    static _Thread_local char why[160]; /* the reasons that name a setting's number */
     if (!password)
         return "password: a string is required";
     if (strlen(password) > PASSWORD_MAX_BYTES)
         return "password: at most 1024 bytes";
-    if (characters(password) < IDPW_MIN_LENGTH)
-        return "password: at least 12 characters";
-    if (classes(password) < IDPW_MIN_CLASSES)
-        return "password: use at least three of lower case, upper case, digits and symbols";
+    if (characters(password) < (size_t)id->pw_min_length) {
+        snprintf(why, sizeof(why), "password: at least %d characters", id->pw_min_length);
+        return why;
+    }
+    if (classes(password) < id->pw_min_classes) {
+        snprintf(why, sizeof(why),
+                 "password: use at least %d of lower case, upper case, digits and symbols",
+                 id->pw_min_classes);
+        return why;
+    }
     if (contains_name(password, u->name))
         return "password: must not contain the account name";
     if (common_core(password))
         return "password: too common (on the list of common passwords)";
-    if (in_history(u, password))
-        return "password: used recently (the last 5 passwords cannot be reused)";
+    if (in_history(id, u, password)) {
+        snprintf(why, sizeof(why),
+                 "password: used recently (the last %d passwords cannot be reused)",
+                 id->pw_history ? id->pw_history : 1);
+        return why;
+    }
     return NULL;
 }
 
 const char *idpw_set(const ctl_config_t *cfg, dir_user_t *u, const char *password)
 {
-    const char *why = idpw_policy(u, password);
+    const char *why = idpw_policy(&cfg->id, u, password);
     if (why)
         return why;
     char hash[STORE_PWHASH_MAX + 1];
@@ -137,7 +148,7 @@ const char *idpw_set(const ctl_config_t *cfg, dir_user_t *u, const char *passwor
     }
     if (u->pw_hash[0])
         json_array_insert_new(hist, 0, json_string(u->pw_hash));
-    while (json_array_size(hist) > IDPW_HISTORY)
+    while (json_array_size(hist) > (size_t)cfg->id.pw_history)
         json_array_remove(hist, json_array_size(hist) - 1);
     char *text = json_dumps(hist, JSON_COMPACT);
     json_decref(hist);
@@ -153,10 +164,16 @@ const char *idpw_set(const ctl_config_t *cfg, dir_user_t *u, const char *passwor
     return NULL;
 }
 
-int idpw_expired(const dir_user_t *u, int64_t now_ms)
+json_t *idpw_policy_json(const idconf_t *id)
+{
+    return json_pack("{s:i, s:i, s:i}", "min_length", id->pw_min_length, "min_classes",
+                     id->pw_min_classes, "history", id->pw_history);
+}
+
+int idpw_expired(const idconf_t *id, const dir_user_t *u, int64_t now_ms)
 {
     /* pw_changed 0: set by an operator, to be changed at the first login */
     return u->pw_hash[0] && (u->pw_changed == 0 ||
-                             (IDPW_MAX_AGE_DAYS > 0 &&
-                              now_ms - u->pw_changed > (int64_t)IDPW_MAX_AGE_DAYS * 86400000LL));
+                             (id->pw_max_age_days > 0 &&
+                              now_ms - u->pw_changed > (int64_t)id->pw_max_age_days * 86400000LL));
 }

@@ -13,6 +13,7 @@
 #include "idcrypt.h"
 #include "idkeys.h"
 #include "idlogin.h"
+#include "idrev_redis.h"
 #include "log.h"
 #include "secret.h"
 #include "store_idsess.h"
@@ -39,6 +40,9 @@ idservice_t *idservice_start(ctl_t *ctl, rp_error_t *err)
     ctl_config_t *cfg = config_acquire(&ctl->config);
     int kek = idcrypt_init(cfg->data_dir, err);
     svc->anomaly = idanomaly_new(cfg);
+    if (!kek && cfg->identity_redis[0] &&
+        !(svc->redis = idrev_redis_start(ctl, cfg->identity_redis, err)))
+        kek = -1;
     config_release(cfg);
     if (kek || !svc->anomaly || !(svc->keys = idkeys_new()) || !(svc->login = idlogin_new()) ||
         !(svc->webauthn = idceremonies_new()) ||
@@ -54,14 +58,17 @@ idservice_t *idservice_start(ctl_t *ctl, rp_error_t *err)
 
 void idservice_stop(idservice_t *svc)
 {
-    if (svc)
-        idfeed_stop(svc->feed);
+    if (!svc)
+        return;
+    idfeed_stop(svc->feed);
+    idrev_redis_stop(svc->redis); /* before the store closes: it reads the list */
 }
 
 void idservice_free(idservice_t *svc)
 {
     if (!svc)
         return;
+    idrev_redis_free(svc->redis);
     idfeed_free(svc->feed);
     idkeys_free(svc->keys);
     idlogin_free(svc->login);
@@ -108,8 +115,10 @@ static int append(ctl_t *ctl, const char *kind, const char *ident, int64_t t, in
         log_kv(LOG_LEVEL_ERROR, "cannot record a revocation", "kind", kind, "id", ident, NULL);
         return rc;
     }
-    if (svc)
+    if (svc) {
         idfeed_advance(svc->feed, seq);
+        idrev_redis_notify(svc->redis);
+    }
     log_kv(LOG_LEVEL_INFO, "identity revocation", "kind", kind, "id", ident, "seq", LOG_INT(seq),
            "reason", reason, NULL);
     return STORE_OK;
@@ -123,8 +132,8 @@ int idsession_revoke_user(ctl_t *ctl, int64_t user_id, const char *reason)
     /* "before" is the next second: a token issued in this second (iat has
      * second resolution) is revoked too; a login in the same second as a
      * revocation must log in again, which errs on the safe side. */
-    int rc =
-        append(ctl, "user", id, now / 1000 + 1, now + (int64_t)IDSESS_ABSOLUTE_S * 1000, reason);
+    int rc = append(ctl, "user", id, now / 1000 + 1,
+                    now + (int64_t)idconf_session_absolute_s(ctl) * 1000, reason);
     idsess_delete_user(ctl->store, user_id);
     return rc;
 }

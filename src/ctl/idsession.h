@@ -14,10 +14,9 @@
 #include "ctl.h"
 #include "idfeed.h"
 
-/* Session lifetimes (docs/IDENTITY.md "Sessions"): the longest absolute
- * lifetime bounds how long a user revocation is kept. */
-#define IDSESS_IDLE_S     1800
-#define IDSESS_ABSOLUTE_S 43200
+/* Session lifetimes are rampartd.conf settings (idconf.h, docs/IDENTITY.md
+ * "Sessions"): the absolute lifetime bounds how long a user revocation and
+ * a replaced session key are kept (idconf_session_absolute_s). */
 
 typedef struct idservice {
     idfeed_t *feed;
@@ -27,6 +26,7 @@ typedef struct idservice {
     unsigned char csrf_secret[32]; /* keys the portal's CSRF tokens (api_id.c) */
     struct idceremonies *webauthn; /* WebAuthn ceremonies in progress (idceremony.h) */
     struct idanomaly *anomaly;     /* abnormal logins (idanomaly.h) */
+    struct idrev_redis *redis;     /* the revocation stream's writer, or NULL (idrev_redis.h) */
 } idservice_t;
 
 /* After the store is open; NULL with err on failure. */

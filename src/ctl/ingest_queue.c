@@ -126,32 +126,56 @@ static void deadline_after(struct timespec *ts, int64_t ns)
     ts->tv_nsec = ns % 1000000000;
 }
 
+/* The items pushed together for one HTTP request share their ack and sit
+ * next to each other in the ring (try_push_all puts them under one lock
+ * hold): how many there are from the head on. */
+static size_t group_at_head(const ingest_queue_t *q)
+{
+    const ingest_ack_t *ack = q->ring[q->head]->ack;
+    size_t k = 1;
+    while (ack && k < q->count && q->ring[(q->head + k) % q->capacity]->ack == ack)
+        k++;
+    return k;
+}
+
+/* Moves items from the head to out[n..] until max, never splitting a
+ * group: one that does not fit ends the batch before it, unless it is the
+ * batch's first (then it is taken whole, past max). Returns the new count;
+ * *full is set when the batch cannot take more. */
+static size_t take_locked(ingest_queue_t *q, ingest_item_t **out, size_t n, size_t max, int *full)
+{
+    while (q->count && n < max) {
+        size_t k = group_at_head(q);
+        if (n > 0 && n + k > max)
+            break;
+        for (size_t i = 0; i < k; i++) {
+            out[n++] = q->ring[q->head];
+            q->head = (q->head + 1) % q->capacity;
+            q->count--;
+        }
+    }
+    *full = n >= max || q->count > 0;
+    pthread_cond_broadcast(&q->not_full);
+    return n;
+}
+
 size_t ingest_queue_pop_batch(ingest_queue_t *q, ingest_item_t **out, size_t max, int64_t flush_ns)
 {
     size_t n = 0;
+    int full = 0;
     pthread_mutex_lock(&q->lock);
     while (q->count == 0 && !q->closed)
         pthread_cond_wait(&q->not_empty, &q->lock);
     struct timespec deadline;
     deadline_after(&deadline, flush_ns);
     for (;;) {
-        while (q->count && n < max) {
-            out[n++] = q->ring[q->head];
-            q->head = (q->head + 1) % q->capacity;
-            q->count--;
-        }
-        pthread_cond_broadcast(&q->not_full);
-        if (n == max || q->closed || n == 0)
+        n = take_locked(q, out, n, max, &full);
+        if (full || q->closed || n == 0)
             break;
         /* Fill the batch for up to flush_ns: fewer, larger transactions. */
         int rc = pthread_cond_timedwait(&q->not_empty, &q->lock, &deadline);
         if (rc == ETIMEDOUT) {
-            while (q->count && n < max) {
-                out[n++] = q->ring[q->head];
-                q->head = (q->head + 1) % q->capacity;
-                q->count--;
-            }
-            pthread_cond_broadcast(&q->not_full);
+            n = take_locked(q, out, n, max, &full);
             break;
         }
     }

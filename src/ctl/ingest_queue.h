@@ -55,6 +55,10 @@ typedef struct {
 ingest_item_t *ingest_item_new(void);
 void ingest_item_free(ingest_item_t *item);
 
+/* The most items one group (one HTTP request) holds: a batch buffer of
+ * this size takes any group whole. */
+#define INGEST_GROUP_MAX 100000
+
 typedef struct {
     pthread_mutex_t lock;
     pthread_cond_t not_empty, not_full;
@@ -78,7 +82,12 @@ int ingest_queue_try_push_all(ingest_queue_t *q, ingest_item_t **items, size_t n
 
 /* Waits for a first item, then gathers up to max items or until
  * flush_ns after the first one arrived. Returns the count; 0 once the
- * queue is closed and empty. */
+ * queue is closed and empty. The items pushed together by one
+ * try_push_all with a shared ack (one HTTP request) always land in the
+ * same batch, so that request is committed or refused whole: a group
+ * that does not fit ends the batch before it, and a group larger than max
+ * that starts a batch is taken whole, so out must have room for the
+ * larger of max and the largest group. */
 size_t ingest_queue_pop_batch(ingest_queue_t *q, ingest_item_t **out, size_t max, int64_t flush_ns);
 
 /* No pushes succeed after this; pop_batch drains what is left. */

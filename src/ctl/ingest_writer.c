@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "api_inventory.h"
+#include "data_events.h"
 #include "log.h"
 #include "store_inventory.h"
 #include "timefmt.h"
@@ -34,6 +35,7 @@ struct ingest_writer {
     ctl_t *ctl;
     pthread_t thread;
     store_writer_t *sw;
+    data_events_t *data;  /* alert counters, exposure cells: this thread's */
     pthread_mutex_t lock; /* guards committed[] */
     committed_t committed[CONFIG_MAX_EVENT_FILES];
     size_t n_committed;
@@ -182,7 +184,9 @@ static void *writer_main(void *arg)
     ingest_writer_t *w = arg;
     ctl_t *ctl = w->ctl;
     ctl_config_t *cfg = config_acquire(&ctl->config);
-    size_t max = 100000; /* ingest_batch's upper bound: reloads may raise it */
+    /* ingest_batch's upper bound (reloads may raise it), and room for the
+     * largest HTTP request, which a batch takes whole */
+    size_t max = INGEST_GROUP_MAX;
     ingest_item_t **items = malloc(max * sizeof(*items));
     if (!items) {
         log_kv(LOG_LEVEL_ERROR, "ingest writer: out of memory", NULL);
@@ -209,12 +213,14 @@ static void *writer_main(void *arg)
                 remember_committed(w, &pos);
                 for (size_t i = 0; i < n; i++) {
                     inventory_feed(ctl->inventory, &items[i]->ev);
+                    data_events_committed(w->data, ctl, cfg, &items[i]->ev);
                     ingest_ack_t *ack = items[i]->ack;
                     ingest_item_free(items[i]);
                     if (ack)
                         ingest_ack_complete(ack, 0);
                 }
                 inventory_persist(ctl, &inventory_saved_at, 0);
+                data_events_batch_done(w->data, ctl);
                 break;
             }
             attempts++;
@@ -265,16 +271,24 @@ ingest_writer_t *ingest_writer_start(ctl_t *ctl, rp_error_t *err)
         return NULL;
     }
     w->ctl = ctl;
+    w->data = data_events_new();
+    if (!w->data) {
+        snprintf(err->reason, sizeof(err->reason), "out of memory");
+        free(w);
+        return NULL;
+    }
     pthread_mutex_init(&w->lock, NULL);
     w->sw = ctl->store->ops->writer_open(ctl->store);
     if (!w->sw) {
         snprintf(err->reason, sizeof(err->reason), "cannot open the store for ingestion");
+        data_events_free(w->data);
         free(w);
         return NULL;
     }
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         snprintf(err->reason, sizeof(err->reason), "cannot start the ingest writer thread");
         ctl->store->ops->writer_close(w->sw);
+        data_events_free(w->data);
         free(w);
         return NULL;
     }
@@ -288,6 +302,7 @@ void ingest_writer_join(ingest_writer_t *w)
     pthread_join(w->thread, NULL);
     w->ctl->store->ops->writer_close(w->sw);
     pthread_mutex_destroy(&w->lock);
+    data_events_free(w->data);
     free(w);
 }
 

@@ -30,10 +30,12 @@
 #include "http.h"
 #include "idsession.h"
 #include "ingest_writer.h"
+#include "keyprov_pkcs11.h"
 #include "keyring.h"
 #include "log.h"
 #include "publisher.h"
 #include "retention.h"
+#include "seed_dir_user.h"
 #include "source_file.h"
 #include "source_socket.h"
 #include "store_inventory.h"
@@ -134,8 +136,9 @@ static void audit_keys(void *ctx, const char *action, const char *outcome, const
     audit_log_system(ctl->audit, action, outcome, detail);
 }
 
-/* The master key (DATA_DIR/master.key, made at first start) and the key
- * service over it (keyring.h). */
+/* The master key (DATA_DIR/master.key, made at first start, or a PKCS#11
+ * token's keys: master_key_provider) and the key service over it
+ * (keyring.h). */
 static int start_keys(ctl_t *ctl, const ctl_config_t *cfg, rp_error_t *err)
 {
     char path[CONFIG_PATH_MAX + 16];
@@ -147,7 +150,11 @@ static int start_keys(ctl_t *ctl, const ctl_config_t *cfg, rp_error_t *err)
         snprintf(err->reason, sizeof(err->reason), "cannot read the data keys");
         return -1;
     }
-    keyprov_t *prov = keyprov_file_open(path, versions == 0, err);
+    keyprov_pkcs11_config_t p11 = {cfg->pkcs11_module, cfg->pkcs11_token, cfg->pkcs11_pin_file,
+                                   cfg->pkcs11_key_label};
+    keyprov_t *prov = strcmp(cfg->master_key_provider, "pkcs11") == 0
+                          ? keyprov_pkcs11_open(&p11, versions == 0, err)
+                          : keyprov_file_open(path, versions == 0, err);
     if (!prov)
         return -1;
     if (!(ctl->keyring = keyring_open(ctl->store, prov, audit_keys, ctl, err)))
@@ -199,6 +206,8 @@ static int start(ctl_t *ctl, ctl_config_t *cfg, rp_error_t *err)
     if (bootstrap_admin(ctl, cfg, err))
         return -1;
     if (apps_bootstrap(ctl, cfg, err))
+        return -1;
+    if (seed_dir_user(ctl, cfg, err))
         return -1;
     if (!(ctl->publisher = publisher_start(ctl->store, err)))
         return -1;

@@ -299,3 +299,43 @@ int oidc_consent_put(store_t *s, int64_t user_id, const char *client_id, const c
     store_sql_val_t p[] = {SQL_I(user_id), SQL_T(client_id), SQL_T(scopes), SQL_I(now)};
     return RUN(NULL, sql, p, NULL, NULL, NULL);
 }
+
+typedef struct {
+    oidc_consent_cb cb;
+    void *ctx;
+} consent_each_t;
+
+static int each_consent(void *ctx, const store_sql_row_t *row)
+{
+    consent_each_t *e = ctx;
+    oidc_consent_t c;
+    memset(&c, 0, sizeof(c));
+    COPY(c.client_id, row, 0);
+    COPY(c.name, row, 1);
+    COPY(c.scopes, row, 2);
+    c.created = store_sql_int(row, 3);
+    return e->cb(e->ctx, &c);
+}
+
+int oidc_consent_list(store_t *s, int64_t user_id, oidc_consent_cb cb, void *ctx)
+{
+    static const char sql[] = "SELECT c.client_id, k.name, c.scopes, c.created "
+                              "FROM oidc_consents c JOIN oidc_clients k ON k.client_id = "
+                              "c.client_id WHERE c.user_id = $1 ORDER BY c.client_id";
+    store_sql_val_t p[] = {SQL_I(user_id)};
+    consent_each_t e = {cb, ctx};
+    return RUN(NULL, sql, p, each_consent, &e, NULL);
+}
+
+int oidc_consent_delete(store_t *s, int64_t user_id, const char *client_id)
+{
+    static const char consent[] = "DELETE FROM oidc_consents WHERE user_id = $1 AND client_id = $2";
+    static const char tokens[] =
+        "UPDATE oidc_tokens SET revoked = 1 WHERE user_id = $1 AND client_id = $2";
+    store_sql_val_t p[] = {SQL_I(user_id), SQL_T(client_id)};
+    int64_t changed = 0;
+    int rc = RUN(NULL, consent, p, NULL, NULL, &changed);
+    if (rc == STORE_OK && changed == 0)
+        return STORE_NOT_FOUND;
+    return rc == STORE_OK ? RUN(NULL, tokens, p, NULL, NULL, NULL) : rc;
+}

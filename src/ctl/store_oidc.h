@@ -28,8 +28,6 @@ int oidc_key_retire(store_t *s, const char *alg, const char *kid, int64_t t);
 /* Deletes keys whose prune_after has passed. */
 int oidc_key_prune(store_t *s, int64_t now);
 
-#endif
-
 /* ---- clients ---- */
 
 typedef struct {
@@ -90,3 +88,20 @@ int oidc_grants_prune(store_t *s, int64_t now);
 int oidc_consent_get(store_t *s, int64_t user_id, const char *client_id, char *scopes, size_t cap);
 int oidc_consent_put(store_t *s, int64_t user_id, const char *client_id, const char *scopes,
                      int64_t now);
+
+typedef struct {
+    char client_id[65];
+    char name[129]; /* the client's display name */
+    char scopes[256];
+    int64_t created; /* Unix seconds */
+} oidc_consent_t;
+
+typedef int (*oidc_consent_cb)(void *ctx, const oidc_consent_t *c);
+
+/* The user's remembered consents, by client id. */
+int oidc_consent_list(store_t *s, int64_t user_id, oidc_consent_cb cb, void *ctx);
+/* Forgets one and revokes the tokens the client holds for the user:
+ * STORE_OK or STORE_NOT_FOUND. */
+int oidc_consent_delete(store_t *s, int64_t user_id, const char *client_id);
+
+#endif

@@ -17,6 +17,7 @@
 #include "store_dir_schema.h"
 #include "store_webauthn_schema.h"
 #include "store_oidc_schema.h"
+#include "store_dataview_schema.h"
 #include "store_sqlite_t.h"
 
 static const char migration_1[] =
@@ -215,6 +216,8 @@ const sq_migration_t sq_migrations[] = {
      STORE_WEBAUTHN_MIGRATION("INTEGER PRIMARY KEY", "INTEGER")},
     {9, "OpenID Connect provider: signing keys, clients, codes, tokens, consents",
      STORE_OIDC_MIGRATION("INTEGER")},
+    {10, "data visibility: exposure of data classes per endpoint, alerts",
+     STORE_DATAVIEW_MIGRATION("INTEGER PRIMARY KEY", "INTEGER")},
     {11, "host groups: capabilities and response rules of their hosts", sq_migration_agent_groups},
     {16, "API inventory learnt from gateways' discovery", sq_migration_api_inventory},
 };

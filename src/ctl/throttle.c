@@ -13,9 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TABLE_SIZE     4096
-#define KEY_MAX        72
-#define MAX_LOCKOUT_MS (3600 * 1000LL)
+#define TABLE_SIZE 4096
+#define KEY_MAX    72
 
 typedef struct {
     char key[KEY_MAX];
@@ -107,10 +106,11 @@ void throttle_failure(throttle_t *t, const ctl_config_t *cfg, const char *accoun
     a->since = now;
     if (++a->failures >= cfg->login_account_failures) {
         int64_t lock_ms = (int64_t)cfg->login_lockout_s * 1000;
-        for (int k = 0; k < a->lockouts && lock_ms < MAX_LOCKOUT_MS; k++)
+        int64_t max_ms = (int64_t)cfg->login_lockout_max_s * 1000;
+        for (int k = 0; k < a->lockouts && lock_ms < max_ms; k++)
             lock_ms *= 2;
-        if (lock_ms > MAX_LOCKOUT_MS && (int64_t)cfg->login_lockout_s * 1000 <= MAX_LOCKOUT_MS)
-            lock_ms = MAX_LOCKOUT_MS;
+        if (lock_ms > max_ms && (int64_t)cfg->login_lockout_s * 1000 <= max_ms)
+            lock_ms = max_ms;
         a->until = now + lock_ms;
         a->lockouts++;
         a->failures = 0;

@@ -3,7 +3,8 @@
  *
  * Account: after login_account_failures consecutive failures the account
  * refuses logins for login_lockout_seconds, doubling with each further
- * lockout up to an hour; a success resets it. Address: more than
+ * lockout up to login_lockout_max_seconds (an hour by default); a success
+ * resets it. Address: more than
  * login_address_failures failures within login_address_window_seconds
  * refuses that address until the window ends. Accounts that do not exist
  * are throttled the same way, so throttling tells nothing about which

@@ -273,7 +273,7 @@ static int abuf_reserve(rp_abuf_t *b, size_t extra)
     return 0;
 }
 
-int rp_abuf_append(rp_abuf_t *b, const char *s, size_t len)
+int rp_abuf_append_grow(rp_abuf_t *b, const char *s, size_t len)
 {
     if (abuf_reserve(b, len) != 0)
         return -1;
@@ -282,16 +282,4 @@ int rp_abuf_append(rp_abuf_t *b, const char *s, size_t len)
     b->len += len;
     b->data[b->len] = '\0';
     return 0;
-}
-
-int rp_abuf_putc(rp_abuf_t *b, char c)
-{
-    return rp_abuf_append(b, &c, 1);
-}
-
-void rp_abuf_clear(rp_abuf_t *b)
-{
-    b->len = 0;
-    if (b->data)
-        b->data[0] = '\0';
 }

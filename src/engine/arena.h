@@ -10,6 +10,7 @@
 #define RAMPART_ARENA_H
 
 #include <stddef.h>
+#include <string.h>
 
 typedef struct rp_arena rp_arena_t;
 
@@ -38,9 +39,33 @@ typedef struct {
 } rp_abuf_t;
 
 void rp_abuf_init(rp_abuf_t *b, rp_arena_t *a);
-/* 0 on success, -1 when the arena refuses. data stays NUL-terminated. */
-int rp_abuf_append(rp_abuf_t *b, const char *s, size_t len);
-int rp_abuf_putc(rp_abuf_t *b, char c);
-void rp_abuf_clear(rp_abuf_t *b);
+/* The growing half of rp_abuf_append: there is no room for len more bytes
+ * and the NUL. */
+int rp_abuf_append_grow(rp_abuf_t *b, const char *s, size_t len);
+
+/* 0 on success, -1 when the arena refuses. data stays NUL-terminated.
+ * Inline: body processors append every token, and most fit. */
+static inline int rp_abuf_append(rp_abuf_t *b, const char *s, size_t len)
+{
+    if (len >= b->cap - b->len) /* cap is 0 or > len: no overflow */
+        return rp_abuf_append_grow(b, s, len);
+    if (len)
+        memcpy(b->data + b->len, s, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+static inline int rp_abuf_putc(rp_abuf_t *b, char c)
+{
+    return rp_abuf_append(b, &c, 1);
+}
+
+static inline void rp_abuf_clear(rp_abuf_t *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
 
 #endif

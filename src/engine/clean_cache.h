@@ -1,14 +1,18 @@
 /*
- * clean_cache.h — a per-thread memory of header and cookie values the
- * detectors found nothing in.
+ * clean_cache.h — a per-thread memory of header and cookie values and JSON
+ * keys the detectors found nothing in.
  *
  * A browser sends the same User-Agent, Accept lists, Referer and session
  * cookies with every request, and the detectors would judge each of them
- * again every time. The cache remembers (policy, source, name, value)
- * quadruples whose inspection produced no match and depended on nothing but
- * those four, compared in full, so a hit can only ever skip work whose
- * answer is already known. Body fields and arguments are not cached: they
- * vary per request, and an attacker could only use the cache to evict.
+ * again every time; a JSON API's clients send the same object keys (its
+ * schema). The cache remembers (policy, source, name, value) quadruples
+ * whose inspection produced no match and depended on nothing but those
+ * four, compared in full, so a hit can only ever skip work whose answer is
+ * already known. JSON keys are remembered with an empty name: their
+ * inspection does not depend on the path. Body values and arguments are not
+ * cached: they vary per request, and an attacker could only use the cache
+ * to evict. (Keys can evict too, at most one slot per key, as many as the
+ * argument limit lets a body have: a cost, never a verdict.)
  */
 #ifndef RAMPART_CLEAN_CACHE_H
 #define RAMPART_CLEAN_CACHE_H

@@ -382,7 +382,8 @@ bool rp_detect_deser_type_key(const char *key, size_t key_len, const char *value
 
     /* every type key is 2 to 9 bytes and starts with one of these: most
      * JSON keys end here */
-    if (key_len < 2 || key_len > 9 || !memchr("@$_j", key[0], 4)) {
+    if (key_len < 2 || key_len > 9 ||
+        (key[0] != '@' && key[0] != '$' && key[0] != '_' && key[0] != 'j')) {
         return false;
     }
     for (k = type_keys; *k; k++) {

@@ -222,7 +222,8 @@ static unsigned value_profile(const char *s, size_t len, bool *cjk_valid)
             size_t at = len - i >= 8 ? i : len - 8;
             uint64_t w;
             memcpy(&w, u + at, 8);
-            if (!(w & UINT64_C(0x8080808080808080))) {
+            uint64_t high = w & UINT64_C(0x8080808080808080);
+            if (!high) {
                 const unsigned char *b = u + at;
                 acc |= byte_profile[b[0]] | byte_profile[b[1]] | byte_profile[b[2]] |
                        byte_profile[b[3]] | byte_profile[b[4]] | byte_profile[b[5]] |
@@ -230,6 +231,16 @@ static unsigned value_profile(const char *s, size_t len, bool *cjk_valid)
                 i = at + 8;
                 continue;
             }
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+            if (at == i) {
+                /* the ASCII bytes before the word's first high byte (text
+                 * mixing digits and Chinese), then that byte's run below */
+                size_t ascii = (size_t)__builtin_ctzll(high) / 8;
+                for (size_t k = 0; k < ascii; k++)
+                    acc |= byte_profile[u[i + k]];
+                i += ascii;
+            }
+#endif
         }
         unsigned char c = u[i];
         if (c < 0x80) {
@@ -565,9 +576,17 @@ rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, siz
         value_len = p->limits.field_size;
 
     /* Header and cookie values repeat from request to request: one the
-     * detectors passed before (same policy, name and value) passes again. */
-    bool cacheable = src == RP_SRC_HEADER || src == RP_SRC_COOKIE;
-    if (cacheable && rp_clean_cache_hit(p->serial, src, name, name_len, value, value_len))
+     * detectors passed before (same policy, name and value) passes again.
+     * So do the keys of a JSON API's documents (its schema); what a key's
+     * inspection finds does not depend on the path it sits at, so keys are
+     * remembered by the key alone (a path of its own would only miss on
+     * "items.0.id", "items.1.id"). JSON values are never looked up. */
+    bool json_key = src == RP_SRC_JSON && flags == RP_FIELD_KEY_ONLY;
+    bool cacheable = src == RP_SRC_HEADER || src == RP_SRC_COOKIE || json_key;
+    const char *cache_name = json_key ? "" : name;
+    size_t cache_name_len = json_key ? 0 : name_len;
+    if (cacheable &&
+        rp_clean_cache_hit(p->serial, src, cache_name, cache_name_len, value, value_len))
         return RP_OK;
     size_t matches_before = tx->nmatches + tx->nmatches_dropped;
     tx->verdict_used_context = false;
@@ -585,6 +604,6 @@ rp_status_t rp_inspect_value(rp_tx_t *tx, rp_source_t src, const char *name, siz
             run_detectors(tx, src, name, name_len, name, name_len);
     if (cacheable && tx->nmatches + tx->nmatches_dropped == matches_before &&
         !tx->verdict_used_context)
-        rp_clean_cache_put(p->serial, src, name, name_len, value, value_len);
+        rp_clean_cache_put(p->serial, src, cache_name, cache_name_len, value, value_len);
     return must_stop(tx) ? RP_BLOCK : RP_OK;
 }

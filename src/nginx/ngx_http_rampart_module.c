@@ -40,6 +40,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -67,9 +69,26 @@ typedef struct {
 } ngx_http_rampart_counters_t;
 
 
+/* One rampart_policy file: the policy compiled from it, per worker once
+ * the worker runs (ngx_http_rampart_policy_current swaps it when the file
+ * changes), and what was last seen of the file. */
 typedef struct {
     ngx_str_t                    path;
     rp_policy_t                 *policy;
+    struct stat                  st;        /* of the last load or attempt */
+    ngx_msec_t                   checked;
+    ngx_uint_t                   checked_once;
+    ngx_err_t                    logged_errno;
+    u_char                      *text;      /* the file's bytes at that load */
+    size_t                       text_len;
+
+    /* a load in a thread of its own: a CRS policy compiles for a second or
+     * more, and the worker keeps serving on the running policy meanwhile */
+    pthread_t                    loader;
+    ngx_uint_t                   loading;
+    ngx_uint_t                   loaded;    /* set by the loader, atomically */
+    rp_policy_t                 *next;      /* its result; NULL: err says why */
+    rp_error_t                   err;
 } ngx_http_rampart_policy_entry_t;
 
 
@@ -88,7 +107,7 @@ typedef struct {
 
 
 typedef struct {
-    ngx_array_t                  policies;  /* ngx_http_rampart_policy_entry_t */
+    ngx_array_t                  policies;  /* ngx_http_rampart_policy_entry_t * */
     rp_policy_t                 *default_policy;
     ngx_shm_zone_t              *shm_zone;
     ngx_shm_zone_t              *collections_zone;  /* NULL: not set */
@@ -124,7 +143,8 @@ typedef struct {
 
 typedef struct {
     ngx_flag_t                   enable;
-    rp_policy_t                 *policy;
+    ngx_http_rampart_policy_entry_t  *watched;  /* rampart_policy, or NULL */
+    rp_policy_t                 *policy;    /* without one: the defaults */
     ngx_uint_t                   mode;
     ngx_str_t                    app;
     ngx_uint_t                   body;
@@ -136,6 +156,7 @@ typedef struct {
 
 typedef struct {
     rp_tx_t                     *tx;
+    rp_policy_t                 *policy;         /* tx's: it holds a reference */
     ngx_str_t                    request_id;
     ngx_int_t                    status;         /* the phase's answer */
 
@@ -154,6 +175,8 @@ typedef struct {
     ngx_uint_t                   nset_cookie;
 
     rp_id_claims_t              *viewer;         /* a valid session, or NULL */
+    ngx_str_t                    id_cookie;      /* rampart_id's value (a copy),
+                                                    cut from Cookie; or empty */
 } ngx_http_rampart_ctx_t;
 
 
@@ -434,6 +457,222 @@ ngx_http_rampart_refuses(const rp_verdict_t *v)
 
 
 /* ------------------------------------------------------------------------
+ * policies swapped in the workers (docs/NGINX.md, "Policy changes")
+ *
+ * Each worker checks every rampart_policy file at most every
+ * NGX_HTTP_RAMPART_POLICY_CHECK ms, on the requests it serves: a stat()
+ * (through rampart sync's "current" link), and a load only when the file's
+ * identity (device, inode, size, mtime) and its text changed, in a thread
+ * of its own while the worker goes on serving. The new policy replaces
+ * the old one for the requests that start after the load; a request
+ * already running keeps the old one (its transaction holds a reference)
+ * and the old one is freed with the last of them. No reload: keep-alive
+ * connections stay open. A file that does not load keeps the running
+ * policy and is logged with its file:line, once per change of the file.
+ */
+
+#define NGX_HTTP_RAMPART_POLICY_CHECK  100
+#define NGX_HTTP_RAMPART_POLICY_MAX    (16 * 1024 * 1024)
+
+
+static ngx_uint_t
+ngx_http_rampart_same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino == b->st_ino && a->st_dev == b->st_dev
+           && a->st_size == b->st_size
+           && a->st_mtim.tv_sec == b->st_mtim.tv_sec
+           && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+
+/* Reads the file and keeps its bytes in e: NGX_OK when they differ from
+ * those of the last load (or cannot be read: the load reports why),
+ * NGX_DECLINED when they are the same. */
+static ngx_int_t
+ngx_http_rampart_policy_text(ngx_http_rampart_policy_entry_t *e,
+    ngx_log_t *log)
+{
+    u_char     *text;
+    ssize_t     n;
+    ngx_fd_t    fd;
+
+    if (e->st.st_size <= 0 || e->st.st_size > NGX_HTTP_RAMPART_POLICY_MAX) {
+        return NGX_OK;
+    }
+
+    fd = ngx_open_file(e->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        return NGX_OK;
+    }
+
+    text = ngx_alloc((size_t) e->st.st_size, log);
+    n = text != NULL ? read(fd, text, (size_t) e->st.st_size) : -1;
+    (void) ngx_close_file(fd);
+
+    if (n != (ssize_t) e->st.st_size) {
+        ngx_free(text);
+        return NGX_OK;
+    }
+
+    if (e->text != NULL && e->text_len == (size_t) n
+        && ngx_memcmp(e->text, text, (size_t) n) == 0)
+    {
+        ngx_free(text);
+        return NGX_DECLINED;
+    }
+
+    if (e->text != NULL) {
+        ngx_free(e->text);
+    }
+
+    e->text = text;
+    e->text_len = (size_t) n;
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_rampart_policy_loader(void *data)
+{
+    ngx_http_rampart_policy_entry_t  *e = data;
+
+    e->next = rp_policy_load((const char *) e->path.data, &e->err);
+    __atomic_store_n(&e->loaded, 1, __ATOMIC_RELEASE);
+
+    return NULL;
+}
+
+
+/* The loader's result replaces the running policy, or is logged. */
+static void
+ngx_http_rampart_policy_install(ngx_http_rampart_policy_entry_t *e,
+    ngx_log_t *log)
+{
+    if (e->next == NULL) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "rampart_policy: %s:%ui: %s; the running policy stays "
+                      "in use",
+                      e->err.file[0] ? e->err.file : (char *) e->path.data,
+                      (ngx_uint_t) e->err.line,
+                      e->err.reason[0] ? e->err.reason : "cannot load");
+        return;
+    }
+
+    /* requests still running on the old one hold their own references */
+    rp_policy_unref(e->policy);
+    e->policy = e->next;
+    e->next = NULL;
+
+    ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                  "rampart_policy: \"%V\" loaded, version %s", &e->path,
+                  rp_policy_version(e->policy));
+}
+
+
+/* Waits for a running loader (at exit) and drops what it made. */
+static void
+ngx_http_rampart_policy_loader_join(ngx_http_rampart_policy_entry_t *e)
+{
+    if (!e->loading) {
+        return;
+    }
+
+    (void) pthread_join(e->loader, NULL);
+    e->loading = 0;
+
+    if (e->next != NULL) {
+        rp_policy_unref(e->next);
+        e->next = NULL;
+    }
+}
+
+
+static rp_policy_t *
+ngx_http_rampart_policy_current(ngx_http_rampart_policy_entry_t *e,
+    ngx_log_t *log)
+{
+    struct stat  st;
+    sigset_t     all, old;
+
+    if (e->loading) {
+        if (!__atomic_load_n(&e->loaded, __ATOMIC_ACQUIRE)) {
+            return e->policy;
+        }
+
+        (void) pthread_join(e->loader, NULL);
+        e->loading = 0;
+        ngx_http_rampart_policy_install(e, log);
+    }
+
+    if (e->checked_once
+        && ngx_current_msec - e->checked < NGX_HTTP_RAMPART_POLICY_CHECK)
+    {
+        return e->policy;
+    }
+
+    e->checked = ngx_current_msec;
+    e->checked_once = 1;
+
+    if (stat((const char *) e->path.data, &st) != 0) {
+        if (ngx_errno != e->logged_errno) {
+            e->logged_errno = ngx_errno;
+            ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                          "rampart_policy: cannot stat \"%V\"; the running "
+                          "policy stays in use", &e->path);
+        }
+
+        return e->policy;
+    }
+
+    e->logged_errno = 0;
+
+    if (ngx_http_rampart_same_file(&st, &e->st)) {
+        return e->policy;
+    }
+
+    e->st = st;
+
+    /* rampart sync installs every bundle in a new directory: a policy
+     * whose text did not change is not compiled again */
+    if (ngx_http_rampart_policy_text(e, log) != NGX_OK) {
+        return e->policy;
+    }
+
+    ngx_memzero(&e->err, sizeof(rp_error_t));
+    e->next = NULL;
+    e->loaded = 0;
+
+    /* the loader takes no signal: the worker's handlers run in the worker */
+    sigfillset(&all);
+    (void) pthread_sigmask(SIG_SETMASK, &all, &old);
+    e->loading = pthread_create(&e->loader, NULL,
+                                ngx_http_rampart_policy_loader, e) == 0;
+    (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+    if (!e->loading) {
+        /* no thread to be had: load here, the worker waits */
+        e->next = rp_policy_load((const char *) e->path.data, &e->err);
+        ngx_http_rampart_policy_install(e, log);
+    }
+
+    return e->policy;
+}
+
+
+/* The policy a request of this location starts on now. */
+static rp_policy_t *
+ngx_http_rampart_loc_policy(ngx_http_rampart_loc_conf_t *lcf, ngx_log_t *log)
+{
+    if (lcf->watched != NULL) {
+        return ngx_http_rampart_policy_current(lcf->watched, log);
+    }
+
+    return lcf->policy;
+}
+
+
+/* ------------------------------------------------------------------------
  * protection switches: rampart_switches FILE
  *
  * rampart sync writes the file (atomically, by rename) whenever the control
@@ -609,11 +848,7 @@ ngx_http_rampart_refresh_switches(ngx_http_rampart_main_conf_t *mcf,
     ngx_http_rampart_sw_errno = 0;
 
     if (ngx_http_rampart_sw != NULL
-        && st.st_ino == ngx_http_rampart_sw_stat.st_ino
-        && st.st_dev == ngx_http_rampart_sw_stat.st_dev
-        && st.st_size == ngx_http_rampart_sw_stat.st_size
-        && st.st_mtim.tv_sec == ngx_http_rampart_sw_stat.st_mtim.tv_sec
-        && st.st_mtim.tv_nsec == ngx_http_rampart_sw_stat.st_mtim.tv_nsec)
+        && ngx_http_rampart_same_file(&st, &ngx_http_rampart_sw_stat))
     {
         return;
     }
@@ -846,11 +1081,7 @@ ngx_http_rampart_watched_get(ngx_http_rampart_watched_t *w, ngx_str_t *path,
 
     w->logged_errno = 0;
 
-    if (st.st_ino == w->st.st_ino && st.st_dev == w->st.st_dev
-        && st.st_size == w->st.st_size
-        && st.st_mtim.tv_sec == w->st.st_mtim.tv_sec
-        && st.st_mtim.tv_nsec == w->st.st_mtim.tv_nsec)
-    {
+    if (ngx_http_rampart_same_file(&st, &w->st)) {
         return w->obj;
     }
 
@@ -964,8 +1195,11 @@ ngx_http_rampart_cookie(ngx_http_request_t *r, const char *name,
             {
                 v = ++p;
 
-                while (p < end && *p != ';') {
-                    p++;
+                /* a session token is ~300 bytes: memchr, not a byte loop */
+                p = memchr(v, ';', end - v);
+
+                if (p == NULL) {
+                    p = end;
                 }
 
                 while (p > v && (p[-1] == ' ' || p[-1] == '\t')) {
@@ -1424,6 +1658,40 @@ ngx_http_rampart_strip_cookie(ngx_table_elt_t *h, ngx_str_t *value)
 }
 
 
+/*
+ * The session cookie leaves the Cookie header before the WAF reads it: the
+ * application never receives it (above), so nothing in it can reach the
+ * application, and the identity step parses it strictly and checks its MAC.
+ * Inspecting ~330 bytes of base64url per request cost ~3,000 instructions
+ * (split, decoded, looked up). A copy stays for the identity and masking
+ * steps.
+ */
+static ngx_int_t
+ngx_http_rampart_take_session_cookie(ngx_http_request_t *r,
+    ngx_http_rampart_ctx_t *ctx)
+{
+    ngx_str_t         cookie;
+    ngx_table_elt_t  *h;
+
+    if (ngx_http_rampart_cookie(r, RP_ID_COOKIE, &cookie, &h) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    ctx->id_cookie.data = ngx_pnalloc(r->pool, cookie.len + 1);
+    if (ctx->id_cookie.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(ctx->id_cookie.data, cookie.data, cookie.len);
+    ctx->id_cookie.data[cookie.len] = '\0';
+    ctx->id_cookie.len = cookie.len;
+
+    ngx_http_rampart_strip_cookie(h, &cookie);
+
+    return NGX_OK;
+}
+
+
 /* A valid session: identity headers upstream, the cookie re-signed when
  * the sliding idle timeout is due. */
 static ngx_int_t
@@ -1739,9 +2007,7 @@ ngx_http_rampart_identity(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
     ngx_http_rampart_loc_conf_t *lcf)
 {
     time_t                          now;
-    ngx_str_t                       cookie;
     ngx_uint_t                      mode;
-    ngx_table_elt_t                *cookie_header;
     rp_id_status_t                  st;
     rp_id_claims_t                 *c;
     rp_access_result_t              access;
@@ -1779,7 +2045,7 @@ ngx_http_rampart_identity(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
         return ngx_http_rampart_logout_endpoint(r, ctx, lcf);
     }
 
-    rules = rp_policy_access_rules(lcf->policy);
+    rules = rp_policy_access_rules(ctx->policy);
     mode = ngx_http_rampart_switch_identity(r, &lcf->app);
 
     if (rules == NULL || mode == RP_MODE_OFF) {
@@ -1790,19 +2056,14 @@ ngx_http_rampart_identity(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
     c = NULL;
     st = RP_ID_NO_SESSION;
 
-    if (ngx_http_rampart_cookie(r, RP_ID_COOKIE, &cookie, &cookie_header)
-        == NGX_OK)
-    {
+    if (ctx->id_cookie.data != NULL) {
         c = ngx_palloc(r->pool, sizeof(rp_id_claims_t));
         if (c == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        st = rp_id_session_check(keys, rev, (const char *) cookie.data,
-                                 cookie.len, now, c);
-
-        /* the claims are a copy: the header can be cut now */
-        ngx_http_rampart_strip_cookie(cookie_header, &cookie);
+        st = rp_id_session_check(keys, rev, (const char *) ctx->id_cookie.data,
+                                 ctx->id_cookie.len, now, c);
     }
 
     access = rp_access_check(rules, (const char *) r->uri.data, r->uri.len,
@@ -1871,7 +2132,6 @@ ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
     ngx_http_rampart_loc_conf_t *lcf)
 {
     bool                           identity_only;
-    ngx_str_t                      cookie;
     ngx_uint_t                     mode, i;
     rp_viewer_t                    viewer;
     rp_id_claims_t                *c;
@@ -1881,7 +2141,7 @@ ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
     const rp_id_revocations_t     *rev;
     ngx_http_rampart_main_conf_t  *mcf;
 
-    if (!rp_policy_mask_route(lcf->policy, (const char *) r->uri.data,
+    if (!rp_policy_mask_route(ctx->policy, (const char *) r->uri.data,
                               r->uri.len, &identity_only))
     {
         return NGX_OK;
@@ -1905,8 +2165,8 @@ ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
     mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
 
     if (c == NULL && mcf->identity_keys.len
-        && rp_policy_mask_needs_viewer(lcf->policy)
-        && ngx_http_rampart_cookie(r, RP_ID_COOKIE, &cookie, NULL) == NGX_OK)
+        && rp_policy_mask_needs_viewer(ctx->policy)
+        && ctx->id_cookie.data != NULL)
     {
         keys = ngx_http_rampart_watched_get(&ngx_http_rampart_id_keys,
                                             &mcf->identity_keys,
@@ -1921,8 +2181,10 @@ ngx_http_rampart_masking(ngx_http_request_t *r, ngx_http_rampart_ctx_t *ctx,
         }
 
         if (keys == NULL
-            || rp_id_session_check(keys, rev, (const char *) cookie.data,
-                                   cookie.len, ngx_time(), c) != RP_ID_OK)
+            || rp_id_session_check(keys, rev,
+                                   (const char *) ctx->id_cookie.data,
+                                   ctx->id_cookie.len, ngx_time(), c)
+               != RP_ID_OK)
         {
             c = NULL;
         }
@@ -2029,7 +2291,8 @@ ngx_http_rampart_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->tx = rp_tx_new(lcf->policy);
+    ctx->policy = ngx_http_rampart_loc_policy(lcf, r->connection->log);
+    ctx->tx = rp_tx_new(ctx->policy);
     if (ctx->tx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -2291,13 +2554,14 @@ static ngx_int_t
 ngx_http_rampart_inspect_request(ngx_http_request_t *r,
     ngx_http_rampart_ctx_t *ctx, ngx_http_rampart_loc_conf_t *lcf)
 {
-    rp_tx_t           *tx;
-    ngx_int_t          rc_id;
-    ngx_uint_t         i, has_body, mode;
-    rp_status_t        rc;
-    ngx_list_part_t   *part;
-    ngx_table_elt_t   *h;
-    ngx_connection_t  *c;
+    rp_tx_t                       *tx;
+    ngx_int_t                      rc_id;
+    ngx_uint_t                     i, has_body, mode;
+    rp_status_t                    rc;
+    ngx_list_part_t               *part;
+    ngx_table_elt_t               *h;
+    ngx_connection_t              *c;
+    ngx_http_rampart_main_conf_t  *mcf;
 
     tx = ctx->tx;
     c = r->connection;
@@ -2338,6 +2602,14 @@ ngx_http_rampart_inspect_request(ngx_http_request_t *r,
                                 ? (const char *) r->http_protocol.data : "",
                             r->http_protocol.len);
     if (rc == RP_NOMEM) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_rampart_module);
+
+    if (mcf->identity_keys.len
+        && ngx_http_rampart_take_session_cookie(r, ctx) != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -3216,7 +3488,7 @@ ngx_http_rampart_log_refused(ngx_http_request_t *r,
         return;
     }
 
-    tx = rp_tx_new(lcf->policy);
+    tx = rp_tx_new(ngx_http_rampart_loc_policy(lcf, r->connection->log));
     if (tx == NULL) {
         return;
     }
@@ -3445,52 +3717,69 @@ ngx_http_rampart_policy_cleanup(void *data)
 }
 
 
-/* One loaded policy per distinct path, owned by the configuration's pool:
- * a failed reload frees the new ones and keeps the old running. */
-static rp_policy_t *
+/* The configuration's pool owns each entry; whichever policy the entry
+ * holds when the pool goes (the master's, or a worker's latest) is
+ * released with it. */
+static void
+ngx_http_rampart_policy_entry_cleanup(void *data)
+{
+    ngx_http_rampart_policy_entry_t  *e = data;
+
+    ngx_http_rampart_policy_loader_join(e);
+    ngx_http_rampart_policy_cleanup(&e->policy);
+
+    if (e->text != NULL) {
+        ngx_free(e->text);
+        e->text = NULL;
+    }
+}
+
+
+/* One entry per distinct path, owned by the configuration's pool: a
+ * failed reload frees the new ones and keeps the old running. */
+static ngx_http_rampart_policy_entry_t *
 ngx_http_rampart_load_policy(ngx_conf_t *cf,
     ngx_http_rampart_main_conf_t *mcf, ngx_str_t *path)
 {
-    ngx_uint_t                        i;
-    rp_error_t                        err;
-    ngx_pool_cleanup_t               *cln;
-    ngx_http_rampart_policy_entry_t  *e;
+    ngx_uint_t                         i;
+    rp_error_t                         err;
+    ngx_pool_cleanup_t                *cln;
+    ngx_http_rampart_policy_entry_t   *e, **known, **slot;
 
-    e = mcf->policies.elts;
+    known = mcf->policies.elts;
 
     for (i = 0; i < mcf->policies.nelts; i++) {
-        if (e[i].path.len == path->len
-            && ngx_strncmp(e[i].path.data, path->data, path->len) == 0)
+        if (known[i]->path.len == path->len
+            && ngx_strncmp(known[i]->path.data, path->data, path->len) == 0)
         {
-            return e[i].policy;
+            return known[i];
         }
     }
 
-    e = ngx_array_push(&mcf->policies);
-    if (e == NULL) {
-        return NULL;
-    }
-
-    e->path = *path;
-    e->policy = NULL;
-
-    /* e may move when the array grows: the cleanup owns its own slot */
-    cln = ngx_pool_cleanup_add(cf->pool, sizeof(rp_policy_t *));
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(ngx_http_rampart_policy_entry_t));
     if (cln == NULL) {
-        mcf->policies.nelts--;
         return NULL;
     }
 
-    *(rp_policy_t **) cln->data = NULL;
-    cln->handler = ngx_http_rampart_policy_cleanup;
+    e = cln->data;
+    ngx_memzero(e, sizeof(ngx_http_rampart_policy_entry_t));
+    e->path = *path;
+    cln->handler = ngx_http_rampart_policy_entry_cleanup;
+
+    /* the file as it is before the load: a change during the load is
+     * seen by the workers' first check */
+    if (stat((const char *) path->data, &e->st) != 0) {
+        ngx_memzero(&e->st, sizeof(struct stat));
+
+    } else {
+        (void) ngx_http_rampart_policy_text(e, cf->log);
+    }
 
     ngx_memzero(&err, sizeof(rp_error_t));
 
     e->policy = rp_policy_load((const char *) path->data, &err);
 
     if (e->policy == NULL) {
-        mcf->policies.nelts--;
-
         if (err.line) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "rampart_policy: %s:%ui: %s",
                                err.file[0] ? err.file : (char *) path->data,
@@ -3504,9 +3793,14 @@ ngx_http_rampart_load_policy(ngx_conf_t *cf,
         return NULL;
     }
 
-    *(rp_policy_t **) cln->data = e->policy;
+    slot = ngx_array_push(&mcf->policies);
+    if (slot == NULL) {
+        return NULL;
+    }
 
-    return e->policy;
+    *slot = e;
+
+    return e;
 }
 
 
@@ -3518,7 +3812,7 @@ ngx_http_rampart_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_t                     *value, name, path;
     ngx_http_rampart_main_conf_t  *mcf;
 
-    if (lcf->policy != NULL) {
+    if (lcf->watched != NULL) {
         return "is duplicate";
     }
 
@@ -3541,8 +3835,8 @@ ngx_http_rampart_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_rampart_module);
 
-    lcf->policy = ngx_http_rampart_load_policy(cf, mcf, &path);
-    if (lcf->policy == NULL) {
+    lcf->watched = ngx_http_rampart_load_policy(cf, mcf, &path);
+    if (lcf->watched == NULL) {
         return NGX_CONF_ERROR;
     }
 
@@ -3881,7 +4175,7 @@ ngx_http_rampart_create_main_conf(ngx_conf_t *cf)
     }
 
     if (ngx_array_init(&mcf->policies, cf->pool, 4,
-                       sizeof(ngx_http_rampart_policy_entry_t))
+                       sizeof(ngx_http_rampart_policy_entry_t *))
         != NGX_OK)
     {
         return NULL;
@@ -3973,6 +4267,7 @@ ngx_http_rampart_create_loc_conf(ngx_conf_t *cf)
     /*
      * set by ngx_pcalloc():
      *
+     *     lcf->watched = NULL;
      *     lcf->policy = NULL;
      *     lcf->app = { 0, NULL };
      */
@@ -4006,11 +4301,12 @@ ngx_http_rampart_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->upstream_key = prev->upstream_key;
     }
 
-    if (conf->policy == NULL) {
+    if (conf->watched == NULL && conf->policy == NULL) {
+        conf->watched = prev->watched;
         conf->policy = prev->policy;
     }
 
-    if (conf->enable && conf->policy == NULL) {
+    if (conf->enable && conf->watched == NULL && conf->policy == NULL) {
         mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_rampart_module);
 
         if (mcf->default_policy == NULL) {

@@ -10,14 +10,11 @@
 //   SHOT_DIR, CHROMIUM, CONSOLE_SRC   as for e2e.mjs
 //
 // Exits non-zero on the first failed check; prints "portal e2e ok" at the end.
-import { createHmac } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { createRequire } from 'node:module'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import path from 'node:path'
-
-const { chromium } = createRequire(path.join(process.env.CONSOLE_SRC, 'package.json'))('playwright-core')
+import { launch, watch } from './chromium.mjs'
+import { totp } from './totp.mjs'
 
 const RD = process.env.RD_URL
 const APP = process.env.APP_URL
@@ -36,32 +33,6 @@ async function shot(page, name) {
   console.log('screenshot ' + name + '.png')
 }
 
-// RFC 4648 base32 and RFC 6238 TOTP (HMAC-SHA-1, 30 s, 6 digits), written
-// here so the test does not trust rampartd's own arithmetic.
-function base32(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-  let bits = 0
-  let value = 0
-  const out = []
-  for (const ch of text.replace(/=+$/, '').toUpperCase()) {
-    value = (value << 5) | alphabet.indexOf(ch)
-    bits += 5
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff)
-      bits -= 8
-    }
-  }
-  return Buffer.from(out)
-}
-function totp(secret, step) {
-  const counter = Buffer.alloc(8)
-  counter.writeBigUInt64BE(BigInt(step))
-  const mac = createHmac('sha1', base32(secret)).update(counter).digest()
-  const off = mac[mac.length - 1] & 0x0f
-  const n = (mac.readUInt32BE(off) & 0x7fffffff) % 1000000
-  return String(n).padStart(6, '0')
-}
-
 // The gateway's answer to an API client carrying a given session cookie.
 function gatewayStatus(cookie) {
   return execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5',
@@ -75,29 +46,11 @@ async function signIn(page, user, password) {
   await page.press('input[name=password]', 'Enter')
 }
 
-const profile = mkdtempSync(path.join(tmpdir(), 'rp-portal-'))
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  chromiumSandbox: false,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', `--host-resolver-rules=MAP ${process.env.APP_HOST} 127.0.0.1`],
-  viewport: { width: 1100, height: 820 },
-  timezoneId: 'UTC',
-  locale: 'zh-CN',
-})
+const { context, profile } = await launch('rp-portal-', { extraArgs: [`--host-resolver-rules=MAP ${process.env.APP_HOST} 127.0.0.1`] })
 let failed = false
 try {
   const page = context.pages()[0] || (await context.newPage())
-  page.setDefaultTimeout(10000)
-  page.on('console', (m) => {
-    if (/Content.Security.Policy|Refused to/i.test(m.text())) problems.push('CSP: ' + m.text())
-  })
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message))
-  page.on('request', (r) => {
-    const u = r.url()
-    if (!u.startsWith(RD + '/') && !u.startsWith(APP + '/') && !u.startsWith('data:')) problems.push('third-party request: ' + u)
-  })
+  watch(page, [RD, APP], problems)
 
   // --- the protected page sends the browser to the portal (zh-CN) ---
   await page.goto(PAGE)

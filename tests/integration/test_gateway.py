@@ -588,6 +588,56 @@ class PolicyErrors(unittest.TestCase):
         ng.cleanup()
 
 
+class PolicySwap(unittest.TestCase):
+    """A changed rampart_policy file is swapped in by every worker without
+    a reload (docs/NGINX.md, "Policy changes"); a broken one is kept out."""
+
+    HTTP = PolicyErrors.HTTP
+
+    def replace(self, ng, text):
+        tmp = ng.path("p.policy.new")
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.rename(tmp, ng.path("p.policy"))  # atomically, as rampart sync does
+
+    def wait_all(self, ng, path, want, limit=2.0):
+        """Seconds until 8 requests in a row (any worker) answer want."""
+        start = time.monotonic()
+        row = 0
+        while row < 8:
+            row = row + 1 if ng.request("GET", path).status == want else 0
+            if time.monotonic() - start > limit:
+                self.fail("%s not answered %d within %.1f s:\n%s"
+                          % (path, want, limit, ng.log_tail()))
+        return time.monotonic() - start
+
+    def test_changed_file_swapped_broken_one_kept_out(self):
+        ng = Nginx(self.HTTP, UP.port, name="swap")
+        write_policy(ng.path("p.policy"))
+        ng.start()
+        workers = set(ng.worker_pids())
+        attack = "/x?q=" + q(SQLI)
+        self.assertEqual(ng.request("GET", attack).status, 403)
+        self.replace(ng, "version swapped\nmode block\ndetect sqli off\n")
+        took = self.wait_all(ng, attack, 200)
+        print("policy file change enforced by every worker in %.3f s" % took)
+        self.assertIn("loaded, version swapped", ng.log_text())
+        self.replace(ng, "version broken\nmode block\nno_such_directive 1\n")
+        deadline = time.time() + 2
+        while time.time() < deadline and "p.policy:3" not in ng.log_text():
+            ng.request("GET", "/ok")
+            time.sleep(0.02)
+        self.assertIn("p.policy:3", ng.log_text(), "a broken policy not logged with file:line")
+        self.assertIn("the running policy stays in use", ng.log_text())
+        for _ in range(8):
+            self.assertEqual(ng.request("GET", attack).status, 200, "the running policy was lost")
+        self.replace(ng, POLICY.format(tag="back", events="matched"))
+        self.wait_all(ng, attack, 403)
+        self.assertEqual(set(ng.worker_pids()), workers, "the policy change reloaded nginx")
+        self.assertEqual(ng.crash_lines(), [])
+        ng.cleanup()
+
+
 class Malformed(unittest.TestCase):
     """Malformed requests get a 4xx; no worker ever crashes."""
 

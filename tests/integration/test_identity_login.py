@@ -175,7 +175,7 @@ NONCE = "N" * 22
 class Passwords(unittest.TestCase):
     def test_policy(self):
         make_dir_user("pol.user", password="An0ther-Good-One")
-        weak = {"Sh0rt-1": "12 characters", "alllowercaseletters": "three of",
+        weak = {"Sh0rt-1": "12 characters", "alllowercaseletters": "at least 3 of",
                 "Pol.User-2026-x": "account name", "Password1234!": "common",
                 "Qwerty123456!": "common"}
         for pw, reason in weak.items():

@@ -5,9 +5,13 @@ symlinks to the real build, on free ports, so a developer's own `make up`
 stack (which lives in the real BUILD/run) is never touched. Checks what
 `make up` promises: the three services answer, the printed one-time admin
 password logs in, an attack blocked by the gateway shows up in rampartd
-within two seconds, and `make down` stops every process it started.
+within two seconds, /api/citizens is masked for anonymous callers and clear
+for the demo auditor's real session (scripts/demo-session.sh), whose
+revocation reaches the gateway within two seconds, and `make down` stops
+every process it started.
 """
 
+import base64
 import json
 import os
 import random
@@ -136,6 +140,41 @@ class MakeUp(unittest.TestCase):
         # (passed through, the demo app may choke on the marker: any answer but 403)
         while harness.request(ports["RP_GATEWAY_PORT"], "GET", "/search?q=" + q).status == 403:
             self.assertLess(time.time() - t0, 2.0, "the detect switch did not apply within 2 s")
+            time.sleep(0.05)
+
+        # masking (docs/DEMO.md): anonymous callers get /api/citizens masked;
+        # the demo auditor, logged in through the portal API by
+        # scripts/demo-session.sh, sees it in clear — a real session, verified
+        # with the keys rampart sync delivered; an operator ending it reaches
+        # the gateway through the revocations file rampart sync keeps
+        gw = ports["RP_GATEWAY_PORT"]
+        direct = harness.request(ports["RP_DEMO_PORT"], "GET", "/api/citizens?limit=2").body
+        anon = harness.request(gw, "GET", "/api/citizens?limit=2")
+        self.assertEqual(anon.status, 200)
+        self.assertNotEqual(anon.body, direct)
+        self.assertIn(b"****", anon.body)
+        p = subprocess.run([os.path.join(harness.SOURCE_DIR, "scripts", "demo-session.sh"), build],
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        token = p.stdout.decode().strip()
+        self.assertTrue(token.startswith("rpt1."), token)
+        with open(os.path.join(run, "bundle", "identity-keys")) as f:
+            kids = [ln.split()[0] for ln in f if not ln.startswith("#")]
+        self.assertIn(token.split(".")[1], kids, "signed with a key rampart sync wrote")
+
+        def citizens():
+            return harness.request(gw, "GET", "/api/citizens?limit=2",
+                                   headers={"Cookie": "rampart_id=" + token}).body
+
+        self.assertEqual(citizens(), direct)
+        payload = token.split(".")[2]
+        claims = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+        sid = dict(kv.split("=", 1) for kv in claims.split("&"))["sid"]
+        r = s.request("DELETE", "/api/v1/directory/sessions/" + sid)
+        self.assertEqual(r.status, 204, r)
+        t0 = time.time()
+        while citizens() == direct:
+            self.assertLess(time.time() - t0, 2.0, "the revocation did not reach the gateway in 2 s")
             time.sleep(0.05)
 
         p = subprocess.run([down, build], env=env, stdout=subprocess.PIPE,

@@ -156,22 +156,30 @@ def raw_get(port, path, headers=None):
     return status, hdrs, body
 
 
+def masking_gateway(name):
+    """The upstream (started) and the gateway in front of it (started): the citizens app with
+    masking on, the audit-only app with masking detect, session keys of test_identity."""
+    up = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=up.serve_forever, daemon=True).start()
+    gw = Nginx(HTTP, upstream_port=up.server_address[1], name=name)
+    with open(gw.path("identity-keys"), "w") as f:
+        f.write("# rampart session keys\nk1 hmac-sha256 %s 0\n" % b64(SESSION_KEY))
+    with open(gw.path("switches"), "w") as f:
+        f.write("citizens waf=block masking=block\naudit-only waf=block masking=detect\n")
+    with open(gw.path("mask.policy"), "w") as f:
+        f.write(POLICY)
+    with open(gw.path("detect.policy"), "w") as f:
+        f.write(POLICY.replace("mask-itest", "mask-detect").replace("/api/", "/detect/"))
+    open(gw.path("events.jsonl"), "a").close()
+    gw.start()
+    return up, gw
+
+
 class GatewayMasking(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.up = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
-        threading.Thread(target=cls.up.serve_forever, daemon=True).start()
-        cls.gw = Nginx(HTTP, upstream_port=cls.up.server_address[1], name="masking")
-        with open(cls.gw.path("identity-keys"), "w") as f:
-            f.write("# rampart session keys\nk1 hmac-sha256 %s 0\n" % b64(SESSION_KEY))
-        with open(cls.gw.path("switches"), "w") as f:
-            f.write("citizens waf=block masking=block\naudit-only waf=block masking=detect\n")
-        with open(cls.gw.path("mask.policy"), "w") as f:
-            f.write(POLICY)
-        with open(cls.gw.path("detect.policy"), "w") as f:
-            f.write(POLICY.replace("mask-itest", "mask-detect").replace("/api/", "/detect/"))
-        cls.gw.start()
+        cls.up, cls.gw = masking_gateway("masking")
 
     @classmethod
     def tearDownClass(cls):

@@ -3,7 +3,7 @@
 provider"), driven by a relying party written here with the standard library:
 discovery and the JWKS, with every key's signatures checked independently of
 rampartd's C code by the `openssl` command (python's standard library has no
-RSA or ECDSA; the JWK is turned into a SubjectPublicKeyInfo PEM here).
+RSA or ECDSA; jws_openssl.py turns the JWK into a SubjectPublicKeyInfo PEM).
 
 The store is $RP_TEST_STORE (SQLite by default, PostgreSQL when set)."""
 
@@ -19,6 +19,7 @@ import unittest
 import urllib.parse
 
 import harness
+from jws_openssl import b64d, jwk_pem, openssl_verifies
 from rampartd_harness import Rampartd, first_login, make_user
 
 RD = ADMIN = AUDITOR = None
@@ -65,78 +66,6 @@ def setUpModule():
 
 def tearDownModule():
     harness._run_cleanups()
-
-
-def b64d(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-# ---- a JWK as a PEM public key, for `openssl` (DER written by hand) ----
-
-def der_len(n):
-    if n < 0x80:
-        return bytes([n])
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
-
-
-def der(tag, body):
-    return bytes([tag]) + der_len(len(body)) + body
-
-
-def der_int(raw):
-    raw = raw.lstrip(b"\0") or b"\0"
-    if raw[0] & 0x80:
-        raw = b"\0" + raw
-    return der(0x02, raw)
-
-
-OID_RSA = bytes.fromhex("06092a864886f70d0101010500")            # rsaEncryption, NULL
-OID_EC = bytes.fromhex("06072a8648ce3d0201")                        # id-ecPublicKey
-OID_P256 = bytes.fromhex("06082a8648ce3d030107")                    # prime256v1
-OID_SM2 = bytes.fromhex("06082a811ccf5501822d")                     # SM2 (1.2.156.10197.1.301)
-
-
-def jwk_pem(jwk):
-    if jwk["kty"] == "RSA":
-        key = der(0x30, der_int(b64d(jwk["n"])) + der_int(b64d(jwk["e"])))
-        spki = der(0x30, der(0x30, OID_RSA) + der(0x03, b"\0" + key))
-    else:
-        curve = OID_P256 if jwk["crv"] == "P-256" else OID_SM2
-        point = b"\x04" + b64d(jwk["x"]) + b64d(jwk["y"])
-        spki = der(0x30, der(0x30, OID_EC + curve) + der(0x03, b"\0" + point))
-    body = base64.encodebytes(spki).decode().replace("\n", "")
-    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
-    return "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n" % "\n".join(lines)
-
-
-def raw_to_der(sig):
-    half = len(sig) // 2
-    return der(0x30, der_int(sig[:half]) + der_int(sig[half:]))
-
-
-def openssl_verifies(jwk, jws):
-    """Verifies a compact JWS with the `openssl` command and the JWK."""
-    head, payload, sig = jws.split(".")
-    alg = json.loads(b64d(head))["alg"]
-    sig = b64d(sig)
-    d = tempfile.mkdtemp(dir=TOP)
-    paths = {n: os.path.join(d, n) for n in ("key.pem", "sig", "data")}
-    with open(paths["key.pem"], "w") as f:
-        f.write(jwk_pem(jwk))
-    with open(paths["sig"], "wb") as f:
-        f.write(sig if alg == "RS256" else raw_to_der(sig))
-    with open(paths["data"], "wb") as f:
-        f.write(("%s.%s" % (head, payload)).encode())
-    if alg == "SM2SM3":
-        cmd = ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", paths["key.pem"],
-               "-rawin", "-digest", "sm3", "-in", paths["data"], "-sigfile", paths["sig"],
-               "-pkeyopt", "distid:1234567812345678"]
-    else:
-        cmd = ["openssl", "dgst", "-sha256", "-verify", paths["key.pem"], "-signature",
-               paths["sig"], paths["data"]]
-    res = subprocess.run(cmd, capture_output=True)
-    return res.returncode == 0
 
 
 class Discovery(unittest.TestCase):
@@ -518,8 +447,15 @@ class Refusals(unittest.TestCase):
     def test_consent_for_third_party(self):
         b = Browser()
         b.login()
-        flow = start("spa", scope="openid profile", redirect=PUBLIC_CB)
-        # spa may have been consented in another test: ask again explicitly
+        csrf = {"X-CSRF-Token": b.csrf}
+        # spa may have been consented in another test: forget it first
+        RD.request("DELETE", "/api/v1/id/oidc/consents/spa", None, csrf, jar=b.jar)
+        # prompt=none without consent: back to the client with consent_required
+        flow = start("spa", scope="openid profile", redirect=PUBLIC_CB, prompt="none")
+        r = b.portal("/api/v1/id/oidc/authorize", {"request": flow["request"]})
+        self.assertEqual(r.json()["status"], "error", r)
+        q = callback_params(r.json()["redirect"], PUBLIC_CB)
+        self.assertEqual((q["error"], q["state"]), ("consent_required", flow["state"]))
         flow = start("spa", scope="openid profile", redirect=PUBLIC_CB, prompt="consent")
         r = b.portal("/api/v1/id/oidc/authorize", {"request": flow["request"]})
         self.assertEqual((r.status, r.json()["status"]), (200, "consent_required"), r)
@@ -538,6 +474,26 @@ class Refusals(unittest.TestCase):
         r = RD.request("POST", "/api/v1/id/oidc/authorize", {"request": flow["request"]},
                        jar=b.jar)
         self.assertEqual(r.status, 403)
+        # the user's remembered consents: listed, revoked (CSRF token needed), then asked again
+        r = RD.request("GET", "/api/v1/id/oidc/consents", jar=b.jar)
+        self.assertEqual(r.status, 200, r)
+        mine = [c for c in r.json()["consents"] if c["client_id"] == "spa"]
+        self.assertEqual([(c["name"], c["scopes"]) for c in mine], [("spa", ["openid", "profile"])])
+        self.assertEqual(RD.request("GET", "/api/v1/id/oidc/consents").status, 401)
+        self.assertEqual(RD.request("DELETE", "/api/v1/id/oidc/consents/spa", jar=b.jar).status,
+                         403)
+        r = RD.request("DELETE", "/api/v1/id/oidc/consents/spa", None, csrf, jar=b.jar)
+        self.assertEqual(r.status, 204, r)
+        r = RD.request("DELETE", "/api/v1/id/oidc/consents/spa", None, csrf, jar=b.jar)
+        self.assertEqual(r.status, 404, r)
+        flow = start("spa", scope="openid profile", redirect=PUBLIC_CB)
+        r = b.portal("/api/v1/id/oidc/authorize", {"request": flow["request"]})
+        self.assertEqual(r.json()["status"], "consent_required", r)
+        # a first-party client is not asked, unless it says prompt=consent
+        self.assertTrue(code_for(b, start("webapp", scope="openid")))
+        flow = start("webapp", scope="openid", prompt="consent")
+        r = b.portal("/api/v1/id/oidc/authorize", {"request": flow["request"]})
+        self.assertEqual(r.json()["status"], "consent_required", r)
 
 
 class Clients(unittest.TestCase):

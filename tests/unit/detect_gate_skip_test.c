@@ -1,6 +1,7 @@
 /*
  * detect_gate_skip_test.c — the gate's shortcut over inert 16-byte blocks
- * (detect_gate.c, block_inert) changes no answer.
+ * (detect_gate.c, block_live: only the live bytes of a block of high bytes
+ * are looked at) changes no answer.
  *
  * detect_gate.c is compiled into this file byte by byte (RP_GATE_BYTEWISE,
  * under another name) and the library's rp_detect_gate, with the shortcut,

@@ -502,6 +502,29 @@ static void test_clean_cache_keeps_verdicts(void **state)
     expect_block(p, evil, 403, "sqli", "header:User-Agent");
     rp_policy_unref(off);
     rp_policy_unref(p);
+
+    /* JSON keys are remembered by the key alone: a clean key stays clean
+     * at any path, a key that is an attack is blocked every time, at any
+     * path, and the same text as a value is judged as a value. */
+    rp_policy_t *nosql = policy_from("detect nosql on\ndetect sqli on\n");
+    char *clean = post("application/json", "{\"user\":{\"name\":\"x\"},\"name\":\"y\"}");
+    char *op_key = post("application/json", "{\"user\":{\"$ne\":null}}");
+    char *op_key_top = post("application/json", "{\"$ne\":1}");
+    char *sqli_key = post("application/json", "{\"a' union select pw from users--\":1}");
+    char *sqli_value = post("application/json", "{\"q\":\"a' union select pw from users--\"}");
+    for (int i = 0; i < 3; i++) {
+        expect_allow(nosql, clean);
+        expect_block(nosql, op_key, 403, "nosql", "json:user.$ne");
+        expect_block(nosql, op_key_top, 403, "nosql", "json:$ne");
+        expect_block(nosql, sqli_key, 403, "sqli", "json:a");
+        expect_block(nosql, sqli_value, 403, "sqli", "json:q");
+    }
+    free(clean);
+    free(op_key);
+    free(op_key_top);
+    free(sqli_key);
+    free(sqli_value);
+    rp_policy_unref(nosql);
 }
 
 /* rp_value_profile() against the definition of its bits (inspect.c), byte

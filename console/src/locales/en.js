@@ -23,6 +23,7 @@ export default {
     mismatch: 'The new passwords differ', changeSubmit: 'Change password and continue', working: 'Working…',
   },
   overview: {
+    openAlerts: 'Open alerts',
     live: 'Live', paused: 'Paused', pause: 'Pause', resume: 'Resume', updated: 'Updated {t}',
     window: 'Last 60 minutes', events: 'Events (attacks and detections)', blocked: 'Blocked', detected: 'Detected or logged only',
     lastMinute: 'Last minute', perMinute: 'Events per minute', topApps: 'Most attacked applications', topPaths: 'Most attacked paths',
@@ -82,7 +83,7 @@ export default {
     recoveryHint: 'Each recovery code works once.', invalidCode: 'Wrong or already used code',
     invalidStep: 'This sign-in step has expired; sign in again', backToLogin: 'Back to sign-in',
     changeTitle: 'Choose a new password', changeHintTemp: 'Your password was set by an administrator (or has expired): choose a new one first.',
-    changeHint: 'At least 12 characters from three classes (lower case, upper case, digits, others), not containing your user name, not a common or recently used password.',
+    changeHint: 'At least {n} characters from {c} of four classes (lower case, upper case, digits, others), not containing your user name, not a common or recently used password.',
     current: 'Current password', fresh: 'New password', confirm: 'Repeat the new password', mismatch: 'The new passwords differ',
     changeSubmit: 'Change password', changed: 'Password changed; your other sessions have ended.', weak: 'The new password is not accepted: {m}',
     accountTitle: 'My account', signedInAs: 'Signed in as {u}', methods: 'This session’s methods: {m}',
@@ -93,5 +94,21 @@ export default {
     disableHint: 'Enter a current code to turn them off. This ends all your sessions.', enrolled: 'Authenticator codes are on.',
     passwordTitle: 'Change password', sessionsTitle: 'My sessions', logout: 'Sign out', logoutEverywhere: 'Sign out everywhere',
     loggedOut: 'You have signed out.', loginAgain: 'Sign in again', loggingOut: 'Signing out…', current_: 'current',
+  },
+  // the OpenID Connect consent screen (portal/ConsentStep.vue) and the account page's consents
+  consent: {
+    title: 'Allow access?', asks: 'This application asks to receive:', asksUser: 'This application asks to receive, from your account {u}:',
+    remember: 'Your answer is remembered for this application; you can take it back on your account page.',
+    allow: 'Allow', deny: 'Deny', expired: 'This sign-in request is unknown or has expired; start again from the application.',
+    scope: {
+      openid: 'Your identity', profile: 'Your profile', email: 'Your e-mail address', phone: 'Your phone number',
+      groups: 'Your groups and roles', offline_access: 'Access while you are away',
+    },
+    claims: {
+      openid: 'user name (sub), sign-in time and methods', profile: 'name, preferred user name', email: 'email', phone: 'phone_number',
+      groups: 'groups, roles', offline_access: 'refresh tokens, for as long as your session lasts',
+    },
+    listTitle: 'Applications you allowed', none: 'No application yet.', since: 'since {t}', revoke: 'Revoke',
+    revoked: 'Revoked: {c} will ask again next time.',
   },
 }

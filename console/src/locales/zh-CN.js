@@ -22,6 +22,7 @@ export default {
     changeSubmit: '修改密码并进入', working: '正在处理…',
   },
   overview: {
+    openAlerts: '未处理告警',
     live: '实时', paused: '已暂停', pause: '暂停', resume: '继续', updated: '更新于 {t}',
     window: '最近 60 分钟', events: '事件（攻击与检测）', blocked: '已拦截', detected: '仅检测/记录',
     lastMinute: '最近一分钟', perMinute: '每分钟事件数', topApps: '受攻击最多的应用', topPaths: '受攻击最多的路径',
@@ -79,7 +80,7 @@ export default {
     useRecovery: '改用恢复码', useTotp: '改用动态码', recovery: '恢复码', recoveryHint: '每个恢复码只能使用一次。',
     invalidCode: '验证码错误或已使用', invalidStep: '登录步骤已过期，请重新登录', backToLogin: '返回登录',
     changeTitle: '设置新密码', changeHintTemp: '这是管理员设置的临时密码（或密码已过期），请先设置新密码。',
-    changeHint: '至少 12 个字符，包含三类字符（小写、大写、数字、其他），不能包含用户名，不能是常见密码或最近用过的密码。',
+    changeHint: '至少 {n} 个字符，包含四类字符（小写、大写、数字、其他）中的至少 {c} 类，不能包含用户名，不能是常见密码或最近用过的密码。',
     current: '当前密码', fresh: '新密码', confirm: '再次输入新密码', mismatch: '两次输入的新密码不一致',
     changeSubmit: '修改密码', changed: '密码已修改，其他会话均已退出。', weak: '新密码不符合要求：{m}',
     accountTitle: '我的账户', signedInAs: '已登录：{u}', methods: '本次认证方式：{m}',
@@ -90,5 +91,21 @@ export default {
     disableHint: '输入当前动态码以停用。停用会退出所有会话。', enrolled: '动态码已启用。',
     passwordTitle: '修改密码', sessionsTitle: '我的会话', logout: '退出登录', logoutEverywhere: '退出所有设备',
     loggedOut: '您已退出登录。', loginAgain: '重新登录', loggingOut: '正在退出…', current_: '当前',
+  },
+  // OpenID Connect 授权同意页（portal/ConsentStep.vue）与账户页的授权列表
+  consent: {
+    title: '是否允许访问？', asks: '该应用请求获取：', asksUser: '该应用请求从您的账户 {u} 获取：',
+    remember: '您的选择将为该应用记住；可在“我的账户”页撤销。',
+    allow: '允许', deny: '拒绝', expired: '该登录请求不存在或已过期，请从应用重新开始。',
+    scope: {
+      openid: '您的身份', profile: '您的个人资料', email: '您的电子邮件地址', phone: '您的电话号码',
+      groups: '您的组与角色', offline_access: '离线访问',
+    },
+    claims: {
+      openid: '用户名（sub）、登录时间与方式', profile: '姓名、首选用户名', email: 'email', phone: 'phone_number',
+      groups: 'groups、roles', offline_access: '刷新令牌，有效期不超过您的会话',
+    },
+    listTitle: '已授权的应用', none: '尚无已授权的应用。', since: '授权于 {t}', revoke: '撤销',
+    revoked: '已撤销：{c} 下次将重新征求您的同意。',
   },
 }

@@ -3,7 +3,11 @@
 // and CSRF token, separate from the console operator's (../api.js).
 import { reactive } from 'vue'
 
-export const portal = reactive({ csrf: '', user: null, amr: '' })
+// policy: the password rules rampartd states (its rampartd.conf settings), defaults until it does
+export const portal = reactive({ csrf: '', user: null, amr: '', policy: { min_length: 12, min_classes: 3 } })
+
+// The hint under new-password fields, in the user's language.
+export const policyHint = (t) => t('portal.changeHint', { n: portal.policy.min_length, c: portal.policy.min_classes })
 
 export class PortalError extends Error {
   constructor(status, data, retryAfter) {
@@ -33,6 +37,7 @@ export async function idApi(method, path, body) {
   }
   if (!res.ok) throw new PortalError(res.status, data, Number(res.headers.get('Retry-After')) || 0)
   if (data && data.csrf_token) portal.csrf = data.csrf_token
+  if (data && data.password_policy) portal.policy = data.password_policy
   return data
 }
 

@@ -16,6 +16,7 @@ export function portalError(t, e) {
   if (!e || !e.status) return e && e.message ? e.message : String(e) // already in words (checks in the page)
   if (e.status === 429) return t('portal.throttled', { s: e.retryAfter || 60 })
   if (e.code === 'weak_password') return t('portal.weak', { m: e.message })
+  if (e.code === 'invalid_request') return t('consent.expired') // an OpenID Connect request rampartd no longer holds
   if (KNOWN[e.code]) return t('portal.' + KNOWN[e.code])
   return t('portal.error', { m: e.message })
 }

@@ -44,6 +44,8 @@ static void test_matrix(void **state)
         {PERM_CRYPTO_USE, {1, 1, 0, 0, 1}},
         {PERM_OIDC_CLIENTS_READ, {1, 1, 1, 0, 0}},
         {PERM_OIDC_CLIENTS_MANAGE, {1, 0, 0, 0, 0}},
+        {PERM_DATA_READ, {1, 1, 1, 0, 0}},
+        {PERM_ALERTS_MANAGE, {0, 1, 0, 0, 0}},
     };
     assert_int_equal(sizeof(expected) / sizeof(expected[0]), PERM_COUNT);
     for (size_t i = 0; i < PERM_COUNT; i++)
@@ -95,8 +97,9 @@ static void test_routes(void **state)
         if (routes[i].while_must_change && routes[i].perm != PERM_PUBLIC)
             assert_non_null(strstr(routes[i].pattern, "/api/v1/auth/"));
     }
-    /* + the portal's WebAuthn (api_id_webauthn.h), the OIDC provider (api_oidc.h) */
-    assert_int_equal(public_routes, 4 + 12 + 7 + 2 + 7);
+    /* + the portal's WebAuthn (api_id_webauthn.h), the OIDC provider (api_oidc.h),
+     * the portal's OIDC consents (api_oidc_consents.c) */
+    assert_int_equal(public_routes, 4 + 12 + 7 + 2 + 7 + 2);
 }
 
 int main(void)

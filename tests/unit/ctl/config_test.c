@@ -183,6 +183,126 @@ static void test_webauthn_directives(void **state)
     expect_error("webauthn_origins https://a.example,ftp://b\n", 1, "not an origin");
 }
 
+static void test_identity_directives(void **state)
+{
+    (void)state;
+    rp_error_t err;
+    ctl_config_t *c = load("listen 127.0.0.1:9000\n", &err);
+    assert_non_null(c);
+    assert_string_equal(c->identity_redis, "");
+    assert_string_equal(c->session_key_alg, "hmac-sha256");
+    config_unref(c);
+    c = load("identity_redis redis://127.0.0.1:6380/1\nsession_key_algorithm hmac-sm3\n", &err);
+    assert_non_null(c);
+    assert_string_equal(c->identity_redis, "redis://127.0.0.1:6380/1");
+    assert_string_equal(c->session_key_alg, "hmac-sm3");
+    config_unref(c);
+    c = load("identity_redis off\n", &err);
+    assert_non_null(c);
+    assert_string_equal(c->identity_redis, "");
+    config_unref(c);
+    expect_error("identity_redis 127.0.0.1:6379\n", 1, "expected redis://");
+    expect_error("identity_redis redis://h:99999\n", 1, "bad Redis port");
+    expect_error("session_key_algorithm hmac-md5\n", 1, "hmac-sha256 or hmac-sm3");
+    c = load("seed_directory_user demo-auditor auditor /run/pw\n", &err);
+    assert_non_null(c);
+    assert_string_equal(c->seed_dir_user.name, "demo-auditor");
+    assert_string_equal(c->seed_dir_user.role, "auditor");
+    assert_string_equal(c->seed_dir_user.password_file, "/run/pw");
+    config_unref(c);
+    expect_error("seed_directory_user a b\n", 1, "NAME ROLE PASSWORD_FILE");
+    expect_error("seed_directory_user a;b r /pw\n", 1, "not a directory name");
+    expect_error("seed_directory_user a r pw\n", 1, "absolute path");
+}
+
+static void test_master_key_provider(void **state)
+{
+    (void)state;
+    rp_error_t err;
+    ctl_config_t *c = load("", &err);
+    assert_non_null(c);
+    assert_string_equal(c->master_key_provider, "file");
+    assert_string_equal(c->pkcs11_key_label, "rampart-master");
+    config_unref(c);
+    c = load("master_key_provider pkcs11\npkcs11_module /usr/lib/softhsm/libsofthsm2.so\n"
+             "pkcs11_token hsm1\npkcs11_pin_file /etc/rampart/hsm.pin\npkcs11_key_label km\n",
+             &err);
+    assert_non_null(c);
+    assert_string_equal(c->master_key_provider, "pkcs11");
+    assert_string_equal(c->pkcs11_token, "hsm1");
+    assert_string_equal(c->pkcs11_pin_file, "/etc/rampart/hsm.pin");
+    assert_string_equal(c->pkcs11_key_label, "km");
+    config_unref(c);
+    expect_error("master_key_provider hsm\n", 0, "file or pkcs11");
+    expect_error("master_key_provider pkcs11\npkcs11_token t\n", 0, "needs pkcs11_module");
+    expect_error("pkcs11_pin_file relative.pin\n", 1, "absolute path");
+    expect_error("pkcs11_token 0123456789012345678901234567890123\n", 1, "at most 32 bytes");
+}
+
+/* The identity service's settings (idconf.h): today's values by default,
+ * each directive read into its field, bounds and whole-file rules. */
+static void test_identity_settings(void **state)
+{
+    (void)state;
+    rp_error_t err;
+    ctl_config_t *c = load("", &err);
+    assert_non_null(c);
+    assert_int_equal(c->id.pw_min_length, 12);
+    assert_int_equal(c->id.pw_min_classes, 3);
+    assert_int_equal(c->id.pw_history, 5);
+    assert_int_equal(c->id.pw_max_age_days, 90);
+    assert_int_equal(c->id.login_delay_after, 3);
+    assert_int_equal(c->id.login_lock_after, 10);
+    assert_int_equal(c->id.login_lock_s, 900);
+    assert_int_equal(c->id.session_idle_s, 1800);
+    assert_int_equal(c->id.session_absolute_s, 12 * 3600);
+    assert_string_equal(c->id.totp_issuer, "Rampart");
+    assert_int_equal(c->id.oidc_code_s, 60);
+    assert_int_equal(c->id.oidc_access_s, 600);
+    assert_int_equal(c->id.oidc_id_token_s, 600);
+    assert_int_equal(c->login_lockout_max_s, 3600);
+    config_unref(c);
+    c = load("id_password_min_length 16\nid_password_min_classes 4\nid_password_history 0\n"
+             "id_password_max_age_days 0\nid_login_delay_after 5\nid_login_lock_after 20\n"
+             "id_login_lock_seconds 3600\nid_session_idle_seconds 300\n"
+             "id_session_absolute_hours 8\nid_totp_issuer \"Tax Bureau 税务局\"\n"
+             "oidc_code_seconds 30\noidc_access_token_seconds 300\noidc_id_token_seconds 120\n"
+             "login_lockout_max_seconds 86400\n",
+             &err);
+    if (!c)
+        fail_msg("%s:%u: %s", err.file, err.line, err.reason);
+    assert_int_equal(c->id.pw_min_length, 16);
+    assert_int_equal(c->id.pw_min_classes, 4);
+    assert_int_equal(c->id.pw_history, 0);
+    assert_int_equal(c->id.pw_max_age_days, 0);
+    assert_int_equal(c->id.login_delay_after, 5);
+    assert_int_equal(c->id.login_lock_after, 20);
+    assert_int_equal(c->id.login_lock_s, 3600);
+    assert_int_equal(c->id.session_idle_s, 300);
+    assert_int_equal(c->id.session_absolute_s, 8 * 3600);
+    assert_string_equal(c->id.totp_issuer, "Tax Bureau 税务局");
+    assert_int_equal(c->id.oidc_code_s, 30);
+    assert_int_equal(c->id.oidc_access_s, 300);
+    assert_int_equal(c->id.oidc_id_token_s, 120);
+    assert_int_equal(c->login_lockout_max_s, 86400);
+    config_unref(c);
+    expect_error("listen 127.0.0.1:9000\nid_password_min_length 6\n", 2, "from 8 to 128");
+    expect_error("id_password_min_classes 5\n", 1, "from 1 to 4");
+    expect_error("id_password_history 11\n", 1, "from 0 to 10");
+    expect_error("id_password_max_age_days -1\n", 1, "from 0 to 3650");
+    expect_error("id_login_lock_after 0\n", 1, "from 1 to 1000");
+    expect_error("id_login_lock_seconds 1h\n", 1, "expected an integer");
+    expect_error("id_session_idle_seconds 1\n", 1, "from 2 to 86400");
+    expect_error("id_session_absolute_hours 721\n", 1, "from 1 to 720");
+    expect_error("\nid_totp_issuer Acme:Login\n", 2, "no ':'");
+    expect_error("id_totp_issuer \"\"\n", 1, "1 to 64 bytes");
+    expect_error("oidc_code_seconds 601\n", 1, "from 10 to 600");
+    expect_error("oidc_access_token_seconds 30\n", 1, "from 60 to 86400");
+    expect_error("id_session_idle_seconds 60\nid_session_idle_seconds 60\n", 2, "set twice");
+    expect_error("id_session_idle_seconds 7200\nid_session_absolute_hours 1\n", 0,
+                 "id_session_absolute_hours must not be shorter");
+}
+
 static void test_errors_name_the_line(void **state)
 {
     (void)state;
@@ -359,6 +479,9 @@ int main(void)
         cmocka_unit_test(test_slot_keeps_old_config_alive),
         cmocka_unit_test(test_shipped_example_loads),
         cmocka_unit_test(test_webauthn_directives),
+        cmocka_unit_test(test_identity_directives),
+        cmocka_unit_test(test_identity_settings),
+        cmocka_unit_test(test_master_key_provider),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

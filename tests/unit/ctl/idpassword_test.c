@@ -2,7 +2,8 @@
  * idpassword_test.c — the directory's password policy: length in
  * characters (not bytes), character classes, the account name, the
  * common-password list (also with digits and punctuation around a common
- * word), the history of 5, expiry after 90 days.
+ * word), the history of 5, expiry after 90 days; and the same rules with
+ * other numbers from rampartd.conf (id_password_*).
  */
 #include "test_util.h"
 
@@ -22,21 +23,23 @@ static dir_user_t user(void)
     return u;
 }
 
+static const idconf_t ID = IDCONF_DEFAULTS;
+
 static void test_policy(void **state)
 {
     (void)state;
     dir_user_t u = user();
-    assert_null(idpw_policy(&u, "Corr3ct-Horse-Battery"));
-    assert_non_null(strstr(idpw_policy(&u, "Sh0rt-1"), "12 characters"));
-    assert_non_null(strstr(idpw_policy(&u, "onlylowercaseletters"), "three of"));
-    assert_non_null(strstr(idpw_policy(&u, "x-ZHANG.WEI-2026"), "account name"));
-    assert_non_null(strstr(idpw_policy(&u, "Password123!"), "common"));
-    assert_non_null(strstr(idpw_policy(&u, "!!Woaini1314!!"), "common"));
-    assert_non_null(strstr(idpw_policy(&u, "123456789012"), "three of"));
+    assert_null(idpw_policy(&ID, &u, "Corr3ct-Horse-Battery"));
+    assert_non_null(strstr(idpw_policy(&ID, &u, "Sh0rt-1"), "12 characters"));
+    assert_non_null(strstr(idpw_policy(&ID, &u, "onlylowercaseletters"), "3 of"));
+    assert_non_null(strstr(idpw_policy(&ID, &u, "x-ZHANG.WEI-2026"), "account name"));
+    assert_non_null(strstr(idpw_policy(&ID, &u, "Password123!"), "common"));
+    assert_non_null(strstr(idpw_policy(&ID, &u, "!!Woaini1314!!"), "common"));
+    assert_non_null(strstr(idpw_policy(&ID, &u, "123456789012"), "3 of"));
     /* characters, not bytes, count towards the length */
-    assert_null(idpw_policy(&u, "中文口令长度够了-Ab1"));
-    assert_non_null(idpw_policy(&u, "中文口令-A1")); /* 8 characters, 14 bytes */
-    assert_non_null(idpw_policy(&u, NULL));
+    assert_null(idpw_policy(&ID, &u, "中文口令长度够了-Ab1"));
+    assert_non_null(idpw_policy(&ID, &u, "中文口令-A1")); /* 8 characters, 14 bytes */
+    assert_non_null(idpw_policy(&ID, &u, NULL));
     assert_true(idpw_is_common("QWERTY"));
     assert_false(idpw_is_common("correct-horse"));
 }
@@ -56,18 +59,49 @@ static void test_history_and_expiry(void **state)
     }
     /* the current and the 5 before it are refused; the 7th-newest is free again */
     for (int i = 1; i < 7; i++)
-        assert_non_null(strstr(idpw_policy(&u, pw[i]), "used recently"));
-    assert_null(idpw_policy(&u, pw[0]));
+        assert_non_null(strstr(idpw_policy(&ID, &u, pw[i]), "used recently"));
+    assert_null(idpw_policy(&ID, &u, pw[0]));
     int64_t now = time_now_ms();
-    assert_false(idpw_expired(&u, now));
-    assert_true(idpw_expired(&u, now + 91LL * 86400000));
+    assert_false(idpw_expired(&ID, &u, now));
+    assert_true(idpw_expired(&ID, &u, now + 91LL * 86400000));
+    /* id_password_history 2: the current and the 2 before it */
+    cfg->id.pw_history = 2;
+    for (int i = 4; i < 7; i++)
+        assert_non_null(strstr(idpw_policy(&cfg->id, &u, pw[i]), "last 2 passwords"));
+    assert_null(idpw_policy(&cfg->id, &u, pw[3]));
+    assert_null(idpw_set(cfg, &u, pw[3]));
+    assert_int_equal(strlen(u.pw_history) > 2, 1);
     config_unref(cfg);
+}
+
+/* The policy's numbers come from rampartd.conf (id_password_*). */
+static void test_configured_policy(void **state)
+{
+    (void)state;
+    idconf_t id = IDCONF_DEFAULTS;
+    id.pw_min_length = 16;
+    id.pw_min_classes = 4;
+    id.pw_max_age_days = 0;
+    dir_user_t u = user();
+    assert_non_null(strstr(idpw_policy(&id, &u, "Corr3ct-Horse-B"), "at least 16 characters"));
+    assert_null(idpw_policy(&id, &u, "Corr3ct-Horse-Ba"));
+    assert_non_null(strstr(idpw_policy(&id, &u, "CorrectHorseBattery1"), "at least 4 of"));
+    id.pw_min_length = 8;
+    id.pw_min_classes = 1;
+    assert_null(idpw_policy(&id, &u, "tranquil-meadow"));
+    /* never expires with 0 days, but a temporary password still must change */
+    u.pw_changed = 1;
+    snprintf(u.pw_hash, sizeof(u.pw_hash), "$argon2id$x");
+    assert_false(idpw_expired(&id, &u, time_now_ms() + 3650LL * 86400000));
+    u.pw_changed = 0;
+    assert_true(idpw_expired(&id, &u, time_now_ms()));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy),
+        cmocka_unit_test(test_configured_policy),
         cmocka_unit_test(test_history_and_expiry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -65,6 +65,29 @@ static void test_encoding_and_mac(void **state)
     assert_true(strncmp(handoff, "rph1.k1.", 8) == 0);
 }
 
+/* An hmac-sm3 key (session_key_algorithm hmac-sm3) signs with HMAC-SM3
+ * (GB/T 32905): the MAC is OpenSSL's HMAC over EVP_sm3, not SHA-256's. */
+static void test_sm3_mac(void **state)
+{
+    (void)state;
+    idkey_mem_t sm3 = key;
+    snprintf(sm3.alg, sizeof(sm3.alg), "hmac-sm3");
+    idclaims_t c = claims();
+    char token[IDTOKEN_MAX + 1], sha[IDTOKEN_MAX + 1];
+    assert_true(idtoken_sign(&sm3, &c, token, sizeof(token)) > 0);
+    assert_true(idtoken_sign(&key, &c, sha, sizeof(sha)) > 0);
+    const char *dot = strrchr(token, '.');
+    unsigned char mac[32];
+    unsigned mac_len = 0;
+    assert_non_null(HMAC(EVP_sm3(), sm3.key, IDKEY_LEN, (const unsigned char *)token,
+                         (size_t)(dot - token), mac, &mac_len));
+    assert_int_equal(mac_len, 32);
+    char b64[48];
+    secret_base64url(mac, sizeof(mac), b64);
+    assert_string_equal(dot + 1, b64);
+    assert_string_not_equal(dot + 1, strrchr(sha, '.') + 1);
+}
+
 /* Signs c after change() altered it, then verifies at now. */
 static int verify_changed(idkeys_t *keys, void (*change)(idclaims_t *), int64_t now)
 {
@@ -160,6 +183,7 @@ int main(void)
     memset(key.key, 7, sizeof(key.key));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encoding_and_mac),
+        cmocka_unit_test(test_sm3_mac),
         cmocka_unit_test(test_verify),
         cmocka_unit_test(test_too_long),
     };

@@ -253,6 +253,39 @@ static void test_queue_semantics(void **state)
     ingest_queue_destroy(&q);
 }
 
+/* One HTTP request's items (a shared ack) land in one batch: a group that
+ * does not fit ends the batch before it, a group larger than the batch
+ * size is taken whole, so the request is committed or refused whole. */
+static void test_queue_keeps_a_request_together(void **state)
+{
+    (void)state;
+    ingest_queue_t q;
+    assert_int_equal(ingest_queue_init(&q, 16), 0);
+    ingest_ack_t a, b;
+    ingest_item_t *items[10];
+    for (int i = 0; i < 10; i++) {
+        items[i] = ingest_item_new();
+        items[i]->ack = i >= 2 && i < 5 ? &a : (i >= 5 && i < 10 ? &b : NULL);
+    }
+    assert_int_equal(ingest_queue_try_push_all(&q, items, 2), 0);     /* two singles */
+    assert_int_equal(ingest_queue_try_push_all(&q, items + 2, 3), 0); /* request a: 3 */
+    assert_int_equal(ingest_queue_try_push_all(&q, items + 5, 5), 0); /* request b: 5 */
+    ingest_item_t *out[16];
+    int64_t t0 = time_mono_ns();
+    /* a would straddle the batch of 4: the batch ends before it, at once */
+    assert_int_equal(ingest_queue_pop_batch(&q, out, 4, 1000000000LL), 2);
+    assert_true(time_mono_ns() - t0 < 500000000LL);
+    assert_int_equal(ingest_queue_pop_batch(&q, out, 4, 1000000000LL), 3);
+    assert_ptr_equal(out[0], items[2]);
+    /* b is larger than the batch size: taken whole */
+    assert_int_equal(ingest_queue_pop_batch(&q, out, 4, 1000000000LL), 5);
+    assert_ptr_equal(out[4], items[9]);
+    assert_int_equal(ingest_queue_depth(&q), 0);
+    for (int i = 0; i < 10; i++)
+        ingest_item_free(items[i]);
+    ingest_queue_destroy(&q);
+}
+
 int main(void)
 {
     log_set_level(LOG_LEVEL_ERROR);
@@ -262,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_rotation_and_truncation_while_running),
         cmocka_unit_test(test_overlong_line_is_skipped),
         cmocka_unit_test(test_queue_semantics),
+        cmocka_unit_test(test_queue_keeps_a_request_together),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
