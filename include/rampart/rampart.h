@@ -11,6 +11,7 @@
 #include "rampart/collections.h"
 #include "rampart/detect.h"
 #include "rampart/fieldenc.h"
+#include "rampart/discover.h"
 #include "rampart/identity.h"
 #include "rampart/masking.h"
 #include "rampart/openapi.h"

@@ -56,6 +56,8 @@ enum MHD_Result api_audit_seals(http_req_t *r);
 enum MHD_Result api_apps_list(http_req_t *r);
 enum MHD_Result api_apps_create(http_req_t *r);
 enum MHD_Result api_apps_get(http_req_t *r);
+enum MHD_Result api_inventory_get(http_req_t *r);
+enum MHD_Result api_inventory_openapi(http_req_t *r);
 enum MHD_Result api_apps_update(http_req_t *r);
 enum MHD_Result api_apps_delete(http_req_t *r);
 enum MHD_Result api_apps_switches(http_req_t *r);

@@ -45,6 +45,7 @@ typedef struct ctl {
     struct publisher *publisher;       /* the distribution bundle (publisher.h) */
     struct idservice *identity;        /* directory sessions, revocations (idsession.h) */
     struct keyring *keyring;           /* data keys and the encryption service (keyring.h) */
+    struct inventory *inventory;       /* the API inventory (api_inventory.h) */
     atomic_int ready;   /* 1 between a complete start and the beginning of shutdown */
     atomic_int started; /* 1 once started completely (stays through shutdown) */
     /* The first-run admin password file, removed once the password changes. */

@@ -18,8 +18,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_inventory.h"
 #include "data_events.h"
 #include "log.h"
+#include "store_inventory.h"
 #include "timefmt.h"
 
 #define GIVE_UP_AT_SHUTDOWN 5 /* failed attempts before a stopping writer gives up */
@@ -62,6 +64,14 @@ static void note_position(positions_t *p, const ingest_position_t *pos)
         p->pos[p->n++] = pos;
 }
 
+/* A gateway's discovery observation: telemetry for the API inventory, not
+ * a security event, so it is not stored with the events (at one per path
+ * shape, worker and interval it would crowd them out). */
+static int is_observation(const event_t *ev)
+{
+    return ev->category && strcmp(ev->category, "api-discovery") == 0;
+}
+
 static int commit_batch(ingest_writer_t *w, ingest_item_t **items, size_t n, positions_t *pos,
                         size_t *events)
 {
@@ -73,7 +83,7 @@ static int commit_batch(ingest_writer_t *w, ingest_item_t **items, size_t n, pos
         return rc;
     for (size_t i = 0; i < n; i++) {
         ingest_item_t *it = items[i];
-        if (it->ev.raw) {
+        if (it->ev.raw && !is_observation(&it->ev)) {
             rc = ops->writer_insert(w->sw, &it->ev, it->source, it->received);
             if (rc != STORE_OK) {
                 ops->writer_rollback(w->sw);
@@ -121,6 +131,37 @@ static void remember_committed(ingest_writer_t *w, const positions_t *pos)
     pthread_mutex_unlock(&w->lock);
 }
 
+/* A discovery observation goes to the API inventory; one that does not
+ * validate is dropped. */
+static void inventory_feed(struct inventory *inv, const event_t *ev)
+{
+    if (!inv || !ev->raw || !is_observation(ev))
+        return;
+    observation_t o;
+    char why[128];
+    if (observation_parse(ev->raw, ev->raw_len, &o, why, sizeof(why)) == 0)
+        inventory_observe(inv, &o);
+    observation_clear(&o);
+}
+
+static void inventory_put(void *ctx, const char *app, const char *doc, int64_t updated)
+{
+    store_t *s = ctx;
+    if (s->inventory->put(s, app, updated, doc) != STORE_OK)
+        log_kv(LOG_LEVEL_ERROR, "cannot store the API inventory", "app", app, NULL);
+}
+
+/* Writes the applications whose inventory changed, at most once a second
+ * (and at the end: force). */
+static void inventory_persist(ctl_t *ctl, int64_t *saved_at, int force)
+{
+    int64_t now = time_now_ms();
+    if (!ctl->inventory || !ctl->store->inventory || (!force && now - *saved_at < 1000))
+        return;
+    *saved_at = now;
+    inventory_take_dirty(ctl->inventory, inventory_put, ctl->store);
+}
+
 /* Answers the HTTP senders of a failed batch now and keeps the rest. */
 static size_t fail_http_items(ingest_item_t **items, size_t n)
 {
@@ -152,6 +193,7 @@ static void *writer_main(void *arg)
         config_release(cfg);
         return NULL;
     }
+    int64_t inventory_saved_at = 0;
     for (;;) {
         size_t batch = (size_t)cfg->ingest_batch;
         int64_t flush_ns = (int64_t)cfg->ingest_flush_ms * 1000000;
@@ -170,12 +212,14 @@ static void *writer_main(void *arg)
                     log_kv(LOG_LEVEL_INFO, "store writable again; ingestion resumed", NULL);
                 remember_committed(w, &pos);
                 for (size_t i = 0; i < n; i++) {
+                    inventory_feed(ctl->inventory, &items[i]->ev);
                     data_events_committed(w->data, ctl, cfg, &items[i]->ev);
                     ingest_ack_t *ack = items[i]->ack;
                     ingest_item_free(items[i]);
                     if (ack)
                         ingest_ack_complete(ack, 0);
                 }
+                inventory_persist(ctl, &inventory_saved_at, 0);
                 data_events_batch_done(w->data, ctl);
                 break;
             }
@@ -213,6 +257,7 @@ static void *writer_main(void *arg)
         config_release(cfg);
         cfg = now;
     }
+    inventory_persist(ctl, &inventory_saved_at, 1);
     free(items);
     config_release(cfg);
     return NULL;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "api_inventory.h"
 #include "apps_bootstrap.h"
 #include "audit_export.h"
 #include "audit_log.h"
@@ -37,6 +38,7 @@
 #include "seed_dir_user.h"
 #include "source_file.h"
 #include "source_socket.h"
+#include "store_inventory.h"
 #include "throttle.h"
 
 #define RAMPARTD_VERSION  "0.1.0"
@@ -163,6 +165,16 @@ static int start_keys(ctl_t *ctl, const ctl_config_t *cfg, rp_error_t *err)
     return 0;
 }
 
+/* A stored application inventory; one that does not read is skipped (the
+ * gateways' next observations rebuild it). */
+static int load_inventory(void *ctx, const char *app, const char *doc)
+{
+    if (inventory_load_app(ctx, app, doc))
+        log_kv(LOG_LEVEL_WARN, "stored API inventory unreadable; starting it again", "app", app,
+               NULL);
+    return 0;
+}
+
 static int start(ctl_t *ctl, ctl_config_t *cfg, rp_error_t *err)
 {
     if (make_dir(cfg->data_dir, 0700) || make_dir(cfg->run_dir, 0755)) {
@@ -203,8 +215,13 @@ static int start(ctl_t *ctl, ctl_config_t *cfg, rp_error_t *err)
         return -1;
     if (start_keys(ctl, cfg, err))
         return -1;
-    if (!(ctl->throttle = throttle_new())) {
+    if (!(ctl->throttle = throttle_new()) || !(ctl->inventory = inventory_new())) {
         snprintf(err->reason, sizeof(err->reason), "out of memory");
+        return -1;
+    }
+    if (ctl->store->inventory &&
+        ctl->store->inventory->list(ctl->store, load_inventory, ctl->inventory) != STORE_OK) {
+        snprintf(err->reason, sizeof(err->reason), "cannot read the API inventory");
         return -1;
     }
     if (!(ctl->writer = ingest_writer_start(ctl, err)))
@@ -268,6 +285,7 @@ static void stop(ctl_t *ctl)
         file_source_free(ctl->files[i]);
     socket_source_free(ctl->socket);
     throttle_free(ctl->throttle);
+    inventory_free(ctl->inventory);
     idservice_free(ctl->identity);
     ctl->identity = NULL;
     store_close(ctl->store);

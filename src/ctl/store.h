@@ -341,6 +341,7 @@ struct store {
     const struct store_agent_ops *agents; /* host agents (store_agents.h); NULL: none */
     const struct store_sql_ops *sql;      /* neutral statements (store_sql.h): the directory */
     const struct store_key_ops *keys;     /* key management (store_keys.h); NULL: none */
+    const struct store_inventory_ops *inventory; /* the API inventory (store_inventory.h) */
 };
 
 typedef struct {

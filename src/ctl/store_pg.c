@@ -296,6 +296,7 @@ store_t *store_pg_open(const store_options_t *opt, rp_error_t *err)
     s->base.agents = &pg_agent_ops;
     s->base.sql = &pg_sql_ops;
     s->base.keys = &pg_key_ops;
+    s->base.inventory = &pg_inventory_ops;
     if (strlen(opt->conninfo) >= sizeof(s->conninfo)) {
         snprintf(err->reason, sizeof(err->reason), "postgres connection string too long");
         free(s);

@@ -429,6 +429,7 @@ const pg_migration_t pg_migrations[] = {
      STORE_DATAVIEW_MIGRATION("bigserial PRIMARY KEY", "bigint")},
     {11, "host groups: capabilities and response rules of their hosts", pg_migration_agent_groups},
     {12, "cheaper event indexes: (app), GIN (rules) with its pending list", migration_12},
+    {16, "API inventory learnt from gateways' discovery", pg_migration_api_inventory},
 };
 
 const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

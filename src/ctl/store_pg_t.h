@@ -201,6 +201,9 @@ int pg_agent_baseline_put(store_t *s, int64_t id, const store_agent_baseline_t *
 int pg_agent_baseline_get(store_t *s, int64_t id, store_agent_baseline_t *out);
 /* host groups (store_pg_agent_groups.c, migration 11) */
 extern const char pg_migration_agent_groups[];
+/* the API inventory (store_pg_inventory.c): operations and migration 16 */
+extern const struct store_inventory_ops pg_inventory_ops;
+extern const char pg_migration_api_inventory[];
 int pg_agent_group_create(store_t *s, store_agent_group_t *g);
 int pg_agent_group_update(store_t *s, const store_agent_group_t *g);
 int pg_agent_group_get(store_t *s, int64_t id, store_agent_group_t *out);

@@ -420,6 +420,7 @@ store_t *store_sqlite_open(const store_options_t *opt, rp_error_t *err)
     s->base.agents = &sq_agent_ops;
     s->base.sql = &sq_sql_ops;
     s->base.keys = &sq_key_ops;
+    s->base.inventory = &sq_inventory_ops;
     s->synchronous_full = opt->synchronous_full;
     s->max_bytes = opt->max_bytes;
     int n = snprintf(s->path, sizeof(s->path), "%s/rampart.db", opt->data_dir);

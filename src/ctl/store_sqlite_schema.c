@@ -219,6 +219,7 @@ const sq_migration_t sq_migrations[] = {
     {10, "data visibility: exposure of data classes per endpoint, alerts",
      STORE_DATAVIEW_MIGRATION("INTEGER PRIMARY KEY", "INTEGER")},
     {11, "host groups: capabilities and response rules of their hosts", sq_migration_agent_groups},
+    {16, "API inventory learnt from gateways' discovery", sq_migration_api_inventory},
 };
 
 const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));

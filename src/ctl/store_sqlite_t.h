@@ -98,6 +98,9 @@ extern const struct store_sql_ops sq_sql_ops;
 /* key management (store_sqlite_keys.c): the operations and migration 6 */
 extern const store_key_ops_t sq_key_ops;
 extern const char sq_migration_keys[];
+/* the API inventory (store_sqlite_inventory.c): operations and migration 16 */
+extern const struct store_inventory_ops sq_inventory_ops;
+extern const char sq_migration_api_inventory[];
 extern const char sq_migration_agent_baselines[];
 int sq_agent_baseline_put(store_t *s, int64_t id, const store_agent_baseline_t *b);
 int sq_agent_baseline_get(store_t *s, int64_t id, store_agent_baseline_t *out);

@@ -483,6 +483,10 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
             p->baseline = RP_BASELINE_OFF;
         else
             FAIL(c, "baseline must be detect, fix or off, got \"%s\"", w[1]);
+    } else if (strcmp(d, "discover") == 0) {
+        char why[128];
+        if (rp_discover_directive(p, w, nw, why, sizeof(why)) != 0)
+            FAIL(c, "%s", why);
     } else if (strcmp(d, "enumerate") == 0 || strcmp(d, "login") == 0) {
         char why[512];
         if (abuse_policy_directive(&p->abuse, w, nw, why, sizeof(why)) != 0)
@@ -696,6 +700,7 @@ fail:
     rp_access_rules_free(p->access);
     rp_mask_rules_free(p->masks);
     rp_fe_rules_free(p->fieldenc);
+    rp_discover_free(p->discover);
     free(p);
     return NULL;
 }
@@ -772,6 +777,7 @@ void rp_policy_unref(rp_policy_t *p)
         rp_access_rules_free(p->access);
         rp_mask_rules_free(p->masks);
         rp_fe_rules_free(p->fieldenc);
+        rp_discover_free(p->discover);
         free(p);
     }
 }

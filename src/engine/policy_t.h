@@ -104,10 +104,16 @@ struct rp_policy {
     struct rp_mask_rules *masks;
     /* field encryption ("encrypt" directives, fieldenc_t.h), or NULL */
     struct rp_fe_rules *fieldenc;
+    /* API discovery ("discover on", tx_discover.c), or NULL */
+    struct rp_discover *discover;
     size_t nskip_headers;
     char skip_headers[RP_MAX_SKIP_HEADERS][48];
     unsigned char skip_header_len[RP_MAX_SKIP_HEADERS];
 };
+
+/* tx_discover.c: the "discover" directive and freeing its state. */
+int rp_discover_directive(rp_policy_t *p, char **w, int nw, char *why, size_t why_len);
+void rp_discover_free(struct rp_discover *d);
 
 /* "16k", "64m", "1g" or plain bytes, as policy files write sizes: 0, or
  * -1 when s is not one. */

@@ -242,6 +242,8 @@ static rp_status_t inspect_field(void *ctx, rp_source_t src, const char *name, s
         return RP_NOMEM;
     if (tx->abuse_login)
         rp_tx_abuse_field(tx, src, name, name_len, value, value_len);
+    if (tx->discover)
+        rp_tx_discover_field(tx, src, name, name_len, value, value_len);
     if (flags & (RP_FIELD_PART_HEADER | RP_FIELD_FILE_SIZE))
         return RP_OK; /* multipart metadata, for the rules only */
     return rp_inspect_value(ctx, src, name, name_len, value, value_len, flags);
@@ -252,6 +254,8 @@ rp_status_t rp_tx_request_header(rp_tx_t *tx, const char *name, size_t name_len,
 {
     const rp_policy_t *p = tx->policy;
     tx->state = TX_HEADERS;
+    if (p->discover)
+        rp_tx_discover_header(tx, name, name_len, value, value_len);
     if (blocked(tx) || tx->mode == RP_MODE_OFF)
         return verdict_status(tx);
     if (++tx->nheaders > p->limits.headers) {
@@ -395,6 +399,8 @@ static rp_status_t inspect_path_and_query(rp_tx_t *tx)
     bool above_root = false;
     size_t n = rp_path_normalize(path, uri, path_len, &flags, &above_root);
     tx->path = path;
+    if (tx->policy->discover)
+        rp_tx_discover_start(tx);
     if (above_root && tx->policy->anomaly[RP_ANOM_PATH_TRAVERSAL] != RP_ANOMALY_IGNORE) {
         bool blocks = tx->policy->anomaly[RP_ANOM_PATH_TRAVERSAL] == RP_ANOMALY_BLOCK;
         rp_tx_add_match(tx, "protocol", "protocol", "path",
@@ -775,6 +781,8 @@ rp_status_t rp_tx_response_header(rp_tx_t *tx, const char *name, size_t name_len
 {
     rp_tx_mask_header(tx, name, name_len, value, value_len);
     rp_tx_fieldenc_header(tx, name, name_len, value, value_len);
+    if (tx->discover)
+        rp_tx_discover_response_header(tx, name, name_len, value, value_len);
     if (tx->policy->baseline && tx->mode != RP_MODE_OFF)
         rp_tx_baseline_header(tx, name, name_len, value, value_len);
     rl_state_t *st = tx->rules;

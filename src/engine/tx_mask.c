@@ -397,3 +397,9 @@ const char *rp_tx_data_event(rp_tx_t *tx, size_t *len)
         *len = b.len;
     return b.data;
 }
+
+const rp_mask_report_t *rp_tx_mask_report(const rp_tx_t *tx)
+{
+    const tx_mask_t *m = tx->mask;
+    return m && m->rule && m->view != VIEW_NONE ? &m->stream.report : NULL;
+}

@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "baseline_t.h"
 #include "body.h"
+#include "mask_stream.h"
 #include "policy_t.h"
 #include "rampart/openapi.h"
 #include "rampart/transaction.h"
@@ -122,9 +123,36 @@ struct rp_tx {
 
     /* The configuration baseline of the response (tx_baseline.c). */
     baseline_state_t baseline;
+
+    /* API discovery (tx_discover.c): the observation when this request is
+     * sampled, and the authentication its headers carry (RP_AUTH_*). */
+    struct tx_discover *discover;
+    unsigned discover_auth;
 };
 
 typedef struct tx_mask tx_mask_t;
+typedef struct tx_discover tx_discover_t;
+
+/* tx_discover.c: the hooks transaction.c calls when policy->discover is
+ * set. start: once the path is known, decides whether this request is
+ * sampled (tx->discover); header: every request header (authentication);
+ * field and response_header: sampled requests only. */
+enum {
+    RP_AUTH_SESSION = 1,
+    RP_AUTH_BEARER = 2,
+    RP_AUTH_BASIC = 4,
+    RP_AUTH_APIKEY = 8,
+    RP_AUTH_OTHER = 16
+};
+void rp_tx_discover_start(rp_tx_t *tx);
+void rp_tx_discover_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
+                           size_t value_len);
+void rp_tx_discover_field(rp_tx_t *tx, rp_source_t src, const char *name, size_t name_len,
+                          const char *value, size_t value_len);
+void rp_tx_discover_response_header(rp_tx_t *tx, const char *name, size_t name_len,
+                                    const char *value, size_t value_len);
+/* tx_mask.c: the classes the response's masking saw, or NULL. */
+const rp_mask_report_t *rp_tx_mask_report(const rp_tx_t *tx);
 
 /* tx_mask.c: the hooks transaction.c calls. header: note Content-Type and
  * Content-Encoding; start: true when the body must pass through

@@ -3825,6 +3825,13 @@ ngx_http_rampart_log_handler(ngx_http_request_t *r)
         ngx_http_rampart_send_event(r, mcf, ev, len);
     }
 
+    /* API discovery: a sampled request's observation (policy "discover") */
+    ev = rp_tx_api_event(ctx->tx, &len);
+
+    if (ev != NULL && len > 0) {
+        ngx_http_rampart_send_event(r, mcf, ev, len);
+    }
+
     return NGX_OK;
 }
 

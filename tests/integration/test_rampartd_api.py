@@ -357,6 +357,8 @@ class Authorisation(unittest.TestCase):
             ("GET", app, None, self.HUMANS),
             ("PATCH", app, lambda: {"upstream": "http://127.0.0.1:10"}, manage),
             ("PATCH", lambda: app() + "/switches", lambda: {"waf": "detect"}, manage),
+            ("GET", lambda: app() + "/api-inventory", None, self.HUMANS),
+            ("GET", lambda: app() + "/api-inventory/openapi", None, self.HUMANS),
             ("DELETE", app, None, manage),
             ("GET", lambda: "/api/v1/policies", None, self.HUMANS),
             ("POST", lambda: "/api/v1/policies", lambda: dict(text(), name=unique()), manage),
