@@ -87,12 +87,15 @@ static void run_redis(rp_collections_t *store, unsigned nrules, long n)
     long allowed = 0;
     double start = now_s();
     uint64_t t0 = rp_ratelimit_now_us();
+    rp_rl_request_t reqs[4];
+    for (unsigned r = 0; r < nrules; r++)
+        reqs[r] = (rp_rl_request_t){.rule = &rules[r], .key = keys[r], .key_len = 7};
     for (long i = 0; i < n; i++) {
-        rp_rl_decision_t d;
-        for (unsigned r = 0; r < nrules; r++) {
-            rp_ratelimit_take(store, &rules[r], keys[r], 7, t0 + (uint64_t)i, &d);
-            allowed += d.allowed;
-        }
+        /* as tx_ratelimit.c does: a request's rules in one batch */
+        rp_rl_decision_t d[4];
+        rp_ratelimit_take_many(store, reqs, nrules, t0 + (uint64_t)i, d);
+        for (unsigned r = 0; r < nrules; r++)
+            allowed += d[r].allowed;
     }
     double secs = now_s() - start;
     rp_collections_stats_t st;
