@@ -155,12 +155,7 @@ static void prepare(const rp_rl_rule_t *rule, uint64_t now_us, rp_rl_decision_t 
 static void settle(rp_collections_t *store, const rp_rl_rule_t *rule, rp_status_t rc,
                    rp_rl_decision_t *out)
 {
-    if (rc == RP_LIMIT) {
-        /* the store answered, but the key stayed too contended to update:
-         * refuse rather than let a request through uncounted */
-        memset(out, 0, sizeof(*out));
-        out->retry_after_us = 1000000u;
-    } else if (rc != RP_OK) {
+    if (rc != RP_OK) {
         memset(out, 0, sizeof(*out));
         out->store_failed = true;
         out->allowed = !rule->fail_closed;
