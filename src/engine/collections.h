@@ -19,6 +19,7 @@
 
 #include "arena.h"
 #include "rampart/collections.h"
+#include "rampart/ratelimit.h"
 
 /* Bounds that keep a hostile key or value from filling a store. */
 #define COLL_MAX_KEY   256  /* "collection:key" */
@@ -63,6 +64,7 @@ typedef struct {
 
 typedef struct ct_table ct_table_t;
 struct rp_rl_state_step;
+struct rp_rl_batch_item;
 typedef struct ct_alloc ct_alloc_t;
 
 typedef struct {
@@ -81,6 +83,11 @@ typedef struct {
      * under the store's lock, or in one Redis script. */
     rp_status_t (*rate_take)(rp_collections_t *c, const char *key, size_t key_len,
                              const struct rp_rl_state_step *step);
+    /* Optional: n decisions in one exchange with the store (Redis: one
+     * pipelined batch of scripts that decide server-side from step->rule
+     * and step->now_us and fill step->out); status[i] as rate_take's. */
+    void (*rate_take_batch)(rp_collections_t *c, const struct rp_rl_batch_item *items, size_t n,
+                            rp_status_t *status);
 } coll_backend_t;
 
 /* ------------------------------------------------ rate limits
@@ -92,7 +99,17 @@ typedef struct rp_rl_state_step {
                long long *new_b);
     void *ctx;
     long long timeout_s; /* the record's lifetime when it is created */
+    /* the same decision for stores that compute it themselves (Redis) */
+    const rp_rl_rule_t *rule;
+    uint64_t now_us;
+    rp_rl_decision_t *out;
 } rp_rl_state_step_t;
+
+typedef struct rp_rl_batch_item {
+    const char *key;
+    size_t key_len;
+    const rp_rl_state_step_t *step;
+} rp_rl_batch_item_t;
 
 /* The memory and shared stores' rate_take: lock held by the caller. */
 rp_status_t ct_rate_take(ct_table_t *t, const ct_alloc_t *a, const char *key, size_t key_len,

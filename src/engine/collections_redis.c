@@ -44,6 +44,8 @@ typedef struct {
     long long retry_at;    /* monotonic ms: no attempt before */
     long long last_log;    /* monotonic ms of the last error line */
     unsigned long quieted; /* errors not logged since */
+    char rate_sha[41];     /* SHA-1 of rate_script, as SCRIPT LOAD returned it */
+    bool rate_loaded;      /* loaded since ctx connected */
 } redis_store_t;
 
 /* The commit: KEYS[1] the record, ARGV[1] now, ARGV[2] the timeout of a new
@@ -142,6 +144,7 @@ static redisContext *connection(redis_store_t *r)
     }
     redisSetTimeout(c, timeout_tv(r));
     r->ctx = c;
+    r->rate_loaded = false;
     r->pid = getpid();
     if (r->db) {
         redisReply *rep = redisCommand(c, "SELECT %d", r->db);
@@ -315,87 +318,245 @@ out:
     return rc;
 }
 
-/* Rate limits: the decision is computed here, in C, from the state read
- * with HMGET, and written back by a compare-and-set script that refuses
- * when another host changed the state in between; the loser reads again.
- * One algorithm for every store, exact across hosts; two round trips per
- * decision when uncontended. KEYS[1] the record; ARGV: the old a and b as
- * read ("" for none), the new a and b, the key's lifetime in seconds. */
-static const char rate_cas_script[] =
+/* Rate limits: one script per decision applies ratelimit.c's algorithm to
+ * the key's state inside Redis, which runs scripts one at a time, so a
+ * decision is atomic across gateways without retries; a request's rules go
+ * out as one pipelined batch (one round trip). Lua numbers are doubles:
+ * every value stays an integer below 2^53 (rules are bounded so), and
+ * muldiv computes a*b/d exactly where the product would not fit, so the
+ * verdicts, remaining counts and waits equal the C code's (the unit test
+ * compares them). KEYS[1] the record; ARGV: algorithm (t or w), limit,
+ * burst, period (us), now (us), lifetime (s). State: token bucket v:a
+ * tokens (millionths), v:b last refill; sliding window v:a window number,
+ * v:b its count, v:p the previous window's. Returns {allowed, remaining,
+ * retry after (us)}. */
+static const char rate_script[] =
+    "local M = 1000000\n"
+    "local TWO52 = 4503599627370496\n"
+    "local function muldiv(a, b, d)\n" /* q, r: a*b = q*d + r; a, b < 2^53, d <= 2^52 */
+    "  local p = a * b\n"
+    "  if p < TWO52 then local r = math.fmod(p, d) return (p - r) / d, r end\n"
+    "  local br = math.fmod(b, d)\n"
+    "  local bq = (b - br) / d\n"
+    "  local q, r, bit = 0, 0, TWO52\n"
+    "  while bit >= 1 do\n"
+    "    q, r = q * 2, r * 2\n"
+    "    if r >= d then r = r - d q = q + 1 end\n"
+    "    if a >= bit then\n"
+    "      a = a - bit\n"
+    "      q, r = q + bq, r + br\n"
+    "      if r >= d then r = r - d q = q + 1 end\n"
+    "    end\n"
+    "    bit = bit / 2\n"
+    "  end\n"
+    "  return q, r\n"
+    "end\n"
+    "local function num(v) return tonumber(string.match(v or '', '^%-?%d+') or '0') end\n"
     "local k = KEYS[1]\n"
-    "if (redis.call('HGET', k, 'v:a') or '') ~= ARGV[1] or\n"
-    "   (redis.call('HGET', k, 'v:b') or '') ~= ARGV[2] then return 0 end\n"
-    "redis.call('HSET', k, 'v:a', ARGV[3], 'v:b', ARGV[4])\n"
-    "redis.call('EXPIRE', k, ARGV[5])\n"
-    "return 1\n";
+    "local limit, burst = tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+    "local period, now = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
+    "local st = redis.call('HMGET', k, 'v:a', 'v:b', 'v:p')\n"
+    "local a, b = num(st[1]), num(st[2])\n"
+    "local allowed, remaining, wait = 0, 0, 0\n"
+    "if ARGV[1] == 't' then\n"
+    "  local cap = (burst > 0 and burst or limit) * M\n"
+    "  local tokens, last = a, b\n"
+    "  if last == 0 then tokens = cap\n"
+    "  elseif now > last then\n"
+    "    local refill = muldiv(now - last, limit * M, period)\n"
+    "    if refill >= cap - tokens then tokens = cap else tokens = tokens + refill end\n"
+    "  end\n"
+    "  if tokens >= M then\n"
+    "    tokens = tokens - M\n"
+    "    allowed, remaining = 1, (tokens - math.fmod(tokens, M)) / M\n"
+    "  else\n"
+    "    local q, r = muldiv(M - tokens, period, limit * M)\n"
+    "    wait = q + (r > 0 and 1 or 0)\n"
+    "  end\n"
+    "  if last == 0 or now > last then last = now end\n"
+    "  redis.call('HSET', k, 'v:a', string.format('%d', tokens), 'v:b', string.format('%d', "
+    "last))\n"
+    "else\n"
+    "  local into = math.fmod(now, period)\n"
+    "  local w = (now - into) / period\n"
+    "  local cur, prev = b, num(st[3])\n"
+    "  if a == w - 1 then prev, cur = cur, 0 elseif a ~= w then prev, cur = 0, 0 end\n"
+    "  local amax = limit + burst\n"
+    /* prev*(period-into) + (cur+1)*period <= amax*period, without overflow */
+    "  local room = amax - cur - 1\n"
+    "  local q, r = muldiv(prev, period - into, period)\n"
+    "  if q < room or (q == room and r == 0) then\n"
+    "    cur = cur + 1\n"
+    "    allowed, remaining = 1, room - q - (r > 0 and 1 or 0)\n"
+    "  else\n"
+    "    if cur + 1 > amax then\n"
+    "      wait = (period - into) + period * (1.0 - (amax - 1) / cur)\n"
+    "    else\n"
+    "      wait = period * (1.0 - (amax - 1 - cur) / prev) - into\n"
+    "    end\n"
+    "    if wait < 1 then wait = 1 else wait = math.ceil(wait) end\n"
+    "  end\n"
+    "  redis.call('HSET', k, 'v:a', string.format('%d', w), 'v:b', string.format('%d', cur),\n"
+    "             'v:p', string.format('%d', prev))\n"
+    "end\n"
+    "redis.call('EXPIRE', k, ARGV[6])\n"
+    "return {allowed, remaining, wait}\n";
 
-/* Two hosts that read and write in lock step would make the same one lose
- * every time: a loser waits a random, growing while before reading again.
- * After the last try the request is refused (RP_LIMIT), never let through
- * uncounted. */
-#define RATE_CAS_TRIES 64
-
-static void reply_text(const redisReply *e, char *out, size_t cap)
+/* Lock held, c connected. The script's SHA-1 as SCRIPT LOAD returns it,
+ * loaded once per connection; false when Redis refused it (counted). */
+static bool load_rate_script(redis_store_t *r, redisContext *c)
 {
-    size_t n = e && e->type == REDIS_REPLY_STRING ? e->len : 0;
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(out, n ? e->str : "", n);
-    out[n] = '\0';
+    if (r->rate_loaded)
+        return true;
+    redisReply *rep = redisCommand(c, "SCRIPT LOAD %b", rate_script, sizeof(rate_script) - 1);
+    bool ok = rep && rep->type == REDIS_REPLY_STRING && rep->len == 40;
+    if (ok) {
+        memcpy(r->rate_sha, rep->str, 40);
+        r->rate_loaded = true;
+    }
+    if (!rep)
+        failed(r, "SCRIPT LOAD", c->errstr, true);
+    else if (!ok)
+        failed(r, "SCRIPT LOAD", rep->type == REDIS_REPLY_ERROR ? rep->str : "bad reply", false);
+    if (rep)
+        freeReplyObject(rep);
+    return ok;
+}
+
+typedef struct {
+    char alg[2], limit[24], burst[24], period[24], now[24], life[24];
+    const char *argv[10];
+    size_t lens[10];
+} rate_args_t;
+
+/* The command for one item: EVALSHA sha (or EVAL script) 1 key ARGV... */
+static void rate_command(const redis_store_t *r, const rp_rl_batch_item_t *it, const char *k,
+                         size_t klen, bool by_sha, rate_args_t *a)
+{
+    const rp_rl_state_step_t *st = it->step;
+    const rp_rl_rule_t *rule = st->rule;
+    a->alg[0] = rule->algorithm == RP_RL_TOKEN_BUCKET ? 't' : 'w';
+    a->alg[1] = '\0';
+    snprintf(a->limit, sizeof(a->limit), "%u", rule->limit);
+    snprintf(a->burst, sizeof(a->burst), "%u", rule->burst);
+    snprintf(a->period, sizeof(a->period), "%llu", (unsigned long long)rule->period_us);
+    snprintf(a->now, sizeof(a->now), "%llu", (unsigned long long)st->now_us);
+    snprintf(a->life, sizeof(a->life), "%lld", st->timeout_s);
+    const char *v[] = {by_sha ? "EVALSHA" : "EVAL",
+                       by_sha ? r->rate_sha : rate_script,
+                       "1",
+                       k,
+                       a->alg,
+                       a->limit,
+                       a->burst,
+                       a->period,
+                       a->now,
+                       a->life};
+    for (int i = 0; i < 10; i++) {
+        a->argv[i] = v[i];
+        a->lens[i] = strlen(v[i]);
+    }
+    a->lens[1] = by_sha ? 40 : sizeof(rate_script) - 1;
+    a->lens[3] = klen;
+}
+
+static bool reply_is_noscript(const redisReply *rep)
+{
+    return rep && rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOSCRIPT", 8) == 0;
+}
+
+/* Fill the item's decision from the script's reply. */
+static rp_status_t rate_reply(redis_store_t *r, const redisReply *rep, const rp_rl_batch_item_t *it)
+{
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 3 ||
+        rep->element[0]->type != REDIS_REPLY_INTEGER ||
+        rep->element[1]->type != REDIS_REPLY_INTEGER ||
+        rep->element[2]->type != REDIS_REPLY_INTEGER) {
+        failed(r, "EVALSHA", rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply", false);
+        return RP_ERROR;
+    }
+    rp_rl_decision_t *out = it->step->out;
+    out->allowed = rep->element[0]->integer == 1;
+    long long rem = rep->element[1]->integer, wait = rep->element[2]->integer;
+    out->remaining = rem < 0 ? 0 : rem > UINT32_MAX ? UINT32_MAX : (uint32_t)rem;
+    out->retry_after_us = out->allowed || wait < 0 ? 0 : (uint64_t)wait;
+    return RP_OK;
+}
+
+/* Lock held. Send items[0..n) (those with todo set) as one pipeline and
+ * read every reply; by_sha picks EVALSHA or EVAL. Items whose script Redis
+ * does not hold (NOSCRIPT: restarted, SCRIPT FLUSH) keep todo set.
+ * Returns false when the connection broke (counted; it is dropped). */
+static bool rate_pipeline(redis_store_t *r, redisContext *c, const rp_rl_batch_item_t *items,
+                          size_t n, bool by_sha, bool *todo, rp_status_t *status)
+{
+    char k[sizeof(KEY_PREFIX) + COLL_MAX_KEY];
+    size_t klen, sent = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!todo[i])
+            continue;
+        if (!full_key(items[i].key, items[i].key_len, k, &klen)) {
+            todo[i] = false;
+            continue;
+        }
+        rate_args_t a;
+        rate_command(r, &items[i], k, klen, by_sha, &a);
+        if (redisAppendCommandArgv(c, 10, a.argv, a.lens) != REDIS_OK) {
+            failed(r, "EVALSHA", c->errstr, true);
+            return false;
+        }
+        sent++;
+    }
+    for (size_t i = 0; i < n && sent; i++) {
+        if (!todo[i])
+            continue;
+        redisReply *rep = NULL;
+        if (redisGetReply(c, (void **)&rep) != REDIS_OK || !rep) {
+            failed(r, "EVALSHA", c->errstr, true);
+            return false;
+        }
+        sent--;
+        if (!reply_is_noscript(rep)) {
+            status[i] = rate_reply(r, rep, &items[i]);
+            todo[i] = false;
+        }
+        freeReplyObject(rep);
+    }
+    return true;
+}
+
+static void redis_rate_take_batch(rp_collections_t *coll, const rp_rl_batch_item_t *items, size_t n,
+                                  rp_status_t *status)
+{
+    redis_store_t *r = (redis_store_t *)coll;
+    bool todo[64];
+    if (n > 64)
+        n = 64; /* the caller sends at most 32 */
+    for (size_t i = 0; i < n; i++) {
+        status[i] = RP_ERROR;
+        todo[i] = true;
+    }
+    pthread_mutex_lock(&r->lock);
+    redisContext *c = connection(r);
+    if (c && load_rate_script(r, c) && rate_pipeline(r, c, items, n, true, todo, status)) {
+        /* NOSCRIPT: Redis lost the script since it was loaded; EVAL sends
+         * it with the command and caches it again */
+        bool again = false;
+        for (size_t i = 0; i < n; i++)
+            again |= todo[i];
+        if (again)
+            rate_pipeline(r, c, items, n, false, todo, status);
+    }
+    pthread_mutex_unlock(&r->lock);
 }
 
 static rp_status_t redis_rate_take(rp_collections_t *c, const char *key, size_t key_len,
                                    const rp_rl_state_step_t *step)
 {
-    redis_store_t *r = (redis_store_t *)c;
-    char k[sizeof(KEY_PREFIX) + COLL_MAX_KEY];
-    size_t klen;
-    if (!full_key(key, key_len, k, &klen))
-        return RP_ERROR;
-    rp_status_t rc = RP_ERROR;
-    pthread_mutex_lock(&r->lock);
-    for (int attempt = 0; attempt < RATE_CAS_TRIES; attempt++) {
-        const char *get[] = {"HMGET", k, "v:a", "v:b"};
-        size_t get_lens[] = {5, klen, 3, 3};
-        redisReply *rep = command(r, "HMGET", 4, get, get_lens);
-        if (!rep)
-            break;
-        char old_a[24], old_b[24], new_a[24], new_b[24], life[24];
-        reply_text(rep->elements > 0 ? rep->element[0] : NULL, old_a, sizeof(old_a));
-        reply_text(rep->elements > 1 ? rep->element[1] : NULL, old_b, sizeof(old_b));
-        freeReplyObject(rep);
-        long long na, nb;
-        step->fn(step, coll_number(old_a, strlen(old_a)), coll_number(old_b, strlen(old_b)), &na,
-                 &nb);
-        snprintf(new_a, sizeof(new_a), "%lld", na);
-        snprintf(new_b, sizeof(new_b), "%lld", nb);
-        snprintf(life, sizeof(life), "%lld", step->timeout_s);
-        const char *set[] = {"EVAL", rate_cas_script, "1", k, old_a, old_b, new_a, new_b, life};
-        size_t set_lens[] = {4,
-                             sizeof(rate_cas_script) - 1,
-                             1,
-                             klen,
-                             strlen(old_a),
-                             strlen(old_b),
-                             strlen(new_a),
-                             strlen(new_b),
-                             strlen(life)};
-        rep = command(r, "EVAL", 9, set, set_lens);
-        if (!rep)
-            break;
-        bool swapped = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
-        freeReplyObject(rep);
-        if (swapped) {
-            rc = RP_OK;
-            break;
-        }
-        rc = RP_LIMIT;
-        unsigned seed =
-            (unsigned)(uintptr_t)&attempt ^ (unsigned)monotonic_ms() ^ (unsigned)attempt;
-        usleep((useconds_t)(rand_r(&seed) % (50u * (unsigned)(attempt + 1))));
-    }
-    pthread_mutex_unlock(&r->lock);
-    return rc;
+    rp_rl_batch_item_t item = {.key = key, .key_len = key_len, .step = step};
+    rp_status_t status;
+    redis_rate_take_batch(c, &item, 1, &status);
+    return status;
 }
 
 static void redis_stats(rp_collections_t *c, rp_collections_stats_t *out)
@@ -417,6 +578,7 @@ static const coll_backend_t redis_backend = {
     .load = redis_load,
     .apply = redis_apply,
     .rate_take = redis_rate_take,
+    .rate_take_batch = redis_rate_take_batch,
     .stats = redis_stats,
     .destroy = redis_destroy,
 };

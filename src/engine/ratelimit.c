@@ -125,32 +125,37 @@ static size_t store_key(const char *key, size_t len, char *out)
     return 3 + 2 * mdlen;
 }
 
-rp_status_t rp_ratelimit_take(rp_collections_t *store, const rp_rl_rule_t *rule, const char *key,
-                              size_t key_len, uint64_t now_us, rp_rl_decision_t *out)
+/* Rules the stores can decide exactly: the Redis script computes in
+ * doubles, exact for integers below 2^53 (periods below ~142 years). */
+static bool rule_valid(const rp_rl_rule_t *rule)
 {
-    memset(out, 0, sizeof(*out));
-    if (!rule->limit || !rule->period_us || rule->limit > 0x7fffffffu || rule->burst > 0x7fffffffu)
-        return RP_ERROR;
-    take_ctx_t ctx = {.rule = rule, .now = now_us, .out = out};
+    return rule->limit && rule->period_us && rule->limit <= 0x7fffffffu &&
+           rule->burst <= 0x7fffffffu && rule->period_us <= RP_RL_MAX_PERIOD_US;
+}
+
+static void prepare(const rp_rl_rule_t *rule, uint64_t now_us, rp_rl_decision_t *out,
+                    take_ctx_t *ctx, rp_rl_state_step_t *step)
+{
+    *ctx = (take_ctx_t){.rule = rule, .now = now_us, .out = out};
     uint64_t lifetime_us =
         rule->algorithm == RP_RL_TOKEN_BUCKET
             ? rule->period_us * ((rule->burst ? rule->burst : rule->limit) / rule->limit + 1)
             : 2 * rule->period_us;
-    rp_rl_state_step_t step = {
+    *step = (rp_rl_state_step_t){
         .fn = rule->algorithm == RP_RL_TOKEN_BUCKET ? token_bucket : sliding_window,
-        .ctx = &ctx,
+        .ctx = ctx,
         .timeout_s = (long long)(lifetime_us / 1000000u) + 1,
+        .rule = rule,
+        .now_us = now_us,
+        .out = out,
     };
-    char k[3 + 201];
-    size_t klen = store_key(key, key_len, k);
-    rp_status_t rc =
-        store && store->be->rate_take ? store->be->rate_take(store, k, klen, &step) : RP_ERROR;
-    if (rc == RP_LIMIT) {
-        /* the store answered, but the key stayed too contended to update:
-         * refuse rather than let a request through uncounted */
-        memset(out, 0, sizeof(*out));
-        out->retry_after_us = 1000000u;
-    } else if (rc != RP_OK) {
+}
+
+/* The decision once the store has answered with rc. */
+static void settle(rp_collections_t *store, const rp_rl_rule_t *rule, rp_status_t rc,
+                   rp_rl_decision_t *out)
+{
+    if (rc != RP_OK) {
         memset(out, 0, sizeof(*out));
         out->store_failed = true;
         out->allowed = !rule->fail_closed;
@@ -158,5 +163,53 @@ rp_status_t rp_ratelimit_take(rp_collections_t *store, const rp_rl_rule_t *rule,
         if (store)
             atomic_fetch_add_explicit(&store->errors, 1, memory_order_relaxed);
     }
-    return RP_OK;
+}
+
+rp_status_t rp_ratelimit_take(rp_collections_t *store, const rp_rl_rule_t *rule, const char *key,
+                              size_t key_len, uint64_t now_us, rp_rl_decision_t *out)
+{
+    rp_rl_request_t req = {.rule = rule, .key = key, .key_len = key_len};
+    return rp_ratelimit_take_many(store, &req, 1, now_us, out);
+}
+
+#define BATCH 32
+
+rp_status_t rp_ratelimit_take_many(rp_collections_t *store, const rp_rl_request_t *reqs, size_t n,
+                                   uint64_t now_us, rp_rl_decision_t *out)
+{
+    rp_status_t result = RP_OK;
+    for (size_t base = 0; base < n; base += BATCH) {
+        size_t m = n - base < BATCH ? n - base : BATCH, live = 0;
+        take_ctx_t ctx[BATCH];
+        rp_rl_state_step_t step[BATCH];
+        rp_rl_batch_item_t items[BATCH];
+        rp_status_t status[BATCH];
+        size_t index[BATCH];
+        char keys[BATCH][3 + 201];
+        for (size_t i = 0; i < m; i++) {
+            const rp_rl_request_t *q = &reqs[base + i];
+            rp_rl_decision_t *o = &out[base + i];
+            memset(o, 0, sizeof(*o));
+            if (!rule_valid(q->rule)) {
+                result = RP_ERROR;
+                continue;
+            }
+            prepare(q->rule, now_us, o, &ctx[live], &step[live]);
+            items[live] = (rp_rl_batch_item_t){.key = keys[live],
+                                               .key_len = store_key(q->key, q->key_len, keys[live]),
+                                               .step = &step[live]};
+            status[live] = RP_ERROR;
+            index[live++] = base + i;
+        }
+        if (store && store->be->rate_take_batch && live) {
+            store->be->rate_take_batch(store, items, live, status);
+        } else if (store && store->be->rate_take) {
+            for (size_t i = 0; i < live; i++)
+                status[i] =
+                    store->be->rate_take(store, items[i].key, items[i].key_len, items[i].step);
+        }
+        for (size_t i = 0; i < live; i++)
+            settle(store, reqs[index[i]].rule, status[i], &out[index[i]]);
+    }
+    return result;
 }

@@ -43,7 +43,8 @@ int rl_parse_rate(const char *s, uint32_t *limit_out, uint64_t *period_us)
         unit = 3600;
     else if (strcmp(p, "d") == 0)
         unit = 86400;
-    if (!unit || count == 0 || count > 365 * 86400ul)
+    if (!unit || count == 0 || count > 365 * 86400ul ||
+        (uint64_t)count * unit * 1000000u > RP_RL_MAX_PERIOD_US)
         return -2;
     *limit_out = (uint32_t)limit;
     *period_us = (uint64_t)count * unit * 1000000u;

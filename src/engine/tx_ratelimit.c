@@ -75,8 +75,12 @@ rp_status_t rp_tx_ratelimits(rp_tx_t *tx)
     const rp_policy_t *p = tx->policy;
     rp_collections_t *store =
         p->collections_explicit || !tx->collections ? p->collections : tx->collections;
-    uint64_t now = rp_ratelimit_now_us();
-    for (size_t i = 0; i < p->nratelimits; i++) {
+    /* every applicable rule decided in one exchange with the store (Redis:
+     * one pipelined round trip), then the refusals recorded in file order */
+    rp_rl_request_t reqs[RP_MAX_RATELIMITS];
+    const rl_policy_rule_t *rules[RP_MAX_RATELIMITS];
+    size_t n = 0;
+    for (size_t i = 0; i < p->nratelimits && n < RP_MAX_RATELIMITS; i++) {
         const rl_policy_rule_t *r = &p->ratelimits[i];
         if (!rule_applies(tx, r))
             continue;
@@ -89,8 +93,16 @@ rp_status_t rp_tx_ratelimits(rp_tx_t *tx)
             complete = key_part(tx, &r->keys[k], &key);
         if (!complete)
             continue;
-        rp_rl_decision_t d;
-        if (rp_ratelimit_take(store, &r->rule, key.data, key.len, now, &d) != RP_OK || d.allowed)
+        reqs[n] = (rp_rl_request_t){.rule = &r->rule, .key = key.data, .key_len = key.len};
+        rules[n++] = r;
+    }
+    if (!n)
+        return RP_OK;
+    rp_rl_decision_t d[RP_MAX_RATELIMITS];
+    rp_ratelimit_take_many(store, reqs, n, rp_ratelimit_now_us(), d);
+    for (size_t i = 0; i < n; i++) {
+        const rl_policy_rule_t *r = rules[i];
+        if (d[i].allowed)
             continue;
         size_t nl = strlen(r->name);
         char *target = rp_arena_alloc(tx->arena, nl + 11);
@@ -99,11 +111,11 @@ rp_status_t rp_tx_ratelimits(rp_tx_t *tx)
         memcpy(target, "ratelimit:", 10);
         memcpy(target + 10, r->name, nl + 1);
         rp_tx_add_match(tx, "ratelimit", "ratelimit", target,
-                        d.store_failed ? "store unavailable: refused (store_down=deny)"
-                                       : "rate limit exceeded",
+                        d[i].store_failed ? "store unavailable: refused (store_down=deny)"
+                                          : "rate limit exceeded",
                         "", r->detect ? 0 : 5, !r->detect, 429);
-        if (!r->detect && d.retry_after_us > tx->retry_after_us)
-            tx->retry_after_us = d.retry_after_us;
+        if (!r->detect && d[i].retry_after_us > tx->retry_after_us)
+            tx->retry_after_us = d[i].retry_after_us;
     }
     return RP_OK;
 }

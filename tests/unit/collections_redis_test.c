@@ -358,6 +358,104 @@ static void test_rate_limit_exact_across_gateways(void **state)
     rp_collections_free(gw[1]);
 }
 
+/* The script in Redis decides exactly as the C code: random rules (odd
+ * limits and periods, bursts, long periods) and random clocks (small steps,
+ * jumps, the clock going back) give the same verdicts, remaining counts
+ * and waits on Redis as on the memory store. */
+#include <hiredis/hiredis.h>
+
+static uint64_t next_rand(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static void test_redis_script_decides_as_c(void **state)
+{
+    (void)state;
+    need_redis();
+    char url[64];
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", g_port);
+    rp_collections_t *redis = rp_collections_redis_new(url, 1000, NULL);
+    rp_collections_t *mem = rp_collections_memory_new(1u << 20);
+    static const uint64_t periods[] = {1000000ull,    13000000ull,    60000000ull,
+                                       3600000000ull, 86400000000ull, 365ull * 86400000000ull};
+    static const uint32_t limits[] = {1, 3, 7, 100, 600, 999983, 1000000000u};
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    int checked = 0;
+    for (int round = 0; round < 40; round++) {
+        rp_rl_rule_t rule = {
+            .algorithm = round % 2 ? RP_RL_SLIDING_WINDOW : RP_RL_TOKEN_BUCKET,
+            .limit = limits[next_rand(&seed) % 7],
+            .period_us = periods[next_rand(&seed) % 6],
+            .burst = next_rand(&seed) % 3 ? 0 : (uint32_t)(next_rand(&seed) % 50),
+        };
+        char key[32];
+        int kl = snprintf(key, sizeof(key), "diff:%d", round);
+        uint64_t now = 1795000000000000ull + next_rand(&seed) % 1000000000ull;
+        for (int i = 0; i < 60; i++) {
+            rp_rl_decision_t a, b;
+            rp_ratelimit_take(mem, &rule, key, (size_t)kl, now, &a);
+            rp_ratelimit_take(redis, &rule, key, (size_t)kl, now, &b);
+            assert_false(b.store_failed);
+            assert_int_equal(a.allowed, b.allowed);
+            assert_int_equal(a.remaining, b.remaining);
+            assert_int_equal(a.retry_after_us, b.retry_after_us);
+            checked++;
+            uint64_t step = next_rand(&seed) % 8;
+            now += step < 4   ? next_rand(&seed) % (rule.period_us / rule.limit + 2)
+                   : step < 6 ? next_rand(&seed) % (rule.period_us * 3)
+                   : step < 7 ? 0
+                              : (uint64_t)0 - next_rand(&seed) % 1000000u; /* back */
+        }
+    }
+    assert_int_equal(checked, 2400);
+    rp_collections_free(mem);
+    rp_collections_free(redis);
+}
+
+/* A request's rules in one batch decide as one call each would; after
+ * SCRIPT FLUSH (Redis lost the script) decisions go on (NOSCRIPT, EVAL). */
+static void test_redis_batch_and_noscript(void **state)
+{
+    (void)state;
+    need_redis();
+    char url[64];
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", g_port);
+    rp_collections_t *redis = rp_collections_redis_new(url, 1000, NULL);
+    rp_rl_rule_t tb = {.algorithm = RP_RL_TOKEN_BUCKET, .limit = 2, .period_us = 60000000ull};
+    rp_rl_rule_t sw = {.algorithm = RP_RL_SLIDING_WINDOW, .limit = 3, .period_us = 60000000ull};
+    rp_rl_request_t reqs[] = {{&tb, "batch:a", 7}, {&sw, "batch:b", 7}, {&tb, "batch:c", 7}};
+    rp_rl_decision_t d[3];
+    uint64_t now = 1795000000000000ull;
+    int allowed[3] = {0, 0, 0};
+    for (int i = 0; i < 5; i++) {
+        if (i == 2) {
+            redisContext *c = redisConnect("127.0.0.1", g_port);
+            assert_non_null(c);
+            redisReply *rep = redisCommand(c, "SCRIPT FLUSH");
+            assert_non_null(rep);
+            freeReplyObject(rep);
+            redisFree(c);
+        }
+        assert_int_equal(rp_ratelimit_take_many(redis, reqs, 3, now + (uint64_t)i, d), RP_OK);
+        for (int r = 0; r < 3; r++) {
+            assert_false(d[r].store_failed);
+            allowed[r] += d[r].allowed;
+        }
+    }
+    assert_int_equal(allowed[0], 2);
+    assert_int_equal(allowed[1], 3);
+    assert_int_equal(allowed[2], 2);
+    assert_true(d[0].retry_after_us > 29000000ull && d[0].retry_after_us <= 30000000ull);
+    rp_collections_stats_t st;
+    rp_collections_stats(redis, &st);
+    assert_int_equal(st.errors, 0);
+    rp_collections_free(redis);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +463,8 @@ int main(void)
         cmocka_unit_test(test_concurrent_clients_add_up),
         cmocka_unit_test(test_concurrent_increments_exact),
         cmocka_unit_test(test_rate_limit_exact_across_gateways),
+        cmocka_unit_test(test_redis_script_decides_as_c),
+        cmocka_unit_test(test_redis_batch_and_noscript),
         cmocka_unit_test(test_fails_open_when_redis_dies),
     };
     return cmocka_run_group_tests(tests, start_redis, teardown);
