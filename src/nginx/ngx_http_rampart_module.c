@@ -691,7 +691,8 @@ ngx_http_rampart_loc_policy(ngx_http_rampart_loc_conf_t *lcf, ngx_log_t *log)
  * and a read only when the file's identity (inode, size, mtime) changed.
  * So a switch takes effect in every worker within that time, without a
  * reload and without compiling a policy. Lines: "APP waf=block|detect|off
- * [identity=block|detect|off] [other=...]..."; '#' starts a comment;
+ * [identity=block|detect|off] [openapi=...] [rate_limit=...] [bot=...]
+ * [baseline=...] [other=...]..."; '#' starts a comment;
  * unknown keys are ignored (other protections read them), a bad line is
  * skipped and logged.
  */
