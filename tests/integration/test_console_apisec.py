@@ -18,7 +18,10 @@ What is proved:
     switches OpenAPI validation off with the radio group;
   - the switch travels rampartd -> bundle -> gateway: the request that broke
     the spec now passes (200) without an nginx reload; switched to detect it
-    passes too and is still recorded; back to block, refused again.
+    passes too and is still recorded; back to block, refused again;
+  - a policy version naming a broken spec is refused through the policy
+    path (validate and new version) with the line and the spec's JSON
+    pointer and reason; the current version stays.
 Screenshots go to $RP_BUILD_DIR/console-screenshots (apisec-*.png).
 """
 
@@ -164,6 +167,28 @@ class ConsoleApiSecurity(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         self.wait_status(BAD, 403)
         self.assertEqual(set(self.ng.worker_pids()), workers, "a switch change reloaded nginx")
+
+    def test_a_broken_spec_is_refused_through_the_policy_path_with_its_pointer(self):
+        bad = os.path.join(self.top, "broken.json")
+        broken = json.loads(json.dumps(SPEC))
+        broken["paths"]["/citizens/{id}"]["get"]["parameters"][0]["schema"] = {
+            "type": "string", "pattern": "(["}
+        with open(bad, "w") as f:
+            json.dump(broken, f)
+        text = "version apisec-broken\nopenapi %s block\n" % bad
+        r = self.sec.request("POST", "/api/v1/policies/validate", {"name": "citizens", "text": text})
+        self.assertEqual(r.status, 200, r)
+        err = r.json()["errors"][0]
+        self.assertFalse(r.json()["valid"])
+        self.assertEqual(err["line"], 2, err)
+        self.assertIn("/paths/~1citizens~1{id}/get/parameters/0/schema/pattern", err["reason"])
+        self.assertIn("pattern does not compile", err["reason"])
+        # a new version naming it is refused the same way; the current one stays
+        r = self.sec.request("POST", "/api/v1/policies/citizens/versions", {"text": text})
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("schema/pattern", r.json()["message"])
+        cur = self.sec.request("GET", "/api/v1/policies/citizens").json()
+        self.assertEqual(cur["policy"]["current_version"], 1)
 
 
 if __name__ == "__main__":
