@@ -52,14 +52,25 @@ export function openapiViolations(events) {
 }
 
 // The policy's API protection directives (docs/API-SECURITY.md), in file
-// order with their line numbers.
+// order with their line numbers, each split into its positional words
+// (`per_key 600/h` of a ratelimit, `/api/ block` of a bot rule) and its
+// NAME=VALUE options (`key=apikey,route`, `difficulty=16`); a trailing
+// `# comment` is left out.
 const API_DIRECTIVES = new Set(['openapi', 'ratelimit', 'bot', 'bot_key', 'bot_good', 'enumerate', 'login', 'baseline', 'reputation'])
 export function apiDirectives(text) {
   const out = []
   text.split('\n').forEach((raw, i) => {
-    const line = raw.trim()
-    const kind = line.split(/\s+/, 1)[0]
-    if (API_DIRECTIVES.has(kind)) out.push({ line: i + 1, kind, text: line })
+    const line = raw.replace(/\s#.*$/, '').trim()
+    const [kind, ...rest] = line.split(/\s+/)
+    if (!API_DIRECTIVES.has(kind)) return
+    const words = []
+    const options = []
+    for (const w of rest) {
+      const eq = w.indexOf('=')
+      if (eq > 0) options.push({ name: w.slice(0, eq), value: w.slice(eq + 1) })
+      else words.push(w)
+    }
+    out.push({ line: i + 1, kind, text: line, words, options })
   })
   return out
 }

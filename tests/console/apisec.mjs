@@ -64,7 +64,10 @@ try {
   // the policy's directives, read-only, with the editor's link
   await page.waitForSelector('[data-test=directive-openapi]')
   await page.waitForSelector('[data-test=directive-baseline]')
-  await page.waitForSelector('[data-test=directive-ratelimit]')
+  const limit = await page.textContent('[data-test=directive-ratelimit]')
+  check(limit.includes('per_addr 1000/s') && limit.includes('key = addr'), 'the rate limit rule: ' + limit)
+  const bot = await page.textContent('[data-test=directive-bot]')
+  check(bot.includes('/portal/ challenge') && bot.includes('difficulty = 12'), 'the bot rule: ' + bot)
   check((await page.getAttribute('[data-test=apisec-edit-policy]', 'href')).includes('/policies?name=citizens'), 'the policy editor link')
   await shot(page, 'apisec-01-scorecard-violations')
 

@@ -6,7 +6,8 @@ gateway token, tailing the gateway's event file and serving the built
 console; `rampart sync` installing each bundle; nginx + the module including
 the bundle's servers and reading its switches file. The application "shop"
 has a policy with an OpenAPI spec (GET /citizens/{id}, id an integer >= 1,
-block) and `baseline detect`.
+block), `baseline detect`, a rate limit and a bot rule (on /portal/, which
+the test does not visit).
 
 What is proved:
   - a request that breaks the spec is refused by the gateway (403), and a
@@ -14,7 +15,8 @@ What is proved:
   - tests/console/apisec.mjs, as a security operator, sees on the API
     security page the application's baseline findings with remediation and
     score, the violation with the parameter that failed (path:id), the
-    policy's openapi and baseline directives with a link to the editor, and
+    policy's openapi, baseline, rate limit and bot directives with their
+    options and a link to the editor, and
     switches OpenAPI validation off with the radio group;
   - the switch travels rampartd -> bundle -> gateway: the request that broke
     the spec now passes (200) without an nginx reload; switched to detect it
@@ -66,6 +68,9 @@ class ConsoleApiSecurity(unittest.TestCase):
         spec = os.path.join(top, "citizens.json")
         with open(spec, "w") as f:
             json.dump(SPEC, f)
+        bot_key = os.path.join(top, "bot.key")
+        with open(os.open(bot_key, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
+            f.write(os.urandom(32))
         cls.up = harness.Upstream()
         bundle = os.path.join(top, "bundle")
         token_file = os.path.join(top, "gateway.token")
@@ -82,7 +87,8 @@ class ConsoleApiSecurity(unittest.TestCase):
         r = cls.sec.request("POST", "/api/v1/policies", {
             "name": "citizens",
             "text": "version apisec-itest\nevents matched\nopenapi %s block\nbaseline detect\n"
-                    "ratelimit per_addr 1000/s key=addr\n" % spec})
+                    "ratelimit per_addr 1000/s key=addr\nbot_key %s\n"
+                    "bot /portal/ challenge difficulty=12 ttl=600\n" % (spec, bot_key)})
         assert r.status == 201, r
         r = cls.sec.request("POST", "/api/v1/apps", {
             "name": "shop", "host": "*", "path_prefix": "/", "policy": "citizens",
