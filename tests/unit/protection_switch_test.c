@@ -13,7 +13,7 @@
 
 #include "rampart/rampart.h"
 
-static char spec_path[64];
+static char spec_path[64], key_path[64];
 static rp_policy_t *policy;
 
 static int setup(void **state)
@@ -33,10 +33,21 @@ static int setup(void **state)
         return -1;
     }
     close(fd);
-    char text[256];
+    snprintf(key_path, sizeof(key_path), "/tmp/rp-switch-key-XXXXXX");
+    fd = mkstemp(key_path); /* mode 0600 */
+    if (fd < 0)
+        return -1;
+    static const char key[] = "0123456789abcdef0123456789abcdef";
+    if (write(fd, key, sizeof(key) - 1) != (ssize_t)(sizeof(key) - 1)) {
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    char text[512];
     snprintf(text, sizeof(text),
-             "openapi %s block\nratelimit one 1/m key=addr\nbaseline fix\nevents matched\n",
-             spec_path);
+             "openapi %s block\nratelimit one 1/m key=addr\nbaseline fix\nevents matched\n"
+             "bot_key %s\nbot /citizens/9 challenge\n",
+             spec_path, key_path);
     rp_error_t err;
     policy = rp_policy_load_string(text, strlen(text), "switch.policy", &err);
     return policy ? 0 : -1;
@@ -47,6 +58,7 @@ static int teardown(void **state)
     (void)state;
     rp_policy_unref(policy);
     unlink(spec_path);
+    unlink(key_path);
     return 0;
 }
 
@@ -134,12 +146,33 @@ static void test_baseline(void **state)
     rp_tx_free(tx);
 }
 
+static void test_bot(void **state)
+{
+    (void)state;
+    const char *body;
+    size_t len;
+    rp_tx_t *tx = get("100.64.0.1", "/citizens/9", RP_PROTECTION_BOT, RP_MODE_BLOCK);
+    assert_int_equal(rp_tx_verdict(tx)->action, RP_ACTION_CHALLENGE);
+    assert_true(rp_tx_bot_page(tx, &body, &len));
+    rp_tx_free(tx);
+    tx = get("100.64.0.2", "/citizens/9", RP_PROTECTION_BOT, RP_MODE_DETECT);
+    assert_int_equal(rp_tx_verdict(tx)->action, RP_ACTION_ALLOW);
+    assert_int_equal(matches_of(tx, "bot"), 1);
+    assert_false(rp_tx_bot_page(tx, &body, &len));
+    rp_tx_free(tx);
+    tx = get("100.64.0.3", "/citizens/9", RP_PROTECTION_BOT, RP_MODE_OFF);
+    assert_int_equal(rp_tx_verdict(tx)->action, RP_ACTION_ALLOW);
+    assert_int_equal(matches_of(tx, "bot"), 0);
+    rp_tx_free(tx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_openapi),
         cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_baseline),
+        cmocka_unit_test(test_bot),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
