@@ -106,6 +106,21 @@ void rp_tx_free(rp_tx_t *tx);
 void rp_tx_set_request_id(rp_tx_t *tx, const char *id, size_t len);
 void rp_tx_set_app(rp_tx_t *tx, const char *app, size_t len);
 void rp_tx_set_mode(rp_tx_t *tx, rp_mode_t mode);
+
+/* The API protections an application's control-plane switches turn on and
+ * off independently of the WAF (docs/API-SECURITY.md "Switches"). */
+typedef enum {
+    RP_PROTECTION_OPENAPI = 0, /* detector "openapi" */
+    RP_PROTECTION_RATELIMIT,   /* detectors "ratelimit" and "abuse" */
+    RP_PROTECTION_BOT,         /* detector "bot", the challenge page */
+    RP_PROTECTION_BASELINE,    /* detector "baseline", its header fixes */
+    RP_PROTECTION_COUNT
+} rp_protection_t;
+
+/* RP_MODE_OFF skips the protection; RP_MODE_DETECT records its matches
+ * without refusing (no challenge page, no header fixes); RP_MODE_BLOCK, the
+ * default, leaves the decision to the policy. Call before the request line. */
+void rp_tx_set_protection(rp_tx_t *tx, rp_protection_t protection, rp_mode_t mode);
 const char *rp_tx_request_id(const rp_tx_t *tx);
 
 /* Addresses are text (IPv4 dotted, IPv6, or "unix:"), not NUL-terminated. */

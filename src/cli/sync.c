@@ -171,9 +171,12 @@ static char *switches_text(json_t *bundle)
         char line[512];
         int n = snprintf(line, sizeof(line), "%s", json_string_value(json_object_get(app, "name")));
         json_t *sw = json_object_get(app, "switches");
-        for (int p = 0; p < BUNDLE_PROTECTIONS; p++)
+        for (int p = 0; p < BUNDLE_PROTECTIONS; p++) {
+            /* a bundle from an older control plane lacks the newer ones */
+            const char *mode = json_string_value(json_object_get(sw, bundle_protections[p]));
             n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%s", bundle_protections[p],
-                          json_string_value(json_object_get(sw, bundle_protections[p])));
+                          mode ? mode : bundle_protection_defaults[p]);
+        }
         n += snprintf(line + n, sizeof(line) - (size_t)n, "\n");
         if (len + (size_t)n + 1 > cap) {
             cap = (len + (size_t)n + 1) * 2;

@@ -13,10 +13,13 @@
 
 #include "rampart/policy.h"
 
-const char *const bundle_protections[BUNDLE_PROTECTIONS] = {"waf", "identity", "masking",
-                                                            "encryption", "rate_limit"};
-const char *const bundle_protection_defaults[BUNDLE_PROTECTIONS] = {"block", "off", "off", "off",
-                                                                    "off"};
+/* The API protections (rate_limit, openapi, bot, baseline) default to
+ * block, which lets the application's policy decide: they act only where the
+ * policy has their directives (docs/API-SECURITY.md "Switches"). */
+const char *const bundle_protections[BUNDLE_PROTECTIONS] = {
+    "waf", "identity", "masking", "encryption", "rate_limit", "openapi", "bot", "baseline"};
+const char *const bundle_protection_defaults[BUNDLE_PROTECTIONS] = {
+    "block", "off", "off", "off", "block", "block", "block", "block"};
 
 static int fail(char *why, size_t why_size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -173,7 +176,7 @@ int bundle_switches_complete(json_t *switches, char *why, size_t why_size)
         if (!known) {
             fail(why, why_size,
                  "unknown protection \"%.64s\" (known: waf, identity, masking, "
-                 "encryption, rate_limit)",
+                 "encryption, rate_limit, openapi, bot, baseline)",
                  key);
             return -1;
         }

@@ -27,7 +27,7 @@
 
 /* The protections an application can switch: the WAF today; the names
  * later modules fill in are registered now so switches can be set ahead. */
-#define BUNDLE_PROTECTIONS 5
+#define BUNDLE_PROTECTIONS 8
 extern const char *const bundle_protections[BUNDLE_PROTECTIONS];
 /* The default mode of each protection for a new application. */
 extern const char *const bundle_protection_defaults[BUNDLE_PROTECTIONS];

@@ -409,6 +409,14 @@ static const char migration_12[] =
     "DROP INDEX events_rules;"
     "CREATE INDEX events_rules ON events USING gin (rules) WITH (fastupdate = on);";
 
+/* The gateways enforce the rate_limit switch from migration 17 on; before,
+ * they ignored it and every application stored its default "off". Moving
+ * those to "block" (the policy's own rate limits decide) keeps upgraded
+ * applications limited as they were (docs/API-SECURITY.md "Switches"). */
+static const char migration_17[] =
+    "UPDATE apps SET switches = replace(switches, '\"rate_limit\":\"off\"', "
+    "'\"rate_limit\":\"block\"');";
+
 const pg_migration_t pg_migrations[] = {
     {1,
      "events partitioned by day, their per-day counts, ingestion checkpoints, users, sessions,"
@@ -430,6 +438,7 @@ const pg_migration_t pg_migrations[] = {
     {11, "host groups: capabilities and response rules of their hosts", pg_migration_agent_groups},
     {12, "cheaper event indexes: (app), GIN (rules) with its pending list", migration_12},
     {16, "API inventory learnt from gateways' discovery", pg_migration_api_inventory},
+    {17, "the rate_limit switch enforced: stored \"off\" defaults become \"block\"", migration_17},
 };
 
 const int pg_migrations_count = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

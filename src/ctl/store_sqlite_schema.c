@@ -200,6 +200,14 @@ static const char migration_3[] =
     "  last_seen INTEGER NOT NULL"
     ");";
 
+/* The gateways enforce the rate_limit switch from migration 17 on; before,
+ * they ignored it and every application stored its default "off". Moving
+ * those to "block" (the policy's own rate limits decide) keeps upgraded
+ * applications limited as they were (docs/API-SECURITY.md "Switches"). */
+static const char migration_17[] =
+    "UPDATE apps SET switches = replace(switches, '\"rate_limit\":\"off\"', "
+    "'\"rate_limit\":\"block\"');";
+
 /* In version order; migrate() applies every migration the store has not
  * recorded, in this order, so a store that had 4 before 3 was merged
  * still gets 3. */
@@ -220,6 +228,7 @@ const sq_migration_t sq_migrations[] = {
      STORE_DATAVIEW_MIGRATION("INTEGER PRIMARY KEY", "INTEGER")},
     {11, "host groups: capabilities and response rules of their hosts", sq_migration_agent_groups},
     {16, "API inventory learnt from gateways' discovery", sq_migration_api_inventory},
+    {17, "the rate_limit switch enforced: stored \"off\" defaults become \"block\"", migration_17},
 };
 
 const int sq_migrations_count = (int)(sizeof(sq_migrations) / sizeof(sq_migrations[0]));

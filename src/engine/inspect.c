@@ -68,10 +68,29 @@ const char *rp_target_name(rp_tx_t *tx, rp_source_t src, const char *name, size_
     return t;
 }
 
+/* Whether the detector belongs to an API protection switched to detect. */
+static bool protection_detects(const rp_tx_t *tx, const char *detector)
+{
+    static const struct {
+        const char *detector;
+        rp_protection_t protection;
+    } owners[] = {{"openapi", RP_PROTECTION_OPENAPI},
+                  {"ratelimit", RP_PROTECTION_RATELIMIT},
+                  {"abuse", RP_PROTECTION_RATELIMIT},
+                  {"bot", RP_PROTECTION_BOT},
+                  {"baseline", RP_PROTECTION_BASELINE}};
+    for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++)
+        if (strcmp(detector, owners[i].detector) == 0)
+            return tx->protection[owners[i].protection] == RP_MODE_DETECT;
+    return false;
+}
+
 rp_match_t *rp_tx_add_match(rp_tx_t *tx, const char *detector, const char *category,
                             const char *target, const char *detail, const char *excerpt, int score,
                             bool blocks, int status)
 {
+    if (blocks && tx->protection_detect && protection_detects(tx, detector))
+        blocks = false;
     if (blocks && !tx->blocking) {
         tx->blocking = true;
         tx->block_status = status ? status : tx->policy->block_status;

@@ -98,6 +98,15 @@ void rp_tx_set_mode(rp_tx_t *tx, rp_mode_t mode)
     tx->mode = mode;
 }
 
+void rp_tx_set_protection(rp_tx_t *tx, rp_protection_t protection, rp_mode_t mode)
+{
+    if ((unsigned)protection >= RP_PROTECTION_COUNT)
+        return;
+    tx->protection[protection] = (uint8_t)mode;
+    if (mode == RP_MODE_DETECT)
+        tx->protection_detect = true;
+}
+
 const char *rp_tx_request_id(const rp_tx_t *tx)
 {
     if (!tx->request_id) {
@@ -473,22 +482,25 @@ rp_status_t rp_tx_request_headers_done(rp_tx_t *tx)
         return RP_BLOCK;
     tx->state = TX_BODY;
     bool has_body = tx->content_length > 0 || tx->chunked;
-    bool api_body = tx->policy->openapi && rp_tx_api_head(tx, has_body);
+    bool api_body = tx->policy->openapi && rp_tx_protection_on(tx, RP_PROTECTION_OPENAPI) &&
+                    rp_tx_api_head(tx, has_body);
     if (blocked(tx))
         return RP_BLOCK;
     if (tx->policy->reputation_deny && rp_tx_reputation(tx) == RP_NOMEM)
         return RP_NOMEM;
     if (blocked(tx))
         return RP_BLOCK;
-    if (tx->policy->nratelimits && rp_tx_ratelimits(tx) == RP_NOMEM)
+    if (tx->policy->nratelimits && rp_tx_protection_on(tx, RP_PROTECTION_RATELIMIT) &&
+        rp_tx_ratelimits(tx) == RP_NOMEM)
         return RP_NOMEM;
     if (blocked(tx))
         return RP_BLOCK;
-    if (tx->policy->bot && rp_tx_bot(tx) == RP_NOMEM)
+    if (tx->policy->bot && rp_tx_protection_on(tx, RP_PROTECTION_BOT) && rp_tx_bot(tx) == RP_NOMEM)
         return RP_NOMEM;
     if (blocked(tx))
         return RP_BLOCK;
-    if (tx->policy->abuse && rp_tx_abuse_head(tx) == RP_NOMEM)
+    if (tx->policy->abuse && rp_tx_protection_on(tx, RP_PROTECTION_RATELIMIT) &&
+        rp_tx_abuse_head(tx) == RP_NOMEM)
         return RP_NOMEM;
     if (blocked(tx))
         return RP_BLOCK;
@@ -783,7 +795,8 @@ rp_status_t rp_tx_response_header(rp_tx_t *tx, const char *name, size_t name_len
     rp_tx_fieldenc_header(tx, name, name_len, value, value_len);
     if (tx->discover)
         rp_tx_discover_response_header(tx, name, name_len, value, value_len);
-    if (tx->policy->baseline && tx->mode != RP_MODE_OFF)
+    if (tx->policy->baseline && tx->mode != RP_MODE_OFF &&
+        rp_tx_protection_on(tx, RP_PROTECTION_BASELINE))
         rp_tx_baseline_header(tx, name, name_len, value, value_len);
     rl_state_t *st = tx->rules;
     if (!st || tx->mode == RP_MODE_OFF)
@@ -813,7 +826,8 @@ static bool response_mime_wanted(const rl_state_t *st)
 rp_status_t rp_tx_response_headers_done(rp_tx_t *tx)
 {
     tx->state = TX_RESPONSE_BODY;
-    if (tx->policy->baseline && tx->mode != RP_MODE_OFF && !blocked(tx))
+    if (tx->policy->baseline && tx->mode != RP_MODE_OFF && !blocked(tx) &&
+        rp_tx_protection_on(tx, RP_PROTECTION_BASELINE))
         rp_tx_baseline_done(tx);
     rl_state_t *st = tx->rules;
     if (blocked(tx))

@@ -267,7 +267,8 @@ void rp_tx_baseline_done(rp_tx_t *tx)
 size_t rp_tx_header_fixes(const rp_tx_t *tx, const rp_header_fix_t **fixes)
 {
     *fixes = tx->baseline.fixes;
-    return tx->baseline.nfixes;
+    /* a baseline switched to detect reports and leaves the response alone */
+    return tx->protection[RP_PROTECTION_BASELINE] == RP_MODE_DETECT ? 0 : tx->baseline.nfixes;
 }
 
 int rp_tx_baseline_score(const rp_tx_t *tx)

@@ -277,7 +277,7 @@ rp_status_t rp_tx_bot_challenge(rp_tx_t *tx, const char *target, const char *why
 
 bool rp_tx_bot_page(const rp_tx_t *tx, const char **body, size_t *len)
 {
-    if (!tx->bot_page)
+    if (!tx->bot_page || tx->protection[RP_PROTECTION_BOT] == RP_MODE_DETECT)
         return false;
     *body = tx->bot_page;
     *len = tx->bot_page_len;

@@ -38,6 +38,8 @@ struct rp_tx {
     rp_arena_t *arena;
     rp_policy_t *policy;
     rp_mode_t mode;
+    uint8_t protection[RP_PROTECTION_COUNT]; /* rp_mode_t; 0 = RP_MODE_BLOCK */
+    bool protection_detect;                  /* one of them is RP_MODE_DETECT */
     tx_state_t state;
     struct timespec started;
 
@@ -184,6 +186,12 @@ void rp_tx_fieldenc_free(rp_tx_t *tx);
  * header: keep one request header (RP_NOMEM on failure); head: check the
  * request line and headers, true when the body must be fed; body: buffer
  * a chunk; end: check the buffered body. */
+/* Whether a protection's switch is not off. */
+static inline bool rp_tx_protection_on(const rp_tx_t *tx, rp_protection_t p)
+{
+    return tx->protection[p] != RP_MODE_OFF;
+}
+
 rp_status_t rp_tx_api_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
                              size_t value_len);
 bool rp_tx_api_head(rp_tx_t *tx, bool has_body);

@@ -141,7 +141,17 @@ typedef struct {
     ngx_uint_t                   identity;  /* RP_MODE_* */
     ngx_uint_t                   masking;   /* RP_MODE_* */
     ngx_uint_t                   encryption; /* RP_MODE_* */
+    ngx_uint_t                   api[RP_PROTECTION_COUNT];  /* RP_MODE_* */
 } ngx_http_rampart_switch_t;
+
+
+/* The API protections' names in the switches file, by rp_protection_t. */
+static ngx_str_t  ngx_http_rampart_api_switch_names[RP_PROTECTION_COUNT] = {
+    ngx_string("openapi"),
+    ngx_string("rate_limit"),
+    ngx_string("bot"),
+    ngx_string("baseline")
+};
 
 
 typedef struct {
@@ -694,7 +704,8 @@ ngx_http_rampart_loc_policy(ngx_http_rampart_loc_conf_t *lcf, ngx_log_t *log)
  * and a read only when the file's identity (inode, size, mtime) changed.
  * So a switch takes effect in every worker within that time, without a
  * reload and without compiling a policy. Lines: "APP waf=block|detect|off
- * [identity=block|detect|off] [other=...]..."; '#' starts a comment;
+ * [identity=block|detect|off] [openapi=...] [rate_limit=...] [bot=...]
+ * [baseline=...] [other=...]..."; '#' starts a comment;
  * unknown keys are ignored (other protections read them), a bad line is
  * skipped and logged.
  */
@@ -735,7 +746,8 @@ ngx_http_rampart_parse_switches(ngx_pool_t *pool, ngx_log_t *log, u_char *p,
 {
     u_char                     *line, *eol, *w, *we, *eq;
     ngx_int_t                   mode;
-    ngx_uint_t                  n, *field;
+    ngx_uint_t                  n, k, *field;
+    ngx_str_t                  *name;
     ngx_array_t                *a;
     ngx_http_rampart_switch_t  *sw;
 
@@ -776,6 +788,10 @@ ngx_http_rampart_parse_switches(ngx_pool_t *pool, ngx_log_t *log, u_char *p,
         sw->masking = NGX_CONF_UNSET_UINT;
         sw->encryption = NGX_CONF_UNSET_UINT;
 
+        for (k = 0; k < RP_PROTECTION_COUNT; k++) {
+            sw->api[k] = NGX_CONF_UNSET_UINT;
+        }
+
         for (w = we; w < eol; w = we) {
             while (w < eol && (*w == ' ' || *w == '\t' || *w == '\r')) {
                 w++;
@@ -808,7 +824,22 @@ ngx_http_rampart_parse_switches(ngx_pool_t *pool, ngx_log_t *log, u_char *p,
                 field = &sw->encryption;
 
             } else {
-                continue;
+                field = NULL;
+
+                for (k = 0; eq != NULL && k < RP_PROTECTION_COUNT; k++) {
+                    name = &ngx_http_rampart_api_switch_names[k];
+
+                    if ((size_t) (eq - w) == name->len
+                        && ngx_strncmp(w, name->data, name->len) == 0)
+                    {
+                        field = &sw->api[k];
+                        break;
+                    }
+                }
+
+                if (field == NULL) {
+                    continue;
+                }
             }
 
             mode = ngx_http_rampart_parse_mode(eq + 1, we - eq - 1);
@@ -967,6 +998,29 @@ ngx_http_rampart_switch_waf(ngx_http_request_t *r, ngx_str_t *app)
     sw = ngx_http_rampart_switch_find(r, app);
 
     return sw != NULL ? sw->waf : NGX_CONF_UNSET_UINT;
+}
+
+
+/* Tells the transaction the application's API protection switches (those
+ * the file names; the others leave the policy to decide). */
+static void
+ngx_http_rampart_switch_api(ngx_http_request_t *r, ngx_str_t *app,
+    rp_tx_t *tx)
+{
+    ngx_uint_t                  k;
+    ngx_http_rampart_switch_t  *sw;
+
+    sw = ngx_http_rampart_switch_find(r, app);
+    if (sw == NULL) {
+        return;
+    }
+
+    for (k = 0; k < RP_PROTECTION_COUNT; k++) {
+        if (sw->api[k] != NGX_CONF_UNSET_UINT) {
+            rp_tx_set_protection(tx, (rp_protection_t) k,
+                                 (rp_mode_t) sw->api[k]);
+        }
+    }
 }
 
 
@@ -2780,6 +2834,8 @@ ngx_http_rampart_inspect_request(ngx_http_request_t *r,
     if (mode != NGX_HTTP_RAMPART_MODE_POLICY) {
         rp_tx_set_mode(tx, (rp_mode_t) mode);
     }
+
+    ngx_http_rampart_switch_api(r, &lcf->app, tx);
 
     if (lcf->app.len) {
         rp_tx_set_app(tx, (const char *) lcf->app.data, lcf->app.len);

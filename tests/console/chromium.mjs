@@ -1,5 +1,5 @@
 // chromium.mjs — Debian's chromium through playwright-core for the browser
-// tests (portal_e2e.mjs, oidc_consent_e2e.mjs): one launch with the flags
+// tests (portal_e2e.mjs, oidc_consent_e2e.mjs, apisec.mjs): one launch with the flags
 // every test uses, and the page watch that turns CSP refusals, page errors
 // and requests to any other origin into problems.
 import { createRequire } from 'node:module'

@@ -560,9 +560,9 @@ try {
   check(shopNow.switches.waf === 'detect', 'the API has WAF on detect: ' + JSON.stringify(shopNow.switches))
   check((await apiGet(page, '/api/v1/gateways')).body.latest_version > bundleBefore, 'the switch published a new bundle')
   await attackUntil('detect_switch_lets_attack_pass', '200', switchedAt) // WAF detects only: the attack reaches the upstream
-  await page.click('[data-test=switch-shop-rate_limit] .seg-block')
+  await page.click('[data-test=switch-shop-rate_limit] .seg-detect')
   await page.waitForFunction(() => (document.querySelector('[data-test=apps-notice]')?.textContent || '').includes('限流'))
-  check((await apiGet(page, '/api/v1/apps/shop')).body.app.switches.rate_limit === 'block', 'another protection switched')
+  check((await apiGet(page, '/api/v1/apps/shop')).body.app.switches.rate_limit === 'detect', 'another protection switched')
   await registerApp('scratch', 'http://127.0.0.1:8082')
   await page.waitForSelector('[data-test=app-scratch]')
   await page.click('[data-test=delete-scratch]')

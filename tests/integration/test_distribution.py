@@ -125,7 +125,9 @@ class Distribution(unittest.TestCase):
         self.assertEqual(status(SQLI), 403)
         app = AUDITOR.request("GET", "/api/v1/apps/shop").json()["app"]
         self.assertEqual(app["switches"], {"waf": "block", "identity": "off", "masking": "off",
-                                           "encryption": "off", "rate_limit": "off"})
+                                           "encryption": "off", "rate_limit": "block",
+                                           "openapi": "block", "bot": "block",
+                                           "baseline": "block"})
 
     def test_2_switch_to_detect_and_back_within_2s_without_reload(self):
         workers = set(NG.worker_pids())

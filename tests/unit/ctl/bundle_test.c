@@ -74,7 +74,12 @@ static void test_switches(void **state)
     assert_int_equal(bundle_switches_complete(sw, why, sizeof(why)), 0);
     assert_string_equal(json_string_value(json_object_get(sw, "waf")), "detect");
     for (int i = 1; i < BUNDLE_PROTECTIONS; i++)
-        assert_string_equal(json_string_value(json_object_get(sw, bundle_protections[i])), "off");
+        assert_string_equal(json_string_value(json_object_get(sw, bundle_protections[i])),
+                            bundle_protection_defaults[i]);
+    /* the data protections start off; the API ones leave the policy to decide */
+    assert_string_equal(json_string_value(json_object_get(sw, "masking")), "off");
+    assert_string_equal(json_string_value(json_object_get(sw, "openapi")), "block");
+    assert_string_equal(json_string_value(json_object_get(sw, "baseline")), "block");
     json_decref(sw);
     sw = json_pack("{s:s}", "waf", "maybe");
     assert_int_equal(bundle_switches_complete(sw, why, sizeof(why)), -1);

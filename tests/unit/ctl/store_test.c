@@ -950,6 +950,29 @@ static store_app_t app(const char *name, const char *policy)
     return a;
 }
 
+/* Migration 17: applications stored before the gateways enforced the
+ * rate_limit switch get "block" for its old default "off"; the other
+ * switches stay. */
+static void test_rate_limit_switch_migration(void **state)
+{
+    (void)state;
+    char dir[256];
+    store_t *s = fresh_store(dir);
+    store_app_t old = app("old", "");
+    snprintf(
+        old.switches, sizeof(old.switches),
+        "{\"encryption\":\"off\",\"masking\":\"off\",\"rate_limit\":\"off\",\"waf\":\"detect\"}");
+    assert_int_equal(s->ops->app_create(s, &old), STORE_OK);
+    store_close(s);
+    backend_sql(dir, "DELETE FROM schema_version WHERE version = 17");
+    s = reopen_store(dir);
+    store_app_t got;
+    assert_int_equal(s->ops->app_get(s, "old", &got), STORE_OK);
+    assert_string_equal(got.switches, "{\"encryption\":\"off\",\"masking\":\"off\","
+                                      "\"rate_limit\":\"block\",\"waf\":\"detect\"}");
+    store_close(s);
+}
+
 /* Applications by name ignoring case, their policy by name, in NOCASE
  * order; a policy in use cannot be deleted. */
 static void test_apps(void **state)
@@ -1579,6 +1602,7 @@ int main(void)
     log_set_level(LOG_LEVEL_ERROR); /* expected failures log errors; keep the output short */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_migrations),
+        cmocka_unit_test(test_rate_limit_switch_migration),
         cmocka_unit_test(test_writer_transaction_and_checkpoint),
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_keyset_pagination),
