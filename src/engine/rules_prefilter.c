@@ -748,13 +748,29 @@ static void flush_identity(run_t *r, size_t *nout, size_t dbs, const char *value
     memset(r->idmask, 0, r->pf->nwords * sizeof(uint64_t));
 }
 
-/* Variables whose values repeat across requests (a browser sends the same
- * User-Agent, Accept* and cookies every time): their verdicts are
- * remembered per thread (rules_pf_cache.h). Arguments and bodies vary. */
+/* Variables whose values repeat across requests: a browser sends the same
+ * User-Agent, Accept* and cookies every time, an API's clients the same
+ * argument and JSON key names, an application the same response headers,
+ * each endpoint its path. Their verdicts are remembered per thread
+ * (rules_pf_cache.h). Argument values and bodies vary: not remembered. */
 static bool repeating_var(rv_id_t var)
 {
-    return var == RV_REQUEST_HEADERS || var == RV_REQUEST_HEADERS_NAMES ||
-           var == RV_REQUEST_COOKIES || var == RV_REQUEST_COOKIES_NAMES;
+    switch (var) {
+    case RV_REQUEST_HEADERS:
+    case RV_REQUEST_HEADERS_NAMES:
+    case RV_REQUEST_COOKIES:
+    case RV_REQUEST_COOKIES_NAMES:
+    case RV_ARGS_NAMES:
+    case RV_ARGS_GET_NAMES:
+    case RV_ARGS_POST_NAMES:
+    case RV_REQUEST_FILENAME:
+    case RV_REQUEST_BASENAME:
+    case RV_RESPONSE_HEADERS:
+    case RV_RESPONSE_HEADERS_NAMES:
+        return true;
+    default:
+        return false;
+    }
 }
 
 static void walk_value(run_t *r, rv_id_t var, const char *name, size_t name_len, const char *value,
