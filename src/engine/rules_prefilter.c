@@ -47,6 +47,7 @@
 #include <strings.h>
 
 #include "rules.h"
+#include "rules_pf_cache.h"
 #include "rx_factors.h"
 #include "transform.h"
 
@@ -86,6 +87,7 @@ struct rl_prefilter {
     size_t ngroups;
     struct rl_pf_dbs *dbs;
     size_t ndbs;
+    uint64_t serial; /* op_hs_serial(): names this prefilter in rules_pf_cache */
 };
 
 /* Variables whose values stay the same while a phase runs. */
@@ -568,6 +570,7 @@ int rl_prefilter_build(rl_ruleset_t *rs, int phase, char *err, size_t err_len)
             ph->rules[i]->pf_slot = -1;
         return -1;
     }
+    pf->serial = op_hs_serial();
     ph->prefilter = pf;
     ph->prefiltered = slots;
     return 0;
@@ -612,6 +615,11 @@ typedef struct {
         uint64_t *bits;
     } out[RUN_OUTPUTS];
     uint64_t *pool; /* RUN_OUTPUTS + 1 bit sets */
+    /* while a value to be remembered across requests is walked: the OR of
+     * its masked hits over every group that selects it (NULL otherwise),
+     * and whether a fallback (no memory) made them "everything" */
+    uint64_t *acc;
+    bool degraded;
 } run_t;
 
 static int on_hit(unsigned int id, unsigned long long from, unsigned long long to,
@@ -676,6 +684,7 @@ static const uint64_t *scan_once(run_t *r, size_t *nout, const struct rl_pf_dbs 
             size_t k = 0;
             if (!n) {
                 memset(bits, 0xff, nw * sizeof(uint64_t)); /* no memory: all candidates */
+                r->degraded = true;
                 return bits;
             }
             for (size_t i = 0; i < len; i++)
@@ -702,6 +711,8 @@ static void apply_hits(run_t *r, const uint64_t *bits, const uint64_t *mask, con
 {
     for (size_t w = 0; w < r->pf->nwords; w++) {
         uint64_t hit = bits[w] & mask[w];
+        if (r->acc)
+            r->acc[w] |= hit;
         if (!hit)
             continue;
         r->cand[w] |= hit;
@@ -737,10 +748,66 @@ static void flush_identity(run_t *r, size_t *nout, size_t dbs, const char *value
     memset(r->idmask, 0, r->pf->nwords * sizeof(uint64_t));
 }
 
+/* Variables whose values repeat across requests: a browser sends the same
+ * User-Agent, Accept* and cookies every time, an API's clients the same
+ * argument and JSON key names, an application the same response headers,
+ * each endpoint its path. Their verdicts are remembered per thread
+ * (rules_pf_cache.h). Argument values and bodies vary: not remembered. */
+static bool repeating_var(rv_id_t var)
+{
+    switch (var) {
+    case RV_REQUEST_HEADERS:
+    case RV_REQUEST_HEADERS_NAMES:
+    case RV_REQUEST_COOKIES:
+    case RV_REQUEST_COOKIES_NAMES:
+    case RV_ARGS_NAMES:
+    case RV_ARGS_GET_NAMES:
+    case RV_ARGS_POST_NAMES:
+    case RV_REQUEST_FILENAME:
+    case RV_REQUEST_BASENAME:
+    case RV_RESPONSE_HEADERS:
+    case RV_RESPONSE_HEADERS_NAMES:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void walk_value(run_t *r, rv_id_t var, const char *name, size_t name_len, const char *value,
+                       size_t value_len);
+
 static bool on_value(void *ctx, rv_id_t var, const char *name, size_t name_len, const char *value,
                      size_t value_len)
 {
     run_t *r = ctx;
+    if (!repeating_var(var)) {
+        walk_value(r, var, name, name_len, value, value_len);
+        return true;
+    }
+    size_t nw = r->pf->nwords;
+    const uint64_t *known =
+        rl_pf_cache_find(r->pf->serial, var, name, name_len, value, value_len, nw);
+    if (known) {
+        /* the same bits a walk would apply: already masked by the groups */
+        apply_hits(r, known, known, value);
+        return true;
+    }
+    r->acc = r->pool + (RUN_OUTPUTS + 1) * nw;
+    memset(r->acc, 0, nw * sizeof(uint64_t));
+    r->degraded = false;
+    walk_value(r, var, name, name_len, value, value_len);
+    if (!r->degraded)
+        rl_pf_cache_put(r->pf->serial, var, name, name_len, value, value_len, r->acc, nw);
+    r->acc = NULL;
+    return true;
+}
+
+/* Scan one value with every group of its variable that selects it. While
+ * r->acc collects the value's verdict for the cache, settled groups are
+ * scanned too: the verdict must not depend on this transaction's state. */
+static void walk_value(run_t *r, rv_id_t var, const char *name, size_t name_len, const char *value,
+                       size_t value_len)
+{
     size_t nout = 0;
     bool stable = rl_var_stable_pointers(var);
     unsigned flags = rl_value_flags(r->st, value, value_len, stable);
@@ -752,7 +819,7 @@ static bool on_value(void *ctx, rv_id_t var, const char *name, size_t name_len, 
         /* groups of one element are adjacent: test the name once per run */
         if (gi == r->g0 || !g->same_prev)
             sel_known = false;
-        if (!group_open(r, g))
+        if (!r->acc && !group_open(r, g))
             continue;
         if (g->target.sel) {
             if (!sel_known) {
@@ -778,7 +845,6 @@ static bool on_value(void *ctx, rv_id_t var, const char *name, size_t name_len, 
         apply_hits(r, scan_once(r, &nout, &r->pf->dbs[g->dbs], v, vlen), g->mask, value);
     }
     flush_identity(r, &nout, id_dbs, value, value_len);
-    return true;
 }
 
 bool rl_prefilter_value_hit(const rl_state_t *st, int slot, const char *value)
@@ -801,7 +867,7 @@ const uint64_t *rl_prefilter_run(rl_state_t *st, int phase)
     if (!pf || !pf->nslots)
         return NULL;
     size_t nw = pf->nwords;
-    uint64_t *buf = rp_arena_calloc(st->arena, (RUN_OUTPUTS + 4) * nw * sizeof(uint64_t));
+    uint64_t *buf = rp_arena_calloc(st->arena, (RUN_OUTPUTS + 5) * nw * sizeof(uint64_t));
     /* one per-thread scratch, grown to fit every database (growing may move
      * it, so the pointer is the one returned last) */
     hs_scratch_t *scratch = NULL;

@@ -728,6 +728,64 @@ static void test_targets_request_line_and_headers(void **state)
     rp_policy_unref(p);
 }
 
+/* The prefilter remembers its verdict on header and cookie values per
+ * thread (rules_pf_cache.c): a value seen before, under another name, in
+ * another order or under a reloaded policy must give what a fresh scan
+ * gives. */
+static void test_prefilter_cache_across_requests(void **state)
+{
+    (void)state;
+    const char *rules =
+        "SecRule REQUEST_HEADERS:User-Agent \"@rx sqlmap/\\d\" \"id:650,phase:1,pass,log\"\n"
+        "SecRule REQUEST_HEADERS \"@rx (?i)union\\s+select\" "
+        "\"id:651,phase:1,pass,log,t:urlDecode\"\n"
+        "SecRule REQUEST_COOKIES \"@contains evil\" \"id:652,phase:1,pass,log,t:lowercase\"\n"
+        "SecRule REQUEST_HEADERS_NAMES \"@rx ^x-attack$\" \"id:653,phase:1,pass,log,t:lowercase\"\n"
+        "SecRule ARGS_NAMES \"@rx ^cmd$\" \"id:654,phase:1,pass,log\"\n"
+        "SecRule REQUEST_FILENAME \"@contains /admin\" \"id:655,phase:1,pass,log\"\n";
+    rp_policy_t *p = load(rules);
+    static const struct {
+        const char *headers, *ids, *uri;
+    } seq[] = {
+        {"User-Agent: sqlmap/1.7\n", "650", "/x"},
+        {"User-Agent: Mozilla/5.0\n", "", "/x"},
+        {"User-Agent: sqlmap/1.7\n", "650", "/x"},
+        {"X-Other: sqlmap/1.7\n", "", "/x"}, /* same value, a name 650 does not read */
+        {"Referer: a%20UNION%20select\n", "651", "/x"},
+        {"Referer: a%20UNION%20select\n", "651", "/x"},
+        {"Cookie: s=EVIL\n", "652", "/x"},
+        {"Cookie: s=EVIL\n", "652", "/x"},
+        {"X-Attack: 1\n", "653", "/x"},
+        {"X-Attack: 1\n", "653", "/x"},
+        {"User-Agent: Mozilla/5.0\n", "654", "/x?cmd=1"},
+        {"User-Agent: Mozilla/5.0\n", "654", "/x?cmd=1"},
+        {"User-Agent: Mozilla/5.0\n", "", "/x?cmdx=1"},
+        {"User-Agent: Mozilla/5.0\n", "655", "/admin/x"},
+        {"User-Agent: Mozilla/5.0\n", "", "/x?admin=1"},
+        {"User-Agent: Mozilla/5.0\n", "655", "/admin/x"},
+    };
+    for (size_t round = 0; round < 2; round++)
+        for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+            res_t r;
+            exchange(p, &(req_t){.uri = seq[i].uri, .headers = seq[i].headers}, &r);
+            if (strcmp(r.ids, seq[i].ids) != 0)
+                fail_msg("round %zu request %zu (%s): matched \"%s\", want \"%s\"", round, i,
+                         seq[i].headers, r.ids, seq[i].ids);
+            done(&r);
+        }
+    rp_policy_unref(p);
+    /* a reloaded policy with other literals: the old verdicts do not apply */
+    p = load("SecRule REQUEST_HEADERS:User-Agent \"@rx mozilla\" "
+             "\"id:660,phase:1,pass,log,t:lowercase\"\n");
+    for (int i = 0; i < 2; i++) {
+        res_t r;
+        exchange(p, &(req_t){.uri = "/x", .headers = "User-Agent: Mozilla/5.0\n"}, &r);
+        assert_string_equal(r.ids, "660");
+        done(&r);
+    }
+    rp_policy_unref(p);
+}
+
 static void test_targets_tx(void **state)
 {
     (void)state;
@@ -1556,6 +1614,7 @@ int main(void)
         cmocka_unit_test(test_phase5_runs_with_the_event),
         cmocka_unit_test(test_targets_collections),
         cmocka_unit_test(test_targets_request_line_and_headers),
+        cmocka_unit_test(test_prefilter_cache_across_requests),
         cmocka_unit_test(test_targets_tx),
         cmocka_unit_test(test_map_name_case),
         cmocka_unit_test(test_fold_ascii8_every_byte),
