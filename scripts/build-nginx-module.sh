@@ -37,6 +37,8 @@ grep -Eq '^(EVP_|HMAC|RAND_bytes|OPENSSL_|CRYPTO_)' <<<"$undef" && RAMPART_SHARE
 grep -q '^redis' <<<"$undef" && RAMPART_SHARED_LIBS="-lhiredis $RAMPART_SHARED_LIBS"
 grep -q '^json_' <<<"$undef" && RAMPART_SHARED_LIBS="-ljansson $RAMPART_SHARED_LIBS"
 grep -q '^yaml_' <<<"$undef" && RAMPART_SHARED_LIBS="-lyaml $RAMPART_SHARED_LIBS"
+grep -q '^SSL_' <<<"$undef" && RAMPART_SHARED_LIBS="-lssl $RAMPART_SHARED_LIBS"
+grep -q '^MMDB_' <<<"$undef" && RAMPART_SHARED_LIBS="-lmaxminddb $RAMPART_SHARED_LIBS"
 grep -Eq '^(inflate|deflate)' <<<"$undef" && RAMPART_SHARED_LIBS="-lz $RAMPART_SHARED_LIBS"
 
 # Debian's own hardening flags (nginx -V) plus our include directory

@@ -10,6 +10,8 @@ PACKAGES=(
   # engine and tools
   libxml2-dev libpcre2-dev libvectorscan-dev libssl-dev libjansson-dev libhiredis-dev
   libyaml-dev
+  # engine: country and region rules from MaxMind DB files
+  libmaxminddb-dev
   # rampartd (control plane): HTTP server, store, password hashing
   libmicrohttpd-dev libsqlite3-dev libpq-dev libargon2-dev
   # rampartd identity: QR codes of TOTP enrolment (otpauth:// URIs)

@@ -20,6 +20,7 @@
 #include "abuse_policy.h"
 #include "bot_policy.h"
 #include "fieldenc_t.h"
+#include "geo_policy.h"
 #include "ip_ranges.h"
 #include "mask_policy.h"
 #include "policy_t.h"
@@ -376,6 +377,18 @@ static int directive_reputation(parse_ctx_t *c, rp_policy_t *p, char **w, int nw
     return 0;
 }
 
+/* geo FILE, geo deny|allow|challenge ...: country and region rules
+ * (geo_policy.c), a relative FILE read from the policy file's directory. */
+static int directive_geo(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
+{
+    char dir[PATH_MAX], why[512];
+    const char *slash = strrchr(c->file, '/');
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - c->file) : 1, slash ? c->file : ".");
+    if (geo_policy_directive(&p->geo, w, nw, dir, why, sizeof(why)) != 0)
+        FAIL(c, "%s", why);
+    return 0;
+}
+
 /* bot, bot_key, bot_good: bot protection (bot_policy.c). */
 static int directive_bot(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
 {
@@ -472,6 +485,8 @@ static int directive(parse_ctx_t *c, rp_policy_t *p, char **w, int nw)
         return directive_openapi(c, p, w, nw);
     } else if (strcmp(d, "reputation") == 0) {
         return directive_reputation(c, p, w, nw);
+    } else if (strcmp(d, "geo") == 0) {
+        return directive_geo(c, p, w, nw);
     } else if (strcmp(d, "baseline") == 0) {
         if (need_args(c, nw, 2, "baseline detect|fix|off") != 0)
             return -1;
@@ -671,6 +686,10 @@ rp_policy_t *rp_policy_load_string(const char *text, size_t len, const char *nam
         set_error(err, name, 0, "%s", bot_why);
         goto fail;
     }
+    if (geo_policy_finish(p->geo, p->bot && p->bot->key_len, bot_why, sizeof(bot_why)) != 0) {
+        set_error(err, name, 0, "%s", bot_why);
+        goto fail;
+    }
     if (p->rules && p->rules->uses_collections && !p->collections &&
         !(p->collections = rp_collections_memory_new(0))) {
         set_error(err, name, 0, "collections: out of memory");
@@ -697,6 +716,7 @@ fail:
     abuse_policy_free(p->abuse);
     ip_ranges_free(p->reputation_deny);
     ip_ranges_free(p->reputation_allow);
+    geo_policy_free(p->geo);
     rp_access_rules_free(p->access);
     rp_mask_rules_free(p->masks);
     rp_fe_rules_free(p->fieldenc);
@@ -774,6 +794,7 @@ void rp_policy_unref(rp_policy_t *p)
         abuse_policy_free(p->abuse);
         ip_ranges_free(p->reputation_deny);
         ip_ranges_free(p->reputation_allow);
+        geo_policy_free(p->geo);
         rp_access_rules_free(p->access);
         rp_mask_rules_free(p->masks);
         rp_fe_rules_free(p->fieldenc);

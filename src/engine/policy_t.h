@@ -98,6 +98,8 @@ struct rp_policy {
     int baseline;
     /* address reputation ("reputation deny|allow FILE"; ip_ranges.h), or NULL */
     struct ip_ranges *reputation_deny, *reputation_allow;
+    /* country and region rules ("geo FILE", "geo deny|allow|challenge"; geo_policy.h), or NULL */
+    struct rp_geo_policy *geo;
     /* identity access rules ("access" directives), or NULL */
     struct rp_access_rules *access;
     /* response masking ("mask" directives, mask_policy.h), or NULL */

@@ -490,6 +490,10 @@ rp_status_t rp_tx_request_headers_done(rp_tx_t *tx)
         return RP_NOMEM;
     if (blocked(tx))
         return RP_BLOCK;
+    if (tx->policy->geo && rp_tx_geo(tx) == RP_NOMEM)
+        return RP_NOMEM;
+    if (blocked(tx))
+        return RP_BLOCK;
     if (tx->policy->nratelimits && rp_tx_protection_on(tx, RP_PROTECTION_RATELIMIT) &&
         rp_tx_ratelimits(tx) == RP_NOMEM)
         return RP_NOMEM;

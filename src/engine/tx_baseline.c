@@ -43,6 +43,14 @@ enum {
     F_BANNER_POWERED,
     F_VERBOSE_ERROR,
     F_SENSITIVE_PATH,
+    F_TLS_FIRST, /* the RP_TLS_* bits from here, in their order */
+    F_TLS_OLD_PROTOCOL = F_TLS_FIRST,
+    F_TLS_WEAK_CIPHER,
+    F_TLS_NO_FORWARD_SECRECY,
+    F_TLS_WEAK_KEY,
+    F_TLS_CERT_EXPIRED,
+    F_TLS_CERT_EXPIRING,
+    F_TLS_SELF_SIGNED,
     F_COUNT
 };
 
@@ -77,6 +85,28 @@ static const finding_t findings[F_COUNT] = {
     [F_SENSITIVE_PATH] = {"sensitive-path", 30, "response:status",
                           "a sensitive path answers 200 (source control, environment file, "
                           "backup or management endpoint): deny it at the server"},
+    /* the gateway's own TLS (tls_baseline.c; Mozilla "intermediate", RFC 8996) */
+    [F_TLS_OLD_PROTOCOL] = {"tls-old-protocol", 20, "tls:protocols",
+                            "TLS 1.0 or 1.1 is enabled (deprecated, RFC 8996): nginx "
+                            "ssl_protocols TLSv1.2 TLSv1.3"},
+    [F_TLS_WEAK_CIPHER] = {"tls-weak-cipher", 20, "tls:ciphers",
+                           "weak ciphers are offered (RC4, DES, 3DES, NULL, anonymous, MD5 or "
+                           "under 128 bits): nginx ssl_ciphers with Mozilla's intermediate list "
+                           "(ECDHE with AES-GCM or ChaCha20-Poly1305)"},
+    [F_TLS_NO_FORWARD_SECRECY] = {"tls-no-forward-secrecy", 5, "tls:ciphers",
+                                  "ciphers with RSA key exchange are offered (no forward "
+                                  "secrecy): keep ECDHE/DHE suites only in ssl_ciphers"},
+    [F_TLS_WEAK_KEY] = {"tls-weak-key", 20, "tls:certificate",
+                        "the certificate's key is too short (RSA/DSA under 2048 bits, EC under "
+                        "256): issue a new certificate with RSA 2048+ or ECDSA P-256"},
+    [F_TLS_CERT_EXPIRED] = {"tls-cert-expired", 30, "tls:certificate",
+                            "the certificate has expired: renew it and reload the gateway"},
+    [F_TLS_CERT_EXPIRING] = {"tls-cert-expiring", 10, "tls:certificate",
+                             "the certificate expires within 30 days: renew it (automate "
+                             "with ACME, RFC 8555)"},
+    [F_TLS_SELF_SIGNED] = {"tls-self-signed", 15, "tls:certificate",
+                           "the certificate is self-signed: browsers refuse it; use one "
+                           "issued by a trusted CA"},
 };
 
 /* Paths whose answering with 200 is a finding (prefix match, or suffix
@@ -199,6 +229,11 @@ static void add_fix(baseline_state_t *b, rp_fix_op_t op, const char *name, const
 {
     if (b->nfixes < BASELINE_MAX_FIXES)
         b->fixes[b->nfixes++] = (rp_header_fix_t){op, name, value, 0};
+}
+
+void rp_tx_baseline_tls(rp_tx_t *tx, unsigned tls_findings)
+{
+    tx->baseline.found |= (tls_findings & ((1u << (F_COUNT - F_TLS_FIRST)) - 1)) << F_TLS_FIRST;
 }
 
 void rp_tx_baseline_done(rp_tx_t *tx)

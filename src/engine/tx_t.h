@@ -226,6 +226,9 @@ rp_status_t rp_tx_abuse_end(rp_tx_t *tx);
 /* tx_reputation.c: refuse a client address in the deny list (not allowed). */
 rp_status_t rp_tx_reputation(rp_tx_t *tx);
 
+/* tx_geo.c: the first geo rule for the client's country and region. */
+rp_status_t rp_tx_geo(rp_tx_t *tx);
+
 /* tx_baseline.c: the configuration baseline from the response headers. */
 void rp_tx_baseline_header(rp_tx_t *tx, const char *name, size_t name_len, const char *value,
                            size_t value_len);

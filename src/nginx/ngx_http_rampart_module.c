@@ -3278,6 +3278,68 @@ ngx_http_rampart_request_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
  * response filters
  */
 
+#if (NGX_HTTP_SSL)
+
+/* The configuration baseline's view of the server's own TLS settings:
+ * judged from the SSL_CTX nginx built for the connection's server (after
+ * SNI), once per context and worker, again after an hour so certificate
+ * expiry stays current; kept in the context's ex_data. */
+
+typedef struct {
+    unsigned  findings;
+    time_t    judged;
+} ngx_http_rampart_tls_judgement_t;
+
+static int  ngx_http_rampart_tls_index = -1;
+
+
+static void
+ngx_http_rampart_tls_judgement_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad,
+    int idx, long argl, void *argp)
+{
+    free(ptr);
+}
+
+
+static unsigned
+ngx_http_rampart_tls_findings(ngx_connection_t *c)
+{
+    SSL_CTX                           *ctx;
+    ngx_http_rampart_tls_judgement_t  *j;
+
+    ctx = SSL_get_SSL_CTX(c->ssl->connection);
+
+    if (ngx_http_rampart_tls_index == -1) {
+        ngx_http_rampart_tls_index = SSL_CTX_get_ex_new_index(0, NULL, NULL,
+                                 NULL, ngx_http_rampart_tls_judgement_free);
+        if (ngx_http_rampart_tls_index == -1) {
+            return 0;
+        }
+    }
+
+    j = SSL_CTX_get_ex_data(ctx, ngx_http_rampart_tls_index);
+
+    if (j == NULL) {
+        j = calloc(1, sizeof(ngx_http_rampart_tls_judgement_t));
+        if (j == NULL
+            || SSL_CTX_set_ex_data(ctx, ngx_http_rampart_tls_index, j) != 1)
+        {
+            free(j);
+            return 0;
+        }
+    }
+
+    if (j->judged == 0 || ngx_time() - j->judged >= 3600) {
+        j->findings = rp_tls_baseline_assess(ctx, ngx_time());
+        j->judged = ngx_time();
+    }
+
+    return j->findings;
+}
+
+#endif
+
+
 static rp_status_t
 ngx_http_rampart_response_headers(ngx_http_request_t *r, rp_tx_t *tx)
 {
@@ -3286,6 +3348,13 @@ ngx_http_rampart_response_headers(ngx_http_request_t *r, rp_tx_t *tx)
     rp_status_t       rc;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
+
+#if (NGX_HTTP_SSL)
+    /* -1: the policy has no baseline */
+    if (r->connection->ssl && rp_tx_baseline_score(tx) >= 0) {
+        rp_tx_baseline_tls(tx, ngx_http_rampart_tls_findings(r->connection));
+    }
+#endif
 
     rc = rp_tx_response_status(tx, (int) r->headers_out.status);
     if (rc != RP_OK) {
