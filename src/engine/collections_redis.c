@@ -483,20 +483,20 @@ static rp_status_t rate_reply(redis_store_t *r, const redisReply *rep, const rp_
     return RP_OK;
 }
 
-/* Lock held. Send items[0..n) (those with todo set) as one pipeline and
+/* Lock held. Send items[0..n) (those with pending set) as one pipeline and
  * read every reply; by_sha picks EVALSHA or EVAL. Items whose script Redis
- * does not hold (NOSCRIPT: restarted, SCRIPT FLUSH) keep todo set.
+ * does not hold (NOSCRIPT: restarted, SCRIPT FLUSH) keep pending set.
  * Returns false when the connection broke (counted; it is dropped). */
 static bool rate_pipeline(redis_store_t *r, redisContext *c, const rp_rl_batch_item_t *items,
-                          size_t n, bool by_sha, bool *todo, rp_status_t *status)
+                          size_t n, bool by_sha, bool *pending, rp_status_t *status)
 {
     char k[sizeof(KEY_PREFIX) + COLL_MAX_KEY];
     size_t klen, sent = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!todo[i])
+        if (!pending[i])
             continue;
         if (!full_key(items[i].key, items[i].key_len, k, &klen)) {
-            todo[i] = false;
+            pending[i] = false;
             continue;
         }
         rate_args_t a;
@@ -508,7 +508,7 @@ static bool rate_pipeline(redis_store_t *r, redisContext *c, const rp_rl_batch_i
         sent++;
     }
     for (size_t i = 0; i < n && sent; i++) {
-        if (!todo[i])
+        if (!pending[i])
             continue;
         redisReply *rep = NULL;
         if (redisGetReply(c, (void **)&rep) != REDIS_OK || !rep) {
@@ -518,7 +518,7 @@ static bool rate_pipeline(redis_store_t *r, redisContext *c, const rp_rl_batch_i
         sent--;
         if (!reply_is_noscript(rep)) {
             status[i] = rate_reply(r, rep, &items[i]);
-            todo[i] = false;
+            pending[i] = false;
         }
         freeReplyObject(rep);
     }
@@ -529,23 +529,23 @@ static void redis_rate_take_batch(rp_collections_t *coll, const rp_rl_batch_item
                                   rp_status_t *status)
 {
     redis_store_t *r = (redis_store_t *)coll;
-    bool todo[64];
+    bool pending[64];
     if (n > 64)
         n = 64; /* the caller sends at most 32 */
     for (size_t i = 0; i < n; i++) {
         status[i] = RP_ERROR;
-        todo[i] = true;
+        pending[i] = true;
     }
     pthread_mutex_lock(&r->lock);
     redisContext *c = connection(r);
-    if (c && load_rate_script(r, c) && rate_pipeline(r, c, items, n, true, todo, status)) {
+    if (c && load_rate_script(r, c) && rate_pipeline(r, c, items, n, true, pending, status)) {
         /* NOSCRIPT: Redis lost the script since it was loaded; EVAL sends
          * it with the command and caches it again */
         bool again = false;
         for (size_t i = 0; i < n; i++)
-            again |= todo[i];
+            again |= pending[i];
         if (again)
-            rate_pipeline(r, c, items, n, false, todo, status);
+            rate_pipeline(r, c, items, n, false, pending, status);
     }
     pthread_mutex_unlock(&r->lock);
 }
