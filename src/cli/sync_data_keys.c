@@ -12,6 +12,7 @@
 #include "sync_data_keys.h"
 
 #include "sync.h"
+#include "sync_identity.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -25,15 +26,6 @@
 #include "rampart/fieldenc.h"
 
 #define HEADER "# rampart data keys: written by rampart sync, read by rampart_data_keys\n"
-
-static void say(const char *level, const char *msg, const char *detail)
-{
-    char ts[32];
-    time_t now = time(NULL);
-    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    fprintf(stderr, "time=%s level=%s msg=\"%s%s%s\"\n", ts, level, msg, detail ? ": " : "",
-            detail ? detail : "");
-}
 
 /* Does the file hold exactly these bytes? */
 static int same_content(const char *path, const char *data, size_t len)
@@ -90,7 +82,7 @@ int sync_data_keys_fetch(const char *base_url, const char *token, const char *di
         /* the body of an error answer may be shown; a 200's never is */
         snprintf(detail, sizeof(detail), "%s %ld",
                  rc == CURLE_OK ? "answered" : curl_easy_strerror(rc), status);
-        say(status == 404 ? "info" : "warn", "data keys not fetched", detail);
+        sync_identity_say(status == 404 ? "info" : "warn", "data keys not fetched", detail);
         goto out;
     }
     size_t hl = strlen(HEADER), len = hl + a.len;
@@ -106,7 +98,7 @@ int sync_data_keys_fetch(const char *base_url, const char *token, const char *di
     if (!k) {
         char detail[320];
         snprintf(detail, sizeof(detail), "line %u: %s", err.line, err.reason);
-        say("error", "rampartd's data keys do not parse; the file is kept", detail);
+        sync_identity_say("error", "rampartd's data keys do not parse; the file is kept", detail);
     } else {
         char path[4200];
         snprintf(path, sizeof(path), "%s/data-keys", dir);
@@ -115,8 +107,9 @@ int sync_data_keys_fetch(const char *base_url, const char *token, const char *di
             result = sync_write_atomic(path, text, len, 0600, owner_uid, owner_gid);
             char detail[64];
             snprintf(detail, sizeof(detail), "%zu key versions", rp_data_keys_count(k));
-            say(result ? "error" : "info",
-                result ? "cannot write the data keys file" : "data keys file written", detail);
+            sync_identity_say(result ? "error" : "info",
+                              result ? "cannot write the data keys file" : "data keys file written",
+                              detail);
         }
         rp_data_keys_unref(k);
     }

@@ -42,7 +42,8 @@ void sync_identity_say(const char *level, const char *msg, const char *detail)
 {
     char ts[32];
     time_t now = time(NULL);
-    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    struct tm tm; /* gmtime_r: the identity and data-keys threads log too */
+    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
     fprintf(stderr, "time=%s level=%s msg=\"%s%s%s\"\n", ts, level, msg, detail ? ": " : "",
             detail ? detail : "");
 }
