@@ -26,26 +26,6 @@
 #define VERSIONS_MAX 4096
 
 typedef struct {
-    store_key_t *keys;
-    size_t n, cap;
-} gw_keys_t;
-
-static int collect(void *ctx, const store_key_t *k)
-{
-    gw_keys_t *a = ctx;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? 2 * a->cap : 32;
-        store_key_t *more = realloc(a->keys, cap * sizeof(*more));
-        if (!more)
-            return 1;
-        a->keys = more;
-        a->cap = cap;
-    }
-    a->keys[a->n++] = *k;
-    return 0;
-}
-
-typedef struct {
     uint32_t v[VERSIONS_MAX];
     size_t n;
 } gw_versions_t;
@@ -97,8 +77,8 @@ enum MHD_Result api_gateway_data_keys(http_req_t *r)
     if (!r->ctl->keyring || !s->keys)
         return http_reply_error(r, 503, "keys_unavailable", "key management is not running");
     audit_note(r, "key.gateway_delivery", NULL);
-    gw_keys_t a = {NULL, 0, 0};
-    int rc = s->keys->list(s, collect, &a);
+    store_key_array_t a = {NULL, 0, 0};
+    int rc = s->keys->list(s, store_key_array_add, &a);
     gw_versions_t *vs = malloc(sizeof(*vs));
     /* a line is at most 6 + 32 + 11 + 12 + 64 + 4 bytes */
     size_t cap = 0, at = 0;

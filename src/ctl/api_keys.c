@@ -52,26 +52,6 @@ static int add_version(void *ctx, const store_key_version_t *v)
     return 0;
 }
 
-typedef struct {
-    store_key_t *keys;
-    size_t n, cap;
-} key_array_t;
-
-static int collect_key(void *ctx, const store_key_t *k)
-{
-    key_array_t *a = ctx;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? 2 * a->cap : 32;
-        store_key_t *more = realloc(a->keys, cap * sizeof(*more));
-        if (!more)
-            return 1;
-        a->keys = more;
-        a->cap = cap;
-    }
-    a->keys[a->n++] = *k;
-    return 0;
-}
-
 enum MHD_Result api_keys_list(http_req_t *r)
 {
     store_t *s = r->ctl->store;
@@ -79,8 +59,8 @@ enum MHD_Result api_keys_list(http_req_t *r)
         return no_keys(r);
     /* keys first, then each one's versions: one pooled connection at a
      * time, never one held while waiting for another */
-    key_array_t a = {NULL, 0, 0};
-    int rc = s->keys->list(s, collect_key, &a);
+    store_key_array_t a = {NULL, 0, 0};
+    int rc = s->keys->list(s, store_key_array_add, &a);
     json_t *list = json_array();
     for (size_t i = 0; rc == STORE_OK && i < a.n; i++) {
         const store_key_t *k = &a.keys[i];

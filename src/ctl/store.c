@@ -1,11 +1,15 @@
 /*
- * store.c — choosing the storage backend named by the configuration.
+ * store.c — choosing the storage backend named by the configuration, and
+ * the backend-neutral helpers of the store interface.
  */
 #include "store.h"
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "store_keys.h"
 
 store_t *store_sqlite_open(const store_options_t *opt, rp_error_t *err);
 store_t *store_pg_open(const store_options_t *opt, rp_error_t *err);
@@ -50,4 +54,19 @@ void store_like_pattern(const char *text, char out[STORE_LIKE_MAX])
     }
     out[o++] = '%';
     out[o] = '\0';
+}
+
+int store_key_array_add(void *ctx, const store_key_t *k)
+{
+    store_key_array_t *a = ctx;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? 2 * a->cap : 32;
+        store_key_t *more = realloc(a->keys, cap * sizeof(*more));
+        if (!more)
+            return 1;
+        a->keys = more;
+        a->cap = cap;
+    }
+    a->keys[a->n++] = *k;
+    return 0;
 }

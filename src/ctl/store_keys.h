@@ -69,6 +69,16 @@ typedef int (*store_key_version_cb)(void *ctx, const store_key_version_t *v);
 typedef int (*store_grant_cb)(void *ctx, const store_grant_t *g);
 typedef int (*store_key_job_cb)(void *ctx, const store_key_job_t *job);
 
+/* Keys gathered from a list call, so that each one's versions can be read
+ * after it (one pooled connection at a time); free(keys) when done. */
+typedef struct {
+    store_key_t *keys;
+    size_t n, cap;
+} store_key_array_t;
+
+/* A store_key_cb appending to the store_key_array_t ctx; 1 when out of memory. */
+int store_key_array_add(void *ctx, const store_key_t *key);
+
 typedef struct store_key_ops {
     /* A key and its version 1 together (sets k->id); STORE_CONFLICT when
      * the name is taken. */
